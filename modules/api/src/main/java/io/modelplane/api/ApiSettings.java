@@ -1,0 +1,21 @@
+package io.modelplane.api;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+
+/** Limits and timeouts of the HTTP API, from {@code modelplane.api}. */
+public record ApiSettings(
+    long maxJsonBytes, long maxArtifactBytes, long maxManifestBytes, Duration askTimeout, int readAttempts,
+    String readJournalPluginId) {
+
+  public static ApiSettings fromConfig(Config root) {
+    Config c = root.getConfig("modelplane.api");
+    return new ApiSettings(
+        c.getBytes("max-json-bytes"),
+        c.getBytes("max-artifact-bytes"),
+        c.getBytes("max-manifest-bytes"),
+        c.getDuration("ask-timeout"),
+        c.getInt("read-attempts"),
+        c.getString("read-journal-plugin-id"));
+  }
+}

@@ -1,0 +1,129 @@
+package io.modelplane.api;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.persistence.query.PersistenceQuery;
+import akka.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
+import akka.persistence.query.javadsl.CurrentPersistenceIdsQuery;
+import akka.stream.javadsl.Sink;
+import io.modelplane.common.ModelKey;
+import io.modelplane.common.TenantId;
+import io.modelplane.identity.ApiKeyAuthenticator;
+import io.modelplane.identity.ApiKeyCredential;
+import io.modelplane.registry.ModelEntity;
+import io.modelplane.registry.ModelHistory;
+import io.modelplane.tenancy.TenantEntity;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+
+/**
+ * The API layer's door to the event-sourced control plane: asks to sharded entities with short
+ * timeouts (reads are retried, since asks to a just-removed node's entities are lost for a few
+ * seconds), entity refusals turned into {@link ApiError}s, and journal queries.
+ */
+public final class ControlPlane {
+  private final ActorSystem<?> system;
+  private final ClusterSharding sharding;
+  private final Duration askTimeout;
+  private final int readAttempts;
+  private final String readJournalPluginId;
+
+  public ControlPlane(ActorSystem<?> system, Duration askTimeout, int readAttempts, String readJournalPluginId) {
+    this.system = system;
+    this.sharding = ClusterSharding.get(system);
+    this.askTimeout = askTimeout;
+    this.readAttempts = readAttempts;
+    this.readJournalPluginId = readJournalPluginId;
+  }
+
+  /** Sends a state-changing command to a tenant: one attempt, so a write is never applied twice by us. */
+  public <T extends TenantEntity.Reply> CompletionStage<T> tenant(
+      TenantId id, Function<ActorRef<TenantEntity.Reply>, TenantEntity.Command> command, Class<T> expected) {
+    return expect(sharding.entityRefFor(TenantEntity.ENTITY_KEY, id.value()).ask(command::apply, askTimeout), expected);
+  }
+
+  /** Asks a tenant a question that changes nothing, retrying on timeout. */
+  public <T extends TenantEntity.Reply> CompletionStage<T> readTenant(
+      TenantId id, Function<ActorRef<TenantEntity.Reply>, TenantEntity.Command> query, Class<T> expected) {
+    return expect(retrying(() -> sharding.entityRefFor(TenantEntity.ENTITY_KEY, id.value()).ask(query::apply, askTimeout), readAttempts), expected);
+  }
+
+  public <T extends ModelEntity.Reply> CompletionStage<T> model(
+      ModelKey key, Function<ActorRef<ModelEntity.Reply>, ModelEntity.Command> command, Class<T> expected) {
+    return expect(sharding.entityRefFor(ModelEntity.ENTITY_KEY, key.entityId()).ask(command::apply, askTimeout), expected);
+  }
+
+  public <T extends ModelEntity.Reply> CompletionStage<T> readModel(
+      ModelKey key, Function<ActorRef<ModelEntity.Reply>, ModelEntity.Command> query, Class<T> expected) {
+    return expect(retrying(() -> sharding.entityRefFor(ModelEntity.ENTITY_KEY, key.entityId()).ask(query::apply, askTimeout), readAttempts), expected);
+  }
+
+  public CompletionStage<TenantEntity.Summary> tenantSummary(TenantId id) {
+    return readTenant(id, TenantEntity.Get::new, TenantEntity.Summary.class);
+  }
+
+  /** The lookup behind API key authentication: the key's tenant entity is the source of truth. */
+  public CompletionStage<Optional<ApiKeyAuthenticator.StoredKey>> findApiKey(ApiKeyCredential key) {
+    return retrying(() -> sharding.entityRefFor(TenantEntity.ENTITY_KEY, key.tenant().value())
+            .<TenantEntity.Reply>ask(replyTo -> new TenantEntity.LookupApiKey(key.keyId(), replyTo), askTimeout), readAttempts)
+        .thenApply(reply -> reply instanceof TenantEntity.ApiKeyMatch m
+            ? Optional.of(new ApiKeyAuthenticator.StoredKey(m.keyId(), m.role(), m.secretHash(),
+                m.tenantStatus() == TenantEntity.Status.ACTIVE))
+            : Optional.empty());
+  }
+
+  /** Ids of every tenant ever created, sorted. */
+  public CompletionStage<List<String>> tenantIds() {
+    CurrentPersistenceIdsQuery query = PersistenceQuery.get(system)
+        .getReadJournalFor(CurrentPersistenceIdsQuery.class, readJournalPluginId);
+    String prefix = TenantEntity.ENTITY_KEY.name() + "|";
+    return query.currentPersistenceIds()
+        .filter(id -> id.startsWith(prefix))
+        .map(id -> id.substring(prefix.length()))
+        .runWith(Sink.seq(), system)
+        .thenApply(ids -> ids.stream().sorted().toList());
+  }
+
+  /** Every event of a model, oldest first, as history entries. */
+  public CompletionStage<List<ModelHistory.HistoryEntry>> history(ModelKey key) {
+    CurrentEventsByPersistenceIdQuery query = PersistenceQuery.get(system)
+        .getReadJournalFor(CurrentEventsByPersistenceIdQuery.class, readJournalPluginId);
+    return query.currentEventsByPersistenceId(ModelEntity.ENTITY_KEY.name() + "|" + key.entityId(), 0L, Long.MAX_VALUE)
+        .filter(env -> env.event() instanceof ModelEntity.Event)
+        .map(env -> ModelHistory.describe(env.sequenceNr(), (ModelEntity.Event) env.event()))
+        .runWith(Sink.seq(), system);
+  }
+
+  private <R> CompletionStage<R> retrying(java.util.function.Supplier<CompletionStage<R>> ask, int attempts) {
+    return ask.get().handle((reply, failure) -> {
+      if (failure == null) {
+        return CompletableFuture.completedFuture(reply);
+      }
+      Throwable cause = ErrorHandling.unwrap(failure);
+      boolean timedOut = cause instanceof java.util.concurrent.TimeoutException
+          || cause instanceof akka.pattern.AskTimeoutException;
+      return timedOut && attempts > 1 ? retrying(ask, attempts - 1) : CompletableFuture.<R>failedFuture(cause);
+    }).thenCompose(Function.identity());
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <R, T> CompletionStage<T> expect(CompletionStage<R> reply, Class<T> expected) {
+    return reply.thenApply(r -> {
+      if (expected.isInstance(r)) {
+        return (T) r;
+      }
+      if (r instanceof TenantEntity.Rejected rejected) {
+        throw ApiError.of(rejected.rejection());
+      }
+      if (r instanceof ModelEntity.Rejected rejected) {
+        throw ApiError.of(rejected.rejection());
+      }
+      throw new IllegalStateException("unexpected reply " + r.getClass().getSimpleName());
+    });
+  }
+}

@@ -1,0 +1,105 @@
+package io.modelplane.api;
+
+import akka.http.javadsl.model.HttpResponse;
+import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.server.ExceptionHandler;
+import akka.http.javadsl.server.MethodRejection;
+import akka.http.javadsl.server.RejectionHandler;
+import akka.http.javadsl.server.UnsupportedRequestContentTypeRejection;
+import akka.http.scaladsl.model.EntityStreamSizeException;
+import io.modelplane.registry.ArtifactStoreException;
+import io.modelplane.registry.ArtifactTooLargeException;
+import io.modelplane.registry.ChecksumMismatchException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Turns every failure and rejection into API.md's JSON error body: never a stack trace. */
+public final class ErrorHandling {
+  private static final Logger log = LoggerFactory.getLogger(ErrorHandling.class);
+
+  private ErrorHandling() {}
+
+  /** The API error a failure stands for; unexpected ones become a logged 500 without details. */
+  public static ApiError toApiError(Throwable failure) {
+    Throwable t = unwrap(failure);
+    if (t instanceof ApiError e) {
+      return e;
+    }
+    if (t instanceof EntityStreamSizeException || t instanceof ArtifactTooLargeException) {
+      return new ApiError(StatusCodes.PAYLOAD_TOO_LARGE, "payload_too_large",
+          t instanceof ArtifactTooLargeException ? t.getMessage() : "the request body is too large");
+    }
+    if (t instanceof akka.http.scaladsl.model.EntityStreamException e) {
+      // toStrict's size cap reports itself this way; anything else is a truncated or broken body
+      return e.info().summary().startsWith("Request too large")
+          ? new ApiError(StatusCodes.PAYLOAD_TOO_LARGE, "payload_too_large", "the request body is too large")
+          : ApiError.badRequest("incomplete_request", "the request body ended before it was complete");
+    }
+    if (t instanceof ChecksumMismatchException) {
+      return ApiError.badRequest("checksum_mismatch", t.getMessage());
+    }
+    if (t instanceof ArtifactStoreException) {
+      return ApiError.badRequest("invalid_artifact", t.getMessage());
+    }
+    if (t instanceof TimeoutException || t instanceof akka.pattern.AskTimeoutException) {
+      return ApiError.unavailable("the control plane did not answer in time; retry shortly");
+    }
+    if (t instanceof akka.http.scaladsl.model.IllegalRequestException
+        || t instanceof akka.http.scaladsl.model.ParsingException) {
+      return ApiError.badRequest("malformed_request", "the request could not be parsed");
+    }
+    log.error("unexpected failure while serving a request", t);
+    return new ApiError(StatusCodes.INTERNAL_SERVER_ERROR, "internal_error",
+        "an unexpected error occurred; it has been logged");
+  }
+
+  public static HttpResponse toResponse(Throwable failure) {
+    return Json.error(toApiError(failure));
+  }
+
+  static Throwable unwrap(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  public static ExceptionHandler exceptionHandler() {
+    return ExceptionHandler.newBuilder()
+        .match(Throwable.class, t -> akka.http.javadsl.server.Directives.complete(toResponse(t)))
+        .build();
+  }
+
+  public static RejectionHandler rejectionHandler() {
+    return RejectionHandler.newBuilder()
+        .handleAll(MethodRejection.class, rejections -> akka.http.javadsl.server.Directives.complete(
+            Json.error(new ApiError(StatusCodes.METHOD_NOT_ALLOWED, "method_not_allowed",
+                "method not allowed here; allowed: " + rejections.stream()
+                    .map(r -> r.supported().name()).distinct().collect(Collectors.joining(", "))))))
+        .handle(UnsupportedRequestContentTypeRejection.class, r -> akka.http.javadsl.server.Directives.complete(
+            Json.error(new ApiError(StatusCodes.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
+                "unsupported Content-Type; expected " + r.getSupported().stream()
+                    .map(Object::toString).collect(Collectors.joining(" or "))))))
+        .handleNotFound(akka.http.javadsl.server.Directives.complete(
+            Json.error(ApiError.notFound("not_found", "no such resource"))))
+        .build()
+        .withFallback(RejectionHandler.defaultHandler())
+        .mapRejectionResponse(ErrorHandling::asJsonError);
+  }
+
+  /** Rewrites the default handler's plain-text answers into the JSON error format. */
+  private static HttpResponse asJsonError(HttpResponse response) {
+    if (response.entity().getContentType().mediaType().equals(akka.http.javadsl.model.MediaTypes.APPLICATION_JSON)) {
+      return response;
+    }
+    String text = response.entity() instanceof akka.http.javadsl.model.HttpEntity.Strict strict
+        ? strict.getData().utf8String()
+        : response.status().reason();
+    String code = response.status().reason().toLowerCase().replaceAll("[^a-z0-9]+", "_");
+    return Json.error(new ApiError(response.status(), code, text)).addHeaders(response.getHeaders());
+  }
+}

@@ -1,0 +1,83 @@
+package io.modelplane.api;
+
+import static akka.http.javadsl.server.PathMatchers.segment;
+
+import akka.http.javadsl.model.ContentTypes;
+import akka.http.javadsl.model.HttpCharsets;
+import akka.http.javadsl.model.HttpResponse;
+import akka.http.javadsl.model.MediaTypes;
+import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.server.Route;
+import io.modelplane.common.TenantId;
+import io.modelplane.identity.Authenticator;
+import io.modelplane.identity.Principal;
+import io.modelplane.registry.ArtifactStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+
+/** The whole HTTP surface of a node: health, the management API and its OpenAPI document. */
+public final class HttpApi extends ApiDirectives {
+  private final Authenticator authenticator;
+  private final Supplier<CompletionStage<Boolean>> readiness;
+  private final TenantRoutes tenants;
+  private final ModelRoutes models;
+  private final byte[] openApi;
+
+  public HttpApi(ControlPlane controlPlane, Authenticator authenticator, ArtifactStore artifacts,
+      ApiSettings settings, Supplier<CompletionStage<Boolean>> readiness) {
+    this.authenticator = authenticator;
+    this.readiness = readiness;
+    this.tenants = new TenantRoutes(controlPlane, settings);
+    this.models = new ModelRoutes(controlPlane, new VersionUpload(artifacts, settings), settings);
+    this.openApi = resource("openapi.yaml");
+  }
+
+  public Route route() {
+    return handleExceptions(ErrorHandling.exceptionHandler(), () ->
+        handleRejections(ErrorHandling.rejectionHandler(), () -> concat(
+            health(),
+            pathPrefix(segment("api").slash("v1"), () -> concat(
+                path("openapi.yaml", () -> get(() -> complete(HttpResponse.create().withEntity(
+                    ContentTypes.create(MediaTypes.applicationWithFixedCharset("yaml", HttpCharsets.UTF_8)), openApi)))),
+                path(segment("auth").slash("config"), () -> get(() ->
+                    complete(Json.response(StatusCodes.OK, Map.of("mode", "api-key"))))),
+                authenticated(authenticator, this::management))))));
+  }
+
+  private Route management(Principal principal) {
+    return pathPrefix("tenants", () -> concat(
+        tenants.collection(principal),
+        pathPrefix(segment(), id -> {
+          if (!TenantId.isValid(id)) {
+            return complete(Json.error(ApiError.tenantNotFound(id)));
+          }
+          TenantId tenant = TenantId.of(id);
+          return concat(tenants.one(principal, tenant), models.routes(principal, tenant));
+        })));
+  }
+
+  private Route health() {
+    return pathPrefix(segment("v2").slash("health"), () -> concat(
+        path("live", () -> get(() -> complete(Json.response(StatusCodes.OK, Map.of("live", true))))),
+        path("ready", () -> get(() -> onSuccess(readiness.get().exceptionally(failure -> false), ready -> ready
+            ? complete(Json.response(StatusCodes.OK, Map.of("ready", true)))
+            : complete(Json.response(StatusCodes.SERVICE_UNAVAILABLE, Map.of("ready", false,
+                "error", "the journal or sharding is not up yet", "code", "not_ready"))
+                .addHeader(akka.http.javadsl.model.headers.RawHeader.create("Retry-After", "2"))))))));
+  }
+
+  private static byte[] resource(String name) {
+    try (InputStream in = HttpApi.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException(name + " is missing from the classpath");
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,228 @@
+package io.modelplane.api;
+
+import static akka.http.javadsl.server.PathMatchers.integerSegment;
+import static akka.http.javadsl.server.PathMatchers.segment;
+
+import akka.http.javadsl.model.HttpResponse;
+import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.server.Route;
+import akka.http.javadsl.unmarshalling.Unmarshaller;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.modelplane.common.ModelId;
+import io.modelplane.common.ModelKey;
+import io.modelplane.common.TenantId;
+import io.modelplane.identity.Action;
+import io.modelplane.identity.Principal;
+import io.modelplane.registry.ModelEntity;
+import io.modelplane.tenancy.TenantEntity;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/** {@code /api/v1/tenants/{tenant}/models}: models, versions (uploads), deployments, rollback, history. */
+final class ModelRoutes extends ApiDirectives {
+  static final int DEFAULT_REPLICAS = 1;
+  static final int DEFAULT_MAX_BATCH_SIZE = 32;
+  static final int DEFAULT_MAX_BATCH_DELAY_MS = 5;
+
+  record DeployRequest(Map<String, Integer> traffic, Integer replicas, Integer maxBatchSize,
+      Integer maxBatchDelayMs, Long expectedRevision) {}
+
+  record DeploymentView(long revision, Map<String, Integer> traffic, int replicas, int maxBatchSize,
+      int maxBatchDelayMs, Instant createdAt, String createdBy) {
+    static DeploymentView of(ModelEntity.DeploymentRevision r) {
+      if (r == null) {
+        return null;
+      }
+      Map<String, Integer> traffic = new LinkedHashMap<>();
+      new TreeMap<>(r.spec().traffic()).forEach((v, p) -> traffic.put(String.valueOf(v), p));
+      return new DeploymentView(r.revision(), traffic, r.spec().replicas(), r.spec().maxBatchSize(),
+          r.spec().maxBatchDelayMs(), r.createdAt(), r.createdBy());
+    }
+  }
+
+  record ModelView(String name, Instant createdAt, List<ModelEntity.VersionInfo> versions, DeploymentView deployment) {
+    static ModelView of(ModelEntity.Summary s) {
+      return new ModelView(s.model(), s.createdAt(), s.versions(), DeploymentView.of(s.deployment()));
+    }
+  }
+
+  record VersionCreatedView(String model, int version, String sha256, long sizeBytes) {}
+
+  private final ControlPlane controlPlane;
+  private final VersionUpload upload;
+  private final ApiSettings settings;
+
+  ModelRoutes(ControlPlane controlPlane, VersionUpload upload, ApiSettings settings) {
+    this.controlPlane = controlPlane;
+    this.upload = upload;
+    this.settings = settings;
+  }
+
+  Route routes(Principal principal, TenantId tenant) {
+    return pathPrefix("models", () -> concat(
+        pathEnd(() -> get(() -> authorized(principal, Action.READ_MODELS, tenant, () -> respond(list(tenant))))),
+        pathPrefix(segment(), name -> {
+          if (!ModelId.isValid(name)) {
+            return complete(Json.error(modelNotFound(name)));
+          }
+          ModelKey key = new ModelKey(tenant, ModelId.of(name));
+          return one(principal, key);
+        })));
+  }
+
+  private Route one(Principal principal, ModelKey key) {
+    TenantId tenant = key.tenant();
+    return concat(
+        pathEnd(() -> get(() -> authorized(principal, Action.READ_MODELS, tenant, () ->
+            respond(summary(key).thenApply(s -> Json.response(StatusCodes.OK, ModelView.of(s))))))),
+        pathPrefix("versions", () -> concat(
+            pathEnd(() -> concat(
+                post(() -> authorized(principal, Action.WRITE_MODELS, tenant, () -> uploadVersion(principal, key))),
+                get(() -> authorized(principal, Action.READ_MODELS, tenant, () -> respond(summary(key).thenApply(s ->
+                    Json.response(StatusCodes.OK, Map.of("versions", s.versions())))))))),
+            pathPrefix(integerSegment(), version -> concat(
+                pathEnd(() -> get(() -> authorized(principal, Action.READ_MODELS, tenant, () ->
+                    respond(summary(key).thenApply(s -> Json.response(StatusCodes.OK, version(s, version))))))),
+                path("archive", () -> post(() -> authorized(principal, Action.WRITE_MODELS, tenant, () ->
+                    respond(controlPlane.model(key, r -> new ModelEntity.ArchiveVersion(version, principal.subject(), r),
+                            ModelEntity.Summary.class)
+                        .thenApply(s -> Json.response(StatusCodes.OK, version(s, version))))))))))),
+        pathPrefix("deployment", () -> concat(
+            pathEnd(() -> concat(
+                put(() -> authorized(principal, Action.WRITE_MODELS, tenant, () ->
+                    jsonBody(settings.maxJsonBytes(), body -> respond(deploy(principal, key, body))))),
+                get(() -> authorized(principal, Action.READ_MODELS, tenant, () -> respond(summary(key).thenApply(s -> {
+                  if (s.deployment() == null) {
+                    throw ApiError.notFound("deployment_not_found", "model " + key.model() + " has no deployment");
+                  }
+                  return Json.response(StatusCodes.OK, DeploymentView.of(s.deployment()));
+                })))))),
+            path("rollback", () -> post(() -> authorized(principal, Action.WRITE_MODELS, tenant, () ->
+                respond(controlPlane.model(key, r -> new ModelEntity.Rollback(principal.subject(), r), ModelEntity.Deployed.class)
+                    .thenApply(d -> Json.response(StatusCodes.ACCEPTED, deployedView(d))))))))),
+        path("history", () -> get(() -> authorized(principal, Action.READ_MODELS, tenant, () ->
+            respond(controlPlane.history(key).thenApply(events -> {
+              if (events.isEmpty()) {
+                throw modelNotFound(key.model().value());
+              }
+              return Json.response(StatusCodes.OK, Map.of("model", key.model().value(), "events", events));
+            }))))));
+  }
+
+  private static ApiError modelNotFound(String name) {
+    return ApiError.notFound("model_not_found", "model " + name + " does not exist");
+  }
+
+  private CompletionStage<ModelEntity.Summary> summary(ModelKey key) {
+    return controlPlane.readModel(key, ModelEntity.Get::new, ModelEntity.Summary.class);
+  }
+
+  private static ModelEntity.VersionInfo version(ModelEntity.Summary s, int version) {
+    return s.versions().stream().filter(v -> v.version() == version).findFirst()
+        .orElseThrow(() -> ApiError.notFound("version_not_found",
+            "version " + version + " of model " + s.model() + " does not exist"));
+  }
+
+  private CompletionStage<HttpResponse> list(TenantId tenant) {
+    return controlPlane.tenantSummary(tenant).thenCompose(t -> {
+      List<CompletableFuture<ModelView>> models = t.models().stream()
+          .map(m -> summary(new ModelKey(tenant, ModelId.of(m)))
+              .thenApply(ModelView::of)
+              // a model reserved by an upload that then failed has no version: not a model yet
+              .exceptionally(failure -> null)
+              .toCompletableFuture())
+          .toList();
+      return CompletableFuture.allOf(models.toArray(CompletableFuture[]::new)).thenApply(done ->
+          Json.response(StatusCodes.OK, Map.of("models",
+              models.stream().map(CompletableFuture::join).filter(java.util.Objects::nonNull).toList())));
+    });
+  }
+
+  /**
+   * Upload: the tenant must exist (and, for a new model, have room) before a byte is stored; then
+   * the artifact streams to the store; then the tenant reserves the model and the model registers
+   * the version. A refusal at either step removes the newly stored artifact again.
+   */
+  private Route uploadVersion(Principal principal, ModelKey key) {
+    // a 2 GiB upload outlasts the default request timeout
+    return withRequestTimeout(scala.concurrent.duration.Duration.create(30, java.util.concurrent.TimeUnit.MINUTES), () ->
+        withSizeLimit(settings.maxArtifactBytes() + settings.maxManifestBytes() + 64 * 1024, () ->
+        entity(Unmarshaller.entityToMultipartFormData(), form -> extractMaterializer(mat ->
+            respond(controlPlane.tenantSummary(key.tenant())
+                .thenApply(tenant -> requireRoomFor(tenant, key))
+                .thenCompose(tenant -> upload.receive(form, mat).thenCompose(received ->
+                    register(principal, key, received).whenComplete((ok, failure) -> {
+                      if (failure != null) {
+                        upload.discard(received.artifact());
+                      }
+                    }))))))));
+  }
+
+  /** Refuses early, before any upload, when a new model would exceed the tenant's maxModels. */
+  private static TenantEntity.Summary requireRoomFor(TenantEntity.Summary tenant, ModelKey key) {
+    Integer maxModels = tenant.quota().maxModels();
+    boolean newModel = !tenant.models().contains(key.model().value());
+    if (newModel && maxModels != null && tenant.models().size() >= maxModels) {
+      throw ApiError.of(io.modelplane.common.Rejection.quotaExceeded("model_quota_exceeded",
+          "tenant " + tenant.id() + " may hold at most " + maxModels + " models"));
+    }
+    return tenant;
+  }
+
+  private CompletionStage<HttpResponse> register(Principal principal, ModelKey key, VersionUpload.Result received) {
+    VersionManifest m = received.manifest();
+    return controlPlane.tenant(key.tenant(), r -> new TenantEntity.AddModel(key.model().value(), principal.subject(), r),
+            TenantEntity.Summary.class)
+        .thenCompose(t -> controlPlane.model(key, r -> new ModelEntity.RegisterVersion(
+                received.artifact().sha256(), received.artifact().sizeBytes(), m.format(), m.inputs(), m.outputs(),
+                m.description(), t.quota().maxVersionsPerModel(), principal.subject(), r),
+            ModelEntity.VersionAdded.class))
+        .thenApply(added -> Json.response(StatusCodes.CREATED, new VersionCreatedView(key.model().value(),
+                added.version().version(), added.version().sha256(), added.version().sizeBytes()))
+            .addHeader(akka.http.javadsl.model.headers.Location.create("/api/v1/tenants/" + key.tenant()
+                + "/models/" + key.model() + "/versions/" + added.version().version())));
+  }
+
+  private CompletionStage<HttpResponse> deploy(Principal principal, ModelKey key, JsonNode body) {
+    DeployRequest request = Json.bind(body, DeployRequest.class);
+    if (request.traffic() == null || request.traffic().isEmpty()) {
+      throw ApiError.badRequest("invalid_traffic_split", "traffic must map versions to percents, e.g. {\"1\": 100}");
+    }
+    Map<Integer, Integer> traffic = new TreeMap<>();
+    request.traffic().forEach((version, percent) -> {
+      int v;
+      try {
+        v = Integer.parseInt(version);
+      } catch (NumberFormatException e) {
+        throw ApiError.badRequest("invalid_traffic_split", "traffic key '" + version + "' is not a version number");
+      }
+      if (percent == null) {
+        throw ApiError.badRequest("invalid_traffic_split", "traffic for version " + version + " needs a percent");
+      }
+      traffic.put(v, percent);
+    });
+    ModelEntity.DeploymentSpec spec = new ModelEntity.DeploymentSpec(traffic,
+        orDefault(request.replicas(), DEFAULT_REPLICAS),
+        orDefault(request.maxBatchSize(), DEFAULT_MAX_BATCH_SIZE),
+        orDefault(request.maxBatchDelayMs(), DEFAULT_MAX_BATCH_DELAY_MS));
+    return controlPlane.model(key, r -> new ModelEntity.Deploy(spec, request.expectedRevision(), principal.subject(), r),
+            ModelEntity.Deployed.class)
+        .thenApply(d -> Json.response(StatusCodes.ACCEPTED, deployedView(d)));
+  }
+
+  private static Map<String, Object> deployedView(ModelEntity.Deployed d) {
+    Map<String, Object> view = Json.MAPPER.convertValue(DeploymentView.of(d.revision()),
+        new com.fasterxml.jackson.core.type.TypeReference<LinkedHashMap<String, Object>>() {});
+    view.put("previousRevision", d.previousRevision());
+    return view;
+  }
+
+  private static int orDefault(Integer value, int fallback) {
+    return value == null ? fallback : value;
+  }
+}

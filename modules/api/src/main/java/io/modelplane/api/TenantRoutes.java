@@ -1,0 +1,161 @@
+package io.modelplane.api;
+
+import static akka.http.javadsl.server.PathMatchers.segment;
+
+import akka.http.javadsl.model.HttpResponse;
+import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.server.Route;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.modelplane.common.Quota;
+import io.modelplane.common.Role;
+import io.modelplane.common.TenantId;
+import io.modelplane.identity.Action;
+import io.modelplane.identity.ApiKeyCredential;
+import io.modelplane.identity.Principal;
+import io.modelplane.tenancy.TenantEntity;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/** {@code /api/v1/tenants}: tenants, their status and quota, and their API keys. */
+final class TenantRoutes extends ApiDirectives {
+  private static final Set<String> PATCHABLE = Set.of("displayName", "quota");
+
+  record CreateTenantRequest(String id, String displayName, Quota quota) {}
+
+  record CreateApiKeyRequest(String name, String role) {}
+
+  record TenantView(String id, String displayName, TenantEntity.Status status, Quota quota,
+      Instant createdAt, Instant updatedAt, List<String> models) {
+    static TenantView of(TenantEntity.Summary s) {
+      return new TenantView(s.id(), s.displayName(), s.status(), s.quota(), s.createdAt(), s.updatedAt(), s.models());
+    }
+  }
+
+  record ApiKeyView(String id, String name, Role role, Instant createdAt, String createdBy) {
+    static ApiKeyView of(TenantEntity.ApiKeyInfo k) {
+      return new ApiKeyView(k.id(), k.name(), k.role(), k.createdAt(), k.createdBy());
+    }
+  }
+
+  record NewApiKeyView(String id, String name, Role role, Instant createdAt, String createdBy, String key) {}
+
+  private final ControlPlane controlPlane;
+  private final ApiSettings settings;
+
+  TenantRoutes(ControlPlane controlPlane, ApiSettings settings) {
+    this.controlPlane = controlPlane;
+    this.settings = settings;
+  }
+
+  /** {@code /tenants} itself: create and list (operator). */
+  Route collection(Principal principal) {
+    return pathEnd(() -> authorized(principal, Action.MANAGE_TENANTS, null, () -> concat(
+        post(() -> jsonBody(settings.maxJsonBytes(), body -> respond(create(principal, body)))),
+        get(() -> respond(list())))));
+  }
+
+  /** {@code /tenants/{tenant}/…} for one tenant. */
+  Route one(Principal principal, TenantId tenant) {
+    return concat(
+        pathEnd(() -> concat(
+            get(() -> authorized(principal, Action.READ_TENANT, tenant, () ->
+                respond(controlPlane.tenantSummary(tenant).thenApply(s -> Json.response(StatusCodes.OK, TenantView.of(s)))))),
+            patch(() -> authorized(principal, Action.ADMINISTER_TENANT, tenant, () ->
+                jsonBody(settings.maxJsonBytes(), body -> respond(update(principal, tenant, body))))))),
+        path("suspend", () -> post(() -> authorized(principal, Action.ADMINISTER_TENANT, tenant, () ->
+            respond(tenantReply(tenant, r -> new TenantEntity.Suspend(principal.subject(), r)))))),
+        path("resume", () -> post(() -> authorized(principal, Action.ADMINISTER_TENANT, tenant, () ->
+            respond(tenantReply(tenant, r -> new TenantEntity.Resume(principal.subject(), r)))))),
+        pathPrefix("api-keys", () -> authorized(principal, Action.MANAGE_ACCESS, tenant, () -> concat(
+            pathEnd(() -> concat(
+                post(() -> jsonBody(settings.maxJsonBytes(), body -> respond(createApiKey(principal, tenant, body)))),
+                get(() -> respond(controlPlane.tenantSummary(tenant).thenApply(s ->
+                    Json.response(StatusCodes.OK, Map.of("apiKeys", s.apiKeys().stream().map(ApiKeyView::of).toList()))))))),
+            path(segment(), keyId -> delete(() -> respond(
+                controlPlane.tenant(tenant, r -> new TenantEntity.RevokeApiKey(keyId, principal.subject(), r), TenantEntity.Summary.class)
+                    .thenApply(s -> HttpResponse.create().withStatus(StatusCodes.NO_CONTENT)))))))));
+  }
+
+  private CompletionStage<HttpResponse> create(Principal principal, JsonNode body) {
+    CreateTenantRequest request = Json.bind(body, CreateTenantRequest.class);
+    if (request.id() == null) {
+      throw ApiError.badRequest("invalid_tenant_id", "field 'id' is required");
+    }
+    if (!TenantId.isValid(request.id())) {
+      throw ApiError.badRequest("invalid_tenant_id",
+          "tenant id must be 3-40 characters of lowercase letters, digits and '-'");
+    }
+    return controlPlane.tenant(TenantId.of(request.id()),
+            r -> new TenantEntity.Create(request.displayName(), request.quota(), principal.subject(), r),
+            TenantEntity.Summary.class)
+        .thenApply(s -> Json.response(StatusCodes.CREATED, TenantView.of(s))
+            .addHeader(akka.http.javadsl.model.headers.Location.create("/api/v1/tenants/" + s.id())));
+  }
+
+  private CompletionStage<HttpResponse> list() {
+    return controlPlane.tenantIds().thenCompose(ids -> {
+      List<CompletableFuture<TenantEntity.Summary>> summaries = ids.stream()
+          .map(id -> controlPlane.tenantSummary(TenantId.of(id)).toCompletableFuture())
+          .toList();
+      return CompletableFuture.allOf(summaries.toArray(CompletableFuture[]::new)).thenApply(done ->
+          Json.response(StatusCodes.OK, Map.of("tenants",
+              summaries.stream().map(f -> TenantView.of(f.join())).toList())));
+    });
+  }
+
+  /** PATCH: fields present replace; inside {@code quota}, only the limits named change (null = unlimited). */
+  private CompletionStage<HttpResponse> update(Principal principal, TenantId tenant, JsonNode body) {
+    body.fieldNames().forEachRemaining(field -> {
+      if (!PATCHABLE.contains(field)) {
+        throw ApiError.badRequest("invalid_request", "unknown field '" + field + "'; patchable: displayName, quota");
+      }
+    });
+    JsonNode nameNode = body.get("displayName");
+    if (nameNode != null && !nameNode.isTextual()) {
+      throw ApiError.badRequest("invalid_display_name", "displayName must be a string");
+    }
+    JsonNode quotaPatch = body.get("quota");
+    if (quotaPatch != null && !quotaPatch.isObject()) {
+      throw ApiError.badRequest("invalid_quota", "quota must be an object");
+    }
+    String displayName = nameNode == null ? null : nameNode.asText();
+    CompletionStage<Quota> quota = quotaPatch == null
+        ? CompletableFuture.completedFuture(null)
+        : controlPlane.tenantSummary(tenant).thenApply(current -> {
+          ObjectNode merged = Json.MAPPER.valueToTree(current.quota());
+          merged.setAll((ObjectNode) quotaPatch);
+          return Json.bind(merged, Quota.class);
+        });
+    return quota.thenCompose(q -> controlPlane.tenant(tenant,
+            r -> new TenantEntity.Update(displayName, q, principal.subject(), r), TenantEntity.Summary.class))
+        .thenApply(s -> Json.response(StatusCodes.OK, TenantView.of(s)));
+  }
+
+  private CompletionStage<HttpResponse> tenantReply(TenantId tenant,
+      java.util.function.Function<akka.actor.typed.ActorRef<TenantEntity.Reply>, TenantEntity.Command> command) {
+    return controlPlane.tenant(tenant, command, TenantEntity.Summary.class)
+        .thenApply(s -> Json.response(StatusCodes.OK, TenantView.of(s)));
+  }
+
+  private CompletionStage<HttpResponse> createApiKey(Principal principal, TenantId tenant, JsonNode body) {
+    CreateApiKeyRequest request = Json.bind(body, CreateApiKeyRequest.class);
+    Role role = Role.fromWire(request.role())
+        .filter(Role::isTenantRole)
+        .orElseThrow(() -> ApiError.badRequest("invalid_role",
+            "role must be one of tenant-admin, developer, viewer, predictor"));
+    ApiKeyCredential key = ApiKeyCredential.generate(tenant);
+    return controlPlane.tenant(tenant,
+            r -> new TenantEntity.CreateApiKey(key.keyId(), request.name(), role, key.secretHash(), principal.subject(), r),
+            TenantEntity.ApiKeyCreated.class)
+        .thenApply(created -> {
+          TenantEntity.ApiKeyInfo info = created.key();
+          return Json.response(StatusCodes.CREATED,
+              new NewApiKeyView(info.id(), info.name(), info.role(), info.createdAt(), info.createdBy(), key.token()));
+        });
+  }
+}

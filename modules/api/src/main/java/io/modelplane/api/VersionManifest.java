@@ -1,0 +1,44 @@
+package io.modelplane.api;
+
+import io.modelplane.common.TensorSpec;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The {@code manifest} part of a version upload. Checked before the artifact is streamed so a bad
+ * manifest costs the client no upload; the model entity checks the same rules again as the authority.
+ */
+record VersionManifest(String format, List<TensorSpec> inputs, List<TensorSpec> outputs, String description, String sha256) {
+  static final Set<String> FORMATS = Set.of("torchscript");
+
+  void validate() {
+    if (format == null || !FORMATS.contains(format)) {
+      throw ApiError.badRequest("unsupported_format", "manifest.format must be one of " + FORMATS);
+    }
+    checkTensors("inputs", inputs);
+    checkTensors("outputs", outputs);
+    if (description != null && description.length() > 1000) {
+      throw ApiError.badRequest("invalid_description", "manifest.description may have at most 1000 characters");
+    }
+    if (sha256 != null && !sha256.matches("[0-9a-f]{64}")) {
+      throw ApiError.badRequest("invalid_manifest", "manifest.sha256 must be 64 lowercase hex digits");
+    }
+  }
+
+  private static void checkTensors(String field, List<TensorSpec> tensors) {
+    if (tensors == null || tensors.isEmpty()) {
+      throw ApiError.badRequest("invalid_signature", "manifest." + field + " must list at least one tensor");
+    }
+    Set<String> names = new HashSet<>();
+    for (TensorSpec t : tensors) {
+      String violation = t == null ? "a tensor is null" : t.violation();
+      if (violation != null) {
+        throw ApiError.badRequest("invalid_signature", "manifest." + field + ": " + violation);
+      }
+      if (!names.add(t.name())) {
+        throw ApiError.badRequest("invalid_signature", "manifest." + field + " names " + t.name() + " twice");
+      }
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package io.modelplane.api;
+
+import akka.http.javadsl.model.Multipart;
+import akka.stream.Materializer;
+import akka.stream.javadsl.Sink;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.modelplane.registry.ArtifactStore;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Streams a multipart version upload: the {@code manifest} part (JSON, small) and the
+ * {@code artifact} part (streamed into the artifact store, never held in memory). If anything
+ * fails, an artifact this upload newly stored is removed again.
+ */
+final class VersionUpload {
+  record Result(VersionManifest manifest, ArtifactStore.StoredArtifact artifact) {}
+
+  private final ArtifactStore store;
+  private final ApiSettings settings;
+
+  VersionUpload(ArtifactStore store, ApiSettings settings) {
+    this.store = store;
+    this.settings = settings;
+  }
+
+  CompletionStage<Result> receive(Multipart.FormData form, Materializer mat) {
+    AtomicReference<VersionManifest> manifest = new AtomicReference<>();
+    AtomicReference<ArtifactStore.StoredArtifact> artifact = new AtomicReference<>();
+    CompletionStage<Result> result = form.getParts()
+        .mapAsync(1, part -> switch (part.getName()) {
+          case "manifest" -> part.getEntity().toStrict(10_000, settings.maxManifestBytes(), mat).thenApply(strict -> {
+            if (manifest.get() != null) {
+              throw ApiError.badRequest("invalid_upload", "send one manifest part");
+            }
+            manifest.set(parseManifest(strict.getData().toArray()));
+            return part.getName();
+          });
+          case "artifact" -> {
+            if (artifact.get() != null) {
+              throw ApiError.badRequest("invalid_upload", "send one artifact part");
+            }
+            VersionManifest known = manifest.get(); // when the manifest came first, its checksum is verified while streaming
+            yield store.store(part.getEntity().getDataBytes(), known == null ? null : known.sha256(), mat)
+                .thenApply(stored -> {
+                  artifact.set(stored);
+                  return part.getName();
+                });
+          }
+          default -> part.getEntity().discardBytes(mat).completionStage().thenApply(done -> {
+            throw ApiError.badRequest("invalid_upload",
+                "unexpected part '" + part.getName() + "'; send 'manifest' and 'artifact'");
+          });
+        })
+        .runWith(Sink.ignore(), mat)
+        .thenApply(done -> {
+          if (manifest.get() == null) {
+            throw ApiError.badRequest("invalid_upload", "the 'manifest' part is missing");
+          }
+          if (artifact.get() == null) {
+            throw ApiError.badRequest("invalid_upload", "the 'artifact' part is missing");
+          }
+          String expected = manifest.get().sha256();
+          if (expected != null && !expected.equals(artifact.get().sha256())) {
+            throw ApiError.badRequest("checksum_mismatch",
+                "artifact sha256 is " + artifact.get().sha256() + ", manifest says " + expected);
+          }
+          return new Result(manifest.get(), artifact.get());
+        });
+    return result.whenComplete((ok, failure) -> {
+      if (failure != null) {
+        discard(artifact.get());
+      }
+    });
+  }
+
+  /** Removes an artifact this upload stored when the version it was for is not registered. */
+  void discard(ArtifactStore.StoredArtifact stored) {
+    if (stored != null && stored.newlyCreated()) {
+      store.delete(stored.sha256());
+    }
+  }
+
+  private static VersionManifest parseManifest(byte[] bytes) {
+    JsonNode node;
+    try {
+      node = Json.MAPPER.readTree(bytes);
+    } catch (Exception e) {
+      throw ApiError.badRequest("invalid_manifest", "the manifest part is not well-formed JSON");
+    }
+    if (node == null || !node.isObject()) {
+      throw ApiError.badRequest("invalid_manifest", "the manifest part must be a JSON object");
+    }
+    VersionManifest manifest = Json.bind(node, VersionManifest.class);
+    manifest.validate();
+    return manifest;
+  }
+}

@@ -1,0 +1,143 @@
+package io.modelplane.app;
+
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.cluster.MemberStatus;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.cluster.typed.Cluster;
+import akka.http.javadsl.Http;
+import akka.http.javadsl.ServerBinding;
+import akka.persistence.jdbc.testkit.javadsl.SchemaUtils;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.modelplane.api.ApiSettings;
+import io.modelplane.api.ControlPlane;
+import io.modelplane.api.HttpApi;
+import io.modelplane.identity.ApiKeyAuthenticator;
+import io.modelplane.identity.Authenticator;
+import io.modelplane.identity.OperatorAuthenticator;
+import io.modelplane.registry.ArtifactStore;
+import io.modelplane.registry.ModelEntity;
+import io.modelplane.tenancy.TenantEntity;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Starts a ModelPlane node: {@link #main} for the jar, {@link #init} for tests that start real nodes. */
+public final class Main {
+  private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+  /** A running node: its actor system and the address its HTTP API listens on. */
+  public record Node(ActorSystem<Void> system, InetSocketAddress httpAddress) {
+    public String baseUrl() {
+      return "http://" + httpAddress.getHostString() + ":" + httpAddress.getPort();
+    }
+
+    /** Stops the node and waits until it has stopped. */
+    public void stop() {
+      system.terminate();
+      system.getWhenTerminated().toCompletableFuture().join();
+    }
+  }
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    try {
+      Node node = init(ConfigFactory.parseMap(Map.of("akka.coordinated-shutdown.exit-jvm", "on")));
+      log.info("ModelPlane is up on {}", node.baseUrl());
+    } catch (RuntimeException e) {
+      log.error("ModelPlane failed to start: {}", e.getMessage(), e);
+      System.exit(1);
+    }
+  }
+
+  /** Starts a node with {@code overrides} on top of application.conf and the environment. */
+  public static Node init(Config overrides) {
+    Config config = nodeConfig(overrides);
+    NodeSettings settings = NodeSettings.fromConfig(config);
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "modelplane", config);
+    try {
+      if (config.getStringList("akka.cluster.seed-nodes").isEmpty()) {
+        // no seed address is known before binding (port 0): this node founds its own cluster
+        Cluster.get(system).manager().tell(new akka.cluster.typed.Join(Cluster.get(system).selfMember().address()));
+      }
+      AtomicBoolean schemaReady = new AtomicBoolean(!settings.createSchema());
+      if (settings.createSchema()) {
+        SchemaUtils.createIfNotExists(system).toCompletableFuture().get(60, TimeUnit.SECONDS);
+        schemaReady.set(true);
+      }
+      TenantEntity.init(system);
+      ModelEntity.init(system);
+
+      ApiSettings apiSettings = ApiSettings.fromConfig(config);
+      ControlPlane controlPlane = new ControlPlane(system, apiSettings.askTimeout(), apiSettings.readAttempts(),
+          apiSettings.readJournalPluginId());
+      Authenticator authenticator = Authenticator.firstOf(List.of(
+          new OperatorAuthenticator(OperatorKey.hash(settings)),
+          new ApiKeyAuthenticator(controlPlane::findApiKey)));
+      ArtifactStore artifacts = new ArtifactStore(settings.dataDir().resolve("artifacts"), apiSettings.maxArtifactBytes());
+      HttpApi api = new HttpApi(controlPlane, authenticator, artifacts, apiSettings,
+          () -> ready(system, schemaReady.get()));
+
+      ServerBinding binding = Http.get(system).newServerAt(settings.httpHost(), settings.httpPort())
+          .bind(api.route())
+          .toCompletableFuture().get(30, TimeUnit.SECONDS)
+          .addToCoordinatedShutdown(Duration.ofSeconds(10), system);
+      log.info("journal on {}, data in {}, roles {}",
+          settings.usesPostgres() ? "PostgreSQL" : "H2", settings.dataDir(), settings.roles());
+      return new Node(system, binding.localAddress());
+    } catch (Exception e) {
+      system.terminate();
+      system.getWhenTerminated().toCompletableFuture().join();
+      throw new IllegalStateException("node did not start: " + e.getMessage(), e);
+    }
+  }
+
+  /** Ready when the schema exists, this node is an Up cluster member and an entity answers through the journal. */
+  private static CompletionStage<Boolean> ready(ActorSystem<?> system, boolean schemaReady) {
+    if (!schemaReady || Cluster.get(system).selfMember().status() != MemberStatus.up()) {
+      return CompletableFuture.completedFuture(false);
+    }
+    // "_probe" is no valid tenant id, so the probe entity never holds data; its answer proves
+    // that sharding routes and the journal recovers.
+    return ClusterSharding.get(system).entityRefFor(TenantEntity.ENTITY_KEY, "_probe")
+        .<TenantEntity.Reply>ask(TenantEntity.Get::new, Duration.ofSeconds(2))
+        .thenApply(reply -> true);
+  }
+
+  /** application.conf + overrides, plus what is derived from modelplane.*: remoting, seeds, roles, database. */
+  static Config nodeConfig(Config overrides) {
+    Config base = ConfigFactory.load(overrides.withFallback(ConfigFactory.parseResources("application.conf")));
+    NodeSettings s = NodeSettings.fromConfig(base);
+    Map<String, Object> derived = new HashMap<>();
+    derived.put("akka.remote.artery.canonical.hostname", s.clusterHost());
+    derived.put("akka.remote.artery.canonical.port", s.clusterPort());
+    // port 0 (tests) has no address to name as seed: Main.init then joins the node to itself
+    List<String> seeds = !s.seedNodes().isEmpty() ? s.seedNodes()
+        : s.clusterPort() == 0 ? List.of()
+        : List.of(s.clusterHost() + ":" + s.clusterPort());
+    if (!overrides.hasPath("akka.cluster.seed-nodes")) {
+      derived.put("akka.cluster.seed-nodes", seeds.stream()
+          .map(hp -> hp.startsWith("akka://") ? hp : "akka://modelplane@" + hp).toList());
+    }
+    derived.put("akka.cluster.roles", s.roles());
+    String db = "akka-persistence-jdbc.shared-databases.slick.";
+    derived.put(db + "db.url", s.jdbcUrl());
+    derived.put(db + "db.user", s.dbUser());
+    derived.put(db + "db.password", s.dbPassword());
+    if (s.usesPostgres()) {
+      derived.put(db + "profile", "slick.jdbc.PostgresProfile$");
+      derived.put(db + "db.driver", "org.postgresql.Driver");
+    }
+    return ConfigFactory.parseMap(derived).withFallback(base);
+  }
+}

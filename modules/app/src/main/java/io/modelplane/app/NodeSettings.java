@@ -1,0 +1,46 @@
+package io.modelplane.app;
+
+import com.typesafe.config.Config;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/** The node's settings from {@code modelplane.*} (API.md's environment variables land here). */
+record NodeSettings(
+    String httpHost, int httpPort, Path dataDir, String dbUrl, String dbUser, String dbPassword,
+    boolean createSchema, String operatorKey, String clusterHost, int clusterPort, List<String> seedNodes,
+    List<String> roles) {
+
+  static NodeSettings fromConfig(Config root) {
+    Config c = root.getConfig("modelplane");
+    return new NodeSettings(
+        c.getString("http.host"),
+        c.getInt("http.port"),
+        Path.of(c.getString("data-dir")).toAbsolutePath().normalize(),
+        c.getString("db.url").trim(),
+        c.getString("db.user"),
+        c.getString("db.password"),
+        c.getBoolean("db.create-schema"),
+        c.getString("operator-key"),
+        c.getString("cluster.host"),
+        c.getInt("cluster.port"),
+        split(c.getString("cluster.seed-nodes")),
+        split(c.getString("cluster.roles")));
+  }
+
+  private static List<String> split(String csv) {
+    return Arrays.stream(csv.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+  }
+
+  boolean usesPostgres() {
+    return dbUrl.startsWith("jdbc:postgresql:");
+  }
+
+  String jdbcUrl() {
+    if (!dbUrl.isEmpty()) {
+      return dbUrl;
+    }
+    // DB_CLOSE_ON_EXIT=FALSE: the actor system, not a JVM shutdown hook, closes the database last
+    return "jdbc:h2:file:" + dataDir.resolve("journal").resolve("modelplane") + ";DB_CLOSE_ON_EXIT=FALSE";
+  }
+}

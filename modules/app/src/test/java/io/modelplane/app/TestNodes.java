@@ -1,0 +1,66 @@
+package io.modelplane.app;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Starts real nodes for tests: loopback only, random ports, a given data dir and database. */
+final class TestNodes {
+  static final String OPERATOR_KEY = "test-operator-key-0123456789";
+
+  private TestNodes() {}
+
+  /** Settings for a node on random ports with its data under {@code dataDir}; {@code extra} on top. */
+  static Config config(Path dataDir, Map<String, Object> extra) {
+    Map<String, Object> settings = new HashMap<>();
+    settings.put("modelplane.http.host", "127.0.0.1");
+    settings.put("modelplane.http.port", 0);
+    settings.put("modelplane.cluster.host", "127.0.0.1");
+    settings.put("modelplane.cluster.port", 0);
+    settings.put("modelplane.data-dir", dataDir.toString());
+    settings.put("modelplane.operator-key", OPERATOR_KEY);
+    settings.put("akka.cluster.jmx.multi-mbeans-in-same-jvm", "on");
+    settings.put("akka.loglevel", "WARNING");
+    settings.putAll(extra);
+    return ConfigFactory.parseMap(settings);
+  }
+
+  static Main.Node start(Path dataDir, Map<String, Object> extra) {
+    Main.Node node = Main.init(config(dataDir, extra));
+    awaitReady(node, Duration.ofSeconds(30));
+    return node;
+  }
+
+  /** Polls /v2/health/ready until 200, as a load balancer would. */
+  static void awaitReady(Main.Node node, Duration timeout) {
+    HttpClient client = HttpClient.newHttpClient();
+    eventually(timeout, () -> {
+      try {
+        return client.send(
+            HttpRequest.newBuilder(URI.create(node.baseUrl() + "/v2/health/ready")).timeout(Duration.ofSeconds(5)).build(),
+            HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+      } catch (Exception e) {
+        return false; // not listening yet
+      }
+    }, "node at " + node.baseUrl() + " ready");
+  }
+
+  /** Waits until {@code condition} holds, checking every 100 ms; fails after {@code timeout}. */
+  static void eventually(Duration timeout, java.util.function.BooleanSupplier condition, String what) {
+    Instant deadline = Instant.now().plus(timeout);
+    while (!condition.getAsBoolean()) {
+      if (Instant.now().isAfter(deadline)) {
+        throw new AssertionError(what + ": not within " + timeout);
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+    }
+  }
+}

@@ -1,0 +1,37 @@
+package io.modelplane.identity;
+
+import io.modelplane.common.Role;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/** Authenticates {@code mp_…} API keys against their stored hash, found through a {@link KeyLookup}. */
+public final class ApiKeyAuthenticator implements Authenticator {
+
+  /** What the store knows of a key: its hash, role and whether its tenant is active. */
+  public record StoredKey(String keyId, Role role, String secretHash, boolean tenantActive) {}
+
+  /** Finds an active key by id; empty when unknown or revoked. */
+  @FunctionalInterface
+  public interface KeyLookup {
+    CompletionStage<Optional<StoredKey>> find(ApiKeyCredential key);
+  }
+
+  private final KeyLookup lookup;
+
+  public ApiKeyAuthenticator(KeyLookup lookup) {
+    this.lookup = lookup;
+  }
+
+  @Override
+  public CompletionStage<Optional<Principal>> authenticate(String bearerCredential) {
+    Optional<ApiKeyCredential> parsed = ApiKeyCredential.parse(bearerCredential);
+    if (parsed.isEmpty()) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    ApiKeyCredential key = parsed.get();
+    return lookup.find(key).thenApply(stored -> stored
+        .filter(s -> Secrets.matches(key.secret(), s.secretHash()))
+        .map(s -> new Principal("apikey:" + key.keyId(), s.role(), key.tenant(), s.tenantActive())));
+  }
+}

@@ -1,0 +1,457 @@
+package io.modelplane.registry;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.SupervisorStrategy;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.cluster.sharding.typed.javadsl.Entity;
+import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
+import akka.persistence.typed.PersistenceId;
+import akka.persistence.typed.javadsl.CommandHandlerWithReply;
+import akka.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
+import akka.persistence.typed.javadsl.EventHandler;
+import akka.persistence.typed.javadsl.EventHandlerBuilder;
+import akka.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import akka.persistence.typed.javadsl.ReplyEffect;
+import akka.persistence.typed.javadsl.RetentionCriteria;
+import io.modelplane.common.CborSerializable;
+import io.modelplane.common.InvalidIdException;
+import io.modelplane.common.ModelKey;
+import io.modelplane.common.Rejection;
+import io.modelplane.common.TensorSpec;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * One model of one tenant: its versions (immutable artifacts with a signature) and its deployment
+ * revisions, with a stack of applied revisions so that a rollback returns to the one before.
+ */
+public final class ModelEntity
+    extends EventSourcedBehaviorWithEnforcedReplies<ModelEntity.Command, ModelEntity.Event, ModelEntity.State> {
+
+  public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "Model");
+
+  static final String SUPPORTED_FORMAT = "torchscript";
+  static final int MAX_DESCRIPTION_LENGTH = 1000;
+  static final int MAX_REPLICAS = 64;
+  static final int MAX_BATCH_SIZE = 1024;
+  static final int MAX_BATCH_DELAY_MS = 10_000;
+  private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+
+  // ---- value types ----
+
+  /** One registered version of a model as callers see it. */
+  public record VersionInfo(int version, String sha256, long sizeBytes, String format, List<TensorSpec> inputs,
+      List<TensorSpec> outputs, String description, Instant createdAt, String createdBy, boolean archived)
+      implements CborSerializable {
+
+    VersionInfo asArchived() {
+      return new VersionInfo(version, sha256, sizeBytes, format, inputs, outputs, description, createdAt, createdBy, true);
+    }
+  }
+
+  /** What a deployment serves: the traffic split over versions (percent per version) and its serving settings. */
+  public record DeploymentSpec(Map<Integer, Integer> traffic, int replicas, int maxBatchSize, int maxBatchDelayMs)
+      implements CborSerializable {
+
+    public DeploymentSpec {
+      // sorted so that equal splits compare, print and serialize the same way
+      traffic = traffic == null ? null : Collections.unmodifiableSortedMap(new TreeMap<>(traffic));
+    }
+  }
+
+  /** One numbered deployment of a model; revision numbers are never reused. */
+  public record DeploymentRevision(long revision, DeploymentSpec spec, Instant createdAt, String createdBy)
+      implements CborSerializable {}
+
+  // ---- commands ----
+
+  /** What a model can be asked to do. */
+  public sealed interface Command extends CborSerializable {}
+
+  /** Adds the next version; the first one creates the model. {@code maxVersions} is the tenant's quota, null for none. */
+  public record RegisterVersion(String sha256, long sizeBytes, String format, List<TensorSpec> inputs,
+      List<TensorSpec> outputs, String description, Integer maxVersions, String actor, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  /** Makes {@code spec} the current deployment as a new revision; {@code expectedRevision} guards against lost updates. */
+  public record Deploy(DeploymentSpec spec, Long expectedRevision, String actor, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  /** Returns to the revision that was current before the current one. */
+  public record Rollback(String actor, ActorRef<Reply> replyTo) implements Command {}
+
+  /** Retires a version that no reachable revision uses. */
+  public record ArchiveVersion(int version, String actor, ActorRef<Reply> replyTo) implements Command {}
+
+  /** Asks for the model's {@link Summary}. */
+  public record Get(ActorRef<Reply> replyTo) implements Command {}
+
+  // ---- replies ----
+
+  /** What a model answers. */
+  public sealed interface Reply extends CborSerializable {}
+
+  /** The model: its versions by number and its current deployment (null when never deployed). */
+  public record Summary(String tenant, String model, Instant createdAt, List<VersionInfo> versions,
+      DeploymentRevision deployment) implements Reply {}
+
+  /** The version a {@link RegisterVersion} added. */
+  public record VersionAdded(VersionInfo version) implements Reply {}
+
+  /** The now-current revision after a deploy or rollback, and the one current before (null if none). */
+  public record Deployed(DeploymentRevision revision, Long previousRevision) implements Reply {}
+
+  /** The command was refused and nothing changed. */
+  public record Rejected(Rejection rejection) implements Reply {}
+
+  // ---- events ----
+
+  /** What happened to a model; every event carries when and by whom. */
+  public sealed interface Event extends CborSerializable {}
+
+  /** A version was added. */
+  public record VersionRegistered(int version, String sha256, long sizeBytes, String format, List<TensorSpec> inputs,
+      List<TensorSpec> outputs, String description, Instant at, String actor) implements Event {}
+
+  /** A new deployment revision became current. */
+  public record DeploymentRevised(long revision, DeploymentSpec spec, Instant at, String actor) implements Event {}
+
+  /** The current revision was popped; {@code toRevision} is current again. */
+  public record DeploymentRolledBack(long fromRevision, long toRevision, Instant at, String actor) implements Event {}
+
+  /** A version was archived. */
+  public record VersionArchived(int version, Instant at, String actor) implements Event {}
+
+  // ---- state, one type per lifecycle phase ----
+
+  /** A model's state: {@link Empty} before its first version, {@link Model} after. */
+  public sealed interface State extends CborSerializable {}
+
+  /** No version registered yet: the model does not exist. */
+  public record Empty() implements State {}
+
+  /**
+   * An existing model. {@code revisions} holds every revision ever made (revision n at index n-1);
+   * {@code applied} is the stack of applied revision numbers, the current one last.
+   */
+  public record Model(Instant createdAt, List<VersionInfo> versions, List<DeploymentRevision> revisions,
+      List<Long> applied) implements State {
+
+    public Model {
+      versions = List.copyOf(versions);
+      revisions = List.copyOf(revisions);
+      applied = List.copyOf(applied);
+    }
+
+    static Model first(VersionRegistered e) {
+      return new Model(e.at(), List.of(), List.of(), List.of()).withVersion(e);
+    }
+
+    Optional<VersionInfo> version(int number) {
+      return number >= 1 && number <= versions.size() ? Optional.of(versions.get(number - 1)) : Optional.empty();
+    }
+
+    /** The current revision, or null when never deployed. */
+    DeploymentRevision current() {
+      return applied.isEmpty() ? null : revision(applied.get(applied.size() - 1));
+    }
+
+    long currentRevisionNumber() {
+      return applied.isEmpty() ? 0 : applied.get(applied.size() - 1);
+    }
+
+    DeploymentRevision revision(long number) {
+      return revisions.get((int) number - 1);
+    }
+
+    boolean inUse(int version) {
+      return applied.stream().anyMatch(r -> revision(r).spec().traffic().containsKey(version));
+    }
+
+    Model withVersion(VersionRegistered e) {
+      List<VersionInfo> next = new ArrayList<>(versions);
+      next.add(new VersionInfo(e.version(), e.sha256(), e.sizeBytes(), e.format(), e.inputs(), e.outputs(),
+          e.description(), e.at(), e.actor(), false));
+      return new Model(createdAt, next, revisions, applied);
+    }
+
+    Model withRevision(DeploymentRevised e) {
+      List<DeploymentRevision> nextRevisions = new ArrayList<>(revisions);
+      nextRevisions.add(new DeploymentRevision(e.revision(), e.spec(), e.at(), e.actor()));
+      List<Long> nextApplied = new ArrayList<>(applied);
+      nextApplied.add(e.revision());
+      return new Model(createdAt, versions, nextRevisions, nextApplied);
+    }
+
+    Model rolledBack() {
+      return new Model(createdAt, versions, revisions, applied.subList(0, applied.size() - 1));
+    }
+
+    Model withArchived(int version) {
+      List<VersionInfo> next = new ArrayList<>(versions);
+      next.set(version - 1, versions.get(version - 1).asArchived());
+      return new Model(createdAt, next, revisions, applied);
+    }
+  }
+
+  // ---- behavior ----
+
+  /** Starts the model entities on this node's cluster sharding; they live on "control" nodes. */
+  public static void init(ActorSystem<?> system) {
+    ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId())).withRole("control"));
+  }
+
+  public static Behavior<Command> create(String entityId) {
+    return create(entityId, Clock.systemUTC());
+  }
+
+  public static Behavior<Command> create(String entityId, Clock clock) {
+    return new ModelEntity(entityId, clock);
+  }
+
+  private final String entityId;
+  private final ModelKey key; // null when the entity id is not a valid tenant/model
+  private final Clock clock;
+
+  private ModelEntity(String entityId, Clock clock) {
+    super(PersistenceId.of(ENTITY_KEY.name(), entityId),
+        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    this.entityId = entityId;
+    this.key = parseKey(entityId);
+    this.clock = clock;
+  }
+
+  private static ModelKey parseKey(String entityId) {
+    try {
+      return ModelKey.parse(entityId);
+    } catch (InvalidIdException e) {
+      return null;
+    }
+  }
+
+  @Override
+  public State emptyState() {
+    return new Empty();
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    // events are kept (no deleteEventsOnSnapshot): they are the model's history
+    return RetentionCriteria.snapshotEvery(100, 2);
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    CommandHandlerWithReplyBuilder<Command, Event, State> builder = newCommandHandlerWithReplyBuilder();
+    builder.forStateType(Empty.class)
+        .onCommand(RegisterVersion.class, this::onFirstVersion)
+        .onCommand(Get.class, c -> Effect().reply(c.replyTo(), modelNotFound()))
+        .onCommand(Deploy.class, c -> Effect().reply(c.replyTo(), modelNotFound()))
+        .onCommand(Rollback.class, c -> Effect().reply(c.replyTo(), modelNotFound()))
+        .onCommand(ArchiveVersion.class, c -> Effect().reply(c.replyTo(), modelNotFound()));
+    builder.forStateType(Model.class)
+        .onCommand(RegisterVersion.class, this::onRegisterVersion)
+        .onCommand(Deploy.class, this::onDeploy)
+        .onCommand(Rollback.class, this::onRollback)
+        .onCommand(ArchiveVersion.class, this::onArchiveVersion)
+        .onCommand(Get.class, (model, c) -> Effect().reply(c.replyTo(), summary(model)));
+    return builder.build();
+  }
+
+  private ReplyEffect<Event, State> onFirstVersion(RegisterVersion c) {
+    return register(List.of(), c);
+  }
+
+  private ReplyEffect<Event, State> onRegisterVersion(Model model, RegisterVersion c) {
+    return register(model.versions(), c);
+  }
+
+  private ReplyEffect<Event, State> register(List<VersionInfo> existing, RegisterVersion c) {
+    Rejection rejection = registrationRejection(existing, c);
+    if (rejection != null) {
+      return Effect().reply(c.replyTo(), new Rejected(rejection));
+    }
+    VersionRegistered event = new VersionRegistered(existing.size() + 1, c.sha256(), c.sizeBytes(), c.format(),
+        List.copyOf(c.inputs()), List.copyOf(c.outputs()), c.description(), clock.instant(), c.actor());
+    return Effect().persist(event)
+        .thenReply(c.replyTo(), state -> new VersionAdded(((Model) state).version(event.version()).orElseThrow()));
+  }
+
+  private Rejection registrationRejection(List<VersionInfo> existing, RegisterVersion c) {
+    if (key == null) {
+      return Rejection.invalid("invalid_model_name", "'" + entityId + "' is not a valid tenant/model name");
+    }
+    if (c.sha256() == null || !SHA256.matcher(c.sha256()).matches() || c.sizeBytes() <= 0) {
+      return Rejection.invalid("invalid_artifact",
+          "an artifact needs a sha256 of 64 lowercase hex digits and a positive size");
+    }
+    if (!SUPPORTED_FORMAT.equals(c.format())) {
+      return Rejection.invalid("unsupported_format",
+          "format " + c.format() + " is not supported; use " + SUPPORTED_FORMAT);
+    }
+    String signatureProblem = signatureProblem("input", c.inputs());
+    if (signatureProblem == null) {
+      signatureProblem = signatureProblem("output", c.outputs());
+    }
+    if (signatureProblem != null) {
+      return Rejection.invalid("invalid_signature", signatureProblem);
+    }
+    if (c.description() != null && c.description().length() > MAX_DESCRIPTION_LENGTH) {
+      return Rejection.invalid("invalid_description",
+          "description must be at most " + MAX_DESCRIPTION_LENGTH + " characters");
+    }
+    if (c.maxVersions() != null && existing.size() >= c.maxVersions()) {
+      return Rejection.quotaExceeded("version_quota_exceeded",
+          "model " + modelName() + " may hold at most " + c.maxVersions() + " versions");
+    }
+    return null;
+  }
+
+  /** The first problem of one side of a signature ("input" or "output"), or null. */
+  private static String signatureProblem(String side, List<TensorSpec> tensors) {
+    if (tensors == null || tensors.isEmpty()) {
+      return "a version needs at least one " + side;
+    }
+    Set<String> names = new HashSet<>();
+    for (TensorSpec tensor : tensors) {
+      if (tensor == null) {
+        return side + "s must not contain null";
+      }
+      String violation = tensor.violation();
+      if (violation != null) {
+        return side + " " + violation;
+      }
+      if (!names.add(tensor.name())) {
+        return "duplicate " + side + " name " + tensor.name();
+      }
+    }
+    return null;
+  }
+
+  private ReplyEffect<Event, State> onDeploy(Model model, Deploy c) {
+    Rejection rejection = deploymentRejection(model, c);
+    if (rejection != null) {
+      return Effect().reply(c.replyTo(), new Rejected(rejection));
+    }
+    DeploymentRevision previous = model.current();
+    DeploymentRevised event =
+        new DeploymentRevised(model.revisions().size() + 1L, c.spec(), clock.instant(), c.actor());
+    return Effect().persist(event).thenReply(c.replyTo(), state -> new Deployed(
+        ((Model) state).current(), previous == null ? null : previous.revision()));
+  }
+
+  private Rejection deploymentRejection(Model model, Deploy c) {
+    if (c.expectedRevision() != null && c.expectedRevision() != model.currentRevisionNumber()) {
+      return Rejection.conflict("stale_revision", "expected revision " + c.expectedRevision()
+          + " but the current revision is " + model.currentRevisionNumber());
+    }
+    DeploymentSpec spec = c.spec();
+    String splitProblem = spec == null ? "a deployment needs a traffic split" : trafficProblem(spec.traffic());
+    if (splitProblem != null) {
+      return Rejection.invalid("invalid_traffic_split", splitProblem);
+    }
+    for (int version : spec.traffic().keySet()) {
+      Optional<VersionInfo> info = model.version(version);
+      if (info.isEmpty()) {
+        return Rejection.invalid("unknown_version",
+            "version " + version + " of model " + modelName() + " does not exist");
+      }
+      if (info.get().archived()) {
+        return Rejection.invalid("version_archived",
+            "version " + version + " of model " + modelName() + " is archived");
+      }
+    }
+    if (spec.replicas() < 1 || spec.replicas() > MAX_REPLICAS) {
+      return Rejection.invalid("invalid_replicas", "replicas must be between 1 and " + MAX_REPLICAS);
+    }
+    if (spec.maxBatchSize() < 1 || spec.maxBatchSize() > MAX_BATCH_SIZE) {
+      return Rejection.invalid("invalid_batching", "maxBatchSize must be between 1 and " + MAX_BATCH_SIZE);
+    }
+    if (spec.maxBatchDelayMs() < 0 || spec.maxBatchDelayMs() > MAX_BATCH_DELAY_MS) {
+      return Rejection.invalid("invalid_batching", "maxBatchDelayMs must be between 0 and " + MAX_BATCH_DELAY_MS);
+    }
+    return null;
+  }
+
+  private static String trafficProblem(Map<Integer, Integer> traffic) {
+    if (traffic == null || traffic.isEmpty()) {
+      return "a deployment needs a traffic split, e.g. {\"1\": 100}";
+    }
+    int sum = 0;
+    for (Map.Entry<Integer, Integer> split : traffic.entrySet()) {
+      Integer percent = split.getValue();
+      if (percent == null || percent < 1 || percent > 100) {
+        return "traffic for version " + split.getKey() + " must be 1-100 percent";
+      }
+      sum += percent;
+    }
+    return sum == 100 ? null : "traffic percents must add up to 100, not " + sum;
+  }
+
+  private ReplyEffect<Event, State> onRollback(Model model, Rollback c) {
+    if (model.applied().size() < 2) {
+      return Effect().reply(c.replyTo(), new Rejected(Rejection.conflict("no_previous_revision",
+          "model " + modelName() + " has no previous revision to roll back to")));
+    }
+    long from = model.currentRevisionNumber();
+    long to = model.applied().get(model.applied().size() - 2);
+    return Effect().persist(new DeploymentRolledBack(from, to, clock.instant(), c.actor()))
+        .thenReply(c.replyTo(), state -> new Deployed(((Model) state).current(), from));
+  }
+
+  private ReplyEffect<Event, State> onArchiveVersion(Model model, ArchiveVersion c) {
+    Optional<VersionInfo> info = model.version(c.version());
+    if (info.isEmpty()) {
+      return Effect().reply(c.replyTo(), new Rejected(Rejection.notFound("version_not_found",
+          "version " + c.version() + " of model " + modelName() + " does not exist")));
+    }
+    if (info.get().archived()) {
+      return Effect().reply(c.replyTo(), summary(model)); // archiving is idempotent
+    }
+    if (model.inUse(c.version())) {
+      return Effect().reply(c.replyTo(), new Rejected(Rejection.conflict("version_in_use",
+          "version " + c.version() + " of model " + modelName()
+              + " is used by the current deployment or one reachable by rollback")));
+    }
+    return Effect().persist(new VersionArchived(c.version(), clock.instant(), c.actor()))
+        .thenReply(c.replyTo(), state -> summary((Model) state));
+  }
+
+  private Summary summary(Model model) {
+    return new Summary(key.tenant().value(), key.model().value(), model.createdAt(), model.versions(),
+        model.current());
+  }
+
+  private Rejected modelNotFound() {
+    return new Rejected(Rejection.notFound("model_not_found", "model " + modelName() + " does not exist"));
+  }
+
+  private String modelName() {
+    return key != null ? key.model().value() : entityId;
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    EventHandlerBuilder<State, Event> builder = newEventHandlerBuilder();
+    builder.forStateType(Empty.class)
+        .onEvent(VersionRegistered.class, (empty, e) -> Model.first(e));
+    builder.forStateType(Model.class)
+        .onEvent(VersionRegistered.class, Model::withVersion)
+        .onEvent(DeploymentRevised.class, Model::withRevision)
+        .onEvent(DeploymentRolledBack.class, (model, e) -> model.rolledBack())
+        .onEvent(VersionArchived.class, (model, e) -> model.withArchived(e.version()));
+    return builder.build();
+  }
+}

@@ -1,0 +1,476 @@
+package io.modelplane.tenancy;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.SupervisorStrategy;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.cluster.sharding.typed.javadsl.Entity;
+import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
+import akka.persistence.typed.PersistenceId;
+import akka.persistence.typed.javadsl.CommandHandlerWithReply;
+import akka.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
+import akka.persistence.typed.javadsl.EventHandler;
+import akka.persistence.typed.javadsl.EventHandlerBuilder;
+import akka.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import akka.persistence.typed.javadsl.ReplyEffect;
+import akka.persistence.typed.javadsl.RetentionCriteria;
+import com.fasterxml.jackson.annotation.JsonValue;
+import io.modelplane.common.CborSerializable;
+import io.modelplane.common.ModelId;
+import io.modelplane.common.Quota;
+import io.modelplane.common.Rejection;
+import io.modelplane.common.Role;
+import io.modelplane.common.TenantId;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.TreeSet;
+
+/** One tenant of the platform: its name, quota, status, API keys and model names, event sourced. */
+public final class TenantEntity
+    extends EventSourcedBehaviorWithEnforcedReplies<TenantEntity.Command, TenantEntity.Event, TenantEntity.State> {
+
+  public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "Tenant");
+
+  static final int MAX_DISPLAY_NAME_LENGTH = 200;
+  static final int MAX_API_KEY_NAME_LENGTH = 100;
+  static final int MAX_ACTIVE_API_KEYS = 100;
+
+  /** Starts the tenant shard region on the control-plane nodes. */
+  public static void init(ActorSystem<?> system) {
+    ClusterSharding.get(system)
+        .init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId())).withRole("control"));
+  }
+
+  public static Behavior<Command> create(String tenantId) {
+    return create(tenantId, Clock.systemUTC());
+  }
+
+  public static Behavior<Command> create(String tenantId, Clock clock) {
+    return new TenantEntity(tenantId, clock);
+  }
+
+  private final String tenantId;
+  private final Clock clock;
+
+  private TenantEntity(String tenantId, Clock clock) {
+    super(
+        PersistenceId.of(ENTITY_KEY.name(), tenantId),
+        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    this.tenantId = tenantId;
+    this.clock = clock;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Protocol
+
+  /** Whether a tenant may use the platform. */
+  public enum Status {
+    ACTIVE,
+    SUSPENDED;
+
+    @JsonValue
+    public String wireName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /** What the tenant entity can be asked to do. */
+  public sealed interface Command extends CborSerializable {}
+
+  /** Creates the tenant; a null quota means {@link Quota#defaults()}. */
+  public record Create(String displayName, Quota quota, String actor, ActorRef<Reply> replyTo) implements Command {}
+
+  /** Changes the display name and/or quota; a null field is left unchanged. */
+  public record Update(String displayName, Quota quota, String actor, ActorRef<Reply> replyTo) implements Command {}
+
+  /** Suspends the tenant (idempotent). */
+  public record Suspend(String actor, ActorRef<Reply> replyTo) implements Command {}
+
+  /** Resumes a suspended tenant (idempotent). */
+  public record Resume(String actor, ActorRef<Reply> replyTo) implements Command {}
+
+  /** Asks for the tenant's {@link Summary}. */
+  public record Get(ActorRef<Reply> replyTo) implements Command {}
+
+  /** Registers an API key whose secret the caller generated and hashed. */
+  public record CreateApiKey(
+      String keyId, String name, Role role, String secretHash, String actor, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  /** Revokes an active API key for good. */
+  public record RevokeApiKey(String keyId, String actor, ActorRef<Reply> replyTo) implements Command {}
+
+  /** Finds an active API key so the caller can check a presented secret against its hash. */
+  public record LookupApiKey(String keyId, ActorRef<Reply> replyTo) implements Command {}
+
+  /** Records that the tenant holds a model of this name (counted against quota.maxModels). */
+  public record AddModel(String modelId, String actor, ActorRef<Reply> replyTo) implements Command {}
+
+  /** What the tenant entity answers. */
+  public sealed interface Reply extends CborSerializable {}
+
+  /** An API key as shown to users: never its secret hash. */
+  public record ApiKeyInfo(String id, String name, Role role, Instant createdAt, String createdBy)
+      implements CborSerializable {}
+
+  /** The tenant as users see it: active keys oldest first, model names sorted. */
+  public record Summary(
+      String id,
+      String displayName,
+      Quota quota,
+      Status status,
+      Instant createdAt,
+      Instant updatedAt,
+      List<ApiKeyInfo> apiKeys,
+      List<String> models)
+      implements Reply {
+    public Summary {
+      apiKeys = List.copyOf(apiKeys);
+      models = List.copyOf(models);
+    }
+  }
+
+  /** A newly registered API key. */
+  public record ApiKeyCreated(ApiKeyInfo key) implements Reply {}
+
+  /** An active API key with what the caller needs to authenticate and authorize a request. */
+  public record ApiKeyMatch(String tenantId, String keyId, Role role, String secretHash, Status tenantStatus)
+      implements Reply {}
+
+  /** The command was refused; nothing changed. */
+  public record Rejected(Rejection rejection) implements Reply {}
+
+  /** What happened to a tenant; every event says when and by whom. */
+  public sealed interface Event extends CborSerializable {}
+
+  public record TenantCreated(String tenantId, String displayName, Quota quota, Instant at, String actor)
+      implements Event {}
+
+  public record DisplayNameChanged(String displayName, Instant at, String actor) implements Event {}
+
+  public record QuotaChanged(Quota quota, Instant at, String actor) implements Event {}
+
+  public record TenantSuspended(Instant at, String actor) implements Event {}
+
+  public record TenantResumed(Instant at, String actor) implements Event {}
+
+  public record ApiKeyAdded(String keyId, String name, Role role, String secretHash, Instant at, String actor)
+      implements Event {}
+
+  public record ApiKeyRevoked(String keyId, Instant at, String actor) implements Event {}
+
+  public record ModelAdded(String modelId, Instant at, String actor) implements Event {}
+
+  // ---------------------------------------------------------------------------------------------
+  // State: one type per lifecycle phase
+
+  /** The tenant's state in one of its lifecycle phases. */
+  public sealed interface State extends CborSerializable {}
+
+  /** Before the tenant is created. */
+  public record Unknown() implements State {}
+
+  /** An API key as stored; revokedAt is null while the key is active. */
+  public record ApiKey(
+      String id, String name, Role role, String secretHash, Instant createdAt, String createdBy, Instant revokedAt)
+      implements CborSerializable {
+
+    boolean isActive() {
+      return revokedAt == null;
+    }
+
+    ApiKey revoked(Instant at) {
+      return new ApiKey(id, name, role, secretHash, createdAt, createdBy, at);
+    }
+
+    ApiKeyInfo info() {
+      return new ApiKeyInfo(id, name, role, createdAt, createdBy);
+    }
+  }
+
+  /**
+   * A created tenant. Revoked keys stay in {@code apiKeys} (in creation order) so their ids are never reused.
+   */
+  public record Tenant(
+      String id,
+      String displayName,
+      Quota quota,
+      Status status,
+      Instant createdAt,
+      Instant updatedAt,
+      List<ApiKey> apiKeys,
+      List<String> models)
+      implements State {
+
+    public Tenant {
+      apiKeys = List.copyOf(apiKeys);
+      models = List.copyOf(new TreeSet<>(models));
+    }
+
+    Optional<ApiKey> key(String keyId) {
+      return apiKeys.stream().filter(k -> k.id().equals(keyId)).findFirst();
+    }
+
+    Optional<ApiKey> activeKey(String keyId) {
+      return key(keyId).filter(ApiKey::isActive);
+    }
+
+    long activeKeyCount() {
+      return apiKeys.stream().filter(ApiKey::isActive).count();
+    }
+
+    Summary summary() {
+      List<ApiKeyInfo> active = apiKeys.stream().filter(ApiKey::isActive).map(ApiKey::info).toList();
+      return new Summary(id, displayName, quota, status, createdAt, updatedAt, active, models);
+    }
+
+    Tenant withDisplayName(String newName, Instant at) {
+      return new Tenant(id, newName, quota, status, createdAt, at, apiKeys, models);
+    }
+
+    Tenant withQuota(Quota newQuota, Instant at) {
+      return new Tenant(id, displayName, newQuota, status, createdAt, at, apiKeys, models);
+    }
+
+    Tenant withStatus(Status newStatus, Instant at) {
+      return new Tenant(id, displayName, quota, newStatus, createdAt, at, apiKeys, models);
+    }
+
+    Tenant withKeyAdded(ApiKey key, Instant at) {
+      List<ApiKey> keys = new ArrayList<>(apiKeys);
+      keys.add(key);
+      return new Tenant(id, displayName, quota, status, createdAt, at, keys, models);
+    }
+
+    Tenant withKeyRevoked(String keyId, Instant at) {
+      List<ApiKey> keys = apiKeys.stream().map(k -> k.id().equals(keyId) ? k.revoked(at) : k).toList();
+      return new Tenant(id, displayName, quota, status, createdAt, at, keys, models);
+    }
+
+    Tenant withModel(String modelId, Instant at) {
+      List<String> names = new ArrayList<>(models);
+      names.add(modelId);
+      return new Tenant(id, displayName, quota, status, createdAt, at, apiKeys, names);
+    }
+  }
+
+  @Override
+  public State emptyState() {
+    return new Unknown();
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(100, 2);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Commands
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    CommandHandlerWithReplyBuilder<Command, Event, State> builder = newCommandHandlerWithReplyBuilder();
+    builder
+        .forStateType(Unknown.class)
+        .onCommand(Create.class, this::onCreate)
+        // A lookup must not reveal whether the tenant exists: it answers like an unknown key.
+        .onCommand(LookupApiKey.class, cmd -> reject(cmd.replyTo(), apiKeyNotFound(cmd.keyId())))
+        .onCommand(Update.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
+        .onCommand(Suspend.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
+        .onCommand(Resume.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
+        .onCommand(Get.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
+        .onCommand(CreateApiKey.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
+        .onCommand(RevokeApiKey.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
+        .onCommand(AddModel.class, cmd -> rejectUnknownTenant(cmd.replyTo()));
+    builder
+        .forStateType(Tenant.class)
+        .onCommand(
+            Create.class,
+            cmd -> reject(cmd.replyTo(), Rejection.conflict("tenant_exists", "tenant " + tenantId + " already exists")))
+        .onCommand(Update.class, this::onUpdate)
+        .onCommand(Suspend.class, this::onSuspend)
+        .onCommand(Resume.class, this::onResume)
+        .onCommand(Get.class, (tenant, cmd) -> Effect().reply(cmd.replyTo(), tenant.summary()))
+        .onCommand(CreateApiKey.class, this::onCreateApiKey)
+        .onCommand(RevokeApiKey.class, this::onRevokeApiKey)
+        .onCommand(LookupApiKey.class, this::onLookupApiKey)
+        .onCommand(AddModel.class, this::onAddModel);
+    return builder.build();
+  }
+
+  private ReplyEffect<Event, State> onCreate(Create cmd) {
+    if (!TenantId.isValid(tenantId)) {
+      return reject(cmd.replyTo(), Rejection.invalid("invalid_tenant_id",
+          "tenant id must be 3-40 characters of lowercase letters, digits and '-'"));
+    }
+    Quota quota = cmd.quota() == null ? Quota.defaults() : cmd.quota();
+    Rejection invalid = displayNameProblem(cmd.displayName());
+    if (invalid == null) {
+      invalid = quotaProblem(quota);
+    }
+    if (invalid != null) {
+      return reject(cmd.replyTo(), invalid);
+    }
+    return Effect()
+        .persist(new TenantCreated(tenantId, cmd.displayName(), quota, clock.instant(), cmd.actor()))
+        .thenReply(cmd.replyTo(), state -> ((Tenant) state).summary());
+  }
+
+  private ReplyEffect<Event, State> onUpdate(Tenant tenant, Update cmd) {
+    Rejection invalid = cmd.displayName() == null ? null : displayNameProblem(cmd.displayName());
+    if (invalid == null && cmd.quota() != null) {
+      invalid = quotaProblem(cmd.quota());
+    }
+    if (invalid != null) {
+      return reject(cmd.replyTo(), invalid);
+    }
+    Instant now = clock.instant();
+    List<Event> events = new ArrayList<>(2);
+    if (cmd.displayName() != null && !cmd.displayName().equals(tenant.displayName())) {
+      events.add(new DisplayNameChanged(cmd.displayName(), now, cmd.actor()));
+    }
+    if (cmd.quota() != null && !cmd.quota().equals(tenant.quota())) {
+      events.add(new QuotaChanged(cmd.quota(), now, cmd.actor()));
+    }
+    if (events.isEmpty()) {
+      return Effect().reply(cmd.replyTo(), tenant.summary());
+    }
+    return Effect().persist(events).thenReply(cmd.replyTo(), state -> ((Tenant) state).summary());
+  }
+
+  private ReplyEffect<Event, State> onSuspend(Tenant tenant, Suspend cmd) {
+    if (tenant.status() == Status.SUSPENDED) {
+      return Effect().reply(cmd.replyTo(), tenant.summary());
+    }
+    return Effect()
+        .persist(new TenantSuspended(clock.instant(), cmd.actor()))
+        .thenReply(cmd.replyTo(), state -> ((Tenant) state).summary());
+  }
+
+  private ReplyEffect<Event, State> onResume(Tenant tenant, Resume cmd) {
+    if (tenant.status() == Status.ACTIVE) {
+      return Effect().reply(cmd.replyTo(), tenant.summary());
+    }
+    return Effect()
+        .persist(new TenantResumed(clock.instant(), cmd.actor()))
+        .thenReply(cmd.replyTo(), state -> ((Tenant) state).summary());
+  }
+
+  private ReplyEffect<Event, State> onCreateApiKey(Tenant tenant, CreateApiKey cmd) {
+    if (isBlank(cmd.name()) || cmd.name().length() > MAX_API_KEY_NAME_LENGTH) {
+      return reject(cmd.replyTo(), Rejection.invalid("invalid_api_key_name",
+          "API key name must be 1-" + MAX_API_KEY_NAME_LENGTH + " characters"));
+    }
+    if (cmd.role() == null || !cmd.role().isTenantRole()) {
+      return reject(cmd.replyTo(), Rejection.invalid("invalid_role",
+          "API key role must be one of tenant-admin, developer, viewer, predictor"));
+    }
+    if (isBlank(cmd.secretHash())) {
+      return reject(cmd.replyTo(), Rejection.invalid("invalid_api_key", "API key secret hash is missing"));
+    }
+    // Revoked ids count as used: a revoked key's id must never authenticate again.
+    if (isBlank(cmd.keyId()) || tenant.key(cmd.keyId()).isPresent()) {
+      return reject(cmd.replyTo(), Rejection.conflict("api_key_exists",
+          "API key " + cmd.keyId() + " already exists in tenant " + tenantId));
+    }
+    if (tenant.activeKeyCount() >= MAX_ACTIVE_API_KEYS) {
+      return reject(cmd.replyTo(), Rejection.quotaExceeded("api_key_limit",
+          "tenant " + tenantId + " may hold at most " + MAX_ACTIVE_API_KEYS + " active API keys"));
+    }
+    return Effect()
+        .persist(new ApiKeyAdded(cmd.keyId(), cmd.name(), cmd.role(), cmd.secretHash(), clock.instant(), cmd.actor()))
+        .thenReply(cmd.replyTo(), state -> new ApiKeyCreated(((Tenant) state).key(cmd.keyId()).orElseThrow().info()));
+  }
+
+  private ReplyEffect<Event, State> onRevokeApiKey(Tenant tenant, RevokeApiKey cmd) {
+    if (tenant.activeKey(cmd.keyId()).isEmpty()) {
+      return reject(cmd.replyTo(), apiKeyNotFound(cmd.keyId()));
+    }
+    return Effect()
+        .persist(new ApiKeyRevoked(cmd.keyId(), clock.instant(), cmd.actor()))
+        .thenReply(cmd.replyTo(), state -> ((Tenant) state).summary());
+  }
+
+  private ReplyEffect<Event, State> onLookupApiKey(Tenant tenant, LookupApiKey cmd) {
+    return tenant.activeKey(cmd.keyId())
+        .<ReplyEffect<Event, State>>map(key -> Effect().reply(cmd.replyTo(),
+            new ApiKeyMatch(tenant.id(), key.id(), key.role(), key.secretHash(), tenant.status())))
+        .orElseGet(() -> reject(cmd.replyTo(), apiKeyNotFound(cmd.keyId())));
+  }
+
+  private ReplyEffect<Event, State> onAddModel(Tenant tenant, AddModel cmd) {
+    if (!ModelId.isValid(cmd.modelId())) {
+      return reject(cmd.replyTo(), Rejection.invalid("invalid_model_name",
+          "model name must be 1-63 characters of lowercase letters, digits, '-', '_' or '.', starting with a letter or digit"));
+    }
+    if (tenant.models().contains(cmd.modelId())) {
+      return Effect().reply(cmd.replyTo(), tenant.summary());
+    }
+    Integer maxModels = tenant.quota().maxModels();
+    if (maxModels != null && tenant.models().size() >= maxModels) {
+      return reject(cmd.replyTo(), Rejection.quotaExceeded("model_quota_exceeded",
+          "tenant " + tenantId + " may hold at most " + maxModels + " models"));
+    }
+    return Effect()
+        .persist(new ModelAdded(cmd.modelId(), clock.instant(), cmd.actor()))
+        .thenReply(cmd.replyTo(), state -> ((Tenant) state).summary());
+  }
+
+  private ReplyEffect<Event, State> rejectUnknownTenant(ActorRef<Reply> replyTo) {
+    return reject(replyTo, Rejection.notFound("tenant_not_found", "tenant " + tenantId + " does not exist"));
+  }
+
+  private ReplyEffect<Event, State> reject(ActorRef<Reply> replyTo, Rejection rejection) {
+    return Effect().reply(replyTo, new Rejected(rejection));
+  }
+
+  private Rejection apiKeyNotFound(String keyId) {
+    return Rejection.notFound("api_key_not_found", "API key " + keyId + " does not exist in tenant " + tenantId);
+  }
+
+  private static Rejection displayNameProblem(String displayName) {
+    if (isBlank(displayName) || displayName.length() > MAX_DISPLAY_NAME_LENGTH) {
+      return Rejection.invalid("invalid_display_name",
+          "displayName must be 1-" + MAX_DISPLAY_NAME_LENGTH + " characters and not blank");
+    }
+    return null;
+  }
+
+  private static Rejection quotaProblem(Quota quota) {
+    String violation = quota.violation();
+    return violation == null ? null : Rejection.invalid("invalid_quota", violation);
+  }
+
+  private static boolean isBlank(String s) {
+    return s == null || s.isBlank();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Events
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    EventHandlerBuilder<State, Event> builder = newEventHandlerBuilder();
+    builder
+        .forStateType(Unknown.class)
+        .onEvent(TenantCreated.class, (unknown, e) -> new Tenant(
+            e.tenantId(), e.displayName(), e.quota(), Status.ACTIVE, e.at(), e.at(), List.of(), List.of()));
+    builder
+        .forStateType(Tenant.class)
+        .onEvent(DisplayNameChanged.class, (tenant, e) -> tenant.withDisplayName(e.displayName(), e.at()))
+        .onEvent(QuotaChanged.class, (tenant, e) -> tenant.withQuota(e.quota(), e.at()))
+        .onEvent(TenantSuspended.class, (tenant, e) -> tenant.withStatus(Status.SUSPENDED, e.at()))
+        .onEvent(TenantResumed.class, (tenant, e) -> tenant.withStatus(Status.ACTIVE, e.at()))
+        .onEvent(ApiKeyAdded.class, (tenant, e) -> tenant.withKeyAdded(
+            new ApiKey(e.keyId(), e.name(), e.role(), e.secretHash(), e.at(), e.actor(), null), e.at()))
+        .onEvent(ApiKeyRevoked.class, (tenant, e) -> tenant.withKeyRevoked(e.keyId(), e.at()))
+        .onEvent(ModelAdded.class, (tenant, e) -> tenant.withModel(e.modelId(), e.at()));
+    return builder.build();
+  }
+}

@@ -1,0 +1,718 @@
+package io.modelplane.tenancy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.typed.ActorRef;
+import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.modelplane.common.Quota;
+import io.modelplane.common.Rejection;
+import io.modelplane.common.Role;
+import io.modelplane.tenancy.TenantEntity.AddModel;
+import io.modelplane.tenancy.TenantEntity.ApiKeyAdded;
+import io.modelplane.tenancy.TenantEntity.ApiKeyCreated;
+import io.modelplane.tenancy.TenantEntity.ApiKeyInfo;
+import io.modelplane.tenancy.TenantEntity.ApiKeyMatch;
+import io.modelplane.tenancy.TenantEntity.ApiKeyRevoked;
+import io.modelplane.tenancy.TenantEntity.Command;
+import io.modelplane.tenancy.TenantEntity.Create;
+import io.modelplane.tenancy.TenantEntity.CreateApiKey;
+import io.modelplane.tenancy.TenantEntity.DisplayNameChanged;
+import io.modelplane.tenancy.TenantEntity.Event;
+import io.modelplane.tenancy.TenantEntity.Get;
+import io.modelplane.tenancy.TenantEntity.LookupApiKey;
+import io.modelplane.tenancy.TenantEntity.ModelAdded;
+import io.modelplane.tenancy.TenantEntity.QuotaChanged;
+import io.modelplane.tenancy.TenantEntity.Rejected;
+import io.modelplane.tenancy.TenantEntity.Reply;
+import io.modelplane.tenancy.TenantEntity.Resume;
+import io.modelplane.tenancy.TenantEntity.RevokeApiKey;
+import io.modelplane.tenancy.TenantEntity.State;
+import io.modelplane.tenancy.TenantEntity.Status;
+import io.modelplane.tenancy.TenantEntity.Summary;
+import io.modelplane.tenancy.TenantEntity.Suspend;
+import io.modelplane.tenancy.TenantEntity.TenantCreated;
+import io.modelplane.tenancy.TenantEntity.TenantResumed;
+import io.modelplane.tenancy.TenantEntity.TenantSuspended;
+import io.modelplane.tenancy.TenantEntity.Unknown;
+import io.modelplane.tenancy.TenantEntity.Update;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.NullAndEmptySource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class TenantEntityTest {
+
+  private static final ActorTestKit testKit = ActorTestKit.create(EventSourcedBehaviorTestKit.config());
+  private static final String ADMIN = "operator@example.com";
+  private static final Instant T0 = Instant.parse("2025-01-01T00:00:00Z");
+
+  private TestClock clock;
+  private EventSourcedBehaviorTestKit<Command, Event, State> tenant;
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  @BeforeEach
+  void setUp() {
+    clock = new TestClock(T0);
+    tenant = entity("acme");
+    tenant.clear();
+  }
+
+  private EventSourcedBehaviorTestKit<Command, Event, State> entity(String id) {
+    // Every command, event and state goes through Akka serialization and must come back equal.
+    return EventSourcedBehaviorTestKit.create(
+        testKit.system(),
+        TenantEntity.create(id, clock),
+        EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyEquality(true));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Create
+
+  @Test
+  void createWithoutQuotaGetsDefaultQuotaAndIsActive() {
+    var result = run(r -> new Create("Acme Corp", null, ADMIN, r));
+
+    assertThat(result.events())
+        .containsExactly(new TenantCreated("acme", "Acme Corp", Quota.defaults(), T0, ADMIN));
+    assertThat(result.reply())
+        .isEqualTo(new Summary("acme", "Acme Corp", Quota.defaults(), Status.ACTIVE, T0, T0, List.of(), List.of()));
+  }
+
+  @Test
+  void createKeepsTheGivenQuota() {
+    Quota quota = new Quota(5.0, 10, 2, 3, 4, 1024L, 3600L);
+
+    Summary summary = summary(run(r -> new Create("Acme", quota, ADMIN, r)));
+
+    assertThat(summary.quota()).isEqualTo(quota);
+    assertThat(getSummary().quota()).isEqualTo(quota);
+  }
+
+  @Test
+  void createIsPersistedUnderTenantPersistenceId() {
+    createAcme();
+
+    assertThat(tenant.persistenceTestKit().persistedInStorage("Tenant|acme"))
+        .containsExactly(new TenantCreated("acme", "Acme", Quota.defaults(), T0, ADMIN));
+  }
+
+  @Test
+  void createRejectsAnInvalidTenantId() {
+    var invalid = entity("Not_Valid");
+
+    var result = invalid.<Reply>runCommand(r -> new Create("Acme", null, ADMIN, r));
+
+    assertRejected(result, Rejection.Reason.INVALID, "invalid_tenant_id");
+    assertThat(result.state()).isEqualTo(new Unknown());
+  }
+
+  @Test
+  void createTwiceIsAConflict() {
+    createAcme();
+
+    var result = run(r -> new Create("Other", null, ADMIN, r));
+
+    assertRejected(result, Rejection.Reason.CONFLICT, "tenant_exists");
+    assertThat(getSummary().displayName()).isEqualTo("Acme");
+  }
+
+  @ParameterizedTest
+  @NullAndEmptySource
+  @ValueSource(strings = {"   "})
+  void createRejectsAMissingDisplayName(String displayName) {
+    var result = run(r -> new Create(displayName, null, ADMIN, r));
+
+    assertRejected(result, Rejection.Reason.INVALID, "invalid_display_name");
+    assertThat(result.state()).isEqualTo(new Unknown());
+  }
+
+  @Test
+  void createAcceptsTwoHundredCharactersOfDisplayNameButNotMore() {
+    assertRejected(run(r -> new Create("x".repeat(201), null, ADMIN, r)), Rejection.Reason.INVALID, "invalid_display_name");
+
+    assertThat(summary(run(r -> new Create("x".repeat(200), null, ADMIN, r))).displayName()).hasSize(200);
+  }
+
+  @Test
+  void createRejectsAnInvalidQuotaWithTheViolationAsMessage() {
+    Quota broken = new Quota(0.0, null, null, null, null, null, null);
+
+    var result = run(r -> new Create("Acme", broken, ADMIN, r));
+
+    assertRejected(result, Rejection.Reason.INVALID, "invalid_quota");
+    assertThat(rejection(result).message()).isEqualTo(broken.violation());
+    assertThat(result.state()).isEqualTo(new Unknown());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Commands on a tenant that does not exist
+
+  @Test
+  void everyCommandButCreateOnAnUnknownTenantIsTenantNotFound() {
+    List<Function<ActorRef<Reply>, Command>> commands = List.of(
+        r -> new Update("Acme", null, ADMIN, r),
+        r -> new Suspend(ADMIN, r),
+        r -> new Resume(ADMIN, r),
+        Get::new,
+        r -> new CreateApiKey("k1", "ci", Role.DEVELOPER, "hash", ADMIN, r),
+        r -> new RevokeApiKey("k1", ADMIN, r),
+        r -> new AddModel("mnist", ADMIN, r));
+
+    for (Function<ActorRef<Reply>, Command> command : commands) {
+      var result = tenant.<Reply>runCommand(command);
+      assertRejected(result, Rejection.Reason.NOT_FOUND, "tenant_not_found");
+      assertThat(rejection(result).message()).isEqualTo("tenant acme does not exist");
+      assertThat(result.state()).isEqualTo(new Unknown());
+    }
+  }
+
+  @Test
+  void lookupOnAnUnknownTenantIsApiKeyNotFound() {
+    var result = run(r -> new LookupApiKey("k1", r));
+
+    assertRejected(result, Rejection.Reason.NOT_FOUND, "api_key_not_found");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Update
+
+  @Test
+  void updateChangesOnlyTheDisplayNameWhenQuotaIsNull() {
+    createAcme();
+    clock.advance(Duration.ofMinutes(1));
+
+    var result = run(r -> new Update("Acme Corp", null, "alice", r));
+
+    assertThat(result.events()).containsExactly(new DisplayNameChanged("Acme Corp", T0.plusSeconds(60), "alice"));
+    Summary summary = summary(result);
+    assertThat(summary.displayName()).isEqualTo("Acme Corp");
+    assertThat(summary.quota()).isEqualTo(Quota.defaults());
+    assertThat(summary.createdAt()).isEqualTo(T0);
+    assertThat(summary.updatedAt()).isEqualTo(T0.plusSeconds(60));
+  }
+
+  @Test
+  void updateChangesOnlyTheQuotaWhenDisplayNameIsNull() {
+    createAcme();
+    Quota quota = Quota.unlimited();
+
+    var result = run(r -> new Update(null, quota, "alice", r));
+
+    assertThat(result.events()).containsExactly(new QuotaChanged(quota, T0, "alice"));
+    assertThat(summary(result).quota()).isEqualTo(quota);
+    assertThat(summary(result).displayName()).isEqualTo("Acme");
+  }
+
+  @Test
+  void updateOfBothFieldsEmitsBothEvents() {
+    createAcme();
+    Quota quota = Quota.unlimited();
+
+    var result = run(r -> new Update("Acme Corp", quota, "alice", r));
+
+    assertThat(result.events())
+        .containsExactly(new DisplayNameChanged("Acme Corp", T0, "alice"), new QuotaChanged(quota, T0, "alice"));
+    assertThat(summary(result).displayName()).isEqualTo("Acme Corp");
+    assertThat(summary(result).quota()).isEqualTo(quota);
+  }
+
+  @Test
+  void updateWithNothingNewEmitsNoEvent() {
+    createAcme();
+    clock.advance(Duration.ofMinutes(1));
+
+    var same = run(r -> new Update("Acme", Quota.defaults(), "alice", r));
+    var empty = run(r -> new Update(null, null, "alice", r));
+
+    assertThat(same.hasNoEvents()).isTrue();
+    assertThat(empty.hasNoEvents()).isTrue();
+    assertThat(summary(same).updatedAt()).isEqualTo(T0);
+    assertThat(summary(empty)).isEqualTo(getSummary());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "  "})
+  void updateRejectsABlankDisplayName(String displayName) {
+    createAcme();
+
+    var result = run(r -> new Update(displayName, Quota.unlimited(), "alice", r));
+
+    assertRejected(result, Rejection.Reason.INVALID, "invalid_display_name");
+    assertThat(getSummary().quota()).isEqualTo(Quota.defaults());
+  }
+
+  @Test
+  void updateRejectsATooLongDisplayName() {
+    createAcme();
+
+    assertRejected(run(r -> new Update("x".repeat(201), null, "alice", r)), Rejection.Reason.INVALID, "invalid_display_name");
+  }
+
+  @Test
+  void updateRejectsAnInvalidQuotaAndKeepsTheName() {
+    createAcme();
+    Quota broken = new Quota(null, -1, null, null, null, null, null);
+
+    var result = run(r -> new Update("Acme Corp", broken, "alice", r));
+
+    assertRejected(result, Rejection.Reason.INVALID, "invalid_quota");
+    assertThat(rejection(result).message()).isEqualTo("quota.burst must not be negative");
+    assertThat(getSummary().displayName()).isEqualTo("Acme");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Suspend / Resume
+
+  @Test
+  void suspendAndResumeAreRecordedAndIdempotent() {
+    createAcme();
+
+    var suspended = run(r -> new Suspend("alice", r));
+    assertThat(suspended.events()).containsExactly(new TenantSuspended(T0, "alice"));
+    assertThat(summary(suspended).status()).isEqualTo(Status.SUSPENDED);
+
+    var suspendedAgain = run(r -> new Suspend("alice", r));
+    assertThat(suspendedAgain.hasNoEvents()).isTrue();
+    assertThat(summary(suspendedAgain).status()).isEqualTo(Status.SUSPENDED);
+
+    var resumed = run(r -> new Resume("bob", r));
+    assertThat(resumed.events()).containsExactly(new TenantResumed(T0, "bob"));
+    assertThat(summary(resumed).status()).isEqualTo(Status.ACTIVE);
+
+    var resumedAgain = run(r -> new Resume("bob", r));
+    assertThat(resumedAgain.hasNoEvents()).isTrue();
+    assertThat(summary(resumedAgain).status()).isEqualTo(Status.ACTIVE);
+  }
+
+  @Test
+  void resumeOfAnActiveTenantEmitsNothing() {
+    createAcme();
+
+    var result = run(r -> new Resume("bob", r));
+
+    assertThat(result.hasNoEvents()).isTrue();
+    assertThat(summary(result).status()).isEqualTo(Status.ACTIVE);
+  }
+
+  @Test
+  void statusHasLowercaseJsonWireNames() throws Exception {
+    ObjectMapper json = new ObjectMapper();
+
+    assertThat(json.writeValueAsString(Status.ACTIVE)).isEqualTo("\"active\"");
+    assertThat(json.writeValueAsString(Status.SUSPENDED)).isEqualTo("\"suspended\"");
+    assertThat(json.readValue("\"suspended\"", Status.class)).isEqualTo(Status.SUSPENDED);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // API keys
+
+  @Test
+  void createApiKeyRecordsTheKeyAndRepliesWithItsInfo() {
+    createAcme();
+    clock.advance(Duration.ofSeconds(5));
+
+    var result = run(r -> new CreateApiKey("k1", "ci", Role.DEVELOPER, "hash-1", "alice", r));
+
+    Instant at = T0.plusSeconds(5);
+    assertThat(result.events()).containsExactly(new ApiKeyAdded("k1", "ci", Role.DEVELOPER, "hash-1", at, "alice"));
+    ApiKeyInfo info = new ApiKeyInfo("k1", "ci", Role.DEVELOPER, at, "alice");
+    assertThat(result.reply()).isEqualTo(new ApiKeyCreated(info));
+    assertThat(getSummary().apiKeys()).containsExactly(info);
+  }
+
+  @Test
+  void apiKeysAreListedOldestFirst() {
+    createAcme();
+    addKey("zz", Role.VIEWER);
+    clock.advance(Duration.ofSeconds(1));
+    addKey("aa", Role.PREDICTOR);
+    clock.advance(Duration.ofSeconds(1));
+    addKey("mm", Role.TENANT_ADMIN);
+
+    assertThat(getSummary().apiKeys()).extracting(ApiKeyInfo::id).containsExactly("zz", "aa", "mm");
+  }
+
+  @ParameterizedTest
+  @NullAndEmptySource
+  @ValueSource(strings = {" "})
+  void createApiKeyRejectsAMissingName(String name) {
+    createAcme();
+
+    assertRejected(run(r -> new CreateApiKey("k1", name, Role.DEVELOPER, "hash", "alice", r)),
+        Rejection.Reason.INVALID, "invalid_api_key_name");
+    assertThat(getSummary().apiKeys()).isEmpty();
+  }
+
+  @Test
+  void createApiKeyAcceptsAHundredCharacterNameButNotMore() {
+    createAcme();
+
+    assertRejected(run(r -> new CreateApiKey("k1", "n".repeat(101), Role.DEVELOPER, "hash", "alice", r)),
+        Rejection.Reason.INVALID, "invalid_api_key_name");
+    assertThat(run(r -> new CreateApiKey("k1", "n".repeat(100), Role.DEVELOPER, "hash", "alice", r)).reply())
+        .isInstanceOf(ApiKeyCreated.class);
+  }
+
+  @Test
+  void createApiKeyRejectsAMissingRoleAndTheOperatorRole() {
+    createAcme();
+
+    assertRejected(run(r -> new CreateApiKey("k1", "ci", null, "hash", "alice", r)),
+        Rejection.Reason.INVALID, "invalid_role");
+    assertRejected(run(r -> new CreateApiKey("k1", "ci", Role.OPERATOR, "hash", "alice", r)),
+        Rejection.Reason.INVALID, "invalid_role");
+    assertThat(getSummary().apiKeys()).isEmpty();
+  }
+
+  @ParameterizedTest
+  @NullAndEmptySource
+  @ValueSource(strings = {"  "})
+  void createApiKeyRejectsAMissingSecretHash(String secretHash) {
+    createAcme();
+
+    assertRejected(run(r -> new CreateApiKey("k1", "ci", Role.DEVELOPER, secretHash, "alice", r)),
+        Rejection.Reason.INVALID, "invalid_api_key");
+    assertThat(getSummary().apiKeys()).isEmpty();
+  }
+
+  @ParameterizedTest
+  @NullAndEmptySource
+  @ValueSource(strings = {"  "})
+  void createApiKeyWithoutAKeyIdIsAConflict(String keyId) {
+    createAcme();
+
+    assertRejected(run(r -> new CreateApiKey(keyId, "ci", Role.DEVELOPER, "hash", "alice", r)),
+        Rejection.Reason.CONFLICT, "api_key_exists");
+    assertThat(getSummary().apiKeys()).isEmpty();
+  }
+
+  @Test
+  void createApiKeyWithAnActiveKeysIdIsAConflict() {
+    createAcme();
+    addKey("k1", Role.DEVELOPER);
+
+    var result = run(r -> new CreateApiKey("k1", "other", Role.VIEWER, "hash-2", "alice", r));
+
+    assertRejected(result, Rejection.Reason.CONFLICT, "api_key_exists");
+    assertThat(lookup("k1").role()).isEqualTo(Role.DEVELOPER);
+  }
+
+  @Test
+  void aRevokedKeyIdCanNeverBeReused() {
+    createAcme();
+    addKey("k1", Role.DEVELOPER);
+    run(r -> new RevokeApiKey("k1", "alice", r));
+
+    var result = run(r -> new CreateApiKey("k1", "again", Role.DEVELOPER, "hash-2", "alice", r));
+
+    assertRejected(result, Rejection.Reason.CONFLICT, "api_key_exists");
+    assertRejected(run(r -> new LookupApiKey("k1", r)), Rejection.Reason.NOT_FOUND, "api_key_not_found");
+  }
+
+  @Test
+  void aTenantHoldsAtMostAHundredActiveKeys() {
+    createAcme();
+    for (int i = 0; i < 100; i++) {
+      addKey("k" + i, Role.PREDICTOR);
+    }
+
+    var full = run(r -> new CreateApiKey("k100", "one too many", Role.PREDICTOR, "hash", "alice", r));
+    assertRejected(full, Rejection.Reason.QUOTA_EXCEEDED, "api_key_limit");
+    assertThat(getSummary().apiKeys()).hasSize(100);
+
+    // Revoked keys do not count against the limit.
+    run(r -> new RevokeApiKey("k0", "alice", r));
+    assertThat(run(r -> new CreateApiKey("k100", "replacement", Role.PREDICTOR, "hash", "alice", r)).reply())
+        .isInstanceOf(ApiKeyCreated.class);
+    assertThat(getSummary().apiKeys()).hasSize(100);
+  }
+
+  @Test
+  void apiKeysCanBeCreatedWhileSuspendedAndLookupReportsTheStatus() {
+    createAcme();
+    run(r -> new Suspend("alice", r));
+
+    var result = run(r -> new CreateApiKey("k1", "ci", Role.DEVELOPER, "hash-1", "alice", r));
+
+    assertThat(result.reply()).isInstanceOf(ApiKeyCreated.class);
+    assertThat(lookup("k1").tenantStatus()).isEqualTo(Status.SUSPENDED);
+    run(r -> new Resume("alice", r));
+    assertThat(lookup("k1").tenantStatus()).isEqualTo(Status.ACTIVE);
+  }
+
+  @Test
+  void revokeApiKeyRemovesTheKeyFromTheSummary() {
+    createAcme();
+    addKey("k1", Role.DEVELOPER);
+    addKey("k2", Role.VIEWER);
+    clock.advance(Duration.ofSeconds(30));
+
+    var result = run(r -> new RevokeApiKey("k1", "bob", r));
+
+    assertThat(result.events()).containsExactly(new ApiKeyRevoked("k1", T0.plusSeconds(30), "bob"));
+    assertThat(summary(result).apiKeys()).extracting(ApiKeyInfo::id).containsExactly("k2");
+  }
+
+  @Test
+  void revokeOfAnUnknownOrAlreadyRevokedKeyIsApiKeyNotFound() {
+    createAcme();
+    addKey("k1", Role.DEVELOPER);
+    run(r -> new RevokeApiKey("k1", "bob", r));
+
+    var again = run(r -> new RevokeApiKey("k1", "bob", r));
+    var unknown = run(r -> new RevokeApiKey("nope", "bob", r));
+
+    assertRejected(again, Rejection.Reason.NOT_FOUND, "api_key_not_found");
+    assertThat(again.hasNoEvents()).isTrue();
+    assertRejected(unknown, Rejection.Reason.NOT_FOUND, "api_key_not_found");
+  }
+
+  @Test
+  void lookupApiKeyReturnsWhatAuthenticationNeeds() {
+    createAcme();
+    run(r -> new CreateApiKey("k1", "ci", Role.TENANT_ADMIN, "hash-1", "alice", r));
+
+    assertThat(run(r -> new LookupApiKey("k1", r)).reply())
+        .isEqualTo(new ApiKeyMatch("acme", "k1", Role.TENANT_ADMIN, "hash-1", Status.ACTIVE));
+  }
+
+  @Test
+  void lookupOfAnUnknownKeyIsApiKeyNotFound() {
+    createAcme();
+    addKey("k1", Role.DEVELOPER);
+
+    assertRejected(run(r -> new LookupApiKey("k2", r)), Rejection.Reason.NOT_FOUND, "api_key_not_found");
+    assertRejected(run(r -> new LookupApiKey(null, r)), Rejection.Reason.NOT_FOUND, "api_key_not_found");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Models
+
+  @Test
+  void addModelKeepsModelNamesSorted() {
+    createAcme();
+    clock.advance(Duration.ofSeconds(2));
+
+    var result = run(r -> new AddModel("resnet", "alice", r));
+    run(r -> new AddModel("bert", "alice", r));
+    run(r -> new AddModel("mnist", "alice", r));
+
+    assertThat(result.events()).containsExactly(new ModelAdded("resnet", T0.plusSeconds(2), "alice"));
+    assertThat(summary(result).models()).containsExactly("resnet");
+    assertThat(getSummary().models()).containsExactly("bert", "mnist", "resnet");
+  }
+
+  @ParameterizedTest
+  @NullAndEmptySource
+  @ValueSource(strings = {"MNIST", "-mnist", "has space", "a/b"})
+  void addModelRejectsInvalidNames(String modelId) {
+    createAcme();
+
+    assertRejected(run(r -> new AddModel(modelId, "alice", r)), Rejection.Reason.INVALID, "invalid_model_name");
+    assertThat(getSummary().models()).isEmpty();
+  }
+
+  @Test
+  void addingAModelTwiceEmitsNothing() {
+    createAcme();
+    run(r -> new AddModel("mnist", "alice", r));
+
+    var again = run(r -> new AddModel("mnist", "alice", r));
+
+    assertThat(again.hasNoEvents()).isTrue();
+    assertThat(summary(again).models()).containsExactly("mnist");
+  }
+
+  @Test
+  void addModelStopsAtTheQuotasMaxModels() {
+    run(r -> new Create("Acme", new Quota(null, null, null, 2, null, null, null), ADMIN, r));
+    run(r -> new AddModel("a", "alice", r));
+    run(r -> new AddModel("b", "alice", r));
+
+    var full = run(r -> new AddModel("c", "alice", r));
+
+    assertRejected(full, Rejection.Reason.QUOTA_EXCEEDED, "model_quota_exceeded");
+    assertThat(rejection(full).message()).isEqualTo("tenant acme may hold at most 2 models");
+    assertThat(full.hasNoEvents()).isTrue();
+    // A model it already holds is still acknowledged when full.
+    assertThat(summary(run(r -> new AddModel("a", "alice", r))).models()).containsExactly("a", "b");
+  }
+
+  @Test
+  void addModelHonoursARaisedQuotaAndAnUnlimitedOne() {
+    run(r -> new Create("Acme", new Quota(null, null, null, 0, null, null, null), ADMIN, r));
+    assertRejected(run(r -> new AddModel("a", "alice", r)), Rejection.Reason.QUOTA_EXCEEDED, "model_quota_exceeded");
+
+    run(r -> new Update(null, Quota.unlimited(), "alice", r));
+    for (int i = 0; i < 25; i++) {
+      String name = "m" + i;
+      run(r -> new AddModel(name, "alice", r));
+    }
+
+    assertThat(getSummary().models()).hasSize(25);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Get and recovery
+
+  @Test
+  void getReturnsTheSummaryWithoutChangingAnything() {
+    createAcme();
+
+    var result = run(Get::new);
+
+    assertThat(result.hasNoEvents()).isTrue();
+    assertThat(result.reply())
+        .isEqualTo(new Summary("acme", "Acme", Quota.defaults(), Status.ACTIVE, T0, T0, List.of(), List.of()));
+  }
+
+  @Test
+  void restartRecoversKeysRevokedKeysModelsStatusAndQuota() {
+    Quota quota = new Quota(10.0, 20, 4, 5, 6, 1024L, null);
+    run(r -> new Create("Acme", quota, ADMIN, r));
+    clock.advance(Duration.ofSeconds(1));
+    addKey("k1", Role.DEVELOPER);
+    addKey("k2", Role.VIEWER);
+    run(r -> new RevokeApiKey("k1", "alice", r));
+    run(r -> new AddModel("mnist", "alice", r));
+    run(r -> new AddModel("bert", "alice", r));
+    run(r -> new Update("Acme Corp", null, "alice", r));
+    run(r -> new Suspend("alice", r));
+    Summary before = getSummary();
+    State stateBefore = tenant.getState();
+
+    State recovered = tenant.restart().state();
+
+    assertThat(recovered).isEqualTo(stateBefore);
+    Summary after = getSummary();
+    assertThat(after).isEqualTo(before);
+    assertThat(after.status()).isEqualTo(Status.SUSPENDED);
+    assertThat(after.quota()).isEqualTo(quota);
+    assertThat(after.displayName()).isEqualTo("Acme Corp");
+    assertThat(after.models()).containsExactly("bert", "mnist");
+    assertThat(after.apiKeys()).extracting(ApiKeyInfo::id).containsExactly("k2");
+    assertThat(lookup("k2")).isEqualTo(new ApiKeyMatch("acme", "k2", Role.VIEWER, "hash-k2", Status.SUSPENDED));
+    // The revoked key is still remembered: it neither authenticates nor can be recreated.
+    assertRejected(run(r -> new LookupApiKey("k1", r)), Rejection.Reason.NOT_FOUND, "api_key_not_found");
+    assertRejected(run(r -> new CreateApiKey("k1", "again", Role.DEVELOPER, "h", "alice", r)),
+        Rejection.Reason.CONFLICT, "api_key_exists");
+  }
+
+  @Test
+  void recoveryFromASnapshotPlusLaterEventsKeepsEverything() {
+    run(r -> new Create("Acme", Quota.unlimited(), ADMIN, r));
+    for (int i = 0; i < 60; i++) {
+      String model = "model-" + i;
+      run(r -> new AddModel(model, "alice", r));
+    }
+    for (int i = 0; i < 60; i++) {
+      addKey("key-" + i, Role.PREDICTOR);
+    }
+    for (int i = 0; i < 10; i++) {
+      String keyId = "key-" + i;
+      run(r -> new RevokeApiKey(keyId, "alice", r));
+    }
+    run(r -> new Suspend("alice", r)); // 132 events: a snapshot at 100, then 32 more.
+    Summary before = getSummary();
+
+    assertThat(tenant.snapshotTestKit().orElseThrow().persistedInStorage("Tenant|acme"))
+        .extracting(p -> p.first().sequenceNr())
+        .containsExactly(100L);
+
+    State recovered = tenant.restart().state();
+
+    assertThat(getSummary()).isEqualTo(before);
+    assertThat(recovered).isInstanceOf(TenantEntity.Tenant.class);
+    assertThat(before.models()).hasSize(60);
+    assertThat(before.apiKeys()).hasSize(50).first().extracting(ApiKeyInfo::id).isEqualTo("key-10");
+    assertThat(before.status()).isEqualTo(Status.SUSPENDED);
+    assertRejected(run(r -> new CreateApiKey("key-3", "again", Role.PREDICTOR, "h", "alice", r)),
+        Rejection.Reason.CONFLICT, "api_key_exists");
+    assertThat(lookup("key-59").tenantStatus()).isEqualTo(Status.SUSPENDED);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Helpers
+
+  private CommandResultWithReply<Command, Event, State, Reply> run(Function<ActorRef<Reply>, Command> command) {
+    return tenant.runCommand(command);
+  }
+
+  private void createAcme() {
+    assertThat(run(r -> new Create("Acme", null, ADMIN, r)).reply()).isInstanceOf(Summary.class);
+  }
+
+  private void addKey(String keyId, Role role) {
+    assertThat(run(r -> new CreateApiKey(keyId, "key " + keyId, role, "hash-" + keyId, "alice", r)).reply())
+        .isInstanceOf(ApiKeyCreated.class);
+  }
+
+  private Summary getSummary() {
+    return summary(run(Get::new));
+  }
+
+  private ApiKeyMatch lookup(String keyId) {
+    return run(r -> new LookupApiKey(keyId, r)).replyOfType(ApiKeyMatch.class);
+  }
+
+  private static Summary summary(CommandResultWithReply<Command, Event, State, Reply> result) {
+    return result.replyOfType(Summary.class);
+  }
+
+  private static Rejection rejection(CommandResultWithReply<Command, Event, State, Reply> result) {
+    return result.replyOfType(Rejected.class).rejection();
+  }
+
+  private static void assertRejected(
+      CommandResultWithReply<Command, Event, State, Reply> result, Rejection.Reason reason, String code) {
+    Rejection rejection = rejection(result);
+    assertThat(rejection.reason()).isEqualTo(reason);
+    assertThat(rejection.code()).isEqualTo(code);
+    assertThat(rejection.message()).isNotBlank();
+    assertThat(result.hasNoEvents()).as("a rejected command persists nothing").isTrue();
+  }
+
+  /** A clock the test moves by hand. */
+  private static final class TestClock extends Clock {
+    private volatile Instant now;
+
+    TestClock(Instant start) {
+      this.now = start;
+    }
+
+    void advance(Duration by) {
+      now = now.plus(by);
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+  }
+}
