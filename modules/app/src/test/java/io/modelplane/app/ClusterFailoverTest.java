@@ -37,6 +37,8 @@ class ClusterFailoverTest {
     try {
       Map<String, Object> joinA = new HashMap<>(db);
       joinA.put("modelplane.db.create-schema", false);
+      // B will "crash": no graceful leave or shard hand-off when its actor system stops
+      joinA.put("akka.coordinated-shutdown.run-by-actor-system-terminate", "off");
       joinA.put("akka.cluster.seed-nodes", List.of(Cluster.get(a.system()).selfMember().address().toString()));
       b = Main.init(TestNodes.config(dirB, joinA));
       Main.Node nodeB = b;
@@ -61,10 +63,11 @@ class ClusterFailoverTest {
       assertThat(entitiesPerNode.getOrDefault(Cluster.get(a.system()).selfMember().address(), 0)).isPositive();
       assertThat(entitiesPerNode.getOrDefault(addressB, 0)).isPositive();
 
-      // B "crashes": the survivor downs it (as the split-brain resolver would), then B stops.
-      Cluster.get(a.system()).manager().tell(new Down(addressB));
+      // B crashes (stops without leaving or handing off its shards); the survivor downs it, as the
+      // split-brain resolver would once the failure detector has seen it unreachable.
       b.stop();
       b = null;
+      Cluster.get(a.system()).manager().tell(new Down(addressB));
       TestNodes.eventually(Duration.ofSeconds(30),
           () -> Cluster.get(a.system()).state().getMembers().spliterator().estimateSize() == 1, "B removed");
 
