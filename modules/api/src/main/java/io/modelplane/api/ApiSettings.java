@@ -6,7 +6,10 @@ import java.time.Duration;
 /** Limits and timeouts of the HTTP API, from {@code modelplane.api}. */
 public record ApiSettings(
     long maxJsonBytes, long maxArtifactBytes, long maxManifestBytes, Duration askTimeout, int readAttempts,
-    String readJournalPluginId) {
+    String readJournalPluginId, long maxInferBytes, long maxInferElements) {
+
+  /** The server version reported by {@code GET /v2}. */
+  public static final String VERSION = "0.1.0";
 
   public static ApiSettings fromConfig(Config root) {
     Config c = root.getConfig("modelplane.api");
@@ -16,6 +19,8 @@ public record ApiSettings(
         c.getBytes("max-manifest-bytes"),
         c.getDuration("ask-timeout"),
         c.getInt("read-attempts"),
-        c.getString("read-journal-plugin-id"));
+        c.getString("read-journal-plugin-id"),
+        c.getBytes("max-infer-bytes"),
+        c.getLong("max-infer-elements"));
   }
 }

@@ -79,9 +79,18 @@ public final class ControlPlane {
 
   /** Ids of every tenant ever created, sorted. */
   public CompletionStage<List<String>> tenantIds() {
+    return entityIds(TenantEntity.ENTITY_KEY.name());
+  }
+
+  /** Entity ids ({@code tenant/model}) of every model ever registered, sorted. */
+  public CompletionStage<List<String>> modelIds() {
+    return entityIds(ModelEntity.ENTITY_KEY.name());
+  }
+
+  private CompletionStage<List<String>> entityIds(String entityType) {
     CurrentPersistenceIdsQuery query = PersistenceQuery.get(system)
         .getReadJournalFor(CurrentPersistenceIdsQuery.class, readJournalPluginId);
-    String prefix = TenantEntity.ENTITY_KEY.name() + "|";
+    String prefix = entityType + "|";
     return query.currentPersistenceIds()
         .filter(id -> id.startsWith(prefix))
         .map(id -> id.substring(prefix.length()))

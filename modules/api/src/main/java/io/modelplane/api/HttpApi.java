@@ -11,6 +11,7 @@ import akka.http.javadsl.server.Route;
 import io.modelplane.common.TenantId;
 import io.modelplane.identity.Authenticator;
 import io.modelplane.identity.Principal;
+import io.modelplane.inference.routing.InferenceGateway;
 import io.modelplane.registry.ArtifactStore;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,14 +26,20 @@ public final class HttpApi extends ApiDirectives {
   private final Supplier<CompletionStage<Boolean>> readiness;
   private final TenantRoutes tenants;
   private final ModelRoutes models;
+  private final PredictRoutes predict;
   private final byte[] openApi;
 
+  /**
+   * @param gateway this node's way to the workers; null on nodes without the gateway role (no predict API)
+   */
   public HttpApi(ControlPlane controlPlane, Authenticator authenticator, ArtifactStore artifacts,
-      ApiSettings settings, Supplier<CompletionStage<Boolean>> readiness) {
+      DeploymentFeed deployments, InferenceGateway gateway, ApiSettings settings,
+      Supplier<CompletionStage<Boolean>> readiness) {
     this.authenticator = authenticator;
     this.readiness = readiness;
     this.tenants = new TenantRoutes(controlPlane, settings);
-    this.models = new ModelRoutes(controlPlane, new VersionUpload(artifacts, settings), settings);
+    this.models = new ModelRoutes(controlPlane, new VersionUpload(artifacts, settings), deployments, settings);
+    this.predict = gateway == null ? null : new PredictRoutes(controlPlane, gateway, settings);
     this.openApi = resource("openapi.yaml");
   }
 
@@ -45,7 +52,8 @@ public final class HttpApi extends ApiDirectives {
                     ContentTypes.create(MediaTypes.applicationWithFixedCharset("yaml", HttpCharsets.UTF_8)), openApi)))),
                 path(segment("auth").slash("config"), () -> get(() ->
                     complete(Json.response(StatusCodes.OK, Map.of("mode", "api-key"))))),
-                authenticated(authenticator, this::management))))));
+                authenticated(authenticator, this::management))),
+            predict == null ? reject() : pathPrefix("v2", () -> authenticated(authenticator, predict::routes)))));
   }
 
   private Route management(Principal principal) {

@@ -13,6 +13,7 @@ import io.modelplane.common.ModelKey;
 import io.modelplane.common.TenantId;
 import io.modelplane.identity.Action;
 import io.modelplane.identity.Principal;
+import io.modelplane.inference.placement.PlacementCoordinator;
 import io.modelplane.registry.ModelEntity;
 import io.modelplane.tenancy.TenantEntity;
 import java.time.Instant;
@@ -45,9 +46,10 @@ final class ModelRoutes extends ApiDirectives {
     }
   }
 
-  record ModelView(String name, Instant createdAt, List<ModelEntity.VersionInfo> versions, DeploymentView deployment) {
-    static ModelView of(ModelEntity.Summary s) {
-      return new ModelView(s.model(), s.createdAt(), s.versions(), DeploymentView.of(s.deployment()));
+  record ModelView(String name, Instant createdAt, List<ModelEntity.VersionInfo> versions, DeploymentView deployment,
+      List<PlacementCoordinator.ReplicaView> replicas) {
+    static ModelView of(ModelEntity.Summary s, List<PlacementCoordinator.ReplicaView> replicas) {
+      return new ModelView(s.model(), s.createdAt(), s.versions(), DeploymentView.of(s.deployment()), replicas);
     }
   }
 
@@ -55,11 +57,13 @@ final class ModelRoutes extends ApiDirectives {
 
   private final ControlPlane controlPlane;
   private final VersionUpload upload;
+  private final DeploymentFeed deployments;
   private final ApiSettings settings;
 
-  ModelRoutes(ControlPlane controlPlane, VersionUpload upload, ApiSettings settings) {
+  ModelRoutes(ControlPlane controlPlane, VersionUpload upload, DeploymentFeed deployments, ApiSettings settings) {
     this.controlPlane = controlPlane;
     this.upload = upload;
+    this.deployments = deployments;
     this.settings = settings;
   }
 
@@ -79,7 +83,8 @@ final class ModelRoutes extends ApiDirectives {
     TenantId tenant = key.tenant();
     return concat(
         pathEnd(() -> get(() -> authorized(principal, Action.READ_MODELS, tenant, () ->
-            respond(summary(key).thenApply(s -> Json.response(StatusCodes.OK, ModelView.of(s))))))),
+            respond(summary(key).thenCombine(deployments.replicas(key), (s, replicas) ->
+                Json.response(StatusCodes.OK, ModelView.of(s, replicas))))))),
         pathPrefix("versions", () -> concat(
             pathEnd(() -> concat(
                 post(() -> authorized(principal, Action.WRITE_MODELS, tenant, () -> uploadVersion(principal, key))),
@@ -91,6 +96,7 @@ final class ModelRoutes extends ApiDirectives {
                 path("archive", () -> post(() -> authorized(principal, Action.WRITE_MODELS, tenant, () ->
                     respond(controlPlane.model(key, r -> new ModelEntity.ArchiveVersion(version, principal.subject(), r),
                             ModelEntity.Summary.class)
+                        .thenCompose(this::placed)
                         .thenApply(s -> Json.response(StatusCodes.OK, version(s, version))))))))))),
         pathPrefix("deployment", () -> concat(
             pathEnd(() -> concat(
@@ -104,6 +110,7 @@ final class ModelRoutes extends ApiDirectives {
                 })))))),
             path("rollback", () -> post(() -> authorized(principal, Action.WRITE_MODELS, tenant, () ->
                 respond(controlPlane.model(key, r -> new ModelEntity.Rollback(principal.subject(), r), ModelEntity.Deployed.class)
+                    .thenCompose(d -> placed(key, d))
                     .thenApply(d -> Json.response(StatusCodes.ACCEPTED, deployedView(d))))))))),
         path("history", () -> get(() -> authorized(principal, Action.READ_MODELS, tenant, () ->
             respond(controlPlane.history(key).thenApply(events -> {
@@ -132,7 +139,7 @@ final class ModelRoutes extends ApiDirectives {
     return controlPlane.tenantSummary(tenant).thenCompose(t -> {
       List<CompletableFuture<ModelView>> models = t.models().stream()
           .map(m -> summary(new ModelKey(tenant, ModelId.of(m)))
-              .thenApply(ModelView::of)
+              .thenApply(s -> ModelView.of(s, null))
               // a model reserved by an upload that then failed has no version: not a model yet
               .exceptionally(failure -> null)
               .toCompletableFuture())
@@ -212,7 +219,17 @@ final class ModelRoutes extends ApiDirectives {
         orDefault(request.maxBatchDelayMs(), DEFAULT_MAX_BATCH_DELAY_MS));
     return controlPlane.model(key, r -> new ModelEntity.Deploy(spec, request.expectedRevision(), principal.subject(), r),
             ModelEntity.Deployed.class)
+        .thenCompose(d -> placed(key, d))
         .thenApply(d -> Json.response(StatusCodes.ACCEPTED, deployedView(d)));
+  }
+
+  /** Hands the model's new deployment to placement before answering, so the answer means "on its way". */
+  private <T> CompletionStage<T> placed(ModelKey key, T result) {
+    return deployments.modelChanged(key).handle((done, failure) -> result); // the periodic resync covers a failure here
+  }
+
+  private CompletionStage<ModelEntity.Summary> placed(ModelEntity.Summary summary) {
+    return placed(ModelKey.of(summary.tenant(), summary.model()), summary);
   }
 
   private static Map<String, Object> deployedView(ModelEntity.Deployed d) {

@@ -1,6 +1,19 @@
 package io.modelplane.app;
 
+import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Props;
+import akka.cluster.typed.ClusterSingleton;
+import akka.cluster.typed.ClusterSingletonSettings;
+import akka.cluster.typed.SingletonActor;
+import io.modelplane.api.DeploymentFeed;
+import io.modelplane.inference.placement.PlacementCoordinator;
+import io.modelplane.inference.routing.InferenceGateway;
+import io.modelplane.inference.routing.Router;
+import io.modelplane.inference.runtime.Devices;
+import io.modelplane.inference.runtime.ModelLoader;
+import io.modelplane.inference.runtime.ModelResidency;
+import io.modelplane.inference.worker.WorkerActor;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.cluster.MemberStatus;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -15,6 +28,7 @@ import io.modelplane.api.ControlPlane;
 import io.modelplane.api.HttpApi;
 import io.modelplane.identity.ApiKeyAuthenticator;
 import io.modelplane.identity.Authenticator;
+import io.modelplane.identity.CachedKeyLookup;
 import io.modelplane.identity.OperatorAuthenticator;
 import io.modelplane.registry.ArtifactStore;
 import io.modelplane.registry.ModelEntity;
@@ -62,6 +76,9 @@ public final class Main {
 
   /** Starts a node with {@code overrides} on top of application.conf and the environment. */
   public static Node init(Config overrides) {
+    if (System.getProperty("ai.djl.offline") == null) {
+      System.setProperty("ai.djl.offline", "true"); // DJL must never reach for the network
+    }
     Config config = nodeConfig(overrides);
     NodeSettings settings = NodeSettings.fromConfig(config);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "modelplane", config);
@@ -83,9 +100,25 @@ public final class Main {
           apiSettings.readJournalPluginId());
       Authenticator authenticator = Authenticator.firstOf(List.of(
           new OperatorAuthenticator(OperatorKey.hash(settings)),
-          new ApiKeyAuthenticator(controlPlane::findApiKey)));
+          // a revoked key or suspended tenant is refused on every node within this time-to-live
+          new ApiKeyAuthenticator(new CachedKeyLookup(controlPlane::findApiKey, Duration.ofMillis(500)))));
       ArtifactStore artifacts = new ArtifactStore(settings.dataDir().resolve("artifacts"), apiSettings.maxArtifactBytes());
-      HttpApi api = new HttpApi(controlPlane, authenticator, artifacts, apiSettings,
+
+      InferenceSettings inference = InferenceSettings.fromConfig(config);
+      ActorRef<PlacementCoordinator.Command> placement = ClusterSingleton.get(system).init(
+          SingletonActor.of(PlacementCoordinator.create(inference.loadTimeout()), "placement")
+              .withSettings(ClusterSingletonSettings.create(system).withRole("control")));
+      if (settings.roles().contains("worker")) {
+        startWorkers(system, inference);
+      }
+      InferenceGateway gateway = null;
+      if (settings.roles().contains("gateway")) {
+        gateway = new InferenceGateway(system, inference.inferTimeout(), inference.coldStartTimeout());
+        system.systemActorOf(Router.create(gateway), "router", Props.empty());
+      }
+      DeploymentFeed deployments = new DeploymentFeed(controlPlane, artifacts, placement, inference.queueCapacity(),
+          system.scheduler());
+      HttpApi api = new HttpApi(controlPlane, authenticator, artifacts, deployments, gateway, apiSettings,
           () -> ready(system, schemaReady.get()));
 
       ServerBinding binding = Http.get(system).newServerAt(settings.httpHost(), settings.httpPort())
@@ -94,11 +127,36 @@ public final class Main {
           .addToCoordinatedShutdown(Duration.ofSeconds(10), system);
       log.info("journal on {}, data in {}, roles {}",
           settings.usesPostgres() ? "PostgreSQL" : "H2", settings.dataDir(), settings.roles());
+      if (config.getBoolean("modelplane.demo")) {
+        new DemoTenant(controlPlane, artifacts, deployments, system).ensure().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      }
+      deployments.resyncAll();
+      system.scheduler().scheduleWithFixedDelay(inference.resyncInterval(), inference.resyncInterval(),
+          deployments::resyncAll, system.executionContext());
       return new Node(system, binding.localAddress());
     } catch (Exception e) {
       system.terminate();
       system.getWhenTerminated().toCompletableFuture().join();
       throw new IllegalStateException("node did not start: " + e.getMessage(), e);
+    }
+  }
+
+  /** One worker actor per GPU, or one on the CPU, each with its own resident-model budget. */
+  private static void startWorkers(ActorSystem<?> system, InferenceSettings inference) {
+    int gpus = Devices.gpuCount();
+    java.util.concurrent.ExecutorService loads = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
+      Thread t = new Thread(r, "modelplane-model-load");
+      t.setDaemon(true);
+      return t;
+    });
+    system.getWhenTerminated().thenRun(loads::shutdownNow);
+    ModelLoader loader = new ModelLoader();
+    for (int i = 0; i < Math.max(1, gpus); i++) {
+      var device = Devices.pick(gpus, i);
+      String id = Cluster.get(system).selfMember().address().hostPort() + "/" + device;
+      system.systemActorOf(WorkerActor.create(id, new ModelResidency(inference.workerMemoryBytes(), device, loader), loads),
+          "worker-" + i, Props.empty());
+      log.info("worker {} on {} with a budget of {} bytes", i, device, inference.workerMemoryBytes());
     }
   }
 

@@ -29,6 +29,7 @@ final class TestNodes {
     settings.put("modelplane.operator-key", OPERATOR_KEY);
     settings.put("akka.cluster.jmx.multi-mbeans-in-same-jvm", "on");
     settings.put("akka.loglevel", "WARNING");
+    settings.put("modelplane.demo", false);
     settings.putAll(extra);
     return ConfigFactory.parseMap(settings);
   }

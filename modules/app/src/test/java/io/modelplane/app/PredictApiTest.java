@@ -1,0 +1,248 @@
+package io.modelplane.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Open Inference Protocol v2 predict API end to end: a real node, real workers, the real digits model. */
+class PredictApiTest {
+  static final String OP = TestNodes.OPERATOR_KEY;
+
+  @TempDir static Path dataDir;
+  static Main.Node node;
+  static ApiClient api;
+  static String demoKey;
+  static JsonNode heldOut;
+
+  @BeforeAll
+  static void start() throws Exception {
+    node = TestNodes.start(dataDir, Map.of("modelplane.demo", true, "modelplane.inference.cold-start-timeout", "3s"));
+    api = new ApiClient(node.baseUrl());
+    demoKey = api.post("/api/v1/tenants/demo/api-keys", OP, Map.of("name", "test", "role", "developer"))
+        .json().get("key").asText();
+    try (InputStream in = PredictApiTest.class.getResourceAsStream("/io/modelplane/inference/demo/digits-heldout.json")) {
+      heldOut = ApiClient.JSON.readTree(in);
+    }
+    TestNodes.eventually(Duration.ofSeconds(60),
+        () -> api.get("/v2/models/digits/ready", demoKey).json().path("ready").asBoolean(), "demo digits ready");
+  }
+
+  @AfterAll
+  static void stop() {
+    node.stop();
+  }
+
+  static Map<String, Object> request(JsonNode pixels) {
+    return Map.of("inputs", List.of(Map.of("name", "input", "shape", List.of(1, 64), "datatype", "FP32", "data", pixels)));
+  }
+
+  static int argmax(JsonNode data, int offset) {
+    int best = 0;
+    for (int i = 1; i < 10; i++) {
+      if (data.get(offset + i).asDouble() > data.get(offset + best).asDouble()) {
+        best = i;
+      }
+    }
+    return best;
+  }
+
+  static void assertError(ApiClient.Reply r, int status, String code) {
+    ManagementApiTest.assertError(r, status, code);
+  }
+
+  @Test
+  void serverAndModelMetadata() {
+    JsonNode server = api.get("/v2", demoKey).json();
+    assertThat(server.get("name").asText()).isEqualTo("modelplane");
+    assertThat(server.get("version").asText()).isNotBlank();
+    assertThat(server.get("extensions").isArray()).isTrue();
+
+    JsonNode model = api.get("/v2/models/digits", demoKey).json();
+    assertThat(model.get("name").asText()).isEqualTo("digits");
+    assertThat(model.get("platform").asText()).isEqualTo("pytorch_torchscript");
+    assertThat(model.get("versions")).hasSize(1);
+    assertThat(model.get("versions").get(0).asText()).isEqualTo("1");
+    assertThat(model.get("inputs").get(0).get("name").asText()).isEqualTo("input");
+    assertThat(model.get("inputs").get(0).get("datatype").asText()).isEqualTo("FP32");
+    assertThat(model.get("inputs").get(0).get("shape").toString()).isEqualTo("[-1,64]");
+    assertThat(model.get("outputs").get(0).get("shape").toString()).isEqualTo("[-1,10]");
+    assertThat(api.get("/v2/models/digits/versions/1", demoKey).json().get("name").asText()).isEqualTo("digits");
+    JsonNode ready = api.get("/v2/models/digits/versions/1/ready", demoKey).json();
+    assertThat(ready.get("name").asText()).isEqualTo("digits");
+    assertThat(ready.get("ready").asBoolean()).isTrue();
+  }
+
+  @Test
+  void predictsTheHeldOutDigitsAccurately() {
+    JsonNode inputs = heldOut.get("inputs");
+    JsonNode labels = heldOut.get("labels");
+    int correct = 0;
+    for (int i = 0; i < inputs.size(); i++) {
+      ApiClient.Reply r = api.post("/v2/models/digits/infer", demoKey, request(inputs.get(i)));
+      assertThat(r.status()).as(r.toString()).isEqualTo(200);
+      if (argmax(r.json().get("outputs").get(0).get("data"), 0) == labels.get(i).asInt()) {
+        correct++;
+      }
+    }
+    double accuracy = correct / (double) inputs.size();
+    System.out.printf("digits through the predict API: %d/%d correct (%.2f%%)%n", correct, inputs.size(), accuracy * 100);
+    assertThat(accuracy).isGreaterThanOrEqualTo(0.95);
+  }
+
+  @Test
+  void aBatchInOneRequestGivesTheSameAnswersAsSingles() {
+    List<Double> flat = new ArrayList<>();
+    List<List<Double>> nested = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      List<Double> row = new ArrayList<>();
+      heldOut.get("inputs").get(i).forEach(v -> row.add(v.asDouble()));
+      flat.addAll(row);
+      nested.add(row);
+    }
+    JsonNode flatOut = api.post("/v2/models/digits/infer", demoKey, Map.of("id", "batch-1", "inputs", List.of(
+        Map.of("name", "input", "shape", List.of(8, 64), "datatype", "FP32", "data", flat)))).json();
+    JsonNode nestedOut = api.post("/v2/models/digits/infer", demoKey, Map.of("inputs", List.of(
+        Map.of("name", "input", "shape", List.of(8, 64), "datatype", "FP32", "data", nested)))).json();
+    assertThat(flatOut.get("id").asText()).isEqualTo("batch-1");
+    assertThat(flatOut.get("model_name").asText()).isEqualTo("digits");
+    assertThat(flatOut.get("model_version").asText()).isEqualTo("1");
+    JsonNode out = flatOut.get("outputs").get(0);
+    assertThat(out.get("name").asText()).isEqualTo("logits");
+    assertThat(out.get("datatype").asText()).isEqualTo("FP32");
+    assertThat(out.get("shape").toString()).isEqualTo("[8,10]");
+    assertThat(nestedOut.get("outputs").get(0).get("data")).isEqualTo(out.get("data"));
+    for (int i = 0; i < 8; i++) {
+      JsonNode single = api.post("/v2/models/digits/infer", demoKey, request(heldOut.get("inputs").get(i)))
+          .json().get("outputs").get(0).get("data");
+      for (int j = 0; j < 10; j++) {
+        assertThat(single.get(j).asDouble()).isCloseTo(out.get("data").get(i * 10 + j).asDouble(),
+            org.assertj.core.api.Assertions.within(1e-4));
+      }
+    }
+  }
+
+  @Test
+  void badRequestsGetClearErrors() {
+    String infer = "/v2/models/digits/infer";
+    List<Double> pixels = new ArrayList<>();
+    heldOut.get("inputs").get(0).forEach(v -> pixels.add(v.asDouble()));
+    assertError(api.post(infer, demoKey, Map.of("inputs", List.of(
+        Map.of("name", "input", "shape", List.of(1, 63), "datatype", "FP32", "data", pixels.subList(0, 63))))),
+        422, "shape_mismatch");
+    assertError(api.post(infer, demoKey, Map.of("inputs", List.of(
+        Map.of("name", "input", "shape", List.of(1, 64), "datatype", "INT32", "data", new int[64])))),
+        422, "datatype_mismatch");
+    assertError(api.post(infer, demoKey, Map.of("inputs", List.of(
+        Map.of("name", "input", "shape", List.of(2, 64), "datatype", "FP32", "data", pixels)))),
+        400, "data_length_mismatch");
+    assertError(api.post(infer, demoKey, Map.of("inputs", List.of(
+        Map.of("name", "pixels", "shape", List.of(1, 64), "datatype", "FP32", "data", pixels)))),
+        422, "unknown_input");
+    assertError(api.post(infer, demoKey, Map.of("inputs", List.of(
+        Map.of("name", "input", "shape", List.of(1, 64), "datatype", "FP32", "data", java.util.Collections.nCopies(64, "a"))))),
+        400, "invalid_input");
+    assertError(api.post(infer, demoKey, Map.of("inputs", List.of())), 422, "missing_input");
+    Map<String, Object> withFilter = new HashMap<>(request(heldOut.get("inputs").get(0)));
+    withFilter.put("outputs", List.of(Map.of("name", "probabilities")));
+    assertError(api.post(infer, demoKey, withFilter), 400, "unknown_output");
+    assertError(api.raw("POST", infer, demoKey, "application/json", "{\"inputs\": [".getBytes(StandardCharsets.UTF_8)),
+        400, "malformed_json");
+    assertError(api.raw("POST", infer, demoKey, "text/plain", "{}".getBytes(StandardCharsets.UTF_8)),
+        415, "unsupported_media_type");
+    byte[] huge = ("{\"inputs\":[{\"name\":\"input\",\"shape\":[1,64],\"datatype\":\"FP32\",\"data\":["
+        + "0.5,".repeat(5_000_000) + "0.5]}]}").getBytes(StandardCharsets.UTF_8);
+    assertError(api.raw("POST", infer, demoKey, "application/json", huge), 413, "payload_too_large");
+
+    assertError(api.post("/v2/models/nope/infer", demoKey, request(heldOut.get("inputs").get(0))), 404, "model_not_found");
+    assertError(api.get("/v2/models/nope", demoKey), 404, "model_not_found");
+    assertError(api.post("/v2/models/digits/versions/7/infer", demoKey, request(heldOut.get("inputs").get(0))),
+        404, "version_not_found");
+    assertError(api.get("/v2/models/digits/versions/7", demoKey), 404, "version_not_found");
+
+    assertError(api.post(infer, null, request(heldOut.get("inputs").get(0))), 401, "missing_credential");
+    assertError(api.post(infer, OP, request(heldOut.get("inputs").get(0))), 403, "tenant_credential_required");
+    String viewer = api.post("/api/v1/tenants/demo/api-keys", OP, Map.of("name", "v", "role", "viewer")).json().get("key").asText();
+    assertError(api.post(infer, viewer, request(heldOut.get("inputs").get(0))), 403, "forbidden");
+    String predictor = api.post("/api/v1/tenants/demo/api-keys", OP, Map.of("name", "p", "role", "predictor")).json().get("key").asText();
+    assertThat(api.post(infer, predictor, request(heldOut.get("inputs").get(0))).status()).isEqualTo(200);
+    // the worker is still healthy after all of that
+    assertThat(api.post(infer, demoKey, request(heldOut.get("inputs").get(0))).status()).isEqualTo(200);
+  }
+
+  @Test
+  void anotherTenantCannotCallTheModel() {
+    api.post("/api/v1/tenants", OP, Map.of("id", "intruder", "displayName", "Intruder"));
+    String key = api.post("/api/v1/tenants/intruder/api-keys", OP, Map.of("name", "k", "role", "developer")).json().get("key").asText();
+    ApiClient.Reply r = api.post("/v2/models/digits/infer", key, request(heldOut.get("inputs").get(0)));
+    assertError(r, 404, "model_not_found");
+    assertThat(r.json().get("error").asText()).isEqualTo(
+        api.post("/v2/models/nothing-here/infer", key, request(heldOut.get("inputs").get(0))).json().get("error").asText()
+            .replace("nothing-here", "digits"));
+    assertError(api.get("/v2/models/digits", key), 404, "model_not_found");
+  }
+
+  @Test
+  void trafficSplitsAndRollbackTakeEffectWithinASecond() throws Exception {
+    api.post("/api/v1/tenants", OP, Map.of("id", "canary", "displayName", "Canary"));
+    String key = api.post("/api/v1/tenants/canary/api-keys", OP, Map.of("name", "k", "role", "developer")).json().get("key").asText();
+    byte[] model;
+    try (InputStream in = PredictApiTest.class.getResourceAsStream("/io/modelplane/inference/demo/digits.pt")) {
+      model = in.readAllBytes();
+    }
+    Map<String, Object> manifest = Map.of("format", "torchscript",
+        "inputs", List.of(Map.of("name", "input", "datatype", "FP32", "shape", List.of(-1, 64))),
+        "outputs", List.of(Map.of("name", "logits", "datatype", "FP32", "shape", List.of(-1, 10))));
+    assertThat(api.upload("canary", "digits", key, manifest, model).status()).isEqualTo(201);
+    assertThat(api.upload("canary", "digits", key, manifest, model).status()).isEqualTo(201);
+    String deployment = "/api/v1/tenants/canary/models/digits/deployment";
+    Map<String, Object> one = request(heldOut.get("inputs").get(0));
+
+    assertError(api.post("/v2/models/digits/infer", key, one), 404, "model_not_deployed");
+    assertThat(api.put(deployment, key, Map.of("traffic", Map.of("1", 100))).status()).isEqualTo(202);
+    TestNodes.eventually(Duration.ofSeconds(30), () -> api.post("/v2/models/digits/infer", key, one).status() == 200, "v1 serving");
+
+    api.put(deployment, key, Map.of("traffic", Map.of("1", 50, "2", 50)));
+    TestNodes.eventually(Duration.ofSeconds(30),
+        () -> api.get("/v2/models/digits/versions/2/ready", key).json().path("ready").asBoolean(), "v2 ready");
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < 60; i++) {
+      seen.add(api.post("/v2/models/digits/infer", key, one).json().get("model_version").asText());
+    }
+    assertThat(seen).containsExactlyInAnyOrder("1", "2");
+
+    api.put(deployment, key, Map.of("traffic", Map.of("2", 100)));
+    long rollbackStart = System.nanoTime();
+    assertThat(api.post(deployment + "/rollback", key, Map.of()).json().get("traffic").has("1")).isTrue();
+    // rolled back to 50/50: now roll back once more, to version 1 alone, and time the switch
+    rollbackStart = System.nanoTime();
+    assertThat(api.post(deployment + "/rollback", key, Map.of()).status()).isEqualTo(202);
+    TestNodes.eventually(Duration.ofSeconds(1), () -> {
+      for (int i = 0; i < 20; i++) {
+        if (!api.post("/v2/models/digits/infer", key, one).json().get("model_version").asText().equals("1")) {
+          return false;
+        }
+      }
+      return true;
+    }, "rollback to version 1 effective");
+    System.out.printf("rollback effective after %d ms%n", (System.nanoTime() - rollbackStart) / 1_000_000);
+
+    JsonNode replicas = api.get("/api/v1/tenants/canary/models/digits", key).json().get("replicas");
+    assertThat(replicas).isNotEmpty();
+    assertThat(ApiClient.each(replicas, "state")).contains("READY");
+    assertThat(api.post("/v2/models/digits/versions/2/infer", key, one).status()).isEqualTo(404);
+  }
+}

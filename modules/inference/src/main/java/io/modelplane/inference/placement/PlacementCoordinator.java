@@ -1,0 +1,253 @@
+package io.modelplane.inference.placement;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.AbstractBehavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.Receive;
+import akka.actor.typed.receptionist.Receptionist;
+import io.modelplane.common.CborSerializable;
+import io.modelplane.inference.runtime.BatchSettings;
+import io.modelplane.inference.routing.Router;
+import io.modelplane.inference.worker.VersionToLoad;
+import io.modelplane.inference.worker.WorkerActor;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Turns desired deployments into resident replicas: one per cluster (a singleton on a control
+ * node). It follows workers joining and leaving (Receptionist), asks {@link PlacementPolicy} what
+ * to load and unload, carries that out, records each replica's state, and publishes a
+ * {@link RoutingTable} to every gateway's {@link Router}.
+ */
+public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordinator.Command> {
+
+  public sealed interface Command extends CborSerializable {}
+
+  /** The model's current deployment; null removes it (no deployment any more). */
+  public record SetDeployment(String modelKey, DesiredDeployment deployment) implements Command {}
+
+  public record GetReplicas(String modelKey, ActorRef<Replicas> replyTo) implements Command {}
+
+  public record GetWorkers(ActorRef<Workers> replyTo) implements Command {}
+
+  private record WorkersListed(Set<ActorRef<WorkerActor.Command>> workers) implements Command {}
+
+  private record RoutersListed(Set<ActorRef<Router.Command>> routers) implements Command {}
+
+  private record WorkerBudget(ActorRef<WorkerActor.Command> worker, long budgetBytes) implements Command {}
+
+  private record Loaded(ActorRef<WorkerActor.Command> worker, String versionKey, long generation, boolean ok, String error)
+      implements Command {}
+
+  /** What should run: revision, traffic split, replicas per version, batching, and the versions in the split. */
+  public record DesiredDeployment(long revision, Map<Integer, Integer> traffic, int replicas, BatchSettings batch,
+      Map<Integer, VersionToLoad> versions) implements CborSerializable {}
+
+  public enum ReplicaState { LOADING, READY, FAILED, PENDING }
+
+  public record ReplicaView(int version, String worker, ReplicaState state, String reason) implements CborSerializable {}
+
+  public record Replicas(String modelKey, List<ReplicaView> replicas) implements CborSerializable {}
+
+  public record Workers(List<String> workers) implements CborSerializable {}
+
+  private record Replica(ReplicaState state, String reason, long generation) {}
+
+  public static Behavior<Command> create(Duration loadTimeout) {
+    return Behaviors.setup(ctx -> {
+      // one adapter per message class: both listings go through it
+      ActorRef<Receptionist.Listing> listings = ctx.messageAdapter(Receptionist.Listing.class, l ->
+          l.isForKey(WorkerActor.SERVICE_KEY)
+              ? new WorkersListed(l.getServiceInstances(WorkerActor.SERVICE_KEY))
+              : new RoutersListed(l.getServiceInstances(Router.SERVICE_KEY)));
+      ctx.getSystem().receptionist().tell(Receptionist.subscribe(WorkerActor.SERVICE_KEY, listings));
+      ctx.getSystem().receptionist().tell(Receptionist.subscribe(Router.SERVICE_KEY, listings));
+      return new PlacementCoordinator(ctx, loadTimeout);
+    });
+  }
+
+  private final Duration loadTimeout;
+  private final Map<String, DesiredDeployment> desired = new HashMap<>();
+  private final Map<ActorRef<WorkerActor.Command>, Long> workers = new HashMap<>();
+  private final Set<ActorRef<Router.Command>> routers = new HashSet<>();
+  /** version key → worker → replica */
+  private final Map<String, Map<ActorRef<WorkerActor.Command>, Replica>> replicas = new HashMap<>();
+  private final Map<String, String> pending = new HashMap<>();
+  private long generation;
+
+  private PlacementCoordinator(ActorContext<Command> ctx, Duration loadTimeout) {
+    super(ctx);
+    this.loadTimeout = loadTimeout;
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(SetDeployment.class, this::onSetDeployment)
+        .onMessage(WorkersListed.class, this::onWorkersListed)
+        .onMessage(WorkerBudget.class, this::onWorkerBudget)
+        .onMessage(RoutersListed.class, this::onRoutersListed)
+        .onMessage(Loaded.class, this::onLoaded)
+        .onMessage(GetReplicas.class, this::onGetReplicas)
+        .onMessage(GetWorkers.class, get -> {
+          get.replyTo().tell(new Workers(workers.keySet().stream().map(w -> w.path().toString()).sorted().toList()));
+          return this;
+        })
+        .build();
+  }
+
+  private Behavior<Command> onSetDeployment(SetDeployment set) {
+    DesiredDeployment before = set.deployment() == null ? desired.remove(set.modelKey()) : desired.put(set.modelKey(), set.deployment());
+    if (set.deployment() != null && (before == null || before.revision() != set.deployment().revision())) {
+      // a new revision retries replicas that failed before, and applies new batching settings
+      for (VersionToLoad v : set.deployment().versions().values()) {
+        Map<ActorRef<WorkerActor.Command>, Replica> held = replicas.get(v.key());
+        if (held == null) {
+          continue;
+        }
+        held.entrySet().removeIf(e -> e.getValue().state() == ReplicaState.FAILED);
+        if (before != null && !before.batch().equals(set.deployment().batch())) {
+          for (ActorRef<WorkerActor.Command> worker : List.copyOf(held.keySet())) {
+            load(worker, v, set.deployment().batch());
+          }
+        }
+      }
+    }
+    replan();
+    return this;
+  }
+
+  private Behavior<Command> onWorkersListed(WorkersListed listed) {
+    workers.keySet().retainAll(listed.workers());
+    for (ActorRef<WorkerActor.Command> worker : listed.workers()) {
+      if (!workers.containsKey(worker)) {
+        getContext().ask(WorkerActor.WorkerStatus.class, worker, Duration.ofSeconds(10), WorkerActor.GetStatus::new,
+            (status, failure) -> status == null ? new WorkerBudget(worker, -1) : new WorkerBudget(worker, status.budgetBytes()));
+      }
+    }
+    // replicas on workers that left are gone
+    replicas.values().forEach(held -> held.keySet().retainAll(listed.workers()));
+    replan();
+    return this;
+  }
+
+  private Behavior<Command> onWorkerBudget(WorkerBudget budget) {
+    if (budget.budgetBytes() >= 0) {
+      workers.put(budget.worker(), budget.budgetBytes());
+      getContext().getLog().info("worker {} joined with {} bytes", budget.worker().path(), budget.budgetBytes());
+      replan();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onRoutersListed(RoutersListed listed) {
+    routers.clear();
+    routers.addAll(listed.routers());
+    RoutingTable table = table();
+    routers.forEach(r -> r.tell(new Router.TableUpdated(table)));
+    return this;
+  }
+
+  private Behavior<Command> onLoaded(Loaded loaded) {
+    Map<ActorRef<WorkerActor.Command>, Replica> held = replicas.get(loaded.versionKey());
+    Replica replica = held == null ? null : held.get(loaded.worker());
+    if (replica != null && replica.generation() == loaded.generation()) {
+      held.put(loaded.worker(), loaded.ok()
+          ? new Replica(ReplicaState.READY, null, loaded.generation())
+          : new Replica(ReplicaState.FAILED, loaded.error(), loaded.generation()));
+      publish();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onGetReplicas(GetReplicas get) {
+    DesiredDeployment d = desired.get(get.modelKey());
+    List<ReplicaView> views = new ArrayList<>();
+    if (d != null) {
+      new TreeMap<>(d.versions()).forEach((version, v) -> {
+        replicas.getOrDefault(v.key(), Map.of()).forEach((worker, r) ->
+            views.add(new ReplicaView(version, worker.path().toString(), r.state(), r.reason())));
+        if (pending.containsKey(v.key())) {
+          views.add(new ReplicaView(version, null, ReplicaState.PENDING, pending.get(v.key())));
+        }
+      });
+    }
+    get.replyTo().tell(new Replicas(get.modelKey(), views));
+    return this;
+  }
+
+  private void replan() {
+    Map<String, VersionToLoad> versions = new HashMap<>();
+    Map<String, BatchSettings> batches = new HashMap<>();
+    List<PlacementPolicy.DesiredVersion> wanted = new ArrayList<>();
+    desired.values().forEach(d -> d.versions().values().forEach(v -> {
+      versions.put(v.key(), v);
+      batches.put(v.key(), d.batch());
+      wanted.add(new PlacementPolicy.DesiredVersion(v.key(), v.sizeBytes(), d.replicas()));
+    }));
+    Map<String, ActorRef<WorkerActor.Command>> byId = new LinkedHashMap<>();
+    List<PlacementPolicy.WorkerView> views = new ArrayList<>();
+    workers.forEach((ref, budget) -> {
+      byId.put(ref.path().toString(), ref);
+      views.add(new PlacementPolicy.WorkerView(ref.path().toString(), budget));
+    });
+    Map<String, Set<String>> current = new HashMap<>();
+    replicas.forEach((version, held) -> current.put(version,
+        new HashSet<>(held.keySet().stream().map(w -> w.path().toString()).toList())));
+
+    PlacementPolicy.Decision decision = PlacementPolicy.decide(wanted, views, current);
+    for (PlacementPolicy.Assignment unload : decision.unloads()) {
+      ActorRef<WorkerActor.Command> worker = byId.get(unload.worker());
+      replicas.getOrDefault(unload.version(), new HashMap<>()).remove(worker);
+      worker.tell(new WorkerActor.Unload(unload.version()));
+    }
+    replicas.entrySet().removeIf(e -> e.getValue().isEmpty() && !versions.containsKey(e.getKey()));
+    for (PlacementPolicy.Assignment assignment : decision.loads()) {
+      load(byId.get(assignment.worker()), versions.get(assignment.version()), batches.get(assignment.version()));
+    }
+    pending.clear();
+    pending.putAll(decision.unplaceable());
+    publish();
+  }
+
+  private void load(ActorRef<WorkerActor.Command> worker, VersionToLoad version, BatchSettings batch) {
+    long gen = ++generation;
+    Map<ActorRef<WorkerActor.Command>, Replica> held = replicas.computeIfAbsent(version.key(), k -> new HashMap<>());
+    // a ready replica that only gets new batching settings keeps serving meanwhile
+    boolean ready = held.containsKey(worker) && held.get(worker).state() == ReplicaState.READY;
+    held.put(worker, new Replica(ready ? ReplicaState.READY : ReplicaState.LOADING, null, gen));
+    getContext().ask(WorkerActor.LoadResult.class, worker, loadTimeout,
+        replyTo -> new WorkerActor.Load(version, batch, replyTo),
+        (result, failure) -> result != null
+            ? new Loaded(worker, version.key(), gen, result.loaded(), result.error())
+            : new Loaded(worker, version.key(), gen, false, "the worker did not answer within " + loadTimeout.toSeconds() + " s"));
+  }
+
+  private void publish() {
+    RoutingTable table = table();
+    routers.forEach(r -> r.tell(new Router.TableUpdated(table)));
+  }
+
+  private RoutingTable table() {
+    Map<String, RoutingTable.ModelRoute> models = new HashMap<>();
+    desired.forEach((modelKey, d) -> {
+      Map<Integer, RoutingTable.VersionRoute> versions = new HashMap<>();
+      d.versions().forEach((number, v) -> versions.put(number, new RoutingTable.VersionRoute(v.inputs(), v.outputs(),
+          replicas.getOrDefault(v.key(), Map.of()).entrySet().stream()
+              .filter(e -> e.getValue().state() == ReplicaState.READY)
+              .map(Map.Entry::getKey)
+              .toList())));
+      models.put(modelKey, new RoutingTable.ModelRoute(d.revision(), d.traffic(), versions));
+    });
+    return new RoutingTable(++generation, models);
+  }
+}

@@ -1,0 +1,149 @@
+package io.modelplane.inference.routing;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.javadsl.AskPattern;
+import io.modelplane.inference.placement.RoutingTable;
+import io.modelplane.inference.runtime.Tensor;
+import io.modelplane.inference.worker.VersionToLoad;
+import io.modelplane.inference.worker.WorkerActor;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A gateway node's way to the workers: picks a version by the traffic split, then the ready
+ * replica with the fewest requests this node has in flight on it, and asks that worker. The routing
+ * table is read without locks on every request; placement replaces it on every change.
+ */
+public final class InferenceGateway {
+
+  /** The outputs of one predict call and the version that produced them. */
+  public record Prediction(int version, List<Tensor> outputs, long workerMicros) {}
+
+  private final ActorSystem<?> system;
+  private final Duration inferTimeout;
+  private final Duration coldStartTimeout;
+  private final AtomicReference<RoutingTable> table = new AtomicReference<>(RoutingTable.EMPTY);
+  private final ConcurrentHashMap<ActorRef<WorkerActor.Command>, AtomicInteger> inFlight = new ConcurrentHashMap<>();
+  private final CopyOnWriteArrayList<Runnable> tableListeners = new CopyOnWriteArrayList<>();
+
+  public InferenceGateway(ActorSystem<?> system, Duration inferTimeout, Duration coldStartTimeout) {
+    this.system = system;
+    this.inferTimeout = inferTimeout;
+    this.coldStartTimeout = coldStartTimeout;
+  }
+
+  /** Called by the node's {@link Router} with each new table. */
+  void update(RoutingTable next) {
+    table.updateAndGet(current -> next.generation() >= current.generation() ? next : current);
+    tableListeners.forEach(Runnable::run);
+  }
+
+  public Optional<RoutingTable.ModelRoute> route(String modelKey) {
+    return Optional.ofNullable(table.get().models().get(modelKey));
+  }
+
+  /** A version by the route's traffic split. */
+  public static int pickVersion(RoutingTable.ModelRoute route) {
+    return TrafficSplit.pick(route.traffic(), ThreadLocalRandom.current().nextDouble());
+  }
+
+  /** Whether the version has a ready replica now. */
+  public boolean isReady(String modelKey, int version) {
+    return !ready(modelKey, version).isEmpty();
+  }
+
+  /**
+   * Runs inputs (already validated against the version's signature) on a ready replica; waits up
+   * to the cold-start timeout for one if none is ready yet.
+   */
+  public CompletionStage<Prediction> infer(String modelKey, int version, List<Tensor> inputs) {
+    List<ActorRef<WorkerActor.Command>> ready = ready(modelKey, version);
+    CompletionStage<List<ActorRef<WorkerActor.Command>>> replicas = ready.isEmpty()
+        ? awaitReady(modelKey, version)
+        : CompletableFuture.completedFuture(ready);
+    return replicas.thenCompose(workers -> attempt(modelKey, version, inputs, workers, 2));
+  }
+
+  private CompletionStage<Prediction> attempt(String modelKey, int version, List<Tensor> inputs,
+      List<ActorRef<WorkerActor.Command>> workers, int attemptsLeft) {
+    ActorRef<WorkerActor.Command> worker = leastLoaded(workers);
+    AtomicInteger counter = inFlight.computeIfAbsent(worker, w -> new AtomicInteger());
+    counter.incrementAndGet();
+    String key = VersionToLoad.key(modelKey, version);
+    CompletionStage<WorkerActor.InferResult> reply = AskPattern.ask(worker,
+        replyTo -> new WorkerActor.Infer(key, inputs, replyTo), inferTimeout, system.scheduler());
+    return reply.handle((result, failure) -> {
+      counter.decrementAndGet();
+      if (failure != null) {
+        throw new InferenceRejected(InferenceRejected.Kind.UNAVAILABLE, "worker_unavailable",
+            "the worker did not answer in time; retry shortly");
+      }
+      return result;
+    }).thenCompose(result -> {
+      if (result instanceof WorkerActor.Inferred ok) {
+        return CompletableFuture.completedFuture(new Prediction(version, ok.outputs(), ok.micros()));
+      }
+      WorkerActor.InferFailed failed = (WorkerActor.InferFailed) result;
+      if (failed.retryable() && "model_not_resident".equals(failed.code()) && attemptsLeft > 1) {
+        List<ActorRef<WorkerActor.Command>> others = ready(modelKey, version).stream().filter(w -> !w.equals(worker)).toList();
+        if (!others.isEmpty()) {
+          return attempt(modelKey, version, inputs, others, attemptsLeft - 1);
+        }
+      }
+      throw new InferenceRejected(failed.retryable() ? InferenceRejected.Kind.UNAVAILABLE : InferenceRejected.Kind.UNPROCESSABLE,
+          failed.code(), failed.message());
+    });
+  }
+
+  private ActorRef<WorkerActor.Command> leastLoaded(List<ActorRef<WorkerActor.Command>> workers) {
+    if (workers.size() == 1) {
+      return workers.get(0);
+    }
+    int offset = ThreadLocalRandom.current().nextInt(workers.size()); // ties go to a random replica
+    return java.util.stream.IntStream.range(0, workers.size())
+        .mapToObj(i -> workers.get((i + offset) % workers.size()))
+        .min(Comparator.comparingInt(w -> inFlight.getOrDefault(w, new AtomicInteger()).get()))
+        .orElseThrow();
+  }
+
+  private List<ActorRef<WorkerActor.Command>> ready(String modelKey, int version) {
+    RoutingTable.ModelRoute route = table.get().models().get(modelKey);
+    if (route == null) {
+      return List.of();
+    }
+    RoutingTable.VersionRoute v = route.versions().get(version);
+    return v == null ? List.of() : v.ready();
+  }
+
+  private CompletionStage<List<ActorRef<WorkerActor.Command>>> awaitReady(String modelKey, int version) {
+    CompletableFuture<List<ActorRef<WorkerActor.Command>>> found = new CompletableFuture<>();
+    Runnable check = () -> {
+      List<ActorRef<WorkerActor.Command>> ready = ready(modelKey, version);
+      if (!ready.isEmpty()) {
+        found.complete(ready);
+      }
+    };
+    tableListeners.add(check);
+    check.run();
+    return found.orTimeout(coldStartTimeout.toMillis(), TimeUnit.MILLISECONDS)
+        .whenComplete((r, e) -> tableListeners.remove(check))
+        .exceptionally(failure -> {
+          throw failure instanceof TimeoutException || failure.getCause() instanceof TimeoutException
+              ? new InferenceRejected(InferenceRejected.Kind.UNAVAILABLE, "model_loading",
+                  "no replica of version " + version + " is ready yet; retry shortly")
+              : new java.util.concurrent.CompletionException(failure);
+        });
+  }
+}

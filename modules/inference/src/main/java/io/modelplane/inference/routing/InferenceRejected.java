@@ -1,0 +1,30 @@
+package io.modelplane.inference.routing;
+
+/** Why the gateway could not get a prediction; {@code kind} decides the HTTP status. */
+public final class InferenceRejected extends RuntimeException {
+  public enum Kind {
+    /** 503 with Retry-After: no ready replica in time, queues full, worker gone */
+    UNAVAILABLE,
+    /** 422: the model could not take the input */
+    UNPROCESSABLE,
+    /** 404: the model or version is not deployed */
+    NOT_DEPLOYED
+  }
+
+  private final Kind kind;
+  private final String code;
+
+  public InferenceRejected(Kind kind, String code, String message) {
+    super(message, null, false, false);
+    this.kind = kind;
+    this.code = code;
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  public String code() {
+    return code;
+  }
+}

@@ -1,0 +1,430 @@
+package io.modelplane.inference.runtime;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The request queue of one resident model version and the one dedicated thread that serves it:
+ * takes the first waiting request, gathers more until the batch holds {@code maxBatchSize} rows or
+ * {@code maxBatchDelayMs} have passed, concatenates their inputs along dimension 0, runs one forward
+ * pass and splits the outputs back by rows. Futures complete on that thread: callers hop off it
+ * (pipeToSelf) before doing real work.
+ */
+public final class BatchAggregator implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(BatchAggregator.class);
+  private static final int CLOSED = Integer.MIN_VALUE;
+  private static final Job STOP = new Job(List.of(), 0, new CompletableFuture<>());
+
+  private final LoadedModel model;
+  private final String key;
+  private volatile BatchSettings settings;
+  private final LinkedBlockingQueue<Job> queue = new LinkedBlockingQueue<>();
+  // requests admitted and not yet running (bounded by queueCapacity)
+  private final AtomicInteger queued = new AtomicInteger();
+  // CLOSED bit | requests admitted and not yet answered: one CAS decides "still open" and
+  // "idle" together, so an idle model can be closed without racing a new request
+  private final AtomicInteger state = new AtomicInteger();
+  private final AtomicLong completedBatches = new AtomicLong();
+  private final AtomicLong completedItems = new AtomicLong();
+  private final Thread thread;
+  // a request taken from the queue that did not fit the batch being gathered; opens the next one
+  private Job carry;
+
+  public BatchAggregator(LoadedModel model, BatchSettings settings, String threadName) {
+    this.model = Objects.requireNonNull(model, "model");
+    this.key = model.spec().key();
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.thread = new Thread(this::serve, threadName);
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /**
+   * Queues one request; never blocks. The future fails with {@link CapacityExceededException} at once
+   * when the queue is full, with {@link ModelNotResidentException} once this aggregator is closed.
+   */
+  public CompletableFuture<List<Tensor>> submit(List<Tensor> inputs) {
+    CompletableFuture<List<Tensor>> future = new CompletableFuture<>();
+    int rows;
+    try {
+      rows = rowsOf(inputs);
+    } catch (InvalidInputException e) {
+      future.completeExceptionally(e);
+      return future;
+    }
+    if (!admit()) {
+      future.completeExceptionally(unloaded());
+      return future;
+    }
+    int capacity = settings.queueCapacity();
+    if (!reserveSlot(capacity)) {
+      state.decrementAndGet();
+      future.completeExceptionally(new CapacityExceededException("the queue of model " + key + " is full ("
+          + capacity + " requests)"));
+      return future;
+    }
+    Job job = new Job(inputs, rows, future);
+    queue.offer(job);
+    // lost a race with close(): its final sweep may have run before this offer
+    if (isClosed() && queue.remove(job)) {
+      failQueued(job, unloaded());
+    }
+    return future;
+  }
+
+  /** Requests waiting for their batch. */
+  public int queueDepth() {
+    return queued.get();
+  }
+
+  /** Requests accepted and not yet answered: waiting plus running. */
+  public int inFlight() {
+    return state.get() & ~CLOSED;
+  }
+
+  /** Forward passes run (successful or not). */
+  public long completedBatches() {
+    return completedBatches.get();
+  }
+
+  /** Requests that were part of a forward pass run (successful or not). */
+  public long completedItems() {
+    return completedItems.get();
+  }
+
+  public BatchSettings settings() {
+    return settings;
+  }
+
+  /** New settings for the batches gathered from now on; the queue keeps its requests. */
+  public void updateSettings(BatchSettings next) {
+    settings = Objects.requireNonNull(next, "settings");
+  }
+
+  /**
+   * Stops taking requests, fails the waiting ones with {@link ModelNotResidentException} ("model
+   * unloaded"), lets a running forward pass finish and joins the thread. Idempotent.
+   */
+  @Override
+  public void close() {
+    int before = state.getAndUpdate(s -> s | CLOSED);
+    if ((before & CLOSED) == 0) {
+      queue.offer(STOP);
+    }
+    awaitThread();
+  }
+
+  /** Closes this aggregator only if no request is in flight, atomically with respect to {@link #submit}. */
+  boolean closeIfIdle() {
+    if (!state.compareAndSet(0, CLOSED)) {
+      return false;
+    }
+    queue.offer(STOP);
+    awaitThread();
+    return true;
+  }
+
+  boolean isClosed() {
+    return (state.get() & CLOSED) != 0;
+  }
+
+  private void awaitThread() {
+    if (Thread.currentThread() != thread) {
+      boolean interrupted = false;
+      while (thread.isAlive()) {
+        try {
+          thread.join();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    failWaiting();
+  }
+
+  private boolean admit() {
+    while (true) {
+      int s = state.get();
+      if ((s & CLOSED) != 0) {
+        return false;
+      }
+      if (state.compareAndSet(s, s + 1)) {
+        return true;
+      }
+    }
+  }
+
+  private boolean reserveSlot(int capacity) {
+    while (true) {
+      int q = queued.get();
+      if (q >= capacity) {
+        return false;
+      }
+      if (queued.compareAndSet(q, q + 1)) {
+        return true;
+      }
+    }
+  }
+
+  private void serve() {
+    try {
+      while (!isClosed()) {
+        Job first = carry;
+        carry = null;
+        if (first == null) {
+          first = queue.take();
+        }
+        if (first == STOP) {
+          break;
+        }
+        List<Job> batch = gather(first);
+        if (isClosed()) {
+          batch.forEach(job -> failQueued(job, unloaded()));
+          break;
+        }
+        if (!batch.isEmpty()) {
+          run(batch);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Throwable t) {
+      log.error("batch thread of {} died; its model can serve no more requests", key, t);
+      state.getAndUpdate(s -> s | CLOSED);
+    } finally {
+      if (carry != null) {
+        failQueued(carry, unloaded());
+        carry = null;
+      }
+      failWaiting();
+    }
+  }
+
+  /** The batch {@code first} opens: compatible requests up to maxBatchSize rows or the delay. */
+  private List<Job> gather(Job first) throws InterruptedException {
+    BatchSettings s = settings;
+    List<Job> batch = new ArrayList<>();
+    int rows = 0;
+    if (!skipIfAbandoned(first)) {
+      batch.add(first);
+      rows = first.rows;
+    }
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(s.maxBatchDelayMs());
+    while (rows < s.maxBatchSize()) {
+      Job next = queue.poll();
+      if (next == null) {
+        long wait = deadline - System.nanoTime();
+        if (wait <= 0 || (next = queue.poll(wait, TimeUnit.NANOSECONDS)) == null) {
+          break;
+        }
+      }
+      if (next == STOP) {
+        break;
+      }
+      if (skipIfAbandoned(next)) {
+        continue;
+      }
+      if (batch.isEmpty()) {
+        batch.add(next);
+        rows = next.rows;
+      } else if (rows + next.rows <= s.maxBatchSize() && compatible(batch.get(0), next)) {
+        batch.add(next);
+        rows += next.rows;
+      } else {
+        carry = next;
+        break;
+      }
+    }
+    return batch;
+  }
+
+  /** A request whose caller gave up (cancelled or timed out its future) is dropped unrun. */
+  private boolean skipIfAbandoned(Job job) {
+    if (!job.future.isDone()) {
+      return false;
+    }
+    queued.decrementAndGet();
+    state.decrementAndGet();
+    return true;
+  }
+
+  private void run(List<Job> batch) {
+    queued.addAndGet(-batch.size());
+    List<List<Tensor>> results = null;
+    Throwable failure = null;
+    try {
+      if (batch.size() == 1) {
+        // alone (also: larger than maxBatchSize, or a model without a batch dimension): as is
+        results = List.of(model.forward(batch.get(0).inputs));
+      } else {
+        results = split(model.forward(concat(batch)), batch);
+      }
+    } catch (Throwable t) {
+      failure = t;
+    }
+    // count before answering, so a caller that saw its answer sees the count
+    completedBatches.incrementAndGet();
+    completedItems.addAndGet(batch.size());
+    if (failure == null) {
+      for (int i = 0; i < batch.size(); i++) {
+        answer(batch.get(i), results.get(i), null);
+      }
+      return;
+    }
+    InferenceException cause = failure instanceof InferenceException e ? e
+        : new InferenceException("inference on " + key + " failed: " + DjlLoadedModel.engineMessage(failure), failure);
+    log.warn("a batch of {} requests on {} failed: {}", batch.size(), key, cause.getMessage());
+    for (Job job : batch) {
+      answer(job, null, cause);
+    }
+    if (failure instanceof VirtualMachineError fatal) {
+      throw fatal;
+    }
+  }
+
+  private void answer(Job job, List<Tensor> outputs, Throwable failure) {
+    // in-flight drops before the caller hears back: whoever reacts to the answer sees the model idle
+    state.decrementAndGet();
+    if (failure == null) {
+      job.future.complete(outputs);
+    } else {
+      job.future.completeExceptionally(failure);
+    }
+  }
+
+  private void failQueued(Job job, Throwable failure) {
+    queued.decrementAndGet();
+    answer(job, null, failure);
+  }
+
+  private void failWaiting() {
+    Job job;
+    while ((job = queue.poll()) != null) {
+      if (job != STOP) {
+        failQueued(job, unloaded());
+      }
+    }
+  }
+
+  private ModelNotResidentException unloaded() {
+    return new ModelNotResidentException("model unloaded: " + key);
+  }
+
+  private static int rowsOf(List<Tensor> inputs) {
+    if (inputs == null || inputs.isEmpty()) {
+      throw InvalidInputException.malformed(InvalidInputException.INVALID_INPUT, "a request needs at least one input");
+    }
+    long rows = -1;
+    for (Tensor t : inputs) {
+      if (t.shape().length == 0) {
+        throw InvalidInputException.unprocessable(InvalidInputException.SHAPE_MISMATCH,
+            "input '" + t.name() + "' is a scalar; inputs need a batch dimension");
+      }
+      if (rows >= 0 && t.shape()[0] != rows) {
+        throw InvalidInputException.unprocessable(InvalidInputException.SHAPE_MISMATCH,
+            "inputs must share their batch size (dimension 0); '" + t.name() + "' has " + t.shape()[0]
+                + ", the first has " + rows);
+      }
+      rows = t.shape()[0];
+    }
+    return Math.toIntExact(rows);
+  }
+
+  /** Same inputs, datatypes and trailing dimensions: their bytes can simply be concatenated. */
+  private static boolean compatible(Job a, Job b) {
+    if (a.inputs.size() != b.inputs.size()) {
+      return false;
+    }
+    for (int i = 0; i < a.inputs.size(); i++) {
+      Tensor x = a.inputs.get(i);
+      Tensor y = b.inputs.get(i);
+      if (!x.name().equals(y.name()) || !x.datatype().equals(y.datatype())
+          || !Arrays.equals(x.shape(), 1, x.shape().length, y.shape(), 1, y.shape().length)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static List<Tensor> concat(List<Job> batch) {
+    List<Tensor> first = batch.get(0).inputs;
+    List<Tensor> merged = new ArrayList<>(first.size());
+    long rows = 0;
+    for (Job job : batch) {
+      rows += job.rows;
+    }
+    for (int i = 0; i < first.size(); i++) {
+      int size = 0;
+      for (Job job : batch) {
+        size = Math.addExact(size, job.inputs.get(i).data().length);
+      }
+      byte[] data = new byte[size];
+      int offset = 0;
+      for (Job job : batch) {
+        byte[] part = job.inputs.get(i).data();
+        System.arraycopy(part, 0, data, offset, part.length);
+        offset += part.length;
+      }
+      Tensor t = first.get(i);
+      long[] shape = t.shape().clone();
+      shape[0] = rows;
+      merged.add(new Tensor(t.name(), t.datatype(), shape, data));
+    }
+    return merged;
+  }
+
+  private List<List<Tensor>> split(List<Tensor> outputs, List<Job> batch) {
+    long rows = 0;
+    for (Job job : batch) {
+      rows += job.rows;
+    }
+    List<List<Tensor>> results = new ArrayList<>(batch.size());
+    for (int j = 0; j < batch.size(); j++) {
+      results.add(new ArrayList<>(outputs.size()));
+    }
+    for (Tensor out : outputs) {
+      if (out.shape().length == 0 || out.shape()[0] != rows) {
+        throw new InferenceException("output '" + out.name() + "' of " + key + " has shape "
+            + Arrays.toString(out.shape()) + " for a batch of " + rows + " rows: the model cannot be batched;"
+            + " set its maxBatchSize to 1");
+      }
+      int bytesPerRow = rows == 0 ? 0 : (int) (out.data().length / rows);
+      int offset = 0;
+      for (int j = 0; j < batch.size(); j++) {
+        int n = batch.get(j).rows * bytesPerRow;
+        long[] shape = out.shape().clone();
+        shape[0] = batch.get(j).rows;
+        results.get(j).add(new Tensor(out.name(), out.datatype(), shape,
+            Arrays.copyOfRange(out.data(), offset, offset + n)));
+        offset += n;
+      }
+    }
+    return results;
+  }
+
+  /** One request: its inputs, its row count (dimension 0) and the caller's future. Identity equality. */
+  private static final class Job {
+    final List<Tensor> inputs;
+    final int rows;
+    final CompletableFuture<List<Tensor>> future;
+
+    Job(List<Tensor> inputs, int rows, CompletableFuture<List<Tensor>> future) {
+      this.inputs = inputs;
+      this.rows = rows;
+      this.future = future;
+    }
+  }
+}

@@ -1,0 +1,205 @@
+package io.modelplane.inference.runtime;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.translate.NoopTranslator;
+import io.modelplane.common.TensorSpec;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * A TorchScript model loaded through DJL: one shared {@link Model}, one {@link Predictor} per
+ * concurrently calling thread (pooled), tensors of each call in a sub-NDManager closed after it.
+ */
+final class DjlLoadedModel implements LoadedModel {
+
+  static final String ENGINE = "PyTorch";
+
+  private final ModelSpec spec;
+  private final Device device;
+  // NDList in, NDList out, no batchifier: batches are formed by BatchAggregator
+  private static final NoopTranslator AS_IS = new NoopTranslator();
+
+  private final Model model;
+  // a Predictor is not thread-safe; the pool grows to the number of threads calling at once (one
+  // for a model behind a BatchAggregator)
+  private final Queue<Predictor<NDList, NDList>> predictors = new ConcurrentLinkedQueue<>();
+  // forward holds the read lock, close the write lock: native memory is never freed under a running forward
+  private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+  private boolean closed;
+
+  DjlLoadedModel(ModelSpec spec, Device device, Model model) {
+    this.spec = spec;
+    this.device = device;
+    this.model = model;
+  }
+
+  @Override
+  public ModelSpec spec() {
+    return spec;
+  }
+
+  @Override
+  public Device device() {
+    return device;
+  }
+
+  @Override
+  public List<Tensor> forward(List<Tensor> inputs) {
+    Lock read = lifecycle.readLock();
+    read.lock();
+    try {
+      if (closed) {
+        throw new ModelNotResidentException("model " + spec.key() + " is unloaded");
+      }
+      Predictor<NDList, NDList> predictor = predictors.poll();
+      if (predictor == null) {
+        predictor = model.newPredictor(AS_IS);
+      }
+      try (NDManager call = model.getNDManager().newSubManager()) {
+        NDList in = new NDList(inputs.size());
+        for (Tensor t : inputs) {
+          in.add(toNDArray(call, t));
+        }
+        // the engine attaches the outputs to the manager of the first input: closed with `call`
+        return toTensors(predictor.predict(in));
+      } catch (InferenceException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new InferenceException("forward pass of " + spec.key() + " failed: " + engineMessage(e), e);
+      } finally {
+        predictors.offer(predictor);
+      }
+    } finally {
+      read.unlock();
+    }
+  }
+
+  private List<Tensor> toTensors(NDList out) {
+    List<TensorSpec> declared = spec.outputs();
+    if (out.size() != declared.size()) {
+      throw new InferenceException("model " + spec.key() + " returned " + out.size() + " outputs, its manifest declares "
+          + declared.size());
+    }
+    List<Tensor> tensors = new ArrayList<>(out.size());
+    for (int i = 0; i < out.size(); i++) {
+      tensors.add(toTensor(declared.get(i).name(), out.get(i)));
+    }
+    return tensors;
+  }
+
+  @Override
+  public void close() {
+    Lock write = lifecycle.writeLock();
+    write.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      Predictor<NDList, NDList> p;
+      while ((p = predictors.poll()) != null) {
+        p.close();
+      }
+      model.close();
+    } finally {
+      write.unlock();
+    }
+  }
+
+  /** The model's own NDManager: tests check it is closed, and that calls leave nothing in it. */
+  NDManager manager() {
+    return model.getNDManager();
+  }
+
+  static NDArray toNDArray(NDManager manager, Tensor t) {
+    // the engine copies into a native-order direct buffer; the bytes are little-endian, as is every
+    // platform libtorch runs on
+    ByteBuffer data = ByteBuffer.wrap(t.data()).order(ByteOrder.LITTLE_ENDIAN);
+    return manager.create(data, new Shape(t.shape()), djlType(t.name(), t.datatype()));
+  }
+
+  static Tensor toTensor(String name, NDArray array) {
+    NDArray a = array;
+    if (a.getDataType() == DataType.BFLOAT16) {
+      // the Open Inference Protocol has no bfloat16: widen, losslessly
+      a = a.toType(DataType.FLOAT32, false);
+    }
+    String datatype = oipType(name, a.getDataType());
+    return new Tensor(name, datatype, a.getShape().getShape(), a.toByteArray());
+  }
+
+  static DataType djlType(String name, String datatype) {
+    return switch (datatype) {
+      case "BOOL" -> DataType.BOOLEAN;
+      case "UINT8" -> DataType.UINT8;
+      case "INT8" -> DataType.INT8;
+      case "INT16" -> DataType.INT16;
+      case "INT32" -> DataType.INT32;
+      case "INT64" -> DataType.INT64;
+      case "FP16" -> DataType.FLOAT16;
+      case "FP32" -> DataType.FLOAT32;
+      case "FP64" -> DataType.FLOAT64;
+      default -> throw InvalidInputException.unprocessable(InvalidInputException.UNSUPPORTED_DATATYPE,
+          "input '" + name + "' has datatype " + datatype + ", which the PyTorch engine does not take");
+    };
+  }
+
+  static String oipType(String name, DataType type) {
+    return switch (type) {
+      case BOOLEAN -> "BOOL";
+      case UINT8 -> "UINT8";
+      case UINT16 -> "UINT16";
+      case UINT32 -> "UINT32";
+      case UINT64 -> "UINT64";
+      case INT8 -> "INT8";
+      case INT16 -> "INT16";
+      case INT32 -> "INT32";
+      case INT64 -> "INT64";
+      case FLOAT16 -> "FP16";
+      case FLOAT32 -> "FP32";
+      case FLOAT64 -> "FP64";
+      default -> throw new InferenceException("output '" + name + "' has datatype " + type
+          + ", which the Open Inference Protocol cannot carry");
+    };
+  }
+
+  /**
+   * The sentence that explains an engine failure: libtorch appends C++ stack frames to its messages
+   * and the TorchScript interpreter a script traceback before the Python-side error.
+   */
+  static String engineMessage(Throwable t) {
+    Throwable root = t;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String message = root.getMessage();
+    if (message == null || message.isBlank()) {
+      return root.getClass().getSimpleName();
+    }
+    int frames = message.indexOf("\nException raised from");
+    if (frames >= 0) {
+      message = message.substring(0, frames);
+    }
+    String error = null;
+    for (String line : message.split("\n")) {
+      String trimmed = line.strip();
+      if (trimmed.matches("^[A-Za-z.]*(Error|Exception): .*")) {
+        error = trimmed;
+      }
+    }
+    return error != null ? error : message.strip().split("\n", 2)[0];
+  }
+}

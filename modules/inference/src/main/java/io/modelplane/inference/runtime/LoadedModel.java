@@ -1,0 +1,33 @@
+package io.modelplane.inference.runtime;
+
+import ai.djl.Device;
+import java.util.List;
+
+/**
+ * One model version loaded on one device, ready for forward passes. Implementations are thread-safe;
+ * {@link ModelLoader} makes the DJL one, tests make fakes.
+ */
+public interface LoadedModel extends AutoCloseable {
+
+  ModelSpec spec();
+
+  Device device();
+
+  /**
+   * Bytes this model holds on its device. The parameters stored in the artifact approximate what
+   * the engine keeps resident, so this is the artifact size unless an implementation knows better.
+   */
+  default long residentBytes() {
+    return spec().sizeBytes();
+  }
+
+  /**
+   * One forward pass. {@code inputs} are in the manifest's input order, already validated, each with
+   * the batch as dimension 0; the outputs come back in the manifest's output order, named after it.
+   */
+  List<Tensor> forward(List<Tensor> inputs);
+
+  /** Frees the model's (native) memory; idempotent. A forward after close fails with {@link ModelNotResidentException}. */
+  @Override
+  void close();
+}

@@ -1,0 +1,343 @@
+package io.modelplane.inference.runtime;
+
+import ai.djl.Device;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The model versions resident on one device, under a byte budget. Loading evicts least recently
+ * used idle versions when it must, never one with requests in flight. Thread-safe: loads run on the
+ * caller's (loading) thread and do not hold up {@link #get} or inference.
+ */
+public final class ModelResidency implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(ModelResidency.class);
+
+  private final long budgetBytes;
+  private final Device device;
+  private final ModelLoader loader;
+  private final ConcurrentHashMap<String, ResidentModel> residents = new ConcurrentHashMap<>();
+  // usage order for LRU: a counter, not the clock, so two uses never tie
+  private final AtomicLong uses = new AtomicLong();
+  // guarded by this: the budget's bookkeeping, including bytes reserved by loads under way
+  private final Map<String, CompletableFuture<ResidentModel>> loading = new HashMap<>();
+  private long usedBytes;
+  private boolean closed;
+
+  public ModelResidency(long budgetBytes, Device device, ModelLoader loader) {
+    if (budgetBytes < 0) {
+      throw new IllegalArgumentException("budgetBytes must not be negative, was " + budgetBytes);
+    }
+    this.budgetBytes = budgetBytes;
+    this.device = Objects.requireNonNull(device, "device");
+    this.loader = Objects.requireNonNull(loader, "loader");
+  }
+
+  /**
+   * Makes {@code spec} resident and returns it; idempotent per key (a resident version takes the new
+   * batch settings for its next batches). Evicts least recently used idle versions if it must.
+   *
+   * @throws InsufficientMemoryException it cannot fit even with every idle version evicted (then
+   *     nothing is evicted)
+   * @throws ModelLoadException the artifact could not be loaded; the budget is as before, except
+   *     for versions evicted to make room (their memory had to be freed before loading)
+   */
+  public ResidentModel load(ModelSpec spec, BatchSettings settings) {
+    Objects.requireNonNull(settings, "settings");
+    String key = spec.key();
+    if (spec.sizeBytes() > budgetBytes) {
+      throw new InsufficientMemoryException(key + " needs " + spec.sizeBytes() + " bytes; the budget on " + device
+          + " is " + budgetBytes + " bytes");
+    }
+    CompletableFuture<ResidentModel> ours;
+    CompletableFuture<ResidentModel> theirs;
+    Eviction eviction = null;
+    synchronized (this) {
+      if (closed) {
+        throw new ModelNotResidentException("model residency on " + device + " is closed");
+      }
+      ResidentModel resident = residents.get(key);
+      if (resident != null) {
+        resident.batcher.updateSettings(settings);
+        resident.touch();
+        return resident;
+      }
+      theirs = loading.get(key);
+      if (theirs == null) {
+        eviction = evictFor(spec);
+        if (eviction.fits) {
+          usedBytes += spec.sizeBytes();
+          ours = new CompletableFuture<>();
+          loading.put(key, ours);
+        } else {
+          ours = null;
+        }
+      } else {
+        ours = null;
+      }
+    }
+    if (theirs != null) {
+      ResidentModel resident = await(theirs);
+      resident.batcher.updateSettings(settings);
+      return resident;
+    }
+    // aggregators were closed under the lock; freeing the models' memory happens here, still before loading
+    for (ResidentModel victim : eviction.victims) {
+      victim.model.close();
+      log.info("evicted {} ({} bytes) from {} to make room for {}", victim.spec.key(), victim.bytes, device, key);
+    }
+    if (ours == null) {
+      throw eviction.refusal;
+    }
+    return loadReserved(spec, settings, ours);
+  }
+
+  private ResidentModel loadReserved(ModelSpec spec, BatchSettings settings, CompletableFuture<ResidentModel> ours) {
+    String key = spec.key();
+    ResidentModel resident;
+    try {
+      LoadedModel model = loader.load(spec, device);
+      try {
+        resident = new ResidentModel(spec, model, new BatchAggregator(model, settings, "modelplane-batch-" + key),
+            model.residentBytes(), uses);
+      } catch (RuntimeException | Error e) {
+        model.close();
+        throw e;
+      }
+    } catch (RuntimeException | Error e) {
+      Throwable failure = e instanceof ModelLoadException || e instanceof Error ? e
+          : new ModelLoadException("could not load " + key + ": " + e.getMessage(), e);
+      synchronized (this) {
+        usedBytes -= spec.sizeBytes();
+        loading.remove(key);
+      }
+      ours.completeExceptionally(failure);
+      if (failure instanceof Error error) {
+        throw error;
+      }
+      throw (ModelLoadException) failure;
+    }
+    boolean accepted;
+    synchronized (this) {
+      loading.remove(key);
+      accepted = !closed;
+      // the reservation was the artifact size; account for what the model says it holds
+      usedBytes += accepted ? resident.bytes - spec.sizeBytes() : -spec.sizeBytes();
+      if (accepted) {
+        residents.put(key, resident);
+      }
+    }
+    if (!accepted) {
+      resident.batcher.close();
+      resident.model.close();
+      ModelNotResidentException failure =
+          new ModelNotResidentException("model residency on " + device + " closed while " + key + " loaded");
+      ours.completeExceptionally(failure);
+      throw failure;
+    }
+    log.info("{} resident on {}: {} of {} bytes used", key, device, usedBytes(), budgetBytes);
+    ours.complete(resident);
+    return resident;
+  }
+
+  /** Decides which idle versions to evict so {@code spec} fits, and closes their aggregators. Holds the lock. */
+  private Eviction evictFor(ModelSpec spec) {
+    long needed = spec.sizeBytes();
+    long free = budgetBytes - usedBytes;
+    if (free >= needed) {
+      return new Eviction(true, List.of(), null);
+    }
+    List<ResidentModel> idle = new ArrayList<>();
+    long reclaimable = 0;
+    for (ResidentModel r : residents.values()) {
+      if (r.batcher.inFlight() == 0) {
+        idle.add(r);
+        reclaimable += r.bytes;
+      }
+    }
+    if (free + reclaimable < needed) {
+      return new Eviction(false, List.of(), refusal(spec, free, reclaimable));
+    }
+    idle.sort(Comparator.comparingLong(r -> r.lastUse));
+    List<ResidentModel> victims = new ArrayList<>();
+    for (ResidentModel r : idle) {
+      if (free >= needed) {
+        break;
+      }
+      // a request may have arrived since the scan: closeIfIdle refuses then
+      if (r.batcher.closeIfIdle()) {
+        residents.remove(r.spec.key());
+        usedBytes -= r.bytes;
+        free += r.bytes;
+        victims.add(r);
+      }
+    }
+    return free >= needed ? new Eviction(true, victims, null) : new Eviction(false, victims, refusal(spec, free, 0));
+  }
+
+  private InsufficientMemoryException refusal(ModelSpec spec, long free, long reclaimable) {
+    return new InsufficientMemoryException(spec.key() + " needs " + spec.sizeBytes() + " bytes; " + device + " has "
+        + free + " of " + budgetBytes + " bytes free and " + reclaimable + " more in idle models");
+  }
+
+  private static ResidentModel await(CompletableFuture<ResidentModel> load) {
+    try {
+      return load.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException cause) {
+        throw cause;
+      }
+      throw e;
+    }
+  }
+
+  /** The resident version, marked as used just now. */
+  public Optional<ResidentModel> get(String key) {
+    ResidentModel resident = residents.get(key);
+    if (resident != null) {
+      resident.touch();
+    }
+    return Optional.ofNullable(resident);
+  }
+
+  /** Inference on a resident version; fails with {@link ModelNotResidentException} when it is not here. */
+  public CompletableFuture<List<Tensor>> infer(String key, List<Tensor> inputs) {
+    ResidentModel resident = residents.get(key);
+    if (resident == null) {
+      return CompletableFuture.failedFuture(new ModelNotResidentException(key + " is not loaded on " + device));
+    }
+    return resident.infer(inputs);
+  }
+
+  /**
+   * Unloads a version: refuses new requests, fails waiting ones, waits for the running batch, then
+   * frees the model. False when it was not resident.
+   */
+  public boolean unload(String key) {
+    ResidentModel resident;
+    synchronized (this) {
+      resident = residents.remove(key);
+    }
+    if (resident == null) {
+      return false;
+    }
+    release(resident);
+    log.info("unloaded {} from {}", key, device);
+    return true;
+  }
+
+  private void release(ResidentModel resident) {
+    resident.batcher.close();
+    resident.model.close();
+    // counted free only once the memory is: a load meanwhile sees less room, never more
+    synchronized (this) {
+      usedBytes -= resident.bytes;
+    }
+  }
+
+  public synchronized long usedBytes() {
+    return usedBytes;
+  }
+
+  public long budgetBytes() {
+    return budgetBytes;
+  }
+
+  public Device device() {
+    return device;
+  }
+
+  /** The resident versions, by key. */
+  public List<ResidentModelStatus> status() {
+    List<ResidentModelStatus> status = new ArrayList<>();
+    for (ResidentModel r : residents.values()) {
+      status.add(new ResidentModelStatus(r.spec.key(), r.bytes, r.batcher.queueDepth(), r.batcher.inFlight(),
+          r.lastUsed()));
+    }
+    status.sort(Comparator.comparing(ResidentModelStatus::key));
+    return status;
+  }
+
+  /** Unloads every version; later loads fail. Idempotent. */
+  @Override
+  public void close() {
+    List<ResidentModel> all;
+    synchronized (this) {
+      closed = true;
+      all = new ArrayList<>(residents.values());
+      residents.clear();
+    }
+    for (ResidentModel r : all) {
+      release(r);
+    }
+  }
+
+  /** One resident version: its model, its batch queue, and when it was last used. */
+  public static final class ResidentModel {
+    private final ModelSpec spec;
+    private final LoadedModel model;
+    private final BatchAggregator batcher;
+    private final long bytes;
+    private final AtomicLong uses;
+    private volatile long lastUse;
+    private volatile long lastUsedMillis;
+
+    ResidentModel(ModelSpec spec, LoadedModel model, BatchAggregator batcher, long bytes, AtomicLong uses) {
+      this.spec = spec;
+      this.model = model;
+      this.batcher = batcher;
+      this.bytes = bytes;
+      this.uses = uses;
+      touch();
+    }
+
+    public ModelSpec spec() {
+      return spec;
+    }
+
+    public LoadedModel model() {
+      return model;
+    }
+
+    public BatchAggregator batcher() {
+      return batcher;
+    }
+
+    /** Bytes counted against the device's budget. */
+    public long bytes() {
+      return bytes;
+    }
+
+    public Instant lastUsed() {
+      return Instant.ofEpochMilli(lastUsedMillis);
+    }
+
+    /** Queues a request on this version's batcher and marks it used. */
+    public CompletableFuture<List<Tensor>> infer(List<Tensor> inputs) {
+      touch();
+      return batcher.submit(inputs);
+    }
+
+    void touch() {
+      lastUse = uses.incrementAndGet();
+      lastUsedMillis = System.currentTimeMillis();
+    }
+  }
+
+  /** What a resident version looks like from outside, for status pages and placement. */
+  public record ResidentModelStatus(String key, long bytes, int queueDepth, int inFlight, Instant lastUsed) {}
+
+  private record Eviction(boolean fits, List<ResidentModel> victims, InsufficientMemoryException refusal) {}
+}

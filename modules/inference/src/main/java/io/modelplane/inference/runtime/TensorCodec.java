@@ -1,0 +1,444 @@
+package io.modelplane.inference.runtime;
+
+import static io.modelplane.inference.runtime.InvalidInputException.DATATYPE_MISMATCH;
+import static io.modelplane.inference.runtime.InvalidInputException.DATA_LENGTH_MISMATCH;
+import static io.modelplane.inference.runtime.InvalidInputException.INVALID_INPUT;
+import static io.modelplane.inference.runtime.InvalidInputException.MISSING_INPUT;
+import static io.modelplane.inference.runtime.InvalidInputException.SHAPE_MISMATCH;
+import static io.modelplane.inference.runtime.InvalidInputException.UNKNOWN_INPUT;
+import static io.modelplane.inference.runtime.InvalidInputException.UNSUPPORTED_DATATYPE;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.modelplane.common.TensorSpec;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.math.BigInteger;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Open Inference Protocol v2 JSON tensors to {@link Tensor}s and back. Works on Jackson trees
+ * directly, element by element into the little-endian byte layout, with no data binding.
+ */
+public final class TensorCodec {
+
+  /** Elements one request may carry in all when the caller sets no cap of its own (64 MiB of FP32). */
+  public static final long DEFAULT_MAX_ELEMENTS = 16L * 1024 * 1024;
+
+  /** The datatypes JSON requests may use; FP16, BYTES and the wide unsigned types are refused. */
+  public static final Set<String> SUPPORTED_DATATYPES =
+      Set.of("BOOL", "UINT8", "INT8", "INT16", "INT32", "INT64", "FP32", "FP64");
+
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle FLOAT = MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle DOUBLE = MethodHandles.byteArrayViewVarHandle(double[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final int MAX_RANK = 16;
+  private static final long MAX_ARRAY_BYTES = Integer.MAX_VALUE - 8;
+
+  private TensorCodec() {}
+
+  /** {@link #decodeInputs(JsonNode, List, long)} with {@link #DEFAULT_MAX_ELEMENTS}. */
+  public static List<Tensor> decodeInputs(JsonNode inputsArray, List<TensorSpec> specs) {
+    return decodeInputs(inputsArray, specs, DEFAULT_MAX_ELEMENTS);
+  }
+
+  /**
+   * Decodes a request's {@code inputs} array against the model's input specs and returns the tensors
+   * in spec order. Throws {@link InvalidInputException} naming the input and what was expected.
+   */
+  public static List<Tensor> decodeInputs(JsonNode inputsArray, List<TensorSpec> specs, long maxElements) {
+    if (inputsArray == null || !inputsArray.isArray()) {
+      throw malformed(INVALID_INPUT, "'inputs' must be an array of tensors");
+    }
+    Tensor[] bySpec = new Tensor[specs.size()];
+    long budget = maxElements;
+    for (int i = 0; i < inputsArray.size(); i++) {
+      JsonNode element = inputsArray.get(i);
+      if (!element.isObject()) {
+        throw malformed(INVALID_INPUT, "inputs[" + i + "] must be an object with name, shape, datatype and data");
+      }
+      JsonNode nameNode = element.get("name");
+      if (nameNode == null || !nameNode.isTextual()) {
+        throw malformed(INVALID_INPUT, "inputs[" + i + "] needs a string 'name'");
+      }
+      String name = nameNode.textValue();
+      JsonNode shapeNode = element.get("shape");
+      JsonNode datatypeNode = element.get("datatype");
+      JsonNode data = element.get("data");
+      if (shapeNode == null || datatypeNode == null || data == null) {
+        throw malformed(INVALID_INPUT, "input '" + name + "' needs name, shape, datatype and data; "
+            + (shapeNode == null ? "shape" : datatypeNode == null ? "datatype" : "data") + " is missing");
+      }
+      long[] shape = shape(name, shapeNode);
+      String datatype = datatype(name, datatypeNode);
+      int index = indexOf(specs, name);
+      if (index < 0) {
+        throw unprocessable(UNKNOWN_INPUT, "input '" + name + "' is not an input of this model; its inputs are "
+            + names(specs));
+      }
+      if (bySpec[index] != null) {
+        throw malformed(INVALID_INPUT, "input '" + name + "' appears more than once");
+      }
+      TensorSpec spec = specs.get(index);
+      if (!datatype.equals(spec.datatype())) {
+        throw unprocessable(DATATYPE_MISMATCH, "input '" + name + "' has datatype " + datatype + "; the model expects "
+            + spec.datatype());
+      }
+      if (!fits(shape, spec.shape())) {
+        throw unprocessable(SHAPE_MISMATCH, "input '" + name + "' has shape " + Arrays.toString(shape)
+            + "; the model expects " + spec.shape() + " (-1: any size)");
+      }
+      long count = elementCount(shape, budget);
+      if (count < 0) {
+        throw malformed(INVALID_INPUT, "the request carries more than " + maxElements + " tensor elements");
+      }
+      budget -= count;
+      bySpec[index] = new Tensor(name, datatype, shape, data(name, datatype, shape, (int) count, data));
+    }
+    for (int j = 0; j < bySpec.length; j++) {
+      if (bySpec[j] == null) {
+        throw unprocessable(MISSING_INPUT, "input '" + specs.get(j).name() + "' is missing; the model's inputs are "
+            + names(specs));
+      }
+    }
+    for (int j = 1; j < bySpec.length; j++) {
+      if (bySpec[j].shape()[0] != bySpec[0].shape()[0]) {
+        throw unprocessable(SHAPE_MISMATCH, "inputs must share their batch size (dimension 0): '" + bySpec[0].name()
+            + "' has " + bySpec[0].shape()[0] + ", '" + bySpec[j].name() + "' has " + bySpec[j].shape()[0]);
+      }
+    }
+    return List.of(bySpec);
+  }
+
+  /** One output tensor as {@code {name, shape, datatype, data}} with flat, typed data. */
+  public static ObjectNode encodeOutput(Tensor t) {
+    ObjectNode node = NODES.objectNode();
+    node.put("name", t.name());
+    ArrayNode shape = node.putArray("shape");
+    for (long d : t.shape()) {
+      shape.add(d);
+    }
+    node.put("datatype", t.datatype());
+    ArrayNode data = node.putArray("data");
+    byte[] b = t.data();
+    int n = (int) t.elementCount();
+    switch (t.datatype()) {
+      case "BOOL" -> {
+        for (int i = 0; i < n; i++) {
+          data.add(b[i] != 0);
+        }
+      }
+      case "UINT8" -> {
+        for (int i = 0; i < n; i++) {
+          data.add(b[i] & 0xFF);
+        }
+      }
+      case "INT8" -> {
+        for (int i = 0; i < n; i++) {
+          data.add(b[i]);
+        }
+      }
+      case "UINT16" -> {
+        for (int i = 0; i < n; i++) {
+          data.add((short) SHORT.get(b, i * 2) & 0xFFFF);
+        }
+      }
+      case "INT16" -> {
+        for (int i = 0; i < n; i++) {
+          data.add((short) SHORT.get(b, i * 2));
+        }
+      }
+      case "UINT32" -> {
+        for (int i = 0; i < n; i++) {
+          data.add((int) INT.get(b, i * 4) & 0xFFFFFFFFL);
+        }
+      }
+      case "INT32" -> {
+        for (int i = 0; i < n; i++) {
+          data.add((int) INT.get(b, i * 4));
+        }
+      }
+      case "UINT64" -> {
+        for (int i = 0; i < n; i++) {
+          long v = (long) LONG.get(b, i * 8);
+          if (v >= 0) {
+            data.add(v);
+          } else {
+            data.add(new BigInteger(Long.toUnsignedString(v)));
+          }
+        }
+      }
+      case "INT64" -> {
+        for (int i = 0; i < n; i++) {
+          data.add((long) LONG.get(b, i * 8));
+        }
+      }
+      case "FP16" -> {
+        for (int i = 0; i < n; i++) {
+          data.add(halfToFloat((short) SHORT.get(b, i * 2)));
+        }
+      }
+      case "FP32" -> {
+        for (int i = 0; i < n; i++) {
+          data.add((float) FLOAT.get(b, i * 4));
+        }
+      }
+      case "FP64" -> {
+        for (int i = 0; i < n; i++) {
+          data.add((double) DOUBLE.get(b, i * 8));
+        }
+      }
+      default -> throw new InferenceException("output '" + t.name() + "' has datatype " + t.datatype()
+          + ", which has no JSON encoding here");
+    }
+    return node;
+  }
+
+  private static long[] shape(String name, JsonNode node) {
+    if (!node.isArray() || node.size() > MAX_RANK) {
+      throw malformed(INVALID_INPUT, "shape of input '" + name + "' must be an array of at most " + MAX_RANK
+          + " positive integers");
+    }
+    long[] shape = new long[node.size()];
+    for (int d = 0; d < shape.length; d++) {
+      JsonNode dim = node.get(d);
+      if (!dim.isIntegralNumber() || !dim.canConvertToLong() || dim.longValue() <= 0) {
+        throw malformed(INVALID_INPUT, "shape of input '" + name + "' must hold positive integers, has " + node);
+      }
+      shape[d] = dim.longValue();
+    }
+    return shape;
+  }
+
+  private static String datatype(String name, JsonNode node) {
+    String datatype = node.isTextual() ? node.textValue() : null;
+    if (datatype == null || !TensorSpec.DATATYPES.contains(datatype)) {
+      throw malformed(INVALID_INPUT, "input '" + name + "' has datatype " + node + ", not an Open Inference Protocol"
+          + " datatype");
+    }
+    if (!SUPPORTED_DATATYPES.contains(datatype)) {
+      throw unprocessable(UNSUPPORTED_DATATYPE, "input '" + name + "' has datatype " + datatype
+          + ", which is not supported; use one of " + SUPPORTED_DATATYPES);
+    }
+    return datatype;
+  }
+
+  private static int indexOf(List<TensorSpec> specs, String name) {
+    for (int i = 0; i < specs.size(); i++) {
+      if (specs.get(i).name().equals(name)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static boolean fits(long[] shape, List<Long> expected) {
+    if (shape.length != expected.size()) {
+      return false;
+    }
+    for (int d = 0; d < shape.length; d++) {
+      long e = expected.get(d);
+      if (e != -1 && e != shape[d]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The product of {@code shape}, or -1 when it exceeds {@code budget} (or what one array can hold). */
+  private static long elementCount(long[] shape, long budget) {
+    long limit = Math.min(budget, MAX_ARRAY_BYTES / 8);
+    long count = 1;
+    for (long d : shape) {
+      if (count > limit / d) {
+        return -1;
+      }
+      count *= d;
+    }
+    return count;
+  }
+
+  private static byte[] data(String name, String datatype, long[] shape, int count, JsonNode data) {
+    if (!data.isArray()) {
+      throw malformed(INVALID_INPUT, "data of input '" + name + "' must be an array");
+    }
+    ElementWriter writer = new ElementWriter(name, datatype, count);
+    if (data.size() > 0 && data.get(0).isArray()) {
+      writer.nested(data, shape, 0);
+    } else {
+      if (data.size() != count) {
+        throw malformed(DATA_LENGTH_MISMATCH, "input '" + name + "' has " + data.size() + " data elements; shape "
+            + Arrays.toString(shape) + " needs " + count);
+      }
+      writer.flat(data);
+    }
+    return writer.bytes;
+  }
+
+  /** Writes JSON scalars of one datatype into a tensor's bytes, in row-major order. */
+  private static final class ElementWriter {
+    private final String name;
+    private final String datatype;
+    private final byte[] bytes;
+    private int next;
+
+    ElementWriter(String name, String datatype, int count) {
+      this.name = name;
+      this.datatype = datatype;
+      this.bytes = new byte[count * Tensor.bytesPerElement(datatype)];
+    }
+
+    void nested(JsonNode array, long[] shape, int depth) {
+      if (array.size() != shape[depth]) {
+        throw malformed(DATA_LENGTH_MISMATCH, "data of input '" + name + "' has " + array.size() + " entries at depth "
+            + depth + "; shape " + Arrays.toString(shape) + " needs " + shape[depth]);
+      }
+      boolean leaves = depth == shape.length - 1;
+      for (int i = 0; i < array.size(); i++) {
+        JsonNode e = array.get(i);
+        if (leaves) {
+          if (e.isArray()) {
+            throw malformed(INVALID_INPUT, "data of input '" + name + "' is nested deeper than its shape "
+                + Arrays.toString(shape));
+          }
+          write(e);
+        } else if (e.isArray()) {
+          nested(e, shape, depth + 1);
+        } else {
+          throw malformed(INVALID_INPUT, "data of input '" + name + "' must be flat or nested exactly like its shape "
+              + Arrays.toString(shape));
+        }
+      }
+    }
+
+    void flat(JsonNode array) {
+      if ("FP32".equals(datatype)) {
+        // the common case (images, features): its own tight loop
+        for (int i = 0; i < array.size(); i++) {
+          JsonNode e = array.get(i);
+          if (!e.isNumber()) {
+            throw notA("number", e);
+          }
+          float f = e.floatValue();
+          if (!Float.isFinite(f)) {
+            throw outOfRange(e);
+          }
+          FLOAT.set(bytes, next * 4, f);
+          next++;
+        }
+        return;
+      }
+      for (int i = 0; i < array.size(); i++) {
+        JsonNode e = array.get(i);
+        if (e.isArray()) {
+          throw malformed(INVALID_INPUT, "data of input '" + name + "' mixes nested arrays and numbers");
+        }
+        write(e);
+      }
+    }
+
+    private void write(JsonNode e) {
+      int i = next;
+      switch (datatype) {
+        case "BOOL" -> {
+          if (!e.isBoolean()) {
+            throw notA("true/false", e);
+          }
+          bytes[i] = e.booleanValue() ? (byte) 1 : (byte) 0;
+        }
+        case "UINT8" -> bytes[i] = (byte) integer(e, 0, 255);
+        case "INT8" -> bytes[i] = (byte) integer(e, Byte.MIN_VALUE, Byte.MAX_VALUE);
+        case "INT16" -> SHORT.set(bytes, i * 2, (short) integer(e, Short.MIN_VALUE, Short.MAX_VALUE));
+        case "INT32" -> INT.set(bytes, i * 4, (int) integer(e, Integer.MIN_VALUE, Integer.MAX_VALUE));
+        case "INT64" -> LONG.set(bytes, i * 8, integer(e, Long.MIN_VALUE, Long.MAX_VALUE));
+        case "FP32" -> {
+          if (!e.isNumber()) {
+            throw notA("number", e);
+          }
+          float f = e.floatValue();
+          if (!Float.isFinite(f)) {
+            throw outOfRange(e);
+          }
+          FLOAT.set(bytes, i * 4, f);
+        }
+        case "FP64" -> {
+          if (!e.isNumber()) {
+            throw notA("number", e);
+          }
+          double d = e.doubleValue();
+          if (!Double.isFinite(d)) {
+            throw outOfRange(e);
+          }
+          DOUBLE.set(bytes, i * 8, d);
+        }
+        default -> throw new IllegalStateException("unsupported datatype passed validation: " + datatype);
+      }
+      next = i + 1;
+    }
+
+    private long integer(JsonNode e, long min, long max) {
+      // integers only: 1.5 (or 1.0) for an integer input is a client bug worth reporting
+      if (!e.isIntegralNumber()) {
+        throw notA("integer", e);
+      }
+      if (!e.canConvertToLong() || e.longValue() < min || e.longValue() > max) {
+        throw outOfRange(e);
+      }
+      return e.longValue();
+    }
+
+    private InvalidInputException notA(String what, JsonNode e) {
+      return malformed(INVALID_INPUT, "data of input '" + name + "' must hold " + datatype + " values (" + what
+          + "), element " + next + " is " + abbreviate(e));
+    }
+
+    private InvalidInputException outOfRange(JsonNode e) {
+      return malformed(INVALID_INPUT, "data of input '" + name + "' element " + next + " = " + abbreviate(e)
+          + " is out of range for " + datatype);
+    }
+  }
+
+  private static String abbreviate(JsonNode e) {
+    String s = e.toString();
+    return s.length() > 40 ? s.substring(0, 40) + "..." : s;
+  }
+
+  private static List<String> names(List<TensorSpec> specs) {
+    List<String> names = new ArrayList<>(specs.size());
+    specs.forEach(s -> names.add(s.name()));
+    return names;
+  }
+
+  private static float halfToFloat(short half) {
+    int h = half & 0xFFFF;
+    int sign = (h & 0x8000) << 16;
+    int exponent = (h >>> 10) & 0x1F;
+    int mantissa = h & 0x3FF;
+    if (exponent == 0x1F) {
+      return Float.intBitsToFloat(sign | 0x7F800000 | (mantissa << 13));
+    }
+    if (exponent == 0) {
+      // zero or subnormal: mantissa * 2^-24
+      float value = mantissa * 0x1p-24f;
+      return sign == 0 ? value : -value;
+    }
+    return Float.intBitsToFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
+  }
+
+  private static InvalidInputException malformed(String code, String message) {
+    return InvalidInputException.malformed(code, message);
+  }
+
+  private static InvalidInputException unprocessable(String code, String message) {
+    return InvalidInputException.unprocessable(code, message);
+  }
+}

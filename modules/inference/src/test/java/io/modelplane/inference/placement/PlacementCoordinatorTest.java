@@ -1,0 +1,146 @@
+package io.modelplane.inference.placement;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.receptionist.Receptionist;
+import com.typesafe.config.ConfigFactory;
+import io.modelplane.common.TensorSpec;
+import io.modelplane.inference.routing.Router;
+import io.modelplane.inference.runtime.BatchSettings;
+import io.modelplane.inference.worker.VersionToLoad;
+import io.modelplane.inference.worker.WorkerActor;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Placement carried out: fake workers (plain behaviors) join and leave; replicas follow. */
+class PlacementCoordinatorTest {
+  static final List<TensorSpec> SIG = List.of(new TensorSpec("input", "FP32", List.of(-1L, 4L)));
+
+  // one actor system per test: each has its own receptionist, so workers of one test stay out of the other
+  ActorTestKit testKit;
+
+  @BeforeEach
+  void start() {
+    testKit = ActorTestKit.create(ConfigFactory.parseString("akka.loglevel = WARNING"));
+  }
+
+  @AfterEach
+  void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  /** A worker that loads whatever it is told (unless the key is in {@code failing}) and records what it holds. */
+  static Behavior<WorkerActor.Command> fakeWorker(String id, long budget, Set<String> holds, Set<String> failing) {
+    return Behaviors.setup(ctx -> {
+      ctx.getSystem().receptionist().tell(Receptionist.register(WorkerActor.SERVICE_KEY, ctx.getSelf()));
+      return Behaviors.receiveMessage(msg -> {
+        if (msg instanceof WorkerActor.GetStatus get) {
+          get.replyTo().tell(new WorkerActor.WorkerStatus(id, "cpu()", budget, 0, List.of()));
+        } else if (msg instanceof WorkerActor.Load load) {
+          boolean ok = !failing.contains(load.version().key());
+          if (ok) {
+            holds.add(load.version().key());
+          }
+          load.replyTo().tell(new WorkerActor.LoadResult(id, load.version().key(), ok, ok ? null : "corrupt artifact"));
+        } else if (msg instanceof WorkerActor.Unload unload) {
+          holds.remove(unload.key());
+        }
+        return Behaviors.same();
+      });
+    });
+  }
+
+  static PlacementCoordinator.DesiredDeployment deployment(long revision, int replicas, int... versions) {
+    Map<Integer, Integer> traffic = new java.util.TreeMap<>();
+    Map<Integer, VersionToLoad> loads = new java.util.HashMap<>();
+    for (int v : versions) {
+      traffic.put(v, 100 / versions.length + (v == versions[0] ? 100 % versions.length : 0));
+      loads.put(v, new VersionToLoad(VersionToLoad.key("acme/m", v), "/nowhere/" + v, "torchscript", SIG, SIG, 1000));
+    }
+    return new PlacementCoordinator.DesiredDeployment(revision, traffic, replicas, new BatchSettings(8, 1, 100), loads);
+  }
+
+  List<PlacementCoordinator.ReplicaView> replicas(ActorRef<PlacementCoordinator.Command> placement) {
+    TestProbe<PlacementCoordinator.Replicas> probe = testKit.createTestProbe();
+    placement.tell(new PlacementCoordinator.GetReplicas("acme/m", probe.getRef()));
+    return probe.receiveMessage().replicas();
+  }
+
+  @Test
+  void replicasFollowWorkersJoiningAndLeavingAndRoutersGetTables() {
+    Set<String> w1 = ConcurrentHashMap.newKeySet();
+    Set<String> w2 = ConcurrentHashMap.newKeySet();
+    ActorRef<PlacementCoordinator.Command> placement = testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5)));
+    TestProbe<Router.Command> router = testKit.createTestProbe();
+    testKit.system().receptionist().tell(Receptionist.register(Router.SERVICE_KEY, router.getRef()));
+
+    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", deployment(1, 1, 1)));
+    router.awaitAssert(Duration.ofSeconds(5), () -> {
+      assertThat(replicas(placement)).extracting(PlacementCoordinator.ReplicaView::state)
+          .containsExactly(PlacementCoordinator.ReplicaState.PENDING);
+      return null;
+    });
+
+    ActorRef<WorkerActor.Command> first = testKit.spawn(fakeWorker("w1", 10_000, w1, Set.of()));
+    router.awaitAssert(Duration.ofSeconds(5), () -> {
+      assertThat(w1).containsExactly("acme/m:1");
+      assertThat(replicas(placement)).extracting(PlacementCoordinator.ReplicaView::state)
+          .containsExactly(PlacementCoordinator.ReplicaState.READY);
+      return null;
+    });
+    RoutingTable table = RoutingTable.EMPTY;
+    while (table.models().get("acme/m") == null || table.models().get("acme/m").versions().get(1).ready().isEmpty()) {
+      table = ((Router.TableUpdated) router.receiveMessage(Duration.ofSeconds(5))).table();
+    }
+    assertThat(table.models().get("acme/m").versions().get(1).ready()).containsExactly(first);
+
+    testKit.spawn(fakeWorker("w2", 10_000, w2, Set.of()));
+    testKit.stop(first);
+    router.awaitAssert(Duration.ofSeconds(5), () -> {
+      assertThat(w2).containsExactly("acme/m:1");
+      assertThat(replicas(placement)).hasSize(1).allMatch(r -> r.state() == PlacementCoordinator.ReplicaState.READY
+          && !r.worker().contains(first.path().name()));
+      return null;
+    });
+
+    // a new revision with version 2 only: 1 is unloaded, 2 is loaded
+    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", deployment(2, 1, 2)));
+    router.awaitAssert(Duration.ofSeconds(5), () -> {
+      assertThat(w2).containsExactly("acme/m:2");
+      return null;
+    });
+    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", null));
+    router.awaitAssert(Duration.ofSeconds(5), () -> {
+      assertThat(w2).isEmpty();
+      assertThat(replicas(placement)).isEmpty();
+      return null;
+    });
+  }
+
+  @Test
+  void aFailedLoadIsShownWithItsReason() {
+    Set<String> held = ConcurrentHashMap.newKeySet();
+    ActorRef<PlacementCoordinator.Command> placement = testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5)));
+    testKit.spawn(fakeWorker("w3", 10_000, held, Set.of("acme/m:1")));
+    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", deployment(1, 1, 1)));
+    TestProbe<Object> waiter = testKit.createTestProbe();
+    waiter.awaitAssert(Duration.ofSeconds(5), () -> {
+      assertThat(replicas(placement)).anySatisfy(r -> {
+        assertThat(r.state()).isEqualTo(PlacementCoordinator.ReplicaState.FAILED);
+        assertThat(r.reason()).isEqualTo("corrupt artifact");
+      });
+      return null;
+    });
+  }
+}

@@ -1,0 +1,55 @@
+package io.modelplane.inference.runtime;
+
+import ai.djl.Device;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
+
+/** A hand-written {@link LoadedModel}: forward is one lambda; counts closes. */
+final class FakeModel implements LoadedModel {
+
+  final ModelSpec spec;
+  final UnaryOperator<List<Tensor>> forward;
+  final AtomicInteger closes = new AtomicInteger();
+
+  FakeModel(ModelSpec spec, UnaryOperator<List<Tensor>> forward) {
+    this.spec = spec;
+    this.forward = forward;
+  }
+
+  /** A model whose outputs are its inputs, renamed "out". */
+  static FakeModel echo(ModelSpec spec) {
+    return new FakeModel(spec, inputs -> inputs.stream()
+        .map(t -> new Tensor("out", t.datatype(), t.shape(), t.data()))
+        .toList());
+  }
+
+  static ModelSpec spec(String key, long bytes) {
+    return new ModelSpec(key, java.nio.file.Path.of("/nowhere", key), "torchscript", Digits.INPUTS, Digits.OUTPUTS,
+        bytes);
+  }
+
+  @Override
+  public ModelSpec spec() {
+    return spec;
+  }
+
+  @Override
+  public Device device() {
+    return Device.cpu();
+  }
+
+  @Override
+  public List<Tensor> forward(List<Tensor> inputs) {
+    return forward.apply(inputs);
+  }
+
+  @Override
+  public void close() {
+    closes.incrementAndGet();
+  }
+
+  boolean closed() {
+    return closes.get() > 0;
+  }
+}
