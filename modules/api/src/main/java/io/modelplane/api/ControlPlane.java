@@ -41,6 +41,10 @@ public final class ControlPlane {
     this.readJournalPluginId = readJournalPluginId;
   }
 
+  ActorSystem<?> system() {
+    return system;
+  }
+
   /** Sends a state-changing command to a tenant: one attempt, so a write is never applied twice by us. */
   public <T extends TenantEntity.Reply> CompletionStage<T> tenant(
       TenantId id, Function<ActorRef<TenantEntity.Reply>, TenantEntity.Command> command, Class<T> expected) {

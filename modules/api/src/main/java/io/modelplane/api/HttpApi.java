@@ -27,6 +27,7 @@ public final class HttpApi extends ApiDirectives {
   private final TenantRoutes tenants;
   private final ModelRoutes models;
   private final PredictRoutes predict;
+  private final ClusterView cluster;
   private final byte[] openApi;
 
   /**
@@ -40,6 +41,7 @@ public final class HttpApi extends ApiDirectives {
     this.tenants = new TenantRoutes(controlPlane, settings);
     this.models = new ModelRoutes(controlPlane, new VersionUpload(artifacts, settings), deployments, settings);
     this.predict = gateway == null ? null : new PredictRoutes(controlPlane, gateway, settings);
+    this.cluster = new ClusterView(controlPlane.system());
     this.openApi = resource("openapi.yaml");
   }
 
@@ -57,6 +59,14 @@ public final class HttpApi extends ApiDirectives {
   }
 
   private Route management(Principal principal) {
+    return concat(
+        path(segment("admin").slash("cluster"), () -> get(() ->
+            authorized(principal, io.modelplane.identity.Action.MANAGE_TENANTS, null, () ->
+                respond(cluster.snapshot().thenApply(view -> Json.response(StatusCodes.OK, view)))))),
+        tenantRoutes(principal));
+  }
+
+  private Route tenantRoutes(Principal principal) {
     return pathPrefix("tenants", () -> concat(
         tenants.collection(principal),
         pathPrefix(segment(), id -> {

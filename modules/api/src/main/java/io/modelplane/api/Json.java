@@ -71,18 +71,28 @@ public final class Json {
           akka.http.javadsl.model.StatusCodes.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
           "the body must be JSON with Content-Type: application/json"));
     }
-    return entity.toStrict(STRICT_TIMEOUT_MILLIS, maxBytes, mat).thenApply(strict -> {
-      JsonNode node;
+    if (entity instanceof HttpEntity.Strict strict && strict.getData().size() <= maxBytes) {
+      // small bodies arrive whole: parse here instead of hopping through a future
       try {
-        node = MAPPER.readTree(strict.getData().toArray());
-      } catch (Exception e) {
-        throw ApiError.badRequest("malformed_json", "the body is not well-formed JSON");
+        return CompletableFuture.completedFuture(parseObject(strict.getData()));
+      } catch (ApiError e) {
+        return CompletableFuture.failedFuture(e);
       }
-      if (node == null || !node.isObject()) {
-        throw ApiError.badRequest("invalid_request", "the body must be a JSON object");
-      }
-      return node;
-    });
+    }
+    return entity.toStrict(STRICT_TIMEOUT_MILLIS, maxBytes, mat).thenApply(strict -> parseObject(strict.getData()));
+  }
+
+  private static JsonNode parseObject(akka.util.ByteString data) {
+    JsonNode node;
+    try {
+      node = MAPPER.readTree(data.toArray());
+    } catch (Exception e) {
+      throw ApiError.badRequest("malformed_json", "the body is not well-formed JSON");
+    }
+    if (node == null || !node.isObject()) {
+      throw ApiError.badRequest("invalid_request", "the body must be a JSON object");
+    }
+    return node;
   }
 
   /** Binds {@code node} to {@code type}, turning Jackson's complaints into a 400 naming the field. */

@@ -65,6 +65,7 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    ensureCommonPool();
     try {
       Node node = init(ConfigFactory.parseMap(Map.of("akka.coordinated-shutdown.exit-jvm", "on")));
       log.info("ModelPlane is up on {}", node.baseUrl());
@@ -74,8 +75,21 @@ public final class Main {
     }
   }
 
+  /**
+   * Akka's CompletionStages (Scala future converters) run every callback through the JDK common
+   * pool; on a machine with 2 cores that pool has parallelism 1, and the JDK then starts a new thread
+   * per callback. Give the pool real threads before anything touches it.
+   */
+  static void ensureCommonPool() {
+    if (System.getProperty("java.util.concurrent.ForkJoinPool.common.parallelism") == null) {
+      System.setProperty("java.util.concurrent.ForkJoinPool.common.parallelism",
+          String.valueOf(Math.max(4, Runtime.getRuntime().availableProcessors())));
+    }
+  }
+
   /** Starts a node with {@code overrides} on top of application.conf and the environment. */
   public static Node init(Config overrides) {
+    ensureCommonPool();
     if (System.getProperty("ai.djl.offline") == null) {
       System.setProperty("ai.djl.offline", "true"); // DJL must never reach for the network
     }
@@ -108,13 +122,13 @@ public final class Main {
       ActorRef<PlacementCoordinator.Command> placement = ClusterSingleton.get(system).init(
           SingletonActor.of(PlacementCoordinator.create(inference.loadTimeout()), "placement")
               .withSettings(ClusterSingletonSettings.create(system).withRole("control")));
-      if (settings.roles().contains("worker")) {
-        startWorkers(system, inference);
-      }
       InferenceGateway gateway = null;
       if (settings.roles().contains("gateway")) {
         gateway = new InferenceGateway(system, inference.inferTimeout(), inference.coldStartTimeout());
         system.systemActorOf(Router.create(gateway), "router", Props.empty());
+      }
+      if (settings.roles().contains("worker")) {
+        startWorkers(system, inference, gateway);
       }
       DeploymentFeed deployments = new DeploymentFeed(controlPlane, artifacts, placement, inference.queueCapacity(),
           system.scheduler());
@@ -142,7 +156,7 @@ public final class Main {
   }
 
   /** One worker actor per GPU, or one on the CPU, each with its own resident-model budget. */
-  private static void startWorkers(ActorSystem<?> system, InferenceSettings inference) {
+  private static void startWorkers(ActorSystem<?> system, InferenceSettings inference, InferenceGateway gateway) {
     int gpus = Devices.gpuCount();
     java.util.concurrent.ExecutorService loads = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
       Thread t = new Thread(r, "modelplane-model-load");
@@ -154,8 +168,12 @@ public final class Main {
     for (int i = 0; i < Math.max(1, gpus); i++) {
       var device = Devices.pick(gpus, i);
       String id = Cluster.get(system).selfMember().address().hostPort() + "/" + device;
-      system.systemActorOf(WorkerActor.create(id, new ModelResidency(inference.workerMemoryBytes(), device, loader), loads),
-          "worker-" + i, Props.empty());
+      ModelResidency residency = new ModelResidency(inference.workerMemoryBytes(), device, loader);
+      ActorRef<WorkerActor.Command> worker =
+          system.systemActorOf(WorkerActor.create(id, residency, loads), "worker-" + i, Props.empty());
+      if (gateway != null) {
+        gateway.registerLocal(worker, residency);
+      }
       log.info("worker {} on {} with a budget of {} bytes", i, device, inference.workerMemoryBytes());
     }
   }

@@ -184,6 +184,20 @@ class PredictApiTest {
   }
 
   @Test
+  void operatorsSeeTheClusterWorkersAndResidentModels() {
+    JsonNode cluster = api.get("/api/v1/admin/cluster", OP).json();
+    assertThat(cluster.get("nodes")).hasSize(1);
+    assertThat(ApiClient.each(cluster.get("nodes"), "status")).containsExactly("up");
+    assertThat(cluster.get("nodes").get(0).get("roles").toString()).contains("control", "gateway", "worker");
+    JsonNode worker = cluster.get("workers").get(0);
+    assertThat(worker.get("device").asText()).startsWith("cpu");
+    assertThat(worker.get("budgetBytes").asLong()).isPositive();
+    assertThat(worker.get("usedBytes").asLong()).isPositive();
+    assertThat(ApiClient.each(worker.get("models"), "key")).contains("demo/digits:1");
+    assertError(api.get("/api/v1/admin/cluster", demoKey), 403, "forbidden");
+  }
+
+  @Test
   void anotherTenantCannotCallTheModel() {
     api.post("/api/v1/tenants", OP, Map.of("id", "intruder", "displayName", "Intruder"));
     String key = api.post("/api/v1/tenants/intruder/api-keys", OP, Map.of("name", "k", "role", "developer")).json().get("key").asText();

@@ -42,13 +42,17 @@ public final class CachedKeyLookup implements ApiKeyAuthenticator.KeyLookup {
     if (entries.size() >= MAX_ENTRIES) {
       entries.values().removeIf(e -> now - e.expiresAtNanos() >= 0);
     }
-    CompletableFuture<Optional<ApiKeyAuthenticator.StoredKey>> lookup = delegate.find(key).toCompletableFuture();
+    // a plain JDK future: callers chaining on a cached answer then run at once, on their own thread
+    // (the delegate's stage may be one that runs every callback through another pool)
+    CompletableFuture<Optional<ApiKeyAuthenticator.StoredKey>> lookup = new CompletableFuture<>();
     Entry fresh = new Entry(lookup, now + ttlNanos);
     entries.put(key.keyId(), fresh);
-    // a failed lookup (entity unavailable) is not remembered: the next request asks again
-    lookup.whenComplete((found, failure) -> {
+    delegate.find(key).whenComplete((found, failure) -> {
       if (failure != null) {
-        entries.remove(key.keyId(), fresh);
+        entries.remove(key.keyId(), fresh); // not remembered: the next request asks again
+        lookup.completeExceptionally(failure);
+      } else {
+        lookup.complete(found);
       }
     });
     return lookup;

@@ -4,7 +4,9 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.AskPattern;
 import io.modelplane.inference.placement.RoutingTable;
+import io.modelplane.inference.runtime.ModelResidency;
 import io.modelplane.inference.runtime.Tensor;
+import java.util.concurrent.Executor;
 import io.modelplane.inference.worker.VersionToLoad;
 import io.modelplane.inference.worker.WorkerActor;
 import java.time.Duration;
@@ -37,11 +39,22 @@ public final class InferenceGateway {
   private final AtomicReference<RoutingTable> table = new AtomicReference<>(RoutingTable.EMPTY);
   private final ConcurrentHashMap<ActorRef<WorkerActor.Command>, AtomicInteger> inFlight = new ConcurrentHashMap<>();
   private final CopyOnWriteArrayList<Runnable> tableListeners = new CopyOnWriteArrayList<>();
+  private final ConcurrentHashMap<ActorRef<WorkerActor.Command>, ModelResidency> localWorkers = new ConcurrentHashMap<>();
+  private final Executor responses;
 
   public InferenceGateway(ActorSystem<?> system, Duration inferTimeout, Duration coldStartTimeout) {
     this.system = system;
+    this.responses = system.executionContext();
     this.inferTimeout = inferTimeout;
     this.coldStartTimeout = coldStartTimeout;
+  }
+
+  /**
+   * A worker in this JVM: calls to it go straight to its residency (no actor hop, no serialization);
+   * the answer moves off the model's batch thread at once, so that thread only runs the model.
+   */
+  public void registerLocal(ActorRef<WorkerActor.Command> worker, ModelResidency residency) {
+    localWorkers.put(worker, residency);
   }
 
   /** Called by the node's {@link Router} with each new table. */
@@ -82,8 +95,9 @@ public final class InferenceGateway {
     AtomicInteger counter = inFlight.computeIfAbsent(worker, w -> new AtomicInteger());
     counter.incrementAndGet();
     String key = VersionToLoad.key(modelKey, version);
-    CompletionStage<WorkerActor.InferResult> reply = AskPattern.ask(worker,
-        replyTo -> new WorkerActor.Infer(key, inputs, replyTo), inferTimeout, system.scheduler());
+    CompletionStage<WorkerActor.InferResult> reply = localWorkers.containsKey(worker)
+        ? inferLocally(localWorkers.get(worker), key, inputs)
+        : AskPattern.ask(worker, replyTo -> new WorkerActor.Infer(key, inputs, replyTo), inferTimeout, system.scheduler());
     return reply.handle((result, failure) -> {
       counter.decrementAndGet();
       if (failure != null) {
@@ -105,6 +119,17 @@ public final class InferenceGateway {
       throw new InferenceRejected(failed.retryable() ? InferenceRejected.Kind.UNAVAILABLE : InferenceRejected.Kind.UNPROCESSABLE,
           failed.code(), failed.message());
     });
+  }
+
+  private CompletionStage<WorkerActor.InferResult> inferLocally(ModelResidency residency, String key, List<Tensor> inputs) {
+    Optional<ModelResidency.ResidentModel> resident = residency.get(key);
+    if (resident.isEmpty()) {
+      return CompletableFuture.completedFuture(new WorkerActor.InferFailed("model_not_resident", key + " is not loaded", true));
+    }
+    long started = System.nanoTime();
+    return resident.get().infer(inputs).handleAsync((outputs, failure) -> failure == null
+        ? new WorkerActor.Inferred(outputs, (System.nanoTime() - started) / 1_000)
+        : WorkerActor.failed(failure), responses);
   }
 
   private ActorRef<WorkerActor.Command> leastLoaded(List<ActorRef<WorkerActor.Command>> workers) {

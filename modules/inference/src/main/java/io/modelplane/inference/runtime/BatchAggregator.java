@@ -118,6 +118,8 @@ public final class BatchAggregator implements AutoCloseable {
   @Override
   public void close() {
     int before = state.getAndUpdate(s -> s | CLOSED);
+    // waiting requests hear at once, not after the running batch
+    failWaiting();
     if ((before & CLOSED) == 0) {
       queue.offer(STOP);
     }
@@ -311,11 +313,18 @@ public final class BatchAggregator implements AutoCloseable {
   }
 
   private void failWaiting() {
+    boolean stop = false;
     Job job;
     while ((job = queue.poll()) != null) {
-      if (job != STOP) {
+      if (job == STOP) {
+        stop = true;
+      } else {
         failQueued(job, unloaded());
       }
+    }
+    if (stop) {
+      // it was meant for the batch thread, which may still be waiting for it
+      queue.offer(STOP);
     }
   }
 

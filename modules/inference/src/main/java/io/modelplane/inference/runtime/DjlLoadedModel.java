@@ -15,6 +15,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -31,6 +32,9 @@ final class DjlLoadedModel implements LoadedModel {
   private final Device device;
   // NDList in, NDList out, no batchifier: batches are formed by BatchAggregator
   private static final NoopTranslator AS_IS = new NoopTranslator();
+
+  /** The Open Inference Protocol types the engine can take and give. */
+  static final Set<String> ENGINE_TYPES = Set.of("BOOL", "UINT8", "INT8", "INT32", "INT64", "FP16", "FP32", "FP64");
 
   private final Model model;
   // a Predictor is not thread-safe; the pool grows to the number of threads calling at once (one
@@ -95,7 +99,7 @@ final class DjlLoadedModel implements LoadedModel {
     }
     List<Tensor> tensors = new ArrayList<>(out.size());
     for (int i = 0; i < out.size(); i++) {
-      tensors.add(toTensor(declared.get(i).name(), out.get(i)));
+      tensors.add(toTensor(declared.get(i).name(), out.get(i), declared.get(i).datatype()));
     }
     return tensors;
   }
@@ -131,22 +135,36 @@ final class DjlLoadedModel implements LoadedModel {
     return manager.create(data, new Shape(t.shape()), djlType(t.name(), t.datatype()));
   }
 
-  static Tensor toTensor(String name, NDArray array) {
-    NDArray a = array;
-    if (a.getDataType() == DataType.BFLOAT16) {
-      // the Open Inference Protocol has no bfloat16: widen, losslessly
-      a = a.toType(DataType.FLOAT32, false);
+  static Tensor toTensor(String name, NDArray array, String declared) {
+    long[] shape = array.getShape().getShape();
+    DataType type = array.getDataType();
+    if (type != DataType.UNKNOWN && type != DataType.BFLOAT16) {
+      return new Tensor(name, oipType(name, type), shape, array.toByteArray());
     }
-    String datatype = oipType(name, a.getDataType());
-    return new Tensor(name, datatype, a.getShape().getShape(), a.toByteArray());
+    // DJL 0.35.1 names neither int16 nor bfloat16 outputs (and aborts the process creating such
+    // tensors): the manifest says what the model returns
+    if ("INT16".equals(declared)) {
+      byte[] data = array.toByteArray();
+      if (data.length == array.size() * 2) {
+        return new Tensor(name, declared, shape, data);
+      }
+    } else if (ENGINE_TYPES.contains(declared)) {
+      // e.g. bfloat16 widened to a declared FP32, losslessly
+      return new Tensor(name, declared, shape, array.toType(djlType(name, declared), false).toByteArray());
+    }
+    throw new InferenceException("output '" + name + "' has a datatype the engine cannot name (bfloat16?) and the"
+        + " manifest declares " + declared + "; declare FP32 to have it widened");
   }
 
+  /**
+   * The DJL type of an input. INT16 and the unsigned wide types are refused before they reach the
+   * engine: DJL 0.35.1's PyTorch JNI aborts the whole process when asked to create such a tensor.
+   */
   static DataType djlType(String name, String datatype) {
     return switch (datatype) {
       case "BOOL" -> DataType.BOOLEAN;
       case "UINT8" -> DataType.UINT8;
       case "INT8" -> DataType.INT8;
-      case "INT16" -> DataType.INT16;
       case "INT32" -> DataType.INT32;
       case "INT64" -> DataType.INT64;
       case "FP16" -> DataType.FLOAT16;

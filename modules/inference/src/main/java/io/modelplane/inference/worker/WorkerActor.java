@@ -137,11 +137,13 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
     ActorRef<InferResult> replyTo = infer.replyTo();
     resident.get().infer(infer.inputs()).whenComplete((outputs, failure) -> replyTo.tell(failure == null
         ? new Inferred(outputs, (System.nanoTime() - started) / 1_000)
-        : failed(unwrap(failure))));
+        : failed(failure)));
     return this;
   }
 
-  private static InferFailed failed(Throwable cause) {
+  /** What an inference failure means for the caller. */
+  public static InferFailed failed(Throwable cause) {
+    cause = unwrap(cause);
     if (cause instanceof CapacityExceededException) {
       return new InferFailed("capacity_exceeded", "the model's queue is full; retry shortly", true);
     }

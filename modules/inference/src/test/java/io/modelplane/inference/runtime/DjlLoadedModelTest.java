@@ -156,7 +156,7 @@ class DjlLoadedModelTest {
       assertThat(DjlLoadedModel.toNDArray(manager, new Tensor("i", "INT32", new long[] {2}, ints.array())).toIntArray())
           .containsExactly(-7, 1 << 30);
 
-      for (String datatype : List.of("BOOL", "UINT8", "INT8", "INT16", "INT32", "INT64", "FP16", "FP32", "FP64")) {
+      for (String datatype : DjlLoadedModel.ENGINE_TYPES) {
         byte[] data = new byte[6 * Tensor.bytesPerElement(datatype)];
         for (int i = 0; i < data.length; i++) {
           // valid for every type: 0/1 bytes, small positive numbers
@@ -167,8 +167,51 @@ class DjlLoadedModelTest {
               .putShort((short) 0x7BFF).putShort((short) 0x0400).array();
         }
         Tensor in = new Tensor("t", datatype, new long[] {2, 3}, data);
-        assertThat(DjlLoadedModel.toTensor("t", DjlLoadedModel.toNDArray(manager, in))).as(datatype).isEqualTo(in);
+        assertThat(DjlLoadedModel.toTensor("t", DjlLoadedModel.toNDArray(manager, in), datatype)).as(datatype)
+            .isEqualTo(in);
       }
+    }
+  }
+
+  @Test
+  void typesTheEngineWouldDieOnAreRefusedBeforeReachingIt() {
+    // creating an int16 (or uint16/32/64) tensor aborts the JVM in DJL 0.35.1's PyTorch JNI
+    List<TensorSpec> int16 = List.of(new TensorSpec("input", "INT16", List.of(-1L, 64L)));
+    ModelSpec spec = new ModelSpec("acme/digits:16", artifact, "torchscript", int16, Digits.OUTPUTS, 1);
+    try (LoadedModel model = new ModelLoader().load(spec, Device.cpu())) {
+      for (String datatype : List.of("INT16", "UINT16", "UINT32", "UINT64")) {
+        Tensor in = new Tensor("input", datatype, new long[] {1, 64}, new byte[64 * Tensor.bytesPerElement(datatype)]);
+        assertThatThrownBy(() -> model.forward(List.of(in))).as(datatype)
+            .isInstanceOfSatisfying(InvalidInputException.class, e -> {
+              assertThat(e.code()).isEqualTo("unsupported_datatype");
+              assertThat(e.kind()).isEqualTo(InvalidInputException.Kind.UNPROCESSABLE);
+              assertThat(e.getMessage()).contains("input 'input'", datatype);
+            });
+      }
+      // and the model still serves
+      assertThat(model.forward(List.of(Digits.input(new float[64])))).hasSize(1);
+    }
+  }
+
+  @Test
+  void outputsTheEngineCannotNameAreReadAsTheManifestDeclares() {
+    Path casts = CastsModel.write(store.resolve("casts"));
+    List<TensorSpec> input = List.of(new TensorSpec("x", "FP32", List.of(-1L)));
+    ModelSpec declared = new ModelSpec("acme/casts:1", casts, "torchscript", input,
+        List.of(new TensorSpec("int16", "INT16", List.of(-1L)), new TensorSpec("bf16", "FP32", List.of(-1L))), 1);
+    Tensor x = new Tensor("x", "FP32", new long[] {2}, le(8).putFloat(1.5f).putFloat(-2f).array());
+    try (LoadedModel model = new ModelLoader().load(declared, Device.cpu())) {
+      List<Tensor> out = model.forward(List.of(x));
+      assertThat(out.get(0)).isEqualTo(new Tensor("int16", "INT16", new long[] {2}, new byte[] {1, 0, -2, -1}));
+      // bfloat16 holds 1.5 and -2 exactly: widened to FP32 without loss
+      assertThat(out.get(1).datatype()).isEqualTo("FP32");
+      assertThat(Digits.floats(out.get(1))).containsExactly(1.5f, -2f);
+    }
+    ModelSpec undeclarable = new ModelSpec("acme/casts:2", casts, "torchscript", input,
+        List.of(new TensorSpec("int16", "INT16", List.of(-1L)), new TensorSpec("bf16", "UINT16", List.of(-1L))), 1);
+    try (LoadedModel model = new ModelLoader().load(undeclarable, Device.cpu())) {
+      assertThatThrownBy(() -> model.forward(List.of(x)))
+          .isInstanceOf(InferenceException.class).hasMessageContaining("output 'bf16'").hasMessageContaining("UINT16");
     }
   }
 
@@ -177,22 +220,15 @@ class DjlLoadedModelTest {
     try (NDManager manager = NDManager.newBaseManager(Device.cpu(), DjlLoadedModel.ENGINE)) {
       NDArray matrix = manager.create(new float[] {1, 2, 3, 4, 5, 6}, new Shape(2, 3));
       // a transposed view is not contiguous in memory; the tensor must still be row-major
-      Tensor transposed = DjlLoadedModel.toTensor("t", matrix.transpose());
+      Tensor transposed = DjlLoadedModel.toTensor("t", matrix.transpose(), "FP32");
       assertThat(transposed.shape()).containsExactly(3, 2);
       assertThat(Digits.floats(transposed)).containsExactly(1, 4, 2, 5, 3, 6);
-      // bfloat16 has no Open Inference Protocol name: it is widened to FP32
-      Tensor widened = DjlLoadedModel.toTensor("w", matrix.toType(DataType.BFLOAT16, false));
-      assertThat(widened.datatype()).isEqualTo("FP32");
-      assertThat(Digits.floats(widened)).containsExactly(1, 2, 3, 4, 5, 6);
+      // the tensor's own type wins over the manifest's when the engine names it
+      assertThat(DjlLoadedModel.toTensor("t", matrix, "FP64").datatype()).isEqualTo("FP32");
     }
     assertThat(DjlLoadedModel.oipType("u", DataType.UINT64)).isEqualTo("UINT64");
     assertThatThrownBy(() -> DjlLoadedModel.oipType("s", DataType.STRING))
         .isInstanceOf(InferenceException.class).hasMessageContaining("output 's'");
-    assertThatThrownBy(() -> DjlLoadedModel.djlType("x", "UINT32"))
-        .isInstanceOfSatisfying(InvalidInputException.class, e -> {
-          assertThat(e.code()).isEqualTo("unsupported_datatype");
-          assertThat(e.kind()).isEqualTo(InvalidInputException.Kind.UNPROCESSABLE);
-        });
   }
 
   @Test

@@ -11,6 +11,7 @@ final class FakeModel implements LoadedModel {
   final ModelSpec spec;
   final UnaryOperator<List<Tensor>> forward;
   final AtomicInteger closes = new AtomicInteger();
+  private long residentBytes = -1;
 
   FakeModel(ModelSpec spec, UnaryOperator<List<Tensor>> forward) {
     this.spec = spec;
@@ -27,6 +28,17 @@ final class FakeModel implements LoadedModel {
   static ModelSpec spec(String key, long bytes) {
     return new ModelSpec(key, java.nio.file.Path.of("/nowhere", key), "torchscript", Digits.INPUTS, Digits.OUTPUTS,
         bytes);
+  }
+
+  /** Claims to hold {@code bytes} rather than the artifact's size. */
+  FakeModel holding(long bytes) {
+    residentBytes = bytes;
+    return this;
+  }
+
+  @Override
+  public long residentBytes() {
+    return residentBytes < 0 ? spec.sizeBytes() : residentBytes;
   }
 
   @Override

@@ -1,0 +1,205 @@
+package io.modelplane.bench;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * The inference benchmark of issue 3: for each model, in one run, (a) raw DJL forwards in this
+ * process at several batch sizes — the limit — and (b) the full HTTP path (auth, routing, batching)
+ * of a ModelPlane node started as a child process, under a bounded closed-loop load from this
+ * process. Prints a Markdown table (stdout, and report.md in the work directory) with the command.
+ */
+public final class InferenceBenchmark {
+
+  static final String TENANT = "bench";
+  private static final Duration SERVER_START = Duration.ofSeconds(120);
+  private static final Duration MODEL_READY = Duration.ofSeconds(180);
+
+  private InferenceBenchmark() {}
+
+  /** One full-path phase: the load result and the server CPU it cost. */
+  record Phase(String label, String batching, LoadGenerator.Result load, double serverCores) {}
+
+  /** Everything measured for one model; {@code failure} says where the full path stopped, if it did. */
+  record ModelReport(BenchModel model, RawBenchmark.Sweep raw, List<Phase> phases, String smoke, String failure) {}
+
+  public static void main(String[] args) {
+    BenchOptions options;
+    try {
+      options = BenchOptions.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.exit(2);
+      return;
+    }
+    int status;
+    try {
+      status = run(options, args);
+    } catch (Exception e) {
+      System.err.println("benchmark failed: " + e);
+      e.printStackTrace();
+      status = 1;
+    }
+    // DJL's and the HTTP client's non-daemon threads must not keep the JVM up
+    System.exit(status);
+  }
+
+  static int run(BenchOptions o, String[] args) throws IOException, InterruptedException {
+    Reporter out = new Reporter();
+    Path workDir = o.workDir() != null ? o.workDir()
+        : Path.of("modules/bench/target", "bench-run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    Files.createDirectories(workDir);
+    String loadBefore = loadAverage();
+    out.progress("work directory " + workDir.toAbsolutePath() + "; load average " + loadBefore);
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5)).build();
+    List<ModelReport> reports = new ArrayList<>();
+    boolean failed = false;
+    for (String name : o.models()) {
+      BenchModel model = name.equals("digits")
+          ? BenchModel.digits(workDir, BenchOptions.batchSettings(o.digitsBatch()))
+          : BenchModel.resnet18(o.resnet18(), BenchOptions.batchSettings(o.resnetBatch()));
+      Duration rawSeconds = o.rawSeconds() != null ? o.rawSeconds() : model.defaultRawSeconds();
+      out.progress("== " + model.name() + ": raw forwards, batch sizes " + java.util.Arrays.toString(model.rawBatches())
+          + ", " + rawSeconds.toMillis() / 1000.0 + " s each");
+      RawBenchmark.Sweep raw = RawBenchmark.run(model, workDir.resolve("raw-work"), rawSeconds, 1_000_000, out);
+      ModelReport report = fullPath(model, raw, o, workDir, http, out);
+      failed |= report.failure() != null;
+      reports.add(report);
+    }
+    String command = System.getenv("BENCH_COMMAND") != null ? System.getenv("BENCH_COMMAND")
+        : "java -cp <bench classpath> " + InferenceBenchmark.class.getName() + " " + String.join(" ", args);
+    String markdown = ReportTable.render(reports, o, command, loadBefore, loadAverage());
+    Files.writeString(workDir.resolve("report.md"), markdown, StandardCharsets.UTF_8);
+    System.out.println(markdown);
+    System.out.flush();
+    out.progress("report written to " + workDir.resolve("report.md").toAbsolutePath());
+    return failed ? 1 : 0;
+  }
+
+  private static ModelReport fullPath(BenchModel model, RawBenchmark.Sweep raw, BenchOptions o, Path workDir,
+      HttpClient http, Reporter out) throws IOException, InterruptedException {
+    int concurrency = o.concurrency() != null ? o.concurrency() : model.defaultConcurrency();
+    Duration warmup = o.warmup() != null ? o.warmup() : model.defaultWarmup();
+    // a 45 MB model at batch 8 takes ~0.3 s a forward: queued requests need more time to drain
+    Duration grace = Duration.ofSeconds(model.name().equals("digits") ? 10 : 30);
+    String operatorKey = "mp_operator_" + HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
+    Path serverDir = workDir.resolve("server-" + model.name());
+    Path log = workDir.resolve("server-" + model.name() + ".log");
+    List<Phase> phases = new ArrayList<>();
+    String smoke = null;
+    String step = "starting the server";
+    try (ServerProcess server = ServerProcess.start(o.jar(), serverDir.resolve("data"), log, operatorKey, o.serverJavaOpts())) {
+      out.progress("server pid " + server.pid() + " on 127.0.0.1:" + server.httpPort() + ", log " + log);
+      try {
+        server.awaitReady(http, SERVER_START);
+        step = "provisioning";
+        ModelPlaneClient client = new ModelPlaneClient(http, server.base(), operatorKey);
+        client.createTenant(TENANT);
+        String key = client.createApiKey(TENANT);
+        int version = client.upload(key, TENANT, model.name(), model.manifestJson(), model.artifact());
+        client.deploy(key, TENANT, model.name(), version, model.maxBatchSize(), model.maxBatchDelayMs());
+        out.progress("uploaded " + model.name() + " v" + version + ", deployed with maxBatchSize "
+            + model.maxBatchSize() + ", maxBatchDelayMs " + model.maxBatchDelayMs());
+        String noDelay = null;
+        if (o.latencyDelayMs() >= 0 && o.latencyDelayMs() != model.maxBatchDelayMs()) {
+          noDelay = model.name() + "-delay" + o.latencyDelayMs();
+          int v = client.upload(key, TENANT, noDelay, model.manifestJson(), model.artifact());
+          client.deploy(key, TENANT, noDelay, v, model.maxBatchSize(), o.latencyDelayMs());
+          out.progress("uploaded " + noDelay + " v" + v + ", deployed with maxBatchDelayMs " + o.latencyDelayMs());
+        }
+        step = "waiting for the model to be ready";
+        client.awaitReady(key, model.name(), MODEL_READY);
+        if (noDelay != null) {
+          client.awaitReady(key, noDelay, MODEL_READY);
+        }
+        step = "the first predict call";
+        smoke = smokeCheck(client, key, model, raw, out);
+
+        step = "the load phases";
+        InetSocketAddress address = new InetSocketAddress("127.0.0.1", server.httpPort());
+        List<byte[]> bodies = model.requestBodies(64);
+        LoadGenerator load = new LoadGenerator(address, "/v2/models/" + model.name() + "/infer", key, bodies);
+        String batching = model.maxBatchSize() + " / " + model.maxBatchDelayMs() + " ms";
+        out.progress("warm-up: " + concurrency + " connections for " + warmup.toMillis() / 1000.0 + " s");
+        report(out, "warm-up", load.run(concurrency, o.clientThreads(), warmup, o.maxRequests(), grace));
+        phases.add(measure(out, server, load, "full path", batching, concurrency, o, o.seconds(), grace));
+        phases.add(measure(out, server, load, "full path, low load", batching, o.lowConcurrency(), o, o.lowSeconds(), grace));
+        if (noDelay != null) {
+          LoadGenerator direct = new LoadGenerator(address, "/v2/models/" + noDelay + "/infer", key, bodies);
+          report(out, "warm-up " + noDelay, direct.run(o.lowConcurrency(), 1, Duration.ofSeconds(2), o.maxRequests(), grace));
+          phases.add(measure(out, server, direct, "full path, low load", model.maxBatchSize() + " / "
+              + o.latencyDelayMs() + " ms", o.lowConcurrency(), o, o.lowSeconds(), grace));
+        }
+        return new ModelReport(model, raw, phases, smoke, null);
+      } catch (RuntimeException | IOException e) {
+        out.progress("FAILED at " + step + ": " + e.getMessage());
+        out.progress("last lines of the server log " + log + ":\n" + server.tail(30));
+        return new ModelReport(model, raw, phases, smoke, step + ": " + e.getMessage());
+      } finally {
+        out.progress("stopping the server (pid " + server.pid() + ")");
+      }
+    }
+  }
+
+  /** One timed phase, with the server's CPU use over it. */
+  private static Phase measure(Reporter out, ServerProcess server, LoadGenerator load, String label, String batching,
+      int concurrency, BenchOptions o, Duration seconds, Duration grace) throws IOException, InterruptedException {
+    out.progress(label + " (" + batching + "): " + concurrency + " connections for " + seconds.toMillis() / 1000.0 + " s");
+    long cpuBefore = server.cpuNanos();
+    LoadGenerator.Result r = load.run(concurrency, o.clientThreads(), seconds, o.maxRequests(), grace);
+    long cpuAfter = server.cpuNanos();
+    double serverCores = cpuBefore < 0 || cpuAfter < 0 ? Double.NaN : (cpuAfter - cpuBefore) / (double) r.elapsedNanos();
+    report(out, label, r);
+    return new Phase(label, batching, r, serverCores);
+  }
+
+  private static void report(Reporter out, String label, LoadGenerator.Result r) {
+    out.progress(String.format("%s: %d ok, %d errors %s, %.0f req/s, p50 %.3f ms, p99 %.3f ms, client CPU %.2f cores",
+        label, r.ok(), r.errors(), r.errorsByKind().isEmpty() ? "" : r.errorsByKind(), r.okPerSecond(),
+        r.latencies().p50(), r.latencies().p99(), r.clientCores()));
+    if (r.firstError() != null) {
+      out.progress("  first error: " + r.firstError());
+    }
+  }
+
+  /** One predict over HTTP must answer 200 with the raw forward's output for the same sample. */
+  private static String smokeCheck(ModelPlaneClient client, String key, BenchModel model, RawBenchmark.Sweep raw,
+      Reporter out) throws IOException, InterruptedException {
+    HttpResponse<byte[]> r = client.infer(key, model.name(), model.requestBody(0));
+    if (r.statusCode() != 200) {
+      throw new IllegalStateException("POST /v2/models/" + model.name() + "/infer (sample 0, batch 1) -> "
+          + r.statusCode() + ": " + new String(r.body(), StandardCharsets.UTF_8));
+    }
+    float[] served = BenchModel.outputOf(r.body());
+    double diff = BenchModel.maxDiff(served, raw.sampleOutput());
+    String result = String.format("HTTP output of sample 0 vs raw forward: max |diff| %.2e, argmax %d vs %d",
+        diff, BenchModel.argmax(served), BenchModel.argmax(raw.sampleOutput()));
+    out.progress(result);
+    if (!(diff < 1e-3)) {
+      throw new IllegalStateException("the server's answer differs from the raw forward: " + result);
+    }
+    return result;
+  }
+
+  private static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
+  }
+}

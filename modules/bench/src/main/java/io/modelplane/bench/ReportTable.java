@@ -1,0 +1,150 @@
+package io.modelplane.bench;
+
+import io.modelplane.bench.InferenceBenchmark.ModelReport;
+import io.modelplane.bench.InferenceBenchmark.Phase;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The Markdown report: the summary table (raw vs full path), the targets, the raw sweep, the command. */
+final class ReportTable {
+
+  static final double DIGITS_TARGET_PER_SECOND = 10_000;
+  static final double RESNET_TARGET_RATIO = 0.90;
+  static final double ADDED_P50_TARGET_MS = 1.0;
+
+  private ReportTable() {}
+
+  static String render(List<ModelReport> reports, BenchOptions o, String command, String loadBefore, String loadAfter) {
+    StringBuilder md = new StringBuilder();
+    md.append("## ModelPlane inference benchmark: raw DJL forward vs full HTTP path\n\n");
+    md.append("Command: `").append(command).append("`\n\n");
+    md.append(String.format(Locale.ROOT, "%d cores, JDK %s, load average %s at start, %s at end. Raw: one caller thread"
+            + " in the benchmark JVM calling LoadedModel.forward. Full path: a ModelPlane node (child JVM, loopback) with"
+            + " auth, routing and batching, under closed-loop HTTP/1.1 keep-alive load (%d selector thread(s) in the"
+            + " benchmark JVM, one request of one item in flight per connection) sharing the same cores.%n%n",
+        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), loadBefore, loadAfter,
+        o.clientThreads()));
+    md.append("| model | path | batching (max / delay) | concurrency | requests (errors) | req/s | items/s "
+        + "| p50 ms | p99 ms | full/raw items/s | p50 over raw batch 1 | server CPU | client CPU |\n");
+    md.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (ModelReport r : reports) {
+      RawBenchmark.Result best = r.raw().best();
+      RawBenchmark.Result one = r.raw().batch(1);
+      String name = r.model().name();
+      md.append(row(name, "raw forward, best batch (" + best.batch() + ")", "-", "1 thread",
+          String.format(Locale.ROOT, "%,d forwards", best.forwards()), best.forwardsPerSecond(), best.itemsPerSecond(),
+          best.latencies().p50(), best.latencies().p99(), "1.00 (limit)", "-", "-", "-"));
+      if (best.batch() != 1) {
+        md.append(row(name, "raw forward, batch 1", "-", "1 thread",
+            String.format(Locale.ROOT, "%,d forwards", one.forwards()), one.forwardsPerSecond(), one.itemsPerSecond(),
+            one.latencies().p50(), one.latencies().p99(), ratio(one.itemsPerSecond(), best.itemsPerSecond()), "-", "-",
+            "-"));
+      }
+      for (Phase p : r.phases()) {
+        LoadGenerator.Result l = p.load();
+        md.append(row(name, p.label(), p.batching(), String.valueOf(l.concurrency()),
+            String.format(Locale.ROOT, "%,d (%,d)", l.ok(), l.errors()), l.okPerSecond(), l.okPerSecond(),
+            l.latencies().p50(), l.latencies().p99(), ratio(l.okPerSecond(), best.itemsPerSecond()),
+            String.format(Locale.ROOT, "%+.3f ms", l.latencies().p50() - one.latencies().p50()),
+            String.format(Locale.ROOT, "%.2f", p.serverCores()), String.format(Locale.ROOT, "%.2f", l.clientCores())));
+      }
+      if (r.failure() != null) {
+        md.append("| ").append(name).append(" | full path FAILED | | | | | | | | | | | |\n");
+      }
+    }
+    md.append('\n');
+    md.append("Requests carry one item each (items/s = req/s on the full path); latencies are client-observed,"
+        + " from the first byte written to the last byte read; errors are answers other than 200."
+        + " full/raw = items/s over the raw best batch's items/s. CPU in cores (server: /proc utime+stime;"
+        + " client: the load generator threads).\n\n");
+
+    md.append("### Targets\n\n");
+    for (ModelReport r : reports) {
+      Phase main = phase(r, "full path");
+      RawBenchmark.Result best = r.raw().best();
+      RawBenchmark.Result one = r.raw().batch(1);
+      String name = r.model().name();
+      if (main == null) {
+        md.append("- ").append(name).append(": full path not measured (").append(r.failure()).append(")\n");
+        continue;
+      }
+      double perSecond = main.load().okPerSecond();
+      if (name.equals("digits")) {
+        md.append(String.format(Locale.ROOT, "- digits full path >= %,.0f predictions/s with batching on: %,.0f/s -> %s%n",
+            DIGITS_TARGET_PER_SECOND, perSecond, verdict(perSecond >= DIGITS_TARGET_PER_SECOND)));
+      } else {
+        double ratio = perSecond / best.itemsPerSecond();
+        md.append(String.format(Locale.ROOT, "- %s full path >= %.0f%% of raw throughput: %.1f%% (%.1f vs %.1f items/s) -> %s%n",
+            name, RESNET_TARGET_RATIO * 100, ratio * 100, perSecond, best.itemsPerSecond(),
+            verdict(ratio >= RESNET_TARGET_RATIO)));
+      }
+      for (Phase p : r.phases()) {
+        if (p.label().equals("full path, low load")) {
+          double added = p.load().latencies().p50() - one.latencies().p50();
+          md.append(String.format(Locale.ROOT,
+              "- %s added p50 latency < %.0f ms at low load (%d connection(s), batching %s): %.3f ms - %.3f ms raw batch 1"
+                  + " = %+.3f ms -> %s%n",
+              name, ADDED_P50_TARGET_MS, p.load().concurrency(), p.batching(), p.load().latencies().p50(),
+              one.latencies().p50(), added, verdict(added < ADDED_P50_TARGET_MS)));
+        }
+      }
+      if (main.load().errors() > 0) {
+        md.append("- ").append(name).append(": ").append(main.load().errors()).append(" errors ")
+            .append(main.load().errorsByKind()).append("; first: ").append(main.load().firstError()).append('\n');
+      }
+    }
+    md.append('\n');
+
+    md.append("### Raw sweep (single caller thread, in process)\n\n");
+    md.append("| model | batch | forwards | forwards/s | items/s | p50 ms | p99 ms |\n");
+    md.append("|---|---:|---:|---:|---:|---:|---:|\n");
+    for (ModelReport r : reports) {
+      for (RawBenchmark.Result x : r.raw().results()) {
+        md.append(String.format(Locale.ROOT, "| %s | %d | %,d | %,.1f | %,.0f | %.3f | %.3f |%n", r.model().name(),
+            x.batch(), x.forwards(), x.forwardsPerSecond(), x.itemsPerSecond(), x.latencies().p50(), x.latencies().p99()));
+      }
+    }
+    md.append('\n');
+    for (ModelReport r : reports) {
+      if (r.smoke() != null) {
+        md.append("- ").append(r.model().name()).append(": ").append(r.smoke()).append('\n');
+      }
+      if (r.failure() != null) {
+        md.append("- ").append(r.model().name()).append(": FULL PATH FAILED at ").append(r.failure()).append('\n');
+      }
+      for (Phase p : r.phases()) {
+        Map<String, Long> kinds = p.load().errorsByKind();
+        if (!kinds.isEmpty()) {
+          md.append("- ").append(r.model().name()).append(", ").append(p.label()).append(" (").append(p.batching())
+              .append("): errors ").append(kinds).append("; first: ").append(p.load().firstError()).append('\n');
+        }
+      }
+    }
+    return md.toString();
+  }
+
+  private static Phase phase(ModelReport r, String label) {
+    return r.phases().stream().filter(p -> p.label().equals(label)).findFirst().orElse(null);
+  }
+
+  private static String row(String model, String path, String batching, String concurrency, String requests,
+      double reqPerSecond, double itemsPerSecond, double p50, double p99, String ratio, String added, String serverCpu,
+      String clientCpu) {
+    return String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %.3f | %.3f | %s | %s | %s | %s |%n", model, path,
+        batching, concurrency, requests, rate(reqPerSecond), rate(itemsPerSecond), p50, p99, ratio, added, serverCpu,
+        clientCpu);
+  }
+
+  private static String rate(double perSecond) {
+    return perSecond >= 100 ? String.format(Locale.ROOT, "%,.0f", perSecond) : String.format(Locale.ROOT, "%.1f", perSecond);
+  }
+
+  private static String ratio(double value, double limit) {
+    return String.format(Locale.ROOT, "%.3f", value / limit);
+  }
+
+  private static String verdict(boolean met) {
+    return met ? "met" : "NOT met";
+  }
+}

@@ -1,0 +1,189 @@
+package io.modelplane.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A ModelPlane node started as a child process from the server jar, on free loopback ports with a
+ * fresh data directory, its output going to a log file. {@link #close} stops it by its PID (TERM,
+ * then KILL after a grace period); a shutdown hook does the same if this JVM exits first.
+ */
+final class ServerProcess implements AutoCloseable {
+
+  private static final Duration STOP_GRACE = Duration.ofSeconds(15);
+  // Linux reports process CPU time in clock ticks of 1/100 s on every architecture the JDK runs on
+  private static final long NANOS_PER_TICK = 10_000_000L;
+
+  private final Process process;
+  private final long pid;
+  private final int httpPort;
+  private final Path log;
+  private final Thread stopHook;
+  private boolean stopped;
+
+  private ServerProcess(Process process, int httpPort, Path log) {
+    this.process = process;
+    this.pid = process.pid();
+    this.httpPort = httpPort;
+    this.log = log;
+    this.stopHook = new Thread(this::stop, "stop-modelplane-" + pid);
+    Runtime.getRuntime().addShutdownHook(stopHook);
+  }
+
+  static ServerProcess start(Path jar, Path dataDir, Path log, String operatorKey, String javaOpts) throws IOException {
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalArgumentException("no server jar at " + jar.toAbsolutePath()
+          + "; build it with: mvn -B -q -o package -DskipTests");
+    }
+    Files.createDirectories(dataDir);
+    int[] ports = freePorts(2);
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    if (!javaOpts.isBlank()) {
+      command.addAll(Arrays.asList(javaOpts.trim().split("\\s+")));
+    }
+    command.add("-jar");
+    command.add(jar.toAbsolutePath().toString());
+    ProcessBuilder builder = new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    Map<String, String> env = builder.environment();
+    env.put("MODELPLANE_HTTP_HOST", "127.0.0.1");
+    env.put("MODELPLANE_HTTP_PORT", String.valueOf(ports[0]));
+    env.put("MODELPLANE_CLUSTER_HOST", "127.0.0.1");
+    env.put("MODELPLANE_CLUSTER_PORT", String.valueOf(ports[1]));
+    env.put("MODELPLANE_DATA_DIR", dataDir.toAbsolutePath().toString());
+    env.put("MODELPLANE_OPERATOR_KEY", operatorKey);
+    env.put("MODELPLANE_DEMO", "false");
+    env.put("MODELPLANE_WORKER_MEMORY_BYTES", String.valueOf(2L * 1024 * 1024 * 1024));
+    // a node of its own: never join whatever seed list the caller's environment names
+    env.remove("MODELPLANE_SEED_NODES");
+    env.remove("MODELPLANE_DB_URL");
+    return new ServerProcess(builder.start(), ports[0], log);
+  }
+
+  long pid() {
+    return pid;
+  }
+
+  int httpPort() {
+    return httpPort;
+  }
+
+  URI base() {
+    return URI.create("http://127.0.0.1:" + httpPort);
+  }
+
+  /** Polls GET /v2/health/ready until 200, failing early (with the log's tail) if the process dies. */
+  void awaitReady(HttpClient http, Duration timeout) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    HttpRequest ready = HttpRequest.newBuilder(base().resolve("/v2/health/ready")).timeout(Duration.ofSeconds(5)).build();
+    String last = "no answer";
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("the server (pid " + pid + ") exited with " + process.exitValue()
+            + " before it was ready; last lines of " + log + ":\n" + tail(40));
+      }
+      try {
+        HttpResponse<String> r = http.send(ready, HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 200) {
+          return;
+        }
+        last = r.statusCode() + " " + r.body();
+      } catch (IOException e) {
+        last = e.toString();
+      }
+      Thread.sleep(250);
+    }
+    throw new IllegalStateException("the server (pid " + pid + ") was not ready within " + timeout.toSeconds() + " s ("
+        + last + "); last lines of " + log + ":\n" + tail(40));
+  }
+
+  /** CPU time the server process has used so far (user + system), or -1 where /proc cannot tell. */
+  long cpuNanos() {
+    try {
+      String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      // after "pid (comm) ": field 3 (state) is index 0, utime (14) index 11, stime (15) index 12
+      return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * NANOS_PER_TICK;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** The last {@code lines} lines of the server's log. */
+  String tail(int lines) {
+    try {
+      List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException | UncheckedIOException e) {
+      return "(log unreadable: " + e.getMessage() + ")";
+    }
+  }
+
+  @Override
+  public void close() {
+    stop();
+    try {
+      Runtime.getRuntime().removeShutdownHook(stopHook);
+    } catch (IllegalStateException e) {
+      // already shutting down: the hook is running or ran
+    }
+  }
+
+  /** TERM to the PID, KILL after the grace period; waits until the process is gone. */
+  private synchronized void stop() {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
+    Optional<ProcessHandle> handle = ProcessHandle.of(pid);
+    if (handle.isEmpty() || !handle.get().isAlive()) {
+      return;
+    }
+    handle.get().destroy();
+    try {
+      if (!process.waitFor(STOP_GRACE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        handle.get().destroyForcibly();
+        process.waitFor(STOP_GRACE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      }
+    } catch (InterruptedException e) {
+      handle.get().destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static int[] freePorts(int count) throws IOException {
+    int[] ports = new int[count];
+    List<ServerSocket> held = new ArrayList<>();
+    try {
+      for (int i = 0; i < count; i++) {
+        // all held open together, so the ports differ; the OS rarely reuses them in the moment before the node binds
+        ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        held.add(s);
+        ports[i] = s.getLocalPort();
+      }
+    } finally {
+      for (ServerSocket s : held) {
+        s.close();
+      }
+    }
+    return ports;
+  }
+}

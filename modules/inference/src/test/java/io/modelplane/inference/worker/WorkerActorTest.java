@@ -1,0 +1,142 @@
+package io.modelplane.inference.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.receptionist.Receptionist;
+import ai.djl.Device;
+import com.typesafe.config.ConfigFactory;
+import io.modelplane.common.TensorSpec;
+import io.modelplane.inference.runtime.BatchSettings;
+import io.modelplane.inference.runtime.ModelLoader;
+import io.modelplane.inference.runtime.ModelResidency;
+import io.modelplane.inference.runtime.Tensor;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A worker actor with a real residency and the real digits model. */
+class WorkerActorTest {
+  static final ActorTestKit testKit = ActorTestKit.create(ConfigFactory.parseString("akka.loglevel = WARNING"));
+  static final ExecutorService loads = Executors.newFixedThreadPool(2);
+  static final List<TensorSpec> IN = List.of(new TensorSpec("input", "FP32", List.of(-1L, 64L)));
+  static final List<TensorSpec> OUT = List.of(new TensorSpec("logits", "FP32", List.of(-1L, 10L)));
+
+  @TempDir static Path dir;
+  static Path digits;
+  static ActorRef<WorkerActor.Command> worker;
+
+  @BeforeAll
+  static void start() throws Exception {
+    digits = dir.resolve("digits-artifact");
+    try (InputStream in = WorkerActorTest.class.getResourceAsStream("/io/modelplane/inference/demo/digits.pt")) {
+      Files.copy(in, digits);
+    }
+    ModelResidency residency = new ModelResidency(10L * 1024 * 1024, Device.cpu(), new ModelLoader());
+    worker = testKit.spawn(WorkerActor.create("test-worker", residency, loads));
+  }
+
+  @AfterAll
+  static void stop() {
+    testKit.shutdownTestKit();
+    loads.shutdownNow();
+  }
+
+  static VersionToLoad version(String key, Path artifact) throws Exception {
+    return new VersionToLoad(key, artifact.toString(), "torchscript", IN, OUT, Files.size(artifact));
+  }
+
+  static Tensor pixels(int rows) {
+    ByteBuffer buffer = ByteBuffer.allocate(rows * 64 * 4).order(ByteOrder.LITTLE_ENDIAN);
+    Random random = new Random(rows);
+    for (int i = 0; i < rows * 64; i++) {
+      buffer.putFloat(random.nextFloat());
+    }
+    return new Tensor("input", "FP32", new long[] {rows, 64}, buffer.array());
+  }
+
+  WorkerActor.LoadResult load(VersionToLoad version) {
+    TestProbe<WorkerActor.LoadResult> probe = testKit.createTestProbe();
+    worker.tell(new WorkerActor.Load(version, new BatchSettings(16, 1, 64), probe.getRef()));
+    return probe.receiveMessage(Duration.ofSeconds(60));
+  }
+
+  WorkerActor.InferResult infer(String key, Tensor input) {
+    TestProbe<WorkerActor.InferResult> probe = testKit.createTestProbe();
+    worker.tell(new WorkerActor.Infer(key, List.of(input), probe.getRef()));
+    return probe.receiveMessage(Duration.ofSeconds(30));
+  }
+
+  WorkerActor.WorkerStatus status() {
+    TestProbe<WorkerActor.WorkerStatus> probe = testKit.createTestProbe();
+    worker.tell(new WorkerActor.GetStatus(probe.getRef()));
+    return probe.receiveMessage();
+  }
+
+  @Test
+  void registersWithTheReceptionist() {
+    TestProbe<Receptionist.Listing> probe = testKit.createTestProbe();
+    testKit.system().receptionist().tell(Receptionist.find(WorkerActor.SERVICE_KEY, probe.getRef()));
+    assertThat(probe.receiveMessage().getServiceInstances(WorkerActor.SERVICE_KEY)).contains(worker);
+  }
+
+  @Test
+  void loadsServesReportsAndUnloads() throws Exception {
+    WorkerActor.LoadResult loaded = load(version("acme/digits:1", digits));
+    assertThat(loaded.loaded()).as(String.valueOf(loaded.error())).isTrue();
+    assertThat(loaded.workerId()).isEqualTo("test-worker");
+
+    WorkerActor.InferResult result = infer("acme/digits:1", pixels(3));
+    assertThat(result).isInstanceOf(WorkerActor.Inferred.class);
+    Tensor logits = ((WorkerActor.Inferred) result).outputs().get(0);
+    assertThat(logits.name()).isEqualTo("logits");
+    assertThat(logits.shape()).containsExactly(3, 10);
+
+    WorkerActor.WorkerStatus status = status();
+    assertThat(status.budgetBytes()).isEqualTo(10L * 1024 * 1024);
+    assertThat(status.usedBytes()).isEqualTo(Files.size(digits));
+    assertThat(status.models()).extracting(WorkerActor.ModelStatus::key).contains("acme/digits:1");
+
+    worker.tell(new WorkerActor.Unload("acme/digits:1"));
+    TestProbe<Object> waiter = testKit.createTestProbe();
+    waiter.awaitAssert(Duration.ofSeconds(10), () -> {
+      assertThat(status().models()).extracting(WorkerActor.ModelStatus::key).doesNotContain("acme/digits:1");
+      return null;
+    });
+    WorkerActor.InferResult after = infer("acme/digits:1", pixels(1));
+    assertThat(after).isInstanceOf(WorkerActor.InferFailed.class);
+    assertThat(((WorkerActor.InferFailed) after).code()).isEqualTo("model_not_resident");
+    assertThat(((WorkerActor.InferFailed) after).retryable()).isTrue();
+  }
+
+  @Test
+  void aCorruptArtifactIsReportedAndTheWorkerStaysHealthy() throws Exception {
+    Path corrupt = dir.resolve("corrupt");
+    byte[] junk = new byte[4096];
+    new Random(1).nextBytes(junk);
+    Files.write(corrupt, junk);
+    WorkerActor.LoadResult failed = load(version("acme/broken:1", corrupt));
+    assertThat(failed.loaded()).isFalse();
+    assertThat(failed.error()).isNotBlank();
+
+    WorkerActor.LoadResult tooBig = load(new VersionToLoad("acme/huge:1", digits.toString(), "torchscript", IN, OUT,
+        100L * 1024 * 1024));
+    assertThat(tooBig.loaded()).isFalse();
+
+    assertThat(load(version("acme/digits:2", digits)).loaded()).isTrue();
+    assertThat(infer("acme/digits:2", pixels(1))).isInstanceOf(WorkerActor.Inferred.class);
+  }
+}
