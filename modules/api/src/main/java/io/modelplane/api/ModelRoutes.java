@@ -28,7 +28,9 @@ import java.util.concurrent.CompletionStage;
 final class ModelRoutes extends ApiDirectives {
   static final int DEFAULT_REPLICAS = 1;
   static final int DEFAULT_MAX_BATCH_SIZE = 32;
-  static final int DEFAULT_MAX_BATCH_DELAY_MS = 5;
+  // 0: a batch takes whatever queued while the model was busy, so load alone forms batches and an idle
+  // model adds no wait; a positive delay trades latency for fuller batches
+  static final int DEFAULT_MAX_BATCH_DELAY_MS = 0;
 
   record DeployRequest(Map<String, Integer> traffic, Integer replicas, Integer maxBatchSize,
       Integer maxBatchDelayMs, Long expectedRevision) {}

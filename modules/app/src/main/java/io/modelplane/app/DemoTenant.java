@@ -76,7 +76,7 @@ final class DemoTenant {
                 manifest.get("format").asText(), inputs, outputs, manifest.path("description").asText(null), null, ACTOR, r),
                 ModelEntity.VersionAdded.class)))
         .thenCompose(added -> controlPlane.model(MODEL, r -> new ModelEntity.Deploy(
-            new ModelEntity.DeploymentSpec(Map.of(added.version().version(), 100), 1, 32, 2), null, ACTOR, r),
+            new ModelEntity.DeploymentSpec(Map.of(added.version().version(), 100), 1, 64, 0), null, ACTOR, r),
             ModelEntity.Deployed.class))
         .thenCompose(deployed -> deployments.modelChanged(MODEL))
         .thenRun(() -> System.out.println("""

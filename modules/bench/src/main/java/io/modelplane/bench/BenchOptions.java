@@ -25,7 +25,8 @@ record BenchOptions(
     Path jar,
     Path resnet18,
     Path workDir,
-    String serverJavaOpts) {
+    String serverJavaOpts,
+    Integer torchThreads) {
 
   static final String USAGE = """
       usage: InferenceBenchmark [options]
@@ -46,6 +47,8 @@ record BenchOptions(
         --resnet18-artifact PATH       ResNet-18 TorchScript (default modules/bench/target/models/resnet18.pt)
         --work-dir PATH                server data dirs, logs and report.md (default modules/bench/target/bench-run-<time>)
         --server-java-opts "OPTS"      extra JVM options of the server (default none)
+        --torch-threads N              libtorch intra-op threads, raw phase and server alike
+                                       (-Dai.djl.pytorch.num_threads; default: libtorch's, one per core)
       """;
 
   static BenchOptions parse(String[] args) {
@@ -65,6 +68,7 @@ record BenchOptions(
     Path resnet18 = Path.of("modules/bench/target/models/resnet18.pt");
     Path workDir = null;
     String serverJavaOpts = "";
+    Integer torchThreads = null;
     for (int i = 0; i < args.length; i++) {
       String name = args[i];
       if (name.equals("--help") || name.equals("-h")) {
@@ -95,12 +99,13 @@ record BenchOptions(
         case "--resnet18-artifact" -> resnet18 = Path.of(value);
         case "--work-dir" -> workDir = Path.of(value);
         case "--server-java-opts" -> serverJavaOpts = value;
+        case "--torch-threads" -> torchThreads = positive(name, value);
         default -> throw new IllegalArgumentException("unknown option " + name + "\n" + USAGE);
       }
     }
     return new BenchOptions(List.copyOf(new ArrayList<>(models)), seconds, concurrency, lowConcurrency, lowSeconds,
         rawSeconds, warmup, maxRequests, clientThreads, digitsBatch, resnetBatch, latencyDelayMs, jar, resnet18, workDir,
-        serverJavaOpts);
+        serverJavaOpts, torchThreads);
   }
 
   /** {maxBatchSize, maxBatchDelayMs} of "MAX/DELAY". */

@@ -24,6 +24,7 @@ import java.util.List;
 public final class InferenceBenchmark {
 
   static final String TENANT = "bench";
+  static final String TORCH_THREADS = "ai.djl.pytorch.num_threads";
   private static final Duration SERVER_START = Duration.ofSeconds(120);
   private static final Duration MODEL_READY = Duration.ofSeconds(180);
 
@@ -58,6 +59,12 @@ public final class InferenceBenchmark {
 
   static int run(BenchOptions o, String[] args) throws IOException, InterruptedException {
     Reporter out = new Reporter();
+    String serverJavaOpts = o.serverJavaOpts();
+    if (o.torchThreads() != null) {
+      // read once when the engine starts: set before the raw phase loads anything
+      System.setProperty(TORCH_THREADS, String.valueOf(o.torchThreads()));
+      serverJavaOpts = ("-D" + TORCH_THREADS + "=" + o.torchThreads() + " " + serverJavaOpts).trim();
+    }
     Path workDir = o.workDir() != null ? o.workDir()
         : Path.of("modules/bench/target", "bench-run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     Files.createDirectories(workDir);
@@ -75,7 +82,7 @@ public final class InferenceBenchmark {
       out.progress("== " + model.name() + ": raw forwards, batch sizes " + java.util.Arrays.toString(model.rawBatches())
           + ", " + rawSeconds.toMillis() / 1000.0 + " s each");
       RawBenchmark.Sweep raw = RawBenchmark.run(model, workDir.resolve("raw-work"), rawSeconds, 1_000_000, out);
-      ModelReport report = fullPath(model, raw, o, workDir, http, out);
+      ModelReport report = fullPath(model, raw, o, serverJavaOpts, workDir, http, out);
       failed |= report.failure() != null;
       reports.add(report);
     }
@@ -89,8 +96,8 @@ public final class InferenceBenchmark {
     return failed ? 1 : 0;
   }
 
-  private static ModelReport fullPath(BenchModel model, RawBenchmark.Sweep raw, BenchOptions o, Path workDir,
-      HttpClient http, Reporter out) throws IOException, InterruptedException {
+  private static ModelReport fullPath(BenchModel model, RawBenchmark.Sweep raw, BenchOptions o, String serverJavaOpts,
+      Path workDir, HttpClient http, Reporter out) throws IOException, InterruptedException {
     int concurrency = o.concurrency() != null ? o.concurrency() : model.defaultConcurrency();
     Duration warmup = o.warmup() != null ? o.warmup() : model.defaultWarmup();
     // a 45 MB model at batch 8 takes ~0.3 s a forward: queued requests need more time to drain
@@ -101,7 +108,7 @@ public final class InferenceBenchmark {
     List<Phase> phases = new ArrayList<>();
     String smoke = null;
     String step = "starting the server";
-    try (ServerProcess server = ServerProcess.start(o.jar(), serverDir.resolve("data"), log, operatorKey, o.serverJavaOpts())) {
+    try (ServerProcess server = ServerProcess.start(o.jar(), serverDir.resolve("data"), log, operatorKey, serverJavaOpts)) {
       out.progress("server pid " + server.pid() + " on 127.0.0.1:" + server.httpPort() + ", log " + log);
       try {
         server.awaitReady(http, SERVER_START);

@@ -25,6 +25,9 @@ final class ReportTable {
             + " benchmark JVM, one request of one item in flight per connection) sharing the same cores.%n%n",
         Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), loadBefore, loadAfter,
         o.clientThreads()));
+    md.append("libtorch intra-op threads: ").append(o.torchThreads() == null ? "libtorch default (one per core)"
+        : o.torchThreads() + " (raw phase and server)").append(o.serverJavaOpts().isBlank() ? "" : "; server JVM options `"
+        + o.serverJavaOpts() + "`").append(".\n\n");
     md.append("| model | path | batching (max / delay) | concurrency | requests (errors) | req/s | items/s "
         + "| p50 ms | p99 ms | full/raw items/s | p50 over raw batch 1 | server CPU | client CPU |\n");
     md.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");

@@ -126,13 +126,15 @@ public final class BatchAggregator implements AutoCloseable {
     awaitThread();
   }
 
-  /** Closes this aggregator only if no request is in flight, atomically with respect to {@link #submit}. */
+  /**
+   * Closes this aggregator only if no request is in flight, atomically with respect to {@link #submit};
+   * does not wait for the thread to end ({@link #close()} does), so it is safe under a caller's lock.
+   */
   boolean closeIfIdle() {
     if (!state.compareAndSet(0, CLOSED)) {
       return false;
     }
     queue.offer(STOP);
-    awaitThread();
     return true;
   }
 
@@ -202,11 +204,12 @@ public final class BatchAggregator implements AutoCloseable {
         }
       }
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      log.warn("batch thread of {} interrupted; its model serves no more requests", key);
     } catch (Throwable t) {
-      log.error("batch thread of {} died; its model can serve no more requests", key, t);
-      state.getAndUpdate(s -> s | CLOSED);
+      log.error("batch thread of {} died; its model serves no more requests", key, t);
     } finally {
+      // however the thread ends, nobody may wait for it: refuse new requests, answer the queued ones
+      state.getAndUpdate(s -> s | CLOSED);
       if (carry != null) {
         failQueued(carry, unloaded());
         carry = null;
@@ -216,7 +219,7 @@ public final class BatchAggregator implements AutoCloseable {
   }
 
   /** The batch {@code first} opens: compatible requests up to maxBatchSize rows or the delay. */
-  private List<Job> gather(Job first) throws InterruptedException {
+  private List<Job> gather(Job first) {
     BatchSettings s = settings;
     List<Job> batch = new ArrayList<>();
     int rows = 0;
@@ -229,7 +232,7 @@ public final class BatchAggregator implements AutoCloseable {
       Job next = queue.poll();
       if (next == null) {
         long wait = deadline - System.nanoTime();
-        if (wait <= 0 || (next = queue.poll(wait, TimeUnit.NANOSECONDS)) == null) {
+        if (wait <= 0 || (next = pollInterruptibly(wait)) == null) {
           break;
         }
       }
@@ -251,6 +254,16 @@ public final class BatchAggregator implements AutoCloseable {
       }
     }
     return batch;
+  }
+
+  /** The next request within {@code nanos}; on interruption none, and the flag stays set for the serve loop. */
+  private Job pollInterruptibly(long nanos) {
+    try {
+      return queue.poll(nanos, TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
   }
 
   /** A request whose caller gave up (cancelled or timed out its future) is dropped unrun. */

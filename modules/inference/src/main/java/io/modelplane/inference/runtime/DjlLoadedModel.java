@@ -27,15 +27,13 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 final class DjlLoadedModel implements LoadedModel {
 
   static final String ENGINE = "PyTorch";
-
-  private final ModelSpec spec;
-  private final Device device;
+  /** The Open Inference Protocol types the engine can take and give. */
+  static final Set<String> ENGINE_TYPES = Set.of("BOOL", "UINT8", "INT8", "INT32", "INT64", "FP16", "FP32", "FP64");
   // NDList in, NDList out, no batchifier: batches are formed by BatchAggregator
   private static final NoopTranslator AS_IS = new NoopTranslator();
 
-  /** The Open Inference Protocol types the engine can take and give. */
-  static final Set<String> ENGINE_TYPES = Set.of("BOOL", "UINT8", "INT8", "INT32", "INT64", "FP16", "FP32", "FP64");
-
+  private final ModelSpec spec;
+  private final Device device;
   private final Model model;
   // a Predictor is not thread-safe; the pool grows to the number of threads calling at once (one
   // for a model behind a BatchAggregator)

@@ -93,8 +93,11 @@ public final class ModelResidency implements AutoCloseable {
       resident.batcher.updateSettings(settings);
       return resident;
     }
-    // aggregators were closed under the lock; freeing the models' memory happens here, still before loading
+    // the victims refuse requests since the decision under the lock; their threads are joined and
+    // their memory freed out here (a callback on a batch thread may call back into this residency),
+    // still before loading
     for (ResidentModel victim : eviction.victims) {
+      victim.batcher.close();
       victim.model.close();
       log.info("evicted {} ({} bytes) from {} to make room for {}", victim.spec.key(), victim.bytes, device, key);
     }
@@ -152,7 +155,7 @@ public final class ModelResidency implements AutoCloseable {
     return resident;
   }
 
-  /** Decides which idle versions to evict so {@code spec} fits, and closes their aggregators. Holds the lock. */
+  /** Decides which idle versions to evict so {@code spec} fits and stops their aggregators. Holds the lock. */
   private Eviction evictFor(ModelSpec spec) {
     long needed = spec.sizeBytes();
     long free = budgetBytes - usedBytes;

@@ -452,6 +452,36 @@ class BatchAggregatorTest {
   }
 
   @Test
+  void anInterruptedBatchThreadLeavesNobodyWaiting() throws Exception {
+    Recorder recorder = new Recorder(true);
+    List<Thread> seen = new CopyOnWriteArrayList<>();
+    BatchAggregator batcher = new BatchAggregator(recorder.model(inputs -> {
+      seen.add(Thread.currentThread());
+      return echo().apply(inputs);
+    }), new BatchSettings(1, 0, 10), "test-batch");
+    try {
+      CompletableFuture<List<Tensor>> running = batcher.submit(List.of(rows(1, 0)));
+      await(recorder.firstEntered);
+      CompletableFuture<List<Tensor>> waiting = batcher.submit(List.of(rows(1, 1)));
+      batcher.updateSettings(new BatchSettings(8, 3_600_000, 10));
+      recorder.release.countDown();
+      assertThat(running).succeedsWithin(WAIT);
+      // the thread now gathers behind `waiting` for up to an hour (or is about to)
+      Thread thread = seen.get(0);
+      thread.interrupt();
+      thread.join(WAIT.toMillis());
+      assertThat(thread.isAlive()).isFalse();
+      // answered either way: run (if it was being gathered) or refused (if it was still queued)
+      assertThat(waiting.handle((outputs, e) -> e == null || e instanceof ModelNotResidentException))
+          .succeedsWithin(WAIT).isEqualTo(true);
+      assertThat(failure(batcher.submit(List.of(rows(1, 2))))).isInstanceOf(ModelNotResidentException.class);
+      assertThat(batcher.inFlight()).isZero();
+    } finally {
+      batcher.close();
+    }
+  }
+
+  @Test
   void servesOnOneNamedDaemonThread() {
     Recorder recorder = new Recorder(false);
     List<Thread> seen = new CopyOnWriteArrayList<>();

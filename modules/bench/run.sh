@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Builds ModelPlane, makes the ResNet-18 TorchScript if it is missing, and runs the inference benchmark
+# (raw DJL forwards vs the full HTTP path of a child server; loopback only, every phase bounded).
+# Usage, from anywhere:  modules/bench/run.sh [options of InferenceBenchmark, e.g. --model digits --seconds 10]
+#   BENCH_SKIP_BUILD=1   reuse the last build
+#   BENCH_JAVA_OPTS      extra JVM options of the benchmark JVM (raw phase and load generator)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+command="modules/bench/run.sh${*:+ $*}"
+
+model=both
+resnet18=modules/bench/target/models/resnet18.pt
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+  case "${args[i]}" in
+    --model) model="${args[i+1]:-both}" ;;
+    --resnet18-artifact) resnet18="${args[i+1]:-$resnet18}" ;;
+  esac
+done
+
+classpath_file=modules/bench/target/bench.classpath
+if [[ "${BENCH_SKIP_BUILD:-0}" != 1 || ! -f "$classpath_file" ]]; then
+  echo "building: mvn -B -q -o package -DskipTests" >&2
+  # one reactor build: the bench classpath then names this build's module jars, not older installed ones
+  mvn -B -q -o package -DskipTests dependency:build-classpath \
+    -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=runtime
+fi
+
+if [[ "$model" != digits && ! -f "$resnet18" ]]; then
+  echo "making $resnet18 (random-weight ResNet-18, plain torch)" >&2
+  /usr/bin/python3 ops/scripts/make-demo-models.py --resnet18 "$resnet18"
+fi
+
+export BENCH_COMMAND="$command"
+# shellcheck disable=SC2086
+exec java -Dai.djl.offline=true ${BENCH_JAVA_OPTS:-} \
+  -cp "modules/bench/target/classes:$(cat "$classpath_file")" \
+  io.modelplane.bench.InferenceBenchmark "$@"
