@@ -14,6 +14,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The inference benchmark of issue 3: for each model, in one run, (a) raw DJL forwards in this
@@ -31,7 +32,7 @@ public final class InferenceBenchmark {
   private InferenceBenchmark() {}
 
   /** One full-path phase: the load result and the server CPU it cost. */
-  record Phase(String label, String batching, LoadGenerator.Result load, double serverCores) {}
+  record Phase(String label, String batching, LoadGenerator.Result load, double serverCores, String serverThreads) {}
 
   /** Everything measured for one model; {@code failure} says where the full path stopped, if it did. */
   record ModelReport(BenchModel model, RawBenchmark.Sweep raw, List<Phase> phases, String smoke, String failure) {}
@@ -166,11 +167,35 @@ public final class InferenceBenchmark {
       int concurrency, BenchOptions o, Duration seconds, Duration grace) throws IOException, InterruptedException {
     out.progress(label + " (" + batching + "): " + concurrency + " connections for " + seconds.toMillis() / 1000.0 + " s");
     long cpuBefore = server.cpuNanos();
+    Map<String, Long> threadsBefore = server.threadCpuNanos();
     LoadGenerator.Result r = load.run(concurrency, o.clientThreads(), seconds, o.maxRequests(), grace);
     long cpuAfter = server.cpuNanos();
+    Map<String, Long> threadsAfter = server.threadCpuNanos();
     double serverCores = cpuBefore < 0 || cpuAfter < 0 ? Double.NaN : (cpuAfter - cpuBefore) / (double) r.elapsedNanos();
     report(out, label, r);
-    return new Phase(label, batching, r, serverCores);
+    String threads = threadBreakdown(threadsBefore, threadsAfter, r.elapsedNanos());
+    out.progress("  server CPU " + String.format("%.2f", serverCores) + " cores: " + threads);
+    return new Phase(label, batching, r, serverCores, threads);
+  }
+
+  /** The server's busiest thread groups over a phase, in cores: where its CPU went. */
+  private static String threadBreakdown(Map<String, Long> before, Map<String, Long> after, long elapsedNanos) {
+    List<Map.Entry<String, Long>> used = new ArrayList<>();
+    after.forEach((name, nanos) -> {
+      long delta = nanos - before.getOrDefault(name, 0L);
+      if (delta > 0) {
+        used.add(Map.entry(name, delta));
+      }
+    });
+    used.sort(Map.Entry.<String, Long>comparingByValue().reversed());
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < Math.min(6, used.size()); i++) {
+      if (i > 0) {
+        sb.append(", ");
+      }
+      sb.append(used.get(i).getKey()).append(' ').append(String.format("%.2f", used.get(i).getValue() / (double) elapsedNanos));
+    }
+    return sb.toString();
   }
 
   private static void report(Reporter out, String label, LoadGenerator.Result r) {

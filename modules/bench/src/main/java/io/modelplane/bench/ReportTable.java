@@ -117,6 +117,9 @@ final class ReportTable {
         md.append("- ").append(r.model().name()).append(": FULL PATH FAILED at ").append(r.failure()).append('\n');
       }
       for (Phase p : r.phases()) {
+        md.append("- ").append(r.model().name()).append(", ").append(p.label()).append(" (").append(p.batching())
+            .append(", ").append(p.load().concurrency()).append(" conn.): server CPU by thread, cores: ")
+            .append(p.serverThreads()).append('\n');
         Map<String, Long> kinds = p.load().errorsByKind();
         if (!kinds.isEmpty()) {
           md.append("- ").append(r.model().name()).append(", ").append(p.label()).append(" (").append(p.batching())

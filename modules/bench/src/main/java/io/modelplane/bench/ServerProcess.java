@@ -127,6 +127,30 @@ final class ServerProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * CPU time per thread group of the server so far: threads named alike (digits stripped, e.g. every
+   * "GC Thread#n", every Akka dispatcher thread) summed. Names are the kernel's, at most 15 characters.
+   */
+  java.util.Map<String, Long> threadCpuNanos() {
+    java.util.Map<String, Long> groups = new java.util.TreeMap<>();
+    try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc", String.valueOf(pid), "task"))) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        try {
+          String stat = Files.readString(task.resolve("stat"));
+          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+          String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          long nanos = (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * NANOS_PER_TICK;
+          groups.merge(name.replaceAll("[0-9]+", "#").replaceAll("-#$", ""), nanos, Long::sum);
+        } catch (IOException | RuntimeException e) {
+          // the thread ended in the meantime
+        }
+      }
+    } catch (IOException | UncheckedIOException e) {
+      return java.util.Map.of();
+    }
+    return groups;
+  }
+
   /** The last {@code lines} lines of the server's log. */
   String tail(int lines) {
     try {
