@@ -5,7 +5,7 @@ import java.time.Duration;
 
 /** Settings of the inference data plane, from {@code modelplane.inference}. */
 record InferenceSettings(long workerMemoryBytes, Duration coldStartTimeout, Duration inferTimeout, Duration loadTimeout,
-    int queueCapacity, Duration resyncInterval) {
+    int queueCapacity, Duration resyncInterval, int engineThreads) {
 
   static InferenceSettings fromConfig(Config root) {
     Config c = root.getConfig("modelplane.inference");
@@ -15,6 +15,7 @@ record InferenceSettings(long workerMemoryBytes, Duration coldStartTimeout, Dura
         c.getDuration("infer-timeout"),
         c.getDuration("load-timeout"),
         c.getInt("queue-capacity"),
-        c.getDuration("resync-interval"));
+        c.getDuration("resync-interval"),
+        c.getInt("engine-threads"));
   }
 }

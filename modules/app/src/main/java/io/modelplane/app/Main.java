@@ -112,10 +112,11 @@ public final class Main {
       ApiSettings apiSettings = ApiSettings.fromConfig(config);
       ControlPlane controlPlane = new ControlPlane(system, apiSettings.askTimeout(), apiSettings.readAttempts(),
           apiSettings.readJournalPluginId());
+      // API keys first: they carry the predict traffic; the operator key is the rare case
       Authenticator authenticator = Authenticator.firstOf(List.of(
-          new OperatorAuthenticator(OperatorKey.hash(settings)),
           // a revoked key or suspended tenant is refused on every node within this time-to-live
-          new ApiKeyAuthenticator(new CachedKeyLookup(controlPlane::findApiKey, Duration.ofMillis(500)))));
+          new ApiKeyAuthenticator(new CachedKeyLookup(controlPlane::findApiKey, Duration.ofMillis(500))),
+          new OperatorAuthenticator(OperatorKey.hash(settings))));
       ArtifactStore artifacts = new ArtifactStore(settings.dataDir().resolve("artifacts"), apiSettings.maxArtifactBytes());
 
       InferenceSettings inference = InferenceSettings.fromConfig(config);
@@ -164,7 +165,7 @@ public final class Main {
       return t;
     });
     system.getWhenTerminated().thenRun(loads::shutdownNow);
-    ModelLoader loader = new ModelLoader();
+    ModelLoader loader = new ModelLoader(gpus > 0 ? 0 : inference.engineThreads());
     for (int i = 0; i < Math.max(1, gpus); i++) {
       var device = Devices.pick(gpus, i);
       String id = Cluster.get(system).selfMember().address().hostPort() + "/" + device;

@@ -66,7 +66,7 @@ record BenchModel(
       samples.add(values);
     }
     return create("digits", artifact, manifest, new long[] {64}, 10, new int[] {1, 8, 32, 64, 128}, batch, 64,
-        Duration.ofSeconds(3), Duration.ofSeconds(4), samples);
+        Duration.ofSeconds(3), Duration.ofSeconds(8), samples);
   }
 
   /**

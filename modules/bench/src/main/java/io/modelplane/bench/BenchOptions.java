@@ -3,7 +3,9 @@ package io.modelplane.bench;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The command line of {@link InferenceBenchmark}. Every phase is bounded by time and, for the load
@@ -26,6 +28,7 @@ record BenchOptions(
     Path resnet18,
     Path workDir,
     String serverJavaOpts,
+    Map<String, String> serverEnv,
     Integer torchThreads) {
 
   static final String USAGE = """
@@ -36,7 +39,7 @@ record BenchOptions(
         --low-concurrency C            requesters of the latency phases (default 1)
         --low-seconds N                each latency phase (default 8)
         --raw-seconds N                timed raw phase per batch size (default: digits 3, resnet18 8)
-        --warmup-seconds N             full-path warm-up before the timed phase (default: digits 4, resnet18 6)
+        --warmup-seconds N             full-path warm-up before the timed phase (default: digits 8, resnet18 6)
         --max-requests N               hard cap of requests per load phase (default 1000000)
         --client-threads N             selector threads of the load generator (default 1)
         --digits-batch MAX/DELAY       digits deployment maxBatchSize/maxBatchDelayMs (default 64/1)
@@ -47,8 +50,10 @@ record BenchOptions(
         --resnet18-artifact PATH       ResNet-18 TorchScript (default modules/bench/target/models/resnet18.pt)
         --work-dir PATH                server data dirs, logs and report.md (default modules/bench/target/bench-run-<time>)
         --server-java-opts "OPTS"      extra JVM options of the server (default none)
-        --torch-threads N              libtorch intra-op threads, raw phase and server alike
-                                       (-Dai.djl.pytorch.num_threads; default: libtorch's, one per core)
+        --server-env "K=V,K2=V2"       extra environment of the server (e.g. OMP_WAIT_POLICY=passive)
+        --torch-threads N              libtorch intra-op threads, raw phase and server alike: the raw
+                                       JVM and the server get -Dai.djl.pytorch.num_threads=N, the server
+                                       also OMP_NUM_THREADS=N (see README; default: libtorch's, one per core)
       """;
 
   static BenchOptions parse(String[] args) {
@@ -69,6 +74,7 @@ record BenchOptions(
     Path workDir = null;
     String serverJavaOpts = "";
     Integer torchThreads = null;
+    Map<String, String> serverEnv = new LinkedHashMap<>();
     for (int i = 0; i < args.length; i++) {
       String name = args[i];
       if (name.equals("--help") || name.equals("-h")) {
@@ -100,12 +106,21 @@ record BenchOptions(
         case "--work-dir" -> workDir = Path.of(value);
         case "--server-java-opts" -> serverJavaOpts = value;
         case "--torch-threads" -> torchThreads = positive(name, value);
+        case "--server-env" -> {
+          for (String pair : value.split(",")) {
+            int eq = pair.indexOf('=');
+            if (eq <= 0) {
+              throw new IllegalArgumentException("--server-env is K=V[,K2=V2], not " + value);
+            }
+            serverEnv.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
+          }
+        }
         default -> throw new IllegalArgumentException("unknown option " + name + "\n" + USAGE);
       }
     }
     return new BenchOptions(List.copyOf(new ArrayList<>(models)), seconds, concurrency, lowConcurrency, lowSeconds,
         rawSeconds, warmup, maxRequests, clientThreads, digitsBatch, resnetBatch, latencyDelayMs, jar, resnet18, workDir,
-        serverJavaOpts, torchThreads);
+        serverJavaOpts, Map.copyOf(serverEnv), torchThreads);
   }
 
   /** {maxBatchSize, maxBatchDelayMs} of "MAX/DELAY". */

@@ -32,7 +32,8 @@ public final class InferenceBenchmark {
   private InferenceBenchmark() {}
 
   /** One full-path phase: the load result and the server CPU it cost. */
-  record Phase(String label, String batching, LoadGenerator.Result load, double serverCores, String serverThreads) {}
+  record Phase(String label, String batching, LoadGenerator.Result load, double serverCores, double otherCores,
+      String serverThreads) {}
 
   /** Everything measured for one model; {@code failure} says where the full path stopped, if it did. */
   record ModelReport(BenchModel model, RawBenchmark.Sweep raw, List<Phase> phases, String smoke, String failure) {}
@@ -61,11 +62,16 @@ public final class InferenceBenchmark {
   static int run(BenchOptions o, String[] args) throws IOException, InterruptedException {
     Reporter out = new Reporter();
     String serverJavaOpts = o.serverJavaOpts();
+    Map<String, String> serverEnv = new java.util.LinkedHashMap<>();
     if (o.torchThreads() != null) {
-      // read once when the engine starts: set before the raw phase loads anything
+      // read once when the engine starts: set before the raw phase loads anything. The raw phase
+      // runs forwards on the thread that started the engine, which is the thread DJL applies it to;
+      // OpenMP's thread count is per thread, so the server's batch threads need OMP_NUM_THREADS
       System.setProperty(TORCH_THREADS, String.valueOf(o.torchThreads()));
       serverJavaOpts = ("-D" + TORCH_THREADS + "=" + o.torchThreads() + " " + serverJavaOpts).trim();
+      serverEnv.put("OMP_NUM_THREADS", String.valueOf(o.torchThreads()));
     }
+    serverEnv.putAll(o.serverEnv());
     Path workDir = o.workDir() != null ? o.workDir()
         : Path.of("modules/bench/target", "bench-run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     Files.createDirectories(workDir);
@@ -83,7 +89,7 @@ public final class InferenceBenchmark {
       out.progress("== " + model.name() + ": raw forwards, batch sizes " + java.util.Arrays.toString(model.rawBatches())
           + ", " + rawSeconds.toMillis() / 1000.0 + " s each");
       RawBenchmark.Sweep raw = RawBenchmark.run(model, workDir.resolve("raw-work"), rawSeconds, 1_000_000, out);
-      ModelReport report = fullPath(model, raw, o, serverJavaOpts, workDir, http, out);
+      ModelReport report = fullPath(model, raw, o, serverJavaOpts, serverEnv, workDir, http, out);
       failed |= report.failure() != null;
       reports.add(report);
     }
@@ -98,19 +104,23 @@ public final class InferenceBenchmark {
   }
 
   private static ModelReport fullPath(BenchModel model, RawBenchmark.Sweep raw, BenchOptions o, String serverJavaOpts,
-      Path workDir, HttpClient http, Reporter out) throws IOException, InterruptedException {
+      Map<String, String> serverEnv, Path workDir, HttpClient http, Reporter out) throws IOException, InterruptedException {
     int concurrency = o.concurrency() != null ? o.concurrency() : model.defaultConcurrency();
     Duration warmup = o.warmup() != null ? o.warmup() : model.defaultWarmup();
     // a 45 MB model at batch 8 takes ~0.3 s a forward: queued requests need more time to drain
     Duration grace = Duration.ofSeconds(model.name().equals("digits") ? 10 : 30);
-    String operatorKey = "mp_operator_" + HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
+    byte[] secret = new byte[16];
+    new SecureRandom().nextBytes(secret);
+    String operatorKey = "mp_operator_" + HexFormat.of().formatHex(secret);
     Path serverDir = workDir.resolve("server-" + model.name());
     Path log = workDir.resolve("server-" + model.name() + ".log");
     List<Phase> phases = new ArrayList<>();
     String smoke = null;
     String step = "starting the server";
-    try (ServerProcess server = ServerProcess.start(o.jar(), serverDir.resolve("data"), log, operatorKey, serverJavaOpts)) {
-      out.progress("server pid " + server.pid() + " on 127.0.0.1:" + server.httpPort() + ", log " + log);
+    try (ServerProcess server = ServerProcess.start(o.jar(), serverDir.resolve("data"), log, operatorKey, serverJavaOpts,
+        serverEnv)) {
+      out.progress("server pid " + server.pid() + " on 127.0.0.1:" + server.httpPort() + ", log " + log
+          + (serverJavaOpts.isBlank() ? "" : ", JVM options " + serverJavaOpts) + (serverEnv.isEmpty() ? "" : ", env " + serverEnv));
       try {
         server.awaitReady(http, SERVER_START);
         step = "provisioning";
@@ -166,16 +176,28 @@ public final class InferenceBenchmark {
   private static Phase measure(Reporter out, ServerProcess server, LoadGenerator load, String label, String batching,
       int concurrency, BenchOptions o, Duration seconds, Duration grace) throws IOException, InterruptedException {
     out.progress(label + " (" + batching + "): " + concurrency + " connections for " + seconds.toMillis() / 1000.0 + " s");
+    long machineBefore = ServerProcess.machineBusyNanos();
+    long selfBefore = ServerProcess.processCpuNanos("self");
     long cpuBefore = server.cpuNanos();
     Map<String, Long> threadsBefore = server.threadCpuNanos();
     LoadGenerator.Result r = load.run(concurrency, o.clientThreads(), seconds, o.maxRequests(), grace);
     long cpuAfter = server.cpuNanos();
+    long selfAfter = ServerProcess.processCpuNanos("self");
+    long machineAfter = ServerProcess.machineBusyNanos();
     Map<String, Long> threadsAfter = server.threadCpuNanos();
-    double serverCores = cpuBefore < 0 || cpuAfter < 0 ? Double.NaN : (cpuAfter - cpuBefore) / (double) r.elapsedNanos();
+    double serverCores = cores(cpuBefore, cpuAfter, r.elapsedNanos());
+    // what the rest of the machine (other processes) took meanwhile: the noise this phase ran in
+    double otherCores = cores(machineBefore, machineAfter, r.elapsedNanos()) - serverCores
+        - cores(selfBefore, selfAfter, r.elapsedNanos());
     report(out, label, r);
     String threads = threadBreakdown(threadsBefore, threadsAfter, r.elapsedNanos());
-    out.progress("  server CPU " + String.format("%.2f", serverCores) + " cores: " + threads);
-    return new Phase(label, batching, r, serverCores, threads);
+    out.progress(String.format("  server CPU %.2f cores (%s); other processes %.2f cores", serverCores, threads,
+        otherCores));
+    return new Phase(label, batching, r, serverCores, otherCores, threads);
+  }
+
+  private static double cores(long before, long after, long elapsedNanos) {
+    return before < 0 || after < 0 ? Double.NaN : (after - before) / (double) elapsedNanos;
   }
 
   /** The server's busiest thread groups over a phase, in cores: where its CPU went. */

@@ -181,6 +181,8 @@ final class LoadGenerator {
     Throwable failure;
     private Selector selector;
     private int outstanding;
+    // which request body the next connection opened starts with: connections spread over the bodies
+    private int next;
 
     Worker(List<SocketChannel> initial, int index, AtomicLong issued, long maxRequests, long deadline, long hardStop) {
       this.initial = initial;
@@ -190,8 +192,6 @@ final class LoadGenerator {
       this.hardStop = hardStop;
       this.next = index;
     }
-
-    private int next;
 
     @Override
     public void run() {

@@ -17,7 +17,7 @@ import java.util.List;
 final class RawBenchmark {
 
   /** One batch size: forwards run, the time they took and each one's latency. */
-  record Result(int batch, long forwards, long elapsedNanos, Latencies latencies) {
+  record Result(int batch, long forwards, long elapsedNanos, Latencies latencies, double otherCores) {
     double itemsPerSecond() {
       return forwards * (double) batch / (elapsedNanos / 1e9);
     }
@@ -55,6 +55,8 @@ final class RawBenchmark {
         }
         long[] nanos = new long[1024];
         int n = 0;
+        long machineBefore = ServerProcess.machineBusyNanos();
+        long selfBefore = ServerProcess.processCpuNanos("self");
         long start = System.nanoTime();
         long end = start + timed.toNanos();
         long now = start;
@@ -65,10 +67,16 @@ final class RawBenchmark {
           nanos = Latencies.ensure(nanos, n);
           nanos[n++] = now - t0;
         }
-        Result r = new Result(batch, n, now - start, Latencies.of(nanos, n));
+        long machineAfter = ServerProcess.machineBusyNanos();
+        long selfAfter = ServerProcess.processCpuNanos("self");
+        // CPU other processes took meanwhile: the limit is only as good as the machine was quiet
+        double other = machineBefore < 0 || selfBefore < 0 || machineAfter < 0 || selfAfter < 0 ? Double.NaN
+            : ((machineAfter - machineBefore) - (selfAfter - selfBefore)) / (double) (now - start);
+        Result r = new Result(batch, n, now - start, Latencies.of(nanos, n), other);
         results.add(r);
-        out.progress(String.format("raw %s batch %d: %d forwards, %.0f items/s, p50 %.3f ms, p99 %.3f ms",
-            model.name(), batch, n, r.itemsPerSecond(), r.latencies().p50(), r.latencies().p99()));
+        out.progress(String.format("raw %s batch %d: %d forwards, %.0f items/s, p50 %.3f ms, p99 %.3f ms; other"
+            + " processes %.2f cores", model.name(), batch, n, r.itemsPerSecond(), r.latencies().p50(),
+            r.latencies().p99(), other));
       }
     }
     return new Sweep(results, sampleOutput);

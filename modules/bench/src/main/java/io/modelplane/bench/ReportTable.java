@@ -26,41 +26,46 @@ final class ReportTable {
         Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), loadBefore, loadAfter,
         o.clientThreads()));
     md.append("libtorch intra-op threads: ").append(o.torchThreads() == null ? "libtorch default (one per core)"
-        : o.torchThreads() + " (raw phase and server)").append(o.serverJavaOpts().isBlank() ? "" : "; server JVM options `"
-        + o.serverJavaOpts() + "`").append(".\n\n");
+        : o.torchThreads() + " (raw phase: -D" + InferenceBenchmark.TORCH_THREADS + "; server: the same and OMP_NUM_THREADS)")
+        .append(o.serverJavaOpts().isBlank() ? "" : "; server JVM options `" + o.serverJavaOpts() + "`")
+        .append(o.serverEnv().isEmpty() ? "" : "; server environment " + o.serverEnv()).append(".\n\n");
     md.append("| model | path | batching (max / delay) | concurrency | requests (errors) | req/s | items/s "
-        + "| p50 ms | p99 ms | full/raw items/s | p50 over raw batch 1 | server CPU | client CPU |\n");
-    md.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        + "| p50 ms | p99 ms | full/raw items/s | p50 over raw batch 1 | server CPU | client CPU | other CPU |\n");
+    md.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (ModelReport r : reports) {
       RawBenchmark.Result best = r.raw().best();
       RawBenchmark.Result one = r.raw().batch(1);
       String name = r.model().name();
       md.append(row(name, "raw forward, best batch (" + best.batch() + ")", "-", "1 thread",
           String.format(Locale.ROOT, "%,d forwards", best.forwards()), best.forwardsPerSecond(), best.itemsPerSecond(),
-          best.latencies().p50(), best.latencies().p99(), "1.00 (limit)", "-", "-", "-"));
+          best.latencies().p50(), best.latencies().p99(), "1.00 (limit)", "-", "-", "-", cores(best.otherCores())));
       if (best.batch() != 1) {
         md.append(row(name, "raw forward, batch 1", "-", "1 thread",
             String.format(Locale.ROOT, "%,d forwards", one.forwards()), one.forwardsPerSecond(), one.itemsPerSecond(),
             one.latencies().p50(), one.latencies().p99(), ratio(one.itemsPerSecond(), best.itemsPerSecond()), "-", "-",
-            "-"));
+            "-", cores(one.otherCores())));
       }
       for (Phase p : r.phases()) {
         LoadGenerator.Result l = p.load();
+        // throughput against the limit under load; latency against a lone forward at low load
+        boolean lowLoad = !p.label().equals("full path");
         md.append(row(name, p.label(), p.batching(), String.valueOf(l.concurrency()),
             String.format(Locale.ROOT, "%,d (%,d)", l.ok(), l.errors()), l.okPerSecond(), l.okPerSecond(),
-            l.latencies().p50(), l.latencies().p99(), ratio(l.okPerSecond(), best.itemsPerSecond()),
-            String.format(Locale.ROOT, "%+.3f ms", l.latencies().p50() - one.latencies().p50()),
-            String.format(Locale.ROOT, "%.2f", p.serverCores()), String.format(Locale.ROOT, "%.2f", l.clientCores())));
+            l.latencies().p50(), l.latencies().p99(), lowLoad ? "-" : ratio(l.okPerSecond(), best.itemsPerSecond()),
+            lowLoad ? String.format(Locale.ROOT, "%+.3f ms", l.latencies().p50() - one.latencies().p50()) : "-",
+            String.format(Locale.ROOT, "%.2f", p.serverCores()), String.format(Locale.ROOT, "%.2f", l.clientCores()),
+            cores(p.otherCores())));
       }
       if (r.failure() != null) {
-        md.append("| ").append(name).append(" | full path FAILED | | | | | | | | | | | |\n");
+        md.append("| ").append(name).append(" | full path FAILED | | | | | | | | | | | | |\n");
       }
     }
     md.append('\n');
     md.append("Requests carry one item each (items/s = req/s on the full path); latencies are client-observed,"
         + " from the first byte written to the last byte read; errors are answers other than 200."
-        + " full/raw = items/s over the raw best batch's items/s. CPU in cores (server: /proc utime+stime;"
-        + " client: the load generator threads).\n\n");
+        + " full/raw = items/s over the raw best batch's items/s. CPU in cores of the 2 (server: /proc utime+stime;"
+        + " client: the load generator threads; other: every other process on the machine during the phase, i.e. the"
+        + " noise it ran in).\n\n");
 
     md.append("### Targets\n\n");
     for (ModelReport r : reports) {
@@ -100,12 +105,13 @@ final class ReportTable {
     md.append('\n');
 
     md.append("### Raw sweep (single caller thread, in process)\n\n");
-    md.append("| model | batch | forwards | forwards/s | items/s | p50 ms | p99 ms |\n");
-    md.append("|---|---:|---:|---:|---:|---:|---:|\n");
+    md.append("| model | batch | forwards | forwards/s | items/s | p50 ms | p99 ms | other CPU |\n");
+    md.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for (ModelReport r : reports) {
       for (RawBenchmark.Result x : r.raw().results()) {
-        md.append(String.format(Locale.ROOT, "| %s | %d | %,d | %,.1f | %,.0f | %.3f | %.3f |%n", r.model().name(),
-            x.batch(), x.forwards(), x.forwardsPerSecond(), x.itemsPerSecond(), x.latencies().p50(), x.latencies().p99()));
+        md.append(String.format(Locale.ROOT, "| %s | %d | %,d | %,.1f | %,.0f | %.3f | %.3f | %s |%n", r.model().name(),
+            x.batch(), x.forwards(), x.forwardsPerSecond(), x.itemsPerSecond(), x.latencies().p50(), x.latencies().p99(),
+            cores(x.otherCores())));
       }
     }
     md.append('\n');
@@ -136,10 +142,10 @@ final class ReportTable {
 
   private static String row(String model, String path, String batching, String concurrency, String requests,
       double reqPerSecond, double itemsPerSecond, double p50, double p99, String ratio, String added, String serverCpu,
-      String clientCpu) {
-    return String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %.3f | %.3f | %s | %s | %s | %s |%n", model, path,
-        batching, concurrency, requests, rate(reqPerSecond), rate(itemsPerSecond), p50, p99, ratio, added, serverCpu,
-        clientCpu);
+      String clientCpu, String otherCpu) {
+    return String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %.3f | %.3f | %s | %s | %s | %s | %s |%n", model,
+        path, batching, concurrency, requests, rate(reqPerSecond), rate(itemsPerSecond), p50, p99, ratio, added, serverCpu,
+        clientCpu, otherCpu);
   }
 
   private static String rate(double perSecond) {
@@ -148,6 +154,10 @@ final class ReportTable {
 
   private static String ratio(double value, double limit) {
     return String.format(Locale.ROOT, "%.3f", value / limit);
+  }
+
+  private static String cores(double value) {
+    return String.format(Locale.ROOT, "%.2f", value);
   }
 
   private static String verdict(boolean met) {

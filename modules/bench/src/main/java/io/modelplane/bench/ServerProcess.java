@@ -45,7 +45,8 @@ final class ServerProcess implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(stopHook);
   }
 
-  static ServerProcess start(Path jar, Path dataDir, Path log, String operatorKey, String javaOpts) throws IOException {
+  static ServerProcess start(Path jar, Path dataDir, Path log, String operatorKey, String javaOpts,
+      Map<String, String> extraEnv) throws IOException {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalArgumentException("no server jar at " + jar.toAbsolutePath()
           + "; build it with: mvn -B -q -o package -DskipTests");
@@ -75,6 +76,7 @@ final class ServerProcess implements AutoCloseable {
     // a node of its own: never join whatever seed list the caller's environment names
     env.remove("MODELPLANE_SEED_NODES");
     env.remove("MODELPLANE_DB_URL");
+    env.putAll(extraEnv);
     return new ServerProcess(builder.start(), ports[0], log);
   }
 
@@ -117,11 +119,33 @@ final class ServerProcess implements AutoCloseable {
 
   /** CPU time the server process has used so far (user + system), or -1 where /proc cannot tell. */
   long cpuNanos() {
+    return processCpuNanos(String.valueOf(pid));
+  }
+
+  /** CPU time of process {@code pid} ("self" for this JVM) so far, or -1 where /proc cannot tell. */
+  static long processCpuNanos(String pid) {
     try {
-      String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+      String stat = Files.readString(Path.of("/proc", pid, "stat"));
       String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
       // after "pid (comm) ": field 3 (state) is index 0, utime (14) index 11, stime (15) index 12
       return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * NANOS_PER_TICK;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** CPU time every process of the machine has used so far (all but idle and iowait), or -1. */
+  static long machineBusyNanos() {
+    try {
+      // "cpu  user nice system idle iowait irq softirq steal ..." in clock ticks
+      String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+      long busy = 0;
+      for (int i = 1; i < Math.min(f.length, 9); i++) {
+        if (i != 4 && i != 5) {
+          busy += Long.parseLong(f[i]);
+        }
+      }
+      return busy * NANOS_PER_TICK;
     } catch (IOException | RuntimeException e) {
       return -1;
     }

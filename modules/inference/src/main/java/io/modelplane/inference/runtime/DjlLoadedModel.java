@@ -41,11 +41,19 @@ final class DjlLoadedModel implements LoadedModel {
   // forward holds the read lock, close the write lock: native memory is never freed under a running forward
   private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
   private boolean closed;
+  private final int engineThreads;
+  // libtorch's intra-op thread count is per calling thread (OpenMP): set it on each forward thread once
+  private static final ThreadLocal<Integer> THREADS_SET = new ThreadLocal<>();
 
   DjlLoadedModel(ModelSpec spec, Device device, Model model) {
+    this(spec, device, model, 0);
+  }
+
+  DjlLoadedModel(ModelSpec spec, Device device, Model model, int engineThreads) {
     this.spec = spec;
     this.device = device;
     this.model = model;
+    this.engineThreads = engineThreads;
   }
 
   @Override
@@ -65,6 +73,12 @@ final class DjlLoadedModel implements LoadedModel {
     try {
       if (closed) {
         throw new ModelNotResidentException("model " + spec.key() + " is unloaded");
+      }
+      if (engineThreads > 0 && !Integer.valueOf(engineThreads).equals(THREADS_SET.get())) {
+        // without this, each batch thread forks an OpenMP worker per core that spin-waits between
+        // small forwards, taking CPU from the HTTP path
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(engineThreads);
+        THREADS_SET.set(engineThreads);
       }
       Predictor<NDList, NDList> predictor = predictors.poll();
       if (predictor == null) {

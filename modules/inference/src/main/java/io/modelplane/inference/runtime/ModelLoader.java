@@ -31,19 +31,36 @@ public class ModelLoader {
 
   private final Path workRoot;
   private final long maxExtractedBytes;
+  private final int engineThreads;
 
   /** Works in the system's temporary directory with {@link #DEFAULT_MAX_EXTRACTED_BYTES}. */
   public ModelLoader() {
-    this(null, DEFAULT_MAX_EXTRACTED_BYTES);
+    this(null, DEFAULT_MAX_EXTRACTED_BYTES, 0);
+  }
+
+  /**
+   * @param engineThreads intra-op threads of the engine for each thread that runs forward passes
+   *     (0: the engine's default, one per core)
+   */
+  public ModelLoader(int engineThreads) {
+    this(null, DEFAULT_MAX_EXTRACTED_BYTES, engineThreads);
   }
 
   /** Works in private directories under {@code workRoot} (null: the system's temporary directory). */
   public ModelLoader(Path workRoot, long maxExtractedBytes) {
+    this(workRoot, maxExtractedBytes, 0);
+  }
+
+  private ModelLoader(Path workRoot, long maxExtractedBytes, int engineThreads) {
     if (maxExtractedBytes <= 0) {
       throw new IllegalArgumentException("maxExtractedBytes must be positive, was " + maxExtractedBytes);
     }
+    if (engineThreads < 0) {
+      throw new IllegalArgumentException("engineThreads must not be negative, was " + engineThreads);
+    }
     this.workRoot = workRoot;
     this.maxExtractedBytes = maxExtractedBytes;
+    this.engineThreads = engineThreads;
   }
 
   /**
@@ -82,7 +99,7 @@ public class ModelLoader {
         throw e;
       }
       log.info("loaded {} on {} in {} ms", spec.key(), device, (System.nanoTime() - started) / 1_000_000);
-      return new DjlLoadedModel(spec, device, model);
+      return new DjlLoadedModel(spec, device, model, engineThreads);
     } catch (ModelLoadException e) {
       throw e;
     } catch (Exception | LinkageError e) {
