@@ -28,6 +28,9 @@ public final class HttpApi extends ApiDirectives {
   private final ModelRoutes models;
   private final PredictRoutes predict;
   private final ClusterView cluster;
+  // built once: the route's suppliers run on every request
+  private final akka.http.javadsl.server.ExceptionHandler exceptions = ErrorHandling.exceptionHandler();
+  private final akka.http.javadsl.server.RejectionHandler rejections = ErrorHandling.rejectionHandler();
   private final byte[] openApi;
 
   /**
@@ -46,8 +49,8 @@ public final class HttpApi extends ApiDirectives {
   }
 
   public Route route() {
-    return handleExceptions(ErrorHandling.exceptionHandler(), () ->
-        handleRejections(ErrorHandling.rejectionHandler(), () -> concat(
+    return handleExceptions(exceptions, () ->
+        handleRejections(rejections, () -> concat(
             health(),
             pathPrefix(segment("api").slash("v1"), () -> concat(
                 path("openapi.yaml", () -> get(() -> complete(HttpResponse.create().withEntity(

@@ -9,11 +9,15 @@ public final class TrafficSplit {
 
   /** The version whose share of [0, 100) contains {@code roll * 100}; {@code roll} in [0, 1). */
   public static int pick(Map<Integer, Integer> traffic, double roll) {
+    if (traffic.size() == 1) {
+      return traffic.keySet().iterator().next(); // the common case, on every request: no allocation
+    }
     int total = traffic.values().stream().mapToInt(Integer::intValue).sum();
     double point = roll * total;
     int cumulative = 0;
     int last = -1;
-    for (Map.Entry<Integer, Integer> e : new TreeMap<>(traffic).entrySet()) {
+    Map<Integer, Integer> ordered = traffic instanceof java.util.SortedMap ? traffic : new TreeMap<>(traffic);
+    for (Map.Entry<Integer, Integer> e : ordered.entrySet()) {
       cumulative += e.getValue();
       last = e.getKey();
       if (point < cumulative) {
