@@ -51,8 +51,7 @@ public final class InferenceBenchmark {
     try {
       status = run(options, args);
     } catch (Exception e) {
-      System.err.println("benchmark failed: " + e);
-      e.printStackTrace();
+      org.slf4j.LoggerFactory.getLogger(InferenceBenchmark.class).error("benchmark failed", e);
       status = 1;
     }
     // DJL's and the HTTP client's non-daemon threads must not keep the JVM up
