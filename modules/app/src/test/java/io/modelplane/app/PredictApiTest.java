@@ -30,7 +30,8 @@ class PredictApiTest {
 
   @BeforeAll
   static void start() throws Exception {
-    node = TestNodes.start(dataDir, Map.of("modelplane.demo", true, "modelplane.inference.cold-start-timeout", "3s"));
+    node = TestNodes.start(dataDir, Map.of("modelplane.demo", true, "modelplane.inference.cold-start-timeout", "3s",
+        "modelplane.api.max-infer-bytes", "1 MiB"));
     api = new ApiClient(node.baseUrl());
     demoKey = api.post("/api/v1/tenants/demo/api-keys", OP, Map.of("name", "test", "role", "developer"))
         .json().get("key").asText();
@@ -164,7 +165,7 @@ class PredictApiTest {
     assertError(api.raw("POST", infer, demoKey, "text/plain", "{}".getBytes(StandardCharsets.UTF_8)),
         415, "unsupported_media_type");
     byte[] huge = ("{\"inputs\":[{\"name\":\"input\",\"shape\":[1,64],\"datatype\":\"FP32\",\"data\":["
-        + "0.5,".repeat(5_000_000) + "0.5]}]}").getBytes(StandardCharsets.UTF_8);
+        + "0.5,".repeat(320_000) + "0.5]}]}").getBytes(StandardCharsets.UTF_8); // just over the 1 MiB limit
     assertError(api.raw("POST", infer, demoKey, "application/json", huge), 413, "payload_too_large");
 
     assertError(api.post("/v2/models/nope/infer", demoKey, request(heldOut.get("inputs").get(0))), 404, "model_not_found");
