@@ -9,16 +9,28 @@ public final class ApiError extends RuntimeException {
   private final StatusCode status;
   private final String code;
   private final Integer retryAfterSeconds;
+  private final java.util.List<akka.http.javadsl.model.HttpHeader> headers;
 
   public ApiError(StatusCode status, String code, String message) {
     this(status, code, message, null);
   }
 
   public ApiError(StatusCode status, String code, String message, Integer retryAfterSeconds) {
+    this(status, code, message, retryAfterSeconds, java.util.List.of());
+  }
+
+  public ApiError(StatusCode status, String code, String message, Integer retryAfterSeconds,
+      java.util.List<akka.http.javadsl.model.HttpHeader> headers) {
     super(message, null, false, false); // no stack trace: this is an answer, not a fault
     this.status = status;
     this.code = code;
     this.retryAfterSeconds = retryAfterSeconds;
+    this.headers = java.util.List.copyOf(headers);
+  }
+
+  /** Extra headers of the answer (e.g. RateLimit-*). */
+  public java.util.List<akka.http.javadsl.model.HttpHeader> headers() {
+    return headers;
   }
 
   public static ApiError badRequest(String code, String message) {

@@ -57,7 +57,7 @@ public final class Json {
     if (error.retryAfterSeconds() != null) {
       response = response.addHeader(RawHeader.create("Retry-After", error.retryAfterSeconds().toString()));
     }
-    return response;
+    return error.headers().isEmpty() ? response : response.addHeaders(error.headers());
   }
 
   /**

@@ -36,8 +36,10 @@ final class PredictRoutes extends ApiDirectives {
   private final ControlPlane controlPlane;
   private final InferenceGateway gateway;
   private final ApiSettings settings;
+  private final Admission admission;
 
   PredictRoutes(ControlPlane controlPlane, InferenceGateway gateway, ApiSettings settings) {
+    this.admission = new Admission(controlPlane);
     this.controlPlane = controlPlane;
     this.gateway = gateway;
     this.settings = settings;
@@ -69,7 +71,19 @@ final class PredictRoutes extends ApiDirectives {
         pathEnd(() -> get(() -> respond(metadata(key, version)))),
         path("ready", () -> get(() -> respond(ready(key, version)))),
         path("infer", () -> post(() -> extractMaterializer(mat -> extractRequestEntity(entity -> respond(
-            Json.readObject(entity, settings.maxInferBytes(), mat).thenCompose(body -> infer(key, version, body))))))));
+            admission.admit(key.tenant())
+                .whenComplete((ticket, refused) -> {
+                  if (refused != null) {
+                    entity.discardBytes(mat);
+                  }
+                })
+                .thenCompose(ticket -> Json.readObject(entity, settings.maxInferBytes(), mat)
+                    .thenCompose(body -> infer(key, version, body))
+                    .handle((response, failure) -> {
+                      ticket.release().run();
+                      // every predict answer carries the tenant's rate-limit state
+                      return (failure == null ? response : ErrorHandling.toResponse(failure)).addHeaders(ticket.headers());
+                    }))))))));
   }
 
   private CompletionStage<HttpResponse> metadata(ModelKey key, Integer version) {

@@ -35,6 +35,11 @@ class PredictApiTest {
     api = new ApiClient(node.baseUrl());
     demoKey = api.post("/api/v1/tenants/demo/api-keys", OP, Map.of("name", "test", "role", "developer"))
         .json().get("key").asText();
+    // the accuracy test sends hundreds of requests back to back: no rate limit for the demo tenant here
+    Map<String, Object> unlimited = new HashMap<>();
+    unlimited.put("requestsPerSecond", null);
+    unlimited.put("maxConcurrentRequests", null);
+    assertThat(api.patch("/api/v1/tenants/demo", OP, Map.of("quota", unlimited)).status()).isEqualTo(200);
     try (InputStream in = PredictApiTest.class.getResourceAsStream("/io/modelplane/inference/demo/digits-heldout.json")) {
       heldOut = ApiClient.JSON.readTree(in);
     }
@@ -196,6 +201,48 @@ class PredictApiTest {
     assertThat(worker.get("usedBytes").asLong()).isPositive();
     assertThat(ApiClient.each(worker.get("models"), "key")).contains("demo/digits:1");
     assertError(api.get("/api/v1/admin/cluster", demoKey), 403, "forbidden");
+  }
+
+  @Test
+  void overTheRateLimitIs429WithHeadersAndAQuotaChangeHoldsWithinASecond() throws Exception {
+    api.post("/api/v1/tenants", OP, Map.of("id", "limited", "displayName", "Limited",
+        "quota", Map.of("requestsPerSecond", 1, "burst", 2)));
+    String key = api.post("/api/v1/tenants/limited/api-keys", OP, Map.of("name", "k", "role", "developer")).json().get("key").asText();
+    byte[] model;
+    try (InputStream in = PredictApiTest.class.getResourceAsStream("/io/modelplane/inference/demo/digits.pt")) {
+      model = in.readAllBytes();
+    }
+    Map<String, Object> manifest = Map.of("format", "torchscript",
+        "inputs", List.of(Map.of("name", "input", "datatype", "FP32", "shape", List.of(-1, 64))),
+        "outputs", List.of(Map.of("name", "logits", "datatype", "FP32", "shape", List.of(-1, 10))));
+    assertThat(api.upload("limited", "digits", key, manifest, model).status()).isEqualTo(201);
+    api.put("/api/v1/tenants/limited/models/digits/deployment", key, Map.of("traffic", Map.of("1", 100)));
+    TestNodes.eventually(Duration.ofSeconds(30),
+        () -> api.get("/v2/models/digits/ready", key).json().path("ready").asBoolean(), "limited digits ready");
+
+    Map<String, Object> one = request(heldOut.get("inputs").get(0));
+    ApiClient.Reply first = api.post("/v2/models/digits/infer", key, one);
+    assertThat(first.status()).isEqualTo(200);
+    assertThat(first.header("RateLimit-Limit")).isEqualTo("1");
+    assertThat(first.header("RateLimit-Remaining")).isEqualTo("1");
+    assertThat(first.header("RateLimit-Reset")).isNotBlank();
+    assertThat(api.post("/v2/models/digits/infer", key, one).status()).isEqualTo(200);
+    ApiClient.Reply refused = api.post("/v2/models/digits/infer", key, one);
+    assertError(refused, 429, "rate_limited");
+    assertThat(Integer.parseInt(refused.header("Retry-After"))).isBetween(1, 2);
+    assertThat(refused.header("RateLimit-Limit")).isEqualTo("1");
+    assertThat(refused.header("RateLimit-Remaining")).isEqualTo("0");
+    // another tenant is unaffected
+    assertThat(api.post("/v2/models/digits/infer", demoKey, one).status()).isEqualTo(200);
+
+    assertThat(api.patch("/api/v1/tenants/limited", OP,
+        Map.of("quota", Map.of("requestsPerSecond", 1000, "burst", 1000))).status()).isEqualTo(200);
+    long raised = System.nanoTime();
+    TestNodes.eventually(Duration.ofSeconds(2), () -> {
+      ApiClient.Reply r = api.post("/v2/models/digits/infer", key, one);
+      return r.status() == 200 && "1000".equals(r.header("RateLimit-Limit"));
+    }, "raised quota in force");
+    System.out.printf("raised quota in force after %d ms%n", (System.nanoTime() - raised) / 1_000_000);
   }
 
   @Test
