@@ -246,6 +246,33 @@ class PredictApiTest {
   }
 
   @Test
+  void aVersionThatCannotLoadShowsWhyAndPredictAnswers503AfterTheColdStartWait() {
+    api.post("/api/v1/tenants", OP, Map.of("id", "broken-co", "displayName", "Broken"));
+    String key = api.post("/api/v1/tenants/broken-co/api-keys", OP, Map.of("name", "k", "role", "developer")).json().get("key").asText();
+    byte[] junk = new byte[5000];
+    new java.util.Random(3).nextBytes(junk);
+    Map<String, Object> manifest = Map.of("format", "torchscript",
+        "inputs", List.of(Map.of("name", "input", "datatype", "FP32", "shape", List.of(-1, 64))),
+        "outputs", List.of(Map.of("name", "logits", "datatype", "FP32", "shape", List.of(-1, 10))));
+    assertThat(api.upload("broken-co", "junk", key, manifest, junk).status()).isEqualTo(201);
+    assertThat(api.put("/api/v1/tenants/broken-co/models/junk/deployment", key, Map.of("traffic", Map.of("1", 100))).status())
+        .isEqualTo(202);
+    TestNodes.eventually(Duration.ofSeconds(30), () -> ApiClient.each(
+        api.get("/api/v1/tenants/broken-co/models/junk", key).json().get("replicas"), "state").contains("FAILED"), "replica failed");
+    JsonNode replica = api.get("/api/v1/tenants/broken-co/models/junk", key).json().get("replicas").get(0);
+    assertThat(replica.get("reason").asText()).isNotBlank();
+
+    long start = System.nanoTime();
+    ApiClient.Reply r = api.post("/v2/models/junk/infer", key, request(heldOut.get("inputs").get(0)));
+    assertError(r, 503, "model_loading");
+    assertThat(r.header("Retry-After")).isNotBlank();
+    assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThanOrEqualTo(2_900); // the 3 s cold-start wait
+    assertThat(api.get("/v2/models/junk/ready", key).json().get("ready").asBoolean()).isFalse();
+    // the worker is unharmed
+    assertThat(api.post("/v2/models/digits/infer", demoKey, request(heldOut.get("inputs").get(0))).status()).isEqualTo(200);
+  }
+
+  @Test
   void anotherTenantCannotCallTheModel() {
     api.post("/api/v1/tenants", OP, Map.of("id", "intruder", "displayName", "Intruder"));
     String key = api.post("/api/v1/tenants/intruder/api-keys", OP, Map.of("name", "k", "role", "developer")).json().get("key").asText();
