@@ -28,6 +28,7 @@ public final class HttpApi extends ApiDirectives {
   private final ModelRoutes models;
   private final PredictRoutes predict;
   private final ClusterView cluster;
+  private final Metrics metrics;
   // built once: the route's suppliers run on every request
   private final akka.http.javadsl.server.ExceptionHandler exceptions = ErrorHandling.exceptionHandler();
   private final akka.http.javadsl.server.RejectionHandler rejections = ErrorHandling.rejectionHandler();
@@ -37,13 +38,14 @@ public final class HttpApi extends ApiDirectives {
    * @param gateway this node's way to the workers; null on nodes without the gateway role (no predict API)
    */
   public HttpApi(ControlPlane controlPlane, Authenticator authenticator, ArtifactStore artifacts,
-      DeploymentFeed deployments, InferenceGateway gateway, ApiSettings settings,
+      DeploymentFeed deployments, InferenceGateway gateway, ApiSettings settings, Metrics metrics,
       Supplier<CompletionStage<Boolean>> readiness) {
+    this.metrics = metrics;
     this.authenticator = authenticator;
     this.readiness = readiness;
     this.tenants = new TenantRoutes(controlPlane, settings);
     this.models = new ModelRoutes(controlPlane, new VersionUpload(artifacts, settings), deployments, settings);
-    this.predict = gateway == null ? null : new PredictRoutes(controlPlane, gateway, settings);
+    this.predict = gateway == null ? null : new PredictRoutes(controlPlane, gateway, settings, metrics);
     this.cluster = new ClusterView(controlPlane.system());
     this.openApi = resource("openapi.yaml");
   }
@@ -52,6 +54,9 @@ public final class HttpApi extends ApiDirectives {
     return handleExceptions(exceptions, () ->
         handleRejections(rejections, () -> concat(
             health(),
+            path("metrics", () -> get(() -> authenticated(authenticator, principal ->
+                authorized(principal, io.modelplane.identity.Action.MANAGE_TENANTS, null, () ->
+                    complete(HttpResponse.create().withEntity(ContentTypes.TEXT_PLAIN_UTF8, metrics.scrape())))))),
             pathPrefix(segment("api").slash("v1"), () -> concat(
                 path("openapi.yaml", () -> get(() -> complete(HttpResponse.create().withEntity(
                     ContentTypes.create(MediaTypes.applicationWithFixedCharset("yaml", HttpCharsets.UTF_8)), openApi)))),

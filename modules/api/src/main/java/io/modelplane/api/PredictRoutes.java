@@ -37,9 +37,11 @@ final class PredictRoutes extends ApiDirectives {
   private final InferenceGateway gateway;
   private final ApiSettings settings;
   private final Admission admission;
+  private final Metrics metrics;
 
-  PredictRoutes(ControlPlane controlPlane, InferenceGateway gateway, ApiSettings settings) {
+  PredictRoutes(ControlPlane controlPlane, InferenceGateway gateway, ApiSettings settings, Metrics metrics) {
     this.admission = new Admission(controlPlane);
+    this.metrics = metrics;
     this.controlPlane = controlPlane;
     this.gateway = gateway;
     this.settings = settings;
@@ -70,20 +72,34 @@ final class PredictRoutes extends ApiDirectives {
     return concat(
         pathEnd(() -> get(() -> respond(metadata(key, version)))),
         path("ready", () -> get(() -> respond(ready(key, version)))),
-        path("infer", () -> post(() -> extractMaterializer(mat -> extractRequestEntity(entity -> respond(
-            admission.admit(key.tenant())
-                .whenComplete((ticket, refused) -> {
-                  if (refused != null) {
-                    entity.discardBytes(mat);
+        path("infer", () -> post(() -> extractMaterializer(mat -> extractRequestEntity(entity -> {
+          long started = System.nanoTime();
+          java.util.concurrent.atomic.AtomicInteger chosen = new java.util.concurrent.atomic.AtomicInteger();
+          return respond(admission.admit(key.tenant())
+              .whenComplete((ticket, refused) -> {
+                if (refused != null) {
+                  entity.discardBytes(mat);
+                  if (ErrorHandling.unwrap(refused) instanceof ApiError e && e.status().intValue() == 429) {
+                    metrics.rejections.labelValues(key.tenant().value(), e.code()).inc();
+                    metrics.requests.labelValues(key.tenant().value(), key.model().value(), "", "429").inc();
                   }
-                })
-                .thenCompose(ticket -> Json.readObject(entity, settings.maxInferBytes(), mat)
-                    .thenCompose(body -> infer(key, version, body))
-                    .handle((response, failure) -> {
-                      ticket.release().run();
-                      // every predict answer carries the tenant's rate-limit state
-                      return (failure == null ? response : ErrorHandling.toResponse(failure)).addHeaders(ticket.headers());
-                    }))))))));
+                }
+              })
+              .thenCompose(ticket -> Json.readObject(entity, settings.maxInferBytes(), mat)
+                  .thenCompose(body -> infer(key, version, body, chosen))
+                  .handle((response, failure) -> {
+                    ticket.release().run();
+                    // every predict answer carries the tenant's rate-limit state
+                    HttpResponse answer = (failure == null ? response : ErrorHandling.toResponse(failure))
+                        .addHeaders(ticket.headers());
+                    metrics.requests.labelValues(key.tenant().value(), key.model().value(),
+                        chosen.get() == 0 ? "" : String.valueOf(chosen.get()),
+                        String.valueOf(answer.status().intValue())).inc();
+                    metrics.latency.labelValues(key.tenant().value(), key.model().value())
+                        .observe((System.nanoTime() - started) / 1e9);
+                    return answer;
+                  })));
+        })))));
   }
 
   private CompletionStage<HttpResponse> metadata(ModelKey key, Integer version) {
@@ -114,7 +130,8 @@ final class PredictRoutes extends ApiDirectives {
     });
   }
 
-  private CompletionStage<HttpResponse> infer(ModelKey key, Integer requested, JsonNode body) {
+  private CompletionStage<HttpResponse> infer(ModelKey key, Integer requested, JsonNode body,
+      java.util.concurrent.atomic.AtomicInteger chosen) {
     RoutingTable.ModelRoute route = gateway.route(key.entityId()).orElse(null);
     if (route == null) {
       // tell "no such model" from "not deployed" only on this rare path
@@ -123,6 +140,7 @@ final class PredictRoutes extends ApiDirectives {
       });
     }
     int version = requested != null ? requested : InferenceGateway.pickVersion(route);
+    chosen.set(version);
     RoutingTable.VersionRoute versionRoute = route.versions().get(version);
     if (versionRoute == null) {
       return summary(key).thenApply(s -> {

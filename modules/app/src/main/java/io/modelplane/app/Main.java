@@ -7,6 +7,7 @@ import akka.cluster.typed.ClusterSingleton;
 import akka.cluster.typed.ClusterSingletonSettings;
 import akka.cluster.typed.SingletonActor;
 import io.modelplane.api.DeploymentFeed;
+import io.modelplane.api.Metrics;
 import io.modelplane.inference.placement.PlacementCoordinator;
 import io.modelplane.inference.routing.InferenceGateway;
 import io.modelplane.inference.routing.Router;
@@ -123,17 +124,18 @@ public final class Main {
       ActorRef<PlacementCoordinator.Command> placement = ClusterSingleton.get(system).init(
           SingletonActor.of(PlacementCoordinator.create(inference.loadTimeout()), "placement")
               .withSettings(ClusterSingletonSettings.create(system).withRole("control")));
+      Metrics metrics = new Metrics();
       InferenceGateway gateway = null;
       if (settings.roles().contains("gateway")) {
         gateway = new InferenceGateway(system, inference.inferTimeout(), inference.coldStartTimeout());
         system.systemActorOf(Router.create(gateway), "router", Props.empty());
       }
       if (settings.roles().contains("worker")) {
-        startWorkers(system, inference, gateway);
+        startWorkers(system, inference, gateway, metrics);
       }
       DeploymentFeed deployments = new DeploymentFeed(controlPlane, artifacts, placement, inference.queueCapacity(),
           system.scheduler());
-      HttpApi api = new HttpApi(controlPlane, authenticator, artifacts, deployments, gateway, apiSettings,
+      HttpApi api = new HttpApi(controlPlane, authenticator, artifacts, deployments, gateway, apiSettings, metrics,
           () -> ready(system, schemaReady.get()));
 
       ServerBinding binding = Http.get(system).newServerAt(settings.httpHost(), settings.httpPort())
@@ -157,7 +159,9 @@ public final class Main {
   }
 
   /** One worker actor per GPU, or one on the CPU, each with its own resident-model budget. */
-  private static void startWorkers(ActorSystem<?> system, InferenceSettings inference, InferenceGateway gateway) {
+  private static void startWorkers(ActorSystem<?> system, InferenceSettings inference, InferenceGateway gateway,
+      Metrics metrics) {
+    List<ModelResidency> residencies = new java.util.ArrayList<>();
     int gpus = Devices.gpuCount();
     java.util.concurrent.ExecutorService loads = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
       Thread t = new Thread(r, "modelplane-model-load");
@@ -175,8 +179,10 @@ public final class Main {
       if (gateway != null) {
         gateway.registerLocal(worker, residency);
       }
+      residencies.add(residency);
       log.info("worker {} on {} with a budget of {} bytes", i, device, inference.workerMemoryBytes());
     }
+    WorkerMetrics.register(metrics.registry(), residencies);
   }
 
   /** Ready when the schema exists, this node is an Up cluster member and an entity answers through the journal. */

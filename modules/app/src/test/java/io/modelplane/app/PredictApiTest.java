@@ -273,6 +273,21 @@ class PredictApiTest {
   }
 
   @Test
+  void metricsCountPredictionsAndNeedTheOperator() {
+    assertThat(api.post("/v2/models/digits/infer", demoKey, request(heldOut.get("inputs").get(0))).status()).isEqualTo(200);
+    ApiClient.Reply metrics = api.get("/metrics", OP);
+    assertThat(metrics.status()).isEqualTo(200);
+    String text = metrics.raw().body();
+    assertThat(text).containsPattern(
+        "modelplane_predict_requests_total\\{model=\"digits\",status=\"200\",tenant=\"demo\",version=\"1\"} [1-9]");
+    assertThat(text).contains("modelplane_predict_latency_seconds_bucket{model=\"digits\",tenant=\"demo\"");
+    assertThat(text).contains("modelplane_worker_resident_bytes{device=\"cpu()\"}");
+    assertThat(text).contains("modelplane_model_queue_depth{model_version=\"demo/digits:1\"}");
+    assertError(api.get("/metrics", null), 401, "missing_credential");
+    assertError(api.get("/metrics", demoKey), 403, "forbidden");
+  }
+
+  @Test
   void anotherTenantCannotCallTheModel() {
     api.post("/api/v1/tenants", OP, Map.of("id", "intruder", "displayName", "Intruder"));
     String key = api.post("/api/v1/tenants/intruder/api-keys", OP, Map.of("name", "k", "role", "developer")).json().get("key").asText();

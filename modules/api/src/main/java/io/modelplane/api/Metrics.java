@@ -1,0 +1,47 @@
+package io.modelplane.api;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/** The node's Prometheus metrics: predict requests and latency, admission refusals, plus what others register. */
+public final class Metrics {
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+  final Counter requests = Counter.builder()
+      .name("modelplane_predict_requests_total")
+      .help("Predict requests by tenant, model, version and HTTP status")
+      .labelNames("tenant", "model", "version", "status")
+      .register(registry);
+  final Histogram latency = Histogram.builder()
+      .name("modelplane_predict_latency_seconds")
+      .help("Predict latency inside the node, from request to response")
+      .labelNames("tenant", "model")
+      .classicUpperBounds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+      .register(registry);
+  final Counter rejections = Counter.builder()
+      .name("modelplane_admission_rejections_total")
+      .help("Predict requests refused by the tenant's quota, by reason")
+      .labelNames("tenant", "reason")
+      .register(registry);
+
+  /** Where other parts of the node (workers) register their metrics. */
+  public PrometheusRegistry registry() {
+    return registry;
+  }
+
+  /** The Prometheus text exposition of everything registered. */
+  byte[] scrape() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
+    try {
+      writer.write(out, registry.scrape());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+}

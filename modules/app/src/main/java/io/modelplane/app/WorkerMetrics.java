@@ -1,0 +1,32 @@
+package io.modelplane.app;
+
+import io.modelplane.inference.runtime.ModelResidency;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.List;
+
+/** This node's workers seen by Prometheus: read at scrape time, nothing counted on the hot path. */
+final class WorkerMetrics {
+  private WorkerMetrics() {}
+
+  static void register(PrometheusRegistry registry, List<ModelResidency> residencies) {
+    GaugeWithCallback.builder()
+        .name("modelplane_worker_resident_bytes")
+        .help("Bytes of resident models per worker device")
+        .labelNames("device")
+        .callback(cb -> residencies.forEach(r -> cb.call(r.usedBytes(), r.device().toString())))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("modelplane_worker_budget_bytes")
+        .help("Byte budget of resident models per worker device")
+        .labelNames("device")
+        .callback(cb -> residencies.forEach(r -> cb.call(r.budgetBytes(), r.device().toString())))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("modelplane_model_queue_depth")
+        .help("Requests waiting for each resident model version")
+        .labelNames("model_version")
+        .callback(cb -> residencies.forEach(r -> r.status().forEach(s -> cb.call(s.queueDepth(), s.key()))))
+        .register(registry);
+  }
+}
