@@ -13,6 +13,7 @@ import io.modelplane.identity.Authenticator;
 import io.modelplane.identity.Principal;
 import io.modelplane.inference.routing.InferenceGateway;
 import io.modelplane.registry.ArtifactStore;
+import io.modelplane.tenancy.admission.AdmissionLeases;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -36,16 +37,17 @@ public final class HttpApi extends ApiDirectives {
 
   /**
    * @param gateway this node's way to the workers; null on nodes without the gateway role (no predict API)
+   * @param admission this node's leases of the tenants' predict quotas (gateway nodes)
    */
   public HttpApi(ControlPlane controlPlane, Authenticator authenticator, ArtifactStore artifacts,
-      DeploymentFeed deployments, InferenceGateway gateway, ApiSettings settings, Metrics metrics,
-      Supplier<CompletionStage<Boolean>> readiness) {
+      DeploymentFeed deployments, InferenceGateway gateway, AdmissionLeases admission, TenantChanges changes,
+      ApiSettings settings, Metrics metrics, Supplier<CompletionStage<Boolean>> readiness) {
     this.metrics = metrics;
     this.authenticator = authenticator;
     this.readiness = readiness;
-    this.tenants = new TenantRoutes(controlPlane, settings);
+    this.tenants = new TenantRoutes(controlPlane, changes, settings);
     this.models = new ModelRoutes(controlPlane, new VersionUpload(artifacts, settings), deployments, settings);
-    this.predict = gateway == null ? null : new PredictRoutes(controlPlane, gateway, settings, metrics);
+    this.predict = gateway == null ? null : new PredictRoutes(controlPlane, gateway, new Admission(admission), settings, metrics);
     this.cluster = new ClusterView(controlPlane.system());
     this.openApi = resource("openapi.yaml");
   }

@@ -39,8 +39,9 @@ final class PredictRoutes extends ApiDirectives {
   private final Admission admission;
   private final Metrics metrics;
 
-  PredictRoutes(ControlPlane controlPlane, InferenceGateway gateway, ApiSettings settings, Metrics metrics) {
-    this.admission = new Admission(controlPlane);
+  PredictRoutes(ControlPlane controlPlane, InferenceGateway gateway, Admission admission, ApiSettings settings,
+      Metrics metrics) {
+    this.admission = admission;
     this.metrics = metrics;
     this.controlPlane = controlPlane;
     this.gateway = gateway;

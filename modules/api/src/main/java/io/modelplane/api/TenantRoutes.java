@@ -46,8 +46,10 @@ final class TenantRoutes extends ApiDirectives {
 
   private final ControlPlane controlPlane;
   private final ApiSettings settings;
+  private final TenantChanges changes;
 
-  TenantRoutes(ControlPlane controlPlane, ApiSettings settings) {
+  TenantRoutes(ControlPlane controlPlane, TenantChanges changes, ApiSettings settings) {
+    this.changes = changes;
     this.controlPlane = controlPlane;
     this.settings = settings;
   }
@@ -66,19 +68,19 @@ final class TenantRoutes extends ApiDirectives {
             get(() -> authorized(principal, Action.READ_TENANT, tenant, () ->
                 respond(controlPlane.tenantSummary(tenant).thenApply(s -> Json.response(StatusCodes.OK, TenantView.of(s)))))),
             patch(() -> authorized(principal, Action.ADMINISTER_TENANT, tenant, () ->
-                jsonBody(settings.maxJsonBytes(), body -> respond(update(principal, tenant, body))))))),
+                jsonBody(settings.maxJsonBytes(), body -> respond(changed(tenant, update(principal, tenant, body)))))))),
         path("suspend", () -> post(() -> authorized(principal, Action.ADMINISTER_TENANT, tenant, () ->
-            respond(tenantReply(tenant, r -> new TenantEntity.Suspend(principal.subject(), r)))))),
+            respond(changed(tenant, tenantReply(tenant, r -> new TenantEntity.Suspend(principal.subject(), r))))))),
         path("resume", () -> post(() -> authorized(principal, Action.ADMINISTER_TENANT, tenant, () ->
-            respond(tenantReply(tenant, r -> new TenantEntity.Resume(principal.subject(), r)))))),
+            respond(changed(tenant, tenantReply(tenant, r -> new TenantEntity.Resume(principal.subject(), r))))))),
         pathPrefix("api-keys", () -> authorized(principal, Action.MANAGE_ACCESS, tenant, () -> concat(
             pathEnd(() -> concat(
                 post(() -> jsonBody(settings.maxJsonBytes(), body -> respond(createApiKey(principal, tenant, body)))),
                 get(() -> respond(controlPlane.tenantSummary(tenant).thenApply(s ->
                     Json.response(StatusCodes.OK, Map.of("apiKeys", s.apiKeys().stream().map(ApiKeyView::of).toList()))))))),
-            path(segment(), keyId -> delete(() -> respond(
+            path(segment(), keyId -> delete(() -> respond(changed(tenant,
                 controlPlane.tenant(tenant, r -> new TenantEntity.RevokeApiKey(keyId, principal.subject(), r), TenantEntity.Summary.class)
-                    .thenApply(s -> HttpResponse.create().withStatus(StatusCodes.NO_CONTENT)))))))));
+                    .thenApply(s -> HttpResponse.create().withStatus(StatusCodes.NO_CONTENT))))))))));
   }
 
   private CompletionStage<HttpResponse> create(Principal principal, JsonNode body) {
@@ -134,6 +136,14 @@ final class TenantRoutes extends ApiDirectives {
     return quota.thenCompose(q -> controlPlane.tenant(tenant,
             r -> new TenantEntity.Update(displayName, q, principal.subject(), r), TenantEntity.Summary.class))
         .thenApply(s -> Json.response(StatusCodes.OK, TenantView.of(s)));
+  }
+
+  /** Once the change is recorded, every node hears of it (see {@link TenantChanges}). */
+  private CompletionStage<HttpResponse> changed(TenantId tenant, CompletionStage<HttpResponse> change) {
+    return change.thenApply(response -> {
+      changes.changed(tenant);
+      return response;
+    });
   }
 
   private CompletionStage<HttpResponse> tenantReply(TenantId tenant,

@@ -34,6 +34,9 @@ import io.modelplane.identity.OperatorAuthenticator;
 import io.modelplane.registry.ArtifactStore;
 import io.modelplane.registry.ModelEntity;
 import io.modelplane.tenancy.TenantEntity;
+import io.modelplane.tenancy.admission.AdmissionLeases;
+import io.modelplane.tenancy.admission.QuotaEntity;
+import io.modelplane.api.TenantChanges;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.HashMap;
@@ -114,10 +117,14 @@ public final class Main {
       ControlPlane controlPlane = new ControlPlane(system, apiSettings.askTimeout(), apiSettings.readAttempts(),
           apiSettings.readJournalPluginId());
       // API keys first: they carry the predict traffic; the operator key is the rare case
+      // a revoked key or suspended tenant is refused on every node at once (TenantChanges), at the
+      // latest after this time-to-live
+      CachedKeyLookup keys = new CachedKeyLookup(controlPlane::findApiKey, Duration.ofMillis(500));
       Authenticator authenticator = Authenticator.firstOf(List.of(
-          // a revoked key or suspended tenant is refused on every node within this time-to-live
-          new ApiKeyAuthenticator(new CachedKeyLookup(controlPlane::findApiKey, Duration.ofMillis(500))),
-          new OperatorAuthenticator(OperatorKey.hash(settings))));
+          new ApiKeyAuthenticator(keys), new OperatorAuthenticator(OperatorKey.hash(settings))));
+      QuotaEntity.init(system, new QuotaSources(controlPlane));
+      AdmissionLeases admission = admission(system);
+      TenantChanges changes = new TenantChanges(system, List.of(keys::invalidate, admission::invalidate));
       ArtifactStore artifacts = new ArtifactStore(settings.dataDir().resolve("artifacts"), apiSettings.maxArtifactBytes());
 
       InferenceSettings inference = InferenceSettings.fromConfig(config);
@@ -135,7 +142,7 @@ public final class Main {
       }
       DeploymentFeed deployments = new DeploymentFeed(controlPlane, artifacts, placement, inference.queueCapacity(),
           system.scheduler());
-      HttpApi api = new HttpApi(controlPlane, authenticator, artifacts, deployments, gateway, apiSettings, metrics,
+      HttpApi api = new HttpApi(controlPlane, authenticator, artifacts, deployments, gateway, admission, changes, apiSettings, metrics,
           () -> ready(system, schemaReady.get()));
 
       ServerBinding binding = Http.get(system).newServerAt(settings.httpHost(), settings.httpPort())
@@ -156,6 +163,18 @@ public final class Main {
       system.getWhenTerminated().toCompletableFuture().join();
       throw new IllegalStateException("node did not start: " + e.getMessage(), e);
     }
+  }
+
+  /** This node's leases of the tenants' predict quotas, kept up every 250 ms. */
+  private static AdmissionLeases admission(ActorSystem<?> system) {
+    ClusterSharding sharding = ClusterSharding.get(system);
+    AdmissionLeases leases = new AdmissionLeases(Cluster.get(system).selfMember().address().toString(),
+        (tenant, request) -> sharding.entityRefFor(QuotaEntity.ENTITY_KEY, tenant.value())
+            .ask(request::apply, Duration.ofSeconds(1)),
+        System::nanoTime);
+    system.scheduler().scheduleWithFixedDelay(Duration.ofMillis(250), Duration.ofMillis(250), leases::tick,
+        system.executionContext());
+    return leases;
   }
 
   /** One worker actor per GPU, or one on the CPU, each with its own resident-model budget. */

@@ -32,6 +32,12 @@ public final class CachedKeyLookup implements ApiKeyAuthenticator.KeyLookup {
     this.nanoClock = nanoClock;
   }
 
+  /** Forgets the tenant's keys (revoked, or the tenant suspended or resumed): the next use asks again. */
+  public void invalidate(io.modelplane.common.TenantId tenant) {
+    String prefix = tenant.value() + ".";
+    entries.keySet().removeIf(keyId -> keyId.startsWith(prefix));
+  }
+
   @Override
   public CompletionStage<Optional<ApiKeyAuthenticator.StoredKey>> find(ApiKeyCredential key) {
     long now = nanoClock.getAsLong();

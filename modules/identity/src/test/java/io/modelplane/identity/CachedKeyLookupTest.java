@@ -43,6 +43,18 @@ class CachedKeyLookupTest {
   }
 
   @Test
+  void invalidatingTheTenantForgetsOnlyItsKeysAtOnce() {
+    ApiKeyCredential other = ApiKeyCredential.generate(TenantId.of("acme-two"));
+    cached.find(key).toCompletableFuture().join();
+    cached.find(other).toCompletableFuture().join();
+    revoked.set(true);
+    cached.invalidate(TenantId.of("acme"));
+    assertThat(cached.find(key).toCompletableFuture().join()).isEmpty();
+    assertThat(cached.find(other).toCompletableFuture().join()).isPresent(); // still remembered
+    assertThat(calls).hasValue(3);
+  }
+
+  @Test
   void failedLookupsAreNotRemembered() {
     AtomicInteger attempts = new AtomicInteger();
     CachedKeyLookup flaky = new CachedKeyLookup(k -> attempts.incrementAndGet() == 1

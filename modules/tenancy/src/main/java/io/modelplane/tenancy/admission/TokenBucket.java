@@ -39,6 +39,31 @@ public final class TokenBucket {
     return new Decision(false, 0, retryAfter, nanosToFull());
   }
 
+  /**
+   * Gives back {@code returned} unused tokens (up to the capacity), then takes up to {@code wanted}
+   * whole tokens: what a lease of tokens to a gateway node uses.
+   *
+   * @return the tokens taken, 0 to {@code wanted}
+   */
+  public synchronized int take(int wanted, int returned, long nowNanos) {
+    refill(nowNanos);
+    tokens = Math.min(capacity, tokens + Math.max(0, returned));
+    int taken = (int) Math.min(Math.max(0, wanted), Math.floor(tokens));
+    tokens -= taken;
+    return taken;
+  }
+
+  /** How long until the bucket holds {@code count} tokens (0 if it does now). */
+  public synchronized long nanosUntil(double count, long nowNanos) {
+    refill(nowNanos);
+    return tokens >= count ? 0 : (long) Math.ceil((count - tokens) / ratePerSecond * 1e9);
+  }
+
+  public synchronized long nanosUntilFull(long nowNanos) {
+    refill(nowNanos);
+    return nanosToFull();
+  }
+
   /** New limits, effective at once; tokens already earned are kept up to the new capacity. */
   public synchronized void reconfigure(double ratePerSecond, double capacity, long nowNanos) {
     check(ratePerSecond);

@@ -1,0 +1,43 @@
+package io.modelplane.api;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Props;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.pubsub.Topic;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import io.modelplane.common.CborSerializable;
+import io.modelplane.common.TenantId;
+import io.modelplane.tenancy.admission.QuotaEntity;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Tells every node at once that a tenant's status, quota or keys changed, so what nodes keep in
+ * memory for the predict path (key lookups, admission leases) is dropped now instead of at the end
+ * of its time-to-live. The time-to-lives stay as the fallback for a lost message.
+ */
+public final class TenantChanges {
+  record Changed(String tenant) implements CborSerializable {}
+
+  private final ActorRef<Topic.Command<Changed>> topic;
+  private final ClusterSharding sharding;
+
+  /** Joins the cluster-wide topic; each listener runs on every node for every change. */
+  public TenantChanges(ActorSystem<?> system, List<Consumer<TenantId>> listeners) {
+    this.sharding = ClusterSharding.get(system);
+    this.topic = system.systemActorOf(Topic.create(Changed.class, "tenant-changes"), "tenant-changes", Props.empty());
+    ActorRef<Changed> subscriber = system.systemActorOf(Behaviors.receiveMessage(changed -> {
+      TenantId tenant = TenantId.of(changed.tenant());
+      listeners.forEach(l -> l.accept(tenant));
+      return Behaviors.same();
+    }), "tenant-changes-subscriber", Props.empty());
+    topic.tell(Topic.subscribe(subscriber));
+  }
+
+  /** The tenant changed: its quota entity re-reads the quota, every node forgets what it cached. */
+  void changed(TenantId tenant) {
+    sharding.entityRefFor(QuotaEntity.ENTITY_KEY, tenant.value()).tell(new QuotaEntity.Refresh());
+    topic.tell(Topic.publish(new Changed(tenant.value())));
+  }
+}
