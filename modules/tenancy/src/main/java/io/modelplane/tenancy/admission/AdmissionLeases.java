@@ -119,6 +119,8 @@ public final class AdmissionLeases {
     private QuotaEntity.Grant grant;
     private long grantedAt;
     private int tokens;
+    /** Tokens taken out of use (the limits changed) and owed back to the entity. */
+    private int owed;
     private long emptyUntil;
     private int permits;
     private int inFlight;
@@ -247,7 +249,8 @@ public final class AdmissionLeases {
     private void exchange(boolean refresh) {
       exchanging = true;
       int wantTokens = grant == null || grant.rate() != null ? (grant == null ? 1 : chunk(grant)) : 0;
-      int returnTokens = refresh ? tokens : 0;
+      int returnTokens = owed + (refresh ? tokens : 0);
+      owed = 0;
       if (refresh) {
         tokens = 0;
       }
@@ -322,6 +325,9 @@ public final class AdmissionLeases {
     }
 
     synchronized void expire() {
+      // tokens leased under the old limits are not spent: they go back with the next exchange
+      owed += tokens;
+      tokens = 0;
       grantedAt = Long.MIN_VALUE / 2;
       emptyUntil = 0;
       permitsEmptyUntil = 0;
@@ -333,8 +339,8 @@ public final class AdmissionLeases {
         return false;
       }
       closed = true;
-      if (grant != null && (tokens > 0 || permits > 0)) {
-        giveBack(tokens, 0);
+      if (grant != null && (tokens + owed > 0 || permits > 0)) {
+        giveBack(tokens + owed, 0);
       }
       return true;
     }

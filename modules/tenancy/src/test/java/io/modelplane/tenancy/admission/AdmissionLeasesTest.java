@@ -188,6 +188,29 @@ class AdmissionLeasesTest {
   }
 
   @Test
+  void tokensLeasedUnderOldLimitsAreNotSpentAfterAnInvalidation() throws Exception {
+    quota.set(rate(1000.0, 1000, null));
+    AdmissionLeases node = node("a");
+    assertThat(admit(node)).isInstanceOf(Admitted.class); // the node now holds a chunk of 50 tokens
+    quota.set(rate(5.0, 1, null));
+    entity.tell(new QuotaEntity.Refresh());
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(3), () -> {
+      node.invalidate(TENANT);
+      try {
+        assertThat(admit(node).limits().rate()).isEqualTo(5.0);
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+      return null;
+    });
+    int admitted = 0;
+    for (int i = 0; i < 20; i++) {
+      admitted += admit(node) instanceof Admitted ? 1 : 0;
+    }
+    assertThat(admitted).isLessThanOrEqualTo(1); // the new burst, never the 50 leased before
+  }
+
+  @Test
   void anExhaustedBudgetRefusesWithBudgetExhausted() throws Exception {
     quota.set(new Quota(null, null, null, null, null, null, 10L));
     usedMicros.set(11_000_000L);
