@@ -43,7 +43,7 @@ public final class HttpApi extends ApiDirectives {
     this.metrics = metrics;
     this.authenticator = authenticator;
     this.readiness = readiness;
-    this.tenants = new TenantRoutes(controlPlane, settings);
+    this.tenants = new TenantRoutes(controlPlane, deployments, settings);
     this.models = new ModelRoutes(controlPlane, new VersionUpload(artifacts, settings), deployments, settings);
     this.predict = gateway == null ? null : new PredictRoutes(controlPlane, gateway, settings, metrics);
     this.cluster = new ClusterView(controlPlane.system());
