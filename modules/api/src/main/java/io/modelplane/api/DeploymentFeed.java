@@ -45,9 +45,10 @@ public final class DeploymentFeed {
   }
 
   /**
-   * Sends placement the model's current deployment, preceded by its tenant's limit (the same
-   * sender's messages arrive in order: placement never places the deployment under an outdated
-   * limit it has not been told yet).
+   * Sends placement the model's current deployment, preceded by its tenant's limit as read now
+   * (told from one callback, so they arrive in that order and a new tenant's deployment is never
+   * placed before its limit is known). A limit read just before a concurrent quota PATCH can
+   * arrive after that PATCH's own message; the periodic resync corrects it.
    */
   public CompletionStage<Void> modelChanged(ModelKey key) {
     return controlPlane.tenantSummary(key.tenant())
