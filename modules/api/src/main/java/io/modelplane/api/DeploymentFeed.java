@@ -2,23 +2,29 @@ package io.modelplane.api;
 
 import akka.actor.typed.ActorRef;
 import io.modelplane.common.ModelKey;
+import io.modelplane.common.Quota;
+import io.modelplane.common.TenantId;
 import io.modelplane.inference.placement.PlacementCoordinator;
 import io.modelplane.inference.runtime.BatchSettings;
 import io.modelplane.inference.worker.VersionToLoad;
 import io.modelplane.registry.ArtifactStore;
 import io.modelplane.registry.ModelEntity;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Feeds placement the desired deployments read from the model entities: after every deploy,
- * rollback or archive, and for all models at start and periodically (so nothing missed stays
- * missed, e.g. a change acknowledged just before the placement singleton moved).
+ * Feeds placement the desired deployments read from the model entities, and each tenant's
+ * resident-bytes limit read from its tenant entity: after every deploy, rollback or archive,
+ * after a tenant's quota changes, and for all models at start and periodically (so nothing missed
+ * stays missed, e.g. a change acknowledged just before the placement singleton moved).
  */
 public final class DeploymentFeed {
   private static final Logger log = LoggerFactory.getLogger(DeploymentFeed.class);
@@ -38,9 +44,24 @@ public final class DeploymentFeed {
     this.queueCapacity = queueCapacity;
   }
 
+  /**
+   * Sends placement the model's current deployment, preceded by its tenant's limit as read now
+   * (told from one callback, so they arrive in that order and a new tenant's deployment is never
+   * placed before its limit is known). A limit read just before a concurrent quota PATCH can
+   * arrive after that PATCH's own message; the periodic resync corrects it.
+   */
   public CompletionStage<Void> modelChanged(ModelKey key) {
-    return controlPlane.readModel(key, ModelEntity.Get::new, ModelEntity.Summary.class)
-        .thenAccept(summary -> placement.tell(new PlacementCoordinator.SetDeployment(key.entityId(), desired(key, summary))));
+    return controlPlane.tenantSummary(key.tenant())
+        .thenCombine(controlPlane.readModel(key, ModelEntity.Get::new, ModelEntity.Summary.class), (tenant, model) -> {
+          tenantQuotaChanged(key.tenant(), tenant.quota());
+          placement.tell(new PlacementCoordinator.SetDeployment(key.entityId(), desired(key, model)));
+          return null;
+        });
+  }
+
+  /** Tells placement the tenant's new resident-bytes limit (null quota or field: unlimited); call after the quota changed. */
+  public void tenantQuotaChanged(TenantId tenant, Quota quota) {
+    placement.tell(new PlacementCoordinator.SetTenantQuota(tenant.value(), quota == null ? null : quota.maxResidentBytes()));
   }
 
   /** Each replica of the model's deployed versions and its state (empty if placement does not answer quickly). */
@@ -51,17 +72,38 @@ public final class DeploymentFeed {
         .exceptionally(failure -> List.of());
   }
 
+  /** Every model's deployment, each tenant's limit sent before its models' deployments (one tenant read per tenant). */
   public CompletionStage<Void> resyncAll() {
     return controlPlane.modelIds().thenCompose(ids -> {
-      List<CompletableFuture<Void>> each = ids.stream()
-          .map(id -> modelChanged(ModelKey.parse(id)).toCompletableFuture()
-              .exceptionally(failure -> {
-                log.warn("could not read model {} for placement: {}", id, failure.getMessage());
-                return null;
-              }))
+      Map<TenantId, List<ModelKey>> byTenant = new TreeMap<>(Comparator.comparing(TenantId::value));
+      ids.stream().map(ModelKey::parse).forEach(key -> byTenant.computeIfAbsent(key.tenant(), t -> new ArrayList<>()).add(key));
+      List<CompletableFuture<Void>> each = byTenant.entrySet().stream()
+          .map(e -> resyncTenant(e.getKey(), e.getValue()).toCompletableFuture())
           .toList();
       return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new));
     });
+  }
+
+  private CompletionStage<Void> resyncTenant(TenantId tenant, List<ModelKey> models) {
+    return controlPlane.tenantSummary(tenant)
+        .thenCompose(summary -> {
+          tenantQuotaChanged(tenant, summary.quota());
+          List<CompletableFuture<Void>> each = models.stream()
+              .map(key -> controlPlane.readModel(key, ModelEntity.Get::new, ModelEntity.Summary.class)
+                  .thenAccept(model -> placement.tell(new PlacementCoordinator.SetDeployment(key.entityId(), desired(key, model))))
+                  .toCompletableFuture()
+                  .exceptionally(failure -> {
+                    log.warn("could not read model {} for placement: {}", key, failure.getMessage());
+                    return null;
+                  }))
+              .toList();
+          return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new));
+        })
+        .exceptionally(failure -> {
+          // its models wait for the next resync rather than be placed without their limit
+          log.warn("could not read tenant {} for placement: {}", tenant, failure.getMessage());
+          return null;
+        });
   }
 
   private PlacementCoordinator.DesiredDeployment desired(ModelKey key, ModelEntity.Summary summary) {

@@ -45,7 +45,7 @@ public final class HttpApi extends ApiDirectives {
     this.metrics = metrics;
     this.authenticator = authenticator;
     this.readiness = readiness;
-    this.tenants = new TenantRoutes(controlPlane, changes, settings);
+    this.tenants = new TenantRoutes(controlPlane, changes, deployments, settings);
     this.models = new ModelRoutes(controlPlane, new VersionUpload(artifacts, settings), deployments, settings);
     this.predict = gateway == null ? null : new PredictRoutes(controlPlane, gateway, new Admission(admission), settings, metrics);
     this.cluster = new ClusterView(controlPlane.system());

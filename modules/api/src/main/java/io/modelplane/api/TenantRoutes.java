@@ -45,12 +45,14 @@ final class TenantRoutes extends ApiDirectives {
   record NewApiKeyView(String id, String name, Role role, Instant createdAt, String createdBy, String key) {}
 
   private final ControlPlane controlPlane;
+  private final DeploymentFeed deployments;
   private final ApiSettings settings;
   private final TenantChanges changes;
 
-  TenantRoutes(ControlPlane controlPlane, TenantChanges changes, ApiSettings settings) {
+  TenantRoutes(ControlPlane controlPlane, TenantChanges changes, DeploymentFeed deployments, ApiSettings settings) {
     this.changes = changes;
     this.controlPlane = controlPlane;
+    this.deployments = deployments;
     this.settings = settings;
   }
 
@@ -135,7 +137,13 @@ final class TenantRoutes extends ApiDirectives {
         });
     return quota.thenCompose(q -> controlPlane.tenant(tenant,
             r -> new TenantEntity.Update(displayName, q, principal.subject(), r), TenantEntity.Summary.class))
-        .thenApply(s -> Json.response(StatusCodes.OK, TenantView.of(s)));
+        .thenApply(s -> {
+          if (quotaPatch != null) {
+            // placement enforces maxResidentBytes: a raised limit places refused replicas now
+            deployments.tenantQuotaChanged(tenant, s.quota());
+          }
+          return Json.response(StatusCodes.OK, TenantView.of(s));
+        });
   }
 
   /** Once the change is recorded, every node hears of it (see {@link TenantChanges}). */

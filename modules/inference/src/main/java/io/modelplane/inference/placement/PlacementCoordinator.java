@@ -19,6 +19,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -34,6 +35,12 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
 
   /** The model's current deployment; null removes it (no deployment any more). */
   public record SetDeployment(String modelKey, DesiredDeployment deployment) implements Command {}
+
+  /**
+   * The bytes {@code tenant}'s replicas may keep resident on workers in all (its quota's
+   * maxResidentBytes); null means unlimited. Replicas beyond it are refused, never evicted.
+   */
+  public record SetTenantQuota(String tenant, Long maxResidentBytes) implements Command {}
 
   public record GetReplicas(String modelKey, ActorRef<Replicas> replyTo) implements Command {}
 
@@ -52,7 +59,8 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
   public record DesiredDeployment(long revision, Map<Integer, Integer> traffic, int replicas, BatchSettings batch,
       Map<Integer, VersionToLoad> versions) implements CborSerializable {}
 
-  public enum ReplicaState { LOADING, READY, FAILED, PENDING }
+  /** PENDING: no worker has room; QUOTA_EXCEEDED: the tenant's maxResidentBytes leaves no room. */
+  public enum ReplicaState { LOADING, READY, FAILED, PENDING, QUOTA_EXCEEDED }
 
   public record ReplicaView(int version, String worker, ReplicaState state, String reason) implements CborSerializable {}
 
@@ -82,6 +90,10 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
   /** version key → worker → replica */
   private final Map<String, Map<ActorRef<WorkerActor.Command>, Replica>> replicas = new HashMap<>();
   private final Map<String, String> pending = new HashMap<>();
+  /** version key → why its missing replicas are refused by the tenant's limit */
+  private final Map<String, String> overQuota = new HashMap<>();
+  /** tenant → maxResidentBytes; a tenant absent is unlimited */
+  private final Map<String, Long> tenantByteLimits = new HashMap<>();
   private long generation;
 
   private PlacementCoordinator(ActorContext<Command> ctx, Duration loadTimeout) {
@@ -93,6 +105,7 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(SetDeployment.class, this::onSetDeployment)
+        .onMessage(SetTenantQuota.class, this::onSetTenantQuota)
         .onMessage(WorkersListed.class, this::onWorkersListed)
         .onMessage(WorkerBudget.class, this::onWorkerBudget)
         .onMessage(RoutersListed.class, this::onRoutersListed)
@@ -123,6 +136,18 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
       }
     }
     replan();
+    return this;
+  }
+
+  private Behavior<Command> onSetTenantQuota(SetTenantQuota set) {
+    Long before = set.maxResidentBytes() == null
+        ? tenantByteLimits.remove(set.tenant())
+        : tenantByteLimits.put(set.tenant(), set.maxResidentBytes());
+    if (!Objects.equals(before, set.maxResidentBytes())) {
+      getContext().getLog().info("tenant {} may keep {} bytes resident (null: unlimited)", set.tenant(), set.maxResidentBytes());
+      // a raised limit places refused replicas; a lowered one only refuses new ones (the policy evicts nothing)
+      replan();
+    }
     return this;
   }
 
@@ -179,6 +204,9 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
         if (pending.containsKey(v.key())) {
           views.add(new ReplicaView(version, null, ReplicaState.PENDING, pending.get(v.key())));
         }
+        if (overQuota.containsKey(v.key())) {
+          views.add(new ReplicaView(version, null, ReplicaState.QUOTA_EXCEEDED, overQuota.get(v.key())));
+        }
       });
     }
     get.replyTo().tell(new Replicas(get.modelKey(), views));
@@ -189,10 +217,10 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
     Map<String, VersionToLoad> versions = new HashMap<>();
     Map<String, BatchSettings> batches = new HashMap<>();
     List<PlacementPolicy.DesiredVersion> wanted = new ArrayList<>();
-    desired.values().forEach(d -> d.versions().values().forEach(v -> {
+    desired.forEach((modelKey, d) -> d.versions().values().forEach(v -> {
       versions.put(v.key(), v);
       batches.put(v.key(), d.batch());
-      wanted.add(new PlacementPolicy.DesiredVersion(v.key(), v.sizeBytes(), d.replicas()));
+      wanted.add(new PlacementPolicy.DesiredVersion(tenantOf(modelKey), v.key(), v.sizeBytes(), d.replicas()));
     }));
     Map<String, ActorRef<WorkerActor.Command>> byId = new LinkedHashMap<>();
     List<PlacementPolicy.WorkerView> views = new ArrayList<>();
@@ -204,7 +232,7 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
     replicas.forEach((version, held) -> current.put(version,
         new HashSet<>(held.keySet().stream().map(w -> w.path().toString()).toList())));
 
-    PlacementPolicy.Decision decision = PlacementPolicy.decide(wanted, views, current);
+    PlacementPolicy.Decision decision = PlacementPolicy.decide(wanted, views, current, tenantByteLimits);
     for (PlacementPolicy.Assignment unload : decision.unloads()) {
       ActorRef<WorkerActor.Command> worker = byId.get(unload.worker());
       replicas.getOrDefault(unload.version(), new HashMap<>()).remove(worker);
@@ -216,7 +244,15 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
     }
     pending.clear();
     pending.putAll(decision.unplaceable());
+    overQuota.clear();
+    overQuota.putAll(decision.overQuota());
     publish();
+  }
+
+  /** The tenant of a model key {@code tenant/model}. */
+  private static String tenantOf(String modelKey) {
+    int slash = modelKey.indexOf('/');
+    return slash < 0 ? modelKey : modelKey.substring(0, slash);
   }
 
   private void load(ActorRef<WorkerActor.Command> worker, VersionToLoad version, BatchSettings batch) {

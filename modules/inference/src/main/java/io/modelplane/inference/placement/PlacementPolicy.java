@@ -11,12 +11,13 @@ import java.util.Set;
 
 /**
  * Decides which worker holds which model version: a pure function of what is desired, which
- * workers exist and what they hold now. The placement actor carries the decision out.
+ * workers exist, what they hold now and how many bytes each tenant may keep resident. The
+ * placement actor carries the decision out.
  */
 public final class PlacementPolicy {
 
-  /** A version that should be resident {@code replicas} times; {@code bytes} it needs on a worker. */
-  public record DesiredVersion(String key, long bytes, int replicas) {}
+  /** A version of {@code tenant}'s that should be resident {@code replicas} times; {@code bytes} it needs on a worker. */
+  public record DesiredVersion(String tenant, String key, long bytes, int replicas) {}
 
   /** A worker and its byte budget. */
   public record WorkerView(String id, long budgetBytes) {}
@@ -25,9 +26,12 @@ public final class PlacementPolicy {
 
   /**
    * Loads and unloads to carry out; {@code unplaceable} lists versions that lack a worker with room
-   * for one or more of their replicas (the deployment shows them as pending).
+   * for one or more of their replicas (the deployment shows them as pending); {@code overQuota}
+   * lists versions with one or more replicas refused because their tenant would exceed its
+   * resident-bytes limit (the deployment shows them as over quota). Values are the reasons.
    */
-  public record Decision(List<Assignment> loads, List<Assignment> unloads, Map<String, String> unplaceable) {
+  public record Decision(List<Assignment> loads, List<Assignment> unloads, Map<String, String> unplaceable,
+      Map<String, String> overQuota) {
     public boolean isEmpty() {
       return loads.isEmpty() && unloads.isEmpty();
     }
@@ -35,17 +39,32 @@ public final class PlacementPolicy {
 
   private PlacementPolicy() {}
 
+  /** {@link #decide(List, List, Map, Map)} with no tenant limited. */
+  public static Decision decide(List<DesiredVersion> desired, List<WorkerView> workers, Map<String, Set<String>> current) {
+    return decide(desired, workers, current, Map.of());
+  }
+
   /**
    * Keeps current replicas of desired versions on live workers, adds missing replicas on the
-   * workers with the most free bytes (never two replicas of a version on one worker), and removes
-   * replicas no longer desired (or beyond the wanted count) and everything on workers that left.
+   * workers with the most free bytes (never two replicas of a version on one worker) while their
+   * tenant stays within its limit, and removes replicas no longer desired (or beyond the wanted
+   * count) and everything on workers that left. Missing replicas are added in rounds (the first
+   * replica of every version, then the second, …) so that a limited tenant gets each deployed
+   * version served once before any version gets a second replica.
+   *
+   * <p>Kept replicas count toward their tenant's usage first and are never unloaded for the limit:
+   * after a limit is lowered, what is resident stays as long as its version stays deployed with
+   * that many replicas; only new or missing replicas are refused.
    *
    * @param current version key → workers holding (or loading) it
+   * @param tenantByteLimits tenant → bytes its replicas may keep resident in all; a tenant absent is unlimited
    */
-  public static Decision decide(List<DesiredVersion> desired, List<WorkerView> workers, Map<String, Set<String>> current) {
+  public static Decision decide(List<DesiredVersion> desired, List<WorkerView> workers, Map<String, Set<String>> current,
+      Map<String, Long> tenantByteLimits) {
     Map<String, WorkerView> live = new LinkedHashMap<>();
     workers.forEach(w -> live.put(w.id(), w));
     Map<String, Long> used = new HashMap<>();
+    Map<String, Long> tenantUsed = new HashMap<>();
     Map<String, DesiredVersion> wanted = new HashMap<>();
     desired.forEach(d -> wanted.put(d.key(), d));
 
@@ -61,20 +80,35 @@ public final class PlacementPolicy {
       } else {
         keptForVersion.add(worker);
         used.merge(worker, d.bytes(), Long::sum);
+        tenantUsed.merge(d.tenant(), d.bytes(), Long::sum);
       }
     }));
 
     List<Assignment> loads = new ArrayList<>();
     Map<String, String> unplaceable = new LinkedHashMap<>();
+    Map<String, String> overQuota = new LinkedHashMap<>();
+    Map<String, Set<String>> holders = new HashMap<>();
+    desired.forEach(d -> holders.put(d.key(), new HashSet<>(kept.getOrDefault(d.key(), List.of()))));
     // biggest first: they are the hardest to fit
     List<DesiredVersion> ordered = new ArrayList<>(desired);
     ordered.sort(Comparator.comparingLong(DesiredVersion::bytes).reversed().thenComparing(DesiredVersion::key));
-    for (DesiredVersion d : ordered) {
-      Set<String> holders = new HashSet<>(kept.getOrDefault(d.key(), List.of()));
-      int missing = d.replicas() - holders.size();
-      for (int i = 0; i < missing; i++) {
+    int rounds = desired.stream().mapToInt(DesiredVersion::replicas).max().orElse(0);
+    for (int round = 1; round <= rounds; round++) {
+      for (DesiredVersion d : ordered) {
+        Set<String> held = holders.get(d.key());
+        if (held.size() >= round || d.replicas() < round
+            || unplaceable.containsKey(d.key()) || overQuota.containsKey(d.key())) {
+          continue; // has this replica already, wants no more, or a smaller replica number was refused
+        }
+        Long limit = tenantByteLimits.get(d.tenant());
+        long tenantBytes = tenantUsed.getOrDefault(d.tenant(), 0L);
+        if (limit != null && tenantBytes + d.bytes() > limit) {
+          overQuota.put(d.key(), "tenant " + d.tenant() + " may keep " + limit + " bytes resident (maxResidentBytes) and uses "
+              + tenantBytes + "; replica " + (held.size() + 1) + " of " + d.replicas() + " needs " + d.bytes() + " more");
+          continue;
+        }
         WorkerView best = live.values().stream()
-            .filter(w -> !holders.contains(w.id()))
+            .filter(w -> !held.contains(w.id()))
             .filter(w -> w.budgetBytes() - used.getOrDefault(w.id(), 0L) >= d.bytes())
             .max(Comparator.comparingLong((WorkerView w) -> w.budgetBytes() - used.getOrDefault(w.id(), 0L))
                 .thenComparing(WorkerView::id, Comparator.reverseOrder()))
@@ -82,14 +116,15 @@ public final class PlacementPolicy {
         if (best == null) {
           unplaceable.put(d.key(), live.isEmpty()
               ? "no worker is available"
-              : "no worker has " + d.bytes() + " bytes free for replica " + (holders.size() + 1) + " of " + d.replicas());
-          break;
+              : "no worker has " + d.bytes() + " bytes free for replica " + (held.size() + 1) + " of " + d.replicas());
+          continue;
         }
-        holders.add(best.id());
+        held.add(best.id());
         used.merge(best.id(), d.bytes(), Long::sum);
+        tenantUsed.merge(d.tenant(), d.bytes(), Long::sum);
         loads.add(new Assignment(best.id(), d.key()));
       }
     }
-    return new Decision(loads, unloads, unplaceable);
+    return new Decision(loads, unloads, unplaceable, overQuota);
   }
 }

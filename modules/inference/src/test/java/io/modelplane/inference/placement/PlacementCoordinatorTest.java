@@ -143,4 +143,62 @@ class PlacementCoordinatorTest {
       return null;
     });
   }
+
+  @Test
+  void aTenantQuotaRefusesReplicasBeyondItAndARaisedOnePlacesThem() {
+    Set<String> w1 = ConcurrentHashMap.newKeySet();
+    Set<String> w2 = ConcurrentHashMap.newKeySet();
+    ActorRef<PlacementCoordinator.Command> placement = testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5)));
+    testKit.spawn(fakeWorker("w1", 10_000, w1, Set.of()));
+    testKit.spawn(fakeWorker("w2", 10_000, w2, Set.of()));
+    TestProbe<Object> waiter = testKit.createTestProbe();
+    // both workers known first, so that a refusal below is the quota's and not a lack of workers
+    waiter.awaitAssert(Duration.ofSeconds(5), () -> {
+      TestProbe<PlacementCoordinator.Workers> workers = testKit.createTestProbe();
+      placement.tell(new PlacementCoordinator.GetWorkers(workers.getRef()));
+      assertThat(workers.receiveMessage().workers()).hasSize(2);
+      return null;
+    });
+
+    // each replica of acme/m:1 needs 1000 bytes: 1500 fits one of the two
+    placement.tell(new PlacementCoordinator.SetTenantQuota("acme", 1500L));
+    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", deployment(1, 2, 1)));
+    waiter.awaitAssert(Duration.ofSeconds(5), () -> {
+      assertThat(replicas(placement)).extracting(PlacementCoordinator.ReplicaView::state).containsExactlyInAnyOrder(
+          PlacementCoordinator.ReplicaState.READY, PlacementCoordinator.ReplicaState.QUOTA_EXCEEDED);
+      return null;
+    });
+    PlacementCoordinator.ReplicaView refused = replicas(placement).stream()
+        .filter(r -> r.state() == PlacementCoordinator.ReplicaState.QUOTA_EXCEEDED).findFirst().orElseThrow();
+    assertThat(refused.worker()).isNull();
+    assertThat(refused.reason()).contains("maxResidentBytes").contains("1500").contains("1000");
+    assertThat(w1.size() + w2.size()).isEqualTo(1);
+
+    placement.tell(new PlacementCoordinator.SetTenantQuota("acme", 2000L));
+    waiter.awaitAssert(Duration.ofSeconds(5), () -> {
+      assertThat(replicas(placement)).extracting(PlacementCoordinator.ReplicaView::state).containsExactly(
+          PlacementCoordinator.ReplicaState.READY, PlacementCoordinator.ReplicaState.READY);
+      assertThat(w1).containsExactly("acme/m:1");
+      assertThat(w2).containsExactly("acme/m:1");
+      return null;
+    });
+
+    // lowered below what is resident: nothing is unloaded (replicas() answers after the quota is handled)
+    placement.tell(new PlacementCoordinator.SetTenantQuota("acme", 500L));
+    assertThat(replicas(placement)).extracting(PlacementCoordinator.ReplicaView::state).containsExactly(
+        PlacementCoordinator.ReplicaState.READY, PlacementCoordinator.ReplicaState.READY);
+
+    // unlimited (null) from the start for another tenant: a second model is placed as before
+    placement.tell(new PlacementCoordinator.SetTenantQuota("other", null));
+    placement.tell(new PlacementCoordinator.SetDeployment("other/m", otherDeployment()));
+    waiter.awaitAssert(Duration.ofSeconds(5), () -> {
+      assertThat(w1.contains("other/m:1") || w2.contains("other/m:1")).isTrue();
+      return null;
+    });
+  }
+
+  static PlacementCoordinator.DesiredDeployment otherDeployment() {
+    return new PlacementCoordinator.DesiredDeployment(1, Map.of(1, 100), 1, new BatchSettings(8, 1, 100),
+        Map.of(1, new VersionToLoad(VersionToLoad.key("other/m", 1), "/nowhere/o1", "torchscript", SIG, SIG, 1000)));
+  }
 }

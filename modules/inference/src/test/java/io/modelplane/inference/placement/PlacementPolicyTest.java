@@ -16,7 +16,7 @@ class PlacementPolicyTest {
   @Test
   void placesReplicasOnDistinctWorkersWithTheMostRoom() {
     var decision = PlacementPolicy.decide(
-        List.of(new DesiredVersion("a/m:1", 100 * MB, 2)),
+        List.of(new DesiredVersion("a", "a/m:1", 100 * MB, 2)),
         List.of(new WorkerView("w1", 1000 * MB), new WorkerView("w2", 500 * MB), new WorkerView("w3", 800 * MB)),
         Map.of());
     assertThat(decision.loads()).containsExactlyInAnyOrder(new Assignment("w1", "a/m:1"), new Assignment("w3", "a/m:1"));
@@ -27,7 +27,7 @@ class PlacementPolicyTest {
   @Test
   void keepsWhatIsAlreadyPlacedAndDoesNothingWhenAllIsInPlace() {
     var decision = PlacementPolicy.decide(
-        List.of(new DesiredVersion("a/m:1", 100 * MB, 1)),
+        List.of(new DesiredVersion("a", "a/m:1", 100 * MB, 1)),
         List.of(new WorkerView("w1", 1000 * MB), new WorkerView("w2", 1000 * MB)),
         Map.of("a/m:1", Set.of("w2")));
     assertThat(decision.isEmpty()).isTrue();
@@ -36,7 +36,7 @@ class PlacementPolicyTest {
   @Test
   void unloadsVersionsNoLongerDesiredAndExtraReplicas() {
     var decision = PlacementPolicy.decide(
-        List.of(new DesiredVersion("a/m:2", 100 * MB, 1)),
+        List.of(new DesiredVersion("a", "a/m:2", 100 * MB, 1)),
         List.of(new WorkerView("w1", 1000 * MB), new WorkerView("w2", 1000 * MB)),
         Map.of("a/m:1", Set.of("w1"), "a/m:2", Set.of("w1", "w2")));
     assertThat(decision.unloads()).contains(new Assignment("w1", "a/m:1"));
@@ -47,7 +47,7 @@ class PlacementPolicyTest {
   @Test
   void aWorkerLeavingMovesItsReplicas() {
     var decision = PlacementPolicy.decide(
-        List.of(new DesiredVersion("a/m:1", 100 * MB, 1)),
+        List.of(new DesiredVersion("a", "a/m:1", 100 * MB, 1)),
         List.of(new WorkerView("w2", 1000 * MB)),
         Map.of("a/m:1", Set.of("w1-gone")));
     assertThat(decision.loads()).containsExactly(new Assignment("w2", "a/m:1"));
@@ -56,7 +56,7 @@ class PlacementPolicyTest {
 
   @Test
   void aWorkerJoiningTakesReplicasThatHadNoRoom() {
-    List<DesiredVersion> desired = List.of(new DesiredVersion("a/m:1", 600 * MB, 2));
+    List<DesiredVersion> desired = List.of(new DesiredVersion("a", "a/m:1", 600 * MB, 2));
     var alone = PlacementPolicy.decide(desired, List.of(new WorkerView("w1", 1000 * MB)), Map.of());
     assertThat(alone.loads()).containsExactly(new Assignment("w1", "a/m:1"));
     assertThat(alone.unplaceable()).containsKey("a/m:1");
@@ -70,8 +70,8 @@ class PlacementPolicyTest {
   @Test
   void byteBudgetsAreRespected() {
     var decision = PlacementPolicy.decide(
-        List.of(new DesiredVersion("a/big:1", 700 * MB, 1), new DesiredVersion("a/small:1", 400 * MB, 1),
-            new DesiredVersion("b/huge:1", 2000 * MB, 1)),
+        List.of(new DesiredVersion("a", "a/big:1", 700 * MB, 1), new DesiredVersion("a", "a/small:1", 400 * MB, 1),
+            new DesiredVersion("b", "b/huge:1", 2000 * MB, 1)),
         List.of(new WorkerView("w1", 1000 * MB), new WorkerView("w2", 500 * MB)),
         Map.of());
     assertThat(decision.loads()).containsExactlyInAnyOrder(
@@ -81,8 +81,93 @@ class PlacementPolicyTest {
 
   @Test
   void noWorkersMeansEverythingIsPending() {
-    var decision = PlacementPolicy.decide(List.of(new DesiredVersion("a/m:1", MB, 1)), List.of(), Map.of());
+    var decision = PlacementPolicy.decide(List.of(new DesiredVersion("a", "a/m:1", MB, 1)), List.of(), Map.of());
     assertThat(decision.loads()).isEmpty();
     assertThat(decision.unplaceable()).containsEntry("a/m:1", "no worker is available");
+  }
+
+  // ---- the tenant's maxResidentBytes
+
+  static final List<WorkerView> TWO_WORKERS = List.of(new WorkerView("w1", 1000 * MB), new WorkerView("w2", 1000 * MB));
+
+  @Test
+  void aLimitBelowTwoReplicasPlacesOneAndRefusesTheOther() {
+    var decision = PlacementPolicy.decide(List.of(new DesiredVersion("a", "a/m:1", 100 * MB, 2)), TWO_WORKERS, Map.of(),
+        Map.of("a", 150 * MB));
+    assertThat(decision.loads()).hasSize(1).allMatch(l -> l.version().equals("a/m:1"));
+    assertThat(decision.overQuota()).containsOnlyKeys("a/m:1");
+    assertThat(decision.overQuota().get("a/m:1"))
+        .contains("maxResidentBytes").contains(String.valueOf(150 * MB)).contains(String.valueOf(100 * MB))
+        .contains("replica 2 of 2");
+    assertThat(decision.unplaceable()).isEmpty(); // the workers had room: it is the quota, not capacity
+  }
+
+  @Test
+  void theLimitCountsTheTenantsOtherModelsAndLeavesOtherTenantsAlone() {
+    var decision = PlacementPolicy.decide(
+        List.of(new DesiredVersion("a", "a/x:1", 100 * MB, 1), new DesiredVersion("a", "a/y:1", 100 * MB, 1),
+            new DesiredVersion("b", "b/x:1", 100 * MB, 1)),
+        TWO_WORKERS,
+        Map.of("a/x:1", Set.of("w1")), // already resident: counts first
+        Map.of("a", 150 * MB, "b", 100 * MB));
+    assertThat(decision.loads()).containsExactly(new Assignment("w2", "b/x:1"));
+    assertThat(decision.overQuota()).containsOnlyKeys("a/y:1");
+    assertThat(decision.unloads()).isEmpty();
+  }
+
+  @Test
+  void aLimitedTenantGetsEveryVersionOnceBeforeASecondReplicaOfAny() {
+    var decision = PlacementPolicy.decide(
+        List.of(new DesiredVersion("a", "a/x:1", 100 * MB, 2), new DesiredVersion("a", "a/y:1", 100 * MB, 2)),
+        TWO_WORKERS, Map.of(), Map.of("a", 250 * MB));
+    assertThat(decision.loads()).extracting(Assignment::version).containsExactlyInAnyOrder("a/x:1", "a/y:1");
+    assertThat(decision.overQuota()).containsOnlyKeys("a/x:1", "a/y:1");
+  }
+
+  @Test
+  void noLimitOrAnAbsentTenantBehavesAsBefore() {
+    List<DesiredVersion> desired = List.of(new DesiredVersion("a", "a/m:1", 100 * MB, 2));
+    var without = PlacementPolicy.decide(desired, TWO_WORKERS, Map.of());
+    var otherTenantLimited = PlacementPolicy.decide(desired, TWO_WORKERS, Map.of(), Map.of("b", 0L));
+    java.util.HashMap<String, Long> nullLimit = new java.util.HashMap<>();
+    nullLimit.put("a", null);
+    var nullLimited = PlacementPolicy.decide(desired, TWO_WORKERS, Map.of(), nullLimit);
+    for (var decision : List.of(without, otherTenantLimited, nullLimited)) {
+      assertThat(decision.loads()).containsExactlyInAnyOrder(new Assignment("w1", "a/m:1"), new Assignment("w2", "a/m:1"));
+      assertThat(decision.overQuota()).isEmpty();
+    }
+  }
+
+  @Test
+  void aLimitExactlyAtTheNeedIsEnough() {
+    var decision = PlacementPolicy.decide(List.of(new DesiredVersion("a", "a/m:1", 100 * MB, 2)), TWO_WORKERS, Map.of(),
+        Map.of("a", 200 * MB));
+    assertThat(decision.loads()).hasSize(2);
+    assertThat(decision.overQuota()).isEmpty();
+  }
+
+  @Test
+  void loweringTheLimitUnloadsNothingAndRaisingItPlacesTheRefused() {
+    List<DesiredVersion> desired = List.of(new DesiredVersion("a", "a/m:1", 100 * MB, 2), new DesiredVersion("a", "a/n:1", 100 * MB, 1));
+    Map<String, Set<String>> resident = Map.of("a/m:1", Set.of("w1", "w2"));
+
+    var lowered = PlacementPolicy.decide(desired, TWO_WORKERS, resident, Map.of("a", 50 * MB));
+    assertThat(lowered.unloads()).isEmpty();
+    assertThat(lowered.loads()).isEmpty();
+    assertThat(lowered.overQuota()).containsOnlyKeys("a/n:1");
+
+    var raised = PlacementPolicy.decide(desired, TWO_WORKERS, resident, Map.of("a", 300 * MB));
+    assertThat(raised.unloads()).isEmpty();
+    assertThat(raised.loads()).hasSize(1).allMatch(l -> l.version().equals("a/n:1"));
+    assertThat(raised.overQuota()).isEmpty();
+  }
+
+  @Test
+  void overQuotaIsNotReportedAsPendingAndPendingNotAsOverQuota() {
+    var decision = PlacementPolicy.decide(
+        List.of(new DesiredVersion("a", "a/m:1", 100 * MB, 3), new DesiredVersion("b", "b/m:1", 100 * MB, 3)),
+        TWO_WORKERS, Map.of(), Map.of("a", 100 * MB));
+    assertThat(decision.overQuota()).containsOnlyKeys("a/m:1");
+    assertThat(decision.unplaceable()).containsOnlyKeys("b/m:1");
   }
 }
