@@ -31,7 +31,8 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class InferenceGateway {
 
   /** The outputs of one predict call and the version that produced them. */
-  public record Prediction(int version, List<Tensor> outputs, long workerMicros) {}
+  /** A version's answer and the compute it cost (its share of the batch's forward pass). */
+  public record Prediction(int version, List<Tensor> outputs, long computeMicros) {}
 
   private final ActorSystem<?> system;
   private final Duration inferTimeout;
@@ -107,7 +108,7 @@ public final class InferenceGateway {
       return result;
     }).thenCompose(result -> {
       if (result instanceof WorkerActor.Inferred ok) {
-        return CompletableFuture.completedFuture(new Prediction(version, ok.outputs(), ok.micros()));
+        return CompletableFuture.completedFuture(new Prediction(version, ok.outputs(), ok.computeMicros()));
       }
       WorkerActor.InferFailed failed = (WorkerActor.InferFailed) result;
       if (failed.retryable() && "model_not_resident".equals(failed.code()) && attemptsLeft > 1) {
@@ -126,9 +127,8 @@ public final class InferenceGateway {
     if (resident.isEmpty()) {
       return CompletableFuture.completedFuture(new WorkerActor.InferFailed("model_not_resident", key + " is not loaded", true));
     }
-    long started = System.nanoTime();
-    return resident.get().infer(inputs).handleAsync((outputs, failure) -> failure == null
-        ? new WorkerActor.Inferred(outputs, (System.nanoTime() - started) / 1_000)
+    return resident.get().infer(inputs).handleAsync((inference, failure) -> failure == null
+        ? new WorkerActor.Inferred(inference.outputs(), inference.computeNanos() / 1_000)
         : WorkerActor.failed(failure), responses);
   }
 

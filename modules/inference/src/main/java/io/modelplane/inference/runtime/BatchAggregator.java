@@ -53,8 +53,8 @@ public final class BatchAggregator implements AutoCloseable {
    * Queues one request; never blocks. The future fails with {@link CapacityExceededException} at once
    * when the queue is full, with {@link ModelNotResidentException} once this aggregator is closed.
    */
-  public CompletableFuture<List<Tensor>> submit(List<Tensor> inputs) {
-    CompletableFuture<List<Tensor>> future = new CompletableFuture<>();
+  public CompletableFuture<Inference> submit(List<Tensor> inputs) {
+    CompletableFuture<Inference> future = new CompletableFuture<>();
     int rows;
     try {
       rows = rowsOf(inputs);
@@ -280,6 +280,7 @@ public final class BatchAggregator implements AutoCloseable {
     queued.addAndGet(-batch.size());
     List<List<Tensor>> results = null;
     Throwable failure = null;
+    long started = System.nanoTime();
     try {
       if (batch.size() == 1) {
         // alone (also: larger than maxBatchSize, or a model without a batch dimension): as is
@@ -294,8 +295,11 @@ public final class BatchAggregator implements AutoCloseable {
     completedBatches.incrementAndGet();
     completedItems.addAndGet(batch.size());
     if (failure == null) {
+      long computeNanos = System.nanoTime() - started;
+      long rows = batch.stream().mapToLong(j -> Math.max(1, j.rows)).sum();
       for (int i = 0; i < batch.size(); i++) {
-        answer(batch.get(i), results.get(i), null);
+        Job job = batch.get(i);
+        answer(job, new Inference(results.get(i), computeNanos * Math.max(1, job.rows) / rows), null);
       }
       return;
     }
@@ -310,7 +314,7 @@ public final class BatchAggregator implements AutoCloseable {
     }
   }
 
-  private void answer(Job job, List<Tensor> outputs, Throwable failure) {
+  private void answer(Job job, Inference outputs, Throwable failure) {
     // in-flight drops before the caller hears back: whoever reacts to the answer sees the model idle
     state.decrementAndGet();
     if (failure == null) {
@@ -441,9 +445,9 @@ public final class BatchAggregator implements AutoCloseable {
   private static final class Job {
     final List<Tensor> inputs;
     final int rows;
-    final CompletableFuture<List<Tensor>> future;
+    final CompletableFuture<Inference> future;
 
-    Job(List<Tensor> inputs, int rows, CompletableFuture<List<Tensor>> future) {
+    Job(List<Tensor> inputs, int rows, CompletableFuture<Inference> future) {
       this.inputs = inputs;
       this.rows = rows;
       this.future = future;

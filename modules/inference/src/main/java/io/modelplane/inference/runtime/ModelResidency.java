@@ -216,7 +216,7 @@ public final class ModelResidency implements AutoCloseable {
   }
 
   /** Inference on a resident version; fails with {@link ModelNotResidentException} when it is not here. */
-  public CompletableFuture<List<Tensor>> infer(String key, List<Tensor> inputs) {
+  public CompletableFuture<Inference> infer(String key, List<Tensor> inputs) {
     ResidentModel resident = residents.get(key);
     if (resident == null) {
       return CompletableFuture.failedFuture(new ModelNotResidentException(key + " is not loaded on " + device));
@@ -328,7 +328,7 @@ public final class ModelResidency implements AutoCloseable {
     }
 
     /** Queues a request on this version's batcher and marks it used. */
-    public CompletableFuture<List<Tensor>> infer(List<Tensor> inputs) {
+    public CompletableFuture<Inference> infer(List<Tensor> inputs) {
       touch();
       return batcher.submit(inputs);
     }

@@ -48,7 +48,7 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
 
   public sealed interface InferResult extends CborSerializable {}
 
-  public record Inferred(List<Tensor> outputs, long micros) implements InferResult {}
+  public record Inferred(List<Tensor> outputs, long computeMicros) implements InferResult {}
 
   /**
    * Why inference did not happen. {@code retryable}: another replica (or a later try) may succeed;
@@ -133,10 +133,9 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
       infer.replyTo().tell(new InferFailed("model_not_resident", infer.key() + " is not loaded on " + workerId, true));
       return this;
     }
-    long started = System.nanoTime();
     ActorRef<InferResult> replyTo = infer.replyTo();
-    resident.get().infer(infer.inputs()).whenComplete((outputs, failure) -> replyTo.tell(failure == null
-        ? new Inferred(outputs, (System.nanoTime() - started) / 1_000)
+    resident.get().infer(infer.inputs()).whenComplete((inference, failure) -> replyTo.tell(failure == null
+        ? new Inferred(inference.outputs(), inference.computeNanos() / 1_000)
         : failed(failure)));
     return this;
   }

@@ -108,27 +108,31 @@ class BatchAggregatorTest {
       Recorder recorder = new Recorder(true);
       try (BatchAggregator batcher = new BatchAggregator(recorder.model(digits::forward), new BatchSettings(64, 0, 100),
           "test-batch")) {
-        CompletableFuture<List<Tensor>> first = batcher.submit(List.of(Digits.input(samples[0])));
+        CompletableFuture<Inference> first = batcher.submit(List.of(Digits.input(samples[0])));
         await(recorder.firstEntered);
         // queued behind the held batch: one request of three rows, then one row each
-        CompletableFuture<List<Tensor>> three =
+        CompletableFuture<Inference> three =
             batcher.submit(List.of(Digits.input(samples[1], samples[2], samples[3])));
-        List<CompletableFuture<List<Tensor>>> singles = new ArrayList<>();
+        List<CompletableFuture<Inference>> singles = new ArrayList<>();
         for (int i = 4; i < samples.length; i++) {
           singles.add(batcher.submit(List.of(Digits.input(samples[i]))));
         }
         recorder.release.countDown();
 
-        assertThat(Digits.floats(first.join().get(0))).containsExactly(expected[0], within(1e-5f));
-        Tensor threeRows = three.join().get(0);
+        assertThat(Digits.floats(first.join().outputs().get(0))).containsExactly(expected[0], within(1e-5f));
+        Tensor threeRows = three.join().outputs().get(0);
         assertThat(threeRows.name()).isEqualTo("logits");
         assertThat(threeRows.shape()).containsExactly(3, 10);
         float[] got = Digits.floats(threeRows);
         for (int r = 0; r < 3; r++) {
           assertThat(Arrays.copyOfRange(got, r * 10, r * 10 + 10)).containsExactly(expected[1 + r], within(1e-5f));
         }
+        // the queued requests ran as one batch: each is billed its rows' share of that forward pass
+        long single = singles.get(0).join().computeNanos();
+        assertThat(single).isPositive();
+        assertThat(three.join().computeNanos()).isBetween(3 * single - 3, 3 * single + 3);
         for (int i = 4; i < samples.length; i++) {
-          Tensor logits = singles.get(i - 4).join().get(0);
+          Tensor logits = singles.get(i - 4).join().outputs().get(0);
           assertThat(logits.shape()).containsExactly(1, 10);
           assertThat(Digits.floats(logits)).containsExactly(expected[i], within(1e-5f));
         }
@@ -156,7 +160,7 @@ class BatchAggregatorTest {
             await(start);
             for (int r = 0; r < 200; r++) {
               int i = (thread * 200 + r) % samples.length;
-              float[] got = Digits.floats(batcher.submit(List.of(Digits.input(samples[i]))).join().get(0));
+              float[] got = Digits.floats(batcher.submit(List.of(Digits.input(samples[i]))).join().outputs().get(0));
               assertThat(got).containsExactly(Arrays.copyOfRange(expected, i * 10, i * 10 + 10), within(1e-5f));
             }
           }, callers));
@@ -180,9 +184,9 @@ class BatchAggregatorTest {
   void requestsFillBatchesUpToMaxBatchSizeRows() {
     Recorder recorder = new Recorder(true);
     try (BatchAggregator batcher = new BatchAggregator(recorder.model(), new BatchSettings(4, 0, 100), "test-batch")) {
-      CompletableFuture<List<Tensor>> held = batcher.submit(List.of(rows(1, 0)));
+      CompletableFuture<Inference> held = batcher.submit(List.of(rows(1, 0)));
       await(recorder.firstEntered);
-      List<CompletableFuture<List<Tensor>>> queued = new ArrayList<>();
+      List<CompletableFuture<Inference>> queued = new ArrayList<>();
       int[] sizes = {2, 2, 1, 10, 1, 3};
       for (int i = 0; i < sizes.length; i++) {
         queued.add(batcher.submit(List.of(rows(sizes[i], i + 1))));
@@ -193,7 +197,7 @@ class BatchAggregatorTest {
       assertThat(held).succeedsWithin(WAIT);
       for (int i = 0; i < sizes.length; i++) {
         // each request gets back exactly its own rows
-        assertThat(queued.get(i)).succeedsWithin(WAIT).isEqualTo(List.of(
+        assertThat(queued.get(i)).succeedsWithin(WAIT).extracting(Inference::outputs).isEqualTo(List.of(
             new Tensor("out", "FP32", new long[] {sizes[i], 4}, rows(sizes[i], i + 1).data())));
       }
       // 2+2 fill a batch; 1 opens the next, 10 does not fit it and runs alone; then 1+3
@@ -210,10 +214,10 @@ class BatchAggregatorTest {
     try (BatchAggregator batcher = new BatchAggregator(recorder.model(), new BatchSettings(8, 0, 100), "test-batch")) {
       batcher.submit(List.of(rows(1, 0)));
       await(recorder.firstEntered);
-      CompletableFuture<List<Tensor>> a = batcher.submit(List.of(Digits.fp32("input", new float[3])));
-      CompletableFuture<List<Tensor>> b = batcher.submit(List.of(Digits.fp32("input", new float[3])));
-      CompletableFuture<List<Tensor>> c = batcher.submit(List.of(Digits.fp32("input", new float[5])));
-      CompletableFuture<List<Tensor>> d = batcher.submit(List.of(new Tensor("input", "INT32", new long[] {1, 5},
+      CompletableFuture<Inference> a = batcher.submit(List.of(Digits.fp32("input", new float[3])));
+      CompletableFuture<Inference> b = batcher.submit(List.of(Digits.fp32("input", new float[3])));
+      CompletableFuture<Inference> c = batcher.submit(List.of(Digits.fp32("input", new float[5])));
+      CompletableFuture<Inference> d = batcher.submit(List.of(new Tensor("input", "INT32", new long[] {1, 5},
           new byte[20])));
       recorder.release.countDown();
       assertThat(a).succeedsWithin(WAIT);
@@ -231,7 +235,7 @@ class BatchAggregatorTest {
     // an hour of delay: only reaching maxBatchSize can end the wait
     try (BatchAggregator batcher = new BatchAggregator(recorder.model(), new BatchSettings(3, 3_600_000, 100),
         "test-batch")) {
-      List<CompletableFuture<List<Tensor>>> futures = List.of(
+      List<CompletableFuture<Inference>> futures = List.of(
           batcher.submit(List.of(rows(1, 1))), batcher.submit(List.of(rows(1, 2))), batcher.submit(List.of(rows(1, 3))));
       futures.forEach(f -> assertThat(f).succeedsWithin(WAIT));
       assertThat(recorder.rows()).containsExactly(3L);
@@ -255,11 +259,11 @@ class BatchAggregatorTest {
     Recorder recorder = new Recorder(true);
     BatchAggregator batcher = new BatchAggregator(recorder.model(), new BatchSettings(8, 0, 3), "test-batch");
     try {
-      CompletableFuture<List<Tensor>> running = batcher.submit(List.of(rows(1, 0)));
+      CompletableFuture<Inference> running = batcher.submit(List.of(rows(1, 0)));
       await(recorder.firstEntered);
-      List<CompletableFuture<List<Tensor>>> queued = List.of(batcher.submit(List.of(rows(1, 1))),
+      List<CompletableFuture<Inference>> queued = List.of(batcher.submit(List.of(rows(1, 1))),
           batcher.submit(List.of(rows(1, 2))), batcher.submit(List.of(rows(1, 3))));
-      CompletableFuture<List<Tensor>> refused = batcher.submit(List.of(rows(1, 4)));
+      CompletableFuture<Inference> refused = batcher.submit(List.of(rows(1, 4)));
       // failed before anything ran: the caller never waits for a full queue
       assertThat(refused).isCompletedExceptionally();
       assertThat(failure(refused)).isInstanceOf(CapacityExceededException.class)
@@ -288,11 +292,11 @@ class BatchAggregatorTest {
     };
     try (BatchAggregator batcher = new BatchAggregator(recorder.model(failOnNegative), new BatchSettings(2, 0, 100),
         "test-batch")) {
-      CompletableFuture<List<Tensor>> held = batcher.submit(List.of(rows(1, 1)));
+      CompletableFuture<Inference> held = batcher.submit(List.of(rows(1, 1)));
       await(recorder.firstEntered);
-      CompletableFuture<List<Tensor>> bad = batcher.submit(List.of(rows(1, -1)));
-      CompletableFuture<List<Tensor>> sameBatch = batcher.submit(List.of(rows(1, 2)));
-      CompletableFuture<List<Tensor>> nextBatch = batcher.submit(List.of(rows(1, 3)));
+      CompletableFuture<Inference> bad = batcher.submit(List.of(rows(1, -1)));
+      CompletableFuture<Inference> sameBatch = batcher.submit(List.of(rows(1, 2)));
+      CompletableFuture<Inference> nextBatch = batcher.submit(List.of(rows(1, 3)));
       recorder.release.countDown();
       assertThat(held).succeedsWithin(WAIT);
       assertThat(failure(bad)).isInstanceOf(InferenceException.class)
@@ -326,9 +330,9 @@ class BatchAggregatorTest {
     BatchAggregator batcher = new BatchAggregator(recorder.model(outOfMemory), new BatchSettings(1, 0, 10),
         "test-batch");
     try {
-      CompletableFuture<List<Tensor>> held = batcher.submit(List.of(rows(1, 1)));
+      CompletableFuture<Inference> held = batcher.submit(List.of(rows(1, 1)));
       await(recorder.firstEntered);
-      CompletableFuture<List<Tensor>> queued = batcher.submit(List.of(rows(1, 2)));
+      CompletableFuture<Inference> queued = batcher.submit(List.of(rows(1, 2)));
       recorder.release.countDown();
       assertThat(failure(held)).isInstanceOf(InferenceException.class).hasCauseInstanceOf(OutOfMemoryError.class);
       assertThat(failure(queued)).isInstanceOf(ModelNotResidentException.class);
@@ -345,13 +349,13 @@ class BatchAggregatorTest {
     Tensor fixed = rows(1, 9);
     try (BatchAggregator batcher = new BatchAggregator(recorder.model(inputs -> List.of(fixed)),
         new BatchSettings(4, 0, 10), "test-batch")) {
-      CompletableFuture<List<Tensor>> alone = batcher.submit(List.of(rows(1, 1)));
+      CompletableFuture<Inference> alone = batcher.submit(List.of(rows(1, 1)));
       await(recorder.firstEntered);
-      CompletableFuture<List<Tensor>> a = batcher.submit(List.of(rows(1, 2)));
-      CompletableFuture<List<Tensor>> b = batcher.submit(List.of(rows(1, 3)));
+      CompletableFuture<Inference> a = batcher.submit(List.of(rows(1, 2)));
+      CompletableFuture<Inference> b = batcher.submit(List.of(rows(1, 3)));
       recorder.release.countDown();
       // alone, the output is passed through as it is
-      assertThat(alone).succeedsWithin(WAIT).isEqualTo(List.of(fixed));
+      assertThat(alone).succeedsWithin(WAIT).extracting(Inference::outputs).isEqualTo(List.of(fixed));
       assertThat(failure(a)).isInstanceOf(InferenceException.class).hasMessageContaining("cannot be batched");
       assertThat(failure(b)).isInstanceOf(InferenceException.class);
     }
@@ -378,8 +382,8 @@ class BatchAggregatorTest {
     try (BatchAggregator batcher = new BatchAggregator(recorder.model(), new BatchSettings(8, 0, 10), "test-batch")) {
       batcher.submit(List.of(rows(1, 0)));
       await(recorder.firstEntered);
-      CompletableFuture<List<Tensor>> abandoned = batcher.submit(List.of(rows(1, 1)));
-      CompletableFuture<List<Tensor>> wanted = batcher.submit(List.of(rows(2, 2)));
+      CompletableFuture<Inference> abandoned = batcher.submit(List.of(rows(1, 1)));
+      CompletableFuture<Inference> wanted = batcher.submit(List.of(rows(2, 2)));
       abandoned.cancel(false);
       recorder.release.countDown();
       assertThat(wanted).succeedsWithin(WAIT);
@@ -399,7 +403,7 @@ class BatchAggregatorTest {
       assertThat(failure(batcher.submit(List.of(rows(1, 1))))).isInstanceOf(CapacityExceededException.class);
       batcher.updateSettings(new BatchSettings(4, 0, 10));
       assertThat(batcher.settings()).isEqualTo(new BatchSettings(4, 0, 10));
-      List<CompletableFuture<List<Tensor>>> more = List.of(batcher.submit(List.of(rows(1, 2))),
+      List<CompletableFuture<Inference>> more = List.of(batcher.submit(List.of(rows(1, 2))),
           batcher.submit(List.of(rows(1, 3))), batcher.submit(List.of(rows(1, 4))));
       recorder.release.countDown();
       more.forEach(f -> assertThat(f).succeedsWithin(WAIT));
@@ -411,13 +415,13 @@ class BatchAggregatorTest {
   void closeFailsWaitingRequestsAtOnceAndLetsTheRunningBatchFinish() throws Exception {
     Recorder recorder = new Recorder(true);
     BatchAggregator batcher = new BatchAggregator(recorder.model(), new BatchSettings(1, 0, 10), "test-batch");
-    CompletableFuture<List<Tensor>> running = batcher.submit(List.of(rows(1, 0)));
+    CompletableFuture<Inference> running = batcher.submit(List.of(rows(1, 0)));
     await(recorder.firstEntered);
-    List<CompletableFuture<List<Tensor>>> waiting = List.of(batcher.submit(List.of(rows(1, 1))),
+    List<CompletableFuture<Inference>> waiting = List.of(batcher.submit(List.of(rows(1, 1))),
         batcher.submit(List.of(rows(1, 2))));
     CompletableFuture<Void> closing = CompletableFuture.runAsync(batcher::close);
     // the waiting ones hear while the running batch still runs
-    for (CompletableFuture<List<Tensor>> f : waiting) {
+    for (CompletableFuture<Inference> f : waiting) {
       assertThat(failure(f)).isInstanceOf(ModelNotResidentException.class).hasMessage("model unloaded: acme/fake:1");
     }
     assertThat(running).isNotDone();
@@ -437,7 +441,7 @@ class BatchAggregatorTest {
     Recorder recorder = new Recorder(true);
     BatchAggregator batcher = new BatchAggregator(recorder.model(), new BatchSettings(1, 0, 10), "test-batch");
     try {
-      CompletableFuture<List<Tensor>> running = batcher.submit(List.of(rows(1, 0)));
+      CompletableFuture<Inference> running = batcher.submit(List.of(rows(1, 0)));
       await(recorder.firstEntered);
       assertThat(batcher.closeIfIdle()).isFalse();
       recorder.release.countDown();
@@ -460,9 +464,9 @@ class BatchAggregatorTest {
       return echo().apply(inputs);
     }), new BatchSettings(1, 0, 10), "test-batch");
     try {
-      CompletableFuture<List<Tensor>> running = batcher.submit(List.of(rows(1, 0)));
+      CompletableFuture<Inference> running = batcher.submit(List.of(rows(1, 0)));
       await(recorder.firstEntered);
-      CompletableFuture<List<Tensor>> waiting = batcher.submit(List.of(rows(1, 1)));
+      CompletableFuture<Inference> waiting = batcher.submit(List.of(rows(1, 1)));
       batcher.updateSettings(new BatchSettings(8, 3_600_000, 10));
       recorder.release.countDown();
       assertThat(running).succeedsWithin(WAIT);
@@ -518,11 +522,11 @@ class BatchAggregatorTest {
     try (BatchAggregator batcher = new BatchAggregator(model, new BatchSettings(8, 0, 10), "test-batch")) {
       batcher.submit(List.of(rows(1, 0), longs(0)));
       await(entered);
-      CompletableFuture<List<Tensor>> x = batcher.submit(List.of(rows(2, 1), longs(10, 11)));
-      CompletableFuture<List<Tensor>> y = batcher.submit(List.of(rows(1, 2), longs(20)));
+      CompletableFuture<Inference> x = batcher.submit(List.of(rows(2, 1), longs(10, 11)));
+      CompletableFuture<Inference> y = batcher.submit(List.of(rows(1, 2), longs(20)));
       release.countDown();
-      assertThat(x).succeedsWithin(WAIT).isEqualTo(List.of(rows(2, 1), longs(10, 11)));
-      assertThat(y).succeedsWithin(WAIT).isEqualTo(List.of(rows(1, 2), longs(20)));
+      assertThat(x).succeedsWithin(WAIT).extracting(Inference::outputs).isEqualTo(List.of(rows(2, 1), longs(10, 11)));
+      assertThat(y).succeedsWithin(WAIT).extracting(Inference::outputs).isEqualTo(List.of(rows(1, 2), longs(20)));
       assertThat(seen.get(1).get(1)).isEqualTo(longs(10, 11, 20));
     }
   }

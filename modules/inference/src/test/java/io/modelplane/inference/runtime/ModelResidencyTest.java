@@ -136,7 +136,7 @@ class ModelResidencyTest {
       residency.load(FakeModel.spec("idle:1", 100), SETTINGS);
       residency.get("idle:1");
       // busy is the least recently used, but it is serving
-      CompletableFuture<List<Tensor>> serving = residency.infer("busy:1", List.of(input()));
+      CompletableFuture<Inference> serving = residency.infer("busy:1", List.of(input()));
       await(entered);
       residency.get("idle:1");
 
@@ -254,9 +254,9 @@ class ModelResidencyTest {
     })));
     residency = new ModelResidency(1000, Device.cpu(), loader);
     ModelResidency.ResidentModel a = residency.load(FakeModel.spec("a:1", 100), new BatchSettings(1, 0, 10));
-    CompletableFuture<List<Tensor>> running = a.infer(List.of(input()));
+    CompletableFuture<Inference> running = a.infer(List.of(input()));
     await(entered);
-    CompletableFuture<List<Tensor>> waiting = a.infer(List.of(input()));
+    CompletableFuture<Inference> waiting = a.infer(List.of(input()));
     CompletableFuture<Boolean> unloading = CompletableFuture.supplyAsync(() -> residency.unload("a:1"));
     assertThat(failure(waiting)).isInstanceOf(ModelNotResidentException.class).hasMessageContaining("model unloaded");
     assertThat(residency.get("a:1")).isEmpty();
@@ -360,7 +360,7 @@ class ModelResidencyTest {
     int[] direct = Digits.argmax(digits.model().forward(List.of(Digits.input(heldOut.inputs()))).get(0));
     int correct = 0;
     for (int i = 0; i < 50; i++) {
-      Tensor logits = residency.infer("acme/digits:1", List.of(Digits.input(heldOut.inputs()[i]))).join().get(0);
+      Tensor logits = residency.infer("acme/digits:1", List.of(Digits.input(heldOut.inputs()[i]))).join().outputs().get(0);
       assertThat(Digits.argmax(logits)[0]).isEqualTo(direct[i]);
       correct += direct[i] == heldOut.labels()[i] ? 1 : 0;
     }
