@@ -126,7 +126,8 @@ public final class UsageMeter implements AutoCloseable {
         taken.forEach(c -> c.dirty.set(true));
         failedFlushes++;
         log.warn("usage flush of {} rows failed (try {}), keeping them for the next: {}", rows.size(), failedFlushes,
-            e.toString());
+            firstLine(e));
+        log.debug("usage flush failure", e);
         return 0;
       }
       if (failedFlushes > 0) {
@@ -204,6 +205,14 @@ public final class UsageMeter implements AutoCloseable {
   /** Counters held in memory, for tests of eviction. */
   int countersInMemory() {
     return counters.size();
+  }
+
+  /** One short line: drivers put the whole SQL statement into their messages. */
+  private static String firstLine(Exception e) {
+    String message = String.valueOf(e.getMessage());
+    int end = message.indexOf('\n');
+    String line = end < 0 ? message : message.substring(0, end);
+    return e.getClass().getSimpleName() + ": " + (line.length() > 200 ? line.substring(0, 200) + "..." : line);
   }
 
   private static String requireWidth(String value, int max, String what) {
