@@ -8,13 +8,17 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -176,7 +180,26 @@ class UsageMeterTest {
 
   @Test
   void concurrentRecordsAreAllCountedWhileFlushesAndMinutesGoBy() throws Exception {
-    UsageMeter meter = meter("node-a");
+    // every clock read moves time on, so minutes also end in the middle of a flush
+    Clock ticking = new Clock() {
+      final AtomicLong millis = new AtomicLong(T0.toEpochMilli());
+
+      @Override
+      public Instant instant() {
+        return Instant.ofEpochMilli(millis.addAndGet(3));
+      }
+
+      @Override
+      public ZoneId getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(ZoneId zone) {
+        throw new UnsupportedOperationException();
+      }
+    };
+    UsageMeter meter = new UsageMeter(store, "node-a", FLUSH, ticking);
     int threads = 4;
     int calls = 10_000;
     CountDownLatch go = new CountDownLatch(1);
@@ -198,15 +221,18 @@ class UsageMeterTest {
     }
     go.countDown();
     // flushes and minute boundaries race with the recorders: nothing may be lost or counted twice
+    int flushes = 0;
     while (recorders.stream().anyMatch(Thread::isAlive)) {
-      clock.advance(Duration.ofSeconds(15));
       meter.flush();
+      flushes++;
     }
     for (Thread thread : recorders) {
       thread.join();
     }
     meter.flush();
 
+    assertThat(flushes).isGreaterThan(1);
+    assertThat(store.query("acme", DAY_START, DAY_END, Step.MINUTE)).hasSizeGreaterThan(2);
     UsageRow day = single("acme");
     assertThat(day.requests()).isEqualTo(threads * calls);
     assertThat(day.items()).isEqualTo(2L * threads * calls);
