@@ -4,7 +4,6 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -141,17 +140,23 @@ public final class UsageMeter implements AutoCloseable {
 
   private void evictClosedMinutes() {
     long current = Math.floorDiv(clock.millis(), MINUTE_MS) * MINUTE_MS;
+    // candidates are picked before the locks so that records wait only for the removals
+    List<Map.Entry<Key, Counter>> candidates = new ArrayList<>();
+    counters.entrySet().forEach(e -> {
+      if (e.getKey().minute() < current) {
+        candidates.add(e);
+      }
+    });
     long[] stamps = new long[STRIPES];
     for (int i = 0; i < STRIPES; i++) {
       stamps[i] = stripes[i].writeLock();
     }
     try {
       openFromMinute = Math.max(openFromMinute, current);
-      for (Iterator<Map.Entry<Key, Counter>> it = counters.entrySet().iterator(); it.hasNext(); ) {
-        Map.Entry<Key, Counter> e = it.next();
+      for (Map.Entry<Key, Counter> e : candidates) {
         // a dirty counter has counts the database lacks: it stays until a flush writes them
-        if (e.getKey().minute() < openFromMinute && !e.getValue().dirty.get()) {
-          it.remove();
+        if (!e.getValue().dirty.get()) {
+          counters.remove(e.getKey(), e.getValue());
         }
       }
     } finally {

@@ -186,7 +186,7 @@ class UsageMeterTest {
 
       @Override
       public Instant instant() {
-        return Instant.ofEpochMilli(millis.addAndGet(3));
+        return Instant.ofEpochMilli(millis.addAndGet(25));
       }
 
       @Override
