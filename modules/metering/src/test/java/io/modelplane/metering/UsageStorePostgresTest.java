@@ -1,0 +1,113 @@
+package io.modelplane.metering;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The store on a real PostgreSQL: the same upsert and query semantics as on H2, and rows that outlive the store. */
+class UsageStorePostgresTest {
+  static final Instant T0 = Instant.parse("2025-03-10T10:00:00Z");
+  static final Instant DAY_START = Instant.parse("2025-03-10T00:00:00Z");
+  static final Instant DAY_END = Instant.parse("2025-03-11T00:00:00Z");
+  static final long M0 = T0.toEpochMilli();
+  static final long M1 = M0 + 60_000;
+
+  static EmbeddedPostgres pg;
+  static String url;
+  UsageStore store;
+
+  @BeforeAll
+  static void startPostgres() throws Exception {
+    pg = EmbeddedPostgres.builder().start();
+    url = "jdbc:postgresql://127.0.0.1:" + pg.getPort() + "/postgres";
+  }
+
+  @AfterAll
+  static void stopPostgres() throws Exception {
+    pg.close();
+  }
+
+  @BeforeEach
+  void openStore() throws SQLException {
+    store = UsageStore.open(url, "postgres", "postgres");
+    try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+      s.execute("TRUNCATE usage_minute");
+    }
+  }
+
+  @AfterEach
+  void closeStore() {
+    store.close();
+  }
+
+  static MinuteCount count(String model, long minute, int status, String writer, long requests) {
+    return new MinuteCount("acme", model, "1", minute, status, writer, requests, requests * 2, requests * 1_000);
+  }
+
+  @Test
+  void writingARowAgainOverwritesItInsteadOfAdding() throws SQLException {
+    List<MinuteCount> flush = List.of(count("resnet", M0, 200, "a", 5), count("resnet", M0, 500, "a", 1));
+    store.write(flush);
+    store.write(flush); // a retried flush
+    store.write(List.of(count("resnet", M0, 200, "a", 7))); // the cumulative count grew
+
+    assertThat(store.query("acme", DAY_START, DAY_END, Step.MINUTE)).containsExactly(
+        new UsageRow(T0, "resnet", "1", 8, 16, 1, 8.0, Map.of(200, 7L, 500, 1L)));
+    assertThat(store.computeMicrosSince("acme", DAY_START)).isEqualTo(8_000);
+  }
+
+  @Test
+  void queriesSumWritersAndStatusesPerStepInOrder() throws SQLException {
+    store.write(List.of(
+        count("resnet", M0, 200, "a", 3),
+        count("resnet", M0, 200, "b", 4),
+        count("resnet", M0, 404, "b", 1),
+        count("bert", M1, 200, "a", 2),
+        count("Zeta", M1, 200, "a", 1), // binary order puts it first; the API orders the same on both databases
+        count("resnet", M1, 503, "a", 2),
+        new MinuteCount("other", "resnet", "1", M0, 200, "a", 100, 100, 100)));
+
+    assertThat(store.query("acme", DAY_START, DAY_END, Step.MINUTE)).containsExactly(
+        new UsageRow(T0, "resnet", "1", 8, 16, 1, 8.0, Map.of(200, 7L, 404, 1L)),
+        new UsageRow(T0.plusSeconds(60), "Zeta", "1", 1, 2, 0, 1.0, Map.of(200, 1L)),
+        new UsageRow(T0.plusSeconds(60), "bert", "1", 2, 4, 0, 2.0, Map.of(200, 2L)),
+        new UsageRow(T0.plusSeconds(60), "resnet", "1", 2, 4, 2, 2.0, Map.of(503, 2L)));
+    assertThat(store.query("acme", DAY_START, DAY_END, Step.HOUR)).containsExactly(
+        new UsageRow(T0, "Zeta", "1", 1, 2, 0, 1.0, Map.of(200, 1L)),
+        new UsageRow(T0, "bert", "1", 2, 4, 0, 2.0, Map.of(200, 2L)),
+        new UsageRow(T0, "resnet", "1", 10, 20, 3, 10.0, Map.of(200, 7L, 404, 1L, 503, 2L)));
+    assertThat(store.query("acme", DAY_START, DAY_END, Step.DAY)).extracting(UsageRow::start)
+        .containsOnly(DAY_START);
+    assertThat(store.query("acme", T0, T0.plusSeconds(60), Step.DAY)).extracting(UsageRow::requests)
+        .containsExactly(8L);
+    assertThat(store.computeMicrosSince("acme", T0.plusSeconds(60))).isEqualTo(5_000);
+    assertThat(store.computeMicrosSince("nobody", DAY_START)).isZero();
+  }
+
+  @Test
+  void rowsSurviveClosingTheStoreAndOpeningANewOne() throws SQLException {
+    TestClock clock = new TestClock(T0.plusSeconds(1));
+    UsageMeter meter = new UsageMeter(store, "node-a/1", Duration.ofSeconds(10), clock);
+    meter.record("acme", "resnet", "1", 200, 4, 2_500);
+    meter.record("acme", "resnet", "1", 429, 1, 0);
+    meter.close();
+    store.close();
+
+    store = UsageStore.open(url, "postgres", "postgres"); // finds the table, does not recreate it
+    assertThat(store.query("acme", DAY_START, DAY_END, Step.DAY)).containsExactly(
+        new UsageRow(DAY_START, "resnet", "1", 2, 5, 1, 2.5, Map.of(200, 1L, 429, 1L)));
+    assertThat(store.computeMicrosSince("acme", DAY_START)).isEqualTo(2_500);
+  }
+}
