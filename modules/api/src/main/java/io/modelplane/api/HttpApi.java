@@ -12,6 +12,8 @@ import io.modelplane.common.TenantId;
 import io.modelplane.identity.Authenticator;
 import io.modelplane.identity.Principal;
 import io.modelplane.inference.routing.InferenceGateway;
+import io.modelplane.metering.UsageMeter;
+import io.modelplane.metering.UsageStore;
 import io.modelplane.registry.ArtifactStore;
 import io.modelplane.tenancy.admission.AdmissionLeases;
 import java.io.IOException;
@@ -29,6 +31,7 @@ public final class HttpApi extends ApiDirectives {
   private final ModelRoutes models;
   private final PredictRoutes predict;
   private final ClusterView cluster;
+  private final UsageRoutes usage;
   private final Metrics metrics;
   // built once: the route's suppliers run on every request
   private final akka.http.javadsl.server.ExceptionHandler exceptions = ErrorHandling.exceptionHandler();
@@ -38,19 +41,24 @@ public final class HttpApi extends ApiDirectives {
   /**
    * @param gateway this node's way to the workers; null on nodes without the gateway role (no predict API)
    * @param admission this node's leases of the tenants' predict quotas (gateway nodes)
+   * @param usage where predict calls are metered and usage is read
    */
   public HttpApi(ControlPlane controlPlane, Authenticator authenticator, ArtifactStore artifacts,
       DeploymentFeed deployments, InferenceGateway gateway, AdmissionLeases admission, TenantChanges changes,
-      ApiSettings settings, Metrics metrics, Supplier<CompletionStage<Boolean>> readiness) {
+      Usage usage, ApiSettings settings, Metrics metrics, Supplier<CompletionStage<Boolean>> readiness) {
     this.metrics = metrics;
     this.authenticator = authenticator;
     this.readiness = readiness;
     this.tenants = new TenantRoutes(controlPlane, changes, deployments, settings);
     this.models = new ModelRoutes(controlPlane, new VersionUpload(artifacts, settings), deployments, settings);
-    this.predict = gateway == null ? null : new PredictRoutes(controlPlane, gateway, new Admission(admission), settings, metrics);
+    this.predict = gateway == null ? null : new PredictRoutes(controlPlane, gateway, new Admission(admission), usage.meter(), settings, metrics);
+    this.usage = new UsageRoutes(controlPlane, usage.store(), usage.queries(), java.time.Clock.systemUTC());
     this.cluster = new ClusterView(controlPlane.system());
     this.openApi = resource("openapi.yaml");
   }
+
+  /** Metering as the API uses it: the node's meter, the usage tables and a pool for their blocking queries. */
+  public record Usage(UsageMeter meter, UsageStore store, java.util.concurrent.Executor queries) {}
 
   public Route route() {
     return handleExceptions(exceptions, () ->
@@ -84,7 +92,7 @@ public final class HttpApi extends ApiDirectives {
             return complete(Json.error(ApiError.tenantNotFound(id)));
           }
           TenantId tenant = TenantId.of(id);
-          return concat(tenants.one(principal, tenant), models.routes(principal, tenant));
+          return concat(tenants.one(principal, tenant), usage.routes(principal, tenant), models.routes(principal, tenant));
         })));
   }
 

@@ -21,6 +21,7 @@ import io.modelplane.inference.routing.InferenceRejected;
 import io.modelplane.inference.runtime.InvalidInputException;
 import io.modelplane.inference.runtime.Tensor;
 import io.modelplane.inference.runtime.TensorCodec;
+import io.modelplane.metering.UsageMeter;
 import io.modelplane.registry.ModelEntity;
 import java.util.HashSet;
 import java.util.List;
@@ -38,9 +39,11 @@ final class PredictRoutes extends ApiDirectives {
   private final ApiSettings settings;
   private final Admission admission;
   private final Metrics metrics;
+  private final UsageMeter meter;
 
-  PredictRoutes(ControlPlane controlPlane, InferenceGateway gateway, Admission admission, ApiSettings settings,
-      Metrics metrics) {
+  PredictRoutes(ControlPlane controlPlane, InferenceGateway gateway, Admission admission, UsageMeter meter,
+      ApiSettings settings, Metrics metrics) {
+    this.meter = meter;
     this.admission = admission;
     this.metrics = metrics;
     this.controlPlane = controlPlane;
@@ -75,32 +78,44 @@ final class PredictRoutes extends ApiDirectives {
         path("ready", () -> get(() -> respond(ready(key, version)))),
         path("infer", () -> post(() -> extractMaterializer(mat -> extractRequestEntity(entity -> {
           long started = System.nanoTime();
-          java.util.concurrent.atomic.AtomicInteger chosen = new java.util.concurrent.atomic.AtomicInteger();
+          Call call = new Call();
           return respond(admission.admit(key.tenant())
-              .whenComplete((ticket, refused) -> {
-                if (refused != null) {
-                  entity.discardBytes(mat);
-                  if (ErrorHandling.unwrap(refused) instanceof ApiError e && e.status().intValue() == 429) {
-                    metrics.rejections.labelValues(key.tenant().value(), e.code()).inc();
-                    metrics.requests.labelValues(key.tenant().value(), key.model().value(), "", "429").inc();
-                  }
-                }
-              })
               .thenCompose(ticket -> Json.readObject(entity, settings.maxInferBytes(), mat)
-                  .thenCompose(body -> infer(key, version, body, chosen))
+                  .thenCompose(body -> infer(key, version, body, call))
                   .handle((response, failure) -> {
                     ticket.release().run();
                     // every predict answer carries the tenant's rate-limit state
-                    HttpResponse answer = (failure == null ? response : ErrorHandling.toResponse(failure))
-                        .addHeaders(ticket.headers());
-                    metrics.requests.labelValues(key.tenant().value(), key.model().value(),
-                        chosen.get() == 0 ? "" : String.valueOf(chosen.get()),
-                        String.valueOf(answer.status().intValue())).inc();
-                    metrics.latency.labelValues(key.tenant().value(), key.model().value())
-                        .observe((System.nanoTime() - started) / 1e9);
-                    return answer;
-                  })));
+                    return (failure == null ? response : ErrorHandling.toResponse(failure)).addHeaders(ticket.headers());
+                  }))
+              .handle((answer, refused) -> {
+                if (refused != null) {
+                  entity.discardBytes(mat);
+                  answer = ErrorHandling.toResponse(refused);
+                  if (ErrorHandling.unwrap(refused) instanceof ApiError e && e.status().intValue() == 429) {
+                    metrics.rejections.labelValues(key.tenant().value(), e.code()).inc();
+                  }
+                }
+                measure(key, call, answer.status().intValue(), started);
+                return answer;
+              }));
         })))));
+  }
+
+  /** What one predict call came to, for metrics and metering: filled in as the call goes. */
+  private static final class Call {
+    volatile int version;
+    volatile long items;
+    volatile long computeMicros;
+  }
+
+  private void measure(ModelKey key, Call call, int status, long started) {
+    String tenant = key.tenant().value();
+    String version = call.version == 0 ? "" : String.valueOf(call.version);
+    // a name nobody deployed is metered as "" so that made-up names cannot grow the usage tables
+    String model = gateway.route(key.entityId()).isPresent() ? key.model().value() : "";
+    meter.record(tenant, model, version, status, call.items, call.computeMicros);
+    metrics.requests.labelValues(tenant, model, version, String.valueOf(status)).inc();
+    metrics.latency.labelValues(tenant, model).observe((System.nanoTime() - started) / 1e9);
   }
 
   private CompletionStage<HttpResponse> metadata(ModelKey key, Integer version) {
@@ -131,8 +146,7 @@ final class PredictRoutes extends ApiDirectives {
     });
   }
 
-  private CompletionStage<HttpResponse> infer(ModelKey key, Integer requested, JsonNode body,
-      java.util.concurrent.atomic.AtomicInteger chosen) {
+  private CompletionStage<HttpResponse> infer(ModelKey key, Integer requested, JsonNode body, Call call) {
     RoutingTable.ModelRoute route = gateway.route(key.entityId()).orElse(null);
     if (route == null) {
       // tell "no such model" from "not deployed" only on this rare path
@@ -141,7 +155,6 @@ final class PredictRoutes extends ApiDirectives {
       });
     }
     int version = requested != null ? requested : InferenceGateway.pickVersion(route);
-    chosen.set(version);
     RoutingTable.VersionRoute versionRoute = route.versions().get(version);
     if (versionRoute == null) {
       return summary(key).thenApply(s -> {
@@ -150,6 +163,7 @@ final class PredictRoutes extends ApiDirectives {
             "version " + version + " of model " + key.model() + " is not in the current deployment");
       });
     }
+    call.version = version; // only a deployed version: made-up numbers are not metered as versions
     Set<String> wanted = requestedOutputs(body, versionRoute.outputs());
     List<Tensor> inputs;
     try {
@@ -157,11 +171,13 @@ final class PredictRoutes extends ApiDirectives {
     } catch (InvalidInputException e) {
       throw invalidInput(e);
     }
+    call.items = rows(inputs);
     JsonNode id = body.get("id");
     return gateway.infer(key.entityId(), version, inputs).handle((prediction, failure) -> {
       if (failure != null) {
         throw rejected(ErrorHandling.unwrap(failure));
       }
+      call.computeMicros = prediction.computeMicros();
       ObjectNode response = Json.MAPPER.createObjectNode();
       response.put("model_name", key.model().value());
       response.put("model_version", String.valueOf(prediction.version()));
@@ -180,6 +196,12 @@ final class PredictRoutes extends ApiDirectives {
         throw new IllegalStateException(e);
       }
     });
+  }
+
+  /** Items in the request: its batch dimension (1 for an input without one). */
+  private static long rows(List<Tensor> inputs) {
+    long[] shape = inputs.isEmpty() ? new long[0] : inputs.get(0).shape();
+    return shape.length == 0 ? 1 : shape[0];
   }
 
   /** The names in the request's {@code outputs} filter, or null for all; unknown names are a 400. */

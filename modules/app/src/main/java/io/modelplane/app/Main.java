@@ -34,6 +34,13 @@ import io.modelplane.identity.OperatorAuthenticator;
 import io.modelplane.registry.ArtifactStore;
 import io.modelplane.registry.ModelEntity;
 import io.modelplane.tenancy.TenantEntity;
+import io.modelplane.metering.UsageMeter;
+import io.modelplane.metering.UsageStore;
+import io.modelplane.identity.Secrets;
+import akka.Done;
+import akka.actor.CoordinatedShutdown;
+import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
 import io.modelplane.tenancy.admission.AdmissionLeases;
 import io.modelplane.tenancy.admission.QuotaEntity;
 import io.modelplane.api.TenantChanges;
@@ -122,7 +129,8 @@ public final class Main {
       CachedKeyLookup keys = new CachedKeyLookup(controlPlane::findApiKey, Duration.ofMillis(500));
       Authenticator authenticator = Authenticator.firstOf(List.of(
           new ApiKeyAuthenticator(keys), new OperatorAuthenticator(OperatorKey.hash(settings))));
-      QuotaEntity.init(system, new QuotaSources(controlPlane));
+      HttpApi.Usage usage = metering(system, settings);
+      QuotaEntity.init(system, new QuotaSources(controlPlane, usage.store(), usage.queries()));
       AdmissionLeases admission = admission(system);
       TenantChanges changes = new TenantChanges(system, List.of(keys::invalidate, admission::invalidate));
       ArtifactStore artifacts = new ArtifactStore(settings.dataDir().resolve("artifacts"), apiSettings.maxArtifactBytes());
@@ -142,7 +150,7 @@ public final class Main {
       }
       DeploymentFeed deployments = new DeploymentFeed(controlPlane, artifacts, placement, inference.queueCapacity(),
           system.scheduler());
-      HttpApi api = new HttpApi(controlPlane, authenticator, artifacts, deployments, gateway, admission, changes, apiSettings, metrics,
+      HttpApi api = new HttpApi(controlPlane, authenticator, artifacts, deployments, gateway, admission, changes, usage, apiSettings, metrics,
           () -> ready(system, schemaReady.get()));
 
       ServerBinding binding = Http.get(system).newServerAt(settings.httpHost(), settings.httpPort())
@@ -163,6 +171,34 @@ public final class Main {
       system.getWhenTerminated().toCompletableFuture().join();
       throw new IllegalStateException("node did not start: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The node's usage meter (flushed every second, and once more in a graceful shutdown) over the
+   * usage tables in the journal's database, plus two threads for the tables' blocking queries.
+   */
+  private static HttpApi.Usage metering(ActorSystem<?> system, NodeSettings settings) {
+    UsageStore store = UsageStore.open(settings.jdbcUrl(), settings.dbUser(), settings.dbPassword());
+    String host = Cluster.get(system).selfMember().address().hostPort();
+    String writer = host.substring(0, Math.min(host.length(), 50)) + "-" + Secrets.randomHex(4);
+    UsageMeter meter = new UsageMeter(store, writer, Duration.ofSeconds(1), Clock.systemUTC());
+    meter.start();
+    java.util.concurrent.ExecutorService queries = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
+      Thread t = new Thread(r, "modelplane-usage-query");
+      t.setDaemon(true);
+      return t;
+    });
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "flush-usage",
+        () -> CompletableFuture.supplyAsync(() -> {
+          meter.close();
+          return Done.getInstance();
+        }, queries));
+    system.getWhenTerminated().thenRun(() -> {
+      meter.abandon(); // after a graceful shutdown: already flushed and closed
+      queries.shutdownNow();
+      store.close();
+    });
+    return new HttpApi.Usage(meter, store, queries);
   }
 
   /** This node's leases of the tenants' predict quotas, kept up every 250 ms. */

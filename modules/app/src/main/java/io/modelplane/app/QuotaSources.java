@@ -3,17 +3,28 @@ package io.modelplane.app;
 import io.modelplane.api.ControlPlane;
 import io.modelplane.common.Quota;
 import io.modelplane.common.TenantId;
+import io.modelplane.metering.UsageStore;
 import io.modelplane.tenancy.TenantEntity;
 import io.modelplane.tenancy.admission.QuotaEntity;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 
-/** Where the quota entities read limits (the tenant entity) and compute used (the usage store). */
+/** Where the quota entities read limits (the tenant entity) and compute used (the usage tables). */
 final class QuotaSources implements QuotaEntity.Sources {
   private final ControlPlane controlPlane;
+  private final UsageStore usage;
+  private final Executor blocking;
 
-  QuotaSources(ControlPlane controlPlane) {
+  QuotaSources(ControlPlane controlPlane, UsageStore usage, Executor blocking) {
     this.controlPlane = controlPlane;
+    this.usage = usage;
+    this.blocking = blocking;
   }
 
   @Override
@@ -23,6 +34,13 @@ final class QuotaSources implements QuotaEntity.Sources {
 
   @Override
   public CompletionStage<Long> computeMicrosThisMonth(TenantId tenant) {
-    return CompletableFuture.completedFuture(0L);
+    Instant monthStart = LocalDate.now(ZoneOffset.UTC).withDayOfMonth(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return usage.computeMicrosSince(tenant.value(), monthStart);
+      } catch (SQLException e) {
+        throw new CompletionException(e);
+      }
+    }, blocking);
   }
 }

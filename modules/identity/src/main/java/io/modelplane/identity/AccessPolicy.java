@@ -18,6 +18,7 @@ public final class AccessPolicy {
   public enum Decision { ALLOW, FORBIDDEN, SUSPENDED, NOT_FOUND }
 
   private static final Map<Action, Set<Role>> TENANT_ROLES = Map.of(
+      Action.READ_USAGE, EnumSet.of(TENANT_ADMIN),
       Action.MANAGE_TENANTS, EnumSet.noneOf(Role.class),
       Action.ADMINISTER_TENANT, EnumSet.noneOf(Role.class),
       Action.READ_TENANT, EnumSet.of(TENANT_ADMIN, DEVELOPER, VIEWER),

@@ -10,8 +10,10 @@ public enum Action {
   READ_TENANT,
   /** Create, list and revoke API keys; manage members and service accounts. */
   MANAGE_ACCESS,
-  /** Read models, versions, deployments, history and usage. */
+  /** Read models, versions, deployments and history. */
   READ_MODELS,
+  /** Read the tenant's metered usage (billing data). */
+  READ_USAGE,
   /** Upload versions, deploy, roll back, archive. */
   WRITE_MODELS,
   /** Call the predict API. */

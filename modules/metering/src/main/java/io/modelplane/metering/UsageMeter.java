@@ -207,6 +207,18 @@ public final class UsageMeter implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops the scheduler without a last flush: for a node that is already gone (its actor system
+   * terminated without a graceful shutdown), which keeps only what earlier flushes wrote, as a
+   * crash would.
+   */
+  public synchronized void abandon() {
+    closed = true;
+    if (scheduler != null) {
+      scheduler.shutdownNow();
+    }
+  }
+
   /** Counters held in memory, for tests of eviction. */
   int countersInMemory() {
     return counters.size();

@@ -1,0 +1,158 @@
+package io.modelplane.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Metering end to end on PostgreSQL: every predict answer (by status) shows in the usage API; a
+ * node killed without a graceful shutdown loses none of what was answered more than the
+ * documented window (2 s) before; a new node on the same database sees it all.
+ */
+class UsageApiTest {
+  static final String OP = TestNodes.OPERATOR_KEY;
+  /** What a crash may lose: the meter's flush interval (1 s) plus a flush. */
+  static final Duration LOSS_WINDOW = Duration.ofSeconds(2);
+
+  @TempDir static Path dataDir;
+  static EmbeddedPostgres pg;
+  static Map<String, Object> db;
+  static Main.Node node;
+  static ApiClient api;
+  static byte[] model;
+
+  @BeforeAll
+  static void start() throws Exception {
+    pg = EmbeddedPostgres.builder().start();
+    db = Map.of(
+        "modelplane.db.url", "jdbc:postgresql://127.0.0.1:" + pg.getPort() + "/postgres",
+        "modelplane.db.user", "postgres",
+        "modelplane.db.password", "postgres",
+        // stopping a node's actor system is then a crash: no graceful shutdown, no last flush
+        "akka.coordinated-shutdown.run-by-actor-system-terminate", "off");
+    node = TestNodes.start(dataDir, db);
+    api = new ApiClient(node.baseUrl());
+    try (InputStream in = UsageApiTest.class.getResourceAsStream("/io/modelplane/inference/demo/digits.pt")) {
+      model = in.readAllBytes();
+    }
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (node != null) {
+      node.stop();
+    }
+    pg.close();
+  }
+
+  /** A tenant with digits deployed and a developer key. */
+  static String tenantWithDigits(ApiClient via, String id, Map<String, Object> quota) {
+    Map<String, Object> create = new HashMap<>(Map.of("id", id, "displayName", id));
+    if (quota != null) {
+      create.put("quota", quota);
+    }
+    assertThat(via.post("/api/v1/tenants", OP, create).status()).isEqualTo(201);
+    String key = via.post("/api/v1/tenants/" + id + "/api-keys", OP, Map.of("name", "k", "role", "developer"))
+        .json().get("key").asText();
+    assertThat(via.upload(id, "digits", key, ApiClient.manifest(), model).status()).isEqualTo(201);
+    assertThat(via.put("/api/v1/tenants/" + id + "/models/digits/deployment", key,
+        Map.of("traffic", Map.of("1", 100))).status()).isEqualTo(202);
+    TestNodes.eventually(Duration.ofSeconds(60),
+        () -> via.get("/v2/models/digits/ready", key).json().path("ready").asBoolean(), id + " digits ready");
+    return key;
+  }
+
+  static Map<String, Object> rows(int n) {
+    List<List<Double>> data = new ArrayList<>();
+    for (int r = 0; r < n; r++) {
+      List<Double> row = new ArrayList<>();
+      for (int i = 0; i < 64; i++) {
+        row.add((double) ((i + r) % 16));
+      }
+      data.add(row);
+    }
+    return Map.of("inputs", List.of(Map.of("name", "input", "shape", List.of(n, 64), "datatype", "FP32", "data", data)));
+  }
+
+  static String usagePath(String tenant, Instant from, String step) {
+    return "/api/v1/tenants/" + tenant + "/usage?step=" + step + "&from=" + from + "&to="
+        + Instant.now().plus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.HOURS);
+  }
+
+  /** Sums of the usage rows: requests, items, errors, and requests per status. */
+  record Totals(long requests, long items, long errors, double computeMillis, Map<String, Long> statuses) {
+    static Totals of(JsonNode rows) {
+      long requests = 0;
+      long items = 0;
+      long errors = 0;
+      double compute = 0;
+      Map<String, Long> statuses = new HashMap<>();
+      for (JsonNode row : rows) {
+        requests += row.get("requests").asLong();
+        items += row.get("items").asLong();
+        errors += row.get("errors").asLong();
+        compute += row.get("computeMillis").asDouble();
+        row.get("statuses").fields().forEachRemaining(e -> statuses.merge(e.getKey(), e.getValue().asLong(), Long::sum));
+      }
+      return new Totals(requests, items, errors, compute, statuses);
+    }
+  }
+
+  @Test
+  void everyAnswerIsMeteredByStatusAndSurvivesAKilledNode(@TempDir Path secondDir) {
+    Instant from = Instant.now().truncatedTo(ChronoUnit.MINUTES).minus(1, ChronoUnit.MINUTES);
+    String key = tenantWithDigits(api, "metered", Map.of("requestsPerSecond", 1000, "burst", 1000));
+    for (int i = 0; i < 7; i++) {
+      assertThat(api.post("/v2/models/digits/infer", key, rows(3)).status()).isEqualTo(200);
+    }
+    for (int i = 0; i < 2; i++) {
+      assertThat(api.post("/v2/models/digits/infer", key, Map.of("inputs", List.of(Map.of("name", "input",
+          "shape", List.of(1, 5), "datatype", "FP32", "data", List.of(1, 2, 3, 4, 5))))).status()).isEqualTo(422);
+    }
+    assertThat(api.raw("POST", "/v2/models/digits/infer", key, "application/json", "{not json".getBytes()).status())
+        .isEqualTo(400);
+    assertThat(api.post("/v2/models/digits/versions/9/infer", key, rows(1)).status()).isEqualTo(404);
+
+    String path = usagePath("metered", from, "minute");
+    TestNodes.eventually(Duration.ofSeconds(5), () -> Totals.of(api.get(path, OP).json()
+        .get("rows")).requests() == 11, "usage flushed");
+    Totals totals = Totals.of(api.get(path, OP).json().get("rows"));
+    assertThat(totals.statuses()).containsExactlyInAnyOrderEntriesOf(Map.of("200", 7L, "422", 2L, "400", 1L, "404", 1L));
+    assertThat(totals.items()).isEqualTo(7 * 3); // the refused requests ran nothing
+    assertThat(totals.errors()).isEqualTo(4);
+    assertThat(totals.computeMillis()).isPositive();
+    JsonNode row = api.get(usagePath("metered", from, "hour"), OP).json().get("rows").get(0);
+    assertThat(row.get("model").asText()).isIn("digits", "");
+    assertThat(row.has("start") && row.has("version")).isTrue();
+
+    // answered now, then the node dies abruptly (no graceful shutdown, no last flush)
+    for (int i = 0; i < 5; i++) {
+      assertThat(api.post("/v2/models/digits/infer", key, rows(1)).status()).isEqualTo(200);
+    }
+    java.util.concurrent.locks.LockSupport.parkNanos(LOSS_WINDOW.toNanos());
+    Main.Node killed = node;
+    node = null;
+    killed.system().terminate(); // the node's meter is abandoned, as in a crash
+    killed.system().getWhenTerminated().toCompletableFuture().join();
+
+    node = TestNodes.start(secondDir, db);
+    api = new ApiClient(node.baseUrl());
+    Totals after = Totals.of(api.get(path, OP).json().get("rows"));
+    assertThat(after.requests()).as("nothing answered %s before the crash is lost", LOSS_WINDOW).isEqualTo(16);
+    assertThat(after.statuses().get("200")).isEqualTo(12);
+  }
+}
