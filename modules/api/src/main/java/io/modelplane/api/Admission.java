@@ -36,11 +36,11 @@ final class Admission {
   }
 
   private static List<HttpHeader> headers(AdmissionLeases.Limits limits) {
-    if (limits.rate() == null) {
+    if (limits.limit() == null) {
       return List.of();
     }
     return List.of(
-        RawHeader.create("RateLimit-Limit", String.valueOf((long) Math.ceil(limits.rate()))),
+        RawHeader.create("RateLimit-Limit", String.valueOf((long) Math.ceil(limits.limit()))),
         RawHeader.create("RateLimit-Remaining", String.valueOf(limits.remaining())),
         RawHeader.create("RateLimit-Reset", String.valueOf(seconds(limits.resetNanos()))));
   }

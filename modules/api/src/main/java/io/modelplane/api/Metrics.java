@@ -8,7 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
-/** The node's Prometheus metrics: predict requests and latency, admission refusals, plus what others register. */
+/** The node's Prometheus metrics: predict requests and latency, admission decisions, plus what others register. */
 public final class Metrics {
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
@@ -23,10 +23,10 @@ public final class Metrics {
       .labelNames("tenant", "model")
       .classicUpperBounds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
       .register(registry);
-  final Counter rejections = Counter.builder()
-      .name("modelplane_admission_rejections_total")
-      .help("Predict requests refused by the tenant's quota, by reason")
-      .labelNames("tenant", "reason")
+  final Counter admissions = Counter.builder()
+      .name("modelplane_admission_decisions_total")
+      .help("Predict admission decisions by tenant and outcome: admitted, rate_limited, concurrency_limited, budget_exhausted")
+      .labelNames("tenant", "outcome")
       .register(registry);
 
   /** Where other parts of the node (workers) register their metrics. */

@@ -80,19 +80,22 @@ final class PredictRoutes extends ApiDirectives {
           long started = System.nanoTime();
           Call call = new Call();
           return respond(admission.admit(key.tenant())
-              .thenCompose(ticket -> Json.readObject(entity, settings.maxInferBytes(), mat)
-                  .thenCompose(body -> infer(key, version, body, call))
-                  .handle((response, failure) -> {
-                    ticket.release().run();
-                    // every predict answer carries the tenant's rate-limit state
-                    return (failure == null ? response : ErrorHandling.toResponse(failure)).addHeaders(ticket.headers());
-                  }))
+              .thenCompose(ticket -> {
+                metrics.admissions.labelValues(key.tenant().value(), "admitted").inc();
+                return Json.readObject(entity, settings.maxInferBytes(), mat)
+                    .thenCompose(body -> infer(key, version, body, call))
+                    .handle((response, failure) -> {
+                      ticket.release().run();
+                      // every predict answer carries the tenant's rate-limit state
+                      return (failure == null ? response : ErrorHandling.toResponse(failure)).addHeaders(ticket.headers());
+                    });
+              })
               .handle((answer, refused) -> {
                 if (refused != null) {
                   entity.discardBytes(mat);
                   answer = ErrorHandling.toResponse(refused);
                   if (ErrorHandling.unwrap(refused) instanceof ApiError e && e.status().intValue() == 429) {
-                    metrics.rejections.labelValues(key.tenant().value(), e.code()).inc();
+                    metrics.admissions.labelValues(key.tenant().value(), e.code()).inc();
                   }
                 }
                 measure(key, call, answer.status().intValue(), started);

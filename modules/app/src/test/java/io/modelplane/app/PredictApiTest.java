@@ -229,6 +229,8 @@ class PredictApiTest {
     assertThat(api.post("/v2/models/digits/infer", key, one).status()).isEqualTo(200);
     ApiClient.Reply refused = api.post("/v2/models/digits/infer", key, one);
     assertError(refused, 429, "rate_limited");
+    assertThat(api.get("/metrics", OP).raw().body())
+        .containsPattern("modelplane_admission_decisions_total\\{outcome=\"rate_limited\",tenant=\"limited\"} [1-9]");
     assertThat(Integer.parseInt(refused.header("Retry-After"))).isBetween(1, 2);
     assertThat(refused.header("RateLimit-Limit")).isEqualTo("1");
     assertThat(refused.header("RateLimit-Remaining")).isEqualTo("0");
@@ -281,6 +283,7 @@ class PredictApiTest {
     assertThat(text).containsPattern(
         "modelplane_predict_requests_total\\{model=\"digits\",status=\"200\",tenant=\"demo\",version=\"1\"} [1-9]");
     assertThat(text).contains("modelplane_predict_latency_seconds_bucket{model=\"digits\",tenant=\"demo\"");
+    assertThat(text).containsPattern("modelplane_admission_decisions_total\\{outcome=\"admitted\",tenant=\"demo\"} [1-9]");
     assertThat(text).contains("modelplane_worker_resident_bytes{device=\"cpu()\"}");
     assertThat(text).contains("modelplane_model_queue_depth{model_version=\"demo/digits:1\"}");
     assertError(api.get("/metrics", null), 401, "missing_credential");

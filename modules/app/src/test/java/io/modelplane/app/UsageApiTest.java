@@ -113,7 +113,7 @@ class UsageApiTest {
   }
 
   @Test
-  void everyAnswerIsMeteredByStatusAndSurvivesAKilledNode(@TempDir Path secondDir) {
+  void everyAnswerIsMeteredByStatusAndSurvivesAKilledNode() {
     Instant from = Instant.now().truncatedTo(ChronoUnit.MINUTES).minus(1, ChronoUnit.MINUTES);
     String key = tenantWithDigits(api, "metered", Map.of("requestsPerSecond", 1000, "burst", 1000));
     for (int i = 0; i < 7; i++) {
@@ -149,10 +149,55 @@ class UsageApiTest {
     killed.system().terminate(); // the node's meter is abandoned, as in a crash
     killed.system().getWhenTerminated().toCompletableFuture().join();
 
-    node = TestNodes.start(secondDir, db);
+    node = TestNodes.start(dataDir, db); // a new node on the same database (and artifact store)
     api = new ApiClient(node.baseUrl());
     Totals after = Totals.of(api.get(path, OP).json().get("rows"));
     assertThat(after.requests()).as("nothing answered %s before the crash is lost", LOSS_WINDOW).isEqualTo(16);
     assertThat(after.statuses().get("200")).isEqualTo(12);
+  }
+
+  @Test
+  void usageIsForTheTenantAdminAndTheOperatorAndBadQueriesAre400() {
+    assertThat(api.post("/api/v1/tenants", OP, Map.of("id", "usage-a", "displayName", "A")).status()).isEqualTo(201);
+    assertThat(api.post("/api/v1/tenants", OP, Map.of("id", "usage-b", "displayName", "B")).status()).isEqualTo(201);
+    String admin = api.post("/api/v1/tenants/usage-a/api-keys", OP, Map.of("name", "a", "role", "tenant-admin"))
+        .json().get("key").asText();
+    String viewer = api.post("/api/v1/tenants/usage-a/api-keys", OP, Map.of("name", "v", "role", "viewer"))
+        .json().get("key").asText();
+    ApiClient.Reply empty = api.get("/api/v1/tenants/usage-a/usage", admin);
+    assertThat(empty.status()).isEqualTo(200);
+    assertThat(empty.json().get("step").asText()).isEqualTo("hour");
+    assertThat(empty.json().get("rows")).isEmpty();
+    assertThat(api.get("/api/v1/tenants/usage-a/usage?step=day", OP).status()).isEqualTo(200);
+
+    ManagementApiTest.assertError(api.get("/api/v1/tenants/usage-a/usage", viewer), 403, "forbidden");
+    ManagementApiTest.assertError(api.get("/api/v1/tenants/usage-b/usage", admin), 404, "tenant_not_found");
+    ManagementApiTest.assertError(api.get("/api/v1/tenants/nobody-here/usage", OP), 404, "tenant_not_found");
+    ManagementApiTest.assertError(api.get("/api/v1/tenants/usage-a/usage?step=week", admin), 400, "invalid_step");
+    ManagementApiTest.assertError(api.get("/api/v1/tenants/usage-a/usage?from=yesterday", admin), 400, "invalid_time");
+    ManagementApiTest.assertError(api.get("/api/v1/tenants/usage-a/usage?from=2026-11-02T00:00:00Z&to=2026-11-01T00:00:00Z",
+        admin), 400, "invalid_range");
+    ManagementApiTest.assertError(api.get("/api/v1/tenants/usage-a/usage?step=minute&from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z",
+        admin), 400, "range_too_large");
+    ManagementApiTest.assertError(api.get("/api/v1/tenants/usage-a/usage", null), 401, "missing_credential");
+  }
+
+  @Test
+  void anExhaustedBudgetIs429BudgetExhaustedAndOtherTenantsAreUnaffected() {
+    String spent = tenantWithDigits(api, "spent", Map.of("monthlyComputeSeconds", 0));
+    String other = tenantWithDigits(api, "unspent", Map.of("monthlyComputeSeconds", 3600));
+    ApiClient.Reply refused = api.post("/v2/models/digits/infer", spent, rows(1));
+    ManagementApiTest.assertError(refused, 429, "budget_exhausted");
+    assertThat(Long.parseLong(refused.header("Retry-After"))).isPositive(); // until the next month starts
+    assertThat(refused.header("RateLimit-Limit")).isEqualTo("0"); // the budget, in seconds
+    assertThat(refused.header("RateLimit-Remaining")).isEqualTo("0");
+    assertThat(refused.header("RateLimit-Reset")).isEqualTo(refused.header("Retry-After"));
+    assertThat(api.post("/v2/models/digits/infer", other, rows(1)).status()).isEqualTo(200);
+
+    Map<String, Object> unlimited = new HashMap<>();
+    unlimited.put("monthlyComputeSeconds", null);
+    assertThat(api.patch("/api/v1/tenants/spent", OP, Map.of("quota", unlimited)).status()).isEqualTo(200);
+    TestNodes.eventually(Duration.ofSeconds(1),
+        () -> api.post("/v2/models/digits/infer", spent, rows(1)).status() == 200, "a lifted budget in force");
   }
 }

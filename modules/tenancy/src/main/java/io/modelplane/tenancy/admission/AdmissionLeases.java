@@ -53,8 +53,12 @@ public final class AdmissionLeases {
     }
   }
 
-  /** The tenant's rate limit as the response headers tell it; {@code rate == null} when unlimited. */
-  public record Limits(Double rate, long remaining, long resetNanos) {}
+  /**
+   * What the RateLimit response headers tell: the request rate, its remaining tokens and time to a
+   * full bucket; for a budget refusal the monthly compute seconds, none left, time to the next
+   * month. {@code limit == null}: nothing to tell (unlimited).
+   */
+  public record Limits(Double limit, long remaining, long resetNanos) {}
 
   public sealed interface Verdict permits Admitted, Refused {
     Limits limits();
@@ -169,8 +173,10 @@ public final class AdmissionLeases {
     private Verdict decide(long now, boolean mayWait) {
       Limits limits = limits();
       if (grant.budgetExhausted()) {
-        return new Refused(Refusal.BUDGET_EXHAUSTED, untilNextMonth(), limits,
-            "the tenant's monthly compute budget is used up");
+        long untilNextMonth = untilNextMonth();
+        return new Refused(Refusal.BUDGET_EXHAUSTED, untilNextMonth,
+            new Limits(grant.budgetSeconds().doubleValue(), 0, untilNextMonth),
+            "the tenant's monthly compute budget of " + grant.budgetSeconds() + " s is used up");
       }
       boolean tookToken = false;
       if (grant.rate() != null) {
@@ -283,7 +289,8 @@ public final class AdmissionLeases {
           fallback = null;
           tokens += granted.tokens();
           if (granted.rate() != null && granted.tokens() == 0 && wantedTokens > 0) {
-            emptyUntil = now + Math.max(granted.retryAfterNanos(), 1_000_000L);
+            // counted from the request: a reply that arrives late must not stretch the wait
+            emptyUntil = sentAt + Math.max(granted.retryAfterNanos(), 1_000_000L);
           }
           if (granted.maxConcurrent() != null && granted.permits() <= inFlight) {
             permitsEmptyUntil = now + PERMITS_EMPTY_NANOS;

@@ -65,9 +65,11 @@ public final class QuotaEntity extends AbstractBehavior<QuotaEntity.Command> {
    * @param retryAfterNanos with no tokens granted: time until the bucket has one again
    * @param resetNanos time until the shared bucket is full
    * @param permits permits this node now holds in total
+   * @param budgetSeconds the monthly compute budget (null: none)
    */
   public record Grant(Double rate, Integer burst, Integer maxConcurrent, int tokens, long bucketRemaining,
-      long retryAfterNanos, long resetNanos, int permits, boolean budgetExhausted) implements CborSerializable {}
+      long retryAfterNanos, long resetNanos, int permits, Long budgetSeconds, boolean budgetExhausted)
+      implements CborSerializable {}
 
   private record QuotaLoaded(Quota quota, String error) implements Command {}
 
@@ -173,7 +175,7 @@ public final class QuotaEntity extends AbstractBehavior<QuotaEntity.Command> {
     boolean exhausted = quota.monthlyComputeSeconds() != null
         && computeMicros >= quota.monthlyComputeSeconds() * 1_000_000L;
     return new Grant(quota.requestsPerSecond(), burst(quota), quota.maxConcurrentRequests(), tokens, remaining,
-        retryAfter, reset, permits, exhausted);
+        retryAfter, reset, permits, quota.monthlyComputeSeconds(), exhausted);
   }
 
   private void loadQuota() {

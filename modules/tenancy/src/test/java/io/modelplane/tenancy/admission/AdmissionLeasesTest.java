@@ -88,7 +88,7 @@ class AdmissionLeasesTest {
       assertThat(r.reason()).isEqualTo(Refusal.RATE_LIMITED);
       assertThat(r.reason().code()).isEqualTo("rate_limited");
       assertThat(r.retryAfterNanos()).isPositive();
-      assertThat(r.limits().rate()).isEqualTo(100.0);
+      assertThat(r.limits().limit()).isEqualTo(100.0);
     });
     clock.addAndGet(100 * MS); // 10 tokens more at 100/s
     int later = 0;
@@ -172,14 +172,14 @@ class AdmissionLeasesTest {
   @Test
   void aQuotaChangeIsSeenOnTheNextLeaseRead() throws Exception {
     AdmissionLeases node = node("a");
-    assertThat(admit(node).limits().rate()).isEqualTo(100.0);
+    assertThat(admit(node).limits().limit()).isEqualTo(100.0);
     quota.set(rate(5.0, 1, null));
     entity.tell(new QuotaEntity.Refresh());
     clock.addAndGet(AdmissionLeases.STALE_NANOS);
     node.tick();
     testKit.createTestProbe().awaitAssert(Duration.ofSeconds(3), () -> {
       try {
-        assertThat(admit(node).limits().rate()).isEqualTo(5.0);
+        assertThat(admit(node).limits().limit()).isEqualTo(5.0);
       } catch (Exception e) {
         throw new AssertionError(e);
       }
@@ -197,7 +197,7 @@ class AdmissionLeasesTest {
     testKit.createTestProbe().awaitAssert(Duration.ofSeconds(3), () -> {
       node.invalidate(TENANT);
       try {
-        assertThat(admit(node).limits().rate()).isEqualTo(5.0);
+        assertThat(admit(node).limits().limit()).isEqualTo(5.0);
       } catch (Exception e) {
         throw new AssertionError(e);
       }
@@ -223,6 +223,8 @@ class AdmissionLeasesTest {
         assertThat(admit(node)).isInstanceOfSatisfying(Refused.class, r -> {
           assertThat(r.reason().code()).isEqualTo("budget_exhausted");
           assertThat(r.retryAfterNanos()).isPositive();
+          assertThat(r.limits().limit()).isEqualTo(10.0); // the headers describe the budget
+          assertThat(r.limits().remaining()).isZero();
         });
       } catch (Exception e) {
         throw new AssertionError(e);
