@@ -149,6 +149,16 @@ class AdmissionAcrossNodesTest {
     TestNodes.eventually(Duration.ofSeconds(1),
         () -> "1000".equals(viaB.post("/v2/models/digits/infer", key, one).header("RateLimit-Limit")),
         "the raised rate limit in force on the other node");
+    assertThat(viaA.patch("/api/v1/tenants/shared", OP,
+        Map.of("quota", Map.of("requestsPerSecond", 2, "burst", 2))).status()).isEqualTo(200);
+    TestNodes.eventually(Duration.ofSeconds(1),
+        () -> "2".equals(viaB.post("/v2/models/digits/infer", key, one).header("RateLimit-Limit")),
+        "the lowered rate limit in force on the other node");
+    int admittedAfterLowering = 0;
+    for (int i = 0; i < 10; i++) {
+      admittedAfterLowering += viaB.post("/v2/models/digits/infer", key, one).status() == 200 ? 1 : 0;
+    }
+    assertThat(admittedAfterLowering).as("tokens leased at 1000/s are not spent after lowering").isLessThanOrEqualTo(4);
 
     assertThat(viaA.post("/api/v1/tenants/shared/suspend", OP, Map.of()).status()).isEqualTo(200);
     try {

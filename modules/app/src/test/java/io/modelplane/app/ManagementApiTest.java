@@ -99,7 +99,7 @@ class ManagementApiTest {
           "/v2/health/live", "/v2/health/ready", "/api/v1/auth/config",
           "/api/v1/tenants", "/api/v1/tenants/{tenant}", "/api/v1/tenants/{tenant}/suspend",
           "/api/v1/tenants/{tenant}/resume", "/api/v1/tenants/{tenant}/api-keys",
-          "/api/v1/tenants/{tenant}/api-keys/{keyId}", "/api/v1/tenants/{tenant}/models",
+          "/api/v1/tenants/{tenant}/api-keys/{keyId}", "/api/v1/tenants/{tenant}/usage", "/api/v1/tenants/{tenant}/models",
           "/api/v1/tenants/{tenant}/models/{model}", "/api/v1/tenants/{tenant}/models/{model}/versions",
           "/api/v1/tenants/{tenant}/models/{model}/versions/{version}",
           "/api/v1/tenants/{tenant}/models/{model}/versions/{version}/archive",
