@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.TreeSet;
@@ -112,12 +113,22 @@ public final class TenantEntity
   /** Records that the tenant holds a model of this name (counted against quota.maxModels). */
   public record AddModel(String modelId, String actor, ActorRef<Reply> replyTo) implements Command {}
 
+  /** Records what Keycloak holds for the tenant once provisioning there succeeded (idempotent). */
+  public record RecordIdentity(Identity identity, String actor, ActorRef<Reply> replyTo) implements Command {}
+
   /** What the tenant entity answers. */
   public sealed interface Reply extends CborSerializable {}
 
   /** An API key as shown to users: never its secret hash. */
   public record ApiKeyInfo(String id, String name, Role role, Instant createdAt, String createdBy)
       implements CborSerializable {}
+
+  /** The tenant's Keycloak resources: its Organization and one group per role. */
+  public record Identity(String organizationId, Map<String, String> groupIds) implements CborSerializable {
+    public Identity {
+      groupIds = Map.copyOf(groupIds);
+    }
+  }
 
   /** The tenant as users see it: active keys oldest first, model names sorted. */
   public record Summary(
@@ -128,7 +139,8 @@ public final class TenantEntity
       Instant createdAt,
       Instant updatedAt,
       List<ApiKeyInfo> apiKeys,
-      List<String> models)
+      List<String> models,
+      Identity identity)
       implements Reply {
     public Summary {
       apiKeys = List.copyOf(apiKeys);
@@ -166,6 +178,8 @@ public final class TenantEntity
   public record ApiKeyRevoked(String keyId, Instant at, String actor) implements Event {}
 
   public record ModelAdded(String modelId, Instant at, String actor) implements Event {}
+
+  public record IdentityProvisioned(Identity identity, Instant at, String actor) implements Event {}
 
   // ---------------------------------------------------------------------------------------------
   // State: one type per lifecycle phase
@@ -205,7 +219,8 @@ public final class TenantEntity
       Instant createdAt,
       Instant updatedAt,
       List<ApiKey> apiKeys,
-      List<String> models)
+      List<String> models,
+      Identity identity)
       implements State {
 
     public Tenant {
@@ -227,36 +242,40 @@ public final class TenantEntity
 
     Summary summary() {
       List<ApiKeyInfo> active = apiKeys.stream().filter(ApiKey::isActive).map(ApiKey::info).toList();
-      return new Summary(id, displayName, quota, status, createdAt, updatedAt, active, models);
+      return new Summary(id, displayName, quota, status, createdAt, updatedAt, active, models, identity);
     }
 
     Tenant withDisplayName(String newName, Instant at) {
-      return new Tenant(id, newName, quota, status, createdAt, at, apiKeys, models);
+      return new Tenant(id, newName, quota, status, createdAt, at, apiKeys, models, identity);
     }
 
     Tenant withQuota(Quota newQuota, Instant at) {
-      return new Tenant(id, displayName, newQuota, status, createdAt, at, apiKeys, models);
+      return new Tenant(id, displayName, newQuota, status, createdAt, at, apiKeys, models, identity);
     }
 
     Tenant withStatus(Status newStatus, Instant at) {
-      return new Tenant(id, displayName, quota, newStatus, createdAt, at, apiKeys, models);
+      return new Tenant(id, displayName, quota, newStatus, createdAt, at, apiKeys, models, identity);
     }
 
     Tenant withKeyAdded(ApiKey key, Instant at) {
       List<ApiKey> keys = new ArrayList<>(apiKeys);
       keys.add(key);
-      return new Tenant(id, displayName, quota, status, createdAt, at, keys, models);
+      return new Tenant(id, displayName, quota, status, createdAt, at, keys, models, identity);
     }
 
     Tenant withKeyRevoked(String keyId, Instant at) {
       List<ApiKey> keys = apiKeys.stream().map(k -> k.id().equals(keyId) ? k.revoked(at) : k).toList();
-      return new Tenant(id, displayName, quota, status, createdAt, at, keys, models);
+      return new Tenant(id, displayName, quota, status, createdAt, at, keys, models, identity);
+    }
+
+    Tenant withIdentity(Identity newIdentity, Instant at) {
+      return new Tenant(id, displayName, quota, status, createdAt, at, apiKeys, models, newIdentity);
     }
 
     Tenant withModel(String modelId, Instant at) {
       List<String> names = new ArrayList<>(models);
       names.add(modelId);
-      return new Tenant(id, displayName, quota, status, createdAt, at, apiKeys, names);
+      return new Tenant(id, displayName, quota, status, createdAt, at, apiKeys, names, identity);
     }
   }
 
@@ -287,7 +306,8 @@ public final class TenantEntity
         .onCommand(Get.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
         .onCommand(CreateApiKey.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
         .onCommand(RevokeApiKey.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
-        .onCommand(AddModel.class, cmd -> rejectUnknownTenant(cmd.replyTo()));
+        .onCommand(AddModel.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
+        .onCommand(RecordIdentity.class, cmd -> rejectUnknownTenant(cmd.replyTo()));
     builder
         .forStateType(Tenant.class)
         .onCommand(
@@ -300,7 +320,11 @@ public final class TenantEntity
         .onCommand(CreateApiKey.class, this::onCreateApiKey)
         .onCommand(RevokeApiKey.class, this::onRevokeApiKey)
         .onCommand(LookupApiKey.class, this::onLookupApiKey)
-        .onCommand(AddModel.class, this::onAddModel);
+        .onCommand(AddModel.class, this::onAddModel)
+        .onCommand(RecordIdentity.class, (tenant, cmd) -> cmd.identity().equals(tenant.identity())
+            ? Effect().reply(cmd.replyTo(), tenant.summary())
+            : Effect().persist(new IdentityProvisioned(cmd.identity(), clock.instant(), cmd.actor()))
+                .thenReply(cmd.replyTo(), t -> ((Tenant) t).summary()));
     return builder.build();
   }
 
@@ -460,7 +484,7 @@ public final class TenantEntity
     builder
         .forStateType(Unknown.class)
         .onEvent(TenantCreated.class, (unknown, e) -> new Tenant(
-            e.tenantId(), e.displayName(), e.quota(), Status.ACTIVE, e.at(), e.at(), List.of(), List.of()));
+            e.tenantId(), e.displayName(), e.quota(), Status.ACTIVE, e.at(), e.at(), List.of(), List.of(), null));
     builder
         .forStateType(Tenant.class)
         .onEvent(DisplayNameChanged.class, (tenant, e) -> tenant.withDisplayName(e.displayName(), e.at()))
@@ -470,7 +494,8 @@ public final class TenantEntity
         .onEvent(ApiKeyAdded.class, (tenant, e) -> tenant.withKeyAdded(
             new ApiKey(e.keyId(), e.name(), e.role(), e.secretHash(), e.at(), e.actor(), null), e.at()))
         .onEvent(ApiKeyRevoked.class, (tenant, e) -> tenant.withKeyRevoked(e.keyId(), e.at()))
-        .onEvent(ModelAdded.class, (tenant, e) -> tenant.withModel(e.modelId(), e.at()));
+        .onEvent(ModelAdded.class, (tenant, e) -> tenant.withModel(e.modelId(), e.at()))
+        .onEvent(IdentityProvisioned.class, (tenant, e) -> tenant.withIdentity(e.identity(), e.at()));
     return builder.build();
   }
 }

@@ -18,6 +18,10 @@ import io.modelplane.tenancy.TenantEntity.ApiKeyMatch;
 import io.modelplane.tenancy.TenantEntity.ApiKeyRevoked;
 import io.modelplane.tenancy.TenantEntity.Command;
 import io.modelplane.tenancy.TenantEntity.Create;
+import io.modelplane.tenancy.TenantEntity.Identity;
+import io.modelplane.tenancy.TenantEntity.IdentityProvisioned;
+import io.modelplane.tenancy.TenantEntity.RecordIdentity;
+import io.modelplane.tenancy.TenantEntity.Tenant;
 import io.modelplane.tenancy.TenantEntity.CreateApiKey;
 import io.modelplane.tenancy.TenantEntity.DisplayNameChanged;
 import io.modelplane.tenancy.TenantEntity.Event;
@@ -44,6 +48,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -91,7 +96,7 @@ class TenantEntityTest {
     assertThat(result.events())
         .containsExactly(new TenantCreated("acme", "Acme Corp", Quota.defaults(), T0, ADMIN));
     assertThat(result.reply())
-        .isEqualTo(new Summary("acme", "Acme Corp", Quota.defaults(), Status.ACTIVE, T0, T0, List.of(), List.of()));
+        .isEqualTo(new Summary("acme", "Acme Corp", Quota.defaults(), Status.ACTIVE, T0, T0, List.of(), List.of(), null));
   }
 
   @Test
@@ -579,7 +584,22 @@ class TenantEntityTest {
 
     assertThat(result.hasNoEvents()).isTrue();
     assertThat(result.reply())
-        .isEqualTo(new Summary("acme", "Acme", Quota.defaults(), Status.ACTIVE, T0, T0, List.of(), List.of()));
+        .isEqualTo(new Summary("acme", "Acme", Quota.defaults(), Status.ACTIVE, T0, T0, List.of(), List.of(), null));
+  }
+
+  @Test
+  void keycloakIdsAreRecordedOnceAndSurviveARestart() {
+    createAcme();
+    Identity identity = new Identity("org-1", Map.of("developer", "g-dev", "viewer", "g-view"));
+
+    var first = run(r -> new RecordIdentity(identity, "provisioner", r));
+    assertThat(first.events()).containsExactly(new IdentityProvisioned(identity, T0, "provisioner"));
+    assertThat(summary(first).identity()).isEqualTo(identity);
+    // provisioning is retried after outages: recording the same ids again changes nothing
+    assertThat(run(r -> new RecordIdentity(identity, "provisioner", r)).hasNoEvents()).isTrue();
+    assertThat(((Tenant) tenant.restart().state()).identity()).isEqualTo(identity);
+    assertRejected(entity("other").<Reply>runCommand(r -> new RecordIdentity(identity, "p", r)),
+        Rejection.Reason.NOT_FOUND, "tenant_not_found");
   }
 
   @Test
