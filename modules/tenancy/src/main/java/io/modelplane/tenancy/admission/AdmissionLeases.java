@@ -4,6 +4,7 @@ import akka.actor.typed.ActorRef;
 import io.modelplane.common.TenantId;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -59,6 +60,11 @@ public final class AdmissionLeases {
    * month. {@code limit == null}: nothing to tell (unlimited).
    */
   public record Limits(Double limit, long remaining, long resetNanos) {}
+
+  private record Waiter(CompletableFuture<Verdict> future, int rounds) {}
+
+  /** Exchanges one request may wait for before the lease decides with what it has. */
+  static final int MAX_ROUNDS = 3;
 
   public sealed interface Verdict permits Admitted, Refused {
     Limits limits();
@@ -134,7 +140,8 @@ public final class AdmissionLeases {
     private boolean closed;
     private long degradedUntil;
     private TokenBucket fallback;
-    private final List<CompletableFuture<Verdict>> waiting = new ArrayList<>();
+    /** Requests waiting for an exchange, with how many exchanges each has waited for. */
+    private final List<Waiter> waiting = new ArrayList<>();
 
     Lease(TenantId tenant) {
       this.tenant = tenant;
@@ -156,14 +163,14 @@ public final class AdmissionLeases {
         Verdict verdict = grant == null ? null : decide(now, mayWait);
         if (verdict != null) {
           if (tokensLow() && !exchanging) {
-            exchange(false);
+            exchange();
           }
           return CompletableFuture.completedFuture(verdict);
         }
         wait = new CompletableFuture<>();
-        waiting.add(wait);
+        waiting.add(new Waiter(wait, 1));
         if (!exchanging) {
-          exchange(true);
+          exchange();
         }
       }
       return wait;
@@ -251,25 +258,26 @@ public final class AdmissionLeases {
       return grant.rate() != null && tokens <= chunk(grant) / 2;
     }
 
-    /** Sends one lease request (caller holds the lock); {@code refresh} hands back all tokens first. */
-    private void exchange(boolean refresh) {
+    /**
+     * Sends one lease request (caller holds the lock): a chunk of tokens and of permits, plus one of
+     * each per waiting request, and the tokens owed back.
+     */
+    private void exchange() {
       exchanging = true;
-      int wantTokens = grant == null || grant.rate() != null ? (grant == null ? 1 : chunk(grant)) : 0;
-      int returnTokens = owed + (refresh ? tokens : 0);
+      int waiters = waiting.size();
+      int wantTokens = grant == null ? 1 + waiters : grant.rate() != null ? chunk(grant) + waiters : 0;
+      int returnTokens = owed;
       owed = 0;
-      if (refresh) {
-        tokens = 0;
-      }
-      int wantPermits = grant == null || grant.maxConcurrent() != null
-          ? inFlight + (grant == null ? 1 : permitChunk(grant)) : 0;
+      int wantPermits = grant == null ? inFlight + 1 + waiters
+          : grant.maxConcurrent() != null ? inFlight + permitChunk(grant) + waiters : 0;
       long sentAt = clock.getAsLong();
       transport.ask(tenant, replyTo -> new QuotaEntity.Acquire(node, wantTokens, returnTokens, wantPermits, replyTo))
           .whenComplete((granted, failure) -> received(granted, failure, wantTokens, sentAt));
     }
 
     private void received(QuotaEntity.Grant granted, Throwable failure, int wantedTokens, long sentAt) {
-      List<CompletableFuture<Verdict>> retry;
-      boolean known;
+      List<Map.Entry<CompletableFuture<Verdict>, Verdict>> decided = new ArrayList<>();
+      List<CompletableFuture<Verdict>> failed = new ArrayList<>();
       synchronized (this) {
         exchanging = false;
         long now = clock.getAsLong();
@@ -297,27 +305,28 @@ public final class AdmissionLeases {
           }
           permits = granted.permits();
         }
-        retry = new ArrayList<>(waiting);
+        List<Waiter> again = new ArrayList<>(waiting);
         waiting.clear();
-        known = grant != null;
-      }
-      for (CompletableFuture<Verdict> w : retry) {
-        if (!known) {
-          w.completeExceptionally(failure);
-          continue;
-        }
-        CompletionStage<Verdict> again = admit(false);
-        if (again == null) {
-          again = AdmissionLeases.this.admit(tenant);
-        }
-        again.whenComplete((v, f) -> {
-          if (f != null) {
-            w.completeExceptionally(f);
-          } else {
-            w.complete(v);
+        for (Waiter w : again) {
+          if (grant == null) {
+            failed.add(w.future());
+            continue;
           }
-        });
+          // a waiter may wait for a few exchanges (the bucket may hold less than all of them want);
+          // an empty bucket or no free permit refuses at once (the "empty until" windows)
+          Verdict v = now < degradedUntil ? decideAlone(now) : decide(now, w.rounds() < MAX_ROUNDS);
+          if (v != null) {
+            decided.add(Map.entry(w.future(), v));
+          } else {
+            waiting.add(new Waiter(w.future(), w.rounds() + 1));
+          }
+        }
+        if (!waiting.isEmpty() && !exchanging) {
+          exchange();
+        }
       }
+      failed.forEach(f -> f.completeExceptionally(failure));
+      decided.forEach(d -> d.getKey().complete(d.getValue()));
     }
 
     synchronized void maintain(long now) {
@@ -327,7 +336,7 @@ public final class AdmissionLeases {
       boolean stale = now - grantedAt >= STALE_NANOS;
       boolean holdsPermits = grant.maxConcurrent() != null && permits > 0;
       if (stale || holdsPermits || tokensLow()) {
-        exchange(stale);
+        exchange();
       }
     }
 

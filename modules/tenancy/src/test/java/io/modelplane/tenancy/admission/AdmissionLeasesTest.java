@@ -101,6 +101,19 @@ class AdmissionLeasesTest {
   }
 
   @Test
+  void requestsArrivingTogetherOnAColdLeaseAreAllAdmittedWhenTheBucketHasRoom() throws Exception {
+    quota.set(rate(1000.0, 1000, 100));
+    AdmissionLeases node = node("a");
+    List<CompletableFuture<Verdict>> together = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      together.add(node.admit(TENANT).toCompletableFuture()); // all before the first exchange is back
+    }
+    for (CompletableFuture<Verdict> v : together) {
+      assertThat(v.get(5, TimeUnit.SECONDS)).isInstanceOf(Admitted.class);
+    }
+  }
+
+  @Test
   void twoNodesTogetherStayWithinBurstPlusRateTimesTime() throws Exception {
     quota.set(rate(200.0, 20, null));
     List<AdmissionLeases> nodes = List.of(node("a"), node("b"));
