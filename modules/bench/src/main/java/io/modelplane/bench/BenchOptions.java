@@ -29,7 +29,10 @@ record BenchOptions(
     Path workDir,
     String serverJavaOpts,
     Map<String, String> serverEnv,
-    Integer torchThreads) {
+    Integer torchThreads,
+    long admissionOps,
+    Duration quotaSeconds,
+    List<String> quotaModels) {
 
   static final String USAGE = """
       usage: InferenceBenchmark [options]
@@ -54,6 +57,11 @@ record BenchOptions(
         --torch-threads N              libtorch intra-op threads, raw phase and server alike: the raw
                                        JVM and the server get -Dai.djl.pytorch.num_threads=N, the server
                                        also OMP_NUM_THREADS=N (see README; default: libtorch's, one per core)
+        --admission-ops N              admit + release pairs per caller thread of the in-process admission
+                                       microbenchmark, each run also bounded to 2 s (default 5000000; 0: skip it)
+        --quota-seconds N              each of the four alternating full-path phases, quota off / on / off / on,
+                                       at --concurrency (default 6; 0: skip them and the quota tenant)
+        --quota-models digits|resnet18|both   models that get those phases (default digits)
       """;
 
   static BenchOptions parse(String[] args) {
@@ -74,6 +82,9 @@ record BenchOptions(
     Path workDir = null;
     String serverJavaOpts = "";
     Integer torchThreads = null;
+    long admissionOps = 5_000_000;
+    Duration quotaSeconds = Duration.ofSeconds(6);
+    List<String> quotaModels = List.of("digits");
     Map<String, String> serverEnv = new LinkedHashMap<>();
     for (int i = 0; i < args.length; i++) {
       String name = args[i];
@@ -85,11 +96,10 @@ record BenchOptions(
       }
       String value = args[++i];
       switch (name) {
-        case "--model" -> models = switch (value) {
-          case "both" -> List.of("digits", "resnet18");
-          case "digits", "resnet18" -> List.of(value);
-          default -> throw new IllegalArgumentException("--model is digits, resnet18 or both, not " + value);
-        };
+        case "--model" -> models = models(name, value);
+        case "--admission-ops" -> admissionOps = nonNegative(name, value);
+        case "--quota-seconds" -> quotaSeconds = value.equals("0") ? Duration.ZERO : seconds(name, value);
+        case "--quota-models" -> quotaModels = models(name, value);
         case "--seconds" -> seconds = seconds(name, value);
         case "--concurrency" -> concurrency = positive(name, value);
         case "--low-concurrency" -> lowConcurrency = positive(name, value);
@@ -120,7 +130,33 @@ record BenchOptions(
     }
     return new BenchOptions(List.copyOf(new ArrayList<>(models)), seconds, concurrency, lowConcurrency, lowSeconds,
         rawSeconds, warmup, maxRequests, clientThreads, digitsBatch, resnetBatch, latencyDelayMs, jar, resnet18, workDir,
-        serverJavaOpts, Map.copyOf(serverEnv), torchThreads);
+        serverJavaOpts, Map.copyOf(serverEnv), torchThreads, admissionOps, quotaSeconds, quotaModels);
+  }
+
+  /** Whether {@code model} gets the alternating quota off / on phases. */
+  boolean quotaPhases(String model) {
+    return !quotaSeconds.isZero() && quotaModels.contains(model);
+  }
+
+  private static List<String> models(String name, String value) {
+    return switch (value) {
+      case "both" -> List.of("digits", "resnet18");
+      case "digits", "resnet18" -> List.of(value);
+      default -> throw new IllegalArgumentException(name + " is digits, resnet18 or both, not " + value);
+    };
+  }
+
+  private static long nonNegative(String name, String value) {
+    long n;
+    try {
+      n = Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(name + " needs a number, not " + value);
+    }
+    if (n < 0) {
+      throw new IllegalArgumentException(name + " must not be negative, was " + n);
+    }
+    return n;
   }
 
   /** {maxBatchSize, maxBatchDelayMs} of "MAX/DELAY". */

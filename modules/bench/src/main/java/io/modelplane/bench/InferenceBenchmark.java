@@ -20,11 +20,25 @@ import java.util.Map;
  * The inference benchmark of issue 3: for each model, in one run, (a) raw DJL forwards in this
  * process at several batch sizes — the limit — and (b) the full HTTP path (auth, routing, batching)
  * of a ModelPlane node started as a child process, under a bounded closed-loop load from this
- * process. Prints a Markdown table (stdout, and report.md in the work directory) with the command.
+ * process; and issue 4's price of predict admission: in process per request, and on the full path
+ * as throughput with quotas on vs off. Prints a Markdown report (stdout, and report.md in the work
+ * directory) with the command.
  */
 public final class InferenceBenchmark {
 
   static final String TENANT = "bench";
+  /** The second tenant of the quota phases: the same model and batching, every predict limit on. */
+  static final String QUOTA_TENANT = "bench-quota";
+  /**
+   * Every predict limit active but far above what the load reaches, so none refuses: what is left
+   * is the cost of checking them. Model, version and storage limits stay unlimited (null).
+   */
+  static final Map<String, Number> QUOTA = Map.of("requestsPerSecond", 1_000_000.0, "burst", 1_000_000,
+      "maxConcurrentRequests", 100_000, "monthlyComputeSeconds", 1_000_000_000L);
+  static final String QUOTA_OFF = "full path, quota off";
+  static final String QUOTA_ON = "full path, quota on";
+  /** Each in-process admission run stops here even if its pair count is not reached. */
+  private static final Duration ADMISSION_BOUND = Duration.ofSeconds(2);
   static final String TORCH_THREADS = "ai.djl.pytorch.num_threads";
   private static final Duration SERVER_START = Duration.ofSeconds(120);
   private static final Duration MODEL_READY = Duration.ofSeconds(180);
@@ -36,7 +50,8 @@ public final class InferenceBenchmark {
       String serverThreads) {}
 
   /** Everything measured for one model; {@code failure} says where the full path stopped, if it did. */
-  record ModelReport(BenchModel model, RawBenchmark.Sweep raw, List<Phase> phases, String smoke, String failure) {}
+  record ModelReport(BenchModel model, RawBenchmark.Sweep raw, List<Phase> phases, String smoke, String quotaSmoke,
+      String failure) {}
 
   public static void main(String[] args) {
     BenchOptions options;
@@ -78,6 +93,13 @@ public final class InferenceBenchmark {
     out.progress("work directory " + workDir.toAbsolutePath() + "; load average " + loadBefore);
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(5)).build();
+    List<AdmissionBenchmark.Result> admission = List.of();
+    if (o.admissionOps() > 0) {
+      // first, in a quiet JVM: no server running, no DJL threads
+      out.progress("== admission: in-process QuotaEntity + AdmissionLeases, " + o.admissionOps()
+          + " admit + release pairs per thread (at most " + ADMISSION_BOUND.toSeconds() + " s a run)");
+      admission = AdmissionBenchmark.run(o.admissionOps(), ADMISSION_BOUND, out);
+    }
     List<ModelReport> reports = new ArrayList<>();
     boolean failed = false;
     for (String name : o.models()) {
@@ -94,7 +116,7 @@ public final class InferenceBenchmark {
     }
     String command = System.getenv("BENCH_COMMAND") != null ? System.getenv("BENCH_COMMAND")
         : "java -cp <bench classpath> " + InferenceBenchmark.class.getName() + " " + String.join(" ", args);
-    String markdown = ReportTable.render(reports, o, command, loadBefore, loadAverage());
+    String markdown = ReportTable.render(reports, admission, o, command, loadBefore, loadAverage());
     Files.writeString(workDir.resolve("report.md"), markdown, StandardCharsets.UTF_8);
     System.out.println(markdown);
     System.out.flush();
@@ -115,6 +137,7 @@ public final class InferenceBenchmark {
     Path log = workDir.resolve("server-" + model.name() + ".log");
     List<Phase> phases = new ArrayList<>();
     String smoke = null;
+    String quotaSmoke = null;
     String step = "starting the server";
     try (ServerProcess server = ServerProcess.start(o.jar(), serverDir.resolve("data"), log, operatorKey, serverJavaOpts,
         serverEnv)) {
@@ -130,6 +153,15 @@ public final class InferenceBenchmark {
         client.deploy(key, TENANT, model.name(), version, model.maxBatchSize(), model.maxBatchDelayMs());
         out.progress("uploaded " + model.name() + " v" + version + ", deployed with maxBatchSize "
             + model.maxBatchSize() + ", maxBatchDelayMs " + model.maxBatchDelayMs());
+        String quotaKey = null;
+        if (o.quotaPhases(model.name())) {
+          client.createTenant(QUOTA_TENANT, QUOTA);
+          quotaKey = client.createApiKey(QUOTA_TENANT);
+          int v = client.upload(quotaKey, QUOTA_TENANT, model.name(), model.manifestJson(), model.artifact());
+          client.deploy(quotaKey, QUOTA_TENANT, model.name(), v, model.maxBatchSize(), model.maxBatchDelayMs());
+          out.progress("tenant " + QUOTA_TENANT + " with quota " + QUOTA + ": uploaded " + model.name() + " v" + v
+              + ", deployed with the same batching");
+        }
         String noDelay = null;
         if (o.latencyDelayMs() >= 0 && o.latencyDelayMs() != model.maxBatchDelayMs()) {
           noDelay = model.name() + "-delay" + o.latencyDelayMs();
@@ -142,8 +174,14 @@ public final class InferenceBenchmark {
         if (noDelay != null) {
           client.awaitReady(key, noDelay, MODEL_READY);
         }
+        if (quotaKey != null) {
+          client.awaitReady(quotaKey, model.name(), MODEL_READY);
+        }
         step = "the first predict call";
         smoke = smokeCheck(client, key, model, raw, out);
+        if (quotaKey != null) {
+          quotaSmoke = quotaCheck(client, quotaKey, model, out);
+        }
 
         step = "the load phases";
         InetSocketAddress address = new InetSocketAddress("127.0.0.1", server.httpPort());
@@ -160,11 +198,24 @@ public final class InferenceBenchmark {
           phases.add(measure(out, server, direct, "full path, low load", model.maxBatchSize() + " / "
               + o.latencyDelayMs() + " ms", o.lowConcurrency(), o, o.lowSeconds(), grace));
         }
-        return new ModelReport(model, raw, phases, smoke, null);
+        if (quotaKey != null) {
+          step = "the quota off / on phases";
+          LoadGenerator limited = new LoadGenerator(address, "/v2/models/" + model.name() + "/infer", quotaKey, bodies);
+          report(out, "warm-up " + QUOTA_TENANT, limited.run(concurrency, o.clientThreads(), Duration.ofSeconds(2),
+              o.maxRequests(), grace));
+          // alternated, so a drift of the machine (the other engineer's load) hits both sides alike
+          for (int round = 1; round <= 2; round++) {
+            phases.add(measure(out, server, load, QUOTA_OFF + " #" + round, batching, concurrency, o,
+                o.quotaSeconds(), grace));
+            phases.add(measure(out, server, limited, QUOTA_ON + " #" + round, batching, concurrency, o,
+                o.quotaSeconds(), grace));
+          }
+        }
+        return new ModelReport(model, raw, phases, smoke, quotaSmoke, null);
       } catch (RuntimeException | IOException e) {
         out.progress("FAILED at " + step + ": " + e.getMessage());
         out.progress("last lines of the server log " + log + ":\n" + server.tail(30));
-        return new ModelReport(model, raw, phases, smoke, step + ": " + e.getMessage());
+        return new ModelReport(model, raw, phases, smoke, quotaSmoke, step + ": " + e.getMessage());
       } finally {
         out.progress("stopping the server (pid " + server.pid() + ")");
       }
@@ -243,6 +294,21 @@ public final class InferenceBenchmark {
     out.progress(result);
     if (!(diff < 1e-3)) {
       throw new IllegalStateException("the server's answer differs from the raw forward: " + result);
+    }
+    return result;
+  }
+
+  /** One predict of the quota tenant must answer 200 and carry its rate limit: the limits are checked. */
+  private static String quotaCheck(ModelPlaneClient client, String key, BenchModel model, Reporter out)
+      throws IOException, InterruptedException {
+    HttpResponse<byte[]> r = client.infer(key, model.name(), model.requestBody(0));
+    String limit = r.headers().firstValue("RateLimit-Limit").orElse(null);
+    String result = QUOTA_TENANT + " predict -> " + r.statusCode() + ", RateLimit-Limit " + limit
+        + ", RateLimit-Remaining " + r.headers().firstValue("RateLimit-Remaining").orElse(null);
+    out.progress(result);
+    if (r.statusCode() != 200 || limit == null) {
+      throw new IllegalStateException("the quota tenant's predict is not admitted under its limits: " + result + ": "
+          + new String(r.body(), StandardCharsets.UTF_8));
     }
     return result;
   }

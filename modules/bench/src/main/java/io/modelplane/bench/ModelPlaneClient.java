@@ -12,16 +12,23 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
- * The management and predict calls the benchmark makes to provision a node: create a tenant with an
- * unlimited quota, an API key, upload a version, deploy it, wait until it is ready. A refused call
- * fails with the exact request and response, so a server-side blocker can be reported as is.
+ * The management and predict calls the benchmark makes to provision a node: create a tenant (with an
+ * unlimited quota or a given one), an API key, upload a version, deploy it, wait until it is ready. A
+ * refused call fails with the exact request and response, so a server-side blocker can be reported
+ * as is.
  */
 final class ModelPlaneClient {
 
   private static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
+
+  /** The quota fields of API.md, in its order. */
+  static final List<String> QUOTA_FIELDS = List.of("requestsPerSecond", "burst", "maxConcurrentRequests", "maxModels",
+      "maxVersionsPerModel", "maxResidentBytes", "monthlyComputeSeconds");
 
   private final HttpClient http;
   private final URI base;
@@ -35,13 +42,30 @@ final class ModelPlaneClient {
 
   /** A tenant without limits: every quota field null (absent would mean the default plan's 100 req/s). */
   void createTenant(String tenant) throws IOException, InterruptedException {
+    createTenant(tenant, Map.of());
+  }
+
+  /**
+   * A tenant with these quota fields (numbers); every field not given is sent as null (unlimited),
+   * not left out, which would mean the default plan.
+   */
+  void createTenant(String tenant, Map<String, ? extends Number> quota) throws IOException, InterruptedException {
+    if (!QUOTA_FIELDS.containsAll(quota.keySet())) {
+      throw new IllegalArgumentException("unknown quota fields in " + quota.keySet() + "; known: " + QUOTA_FIELDS);
+    }
     ObjectNode body = BenchModel.JSON.createObjectNode();
     body.put("id", tenant);
     body.put("displayName", "Benchmark");
-    ObjectNode quota = body.putObject("quota");
-    for (String limit : new String[] {"requestsPerSecond", "burst", "maxConcurrentRequests", "maxModels",
-        "maxVersionsPerModel", "maxResidentBytes", "monthlyComputeSeconds"}) {
-      quota.putNull(limit);
+    ObjectNode limits = body.putObject("quota");
+    for (String field : QUOTA_FIELDS) {
+      Number value = quota.get(field);
+      if (value == null) {
+        limits.putNull(field);
+      } else if (value instanceof Double || value instanceof Float) {
+        limits.put(field, value.doubleValue());
+      } else {
+        limits.put(field, value.longValue());
+      }
     }
     send(json("POST", "/api/v1/tenants", operatorKey, body.toString()), 201);
   }

@@ -12,10 +12,13 @@ final class ReportTable {
   static final double DIGITS_TARGET_PER_SECOND = 10_000;
   static final double RESNET_TARGET_RATIO = 0.90;
   static final double ADDED_P50_TARGET_MS = 1.0;
+  /** Quotas on may cost at most this share of the full path's throughput. */
+  static final double QUOTA_COST_TARGET = 0.05;
 
   private ReportTable() {}
 
-  static String render(List<ModelReport> reports, BenchOptions o, String command, String loadBefore, String loadAfter) {
+  static String render(List<ModelReport> reports, List<AdmissionBenchmark.Result> admission, BenchOptions o,
+      String command, String loadBefore, String loadAfter) {
     StringBuilder md = new StringBuilder();
     md.append("## ModelPlane inference benchmark: raw DJL forward vs full HTTP path\n\n");
     md.append("Command: `").append(command).append("`\n\n");
@@ -48,7 +51,7 @@ final class ReportTable {
       for (Phase p : r.phases()) {
         LoadGenerator.Result l = p.load();
         // throughput against the limit under load; latency against a lone forward at low load
-        boolean lowLoad = !p.label().equals("full path");
+        boolean lowLoad = lowLoad(p);
         md.append(row(name, p.label(), p.batching(), String.valueOf(l.concurrency()),
             String.format(Locale.ROOT, "%,d (%,d)", l.ok(), l.errors()), l.okPerSecond(), l.okPerSecond(),
             l.latencies().p50(), l.latencies().p99(), lowLoad ? "-" : ratio(l.okPerSecond(), best.itemsPerSecond()),
@@ -66,6 +69,13 @@ final class ReportTable {
         + " full/raw = items/s over the raw best batch's items/s. CPU in cores of the 2 (server: /proc utime+stime;"
         + " client: the load generator threads; other: every other process on the machine during the phase, i.e. the"
         + " noise it ran in).\n\n");
+    if (reports.stream().anyMatch(r -> phase(r, InferenceBenchmark.QUOTA_ON + " #1") != null)) {
+      md.append(String.format(Locale.ROOT, "Quota off / on: the same model, artifact and batching deployed for two"
+              + " tenants, measured alternately (off, on, off, on) at the main concurrency: off is tenant `%s` (every"
+              + " limit null), on is tenant `%s` with quota %s (every predict limit checked on each request, none"
+              + " close to being reached).%n%n", InferenceBenchmark.TENANT, InferenceBenchmark.QUOTA_TENANT,
+          new java.util.TreeMap<>(InferenceBenchmark.QUOTA)));
+    }
 
     md.append("### Targets\n\n");
     for (ModelReport r : reports) {
@@ -97,12 +107,28 @@ final class ReportTable {
               one.latencies().p50(), added, verdict(added < ADDED_P50_TARGET_MS)));
         }
       }
+      List<Phase> on = phases(r, InferenceBenchmark.QUOTA_ON);
+      List<Phase> off = phases(r, InferenceBenchmark.QUOTA_OFF);
+      if (!on.isEmpty() && !off.isEmpty()) {
+        double onSum = on.stream().mapToDouble(p -> p.load().okPerSecond()).sum();
+        double offSum = off.stream().mapToDouble(p -> p.load().okPerSecond()).sum();
+        long onErrors = on.stream().mapToLong(p -> p.load().errors()).sum();
+        double ratio = onSum / offSum;
+        md.append(String.format(Locale.ROOT, "- %s full path with quotas on within %.0f%% of quotas off (on/off req/s"
+                + " >= %.2f, %d phases each, summed): %,.0f / %,.0f = %.3f (%+.1f%%); quota-on errors: %d -> %s%n", name,
+            QUOTA_COST_TARGET * 100, 1 - QUOTA_COST_TARGET, on.size(), onSum, offSum, ratio, (ratio - 1) * 100, onErrors,
+            verdict(ratio >= 1 - QUOTA_COST_TARGET && onErrors == 0)));
+      }
       if (main.load().errors() > 0) {
         md.append("- ").append(name).append(": ").append(main.load().errors()).append(" errors ")
             .append(main.load().errorsByKind()).append("; first: ").append(main.load().firstError()).append('\n');
       }
     }
     md.append('\n');
+
+    if (!admission.isEmpty()) {
+      renderAdmission(md, admission);
+    }
 
     md.append("### Raw sweep (single caller thread, in process)\n\n");
     md.append("| model | batch | forwards | forwards/s | items/s | p50 ms | p99 ms | other CPU |\n");
@@ -119,6 +145,9 @@ final class ReportTable {
       if (r.smoke() != null) {
         md.append("- ").append(r.model().name()).append(": ").append(r.smoke()).append('\n');
       }
+      if (r.quotaSmoke() != null) {
+        md.append("- ").append(r.model().name()).append(": ").append(r.quotaSmoke()).append('\n');
+      }
       if (r.failure() != null) {
         md.append("- ").append(r.model().name()).append(": FULL PATH FAILED at ").append(r.failure()).append('\n');
       }
@@ -134,6 +163,47 @@ final class ReportTable {
       }
     }
     return md.toString();
+  }
+
+  private static void renderAdmission(StringBuilder md, List<AdmissionBenchmark.Result> admission) {
+    md.append("### Admission cost per request (in process, local decision)\n\n");
+    md.append(String.format(Locale.ROOT, "One tenant's QuotaEntity as the guardian of a local actor system (no cluster),"
+            + " one AdmissionLeases asking it with AskPattern, tick() every 250 ms; each caller thread admits and at once"
+            + " releases, after a warm-up. \"all limits on\": requestsPerSecond %,.0f, burst %,d, maxConcurrentRequests"
+            + " %,d, monthlyComputeSeconds %,d (0 used); the burst is deeper than a real plan's so that the loop, faster"
+            + " than the rate, is never refused. \"unlimited\": every limit null. ns/pair is wall time per admit +"
+            + " release on each thread; waited = admits whose verdict was not ready at once (an exchange with the"
+            + " entity was in flight).%n%n", AdmissionBenchmark.RATE, AdmissionBenchmark.BURST,
+        AdmissionBenchmark.MAX_CONCURRENT, AdmissionBenchmark.MONTHLY_COMPUTE_SECONDS));
+    md.append("| quota | threads | admit + release pairs | ns/pair | pairs/s | waited for an exchange | refused |\n");
+    md.append("|---|---:|---:|---:|---:|---:|---:|\n");
+    for (AdmissionBenchmark.Result a : admission) {
+      md.append(String.format(Locale.ROOT, "| %s | %d | %,d | %.1f | %,.0f | %,d (%.5f%%) | %,d |%n", a.quota(),
+          a.threads(), a.ops(), a.nanosPerOp(), a.opsPerSecond(), a.exchanges(), a.exchangeFraction() * 100,
+          a.refused()));
+    }
+    md.append('\n');
+    for (AdmissionBenchmark.Result limited : admission) {
+      admission.stream()
+          .filter(a -> a.threads() == limited.threads() && !a.quota().equals(limited.quota())
+              && a.quota().equals("unlimited"))
+          .findFirst()
+          .ifPresent(base -> md.append(String.format(Locale.ROOT,
+              "- %d thread(s): all limits on costs %.1f ns/pair, unlimited %.1f ns/pair: %+.1f ns per request%n",
+              limited.threads(), limited.nanosPerOp(), base.nanosPerOp(), limited.nanosPerOp() - base.nanosPerOp())));
+    }
+    if (admission.stream().anyMatch(a -> a.refused() > 0)) {
+      md.append("- REFUSALS in the admission runs: their ns/pair includes the refused path, not only admits\n");
+    }
+    md.append('\n');
+  }
+
+  private static boolean lowLoad(Phase p) {
+    return p.label().contains("low load");
+  }
+
+  private static List<Phase> phases(ModelReport r, String labelPrefix) {
+    return r.phases().stream().filter(p -> p.label().startsWith(labelPrefix)).toList();
   }
 
   private static Phase phase(ModelReport r, String label) {
