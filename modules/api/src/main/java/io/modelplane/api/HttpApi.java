@@ -32,6 +32,8 @@ public final class HttpApi extends ApiDirectives {
   private final PredictRoutes predict;
   private final ClusterView cluster;
   private final UsageRoutes usage;
+  private final IdentityRoutes identity;
+  private final Map<String, String> authConfig;
   private final Metrics metrics;
   // built once: the route's suppliers run on every request
   private final akka.http.javadsl.server.ExceptionHandler exceptions = ErrorHandling.exceptionHandler();
@@ -42,14 +44,19 @@ public final class HttpApi extends ApiDirectives {
    * @param gateway this node's way to the workers; null on nodes without the gateway role (no predict API)
    * @param admission this node's leases of the tenants' predict quotas (gateway nodes)
    * @param usage where predict calls are metered and usage is read
+   * @param provisioning Keycloak provisioning; null when Keycloak is off (API keys only)
    */
   public HttpApi(ControlPlane controlPlane, Authenticator authenticator, ArtifactStore artifacts,
       DeploymentFeed deployments, InferenceGateway gateway, AdmissionLeases admission, TenantChanges changes,
-      Usage usage, ApiSettings settings, Metrics metrics, Supplier<CompletionStage<Boolean>> readiness) {
+      Usage usage, IdentityProvisioning provisioning, ApiSettings settings, Metrics metrics,
+      Supplier<CompletionStage<Boolean>> readiness) {
     this.metrics = metrics;
     this.authenticator = authenticator;
     this.readiness = readiness;
-    this.tenants = new TenantRoutes(controlPlane, changes, deployments, settings);
+    this.tenants = new TenantRoutes(controlPlane, changes, deployments, provisioning, settings);
+    this.identity = new IdentityRoutes(controlPlane, provisioning, settings);
+    this.authConfig = provisioning == null ? Map.of("mode", "api-key") : Map.of("mode", "keycloak",
+        "issuer", provisioning.settings().issuer(), "clientId", io.modelplane.identity.keycloak.KeycloakProvisioner.WEB_CLIENT);
     this.models = new ModelRoutes(controlPlane, new VersionUpload(artifacts, settings), deployments, settings);
     this.predict = gateway == null ? null : new PredictRoutes(controlPlane, gateway, new Admission(admission), usage.meter(), settings, metrics);
     this.usage = new UsageRoutes(controlPlane, usage.store(), usage.queries(), java.time.Clock.systemUTC());
@@ -71,7 +78,7 @@ public final class HttpApi extends ApiDirectives {
                 path("openapi.yaml", () -> get(() -> complete(HttpResponse.create().withEntity(
                     ContentTypes.create(MediaTypes.applicationWithFixedCharset("yaml", HttpCharsets.UTF_8)), openApi)))),
                 path(segment("auth").slash("config"), () -> get(() ->
-                    complete(Json.response(StatusCodes.OK, Map.of("mode", "api-key"))))),
+                    complete(Json.response(StatusCodes.OK, authConfig)))),
                 authenticated(authenticator, this::management))),
             predict == null ? reject() : pathPrefix("v2", () -> authenticated(authenticator, predict::routes)))));
   }
@@ -92,7 +99,8 @@ public final class HttpApi extends ApiDirectives {
             return complete(Json.error(ApiError.tenantNotFound(id)));
           }
           TenantId tenant = TenantId.of(id);
-          return concat(tenants.one(principal, tenant), usage.routes(principal, tenant), models.routes(principal, tenant));
+          return concat(tenants.one(principal, tenant), usage.routes(principal, tenant),
+              identity.routes(principal, tenant), models.routes(principal, tenant));
         })));
   }
 

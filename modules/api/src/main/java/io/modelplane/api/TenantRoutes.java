@@ -14,6 +14,7 @@ import io.modelplane.identity.Action;
 import io.modelplane.identity.ApiKeyCredential;
 import io.modelplane.identity.Principal;
 import io.modelplane.tenancy.TenantEntity;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -29,11 +30,21 @@ final class TenantRoutes extends ApiDirectives {
 
   record CreateApiKeyRequest(String name, String role) {}
 
-  record TenantView(String id, String displayName, TenantEntity.Status status, Quota quota,
-      Instant createdAt, Instant updatedAt, List<String> models) {
-    static TenantView of(TenantEntity.Summary s) {
-      return new TenantView(s.id(), s.displayName(), s.status(), s.quota(), s.createdAt(), s.updatedAt(), s.models());
+  /** In Keycloak mode: whether the tenant's Keycloak resources are in place yet. */
+  record IdentityView(String state, String organizationId) {
+    static IdentityView of(TenantEntity.Identity identity) {
+      return identity == null ? new IdentityView("provisioning", null) : new IdentityView("provisioned", identity.organizationId());
     }
+  }
+
+  record TenantView(String id, String displayName, TenantEntity.Status status, Quota quota,
+      Instant createdAt, Instant updatedAt, List<String> models,
+      @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+      IdentityView identity) {}
+
+  private TenantView view(TenantEntity.Summary s) {
+    return new TenantView(s.id(), s.displayName(), s.status(), s.quota(), s.createdAt(), s.updatedAt(), s.models(),
+        provisioning == null ? null : IdentityView.of(s.identity()));
   }
 
   record ApiKeyView(String id, String name, Role role, Instant createdAt, String createdBy) {
@@ -48,8 +59,12 @@ final class TenantRoutes extends ApiDirectives {
   private final DeploymentFeed deployments;
   private final ApiSettings settings;
   private final TenantChanges changes;
+  private final IdentityProvisioning provisioning;
 
-  TenantRoutes(ControlPlane controlPlane, TenantChanges changes, DeploymentFeed deployments, ApiSettings settings) {
+  /** {@code provisioning} null when Keycloak is off. */
+  TenantRoutes(ControlPlane controlPlane, TenantChanges changes, DeploymentFeed deployments,
+      IdentityProvisioning provisioning, ApiSettings settings) {
+    this.provisioning = provisioning;
     this.changes = changes;
     this.controlPlane = controlPlane;
     this.deployments = deployments;
@@ -68,13 +83,15 @@ final class TenantRoutes extends ApiDirectives {
     return concat(
         pathEnd(() -> concat(
             get(() -> authorized(principal, Action.READ_TENANT, tenant, () ->
-                respond(controlPlane.tenantSummary(tenant).thenApply(s -> Json.response(StatusCodes.OK, TenantView.of(s)))))),
+                respond(controlPlane.tenantSummary(tenant).thenApply(s -> Json.response(StatusCodes.OK, view(s)))))),
             patch(() -> authorized(principal, Action.ADMINISTER_TENANT, tenant, () ->
                 jsonBody(settings.maxJsonBytes(), body -> respond(changed(tenant, update(principal, tenant, body)))))))),
         path("suspend", () -> post(() -> authorized(principal, Action.ADMINISTER_TENANT, tenant, () ->
-            respond(changed(tenant, tenantReply(tenant, r -> new TenantEntity.Suspend(principal.subject(), r))))))),
+            respond(changed(tenant, statusChanged(tenant, false,
+                tenantReply(tenant, r -> new TenantEntity.Suspend(principal.subject(), r)))))))),
         path("resume", () -> post(() -> authorized(principal, Action.ADMINISTER_TENANT, tenant, () ->
-            respond(changed(tenant, tenantReply(tenant, r -> new TenantEntity.Resume(principal.subject(), r))))))),
+            respond(changed(tenant, statusChanged(tenant, true,
+                tenantReply(tenant, r -> new TenantEntity.Resume(principal.subject(), r)))))))),
         pathPrefix("api-keys", () -> authorized(principal, Action.MANAGE_ACCESS, tenant, () -> concat(
             pathEnd(() -> concat(
                 post(() -> jsonBody(settings.maxJsonBytes(), body -> respond(createApiKey(principal, tenant, body)))),
@@ -94,10 +111,15 @@ final class TenantRoutes extends ApiDirectives {
       throw ApiError.badRequest("invalid_tenant_id",
           "tenant id must be 3-40 characters of lowercase letters, digits and '-'");
     }
-    return controlPlane.tenant(TenantId.of(request.id()),
+    TenantId tenant = TenantId.of(request.id());
+    return controlPlane.tenant(tenant,
             r -> new TenantEntity.Create(request.displayName(), request.quota(), principal.subject(), r),
             TenantEntity.Summary.class)
-        .thenApply(s -> Json.response(StatusCodes.CREATED, TenantView.of(s))
+        // Keycloak mode: usually provisioned before the answer; if Keycloak is slow or down the
+        // tenant is answered as "provisioning" and the periodic resync completes it
+        .thenCompose(s -> provisioning == null ? CompletableFuture.completedFuture(s)
+            : provisioning.provisionWithin(tenant, s, Duration.ofSeconds(5)))
+        .thenApply(s -> Json.response(StatusCodes.CREATED, view(s))
             .addHeader(akka.http.javadsl.model.headers.Location.create("/api/v1/tenants/" + s.id())));
   }
 
@@ -108,7 +130,7 @@ final class TenantRoutes extends ApiDirectives {
           .toList();
       return CompletableFuture.allOf(summaries.toArray(CompletableFuture[]::new)).thenApply(done ->
           Json.response(StatusCodes.OK, Map.of("tenants",
-              summaries.stream().map(f -> TenantView.of(f.join())).toList())));
+              summaries.stream().map(f -> view(f.join())).toList())));
     });
   }
 
@@ -142,8 +164,14 @@ final class TenantRoutes extends ApiDirectives {
             // placement enforces maxResidentBytes: a raised limit places refused replicas now
             deployments.tenantQuotaChanged(tenant, s.quota());
           }
-          return Json.response(StatusCodes.OK, TenantView.of(s));
+          return Json.response(StatusCodes.OK, view(s));
         });
+  }
+
+  /** In Keycloak mode the tenant's service accounts follow its status (best effort; tokens are checked anyway). */
+  private CompletionStage<HttpResponse> statusChanged(TenantId tenant, boolean active, CompletionStage<HttpResponse> change) {
+    return provisioning == null ? change : change.thenCompose(response ->
+        provisioning.statusChanged(tenant, active).thenApply(done -> response));
   }
 
   /** Once the change is recorded, every node hears of it (see {@link TenantChanges}). */
@@ -157,7 +185,7 @@ final class TenantRoutes extends ApiDirectives {
   private CompletionStage<HttpResponse> tenantReply(TenantId tenant,
       java.util.function.Function<akka.actor.typed.ActorRef<TenantEntity.Reply>, TenantEntity.Command> command) {
     return controlPlane.tenant(tenant, command, TenantEntity.Summary.class)
-        .thenApply(s -> Json.response(StatusCodes.OK, TenantView.of(s)));
+        .thenApply(s -> Json.response(StatusCodes.OK, view(s)));
   }
 
   private CompletionStage<HttpResponse> createApiKey(Principal principal, TenantId tenant, JsonNode body) {

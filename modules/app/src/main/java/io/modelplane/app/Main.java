@@ -44,6 +44,8 @@ import java.util.concurrent.CompletableFuture;
 import io.modelplane.tenancy.admission.AdmissionLeases;
 import io.modelplane.tenancy.admission.QuotaEntity;
 import io.modelplane.api.TenantChanges;
+import io.modelplane.api.IdentityProvisioning;
+import io.modelplane.identity.keycloak.KeycloakProvisioner;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.HashMap;
@@ -130,6 +132,7 @@ public final class Main {
       Authenticator authenticator = Authenticator.firstOf(List.of(
           new ApiKeyAuthenticator(keys), new OperatorAuthenticator(OperatorKey.hash(settings))));
       HttpApi.Usage usage = metering(system, settings);
+      IdentityProvisioning provisioning = keycloak(system, config, settings, controlPlane);
       QuotaEntity.init(system, new QuotaSources(controlPlane, usage.store(), usage.queries()));
       AdmissionLeases admission = admission(system);
       TenantChanges changes = new TenantChanges(system, List.of(keys::invalidate, admission::invalidate));
@@ -150,7 +153,7 @@ public final class Main {
       }
       DeploymentFeed deployments = new DeploymentFeed(controlPlane, artifacts, placement, inference.queueCapacity(),
           system.scheduler());
-      HttpApi api = new HttpApi(controlPlane, authenticator, artifacts, deployments, gateway, admission, changes, usage, apiSettings, metrics,
+      HttpApi api = new HttpApi(controlPlane, authenticator, artifacts, deployments, gateway, admission, changes, usage, provisioning, apiSettings, metrics,
           () -> ready(system, schemaReady.get()));
 
       ServerBinding binding = Http.get(system).newServerAt(settings.httpHost(), settings.httpPort())
@@ -163,6 +166,12 @@ public final class Main {
         new DemoTenant(controlPlane, artifacts, deployments, system).ensure().toCompletableFuture().get(60, TimeUnit.SECONDS);
       }
       deployments.resyncAll();
+      if (provisioning != null) {
+        IdentityProvisioning identity = provisioning;
+        Duration every = config.getDuration("modelplane.keycloak.resync-interval");
+        identity.start().thenRun(() -> system.scheduler().scheduleWithFixedDelay(every, every,
+            identity::resync, system.executionContext()));
+      }
       system.scheduler().scheduleWithFixedDelay(inference.resyncInterval(), inference.resyncInterval(),
           deployments::resyncAll, system.executionContext());
       return new Node(system, binding.localAddress());
@@ -199,6 +208,30 @@ public final class Main {
       store.close();
     });
     return new HttpApi.Usage(meter, store, queries);
+  }
+
+  /** Keycloak mode (when {@code modelplane.keycloak.url} is set): the provisioning of tenants there; else null. */
+  private static IdentityProvisioning keycloak(ActorSystem<?> system, Config config, NodeSettings settings,
+      ControlPlane controlPlane) {
+    Config kc = config.getConfig("modelplane.keycloak");
+    if (kc.getString("url").isBlank()) {
+      return null;
+    }
+    String publicUrl = kc.getString("public-url").isBlank()
+        ? "http://" + settings.httpHost() + ":" + settings.httpPort() : kc.getString("public-url");
+    KeycloakProvisioner keycloak = new KeycloakProvisioner(new KeycloakProvisioner.Settings(kc.getString("url"),
+        kc.getString("realm"), kc.getString("admin-user"), kc.getString("admin-password"), publicUrl));
+    java.util.concurrent.ExecutorService calls = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
+      Thread t = new Thread(r, "modelplane-keycloak");
+      t.setDaemon(true);
+      return t;
+    });
+    system.getWhenTerminated().thenRun(() -> {
+      calls.shutdownNow();
+      keycloak.close();
+    });
+    log.info("Keycloak mode: realm {} at {}", kc.getString("realm"), kc.getString("url"));
+    return new IdentityProvisioning(keycloak, controlPlane, calls);
   }
 
   /** This node's leases of the tenants' predict quotas, kept up every 250 ms. */

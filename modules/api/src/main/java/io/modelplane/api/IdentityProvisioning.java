@@ -1,0 +1,139 @@
+package io.modelplane.api;
+
+import akka.http.javadsl.model.StatusCodes;
+import io.modelplane.common.TenantId;
+import io.modelplane.identity.keycloak.KeycloakProvisioner;
+import io.modelplane.tenancy.TenantEntity;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keycloak mode: provisions each tenant in Keycloak and records the ids in the tenant's events.
+ * A tenant whose provisioning failed (Keycloak down) shows {@code provisioning} and is provisioned
+ * by {@link #resync()}, which the node runs periodically; every step is idempotent. Admin calls
+ * block, so they run on their own executor.
+ */
+public final class IdentityProvisioning {
+  private static final Logger log = LoggerFactory.getLogger(IdentityProvisioning.class);
+  static final String ACTOR = "keycloak-provisioning";
+
+  private final KeycloakProvisioner keycloak;
+  private final ControlPlane controlPlane;
+  private final Executor blocking;
+  private final AtomicBoolean realmReady = new AtomicBoolean();
+  private final AtomicBoolean resyncing = new AtomicBoolean();
+
+  public IdentityProvisioning(KeycloakProvisioner keycloak, ControlPlane controlPlane, Executor blocking) {
+    this.keycloak = keycloak;
+    this.controlPlane = controlPlane;
+    this.blocking = blocking;
+  }
+
+  public KeycloakProvisioner.Settings settings() {
+    return keycloak.settings();
+  }
+
+  KeycloakProvisioner keycloak() {
+    return keycloak;
+  }
+
+  /**
+   * The tenant as soon as it is provisioned, or as it is after {@code wait} (then still
+   * {@code provisioning}: the periodic resync finishes it).
+   */
+  CompletionStage<TenantEntity.Summary> provisionWithin(TenantId tenant, TenantEntity.Summary created, java.time.Duration wait) {
+    return provision(tenant).toCompletableFuture()
+        .exceptionally(failure -> {
+          log.warn("tenant {} created, Keycloak provisioning pending: {}", tenant, describe(failure));
+          return created;
+        })
+        .completeOnTimeout(created, wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  /** Provisions the tenant (and the realm first, if needed) and records the Keycloak ids. */
+  public CompletionStage<TenantEntity.Summary> provision(TenantId tenant) {
+    return call(() -> {
+      ensureRealm();
+      return keycloak.ensureTenant(tenant);
+    }).thenCompose(resources -> controlPlane.tenant(tenant, r -> new TenantEntity.RecordIdentity(
+        new TenantEntity.Identity(resources.organizationId(), resources.groupIds()), ACTOR, r), TenantEntity.Summary.class));
+  }
+
+  /** Provisions every tenant not provisioned yet (after an outage); one pass at a time. */
+  public CompletionStage<Void> resync() {
+    if (!resyncing.compareAndSet(false, true)) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return controlPlane.tenantIds().thenCompose(ids -> {
+      CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
+      for (String id : ids) {
+        TenantId tenant = TenantId.of(id);
+        chain = chain.thenCompose(done -> controlPlane.tenantSummary(tenant)
+            .thenCompose(s -> s.identity() != null ? CompletableFuture.completedFuture(null)
+                : provision(tenant).thenAccept(p -> log.info("tenant {} provisioned in Keycloak", tenant)))
+            .exceptionally(failure -> {
+              log.warn("tenant {} not provisioned in Keycloak yet: {}", tenant, describe(failure));
+              return null;
+            }));
+      }
+      return chain;
+    }).whenComplete((done, failure) -> resyncing.set(false));
+  }
+
+  /** Suspension disables the tenant's service accounts in Keycloak; resumption enables them. */
+  public CompletionStage<Void> statusChanged(TenantId tenant, boolean active) {
+    return call(() -> {
+      keycloak.setTenantEnabled(tenant, active);
+      return null;
+    }).<Void>thenApply(x -> null).exceptionally(failure -> {
+      log.warn("could not {} tenant {}'s clients in Keycloak: {}", active ? "enable" : "disable", tenant, describe(failure));
+      return null;
+    });
+  }
+
+  /** Runs an admin call off the request threads; outages become 503, conflicts 409, bad input 400. */
+  <T> CompletionStage<T> call(Supplier<T> adminCall) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return adminCall.get();
+      } catch (KeycloakProvisioner.Conflict e) {
+        throw new ApiError(StatusCodes.CONFLICT, "conflict", e.getMessage());
+      } catch (IllegalArgumentException e) {
+        throw ApiError.badRequest("invalid_request", e.getMessage());
+      } catch (RuntimeException e) {
+        log.warn("Keycloak call failed: {}", describe(e));
+        throw new ApiError(StatusCodes.SERVICE_UNAVAILABLE, "identity_unavailable",
+            "the identity provider is not reachable; retry shortly", 5);
+      }
+    }, blocking);
+  }
+
+  private void ensureRealm() {
+    if (!realmReady.get()) {
+      keycloak.ensureRealm();
+      realmReady.set(true);
+    }
+  }
+
+  /** Brings the realm up at start (retried by {@link #resync()} if Keycloak is not there yet). */
+  public CompletionStage<Void> start() {
+    return call(() -> {
+      ensureRealm();
+      return null;
+    }).thenCompose(x -> resync()).exceptionally(failure -> {
+      log.warn("Keycloak not ready at start, will retry: {}", describe(failure));
+      return null;
+    });
+  }
+
+  static String describe(Throwable failure) {
+    Throwable t = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage().lines().findFirst().orElse(""));
+  }
+}

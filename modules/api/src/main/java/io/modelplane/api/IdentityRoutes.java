@@ -1,0 +1,136 @@
+package io.modelplane.api;
+
+import static akka.http.javadsl.server.PathMatchers.segment;
+
+import akka.http.javadsl.model.HttpResponse;
+import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.server.Route;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.modelplane.common.Role;
+import io.modelplane.common.TenantId;
+import io.modelplane.identity.Action;
+import io.modelplane.identity.Principal;
+import io.modelplane.identity.keycloak.KeycloakProvisioner;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * {@code /tenants/{tenant}/members} and {@code /tenants/{tenant}/service-accounts} (Keycloak
+ * mode; tenant-admin or operator). Without Keycloak they answer 404 {@code keycloak_not_configured}.
+ */
+final class IdentityRoutes extends ApiDirectives {
+  record MemberRequest(String username, String email, String role) {}
+
+  record RoleRequest(String role) {}
+
+  record ServiceAccountRequest(String name, String role) {}
+
+  record NewServiceAccountView(String id, String clientId, String clientSecret, String tokenUrl, Role role) {}
+
+  private final ControlPlane controlPlane;
+  private final IdentityProvisioning provisioning;
+  private final KeycloakProvisioner keycloak;
+  private final ApiSettings settings;
+
+  /** {@code provisioning} null when Keycloak is off. */
+  IdentityRoutes(ControlPlane controlPlane, IdentityProvisioning provisioning, ApiSettings settings) {
+    this.controlPlane = controlPlane;
+    this.provisioning = provisioning;
+    this.keycloak = provisioning == null ? null : provisioning.keycloak();
+    this.settings = settings;
+  }
+
+  Route routes(Principal principal, TenantId tenant) {
+    return concat(
+        pathPrefix("members", () -> authorized(principal, Action.MANAGE_ACCESS, tenant, () -> keycloakOnly(() -> concat(
+            pathEnd(() -> concat(
+                get(() -> respond(existing(tenant).thenCompose(s -> provisioning.call(() -> keycloak.members(tenant)))
+                    .thenApply(members -> Json.response(StatusCodes.OK, Map.of("members", members))))),
+                post(() -> jsonBody(settings.maxJsonBytes(), body -> respond(addMember(tenant, body)))))),
+            path(segment(), id -> concat(
+                patch(() -> jsonBody(settings.maxJsonBytes(), body -> respond(changeRole(tenant, id, body)))),
+                delete(() -> respond(existing(tenant).thenCompose(s -> provisioning.call(() -> keycloak.removeMember(tenant, id)))
+                    .thenApply(removed -> {
+                      if (!removed) {
+                        throw memberNotFound(id);
+                      }
+                      return HttpResponse.create().withStatus(StatusCodes.NO_CONTENT);
+                    }))))))))),
+        pathPrefix("service-accounts", () -> authorized(principal, Action.MANAGE_ACCESS, tenant, () -> keycloakOnly(() -> concat(
+            pathEnd(() -> concat(
+                get(() -> respond(existing(tenant).thenCompose(s -> provisioning.call(() -> keycloak.serviceAccounts(tenant)))
+                    .thenApply(accounts -> Json.response(StatusCodes.OK, Map.of("serviceAccounts", accounts))))),
+                post(() -> jsonBody(settings.maxJsonBytes(), body -> respond(createServiceAccount(tenant, body)))))),
+            path(segment(), id -> delete(() -> respond(existing(tenant)
+                .thenCompose(s -> provisioning.call(() -> keycloak.deleteServiceAccount(tenant, id)))
+                .thenApply(deleted -> {
+                  if (!deleted) {
+                    throw ApiError.notFound("service_account_not_found", "service account " + id + " does not exist");
+                  }
+                  return HttpResponse.create().withStatus(StatusCodes.NO_CONTENT);
+                })))))))));
+  }
+
+  private Route keycloakOnly(java.util.function.Supplier<Route> inner) {
+    if (keycloak == null) {
+      return complete(Json.error(ApiError.notFound("keycloak_not_configured",
+          "members and service accounts need Keycloak (MODELPLANE_KEYCLOAK_URL); use API keys")));
+    }
+    return inner.get();
+  }
+
+  /** The tenant exists and its Keycloak resources are in place (else 404 or 503 while provisioning). */
+  private CompletionStage<io.modelplane.tenancy.TenantEntity.Summary> existing(TenantId tenant) {
+    return controlPlane.tenantSummary(tenant).thenApply(s -> {
+      if (s.identity() == null) {
+        provisioning.provision(tenant); // try now; the periodic resync would too
+        throw new ApiError(StatusCodes.SERVICE_UNAVAILABLE, "tenant_provisioning",
+            "the tenant is still being provisioned in the identity provider; retry shortly", 5);
+      }
+      return s;
+    });
+  }
+
+  private CompletionStage<HttpResponse> addMember(TenantId tenant, JsonNode body) {
+    MemberRequest request = Json.bind(body, MemberRequest.class);
+    String who = request.email() != null ? request.email() : request.username();
+    if (who == null || who.isBlank() || who.length() > 254 || (request.email() != null && request.username() != null)) {
+      throw ApiError.badRequest("invalid_member", "give exactly one of username or email");
+    }
+    if (request.email() != null && !request.email().matches("[^@\\s]+@[^@\\s]+\\.[^@\\s]+")) {
+      throw ApiError.badRequest("invalid_member", "email is not an email address");
+    }
+    if (request.username() != null && !request.username().matches("[A-Za-z0-9._-]{1,100}")) {
+      throw ApiError.badRequest("invalid_member", "username may hold letters, digits, '.', '_' and '-'");
+    }
+    Role role = tenantRole(request.role());
+    return existing(tenant).thenCompose(s -> provisioning.call(() -> keycloak.addMember(tenant, who, role)))
+        .thenApply(member -> Json.response(StatusCodes.CREATED, member));
+  }
+
+  private CompletionStage<HttpResponse> changeRole(TenantId tenant, String id, JsonNode body) {
+    Role role = tenantRole(Json.bind(body, RoleRequest.class).role());
+    return existing(tenant).thenCompose(s -> provisioning.call(() -> keycloak.changeRole(tenant, id, role)))
+        .thenApply(member -> Json.response(StatusCodes.OK, member.orElseThrow(() -> memberNotFound(id))));
+  }
+
+  private CompletionStage<HttpResponse> createServiceAccount(TenantId tenant, JsonNode body) {
+    ServiceAccountRequest request = Json.bind(body, ServiceAccountRequest.class);
+    if (request.name() == null || !request.name().matches("[a-z0-9][a-z0-9-]{0,39}")) {
+      throw ApiError.badRequest("invalid_name", "name must be 1-40 lowercase letters, digits and '-'");
+    }
+    Role role = tenantRole(request.role());
+    return existing(tenant).thenCompose(s -> provisioning.call(() -> keycloak.createServiceAccount(tenant, request.name(), role)))
+        .thenApply(created -> Json.response(StatusCodes.CREATED, new NewServiceAccountView(created.id(), created.clientId(),
+            created.clientSecret(), keycloak.settings().tokenUrl(), created.role())));
+  }
+
+  private static Role tenantRole(String wire) {
+    return Role.fromWire(wire).filter(Role::isTenantRole).orElseThrow(() -> ApiError.badRequest("invalid_role",
+        "role must be one of tenant-admin, developer, viewer, predictor"));
+  }
+
+  private static ApiError memberNotFound(String id) {
+    return ApiError.notFound("member_not_found", "member " + id + " does not exist");
+  }
+}
