@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import akka.cluster.MemberStatus;
 import akka.cluster.typed.Cluster;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,23 +50,10 @@ class AdmissionAcrossNodesTest {
     viaA = new ApiClient(a.baseUrl());
     viaB = new ApiClient(b.baseUrl());
 
-    assertThat(viaA.post("/api/v1/tenants", OP, Map.of("id", "shared", "displayName", "Shared",
-        "quota", Map.of("requestsPerSecond", RATE, "burst", BURST, "maxConcurrentRequests", 64))).status()).isEqualTo(201);
-    key = viaA.post("/api/v1/tenants/shared/api-keys", OP, Map.of("name", "k", "role", "developer")).json().get("key").asText();
-    byte[] model;
-    try (InputStream in = AdmissionAcrossNodesTest.class.getResourceAsStream("/io/modelplane/inference/demo/digits.pt")) {
-      model = in.readAllBytes();
-    }
-    Map<String, Object> manifest = Map.of("format", "torchscript",
-        "inputs", List.of(Map.of("name", "input", "datatype", "FP32", "shape", List.of(-1, 64))),
-        "outputs", List.of(Map.of("name", "logits", "datatype", "FP32", "shape", List.of(-1, 10))));
-    assertThat(viaA.upload("shared", "digits", key, manifest, model).status()).isEqualTo(201);
-    assertThat(viaA.put("/api/v1/tenants/shared/models/digits/deployment", key,
-        Map.of("traffic", Map.of("1", 100), "replicas", 2)).status()).isEqualTo(202);
-    for (ApiClient via : List.of(viaA, viaB)) {
-      TestNodes.eventually(Duration.ofSeconds(60),
-          () -> via.get("/v2/models/digits/ready", key).json().path("ready").asBoolean(), "digits ready");
-    }
+    key = TestNodes.tenantWithDigits(viaA, "shared",
+        Map.of("requestsPerSecond", RATE, "burst", BURST, "maxConcurrentRequests", 64), 2);
+    TestNodes.eventually(Duration.ofSeconds(60),
+        () -> viaB.get("/v2/models/digits/ready", key).json().path("ready").asBoolean(), "digits ready on B");
     List<Double> pixels = new ArrayList<>();
     for (int i = 0; i < 64; i++) {
       pixels.add((double) (i % 16));

@@ -64,4 +64,39 @@ final class TestNodes {
       java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
     }
   }
+
+  /** The demo digits TorchScript model, as uploaded by tests. */
+  static byte[] digitsModel() {
+    try (java.io.InputStream in = TestNodes.class.getResourceAsStream("/io/modelplane/inference/demo/digits.pt")) {
+      return in.readAllBytes();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * A new tenant ({@code quota} null: the default plan) with digits uploaded and deployed with
+   * {@code replicas}, ready on {@code via}; returns a developer key of it.
+   */
+  static String tenantWithDigits(ApiClient via, String id, Map<String, Object> quota, int replicas) {
+    Map<String, Object> create = new HashMap<>(Map.of("id", id, "displayName", id));
+    if (quota != null) {
+      create.put("quota", quota);
+    }
+    assertStatus(via.post("/api/v1/tenants", OPERATOR_KEY, create), 201);
+    String key = via.post("/api/v1/tenants/" + id + "/api-keys", OPERATOR_KEY, Map.of("name", "k", "role", "developer"))
+        .json().get("key").asText();
+    assertStatus(via.upload(id, "digits", key, ApiClient.manifest(), digitsModel()), 201);
+    assertStatus(via.put("/api/v1/tenants/" + id + "/models/digits/deployment", key,
+        Map.of("traffic", Map.of("1", 100), "replicas", replicas)), 202);
+    eventually(Duration.ofSeconds(60),
+        () -> via.get("/v2/models/digits/ready", key).json().path("ready").asBoolean(), id + " digits ready");
+    return key;
+  }
+
+  private static void assertStatus(ApiClient.Reply reply, int status) {
+    if (reply.status() != status) {
+      throw new AssertionError("expected " + status + ", got " + reply);
+    }
+  }
 }

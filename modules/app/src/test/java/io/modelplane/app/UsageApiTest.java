@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,7 +32,6 @@ class UsageApiTest {
   static Map<String, Object> db;
   static Main.Node node;
   static ApiClient api;
-  static byte[] model;
 
   @BeforeAll
   static void start() throws Exception {
@@ -46,9 +44,6 @@ class UsageApiTest {
         "akka.coordinated-shutdown.run-by-actor-system-terminate", "off");
     node = TestNodes.start(dataDir, db);
     api = new ApiClient(node.baseUrl());
-    try (InputStream in = UsageApiTest.class.getResourceAsStream("/io/modelplane/inference/demo/digits.pt")) {
-      model = in.readAllBytes();
-    }
   }
 
   @AfterAll
@@ -59,21 +54,8 @@ class UsageApiTest {
     pg.close();
   }
 
-  /** A tenant with digits deployed and a developer key. */
   static String tenantWithDigits(ApiClient via, String id, Map<String, Object> quota) {
-    Map<String, Object> create = new HashMap<>(Map.of("id", id, "displayName", id));
-    if (quota != null) {
-      create.put("quota", quota);
-    }
-    assertThat(via.post("/api/v1/tenants", OP, create).status()).isEqualTo(201);
-    String key = via.post("/api/v1/tenants/" + id + "/api-keys", OP, Map.of("name", "k", "role", "developer"))
-        .json().get("key").asText();
-    assertThat(via.upload(id, "digits", key, ApiClient.manifest(), model).status()).isEqualTo(201);
-    assertThat(via.put("/api/v1/tenants/" + id + "/models/digits/deployment", key,
-        Map.of("traffic", Map.of("1", 100))).status()).isEqualTo(202);
-    TestNodes.eventually(Duration.ofSeconds(60),
-        () -> via.get("/v2/models/digits/ready", key).json().path("ready").asBoolean(), id + " digits ready");
-    return key;
+    return TestNodes.tenantWithDigits(via, id, quota, 1);
   }
 
   static Map<String, Object> rows(int n) {
