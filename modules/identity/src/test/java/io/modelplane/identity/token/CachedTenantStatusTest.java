@@ -1,0 +1,59 @@
+package io.modelplane.identity.token;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.modelplane.common.TenantId;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class CachedTenantStatusTest {
+  final TenantId acme = TenantId.of("acme");
+  final AtomicInteger calls = new AtomicInteger();
+  final AtomicBoolean suspended = new AtomicBoolean();
+  final AtomicLong now = new AtomicLong();
+  final CachedTenantStatus cached = new CachedTenantStatus(tenant -> {
+    calls.incrementAndGet();
+    return CompletableFuture.completedFuture(
+        tenant.equals(acme) ? Optional.of(!suspended.get()) : Optional.empty());
+  }, CachedTenantStatus.DEFAULT_TTL, now::get);
+
+  Optional<Boolean> status(TenantId tenant) {
+    return cached.apply(tenant).toCompletableFuture().join();
+  }
+
+  @Test
+  void aSuspensionIsSeenOnceTheTtlHasPassed() {
+    assertThat(status(acme)).contains(true);
+    suspended.set(true);
+    now.addAndGet(Duration.ofMillis(499).toNanos());
+    assertThat(status(acme)).contains(true);
+    now.addAndGet(Duration.ofMillis(1).toNanos());
+    assertThat(status(acme)).contains(false);
+    assertThat(calls).hasValue(2);
+  }
+
+  @Test
+  void unknownTenantsAreRememberedToo() {
+    TenantId ghost = TenantId.of("ghost");
+    assertThat(status(ghost)).isEmpty();
+    assertThat(status(ghost)).isEmpty();
+    assertThat(calls).hasValue(1);
+  }
+
+  @Test
+  void invalidatingATenantForgetsOnlyItsStatusAtOnce() {
+    TenantId other = TenantId.of("acme-two");
+    status(acme);
+    status(other);
+    suspended.set(true);
+    cached.invalidate(acme);
+    assertThat(status(acme)).contains(false);
+    status(other);
+    assertThat(calls).hasValue(3);
+  }
+}
