@@ -71,6 +71,19 @@ public final class ControlPlane {
     return readTenant(id, TenantEntity.Get::new, TenantEntity.Summary.class);
   }
 
+  /** Whether the tenant is active (false: suspended); empty when it does not exist. */
+  public CompletionStage<Optional<Boolean>> tenantActive(TenantId id) {
+    return tenantSummary(id).handle((s, failure) -> {
+      if (failure == null) {
+        return Optional.of(s.status() == TenantEntity.Status.ACTIVE);
+      }
+      if (ErrorHandling.unwrap(failure) instanceof ApiError e && e.status().intValue() == 404) {
+        return Optional.empty();
+      }
+      throw failure instanceof java.util.concurrent.CompletionException c ? c : new java.util.concurrent.CompletionException(failure);
+    });
+  }
+
   /** The lookup behind API key authentication: the key's tenant entity is the source of truth. */
   public CompletionStage<Optional<ApiKeyAuthenticator.StoredKey>> findApiKey(ApiKeyCredential key) {
     return retrying(() -> sharding.entityRefFor(TenantEntity.ENTITY_KEY, key.tenant().value())

@@ -46,6 +46,11 @@ import io.modelplane.tenancy.admission.QuotaEntity;
 import io.modelplane.api.TenantChanges;
 import io.modelplane.api.IdentityProvisioning;
 import io.modelplane.identity.keycloak.KeycloakProvisioner;
+import io.modelplane.identity.token.CachedTenantStatus;
+import io.modelplane.identity.token.JwksKeySource;
+import io.modelplane.identity.token.KeycloakRealm;
+import io.modelplane.identity.token.TokenAuthenticator;
+import io.modelplane.identity.token.TokenVerifier;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.HashMap;
@@ -129,13 +134,22 @@ public final class Main {
       // a revoked key or suspended tenant is refused on every node at once (TenantChanges), at the
       // latest after this time-to-live
       CachedKeyLookup keys = new CachedKeyLookup(controlPlane::findApiKey, Duration.ofMillis(500));
-      Authenticator authenticator = Authenticator.firstOf(List.of(
-          new ApiKeyAuthenticator(keys), new OperatorAuthenticator(OperatorKey.hash(settings))));
+      // a token's tenant must exist; a suspended one is refused (403) like its API keys
+      CachedTenantStatus tenantStatus = new CachedTenantStatus(controlPlane::tenantActive);
       HttpApi.Usage usage = metering(system, settings);
       IdentityProvisioning provisioning = keycloak(system, config, settings, controlPlane);
+      List<Authenticator> credentials = new java.util.ArrayList<>();
+      // API keys first: they carry most predict traffic; then tokens; the operator key is the rare case
+      credentials.add(new ApiKeyAuthenticator(keys));
+      if (provisioning != null) {
+        credentials.add(tokens(system, config, provisioning.settings(), tenantStatus));
+      }
+      credentials.add(new OperatorAuthenticator(OperatorKey.hash(settings)));
+      Authenticator authenticator = Authenticator.firstOf(credentials);
       QuotaEntity.init(system, new QuotaSources(controlPlane, usage.store(), usage.queries()));
       AdmissionLeases admission = admission(system);
-      TenantChanges changes = new TenantChanges(system, List.of(keys::invalidate, admission::invalidate));
+      TenantChanges changes = new TenantChanges(system,
+          List.of(keys::invalidate, tenantStatus::invalidate, admission::invalidate));
       ArtifactStore artifacts = new ArtifactStore(settings.dataDir().resolve("artifacts"), apiSettings.maxArtifactBytes());
 
       InferenceSettings inference = InferenceSettings.fromConfig(config);
@@ -232,6 +246,23 @@ public final class Main {
     });
     log.info("Keycloak mode: realm {} at {}", kc.getString("realm"), kc.getString("url"));
     return new IdentityProvisioning(keycloak, controlPlane, calls);
+  }
+
+  /** Keycloak access tokens, verified locally against the realm's keys (fetched once, then cached). */
+  private static Authenticator tokens(ActorSystem<?> system, Config config, KeycloakProvisioner.Settings keycloak,
+      CachedTenantStatus tenantStatus) {
+    KeycloakRealm realm = new KeycloakRealm(keycloak.url(), keycloak.realm());
+    JwksKeySource keys = new JwksKeySource(realm.jwksUri());
+    system.getWhenTerminated().thenRun(() -> {
+      try {
+        keys.close();
+      } catch (java.io.IOException e) {
+        log.debug("closing the JWKS source: {}", e.toString());
+      }
+    });
+    TokenVerifier verifier = new TokenVerifier(realm.issuer(), KeycloakProvisioner.AUDIENCE, keys, Clock.systemUTC(),
+        config.getDuration("modelplane.keycloak.clock-skew"));
+    return new TokenAuthenticator(verifier, tenantStatus);
   }
 
   /** This node's leases of the tenants' predict quotas, kept up every 250 ms. */
