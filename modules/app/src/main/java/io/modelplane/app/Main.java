@@ -253,13 +253,7 @@ public final class Main {
       CachedTenantStatus tenantStatus) {
     KeycloakRealm realm = new KeycloakRealm(keycloak.url(), keycloak.realm());
     JwksKeySource keys = new JwksKeySource(realm.jwksUri());
-    system.getWhenTerminated().thenRun(() -> {
-      try {
-        keys.close();
-      } catch (java.io.IOException e) {
-        log.debug("closing the JWKS source: {}", e.toString());
-      }
-    });
+    system.getWhenTerminated().thenRun(keys::close);
     TokenVerifier verifier = new TokenVerifier(realm.issuer(), KeycloakProvisioner.AUDIENCE, keys, Clock.systemUTC(),
         config.getDuration("modelplane.keycloak.clock-skew"));
     return new TokenAuthenticator(verifier, tenantStatus);
