@@ -45,7 +45,13 @@ public final class TokenVerifier {
   private static final String TENANT_GROUPS = "tenants";
   private static final System.Logger LOG = System.getLogger(TokenVerifier.class.getName());
 
+  /** Tokens already verified, until they expire: services send the same token many times. */
+  private static final int MAX_REMEMBERED = 10_000;
+
   private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
+  private final java.util.concurrent.ConcurrentHashMap<String, VerifiedToken> verified = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Clock clock;
+  private final Duration clockSkew;
 
   /** With the system clock and a 30 s clock skew. */
   public TokenVerifier(String issuer, String audience, JWKSource<SecurityContext> keys) {
@@ -54,6 +60,8 @@ public final class TokenVerifier {
 
   public TokenVerifier(String issuer, String audience, JWKSource<SecurityContext> keys, Clock clock,
                        Duration clockSkew) {
+    this.clock = clock;
+    this.clockSkew = clockSkew;
     // Keycloak writes "JWT"; "at+jwt" is RFC 9068's access-token type
     processor.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(
         JOSEObjectType.JWT, new JOSEObjectType("at+jwt"), null));
@@ -63,6 +71,29 @@ public final class TokenVerifier {
 
   /** The token's caller if {@code jwt} is a valid access token of this realm granting a role; else empty. */
   public Optional<VerifiedToken> verify(String jwt) {
+    VerifiedToken known = verified.get(jwt);
+    if (known != null) {
+      // its signature and claims were checked; only time can make it invalid now
+      if (clock.instant().isBefore(known.expiresAt().plus(clockSkew))) {
+        return Optional.of(known);
+      }
+      verified.remove(jwt);
+    }
+    Optional<VerifiedToken> result = verifyNow(jwt);
+    result.ifPresent(token -> {
+      if (verified.size() >= MAX_REMEMBERED) {
+        Instant now = clock.instant();
+        verified.values().removeIf(t -> !now.isBefore(t.expiresAt().plus(clockSkew)));
+        if (verified.size() >= MAX_REMEMBERED) {
+          verified.clear();
+        }
+      }
+      verified.put(jwt, token);
+    });
+    return result;
+  }
+
+  private Optional<VerifiedToken> verifyNow(String jwt) {
     JWTClaimsSet claims;
     try {
       claims = processor.process(jwt, null);
