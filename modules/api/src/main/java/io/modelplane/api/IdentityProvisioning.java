@@ -28,6 +28,8 @@ public final class IdentityProvisioning {
   private final Executor blocking;
   private final AtomicBoolean realmReady = new AtomicBoolean();
   private final AtomicBoolean resyncing = new AtomicBoolean();
+  /** Set while Keycloak fails: an outage is logged once, not once per retry. */
+  private final AtomicBoolean unreachable = new AtomicBoolean();
 
   public IdentityProvisioning(KeycloakProvisioner keycloak, ControlPlane controlPlane, Executor blocking) {
     this.keycloak = keycloak;
@@ -50,7 +52,7 @@ public final class IdentityProvisioning {
   CompletionStage<TenantEntity.Summary> provisionWithin(TenantId tenant, TenantEntity.Summary created, java.time.Duration wait) {
     return provision(tenant).toCompletableFuture()
         .exceptionally(failure -> {
-          log.warn("tenant {} created, Keycloak provisioning pending: {}", tenant, describe(failure));
+          log.warn("tenant {} created; its Keycloak provisioning is pending: {}", tenant, describe(failure));
           return created;
         })
         .completeOnTimeout(created, wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -70,20 +72,24 @@ public final class IdentityProvisioning {
     if (!resyncing.compareAndSet(false, true)) {
       return CompletableFuture.completedFuture(null);
     }
+    // one tenant after the other; the first failure ends the pass (Keycloak is likely down)
     return controlPlane.tenantIds().thenCompose(ids -> {
       CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
       for (String id : ids) {
         TenantId tenant = TenantId.of(id);
         chain = chain.thenCompose(done -> controlPlane.tenantSummary(tenant)
             .thenCompose(s -> s.identity() != null ? CompletableFuture.completedFuture(null)
-                : provision(tenant).thenAccept(p -> log.info("tenant {} provisioned in Keycloak", tenant)))
-            .exceptionally(failure -> {
-              log.warn("tenant {} not provisioned in Keycloak yet: {}", tenant, describe(failure));
-              return null;
-            }));
+                : provision(tenant).thenAccept(p -> log.info("tenant {} provisioned in Keycloak", tenant))));
       }
       return chain;
-    }).whenComplete((done, failure) -> resyncing.set(false));
+    }).whenComplete((done, failure) -> {
+      resyncing.set(false);
+      if (failure != null && !unreachable.getAndSet(true)) {
+        log.warn("Keycloak provisioning paused, retrying in the background: {}", describe(failure));
+      } else if (failure == null && unreachable.getAndSet(false)) {
+        log.info("Keycloak provisioning resumed");
+      }
+    }).exceptionally(failure -> null);
   }
 
   /** Suspension disables the tenant's service accounts in Keycloak; resumption enables them. */
@@ -107,7 +113,7 @@ public final class IdentityProvisioning {
       } catch (IllegalArgumentException e) {
         throw ApiError.badRequest("invalid_request", e.getMessage());
       } catch (RuntimeException e) {
-        log.warn("Keycloak call failed: {}", describe(e));
+        log.debug("Keycloak call failed: {}", describe(e));
         throw new ApiError(StatusCodes.SERVICE_UNAVAILABLE, "identity_unavailable",
             "the identity provider is not reachable; retry shortly", 5);
       }
