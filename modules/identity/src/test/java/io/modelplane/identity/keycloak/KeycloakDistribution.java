@@ -146,6 +146,7 @@ public final class KeycloakDistribution {
       Files.move(cacheDir, old, StandardCopyOption.ATOMIC_MOVE);
       deleteTree(old);
     }
+    deleteAbandonedStagingDirs(cacheDir);
     Path staging = cacheDir.resolveSibling(cacheDir.getFileName() + ".staging-" + ProcessHandle.current().pid());
     deleteTree(staging);
     try {
@@ -166,6 +167,19 @@ public final class KeycloakDistribution {
       }
     } finally {
       deleteTree(staging);
+    }
+  }
+
+  /** Staging dirs of builds that were killed (~190 MB each); an hour is far beyond any live build. */
+  private static void deleteAbandonedStagingDirs(Path cacheDir) throws IOException {
+    String prefix = cacheDir.getFileName() + ".staging-";
+    Instant abandonedBefore = Instant.now().minus(Duration.ofHours(1));
+    try (Stream<Path> siblings = Files.list(cacheDir.getParent())) {
+      for (Path p : (Iterable<Path>) siblings.filter(p -> p.getFileName().toString().startsWith(prefix))::iterator) {
+        if (Files.getLastModifiedTime(p).toInstant().isBefore(abandonedBefore)) {
+          deleteTree(p);
+        }
+      }
     }
   }
 
