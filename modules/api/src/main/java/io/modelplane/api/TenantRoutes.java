@@ -47,9 +47,9 @@ final class TenantRoutes extends ApiDirectives {
         provisioning == null ? null : IdentityView.of(s.identity()));
   }
 
-  record ApiKeyView(String id, String name, Role role, Instant createdAt, String createdBy) {
+  record ApiKeyView(String id, String name, Role role, Instant createdAt, String createdBy, Instant lastUsedAt) {
     static ApiKeyView of(TenantEntity.ApiKeyInfo k) {
-      return new ApiKeyView(k.id(), k.name(), k.role(), k.createdAt(), k.createdBy());
+      return new ApiKeyView(k.id(), k.name(), k.role(), k.createdAt(), k.createdBy(), k.lastUsedAt());
     }
   }
 

@@ -44,6 +44,7 @@ import java.util.concurrent.CompletableFuture;
 import io.modelplane.tenancy.admission.AdmissionLeases;
 import io.modelplane.tenancy.admission.QuotaEntity;
 import io.modelplane.api.TenantChanges;
+import io.modelplane.api.KeyUsage;
 import io.modelplane.api.IdentityProvisioning;
 import io.modelplane.identity.keycloak.KeycloakProvisioner;
 import io.modelplane.identity.token.CachedTenantStatus;
@@ -140,7 +141,10 @@ public final class Main {
       IdentityProvisioning provisioning = keycloak(system, config, settings, controlPlane);
       List<Authenticator> credentials = new java.util.ArrayList<>();
       // API keys first: they carry most predict traffic; then tokens; the operator key is the rare case
-      credentials.add(new ApiKeyAuthenticator(keys));
+      KeyUsage keyUsage = new KeyUsage(controlPlane, Clock.systemUTC());
+      Duration reportEvery = config.getDuration("modelplane.key-usage-report-interval");
+      system.scheduler().scheduleWithFixedDelay(reportEvery, reportEvery, keyUsage::report, system.executionContext());
+      credentials.add(new ApiKeyAuthenticator(keys, keyUsage::used));
       if (provisioning != null) {
         credentials.add(tokens(system, config, provisioning.settings(), tenantStatus));
       }

@@ -20,7 +20,7 @@ class IsolationMatrixTest {
 
   @BeforeAll
   static void start() {
-    node = TestNodes.start(dataDir, Map.of());
+    node = TestNodes.start(dataDir, Map.of("modelplane.key-usage-report-interval", "200ms"));
     api = new ApiClient(node.baseUrl());
   }
 
@@ -49,5 +49,27 @@ class IsolationMatrixTest {
           .json().get("key").asText());
     }
     AccessMatrix.check(api, "iso-a", "iso-b", "shared", "b-only", keys);
+  }
+
+  @Test
+  void aKeysLastUseIsShownToTheMinuteAndItsSecretNever() {
+    tenantWithModels("iso-used");
+    ApiClient.Reply created = api.post("/api/v1/tenants/iso-used/api-keys", OP, Map.of("name", "reader", "role", "viewer"));
+    String key = created.json().get("key").asText();
+    String id = created.json().get("id").asText();
+    assertThat(api.get("/api/v1/tenants/iso-used/api-keys", OP).json().toString()).contains("\"lastUsedAt\":null");
+    java.time.Instant before = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
+    assertThat(api.get("/api/v1/tenants/iso-used", key).status()).isEqualTo(200);
+    TestNodes.eventually(java.time.Duration.ofSeconds(5), () -> {
+      var keys = api.get("/api/v1/tenants/iso-used/api-keys", OP).json().get("apiKeys");
+      for (var k : keys) {
+        if (k.get("id").asText().equals(id) && !k.get("lastUsedAt").isNull()) {
+          return !java.time.Instant.parse(k.get("lastUsedAt").asText()).isBefore(before);
+        }
+      }
+      return false;
+    }, "last use recorded");
+    String listed = api.get("/api/v1/tenants/iso-used/api-keys", OP).raw().body();
+    assertThat(listed).doesNotContain(key.substring(key.lastIndexOf('_') + 1)).doesNotContain("secretHash");
   }
 }

@@ -18,9 +18,16 @@ public final class ApiKeyAuthenticator implements Authenticator {
   }
 
   private final KeyLookup lookup;
+  private final java.util.function.Consumer<String> onUse;
 
   public ApiKeyAuthenticator(KeyLookup lookup) {
+    this(lookup, keyId -> { });
+  }
+
+  /** @param onUse told the key id of every successful authentication (for last-used times) */
+  public ApiKeyAuthenticator(KeyLookup lookup, java.util.function.Consumer<String> onUse) {
     this.lookup = lookup;
+    this.onUse = onUse;
   }
 
   @Override
@@ -32,6 +39,9 @@ public final class ApiKeyAuthenticator implements Authenticator {
     ApiKeyCredential key = parsed.get();
     return lookup.find(key).thenApply(stored -> stored
         .filter(s -> Secrets.matches(key.secret(), s.secretHash()))
-        .map(s -> new Principal("apikey:" + key.keyId(), s.role(), key.tenant(), s.tenantActive())));
+        .map(s -> {
+          onUse.accept(key.keyId());
+          return new Principal("apikey:" + key.keyId(), s.role(), key.tenant(), s.tenantActive());
+        }));
   }
 }

@@ -113,6 +113,12 @@ public final class TenantEntity
   /** Records that the tenant holds a model of this name (counted against quota.maxModels). */
   public record AddModel(String modelId, String actor, ActorRef<Reply> replyTo) implements Command {}
 
+  /**
+   * Keys used since the last report, with when (from the nodes, every ~30 s). Recorded to the minute:
+   * a key's use is persisted only when it moves its last-used time on by a minute or more.
+   */
+  public record RecordKeyUse(Map<String, Instant> lastUsed, ActorRef<Reply> replyTo) implements Command {}
+
   /** Records what Keycloak holds for the tenant once provisioning there succeeded (idempotent). */
   public record RecordIdentity(Identity identity, String actor, ActorRef<Reply> replyTo) implements Command {}
 
@@ -120,8 +126,13 @@ public final class TenantEntity
   public sealed interface Reply extends CborSerializable {}
 
   /** An API key as shown to users: never its secret hash. */
-  public record ApiKeyInfo(String id, String name, Role role, Instant createdAt, String createdBy)
-      implements CborSerializable {}
+  /** @param lastUsedAt when a request last authenticated with it (to the minute; null: never) */
+  public record ApiKeyInfo(String id, String name, Role role, Instant createdAt, String createdBy, Instant lastUsedAt)
+      implements CborSerializable {
+    public ApiKeyInfo(String id, String name, Role role, Instant createdAt, String createdBy) {
+      this(id, name, role, createdAt, createdBy, null);
+    }
+  }
 
   /** The tenant's Keycloak resources: its Organization and one group per role. */
   public record Identity(String organizationId, Map<String, String> groupIds) implements CborSerializable {
@@ -181,6 +192,8 @@ public final class TenantEntity
 
   public record IdentityProvisioned(Identity identity, Instant at, String actor) implements Event {}
 
+  public record ApiKeysUsed(Map<String, Instant> lastUsed) implements Event {}
+
   // ---------------------------------------------------------------------------------------------
   // State: one type per lifecycle phase
 
@@ -192,19 +205,29 @@ public final class TenantEntity
 
   /** An API key as stored; revokedAt is null while the key is active. */
   public record ApiKey(
-      String id, String name, Role role, String secretHash, Instant createdAt, String createdBy, Instant revokedAt)
+      String id, String name, Role role, String secretHash, Instant createdAt, String createdBy, Instant revokedAt,
+      Instant lastUsedAt)
       implements CborSerializable {
+
+    public ApiKey(String id, String name, Role role, String secretHash, Instant createdAt, String createdBy,
+        Instant revokedAt) {
+      this(id, name, role, secretHash, createdAt, createdBy, revokedAt, null);
+    }
 
     boolean isActive() {
       return revokedAt == null;
     }
 
     ApiKey revoked(Instant at) {
-      return new ApiKey(id, name, role, secretHash, createdAt, createdBy, at);
+      return new ApiKey(id, name, role, secretHash, createdAt, createdBy, at, lastUsedAt);
+    }
+
+    ApiKey used(Instant at) {
+      return new ApiKey(id, name, role, secretHash, createdAt, createdBy, revokedAt, at);
     }
 
     ApiKeyInfo info() {
-      return new ApiKeyInfo(id, name, role, createdAt, createdBy);
+      return new ApiKeyInfo(id, name, role, createdAt, createdBy, lastUsedAt);
     }
   }
 
@@ -268,6 +291,14 @@ public final class TenantEntity
       return new Tenant(id, displayName, quota, status, createdAt, at, keys, models, identity);
     }
 
+    /** Last-used times are not changes of the tenant: {@code updatedAt} stays. */
+    Tenant withKeysUsed(Map<String, Instant> lastUsed) {
+      List<ApiKey> keys = apiKeys.stream()
+          .map(k -> lastUsed.containsKey(k.id()) ? k.used(lastUsed.get(k.id())) : k)
+          .toList();
+      return new Tenant(id, displayName, quota, status, createdAt, updatedAt, keys, models, identity);
+    }
+
     Tenant withIdentity(Identity newIdentity, Instant at) {
       return new Tenant(id, displayName, quota, status, createdAt, at, apiKeys, models, newIdentity);
     }
@@ -307,7 +338,8 @@ public final class TenantEntity
         .onCommand(CreateApiKey.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
         .onCommand(RevokeApiKey.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
         .onCommand(AddModel.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
-        .onCommand(RecordIdentity.class, cmd -> rejectUnknownTenant(cmd.replyTo()));
+        .onCommand(RecordIdentity.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
+        .onCommand(RecordKeyUse.class, cmd -> rejectUnknownTenant(cmd.replyTo()));
     builder
         .forStateType(Tenant.class)
         .onCommand(
@@ -321,6 +353,7 @@ public final class TenantEntity
         .onCommand(RevokeApiKey.class, this::onRevokeApiKey)
         .onCommand(LookupApiKey.class, this::onLookupApiKey)
         .onCommand(AddModel.class, this::onAddModel)
+        .onCommand(RecordKeyUse.class, this::onRecordKeyUse)
         .onCommand(RecordIdentity.class, (tenant, cmd) -> cmd.identity().equals(tenant.identity())
             ? Effect().reply(cmd.replyTo(), tenant.summary())
             : Effect().persist(new IdentityProvisioned(cmd.identity(), clock.instant(), cmd.actor()))
@@ -421,6 +454,20 @@ public final class TenantEntity
         .thenReply(cmd.replyTo(), state -> ((Tenant) state).summary());
   }
 
+  private ReplyEffect<Event, State> onRecordKeyUse(Tenant tenant, RecordKeyUse cmd) {
+    Map<String, Instant> moved = new java.util.TreeMap<>();
+    cmd.lastUsed().forEach((keyId, at) -> tenant.activeKey(keyId).ifPresent(key -> {
+      Instant minute = at.truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
+      if (key.lastUsedAt() == null || key.lastUsedAt().isBefore(minute)) {
+        moved.put(keyId, minute);
+      }
+    }));
+    if (moved.isEmpty()) {
+      return Effect().reply(cmd.replyTo(), tenant.summary());
+    }
+    return Effect().persist(new ApiKeysUsed(moved)).thenReply(cmd.replyTo(), t -> ((Tenant) t).summary());
+  }
+
   private ReplyEffect<Event, State> onLookupApiKey(Tenant tenant, LookupApiKey cmd) {
     return tenant.activeKey(cmd.keyId())
         .<ReplyEffect<Event, State>>map(key -> Effect().reply(cmd.replyTo(),
@@ -495,7 +542,8 @@ public final class TenantEntity
             new ApiKey(e.keyId(), e.name(), e.role(), e.secretHash(), e.at(), e.actor(), null), e.at()))
         .onEvent(ApiKeyRevoked.class, (tenant, e) -> tenant.withKeyRevoked(e.keyId(), e.at()))
         .onEvent(ModelAdded.class, (tenant, e) -> tenant.withModel(e.modelId(), e.at()))
-        .onEvent(IdentityProvisioned.class, (tenant, e) -> tenant.withIdentity(e.identity(), e.at()));
+        .onEvent(IdentityProvisioned.class, (tenant, e) -> tenant.withIdentity(e.identity(), e.at()))
+        .onEvent(ApiKeysUsed.class, (tenant, e) -> tenant.withKeysUsed(e.lastUsed()));
     return builder.build();
   }
 }

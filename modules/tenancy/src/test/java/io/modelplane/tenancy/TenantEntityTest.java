@@ -21,6 +21,8 @@ import io.modelplane.tenancy.TenantEntity.Create;
 import io.modelplane.tenancy.TenantEntity.Identity;
 import io.modelplane.tenancy.TenantEntity.IdentityProvisioned;
 import io.modelplane.tenancy.TenantEntity.RecordIdentity;
+import io.modelplane.tenancy.TenantEntity.RecordKeyUse;
+import io.modelplane.tenancy.TenantEntity.ApiKeysUsed;
 import io.modelplane.tenancy.TenantEntity.Tenant;
 import io.modelplane.tenancy.TenantEntity.CreateApiKey;
 import io.modelplane.tenancy.TenantEntity.DisplayNameChanged;
@@ -585,6 +587,26 @@ class TenantEntityTest {
     assertThat(result.hasNoEvents()).isTrue();
     assertThat(result.reply())
         .isEqualTo(new Summary("acme", "Acme", Quota.defaults(), Status.ACTIVE, T0, T0, List.of(), List.of(), null));
+  }
+
+  @Test
+  void keyUseIsRecordedToTheMinuteOnlyWhenItMovesOn() {
+    createAcme();
+    addKey("k1", Role.DEVELOPER);
+    addKey("k2", Role.VIEWER);
+    run(r -> new RevokeApiKey("k2", "alice", r));
+    Instant updated = getSummary().updatedAt();
+    Instant used = T0.plusSeconds(3725); // 01:02:05
+
+    var first = run(r -> new RecordKeyUse(Map.of("k1", used, "k2", used, "nope", used), r));
+    assertThat(first.events()).containsExactly(new ApiKeysUsed(Map.of("k1", T0.plusSeconds(3720))));
+    assertThat(summary(first).apiKeys().get(0).lastUsedAt()).isEqualTo(T0.plusSeconds(3720));
+    assertThat(summary(first).updatedAt()).as("use is not a change of the tenant").isEqualTo(updated);
+    // later in the same minute, or an older report: nothing to record
+    assertThat(run(r -> new RecordKeyUse(Map.of("k1", used.plusSeconds(30)), r)).hasNoEvents()).isTrue();
+    assertThat(run(r -> new RecordKeyUse(Map.of("k1", used.minusSeconds(600)), r)).hasNoEvents()).isTrue();
+    assertThat(run(r -> new RecordKeyUse(Map.of("k1", used.plusSeconds(60)), r)).events()).hasSize(1);
+    assertThat(((Tenant) tenant.restart().state()).apiKeys().get(0).lastUsedAt()).isEqualTo(T0.plusSeconds(3780));
   }
 
   @Test
