@@ -128,7 +128,7 @@ class AdmissionAcrossNodesTest {
   }
 
   @Test
-  void aQuotaChangeAndASuspensionMadeOnOneNodeHoldOnTheOtherWithinASecond() {
+  void aQuotaChangeARevocationAndASuspensionMadeOnOneNodeHoldOnTheOtherWithinASecond() {
     assertThat(viaB.post("/v2/models/digits/infer", key, one).header("RateLimit-Limit")).isNotNull();
     assertThat(viaA.patch("/api/v1/tenants/shared", OP,
         Map.of("quota", Map.of("requestsPerSecond", 1000, "burst", 1000))).status()).isEqualTo(200);
@@ -145,6 +145,13 @@ class AdmissionAcrossNodesTest {
       admittedAfterLowering += viaB.post("/v2/models/digits/infer", key, one).status() == 200 ? 1 : 0;
     }
     assertThat(admittedAfterLowering).as("tokens leased at 1000/s are not spent after lowering").isLessThanOrEqualTo(4);
+
+    ApiClient.Reply extra = viaA.post("/api/v1/tenants/shared/api-keys", OP, Map.of("name", "revoked-soon", "role", "viewer"));
+    String revokedSoon = extra.json().get("key").asText();
+    assertThat(viaB.get("/api/v1/tenants/shared", revokedSoon).status()).isEqualTo(200); // now cached on B
+    assertThat(viaA.delete("/api/v1/tenants/shared/api-keys/" + extra.json().get("id").asText(), OP).status()).isEqualTo(204);
+    TestNodes.eventually(Duration.ofSeconds(1), () -> viaB.get("/api/v1/tenants/shared", revokedSoon).status() == 401,
+        "the revocation in force on the other node");
 
     assertThat(viaA.post("/api/v1/tenants/shared/suspend", OP, Map.of()).status()).isEqualTo(200);
     try {

@@ -255,6 +255,14 @@ class KeycloakModeTest {
     String tenantAdmin = token(tokenUrl(), login);
     assertThat(api.get("/api/v1/tenants/kc-people/members", tenantAdmin).status()).isEqualTo(200);
 
+    // the platform role operator, given in Keycloak, makes her token an operator's
+    realm().users().get(aliceId).roles().realmLevel().add(List.of(realm().roles().get("operator").toRepresentation()));
+    String operator = token(tokenUrl(), login);
+    assertThat(api.get("/api/v1/tenants", operator).status()).isEqualTo(200);
+    assertThat(api.get("/api/v1/admin/cluster", operator).status()).isEqualTo(200);
+    realm().users().get(aliceId).roles().realmLevel().remove(List.of(realm().roles().get("operator").toRepresentation()));
+    ManagementApiTest.assertError(api.get("/api/v1/tenants", token(tokenUrl(), login)), 403, "forbidden");
+
     assertThat(api.delete("/api/v1/tenants/kc-people/members/" + aliceId, tenantAdmin).status()).isEqualTo(204);
     ManagementApiTest.assertError(api.get("/api/v1/tenants/kc-people", token(tokenUrl(), login)), 401, "invalid_credential");
     ManagementApiTest.assertError(api.patch("/api/v1/tenants/kc-people/members/" + aliceId, OP, Map.of("role", "viewer")),
