@@ -102,9 +102,13 @@ class KeycloakModeTest {
         Map.of("name", name, "role", role));
     assertThat(created.status()).as(created.toString()).isEqualTo(201);
     JsonNode account = created.json();
-    assertThat(account.get("tokenUrl").asText()).isEqualTo(keycloak.baseUrl() + "/realms/" + REALM
-        + "/protocol/openid-connect/token");
-    return token(account.get("tokenUrl").asText(), Map.of("grant_type", "client_credentials",
+    assertThat(account.get("tokenUrl").asText()).isEqualTo(tokenUrl());
+    return clientToken(account);
+  }
+
+  /** A client-credentials token of a service account as its creation answered it. */
+  static String clientToken(JsonNode account) {
+    return token(tokenUrl(), Map.of("grant_type", "client_credentials",
         "client_id", account.get("clientId").asText(), "client_secret", account.get("clientSecret").asText()));
   }
 
@@ -293,8 +297,7 @@ class KeycloakModeTest {
     String scopeId = realm().clientScopes().findAll().stream().filter(s -> s.getName().equals("modelplane"))
         .findFirst().orElseThrow().getId();
     realm().clients().get(clientUuid).removeDefaultClientScope(scopeId);
-    String noAudience = token(tokenUrl(), Map.of("grant_type", "client_credentials",
-        "client_id", created.json().get("clientId").asText(), "client_secret", created.json().get("clientSecret").asText()));
+    String noAudience = clientToken(created.json());
     assertThat(SignedJWT.parse(noAudience).getJWTClaimsSet().getAudience()).doesNotContain("modelplane");
     ManagementApiTest.assertError(api.get("/api/v1/tenants/kc-bad", noAudience), 401, "invalid_credential");
 
@@ -305,8 +308,7 @@ class KeycloakModeTest {
     attributes.put("access.token.lifespan", "2");
     c.setAttributes(attributes);
     realm().clients().get(c.getId()).update(c);
-    String expiring = token(tokenUrl(), Map.of("grant_type", "client_credentials",
-        "client_id", shortLived.json().get("clientId").asText(), "client_secret", shortLived.json().get("clientSecret").asText()));
+    String expiring = clientToken(shortLived.json());
     assertThat(api.get("/api/v1/tenants/kc-bad", expiring).status()).isEqualTo(200);
     TestNodes.eventually(Duration.ofSeconds(10), () -> api.get("/api/v1/tenants/kc-bad", expiring).status() == 401,
         "the expired token refused");

@@ -142,14 +142,18 @@ class JwksKeySourceTest {
     JwksKeySource.Settings settings = JwksKeySource.Settings.defaults();
     realm.clock.advance(settings.cacheTimeToLive().minus(settings.refreshAhead()).plusSeconds(1));
     assertThat(verifies(OLD_KEY)).isTrue(); // answered from memory while the refresh starts
-    for (int i = 0; i < 100 && realm.jwksHits.get() < 2; i++) {
-      Thread.sleep(20);
-    }
+    awaitCondition(() -> realm.jwksHits.get() >= 2);
     assertThat(realm.jwksHits).hasValue(2);
-    for (int i = 0; i < 100 && !verifies(NEW_KEY); i++) {
-      Thread.sleep(20);
-    }
+    awaitCondition(() -> verifies(NEW_KEY));
     assertThat(verifies(NEW_KEY)).isTrue();
     assertThat(realm.jwksHits).hasValue(2);
+  }
+
+  /** Waits (at most 2 s) for what a background refresh does. */
+  private static void awaitCondition(java.util.function.BooleanSupplier condition) {
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(2).toNanos();
+    while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+      java.util.concurrent.locks.LockSupport.parkNanos(java.time.Duration.ofMillis(20).toNanos());
+    }
   }
 }
