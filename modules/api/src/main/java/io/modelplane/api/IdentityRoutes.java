@@ -11,7 +11,9 @@ import io.modelplane.common.TenantId;
 import io.modelplane.identity.Action;
 import io.modelplane.identity.Principal;
 import io.modelplane.identity.keycloak.KeycloakProvisioner;
+import io.modelplane.tenancy.TenantEntity;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -46,29 +48,32 @@ final class IdentityRoutes extends ApiDirectives {
             pathEnd(() -> concat(
                 get(() -> respond(existing(tenant).thenCompose(s -> provisioning.call(() -> keycloak.members(tenant)))
                     .thenApply(members -> Json.response(StatusCodes.OK, Map.of("members", members))))),
-                post(() -> jsonBody(settings.maxJsonBytes(), body -> respond(addMember(tenant, body)))))),
+                post(() -> jsonBody(settings.maxJsonBytes(), body -> respond(addMember(principal, tenant, body)))))),
             path(segment(), id -> concat(
-                patch(() -> jsonBody(settings.maxJsonBytes(), body -> respond(changeRole(tenant, id, body)))),
+                patch(() -> jsonBody(settings.maxJsonBytes(), body -> respond(changeRole(principal, tenant, id, body)))),
                 delete(() -> respond(existing(tenant).thenCompose(s -> provisioning.call(() -> keycloak.removeMember(tenant, id)))
-                    .thenApply(removed -> {
+                    .thenCompose(removed -> {
                       if (!removed) {
                         throw memberNotFound(id);
                       }
-                      return HttpResponse.create().withStatus(StatusCodes.NO_CONTENT);
-                    }))))))))),
+                      return audited(tenant, principal, "member_removed", x -> id, x -> "", CompletableFuture.completedFuture(id));
+                    })
+                    .thenApply(x -> HttpResponse.create().withStatus(StatusCodes.NO_CONTENT)))))))))),
         pathPrefix("service-accounts", () -> authorized(principal, Action.MANAGE_ACCESS, tenant, () -> keycloakOnly(() -> concat(
             pathEnd(() -> concat(
                 get(() -> respond(existing(tenant).thenCompose(s -> provisioning.call(() -> keycloak.serviceAccounts(tenant)))
                     .thenApply(accounts -> Json.response(StatusCodes.OK, Map.of("serviceAccounts", accounts))))),
-                post(() -> jsonBody(settings.maxJsonBytes(), body -> respond(createServiceAccount(tenant, body)))))),
+                post(() -> jsonBody(settings.maxJsonBytes(), body -> respond(createServiceAccount(principal, tenant, body)))))),
             path(segment(), id -> delete(() -> respond(existing(tenant)
                 .thenCompose(s -> provisioning.call(() -> keycloak.deleteServiceAccount(tenant, id)))
-                .thenApply(deleted -> {
+                .thenCompose(deleted -> {
                   if (!deleted) {
                     throw ApiError.notFound("service_account_not_found", "service account " + id + " does not exist");
                   }
-                  return HttpResponse.create().withStatus(StatusCodes.NO_CONTENT);
-                })))))))));
+                  return audited(tenant, principal, "service_account_deleted", x -> id, x -> "",
+                      CompletableFuture.completedFuture(id));
+                })
+                .thenApply(x -> HttpResponse.create().withStatus(StatusCodes.NO_CONTENT))))))))));
   }
 
   private Route keycloakOnly(java.util.function.Supplier<Route> inner) {
@@ -91,7 +96,7 @@ final class IdentityRoutes extends ApiDirectives {
     });
   }
 
-  private CompletionStage<HttpResponse> addMember(TenantId tenant, JsonNode body) {
+  private CompletionStage<HttpResponse> addMember(Principal principal, TenantId tenant, JsonNode body) {
     MemberRequest request = Json.bind(body, MemberRequest.class);
     String who = request.email() != null ? request.email() : request.username();
     if (who == null || who.isBlank() || who.length() > 254 || (request.email() != null && request.username() != null)) {
@@ -104,25 +109,40 @@ final class IdentityRoutes extends ApiDirectives {
       throw ApiError.badRequest("invalid_member", "username may hold letters, digits, '.', '_' and '-'");
     }
     Role role = tenantRole(request.role());
-    return existing(tenant).thenCompose(s -> provisioning.call(() -> keycloak.addMember(tenant, who, role)))
+    return audited(tenant, principal, "member_added", KeycloakProvisioner.Member::id,
+            m -> m.username() + " as " + m.role().wireName(),
+            existing(tenant).thenCompose(s -> provisioning.call(() -> keycloak.addMember(tenant, who, role))))
         .thenApply(member -> Json.response(StatusCodes.CREATED, member));
   }
 
-  private CompletionStage<HttpResponse> changeRole(TenantId tenant, String id, JsonNode body) {
+  private CompletionStage<HttpResponse> changeRole(Principal principal, TenantId tenant, String id, JsonNode body) {
     Role role = tenantRole(Json.bind(body, RoleRequest.class).role());
-    return existing(tenant).thenCompose(s -> provisioning.call(() -> keycloak.changeRole(tenant, id, role)))
-        .thenApply(member -> Json.response(StatusCodes.OK, member.orElseThrow(() -> memberNotFound(id))));
+    return audited(tenant, principal, "member_role_changed", KeycloakProvisioner.Member::id,
+            m -> m.username() + " to " + m.role().wireName(),
+            existing(tenant).thenCompose(s -> provisioning.call(() -> keycloak.changeRole(tenant, id, role)))
+                .thenApply(member -> member.orElseThrow(() -> memberNotFound(id))))
+        .thenApply(member -> Json.response(StatusCodes.OK, member));
   }
 
-  private CompletionStage<HttpResponse> createServiceAccount(TenantId tenant, JsonNode body) {
+  private CompletionStage<HttpResponse> createServiceAccount(Principal principal, TenantId tenant, JsonNode body) {
     ServiceAccountRequest request = Json.bind(body, ServiceAccountRequest.class);
     if (request.name() == null || !request.name().matches("[a-z0-9][a-z0-9-]{0,39}")) {
       throw ApiError.badRequest("invalid_name", "name must be 1-40 lowercase letters, digits and '-'");
     }
     Role role = tenantRole(request.role());
-    return existing(tenant).thenCompose(s -> provisioning.call(() -> keycloak.createServiceAccount(tenant, request.name(), role)))
+    return audited(tenant, principal, "service_account_created", KeycloakProvisioner.NewServiceAccount::id,
+            a -> a.clientId() + " as " + a.role().wireName(),
+            existing(tenant).thenCompose(s -> provisioning.call(() -> keycloak.createServiceAccount(tenant, request.name(), role))))
         .thenApply(created -> Json.response(StatusCodes.CREATED, new NewServiceAccountView(created.id(), created.clientId(),
             created.clientSecret(), keycloak.settings().tokenUrl(), created.role())));
+  }
+
+  /** Journals a change made in Keycloak (after it succeeded); the answer waits for the record. */
+  private <T> CompletionStage<T> audited(TenantId tenant, Principal principal, String kind,
+      java.util.function.Function<T, String> keycloakId, java.util.function.Function<T, String> detail, CompletionStage<T> change) {
+    return change.thenCompose(result -> controlPlane.tenant(tenant, r -> new TenantEntity.RecordAccessChange(kind,
+            keycloakId.apply(result), detail.apply(result), principal.subject(), r), TenantEntity.Summary.class)
+        .thenApply(recorded -> result));
   }
 
   private static Role tenantRole(String wire) {

@@ -119,6 +119,17 @@ public final class TenantEntity
    */
   public record RecordKeyUse(Map<String, Instant> lastUsed, ActorRef<Reply> replyTo) implements Command {}
 
+  /**
+   * Records a change made in Keycloak for the tenant (a service account or member added, changed or
+   * removed) so the journal stays the audit log of who may call the tenant's models.
+   *
+   * @param kind e.g. {@code service_account_created}, {@code member_role_changed}
+   * @param keycloakId the Keycloak id of the client or user
+   * @param detail what changed, e.g. the client id and role (never a secret)
+   */
+  public record RecordAccessChange(String kind, String keycloakId, String detail, String actor, ActorRef<Reply> replyTo)
+      implements Command {}
+
   /** Records what Keycloak holds for the tenant once provisioning there succeeded (idempotent). */
   public record RecordIdentity(Identity identity, String actor, ActorRef<Reply> replyTo) implements Command {}
 
@@ -193,6 +204,8 @@ public final class TenantEntity
   public record IdentityProvisioned(Identity identity, Instant at, String actor) implements Event {}
 
   public record ApiKeysUsed(Map<String, Instant> lastUsed) implements Event {}
+
+  public record AccessChanged(String kind, String keycloakId, String detail, Instant at, String actor) implements Event {}
 
   // ---------------------------------------------------------------------------------------------
   // State: one type per lifecycle phase
@@ -339,7 +352,8 @@ public final class TenantEntity
         .onCommand(RevokeApiKey.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
         .onCommand(AddModel.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
         .onCommand(RecordIdentity.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
-        .onCommand(RecordKeyUse.class, cmd -> rejectUnknownTenant(cmd.replyTo()));
+        .onCommand(RecordKeyUse.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
+        .onCommand(RecordAccessChange.class, cmd -> rejectUnknownTenant(cmd.replyTo()));
     builder
         .forStateType(Tenant.class)
         .onCommand(
@@ -354,6 +368,9 @@ public final class TenantEntity
         .onCommand(LookupApiKey.class, this::onLookupApiKey)
         .onCommand(AddModel.class, this::onAddModel)
         .onCommand(RecordKeyUse.class, this::onRecordKeyUse)
+        .onCommand(RecordAccessChange.class, (tenant, cmd) -> Effect()
+            .persist(new AccessChanged(cmd.kind(), cmd.keycloakId(), cmd.detail(), clock.instant(), cmd.actor()))
+            .thenReply(cmd.replyTo(), t -> ((Tenant) t).summary()))
         .onCommand(RecordIdentity.class, (tenant, cmd) -> cmd.identity().equals(tenant.identity())
             ? Effect().reply(cmd.replyTo(), tenant.summary())
             : Effect().persist(new IdentityProvisioned(cmd.identity(), clock.instant(), cmd.actor()))
@@ -543,7 +560,9 @@ public final class TenantEntity
         .onEvent(ApiKeyRevoked.class, (tenant, e) -> tenant.withKeyRevoked(e.keyId(), e.at()))
         .onEvent(ModelAdded.class, (tenant, e) -> tenant.withModel(e.modelId(), e.at()))
         .onEvent(IdentityProvisioned.class, (tenant, e) -> tenant.withIdentity(e.identity(), e.at()))
-        .onEvent(ApiKeysUsed.class, (tenant, e) -> tenant.withKeysUsed(e.lastUsed()));
+        .onEvent(ApiKeysUsed.class, (tenant, e) -> tenant.withKeysUsed(e.lastUsed()))
+        // Keycloak holds members and service accounts; the event is the audit record
+        .onEvent(AccessChanged.class, (tenant, e) -> tenant);
     return builder.build();
   }
 }

@@ -22,6 +22,8 @@ import io.modelplane.tenancy.TenantEntity.Identity;
 import io.modelplane.tenancy.TenantEntity.IdentityProvisioned;
 import io.modelplane.tenancy.TenantEntity.RecordIdentity;
 import io.modelplane.tenancy.TenantEntity.RecordKeyUse;
+import io.modelplane.tenancy.TenantEntity.RecordAccessChange;
+import io.modelplane.tenancy.TenantEntity.AccessChanged;
 import io.modelplane.tenancy.TenantEntity.ApiKeysUsed;
 import io.modelplane.tenancy.TenantEntity.Tenant;
 import io.modelplane.tenancy.TenantEntity.CreateApiKey;
@@ -607,6 +609,18 @@ class TenantEntityTest {
     assertThat(run(r -> new RecordKeyUse(Map.of("k1", used.minusSeconds(600)), r)).hasNoEvents()).isTrue();
     assertThat(run(r -> new RecordKeyUse(Map.of("k1", used.plusSeconds(60)), r)).events()).hasSize(1);
     assertThat(((Tenant) tenant.restart().state()).apiKeys().get(0).lastUsedAt()).isEqualTo(T0.plusSeconds(3780));
+  }
+
+  @Test
+  void accessChangesMadeInKeycloakAreJournaledWithTheirActor() {
+    createAcme();
+    Summary before = getSummary();
+    var result = run(r -> new RecordAccessChange("service_account_created", "c-1", "acme--ci as predictor", "alice", r));
+    assertThat(result.events()).containsExactly(
+        new AccessChanged("service_account_created", "c-1", "acme--ci as predictor", T0, "alice"));
+    assertThat(summary(result)).isEqualTo(before);
+    assertRejected(entity("ghost").<Reply>runCommand(r -> new RecordAccessChange("member_added", "u", "", "a", r)),
+        Rejection.Reason.NOT_FOUND, "tenant_not_found");
   }
 
   @Test
