@@ -1,5 +1,6 @@
 package io.modelplane.registry;
 
+import io.modelplane.common.testing.ManualClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -63,12 +64,12 @@ class ModelEntityTest {
   private static final List<TensorSpec> INPUTS = List.of(new TensorSpec("pixels", "FP32", List.of(-1L, 64L)));
   private static final List<TensorSpec> OUTPUTS = List.of(new TensorSpec("logits", "FP32", List.of(-1L, 10L)));
 
-  private TestClock clock;
+  private ManualClock clock;
   private EventSourcedBehaviorTestKit<Command, Event, State> kit;
 
   @BeforeEach
   void setUp() {
-    clock = new TestClock(START);
+    clock = new ManualClock(START);
     kit = EventSourcedBehaviorTestKit.create(testKit.system(), ModelEntity.create(ENTITY_ID, clock));
     kit.clear();
   }

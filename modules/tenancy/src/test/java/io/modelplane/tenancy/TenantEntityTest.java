@@ -1,5 +1,6 @@
 package io.modelplane.tenancy;
 
+import io.modelplane.common.testing.ManualClock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
@@ -67,7 +68,7 @@ class TenantEntityTest {
   private static final String ADMIN = "operator@example.com";
   private static final Instant T0 = Instant.parse("2025-01-01T00:00:00Z");
 
-  private TestClock clock;
+  private ManualClock clock;
   private EventSourcedBehaviorTestKit<Command, Event, State> tenant;
 
   @AfterAll
@@ -77,7 +78,7 @@ class TenantEntityTest {
 
   @BeforeEach
   void setUp() {
-    clock = new TestClock(T0);
+    clock = new ManualClock(T0);
     tenant = entity("acme");
     tenant.clear();
   }
@@ -742,33 +743,5 @@ class TenantEntityTest {
     assertThat(rejection.code()).isEqualTo(code);
     assertThat(rejection.message()).isNotBlank();
     assertThat(result.hasNoEvents()).as("a rejected command persists nothing").isTrue();
-  }
-
-  /** A clock the test moves by hand. */
-  private static final class TestClock extends Clock {
-    private volatile Instant now;
-
-    TestClock(Instant start) {
-      this.now = start;
-    }
-
-    void advance(Duration by) {
-      now = now.plus(by);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
   }
 }

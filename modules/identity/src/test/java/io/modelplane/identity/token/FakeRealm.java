@@ -1,5 +1,6 @@
 package io.modelplane.identity.token;
 
+import io.modelplane.common.testing.ManualClock;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -37,7 +38,7 @@ final class FakeRealm implements AutoCloseable {
   static final String REALM = "modelplane";
   static final String AUDIENCE = "modelplane";
 
-  final MutableClock clock = new MutableClock(Instant.parse("2026-03-01T10:00:00Z"));
+  final ManualClock clock = new ManualClock(Instant.parse("2026-03-01T10:00:00Z"));
   final AtomicInteger jwksHits = new AtomicInteger();
   private final HttpServer server;
   private volatile List<JWK> published;

@@ -1,4 +1,4 @@
-package io.modelplane.identity.token;
+package io.modelplane.common.testing;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,16 +6,18 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock the test moves by hand. */
-final class MutableClock extends Clock {
+/** A UTC clock that stands still until a test moves it, so timestamps and timeouts can be asserted exactly. */
+public final class ManualClock extends Clock {
   private volatile Instant now;
 
-  MutableClock(Instant start) {
+  public ManualClock(Instant start) {
     this.now = start;
   }
 
-  void advance(Duration by) {
+  /** Moves the clock on; returns the new time. */
+  public Instant advance(Duration by) {
     now = now.plus(by);
+    return now;
   }
 
   @Override
@@ -30,6 +32,6 @@ final class MutableClock extends Clock {
 
   @Override
   public Clock withZone(ZoneId zone) {
-    throw new UnsupportedOperationException();
+    return this;
   }
 }
