@@ -7,6 +7,7 @@ import akka.persistence.query.PersistenceQuery;
 import akka.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
 import akka.persistence.query.javadsl.CurrentPersistenceIdsQuery;
 import akka.stream.javadsl.Sink;
+import io.modelplane.common.HistoryEntry;
 import io.modelplane.common.ModelKey;
 import io.modelplane.common.TenantId;
 import io.modelplane.identity.ApiKeyAuthenticator;
@@ -14,6 +15,7 @@ import io.modelplane.identity.ApiKeyCredential;
 import io.modelplane.registry.ModelEntity;
 import io.modelplane.registry.ModelHistory;
 import io.modelplane.tenancy.TenantEntity;
+import io.modelplane.tenancy.TenantHistory;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -116,12 +118,22 @@ public final class ControlPlane {
   }
 
   /** Every event of a model, oldest first, as history entries. */
-  public CompletionStage<List<ModelHistory.HistoryEntry>> history(ModelKey key) {
+  public CompletionStage<List<HistoryEntry>> history(ModelKey key) {
     CurrentEventsByPersistenceIdQuery query = PersistenceQuery.get(system)
         .getReadJournalFor(CurrentEventsByPersistenceIdQuery.class, readJournalPluginId);
     return query.currentEventsByPersistenceId(ModelEntity.ENTITY_KEY.name() + "|" + key.entityId(), 0L, Long.MAX_VALUE)
         .filter(env -> env.event() instanceof ModelEntity.Event)
         .map(env -> ModelHistory.describe(env.sequenceNr(), (ModelEntity.Event) env.event()))
+        .runWith(Sink.seq(), system);
+  }
+
+  /** Every recorded change of a tenant, oldest first (API key use is left out: it is not a change). */
+  public CompletionStage<List<HistoryEntry>> tenantHistory(TenantId tenant) {
+    CurrentEventsByPersistenceIdQuery query = PersistenceQuery.get(system)
+        .getReadJournalFor(CurrentEventsByPersistenceIdQuery.class, readJournalPluginId);
+    return query.currentEventsByPersistenceId(TenantEntity.ENTITY_KEY.name() + "|" + tenant.value(), 0L, Long.MAX_VALUE)
+        .filter(env -> env.event() instanceof TenantEntity.Event)
+        .mapConcat(env -> TenantHistory.describe(env.sequenceNr(), (TenantEntity.Event) env.event()).stream().toList())
         .runWith(Sink.seq(), system);
   }
 

@@ -89,6 +89,9 @@ final class TenantRoutes extends ApiDirectives {
         path("suspend", () -> post(() -> authorized(principal, Action.ADMINISTER_TENANT, tenant, () ->
             respond(changed(tenant, statusChanged(tenant, false,
                 tenantReply(tenant, r -> new TenantEntity.Suspend(principal.subject(), r)))))))),
+        path("history", () -> get(() -> authorized(principal, Action.MANAGE_ACCESS, tenant, () ->
+            respond(controlPlane.tenantSummary(tenant).thenCompose(s -> controlPlane.tenantHistory(tenant))
+                .thenApply(events -> Json.response(StatusCodes.OK, Map.of("tenant", tenant.value(), "events", events))))))),
         path("resume", () -> post(() -> authorized(principal, Action.ADMINISTER_TENANT, tenant, () ->
             respond(changed(tenant, statusChanged(tenant, true,
                 tenantReply(tenant, r -> new TenantEntity.Resume(principal.subject(), r)))))))),

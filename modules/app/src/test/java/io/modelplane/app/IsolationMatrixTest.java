@@ -71,5 +71,12 @@ class IsolationMatrixTest {
     }, "last use recorded");
     String listed = api.get("/api/v1/tenants/iso-used/api-keys", OP).raw().body();
     assertThat(listed).doesNotContain(key.substring(key.lastIndexOf('_') + 1)).doesNotContain("secretHash");
+    // the tenant's history: every change with its actor, never a secret or its hash, not the key's use
+    assertThat(api.delete("/api/v1/tenants/iso-used/api-keys/" + id, OP).status()).isEqualTo(204);
+    var history = api.get("/api/v1/tenants/iso-used/history", OP);
+    assertThat(ApiClient.each(history.json().get("events"), "type")).containsExactly(
+        "tenant_created", "api_key_created", "api_key_created", "api_key_revoked");
+    assertThat(history.raw().body()).doesNotContain(key.substring(key.lastIndexOf('_') + 1)).doesNotContain("secretHash");
+    ManagementApiTest.assertError(api.get("/api/v1/tenants/no-such-tenant/history", OP), 404, "tenant_not_found");
   }
 }

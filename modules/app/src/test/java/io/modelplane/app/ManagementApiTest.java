@@ -100,7 +100,7 @@ class ManagementApiTest {
           "/api/v1/tenants", "/api/v1/tenants/{tenant}", "/api/v1/tenants/{tenant}/suspend",
           "/api/v1/tenants/{tenant}/resume", "/api/v1/tenants/{tenant}/api-keys",
           "/api/v1/tenants/{tenant}/api-keys/{keyId}", "/api/v1/tenants/{tenant}/usage", "/api/v1/tenants/{tenant}/models",
-          "/api/v1/tenants/{tenant}/members", "/api/v1/tenants/{tenant}/members/{memberId}",
+          "/api/v1/tenants/{tenant}/history", "/api/v1/tenants/{tenant}/members", "/api/v1/tenants/{tenant}/members/{memberId}",
           "/api/v1/tenants/{tenant}/service-accounts", "/api/v1/tenants/{tenant}/service-accounts/{accountId}",
           "/api/v1/tenants/{tenant}/models/{model}", "/api/v1/tenants/{tenant}/models/{model}/versions",
           "/api/v1/tenants/{tenant}/models/{model}/versions/{version}",

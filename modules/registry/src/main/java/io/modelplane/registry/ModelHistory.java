@@ -1,5 +1,6 @@
 package io.modelplane.registry;
 
+import io.modelplane.common.HistoryEntry;
 import io.modelplane.common.TensorSpec;
 import java.time.Instant;
 import java.util.Collections;
@@ -12,9 +13,6 @@ import java.util.Map;
  * (which are forever) are never exposed over HTTP directly.
  */
 public final class ModelHistory {
-
-  /** One event of a model's history: its sequence number, type, when, by whom and what changed. */
-  public record HistoryEntry(long sequenceNr, String type, Instant at, String actor, Map<String, Object> details) {}
 
   private ModelHistory() {}
 

@@ -9,7 +9,7 @@ import io.modelplane.registry.ModelEntity.DeploymentRolledBack;
 import io.modelplane.registry.ModelEntity.DeploymentSpec;
 import io.modelplane.registry.ModelEntity.VersionArchived;
 import io.modelplane.registry.ModelEntity.VersionRegistered;
-import io.modelplane.registry.ModelHistory.HistoryEntry;
+import io.modelplane.common.HistoryEntry;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

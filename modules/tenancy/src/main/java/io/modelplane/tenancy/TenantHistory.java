@@ -1,0 +1,86 @@
+package io.modelplane.tenancy;
+
+import io.modelplane.common.HistoryEntry;
+import io.modelplane.common.Quota;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Describes a tenant's events as history entries: the audit log of its profile, quota, status,
+ * API keys (never their hashes), models and who may call it in Keycloak.
+ */
+public final class TenantHistory {
+
+  private TenantHistory() {}
+
+  /** The entry of the event stored at {@code sequenceNr}; empty for API key use (not a change). */
+  public static Optional<HistoryEntry> describe(long sequenceNr, TenantEntity.Event event) {
+    Map<String, Object> d = new LinkedHashMap<>();
+    if (event instanceof TenantEntity.TenantCreated e) {
+      d.put("displayName", e.displayName());
+      d.put("quota", quota(e.quota()));
+      return entry(sequenceNr, "tenant_created", e.at(), e.actor(), d);
+    }
+    if (event instanceof TenantEntity.DisplayNameChanged e) {
+      d.put("displayName", e.displayName());
+      return entry(sequenceNr, "display_name_changed", e.at(), e.actor(), d);
+    }
+    if (event instanceof TenantEntity.QuotaChanged e) {
+      d.put("quota", quota(e.quota()));
+      return entry(sequenceNr, "quota_changed", e.at(), e.actor(), d);
+    }
+    if (event instanceof TenantEntity.TenantSuspended e) {
+      return entry(sequenceNr, "tenant_suspended", e.at(), e.actor(), d);
+    }
+    if (event instanceof TenantEntity.TenantResumed e) {
+      return entry(sequenceNr, "tenant_resumed", e.at(), e.actor(), d);
+    }
+    if (event instanceof TenantEntity.ApiKeyAdded e) {
+      d.put("keyId", e.keyId());
+      d.put("name", e.name());
+      d.put("role", e.role().wireName());
+      return entry(sequenceNr, "api_key_created", e.at(), e.actor(), d);
+    }
+    if (event instanceof TenantEntity.ApiKeyRevoked e) {
+      d.put("keyId", e.keyId());
+      return entry(sequenceNr, "api_key_revoked", e.at(), e.actor(), d);
+    }
+    if (event instanceof TenantEntity.ModelAdded e) {
+      d.put("model", e.modelId());
+      return entry(sequenceNr, "model_added", e.at(), e.actor(), d);
+    }
+    if (event instanceof TenantEntity.IdentityProvisioned e) {
+      d.put("organizationId", e.identity().organizationId());
+      d.put("groupIds", new java.util.TreeMap<>(e.identity().groupIds()));
+      return entry(sequenceNr, "identity_provisioned", e.at(), e.actor(), d);
+    }
+    if (event instanceof TenantEntity.AccessChanged e) {
+      d.put("keycloakId", e.keycloakId());
+      d.put("detail", e.detail());
+      return entry(sequenceNr, e.kind(), e.at(), e.actor(), d);
+    }
+    if (event instanceof TenantEntity.ApiKeysUsed) {
+      return Optional.empty();
+    }
+    throw new IllegalArgumentException("no history mapping for " + event.getClass().getName());
+  }
+
+  private static Optional<HistoryEntry> entry(long sequenceNr, String type, Instant at, String actor, Map<String, Object> d) {
+    return Optional.of(new HistoryEntry(sequenceNr, type, at, actor, Collections.unmodifiableMap(d)));
+  }
+
+  private static Map<String, Object> quota(Quota q) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("requestsPerSecond", q.requestsPerSecond());
+    m.put("burst", q.burst());
+    m.put("maxConcurrentRequests", q.maxConcurrentRequests());
+    m.put("maxModels", q.maxModels());
+    m.put("maxVersionsPerModel", q.maxVersionsPerModel());
+    m.put("maxResidentBytes", q.maxResidentBytes());
+    m.put("monthlyComputeSeconds", q.monthlyComputeSeconds());
+    return Collections.unmodifiableMap(m);
+  }
+}
