@@ -85,7 +85,8 @@ final class UsageRoutes extends ApiDirectives {
 
   private static Instant instant(String name, String value) {
     try {
-      return Instant.parse(value).truncatedTo(ChronoUnit.MILLIS);
+      // 2026-11-26T08:00:00Z, or with an offset: 2026-11-26T09:00:00+01:00
+      return java.time.OffsetDateTime.parse(value).toInstant().truncatedTo(ChronoUnit.MILLIS);
     } catch (DateTimeParseException e) {
       throw ApiError.badRequest("invalid_time", name + " must be an ISO-8601 instant such as 2026-11-26T08:00:00Z");
     }

@@ -151,6 +151,10 @@ class UsageApiTest {
     assertThat(empty.json().get("step").asText()).isEqualTo("hour");
     assertThat(empty.json().get("rows")).isEmpty();
     assertThat(api.get("/api/v1/tenants/usage-a/usage?step=day", OP).status()).isEqualTo(200);
+    ApiClient.Reply withOffset = api.get("/api/v1/tenants/usage-a/usage?step=hour&from=2026-11-26T09:00:00%2B01:00"
+        + "&to=2026-11-26T10:00:00Z", admin);
+    assertThat(withOffset.status()).isEqualTo(200);
+    assertThat(withOffset.json().get("from").asText()).isEqualTo("2026-11-26T08:00:00Z");
 
     ManagementApiTest.assertError(api.get("/api/v1/tenants/usage-a/usage", viewer), 403, "forbidden");
     ManagementApiTest.assertError(api.get("/api/v1/tenants/usage-b/usage", admin), 404, "tenant_not_found");
