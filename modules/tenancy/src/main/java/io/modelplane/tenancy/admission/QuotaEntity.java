@@ -173,7 +173,7 @@ public final class QuotaEntity extends AbstractBehavior<QuotaEntity.Command> {
       }
     }
     boolean exhausted = quota.monthlyComputeSeconds() != null
-        && computeMicros >= quota.monthlyComputeSeconds() * 1_000_000L;
+        && computeMicros / 1_000_000.0 >= quota.monthlyComputeSeconds(); // no overflow for huge budgets
     return new Grant(quota.requestsPerSecond(), burst(quota), quota.maxConcurrentRequests(), tokens, remaining,
         retryAfter, reset, permits, quota.monthlyComputeSeconds(), exhausted);
   }
