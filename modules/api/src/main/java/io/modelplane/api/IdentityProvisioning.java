@@ -28,6 +28,11 @@ public final class IdentityProvisioning {
   private final Executor blocking;
   private final AtomicBoolean realmReady = new AtomicBoolean();
   private final AtomicBoolean resyncing = new AtomicBoolean();
+  /** Tenants whose provisioning failed on this node: retried on every pass. */
+  private final java.util.Set<TenantId> pending = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /** Every this many passes (and on the first) all tenants are checked, e.g. after a crash of another node. */
+  static final int FULL_PASS_EVERY = 30;
+  private final java.util.concurrent.atomic.AtomicLong passes = new java.util.concurrent.atomic.AtomicLong();
   /** Set while Keycloak fails: an outage is logged once, not once per retry. */
   private final AtomicBoolean unreachable = new AtomicBoolean();
 
@@ -64,16 +69,29 @@ public final class IdentityProvisioning {
       ensureRealm();
       return keycloak.ensureTenant(tenant);
     }).thenCompose(resources -> controlPlane.tenant(tenant, r -> new TenantEntity.RecordIdentity(
-        new TenantEntity.Identity(resources.organizationId(), resources.groupIds()), ACTOR, r), TenantEntity.Summary.class));
+        new TenantEntity.Identity(resources.organizationId(), resources.groupIds()), ACTOR, r), TenantEntity.Summary.class))
+        .whenComplete((done, failure) -> {
+          if (failure == null) {
+            pending.remove(tenant);
+          } else {
+            pending.add(tenant);
+          }
+        });
   }
 
-  /** Provisions every tenant not provisioned yet (after an outage); one pass at a time. */
+  /**
+   * Provisions the tenants not provisioned yet: those that failed on this node on every pass, all
+   * tenants on the first pass and every {@value #FULL_PASS_EVERY}th. One pass at a time.
+   */
   public CompletionStage<Void> resync() {
     if (!resyncing.compareAndSet(false, true)) {
       return CompletableFuture.completedFuture(null);
     }
+    boolean full = passes.getAndIncrement() % FULL_PASS_EVERY == 0;
+    CompletionStage<java.util.List<String>> candidates = full ? controlPlane.tenantIds()
+        : CompletableFuture.completedFuture(pending.stream().map(TenantId::value).sorted().toList());
     // one tenant after the other; the first failure ends the pass (Keycloak is likely down)
-    return controlPlane.tenantIds().thenCompose(ids -> {
+    return candidates.thenCompose(ids -> {
       CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
       for (String id : ids) {
         TenantId tenant = TenantId.of(id);
