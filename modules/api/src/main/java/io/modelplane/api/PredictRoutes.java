@@ -325,20 +325,20 @@ final class PredictRoutes extends ApiDirectives {
       }
       wanted.add(name);
       JsonNode parameters = o.get("parameters");
-      if (parameters != null && (!parameters.isObject() || parameters.has("binary_data"))) {
+      if (parameters != null && parameters.has("binary_data")) {
         binary.put(name, flag(parameters, "binary_data", "the parameters of output '" + name + "'"));
       }
     }
     return new OutputRequest(wanted, binary, binaryByDefault);
   }
 
-  /** A boolean in a {@code parameters} object: false when absent, a 400 when not a boolean. */
+  /**
+   * A boolean in a {@code parameters} object: false when absent, a 400 when not a boolean. Parameters
+   * that are no object are ignored, as they always were.
+   */
   private static boolean flag(JsonNode parameters, String field, String where) {
-    if (parameters == null || parameters.isNull()) {
+    if (parameters == null || !parameters.isObject()) {
       return false;
-    }
-    if (!parameters.isObject()) {
-      throw ApiError.badRequest("invalid_input", where + " must be an object");
     }
     JsonNode value = parameters.get(field);
     if (value == null || value.isNull()) {

@@ -495,6 +495,13 @@ class PredictApiTest {
     ApiClient.Reply plain = sendBinary(textual, pixelBytes(0, 8));
     assertThat(plain.header("Content-Type")).isEqualTo("application/json");
     assertThat(floats(plain.json().get("outputs").get(0).get("data"))).containsExactly(floats(fromJson.get("data")));
+
+    // parameters that are no object were ignored before the extension and still are: plain JSON back
+    Map<String, Object> odd = new HashMap<>(request(heldOut.get("inputs").get(0)));
+    odd.put("parameters", List.of());
+    ApiClient.Reply oddReply = api.post("/v2/models/digits/infer", demoKey, odd);
+    assertThat(oddReply.status()).isEqualTo(200);
+    assertThat(oddReply.header("Content-Type")).isEqualTo("application/json");
   }
 
   @Test

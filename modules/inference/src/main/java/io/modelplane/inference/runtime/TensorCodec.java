@@ -310,13 +310,10 @@ public final class TensorCodec {
     return count;
   }
 
-  /** An input's {@code parameters.binary_data_size}, or -1 when it has none. */
+  /** An input's {@code parameters.binary_data_size}, or -1 when it has none (parameters that are no object: ignored). */
   private static long binaryDataSize(String name, JsonNode parameters) {
-    if (parameters == null || parameters.isNull()) {
+    if (parameters == null || !parameters.isObject()) {
       return -1;
-    }
-    if (!parameters.isObject()) {
-      throw malformed(INVALID_INPUT, "parameters of input '" + name + "' must be an object");
     }
     JsonNode size = parameters.get("binary_data_size");
     if (size == null || size.isNull()) {

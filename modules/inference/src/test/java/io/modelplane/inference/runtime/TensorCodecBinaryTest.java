@@ -113,8 +113,9 @@ class TensorCodecBinaryTest {
           + "{'binary_data_size':" + size + "}}]", DIGITS, new byte[256]), MALFORMED, "invalid_input",
           "binary_data_size");
     }
+    // parameters that are no object are ignored as they always were: then the data is missing
     assertInvalid(() -> decodeBinary("[{'name':'input','shape':[1,64],'datatype':'FP32','parameters':3}]", DIGITS,
-        new byte[256]), MALFORMED, "invalid_input", "parameters");
+        new byte[256]), MALFORMED, "invalid_input", "data is missing");
     // parameters without binary_data_size still need data
     assertInvalid(() -> decodeBinary("[{'name':'input','shape':[1,64],'datatype':'FP32','parameters':{}}]", DIGITS),
         MALFORMED, "invalid_input", "data is missing");
