@@ -33,7 +33,7 @@ public final class Json {
       .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
       .build();
 
-  private static final long STRICT_TIMEOUT_MILLIS = 10_000;
+  static final long STRICT_TIMEOUT_MILLIS = 10_000;
 
   private Json() {}
 
@@ -82,7 +82,8 @@ public final class Json {
     return entity.toStrict(STRICT_TIMEOUT_MILLIS, maxBytes, mat).thenApply(strict -> parseObject(strict.getData()));
   }
 
-  private static JsonNode parseObject(akka.util.ByteString data) {
+  /** Parses {@code data} as a JSON object; a 400 when it is malformed or not an object. */
+  static JsonNode parseObject(akka.util.ByteString data) {
     JsonNode node;
     try {
       node = MAPPER.readTree(data.toArray());

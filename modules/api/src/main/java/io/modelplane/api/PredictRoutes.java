@@ -4,9 +4,16 @@ import static akka.http.javadsl.server.PathMatchers.integerSegment;
 import static akka.http.javadsl.server.PathMatchers.segment;
 
 import akka.http.javadsl.model.ContentTypes;
+import akka.http.javadsl.model.HttpEntities;
+import akka.http.javadsl.model.HttpEntity;
 import akka.http.javadsl.model.HttpResponse;
+import akka.http.javadsl.model.MediaType;
+import akka.http.javadsl.model.MediaTypes;
 import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.model.headers.RawHeader;
 import akka.http.javadsl.server.Route;
+import akka.stream.Materializer;
+import akka.util.ByteString;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -23,6 +30,9 @@ import io.modelplane.inference.runtime.Tensor;
 import io.modelplane.inference.runtime.TensorCodec;
 import io.modelplane.metering.UsageMeter;
 import io.modelplane.registry.ModelEntity;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +43,8 @@ import java.util.concurrent.CompletionStage;
 /** The predict API: KServe Open Inference Protocol v2 (REST). The tenant comes from the credential. */
 final class PredictRoutes extends ApiDirectives {
   static final String PLATFORM = "pytorch_torchscript";
+  /** The binary tensor data extension's header: the byte length of the JSON part of a body. */
+  static final String BINARY_HEADER = "Inference-Header-Content-Length";
 
   private final ControlPlane controlPlane;
   private final InferenceGateway gateway;
@@ -54,7 +66,7 @@ final class PredictRoutes extends ApiDirectives {
   Route routes(Principal principal) {
     return (concat(
         pathEnd(() -> get(() -> complete(Json.response(StatusCodes.OK,
-            Map.of("name", "modelplane", "version", ApiSettings.VERSION, "extensions", List.of()))))),
+            Map.of("name", "modelplane", "version", ApiSettings.VERSION, "extensions", List.of("binary_tensor_data")))))),
         pathPrefix(segment("models").slash(segment()), name -> {
           if (principal.tenant() == null) {
             return complete(Json.error(new ApiError(StatusCodes.FORBIDDEN, "tenant_credential_required",
@@ -76,13 +88,14 @@ final class PredictRoutes extends ApiDirectives {
     return concat(
         pathEnd(() -> get(() -> respond(metadata(key, version)))),
         path("ready", () -> get(() -> respond(ready(key, version)))),
-        path("infer", () -> post(() -> extractMaterializer(mat -> extractRequestEntity(entity -> {
+        path("infer", () -> post(() -> extractMaterializer(mat -> extractRequestEntity(entity ->
+            optionalHeaderValueByName(BINARY_HEADER, jsonLength -> {
           long started = System.nanoTime();
           Call call = new Call();
           return respond(admission.admit(key.tenant())
               .thenCompose(ticket -> {
                 metrics.admissions.labelValues(key.tenant().value(), "admitted").inc();
-                return Json.readObject(entity, settings.maxInferBytes(), mat)
+                return readBody(entity, jsonLength.orElse(null), mat)
                     .thenCompose(body -> infer(key, version, body, call))
                     .handle((response, failure) -> {
                       ticket.release().run();
@@ -101,7 +114,56 @@ final class PredictRoutes extends ApiDirectives {
                 measure(key, call, answer.status().intValue(), started);
                 return answer;
               }));
-        })))));
+        }))))));
+  }
+
+  /** A predict request: its JSON part and, with the binary tensor data extension, the bytes after it. */
+  private record InferBody(JsonNode json, ByteBuffer binary) {}
+
+  /**
+   * Reads a predict body: plain JSON as always, or with {@value #BINARY_HEADER} a JSON part of that many
+   * bytes followed by raw tensor bytes. Either way at most {@code max-infer-bytes} (413 beyond).
+   */
+  private CompletionStage<InferBody> readBody(HttpEntity entity, String jsonLength, Materializer mat) {
+    if (jsonLength == null) {
+      return Json.readObject(entity, settings.maxInferBytes(), mat).thenApply(json -> new InferBody(json, null));
+    }
+    MediaType mediaType = entity.getContentType().mediaType();
+    long length;
+    try {
+      length = Long.parseLong(jsonLength.trim());
+    } catch (NumberFormatException e) {
+      length = -1;
+    }
+    ApiError refused = null;
+    if (!mediaType.equals(MediaTypes.APPLICATION_OCTET_STREAM) && !mediaType.equals(MediaTypes.APPLICATION_JSON)) {
+      refused = new ApiError(StatusCodes.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
+          "a body with " + BINARY_HEADER + " must have Content-Type: application/octet-stream");
+    } else if (length < 0) {
+      refused = invalidBinaryHeader("must be the byte length of the JSON part, a non-negative integer; is '"
+          + abbreviate(jsonLength) + "'");
+    }
+    if (refused != null) {
+      entity.discardBytes(mat);
+      return CompletableFuture.failedFuture(refused);
+    }
+    long headerLength = length;
+    return entity.toStrict(Json.STRICT_TIMEOUT_MILLIS, settings.maxInferBytes(), mat).thenApply(strict -> {
+      ByteString data = strict.getData();
+      if (headerLength > data.size()) {
+        throw invalidBinaryHeader("is " + headerLength + ", more than the whole body (" + data.size() + " bytes)");
+      }
+      JsonNode json = Json.parseObject(data.take((int) headerLength));
+      return new InferBody(json, data.drop((int) headerLength).asByteBuffer());
+    });
+  }
+
+  private static ApiError invalidBinaryHeader(String problem) {
+    return ApiError.badRequest("invalid_binary_header", BINARY_HEADER + " " + problem);
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() > 40 ? s.substring(0, 40) + "..." : s;
   }
 
   /** What one predict call came to, for metrics and metering: filled in as the call goes. */
@@ -149,7 +211,8 @@ final class PredictRoutes extends ApiDirectives {
     });
   }
 
-  private CompletionStage<HttpResponse> infer(ModelKey key, Integer requested, JsonNode body, Call call) {
+  private CompletionStage<HttpResponse> infer(ModelKey key, Integer requested, InferBody request, Call call) {
+    JsonNode body = request.json();
     RoutingTable.ModelRoute route = gateway.route(key.entityId()).orElse(null);
     if (route == null) {
       // tell "no such model" from "not deployed" only on this rare path
@@ -167,10 +230,11 @@ final class PredictRoutes extends ApiDirectives {
       });
     }
     call.version = version; // only a deployed version: made-up numbers are not metered as versions
-    Set<String> wanted = requestedOutputs(body, versionRoute.outputs());
+    OutputRequest wanted = requestedOutputs(body, versionRoute.outputs());
     List<Tensor> inputs;
     try {
-      inputs = TensorCodec.decodeInputs(body.get("inputs"), versionRoute.inputs(), settings.maxInferElements());
+      inputs = TensorCodec.decodeInputs(body.get("inputs"), versionRoute.inputs(), settings.maxInferElements(),
+          request.binary());
     } catch (InvalidInputException e) {
       throw invalidInput(e);
     }
@@ -188,16 +252,34 @@ final class PredictRoutes extends ApiDirectives {
         response.set("id", id);
       }
       ArrayNode outputs = response.putArray("outputs");
+      List<Tensor> binary = new ArrayList<>();
       for (Tensor t : prediction.outputs()) {
-        if (wanted == null || wanted.contains(t.name())) {
-          outputs.add(TensorCodec.encodeOutput(t));
+        if (wanted.wants(t.name())) {
+          if (wanted.binary(t.name())) {
+            outputs.add(TensorCodec.encodeBinaryOutput(t));
+            binary.add(t);
+          } else {
+            outputs.add(TensorCodec.encodeOutput(t));
+          }
         }
       }
+      byte[] json;
       try {
-        return HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, Json.MAPPER.writeValueAsBytes(response));
+        json = Json.MAPPER.writeValueAsBytes(response);
       } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
         throw new IllegalStateException(e);
       }
+      if (binary.isEmpty()) {
+        return HttpResponse.create().withEntity(ContentTypes.APPLICATION_JSON, json);
+      }
+      // the JSON part, then each binary output's bytes in the order of the outputs array; no copies
+      ByteString entity = ByteString.fromArrayUnsafe(json);
+      for (Tensor t : binary) {
+        entity = entity.concat(ByteString.fromArrayUnsafe(t.data()));
+      }
+      return HttpResponse.create()
+          .withEntity(HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, entity))
+          .addHeader(RawHeader.create(BINARY_HEADER, String.valueOf(json.length)));
     });
   }
 
@@ -207,11 +289,26 @@ final class PredictRoutes extends ApiDirectives {
     return shape.length == 0 ? 1 : shape[0];
   }
 
-  /** The names in the request's {@code outputs} filter, or null for all; unknown names are a 400. */
-  private static Set<String> requestedOutputs(JsonNode body, List<TensorSpec> outputs) {
+  /**
+   * Which outputs a request wants (null names: all) and which of them as raw bytes: an output's own
+   * {@code parameters.binary_data}, else the request's {@code parameters.binary_data_output}.
+   */
+  private record OutputRequest(Set<String> names, Map<String, Boolean> binaryByName, boolean binaryByDefault) {
+    boolean wants(String name) {
+      return names == null || names.contains(name);
+    }
+
+    boolean binary(String name) {
+      return binaryByName.getOrDefault(name, binaryByDefault);
+    }
+  }
+
+  /** The request's {@code outputs} filter and binary choices; unknown names are a 400. */
+  private static OutputRequest requestedOutputs(JsonNode body, List<TensorSpec> outputs) {
+    boolean binaryByDefault = flag(body.get("parameters"), "binary_data_output", "the request's parameters");
     JsonNode filter = body.get("outputs");
     if (filter == null || filter.isNull()) {
-      return null;
+      return new OutputRequest(null, Map.of(), binaryByDefault);
     }
     if (!filter.isArray()) {
       throw ApiError.badRequest("invalid_input", "outputs must be an array of {\"name\": ...}");
@@ -219,6 +316,7 @@ final class PredictRoutes extends ApiDirectives {
     Set<String> known = new HashSet<>();
     outputs.forEach(o -> known.add(o.name()));
     Set<String> wanted = new HashSet<>();
+    Map<String, Boolean> binary = new HashMap<>();
     for (JsonNode o : filter) {
       String name = o.path("name").asText(null);
       if (name == null || !known.contains(name)) {
@@ -226,8 +324,30 @@ final class PredictRoutes extends ApiDirectives {
             "requested output " + (name == null ? "without a name" : "'" + name + "'") + " is not one of " + known);
       }
       wanted.add(name);
+      JsonNode parameters = o.get("parameters");
+      if (parameters != null && parameters.has("binary_data")) {
+        binary.put(name, flag(parameters, "binary_data", "the parameters of output '" + name + "'"));
+      }
     }
-    return wanted;
+    return new OutputRequest(wanted, binary, binaryByDefault);
+  }
+
+  /**
+   * A boolean in a {@code parameters} object: false when absent, a 400 when not a boolean. Parameters
+   * that are no object are ignored, as they always were.
+   */
+  private static boolean flag(JsonNode parameters, String field, String where) {
+    if (parameters == null || !parameters.isObject()) {
+      return false;
+    }
+    JsonNode value = parameters.get(field);
+    if (value == null || value.isNull()) {
+      return false;
+    }
+    if (!value.isBoolean()) {
+      throw ApiError.badRequest("invalid_input", field + " in " + where + " must be true or false");
+    }
+    return value.booleanValue();
   }
 
   private static ApiError invalidInput(InvalidInputException e) {

@@ -72,6 +72,28 @@ final class ApiClient {
         .method(method, HttpRequest.BodyPublishers.ofByteArray(body)));
   }
 
+  /** {@link #raw} with extra request headers (such as the binary tensor data extension's). */
+  Reply raw(String path, String credential, String contentType, Map<String, String> headers, byte[] body) {
+    return send(withHeaders(builder(path, credential), headers).header("Content-Type", contentType)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+  }
+
+  /** POSTs {@code body} with extra headers and keeps the response body as bytes: for binary responses. */
+  HttpResponse<byte[]> rawBytes(String path, String credential, String contentType, Map<String, String> headers,
+      byte[] body) {
+    try {
+      return client.send(withHeaders(builder(path, credential), headers).header("Content-Type", contentType)
+          .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    } catch (Exception e) {
+      throw new AssertionError("request failed: " + e, e);
+    }
+  }
+
+  private static HttpRequest.Builder withHeaders(HttpRequest.Builder b, Map<String, String> headers) {
+    headers.forEach(b::header);
+    return b;
+  }
+
   /** Uploads a version: a manifest part (when not null) and an artifact part (when not null), in that order. */
   Reply upload(String tenant, String model, String credential, Object manifest, byte[] artifact) {
     String boundary = "mpboundary" + System.nanoTime();

@@ -3,7 +3,10 @@ package io.modelplane.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -76,6 +79,7 @@ class PredictApiTest {
     assertThat(server.get("name").asText()).isEqualTo("modelplane");
     assertThat(server.get("version").asText()).isNotBlank();
     assertThat(server.get("extensions").isArray()).isTrue();
+    assertThat(server.get("extensions").get(0).asText()).isEqualTo("binary_tensor_data");
 
     JsonNode model = api.get("/v2/models/digits", demoKey).json();
     assertThat(model.get("name").asText()).isEqualTo("digits");
@@ -351,5 +355,193 @@ class PredictApiTest {
     assertThat(replicas).isNotEmpty();
     assertThat(ApiClient.each(replicas, "state")).contains("READY");
     assertThat(api.post("/v2/models/digits/versions/2/infer", key, one).status()).isEqualTo(404);
+  }
+
+  // --- binary tensor data extension ---
+
+  static final String BINARY_HEADER = "Inference-Header-Content-Length";
+
+  /** Held-out rows {@code from} (inclusive) to {@code to} as little-endian FP32 bytes. */
+  static byte[] pixelBytes(int from, int to) {
+    ByteBuffer b = ByteBuffer.allocate((to - from) * 64 * 4).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = from; i < to; i++) {
+      heldOut.get("inputs").get(i).forEach(v -> b.putFloat(v.floatValue()));
+    }
+    return b.array();
+  }
+
+  /** A binary-extension body: {@code header} as JSON, then {@code bytes}; the header value is its length. */
+  static byte[] binaryBody(Object header, byte[] bytes) {
+    byte[] json;
+    try {
+      json = ApiClient.JSON.writeValueAsBytes(header);
+    } catch (Exception e) {
+      throw new IllegalArgumentException(e);
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(json);
+    out.writeBytes(bytes);
+    return out.toByteArray();
+  }
+
+  static int jsonLength(Object header) {
+    return binaryBody(header, new byte[0]).length;
+  }
+
+  static Map<String, Object> binaryInput(int rows, long size) {
+    return Map.of("name", "input", "shape", List.of(rows, 64), "datatype", "FP32",
+        "parameters", Map.of("binary_data_size", size));
+  }
+
+  static ApiClient.Reply sendBinary(Object header, byte[] bytes) {
+    return api.raw("/v2/models/digits/infer", demoKey, "application/octet-stream",
+        Map.of(BINARY_HEADER, String.valueOf(jsonLength(header))), binaryBody(header, bytes));
+  }
+
+  /** A binary response split at its header: the JSON part, and the bytes after it. */
+  record BinaryReply(JsonNode json, byte[] binary) {
+    static BinaryReply of(java.net.http.HttpResponse<byte[]> r) {
+      assertThat(r.statusCode()).as(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+      assertThat(r.headers().firstValue("Content-Type")).hasValue("application/octet-stream");
+      int length = Integer.parseInt(r.headers().firstValue(BINARY_HEADER).orElseThrow());
+      try {
+        return new BinaryReply(ApiClient.JSON.readTree(java.util.Arrays.copyOf(r.body(), length)),
+            java.util.Arrays.copyOfRange(r.body(), length, r.body().length));
+      } catch (java.io.IOException e) {
+        throw new AssertionError(e);
+      }
+    }
+
+    float[] floats(int from, int count) {
+      ByteBuffer b = ByteBuffer.wrap(binary).order(ByteOrder.LITTLE_ENDIAN);
+      float[] values = new float[count];
+      for (int i = 0; i < count; i++) {
+        values[i] = b.getFloat((from + i) * 4);
+      }
+      return values;
+    }
+  }
+
+  static float[] floats(JsonNode data) {
+    float[] values = new float[data.size()];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = data.get(i).floatValue();
+    }
+    return values;
+  }
+
+  @Test
+  void binaryInputsGiveTheSameLogitsAsJsonForEveryHeldOutDigit() {
+    JsonNode inputs = heldOut.get("inputs");
+    int correct = 0;
+    for (int i = 0; i < inputs.size(); i++) {
+      ApiClient.Reply binary = sendBinary(Map.of("id", "b" + i, "inputs", List.of(binaryInput(1, 256))),
+          pixelBytes(i, i + 1));
+      assertThat(binary.status()).as(binary.toString()).isEqualTo(200);
+      // no binary output asked for: the answer is plain JSON as always
+      assertThat(binary.header("Content-Type")).isEqualTo("application/json");
+      assertThat(binary.header(BINARY_HEADER)).isNull();
+      assertThat(binary.json().get("id").asText()).isEqualTo("b" + i);
+      JsonNode logits = binary.json().get("outputs").get(0).get("data");
+      JsonNode fromJson = api.post("/v2/models/digits/infer", demoKey, request(inputs.get(i))).json()
+          .get("outputs").get(0).get("data");
+      assertThat(logits).as("held-out %d", i).isEqualTo(fromJson);
+      if (argmax(logits, 0) == heldOut.get("labels").get(i).asInt()) {
+        correct++;
+      }
+    }
+    assertThat(correct / (double) inputs.size()).isGreaterThanOrEqualTo(0.95);
+  }
+
+  @Test
+  void binaryOutputsCarryTheSameValuesAsJsonOutputs() {
+    List<Double> pixels = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      heldOut.get("inputs").get(i).forEach(v -> pixels.add(v.asDouble()));
+    }
+    JsonNode fromJson = api.post("/v2/models/digits/infer", demoKey, Map.of("inputs", List.of(
+        Map.of("name", "input", "shape", List.of(8, 64), "datatype", "FP32", "data", pixels)))).json()
+        .get("outputs").get(0);
+
+    // a JSON request asking for the logits as binary, per output
+    Map<String, Object> perOutput = Map.of("id", "x", "inputs", List.of(
+        Map.of("name", "input", "shape", List.of(8, 64), "datatype", "FP32", "data", pixels)),
+        "outputs", List.of(Map.of("name", "logits", "parameters", Map.of("binary_data", true))));
+    BinaryReply reply = BinaryReply.of(api.rawBytes("/v2/models/digits/infer", demoKey, "application/json", Map.of(),
+        binaryBody(perOutput, new byte[0])));
+    JsonNode out = reply.json().get("outputs").get(0);
+    assertThat(reply.json().get("id").asText()).isEqualTo("x");
+    assertThat(reply.json().get("model_name").asText()).isEqualTo("digits");
+    assertThat(out.get("name").asText()).isEqualTo("logits");
+    assertThat(out.get("datatype").asText()).isEqualTo("FP32");
+    assertThat(out.get("shape").toString()).isEqualTo("[8,10]");
+    assertThat(out.has("data")).isFalse();
+    assertThat(out.get("parameters").get("binary_data_size").asInt()).isEqualTo(320);
+    assertThat(reply.binary()).hasSize(320);
+    assertThat(reply.floats(0, 80)).containsExactly(floats(fromJson.get("data")));
+
+    // binary in, binary out for the whole request
+    Map<String, Object> header = Map.of("inputs", List.of(binaryInput(8, 8 * 256)),
+        "parameters", Map.of("binary_data_output", true));
+    BinaryReply both = BinaryReply.of(api.rawBytes("/v2/models/digits/infer", demoKey, "application/octet-stream",
+        Map.of(BINARY_HEADER, String.valueOf(jsonLength(header))), binaryBody(header, pixelBytes(0, 8))));
+    assertThat(both.json().get("outputs").get(0).get("parameters").get("binary_data_size").asInt()).isEqualTo(320);
+    assertThat(both.floats(0, 80)).containsExactly(floats(fromJson.get("data")));
+
+    // an output's binary_data: false wins over the request's binary_data_output
+    Map<String, Object> textual = Map.of("inputs", List.of(binaryInput(8, 8 * 256)),
+        "parameters", Map.of("binary_data_output", true),
+        "outputs", List.of(Map.of("name", "logits", "parameters", Map.of("binary_data", false))));
+    ApiClient.Reply plain = sendBinary(textual, pixelBytes(0, 8));
+    assertThat(plain.header("Content-Type")).isEqualTo("application/json");
+    assertThat(floats(plain.json().get("outputs").get(0).get("data"))).containsExactly(floats(fromJson.get("data")));
+
+    // parameters that are no object were ignored before the extension and still are: plain JSON back
+    Map<String, Object> odd = new HashMap<>(request(heldOut.get("inputs").get(0)));
+    odd.put("parameters", List.of());
+    ApiClient.Reply oddReply = api.post("/v2/models/digits/infer", demoKey, odd);
+    assertThat(oddReply.status()).isEqualTo(200);
+    assertThat(oddReply.header("Content-Type")).isEqualTo("application/json");
+  }
+
+  @Test
+  void badBinaryRequestsGetClearErrors() {
+    String infer = "/v2/models/digits/infer";
+    byte[] one = pixelBytes(0, 1);
+    Map<String, Object> header = Map.of("inputs", List.of(binaryInput(1, 256)));
+    byte[] body = binaryBody(header, one);
+    for (String value : List.of("abc", "-1", "1.5", String.valueOf(body.length + 1))) {
+      assertError(api.raw(infer, demoKey, "application/octet-stream", Map.of(BINARY_HEADER, value), body),
+          400, "invalid_binary_header");
+    }
+    // the header one byte short: the JSON part is cut off
+    assertError(api.raw(infer, demoKey, "application/octet-stream",
+        Map.of(BINARY_HEADER, String.valueOf(jsonLength(header) - 1)), body), 400, "malformed_json");
+    assertError(sendBinary(Map.of("inputs", List.of(binaryInput(1, 252))), java.util.Arrays.copyOf(one, 252)),
+        400, "data_length_mismatch");
+    assertError(sendBinary(header, java.util.Arrays.copyOf(one, 260)), 400, "invalid_binary_data");
+    assertError(sendBinary(header, java.util.Arrays.copyOf(one, 200)), 400, "invalid_binary_data");
+    // binary_data_size in a request without binary part
+    assertError(api.post(infer, demoKey, header), 400, "invalid_binary_data");
+    List<Double> pixels = java.util.Collections.nCopies(64, 0.5);
+    assertError(sendBinary(Map.of("inputs", List.of(Map.of("name", "input", "shape", List.of(1, 64),
+        "datatype", "FP32", "data", pixels, "parameters", Map.of("binary_data_size", 256)))), one),
+        400, "invalid_input");
+    assertError(sendBinary(Map.of("inputs", List.of(Map.of("name", "input", "shape", List.of(1, 64),
+        "datatype", "INT32", "parameters", Map.of("binary_data_size", 256)))), one), 422, "datatype_mismatch");
+    assertError(sendBinary(Map.of("inputs", List.of(Map.of("name", "input", "shape", List.of(1, 32),
+        "datatype", "FP32", "parameters", Map.of("binary_data_size", 128)))), java.util.Arrays.copyOf(one, 128)),
+        422, "shape_mismatch");
+    assertError(sendBinary(Map.of("inputs", List.of(Map.of("name", "input", "shape", List.of(1, 64),
+        "datatype", "BYTES", "parameters", Map.of("binary_data_size", 256)))), one), 422, "unsupported_datatype");
+    assertError(sendBinary(Map.of("inputs", List.of(binaryInput(1, 256)),
+        "parameters", Map.of("binary_data_output", "yes")), one), 400, "invalid_input");
+    assertError(api.raw(infer, demoKey, "text/plain", Map.of(BINARY_HEADER, String.valueOf(jsonLength(header))), body),
+        415, "unsupported_media_type");
+    // over the 1 MiB limit in binary too: 4097 rows of 256 bytes plus the JSON part
+    Map<String, Object> big = Map.of("inputs", List.of(binaryInput(4097, 4097 * 256)));
+    assertError(sendBinary(big, new byte[4097 * 256]), 413, "payload_too_large");
+    // the worker is still healthy after all of that
+    assertThat(sendBinary(header, one).status()).isEqualTo(200);
   }
 }

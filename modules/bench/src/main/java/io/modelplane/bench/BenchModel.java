@@ -172,13 +172,44 @@ record BenchModel(
     return body.getBytes(StandardCharsets.UTF_8);
   }
 
-  /** Distinct request bodies the load generator cycles through (at most {@code max}). */
-  List<byte[]> requestBodies(int max) {
-    List<byte[]> bodies = new ArrayList<>();
-    for (int i = 0; i < Math.min(max, sampleJson.size()); i++) {
-      bodies.add(requestBody(i));
+  /** One predict request as sent: its body and, for the binary tensor data extension, its JSON part's length. */
+  record Request(byte[] body, int jsonLength) {
+    /** Whether the body is a JSON part followed by raw tensor bytes (Inference-Header-Content-Length). */
+    boolean binary() {
+      return jsonLength >= 0;
     }
-    return bodies;
+  }
+
+  /** Sample {@code i} alone (batch 1): as JSON data, or with {@code binary} as raw little-endian FP32. */
+  Request request(int i, boolean binary) {
+    if (!binary) {
+      return new Request(requestBody(i), -1);
+    }
+    float[] sample = samples.get(i % samples.size());
+    StringBuilder shape = new StringBuilder("[1");
+    for (int d = 1; d < input.shape().size(); d++) {
+      shape.append(',').append(input.shape().get(d));
+    }
+    shape.append(']');
+    // the very floats the JSON request carries (parsed back from 4 decimals), so answers compare
+    byte[] json = ("{\"inputs\":[{\"name\":\"" + input.name() + "\",\"shape\":" + shape
+        + ",\"datatype\":\"FP32\",\"parameters\":{\"binary_data_size\":" + sample.length * 4 + "}}]}")
+        .getBytes(StandardCharsets.UTF_8);
+    ByteBuffer body = ByteBuffer.allocate(json.length + sample.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    body.put(json);
+    for (float v : sample) {
+      body.putFloat(v);
+    }
+    return new Request(body.array(), json.length);
+  }
+
+  /** Distinct requests the load generator cycles through (at most {@code max}). */
+  List<Request> requests(int max, boolean binary) {
+    List<Request> requests = new ArrayList<>();
+    for (int i = 0; i < Math.min(max, sampleJson.size()); i++) {
+      requests.add(request(i, binary));
+    }
+    return requests;
   }
 
   /** The floats of the one output in an OIP v2 response body. */

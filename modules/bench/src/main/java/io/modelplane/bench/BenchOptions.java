@@ -32,7 +32,8 @@ record BenchOptions(
     Integer torchThreads,
     long admissionOps,
     Duration quotaSeconds,
-    List<String> quotaModels) {
+    List<String> quotaModels,
+    boolean binary) {
 
   static final String USAGE = """
       usage: InferenceBenchmark [options]
@@ -62,6 +63,8 @@ record BenchOptions(
         --quota-seconds N              each of the four alternating full-path phases, quota off / on / off / on,
                                        at --concurrency (default 6; 0: skip them and the quota tenant)
         --quota-models digits|resnet18|both   models that get those phases (default digits)
+        --binary                       send the full-path requests with the binary tensor data extension
+                                       (raw little-endian FP32 after a small JSON part) instead of JSON data
       """;
 
   static BenchOptions parse(String[] args) {
@@ -86,10 +89,15 @@ record BenchOptions(
     Duration quotaSeconds = Duration.ofSeconds(6);
     List<String> quotaModels = List.of("digits");
     Map<String, String> serverEnv = new LinkedHashMap<>();
+    boolean binary = false;
     for (int i = 0; i < args.length; i++) {
       String name = args[i];
       if (name.equals("--help") || name.equals("-h")) {
         throw new IllegalArgumentException(USAGE);
+      }
+      if (name.equals("--binary")) {
+        binary = true;
+        continue;
       }
       if (i + 1 >= args.length) {
         throw new IllegalArgumentException(name + " needs a value\n" + USAGE);
@@ -130,7 +138,7 @@ record BenchOptions(
     }
     return new BenchOptions(List.copyOf(new ArrayList<>(models)), seconds, concurrency, lowConcurrency, lowSeconds,
         rawSeconds, warmup, maxRequests, clientThreads, digitsBatch, resnetBatch, latencyDelayMs, jar, resnet18, workDir,
-        serverJavaOpts, Map.copyOf(serverEnv), torchThreads, admissionOps, quotaSeconds, quotaModels);
+        serverJavaOpts, Map.copyOf(serverEnv), torchThreads, admissionOps, quotaSeconds, quotaModels, binary);
   }
 
   /** Whether {@code model} gets the alternating quota off / on phases. */

@@ -178,14 +178,14 @@ public final class InferenceBenchmark {
           client.awaitReady(quotaKey, model.name(), MODEL_READY);
         }
         step = "the first predict call";
-        smoke = smokeCheck(client, key, model, raw, out);
+        smoke = smokeCheck(client, key, model, o.binary(), raw, out);
         if (quotaKey != null) {
-          quotaSmoke = quotaCheck(client, quotaKey, model, out);
+          quotaSmoke = quotaCheck(client, quotaKey, model, o.binary(), out);
         }
 
         step = "the load phases";
         InetSocketAddress address = new InetSocketAddress("127.0.0.1", server.httpPort());
-        List<byte[]> bodies = model.requestBodies(64);
+        List<BenchModel.Request> bodies = model.requests(64, o.binary());
         LoadGenerator load = new LoadGenerator(address, "/v2/models/" + model.name() + "/infer", key, bodies);
         String batching = model.maxBatchSize() + " / " + model.maxBatchDelayMs() + " ms";
         out.progress("warm-up: " + concurrency + " connections for " + warmup.toMillis() / 1000.0 + " s");
@@ -280,9 +280,9 @@ public final class InferenceBenchmark {
   }
 
   /** One predict over HTTP must answer 200 with the raw forward's output for the same sample. */
-  private static String smokeCheck(ModelPlaneClient client, String key, BenchModel model, RawBenchmark.Sweep raw,
-      Reporter out) throws IOException, InterruptedException {
-    HttpResponse<byte[]> r = client.infer(key, model.name(), model.requestBody(0));
+  private static String smokeCheck(ModelPlaneClient client, String key, BenchModel model, boolean binary,
+      RawBenchmark.Sweep raw, Reporter out) throws IOException, InterruptedException {
+    HttpResponse<byte[]> r = client.infer(key, model.name(), model.request(0, binary));
     if (r.statusCode() != 200) {
       throw new IllegalStateException("POST /v2/models/" + model.name() + "/infer (sample 0, batch 1) -> "
           + r.statusCode() + ": " + new String(r.body(), StandardCharsets.UTF_8));
@@ -299,9 +299,10 @@ public final class InferenceBenchmark {
   }
 
   /** One predict of the quota tenant must answer 200 and carry its rate limit: the limits are checked. */
-  private static String quotaCheck(ModelPlaneClient client, String key, BenchModel model, Reporter out)
+  private static String quotaCheck(ModelPlaneClient client, String key, BenchModel model, boolean binary,
+      Reporter out)
       throws IOException, InterruptedException {
-    HttpResponse<byte[]> r = client.infer(key, model.name(), model.requestBody(0));
+    HttpResponse<byte[]> r = client.infer(key, model.name(), model.request(0, binary));
     String limit = r.headers().firstValue("RateLimit-Limit").orElse(null);
     String result = QUOTA_TENANT + " predict -> " + r.statusCode() + ", RateLimit-Limit " + limit
         + ", RateLimit-Remaining " + r.headers().firstValue("RateLimit-Remaining").orElse(null);

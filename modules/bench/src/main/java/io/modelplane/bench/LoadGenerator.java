@@ -45,14 +45,17 @@ final class LoadGenerator {
   private final List<ByteBuffer> requests;
 
   /** Requests POSTing each body to {@code path} with a bearer credential, cycled through by the connections. */
-  LoadGenerator(InetSocketAddress address, String path, String apiKey, List<byte[]> bodies) {
+  LoadGenerator(InetSocketAddress address, String path, String apiKey, List<BenchModel.Request> bodies) {
     this.address = address;
     List<ByteBuffer> built = new ArrayList<>(bodies.size());
-    for (byte[] body : bodies) {
+    for (BenchModel.Request r : bodies) {
+      byte[] body = r.body();
       byte[] head = ("POST " + path + " HTTP/1.1\r\n"
           + "Host: " + address.getHostString() + ":" + address.getPort() + "\r\n"
           + "Authorization: Bearer " + apiKey + "\r\n"
-          + "Content-Type: application/json\r\n"
+          + (r.binary()
+              ? "Content-Type: application/octet-stream\r\n" + ModelPlaneClient.BINARY_HEADER + ": " + r.jsonLength() + "\r\n"
+              : "Content-Type: application/json\r\n")
           + "Content-Length: " + body.length + "\r\n"
           + "\r\n").getBytes(StandardCharsets.US_ASCII);
       ByteBuffer request = ByteBuffer.allocateDirect(head.length + body.length);

@@ -23,6 +23,8 @@ import java.util.UUID;
  * as is.
  */
 final class ModelPlaneClient {
+  /** The binary tensor data extension's header: the byte length of the JSON part of a body. */
+  static final String BINARY_HEADER = "Inference-Header-Content-Length";
 
   private static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
 
@@ -129,15 +131,19 @@ final class ModelPlaneClient {
         + " s: GET /v2/models/" + model + "/ready -> " + last);
   }
 
-  /** One predict call; the caller judges the status. */
-  HttpResponse<byte[]> infer(String apiKey, String model, byte[] body) throws IOException, InterruptedException {
-    HttpRequest request = HttpRequest.newBuilder(base.resolve("/v2/models/" + model + "/infer"))
+  /** One predict call, JSON or binary tensor data as {@code body} says; the caller judges the status. */
+  HttpResponse<byte[]> infer(String apiKey, String model, BenchModel.Request body)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve("/v2/models/" + model + "/infer"))
         .timeout(CALL_TIMEOUT)
         .header("Authorization", "Bearer " + apiKey)
-        .header("Content-Type", "application/json")
-        .POST(BodyPublishers.ofByteArray(body))
-        .build();
-    return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        .POST(BodyPublishers.ofByteArray(body.body()));
+    if (body.binary()) {
+      request.header("Content-Type", "application/octet-stream").header(BINARY_HEADER, String.valueOf(body.jsonLength()));
+    } else {
+      request.header("Content-Type", "application/json");
+    }
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
   }
 
   private HttpRequest json(String method, String path, String credential, String body) {

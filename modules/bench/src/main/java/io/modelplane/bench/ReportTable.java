@@ -32,6 +32,9 @@ final class ReportTable {
         : o.torchThreads() + " (raw phase: -D" + InferenceBenchmark.TORCH_THREADS + "; server: the same and OMP_NUM_THREADS)")
         .append(o.serverJavaOpts().isBlank() ? "" : "; server JVM options `" + o.serverJavaOpts() + "`")
         .append(o.serverEnv().isEmpty() ? "" : "; server environment " + o.serverEnv()).append(".\n\n");
+    md.append("Full-path requests: ").append(o.binary()
+        ? "binary tensor data extension (`--binary`: a small JSON part, then the input's raw little-endian FP32)"
+        : "JSON data").append(".\n\n");
     md.append("| model | path | batching (max / delay) | concurrency | requests (errors) | req/s | items/s "
         + "| p50 ms | p99 ms | full/raw items/s | p50 over raw batch 1 | server CPU | client CPU | other CPU |\n");
     md.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");

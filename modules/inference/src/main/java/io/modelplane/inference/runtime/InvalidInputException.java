@@ -20,6 +20,8 @@ public final class InvalidInputException extends InferenceException {
   public static final String DATATYPE_MISMATCH = "datatype_mismatch";
   public static final String SHAPE_MISMATCH = "shape_mismatch";
   public static final String UNSUPPORTED_DATATYPE = "unsupported_datatype";
+  /** The binary part of a request (binary tensor data extension) has bytes left over or too few. */
+  public static final String INVALID_BINARY_DATA = "invalid_binary_data";
 
   private final Kind kind;
   private final String code;

@@ -2,6 +2,7 @@ package io.modelplane.inference.runtime;
 
 import static io.modelplane.inference.runtime.InvalidInputException.DATATYPE_MISMATCH;
 import static io.modelplane.inference.runtime.InvalidInputException.DATA_LENGTH_MISMATCH;
+import static io.modelplane.inference.runtime.InvalidInputException.INVALID_BINARY_DATA;
 import static io.modelplane.inference.runtime.InvalidInputException.INVALID_INPUT;
 import static io.modelplane.inference.runtime.InvalidInputException.MISSING_INPUT;
 import static io.modelplane.inference.runtime.InvalidInputException.SHAPE_MISMATCH;
@@ -16,6 +17,7 @@ import io.modelplane.common.TensorSpec;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,7 +26,9 @@ import java.util.Set;
 
 /**
  * Open Inference Protocol v2 JSON tensors to {@link Tensor}s and back. Works on Jackson trees
- * directly, element by element into the little-endian byte layout, with no data binding.
+ * directly, element by element into the little-endian byte layout, with no data binding. Also the
+ * binary tensor data extension: an input with {@code parameters.binary_data_size} takes its bytes
+ * from the request's binary part as they are.
  */
 public final class TensorCodec {
 
@@ -56,6 +60,16 @@ public final class TensorCodec {
    * in spec order. Throws {@link InvalidInputException} naming the input and what was expected.
    */
   public static List<Tensor> decodeInputs(JsonNode inputsArray, List<TensorSpec> specs, long maxElements) {
+    return decodeInputs(inputsArray, specs, maxElements, null);
+  }
+
+  /**
+   * {@link #decodeInputs(JsonNode, List, long)} for a request of the binary tensor data extension:
+   * inputs with {@code parameters.binary_data_size} take that many bytes of {@code binary} (the bytes
+   * after the JSON part; null when there are none) in the order they appear, and all of it must be used.
+   */
+  public static List<Tensor> decodeInputs(JsonNode inputsArray, List<TensorSpec> specs, long maxElements,
+      ByteBuffer binary) {
     if (inputsArray == null || !inputsArray.isArray()) {
       throw malformed(INVALID_INPUT, "'inputs' must be an array of tensors");
     }
@@ -74,8 +88,14 @@ public final class TensorCodec {
       JsonNode shapeNode = element.get("shape");
       JsonNode datatypeNode = element.get("datatype");
       JsonNode data = element.get("data");
-      if (shapeNode == null || datatypeNode == null || data == null) {
-        throw malformed(INVALID_INPUT, "input '" + name + "' needs name, shape, datatype and data; "
+      long binarySize = binaryDataSize(name, element.get("parameters"));
+      if (data != null && binarySize >= 0) {
+        throw malformed(INVALID_INPUT, "input '" + name + "' has both data and parameters.binary_data_size;"
+            + " send its values one way only");
+      }
+      if (shapeNode == null || datatypeNode == null || (data == null && binarySize < 0)) {
+        throw malformed(INVALID_INPUT, "input '" + name + "' needs name, shape, datatype and data"
+            + " (or parameters.binary_data_size); "
             + (shapeNode == null ? "shape" : datatypeNode == null ? "datatype" : "data") + " is missing");
       }
       long[] shape = shape(name, shapeNode);
@@ -102,7 +122,14 @@ public final class TensorCodec {
         throw malformed(INVALID_INPUT, "the request carries more than " + maxElements + " tensor elements");
       }
       budget -= count;
-      bySpec[index] = new Tensor(name, datatype, shape, data(name, datatype, shape, (int) count, data));
+      byte[] bytes = data != null
+          ? data(name, datatype, shape, (int) count, data)
+          : binary(name, datatype, shape, count, binarySize, binary);
+      bySpec[index] = new Tensor(name, datatype, shape, bytes);
+    }
+    if (binary != null && binary.hasRemaining()) {
+      throw malformed(INVALID_BINARY_DATA, "the binary part has " + binary.remaining() + " bytes more than the"
+          + " inputs' binary_data_size values add up to");
     }
     for (int j = 0; j < bySpec.length; j++) {
       if (bySpec[j] == null) {
@@ -117,6 +144,22 @@ public final class TensorCodec {
       }
     }
     return List.of(bySpec);
+  }
+
+  /**
+   * One output tensor for the binary tensor data extension: {@code {name, shape, datatype,
+   * parameters: {binary_data_size}}}; its bytes ({@link Tensor#data()}, little-endian) follow the JSON.
+   */
+  public static ObjectNode encodeBinaryOutput(Tensor t) {
+    ObjectNode node = NODES.objectNode();
+    node.put("name", t.name());
+    ArrayNode shape = node.putArray("shape");
+    for (long d : t.shape()) {
+      shape.add(d);
+    }
+    node.put("datatype", t.datatype());
+    node.putObject("parameters").put("binary_data_size", t.data().length);
+    return node;
   }
 
   /** One output tensor as {@code {name, shape, datatype, data}} with flat, typed data. */
@@ -265,6 +308,46 @@ public final class TensorCodec {
       count *= d;
     }
     return count;
+  }
+
+  /** An input's {@code parameters.binary_data_size}, or -1 when it has none (parameters that are no object: ignored). */
+  private static long binaryDataSize(String name, JsonNode parameters) {
+    if (parameters == null || !parameters.isObject()) {
+      return -1;
+    }
+    JsonNode size = parameters.get("binary_data_size");
+    if (size == null || size.isNull()) {
+      return -1;
+    }
+    if (!size.isIntegralNumber() || !size.canConvertToLong() || size.longValue() < 0) {
+      throw malformed(INVALID_INPUT, "parameters.binary_data_size of input '" + name
+          + "' must be a non-negative integer, is " + abbreviate(size));
+    }
+    return size.longValue();
+  }
+
+  private static byte[] binary(String name, String datatype, long[] shape, long count, long size, ByteBuffer binary) {
+    long expected = count * Tensor.bytesPerElement(datatype);
+    if (size != expected) {
+      throw malformed(DATA_LENGTH_MISMATCH, "input '" + name + "' has binary_data_size " + size + "; " + datatype
+          + Arrays.toString(shape) + " needs " + expected + " bytes");
+    }
+    int available = binary == null ? 0 : binary.remaining();
+    if (available < size) {
+      throw malformed(INVALID_BINARY_DATA, "input '" + name + "' needs " + size + " bytes of binary data, "
+          + (binary == null ? "the request has no binary part" : "only " + available + " are left"));
+    }
+    byte[] bytes = new byte[(int) size];
+    binary.get(bytes);
+    if ("BOOL".equals(datatype)) {
+      for (int i = 0; i < bytes.length; i++) {
+        if (bytes[i] != 0 && bytes[i] != 1) {
+          throw malformed(INVALID_INPUT, "binary data of BOOL input '" + name + "' must hold bytes 0 or 1, element "
+              + i + " is " + (bytes[i] & 0xFF));
+        }
+      }
+    }
+    return bytes;
   }
 
   private static byte[] data(String name, String datatype, long[] shape, int count, JsonNode data) {
