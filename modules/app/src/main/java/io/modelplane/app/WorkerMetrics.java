@@ -1,6 +1,7 @@
 package io.modelplane.app;
 
 import io.modelplane.inference.runtime.ModelResidency;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.List;
@@ -27,6 +28,25 @@ final class WorkerMetrics {
         .help("Requests waiting for each resident model version")
         .labelNames("model_version")
         .callback(cb -> residencies.forEach(r -> r.status().forEach(s -> cb.call(s.queueDepth(), s.key()))))
+        .register(registry);
+    // batch sizes without a hot-path histogram: mean batch size = rate(items) / rate(batches)
+    CounterWithCallback.builder()
+        .name("modelplane_model_batches")
+        .help("Forward passes run per resident model version")
+        .labelNames("model_version")
+        .callback(cb -> residencies.forEach(r -> r.status().forEach(s -> cb.call(s.batches(), s.key()))))
+        .register(registry);
+    CounterWithCallback.builder()
+        .name("modelplane_model_batch_items")
+        .help("Requests answered by those forward passes per resident model version")
+        .labelNames("model_version")
+        .callback(cb -> residencies.forEach(r -> r.status().forEach(s -> cb.call(s.items(), s.key()))))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("modelplane_model_load_seconds")
+        .help("How long loading each resident model version took")
+        .labelNames("model_version")
+        .callback(cb -> residencies.forEach(r -> r.status().forEach(s -> cb.call(s.loadSeconds(), s.key()))))
         .register(registry);
   }
 }

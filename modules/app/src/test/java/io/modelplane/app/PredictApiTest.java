@@ -290,6 +290,9 @@ class PredictApiTest {
     assertThat(text).containsPattern("modelplane_admission_decisions_total\\{outcome=\"admitted\",tenant=\"demo\"} [1-9]");
     assertThat(text).contains("modelplane_worker_resident_bytes{device=\"cpu()\"}");
     assertThat(text).contains("modelplane_model_queue_depth{model_version=\"demo/digits:1\"}");
+    assertThat(text).containsPattern("modelplane_model_batches_total\\{model_version=\"demo/digits:1\"} [1-9]");
+    assertThat(text).containsPattern("modelplane_model_batch_items_total\\{model_version=\"demo/digits:1\"} [1-9]");
+    assertThat(text).containsPattern("modelplane_model_load_seconds\\{model_version=\"demo/digits:1\"} [0-9.E-]+");
     assertError(api.get("/metrics", null), 401, "missing_credential");
     assertError(api.get("/metrics", demoKey), 403, "forbidden");
   }

@@ -110,11 +110,12 @@ public final class ModelResidency implements AutoCloseable {
   private ResidentModel loadReserved(ModelSpec spec, BatchSettings settings, CompletableFuture<ResidentModel> ours) {
     String key = spec.key();
     ResidentModel resident;
+    long started = System.nanoTime();
     try {
       LoadedModel model = loader.load(spec, device);
       try {
         resident = new ResidentModel(spec, model, new BatchAggregator(model, settings, "modelplane-batch-" + key),
-            model.residentBytes(), uses);
+            model.residentBytes(), uses, System.nanoTime() - started);
       } catch (RuntimeException | Error e) {
         model.close();
         throw e;
@@ -267,7 +268,7 @@ public final class ModelResidency implements AutoCloseable {
     List<ResidentModelStatus> status = new ArrayList<>();
     for (ResidentModel r : residents.values()) {
       status.add(new ResidentModelStatus(r.spec.key(), r.bytes, r.batcher.queueDepth(), r.batcher.inFlight(),
-          r.lastUsed()));
+          r.lastUsed(), r.batcher.completedBatches(), r.batcher.completedItems(), r.loadNanos / 1e9));
     }
     status.sort(Comparator.comparing(ResidentModelStatus::key));
     return status;
@@ -294,10 +295,13 @@ public final class ModelResidency implements AutoCloseable {
     private final BatchAggregator batcher;
     private final long bytes;
     private final AtomicLong uses;
+    private final long loadNanos;
     private volatile long lastUse;
     private volatile long lastUsedMillis;
 
-    ResidentModel(ModelSpec spec, LoadedModel model, BatchAggregator batcher, long bytes, AtomicLong uses) {
+    ResidentModel(ModelSpec spec, LoadedModel model, BatchAggregator batcher, long bytes, AtomicLong uses,
+        long loadNanos) {
+      this.loadNanos = loadNanos;
       this.spec = spec;
       this.model = model;
       this.batcher = batcher;
@@ -340,7 +344,13 @@ public final class ModelResidency implements AutoCloseable {
   }
 
   /** What a resident version looks like from outside, for status pages and placement. */
-  public record ResidentModelStatus(String key, long bytes, int queueDepth, int inFlight, Instant lastUsed) {}
+  /**
+   * @param batches forward passes run so far; {@code items / batches} is the mean batch size
+   * @param items requests answered by those passes
+   * @param loadSeconds how long loading this version took
+   */
+  public record ResidentModelStatus(String key, long bytes, int queueDepth, int inFlight, Instant lastUsed,
+      long batches, long items, double loadSeconds) {}
 
   private record Eviction(boolean fits, List<ResidentModel> victims, InsufficientMemoryException refusal) {}
 }
