@@ -9,7 +9,9 @@ import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import io.modelplane.common.CborSerializable;
 import io.modelplane.common.TenantId;
 import io.modelplane.tenancy.admission.QuotaEntity;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
 /**
@@ -35,9 +37,17 @@ public final class TenantChanges {
     topic.tell(Topic.subscribe(subscriber));
   }
 
-  /** The tenant changed: its quota entity re-reads the quota, every node forgets what it cached. */
-  void changed(TenantId tenant) {
-    sharding.entityRefFor(QuotaEntity.ENTITY_KEY, tenant.value()).tell(new QuotaEntity.Refresh());
-    topic.tell(Topic.publish(new Changed(tenant.value())));
+  /**
+   * The tenant changed: its quota entity reads the quota again, then every node forgets what it
+   * cached (in that order, so no node refills its lease from the old quota). Completes when told.
+   */
+  CompletionStage<Void> changed(TenantId tenant) {
+    return sharding.entityRefFor(QuotaEntity.ENTITY_KEY, tenant.value())
+        .<QuotaEntity.Refreshed>ask(QuotaEntity.Refresh::new, Duration.ofSeconds(2))
+        .handle((refreshed, failure) -> {
+          // even if the entity did not answer, nodes must drop their caches (their TTLs are the fallback)
+          topic.tell(Topic.publish(new Changed(tenant.value())));
+          return null;
+        });
   }
 }

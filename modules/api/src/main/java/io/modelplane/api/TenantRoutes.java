@@ -179,10 +179,7 @@ final class TenantRoutes extends ApiDirectives {
 
   /** Once the change is recorded, every node hears of it (see {@link TenantChanges}). */
   private CompletionStage<HttpResponse> changed(TenantId tenant, CompletionStage<HttpResponse> change) {
-    return change.thenApply(response -> {
-      changes.changed(tenant);
-      return response;
-    });
+    return change.thenCompose(response -> changes.changed(tenant).thenApply(told -> response));
   }
 
   private CompletionStage<HttpResponse> tenantReply(TenantId tenant,

@@ -291,11 +291,19 @@ public final class AdmissionLeases {
             giveBack(granted.tokens(), 0);
             return;
           }
+          boolean limitsChanged = grant != null && (!java.util.Objects.equals(grant.rate(), granted.rate())
+              || !java.util.Objects.equals(grant.burst(), granted.burst()));
           grant = granted;
           grantedAt = sentAt;
           degradedUntil = 0;
           fallback = null;
           tokens += granted.tokens();
+          if (limitsChanged && granted.rate() != null) {
+            // tokens leased under the old limits: keep no more than one chunk of the new ones
+            int keep = Math.min(tokens, chunk(granted));
+            owed += tokens - keep;
+            tokens = keep;
+          }
           if (granted.rate() != null && granted.tokens() == 0 && wantedTokens > 0) {
             // counted from the request: a reply that arrives late must not stretch the wait
             emptyUntil = sentAt + Math.max(granted.retryAfterNanos(), 1_000_000L);

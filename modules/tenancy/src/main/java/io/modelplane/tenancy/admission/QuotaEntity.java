@@ -53,8 +53,13 @@ public final class QuotaEntity extends AbstractBehavior<QuotaEntity.Command> {
   public record Acquire(String node, int wantTokens, int returnTokens, int wantPermits, ActorRef<Grant> replyTo)
       implements Command {}
 
-  /** The tenant's quota changed: read it again now rather than within a second. */
-  public record Refresh() implements Command {}
+  /**
+   * The tenant's quota changed: read it again now rather than within a second; {@code replyTo} hears
+   * once the new quota is in force here (or reading it failed), so nodes can be told after that.
+   */
+  public record Refresh(ActorRef<Refreshed> replyTo) implements Command {}
+
+  public record Refreshed() implements CborSerializable {}
 
   /**
    * What a node may use. Unlimited dimensions: {@code rate == null} (tokens not counted),
@@ -71,7 +76,7 @@ public final class QuotaEntity extends AbstractBehavior<QuotaEntity.Command> {
       long retryAfterNanos, long resetNanos, int permits, Long budgetSeconds, boolean budgetExhausted)
       implements CborSerializable {}
 
-  private record QuotaLoaded(Quota quota, String error) implements Command {}
+  private record QuotaLoaded(Quota quota, String error, long generation) implements Command {}
 
   private record UsageLoaded(long micros) implements Command {}
 
@@ -91,9 +96,12 @@ public final class QuotaEntity extends AbstractBehavior<QuotaEntity.Command> {
   private final Sources sources;
   private final LongSupplier clock;
   private final Map<String, Holding> holdings = new HashMap<>();
+  private final java.util.List<ActorRef<Refreshed>> refreshWaiters = new java.util.ArrayList<>();
   private Quota quota;
   private long quotaReadAt;
   private boolean quotaLoading;
+  /** Each read of the quota is numbered: only the newest one counts (an older one may predate a change). */
+  private long loadGeneration;
   private TokenBucket bucket;
   private long computeMicros;
   private long usageReadAt;
@@ -114,6 +122,8 @@ public final class QuotaEntity extends AbstractBehavior<QuotaEntity.Command> {
     return newReceiveBuilder()
         .onMessage(Acquire.class, this::onAcquire)
         .onMessage(Refresh.class, r -> {
+          refreshWaiters.add(r.replyTo());
+          quotaLoading = false; // a load begun before the change may read the old quota: read again
           loadQuota();
           return this;
         })
@@ -183,15 +193,20 @@ public final class QuotaEntity extends AbstractBehavior<QuotaEntity.Command> {
       return;
     }
     quotaLoading = true;
+    long generation = ++loadGeneration;
     getContext().pipeToSelf(sources.quota(tenant), (q, failure) -> failure == null
-        ? new QuotaLoaded(q, null)
-        : new QuotaLoaded(null, String.valueOf(failure.getMessage())));
+        ? new QuotaLoaded(q, null, generation)
+        : new QuotaLoaded(null, String.valueOf(failure.getMessage()), generation));
   }
 
   private Behavior<Command> onQuotaLoaded(QuotaLoaded loaded) {
+    if (loaded.generation() != loadGeneration) {
+      return this; // superseded by a read begun after a change
+    }
     quotaLoading = false;
     long now = clock.getAsLong();
     if (loaded.quota() == null) {
+      answerRefreshes();
       getContext().getLog().warn("could not read the quota of tenant {}: {}", tenant, loaded.error());
       if (quota == null) {
         // nodes asking now time out and decide on their own for a while; drop their requests
@@ -208,7 +223,13 @@ public final class QuotaEntity extends AbstractBehavior<QuotaEntity.Command> {
     } else {
       bucket.reconfigure(quota.requestsPerSecond(), burst(quota), now);
     }
+    answerRefreshes();
     return stash.unstashAll(this);
+  }
+
+  private void answerRefreshes() {
+    refreshWaiters.forEach(w -> w.tell(new Refreshed()));
+    refreshWaiters.clear();
   }
 
   /** The bucket depth: the burst, or one second's worth of the rate when no burst is set. */

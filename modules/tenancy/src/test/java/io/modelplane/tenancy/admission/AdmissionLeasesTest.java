@@ -64,6 +64,12 @@ class AdmissionLeasesTest {
         Duration.ofMillis(500), testKit.scheduler()), clock::get);
   }
 
+  /** What a PATCH does: the entity reads the quota again; returns once it is in force there. */
+  private void refresh() throws Exception {
+    AskPattern.<QuotaEntity.Command, QuotaEntity.Refreshed>ask(entity, QuotaEntity.Refresh::new, Duration.ofSeconds(3),
+        testKit.scheduler()).toCompletableFuture().get(5, TimeUnit.SECONDS);
+  }
+
   private static Quota rate(Double rps, Integer burst, Integer concurrent) {
     return new Quota(rps, burst, concurrent, null, null, null, null);
   }
@@ -187,7 +193,7 @@ class AdmissionLeasesTest {
     AdmissionLeases node = node("a");
     assertThat(admit(node).limits().limit()).isEqualTo(100.0);
     quota.set(rate(5.0, 1, null));
-    entity.tell(new QuotaEntity.Refresh());
+    refresh();
     clock.addAndGet(AdmissionLeases.STALE_NANOS);
     node.tick();
     testKit.createTestProbe().awaitAssert(Duration.ofSeconds(3), () -> {
@@ -206,7 +212,7 @@ class AdmissionLeasesTest {
     AdmissionLeases node = node("a");
     assertThat(admit(node)).isInstanceOf(Admitted.class); // the node now holds a chunk of 50 tokens
     quota.set(rate(5.0, 1, null));
-    entity.tell(new QuotaEntity.Refresh());
+    refresh();
     testKit.createTestProbe().awaitAssert(Duration.ofSeconds(3), () -> {
       node.invalidate(TENANT);
       try {
