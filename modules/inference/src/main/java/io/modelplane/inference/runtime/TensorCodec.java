@@ -151,6 +151,13 @@ public final class TensorCodec {
    * parameters: {binary_data_size}}}; its bytes ({@link Tensor#data()}, little-endian) follow the JSON.
    */
   public static ObjectNode encodeBinaryOutput(Tensor t) {
+    ObjectNode node = outputHeader(t);
+    node.putObject("parameters").put("binary_data_size", t.data().length);
+    return node;
+  }
+
+  /** {@code {name, shape, datatype}} of an output tensor. */
+  private static ObjectNode outputHeader(Tensor t) {
     ObjectNode node = NODES.objectNode();
     node.put("name", t.name());
     ArrayNode shape = node.putArray("shape");
@@ -158,19 +165,12 @@ public final class TensorCodec {
       shape.add(d);
     }
     node.put("datatype", t.datatype());
-    node.putObject("parameters").put("binary_data_size", t.data().length);
     return node;
   }
 
   /** One output tensor as {@code {name, shape, datatype, data}} with flat, typed data. */
   public static ObjectNode encodeOutput(Tensor t) {
-    ObjectNode node = NODES.objectNode();
-    node.put("name", t.name());
-    ArrayNode shape = node.putArray("shape");
-    for (long d : t.shape()) {
-      shape.add(d);
-    }
-    node.put("datatype", t.datatype());
+    ObjectNode node = outputHeader(t);
     ArrayNode data = node.putArray("data");
     byte[] b = t.data();
     int n = (int) t.elementCount();
