@@ -14,11 +14,13 @@ import io.modelplane.common.TenantId;
 import io.modelplane.identity.Action;
 import io.modelplane.identity.Principal;
 import io.modelplane.inference.placement.PlacementCoordinator;
+import io.modelplane.inference.placement.PlacementCoordinator.ReplicaState;
 import io.modelplane.registry.ModelEntity;
 import io.modelplane.tenancy.TenantEntity;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -49,9 +51,43 @@ final class ModelRoutes extends ApiDirectives {
   }
 
   record ModelView(String name, Instant createdAt, List<ModelEntity.VersionInfo> versions, DeploymentView deployment,
-      List<PlacementCoordinator.ReplicaView> replicas) {
+      String status, List<PlacementCoordinator.ReplicaView> replicas) {
+    /** What a not-ready version shows first: the cause a user can act on before the transient ones. */
+    private static final List<ReplicaState> HOLD_BACK =
+        List.of(ReplicaState.QUOTA_EXCEEDED, ReplicaState.FAILED, ReplicaState.PENDING, ReplicaState.LOADING);
+
     static ModelView of(ModelEntity.Summary s, List<PlacementCoordinator.ReplicaView> replicas) {
-      return new ModelView(s.model(), s.createdAt(), s.versions(), DeploymentView.of(s.deployment()), replicas);
+      DeploymentView deployment = DeploymentView.of(s.deployment());
+      return new ModelView(s.model(), s.createdAt(), s.versions(), deployment, status(deployment, replicas), replicas);
+    }
+
+    /**
+     * The deployment at a glance (GET of one model): {@code ready} when every version with traffic has a
+     * ready replica, else what holds the first one back that is not: {@code quota_exceeded}, {@code failed},
+     * {@code pending} or {@code loading}; {@code not_deployed} without a deployment.
+     */
+    static String status(DeploymentView deployment, List<PlacementCoordinator.ReplicaView> replicas) {
+      if (replicas == null) {
+        return null;
+      }
+      if (deployment == null) {
+        return "not_deployed";
+      }
+      ReplicaState worst = null;
+      for (Map.Entry<String, Integer> split : deployment.traffic().entrySet()) {
+        int version = Integer.parseInt(split.getKey());
+        List<ReplicaState> states =
+            replicas.stream().filter(r -> r.version() == version).map(PlacementCoordinator.ReplicaView::state).toList();
+        if (split.getValue() == 0 || states.contains(ReplicaState.READY)) {
+          continue;
+        }
+        for (ReplicaState state : states.isEmpty() ? List.of(ReplicaState.LOADING) : states) {
+          if (worst == null || HOLD_BACK.indexOf(state) < HOLD_BACK.indexOf(worst)) {
+            worst = state;
+          }
+        }
+      }
+      return worst == null ? "ready" : worst.name().toLowerCase(Locale.ROOT);
     }
   }
 

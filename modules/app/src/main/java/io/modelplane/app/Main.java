@@ -68,8 +68,11 @@ import org.slf4j.LoggerFactory;
 public final class Main {
   private static final Logger log = LoggerFactory.getLogger(Main.class);
 
-  /** A running node: its actor system and the address its HTTP API listens on. */
-  public record Node(ActorSystem<Void> system, InetSocketAddress httpAddress) {
+  /**
+   * A running node: its actor system, the address its HTTP API listens on, and what completes once
+   * the system has terminated and everything the node opened is closed.
+   */
+  public record Node(ActorSystem<Void> system, InetSocketAddress httpAddress, CompletableFuture<Void> stopped) {
     public String baseUrl() {
       return "http://" + httpAddress.getHostString() + ":" + httpAddress.getPort();
     }
@@ -77,7 +80,7 @@ public final class Main {
     /** Stops the node and waits until it has stopped. */
     public void stop() {
       system.terminate();
-      system.getWhenTerminated().toCompletableFuture().join();
+      stopped.join();
     }
   }
 
@@ -115,6 +118,8 @@ public final class Main {
     Config config = nodeConfig(overrides);
     NodeSettings settings = NodeSettings.fromConfig(config);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "modelplane", config);
+    Teardown teardown = new Teardown();
+    CompletableFuture<Void> stopped = system.getWhenTerminated().toCompletableFuture().thenRun(teardown::run);
     try {
       if (config.getStringList("akka.cluster.seed-nodes").isEmpty()) {
         // no seed address is known before binding (port 0): this node founds its own cluster
@@ -137,8 +142,8 @@ public final class Main {
       CachedKeyLookup keys = new CachedKeyLookup(controlPlane::findApiKey, Duration.ofMillis(500));
       // a token's tenant must exist; a suspended one is refused (403) like its API keys
       CachedTenantStatus tenantStatus = new CachedTenantStatus(controlPlane::tenantActive);
-      HttpApi.Usage usage = metering(system, settings);
-      IdentityProvisioning provisioning = keycloak(system, config, settings, controlPlane);
+      HttpApi.Usage usage = metering(system, settings, teardown);
+      IdentityProvisioning provisioning = keycloak(system, config, settings, controlPlane, teardown);
       List<Authenticator> credentials = new java.util.ArrayList<>();
       // API keys first: they carry most predict traffic; then tokens; the operator key is the rare case
       KeyUsage keyUsage = new KeyUsage(controlPlane, Clock.systemUTC());
@@ -146,7 +151,7 @@ public final class Main {
       system.scheduler().scheduleWithFixedDelay(reportEvery, reportEvery, keyUsage::report, system.executionContext());
       credentials.add(new ApiKeyAuthenticator(keys, keyUsage::used));
       if (provisioning != null) {
-        credentials.add(tokens(system, config, provisioning.settings(), tenantStatus));
+        credentials.add(tokens(teardown, config, provisioning.settings(), tenantStatus));
       }
       credentials.add(new OperatorAuthenticator(OperatorKey.hash(settings)));
       Authenticator authenticator = Authenticator.firstOf(credentials);
@@ -167,7 +172,7 @@ public final class Main {
         system.systemActorOf(Router.create(gateway), "router", Props.empty());
       }
       if (settings.roles().contains("worker")) {
-        startWorkers(system, inference, gateway, metrics);
+        startWorkers(system, inference, gateway, metrics, teardown);
       }
       DeploymentFeed deployments = new DeploymentFeed(controlPlane, artifacts, placement, inference.queueCapacity(),
           system.scheduler());
@@ -192,10 +197,10 @@ public final class Main {
       }
       system.scheduler().scheduleWithFixedDelay(inference.resyncInterval(), inference.resyncInterval(),
           deployments::resyncAll, system.executionContext());
-      return new Node(system, binding.localAddress());
+      return new Node(system, binding.localAddress(), stopped);
     } catch (Exception e) {
       system.terminate();
-      system.getWhenTerminated().toCompletableFuture().join();
+      stopped.join();
       throw new IllegalStateException("node did not start: " + e.getMessage(), e);
     }
   }
@@ -204,7 +209,7 @@ public final class Main {
    * The node's usage meter (flushed every second, and once more in a graceful shutdown) over the
    * usage tables in the journal's database, plus two threads for the tables' blocking queries.
    */
-  private static HttpApi.Usage metering(ActorSystem<?> system, NodeSettings settings) {
+  private static HttpApi.Usage metering(ActorSystem<?> system, NodeSettings settings, Teardown teardown) {
     UsageStore store = UsageStore.open(settings.jdbcUrl(), settings.dbUser(), settings.dbPassword());
     String host = Cluster.get(system).selfMember().address().hostPort();
     String writer = host.substring(0, Math.min(host.length(), 50)) + "-" + Secrets.randomHex(4);
@@ -220,7 +225,7 @@ public final class Main {
           meter.close();
           return Done.getInstance();
         }, queries));
-    system.getWhenTerminated().thenRun(() -> {
+    teardown.add(() -> {
       meter.abandon(); // after a graceful shutdown: already flushed and closed
       queries.shutdownNow();
       store.close();
@@ -230,7 +235,7 @@ public final class Main {
 
   /** Keycloak mode (when {@code modelplane.keycloak.url} is set): the provisioning of tenants there; else null. */
   private static IdentityProvisioning keycloak(ActorSystem<?> system, Config config, NodeSettings settings,
-      ControlPlane controlPlane) {
+      ControlPlane controlPlane, Teardown teardown) {
     Config kc = config.getConfig("modelplane.keycloak");
     if (kc.getString("url").isBlank()) {
       return null;
@@ -244,7 +249,7 @@ public final class Main {
       t.setDaemon(true);
       return t;
     });
-    system.getWhenTerminated().thenRun(() -> {
+    teardown.add(() -> {
       calls.shutdownNow();
       keycloak.close();
     });
@@ -253,11 +258,11 @@ public final class Main {
   }
 
   /** Keycloak access tokens, verified locally against the realm's keys (fetched once, then cached). */
-  private static Authenticator tokens(ActorSystem<?> system, Config config, KeycloakProvisioner.Settings keycloak,
+  private static Authenticator tokens(Teardown teardown, Config config, KeycloakProvisioner.Settings keycloak,
       CachedTenantStatus tenantStatus) {
     KeycloakRealm realm = new KeycloakRealm(keycloak.url(), keycloak.realm());
     JwksKeySource keys = new JwksKeySource(realm.jwksUri());
-    system.getWhenTerminated().thenRun(keys::close);
+    teardown.add(keys::close);
     TokenVerifier verifier = new TokenVerifier(realm.issuer(), KeycloakProvisioner.AUDIENCE, keys, Clock.systemUTC(),
         config.getDuration("modelplane.keycloak.clock-skew"));
     return new TokenAuthenticator(verifier, tenantStatus);
@@ -277,7 +282,7 @@ public final class Main {
 
   /** One worker actor per GPU, or one on the CPU, each with its own resident-model budget. */
   private static void startWorkers(ActorSystem<?> system, InferenceSettings inference, InferenceGateway gateway,
-      Metrics metrics) {
+      Metrics metrics, Teardown teardown) {
     List<ModelResidency> residencies = new java.util.ArrayList<>();
     int gpus = Devices.gpuCount();
     java.util.concurrent.ExecutorService loads = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
@@ -285,7 +290,7 @@ public final class Main {
       t.setDaemon(true);
       return t;
     });
-    system.getWhenTerminated().thenRun(loads::shutdownNow);
+    teardown.add(loads::shutdownNow);
     ModelLoader loader = new ModelLoader(gpus > 0 ? 0 : inference.engineThreads());
     for (int i = 0; i < Math.max(1, gpus); i++) {
       var device = Devices.pick(gpus, i);

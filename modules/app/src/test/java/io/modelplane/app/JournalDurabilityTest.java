@@ -24,6 +24,22 @@ class JournalDurabilityTest {
   }
 
   @Test
+  void aStoppedNodeHasClosedItsDatabase(@TempDir Path dataDir) throws Exception {
+    Main.Node node = TestNodes.start(dataDir, Map.of());
+    ApiClient api = new ApiClient(node.baseUrl());
+    assertThat(api.post("/api/v1/tenants", OP, Map.of("id", "closing", "displayName", "Closing")).status()).isEqualTo(201);
+    node.stop();
+    // an H2 file database stays open while any connection to it is: opened again in this JVM, a
+    // database the node left open would show its sessions (the journal's pool, the usage store's)
+    String url = "jdbc:h2:file:" + dataDir.resolve("journal").resolve("modelplane") + ";IFEXISTS=TRUE";
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(url, "", "");
+        java.sql.ResultSet sessions = c.createStatement().executeQuery("SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS")) {
+      sessions.next();
+      assertThat(sessions.getInt(1)).as("sessions open after stop(), this one included").isEqualTo(1);
+    }
+  }
+
+  @Test
   void stateSurvivesARestartOnPostgres(@TempDir Path dataDir) throws Exception {
     try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
       Map<String, Object> db = Map.of(

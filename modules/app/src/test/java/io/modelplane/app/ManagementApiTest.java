@@ -309,6 +309,7 @@ class ManagementApiTest {
       assertThat(model.get("name").asText()).isEqualTo("digits");
       assertThat(model.get("versions")).hasSize(2);
       assertThat(model.get("versions").get(0).get("inputs").get(0).get("datatype").asText()).isEqualTo("FP32");
+      assertThat(model.get("status").asText()).isEqualTo("not_deployed");
       assertThat(model.get("deployment").isNull()).isTrue();
       JsonNode models = api.get("/api/v1/tenants/ml-co/models", dev).json().get("models");
       assertThat(models).hasSize(1);

@@ -265,8 +265,9 @@ class PredictApiTest {
         .isEqualTo(202);
     TestNodes.eventually(Duration.ofSeconds(30), () -> ApiClient.each(
         api.get("/api/v1/tenants/broken-co/models/junk", key).json().get("replicas"), "state").contains("FAILED"), "replica failed");
-    JsonNode replica = api.get("/api/v1/tenants/broken-co/models/junk", key).json().get("replicas").get(0);
-    assertThat(replica.get("reason").asText()).isNotBlank();
+    JsonNode junkModel = api.get("/api/v1/tenants/broken-co/models/junk", key).json();
+    assertThat(junkModel.get("replicas").get(0).get("reason").asText()).isNotBlank();
+    assertThat(junkModel.get("status").asText()).isEqualTo("failed");
 
     long start = System.nanoTime();
     ApiClient.Reply r = api.post("/v2/models/junk/infer", key, request(heldOut.get("inputs").get(0)));
@@ -357,6 +358,7 @@ class PredictApiTest {
     JsonNode replicas = api.get("/api/v1/tenants/canary/models/digits", key).json().get("replicas");
     assertThat(replicas).isNotEmpty();
     assertThat(ApiClient.each(replicas, "state")).contains("READY");
+    assertThat(api.get("/api/v1/tenants/canary/models/digits", key).json().get("status").asText()).isEqualTo("ready");
     assertThat(api.post("/v2/models/digits/versions/2/infer", key, one).status()).isEqualTo(404);
   }
 

@@ -81,6 +81,7 @@ class ResidentBytesQuotaTest {
     assertThat(refused.get("reason").asText())
         .contains("maxResidentBytes").contains(String.valueOf(size * 3 / 2)).contains(String.valueOf(size));
     assertThat(ready.get("version").asInt()).isNotEqualTo(refused.get("version").asInt());
+    assertThat(api.get("/api/v1/tenants/tight/models/digits", key).json().get("status").asText()).isEqualTo("quota_exceeded");
 
     Map<String, Object> one = Map.of("inputs", List.of(Map.of("name", "input", "shape", List.of(1, 64),
         "datatype", "FP32", "data", new double[64])));
@@ -95,6 +96,7 @@ class ResidentBytesQuotaTest {
     long start = System.nanoTime();
     // well within the periodic resync (30 s): the PATCH itself tells placement
     TestNodes.eventually(Duration.ofSeconds(10), () -> states(key).equals(List.of("READY", "READY")), "both ready after the raise");
+    assertThat(api.get("/api/v1/tenants/tight/models/digits", key).json().get("status").asText()).isEqualTo("ready");
     System.out.printf("refused version ready %d ms after the quota was raised%n", (System.nanoTime() - start) / 1_000_000);
     ApiClient.Reply other = api.post("/v2/models/digits/versions/" + refused.get("version").asInt() + "/infer", key, one);
     assertThat(other.status()).as(other.toString()).isEqualTo(200);
@@ -105,6 +107,6 @@ class ResidentBytesQuotaTest {
     String doc = api.get("/api/v1/openapi.yaml", null).raw().body();
     Map<String, Object> parsed = new org.yaml.snakeyaml.Yaml().load(doc);
     assertThat(parsed).containsKey("paths");
-    assertThat(doc).contains("QUOTA_EXCEEDED");
+    assertThat(doc).contains("QUOTA_EXCEEDED").contains("quota_exceeded");
   }
 }

@@ -129,7 +129,7 @@ class UsageApiTest {
     Main.Node killed = node;
     node = null;
     killed.system().terminate(); // the node's meter is abandoned, as in a crash
-    killed.system().getWhenTerminated().toCompletableFuture().join();
+    killed.stopped().join();
 
     node = TestNodes.start(dataDir, db); // a new node on the same database (and artifact store)
     api = new ApiClient(node.baseUrl());
