@@ -3,6 +3,7 @@ package io.modelplane.inference.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.FishingOutcomes;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.receptionist.Receptionist;
@@ -89,8 +90,13 @@ class WorkerActorTest {
   @Test
   void registersWithTheReceptionist() {
     TestProbe<Receptionist.Listing> probe = testKit.createTestProbe();
-    testKit.system().receptionist().tell(Receptionist.find(WorkerActor.SERVICE_KEY, probe.getRef()));
-    assertThat(probe.receiveMessage().getServiceInstances(WorkerActor.SERVICE_KEY)).contains(worker);
+    // registration is asynchronous: a subscription sees every listing until the worker is in one
+    testKit.system().receptionist().tell(Receptionist.subscribe(WorkerActor.SERVICE_KEY, probe.getRef()));
+    List<Receptionist.Listing> listings = probe.fishForMessage(Duration.ofSeconds(5),
+        listing -> listing.getServiceInstances(WorkerActor.SERVICE_KEY).contains(worker)
+            ? FishingOutcomes.complete()
+            : FishingOutcomes.continueAndIgnore());
+    assertThat(listings.get(listings.size() - 1).getServiceInstances(WorkerActor.SERVICE_KEY)).contains(worker);
   }
 
   @Test
