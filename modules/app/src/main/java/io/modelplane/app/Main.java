@@ -275,8 +275,13 @@ public final class Main {
         (tenant, request) -> sharding.entityRefFor(QuotaEntity.ENTITY_KEY, tenant.value())
             .ask(request::apply, Duration.ofSeconds(1)),
         System::nanoTime);
-    system.scheduler().scheduleWithFixedDelay(Duration.ofMillis(250), Duration.ofMillis(250), leases::tick,
-        system.executionContext());
+    akka.actor.Cancellable ticks = system.scheduler().scheduleWithFixedDelay(Duration.ofMillis(250),
+        Duration.ofMillis(250), leases::tick, system.executionContext());
+    // once requests are done: no more exchanges with quota entities whose shards are being handed off
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "stop-admission-leases", () -> {
+      ticks.cancel();
+      return CompletableFuture.completedFuture(Done.getInstance());
+    });
     return leases;
   }
 

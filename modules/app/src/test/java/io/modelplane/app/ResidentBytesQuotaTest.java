@@ -87,6 +87,14 @@ class ResidentBytesQuotaTest {
         "datatype", "FP32", "data", new double[64])));
     ApiClient.Reply predicted = api.post("/v2/models/digits/versions/" + ready.get("version").asInt() + "/infer", key, one);
     assertThat(predicted.status()).as(predicted.toString()).isEqualTo(200);
+    // the refused version answers at once instead of waiting out the cold start (20 s) for a replica that cannot come
+    long asked = System.nanoTime();
+    ApiClient.Reply overQuota = api.post("/v2/models/digits/versions/" + refused.get("version").asInt() + "/infer", key, one);
+    assertThat(overQuota.status()).as(overQuota.toString()).isEqualTo(503);
+    assertThat(overQuota.code()).isEqualTo("quota_exceeded");
+    assertThat(overQuota.json().get("error").asText()).contains("maxResidentBytes");
+    assertThat(overQuota.header("Retry-After")).isEqualTo("30");
+    assertThat(Duration.ofNanos(System.nanoTime() - asked)).isLessThan(Duration.ofSeconds(10));
     // the node's worker had room: it is the quota that refused, not capacity
     assertThat(api.get("/api/v1/admin/cluster", OP).json().get("workers").get(0).get("budgetBytes").asLong())
         .isGreaterThan(3 * size);

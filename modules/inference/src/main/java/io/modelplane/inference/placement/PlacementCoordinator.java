@@ -281,7 +281,7 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
           replicas.getOrDefault(v.key(), Map.of()).entrySet().stream()
               .filter(e -> e.getValue().state() == ReplicaState.READY)
               .map(Map.Entry::getKey)
-              .toList())));
+              .toList(), replicas.getOrDefault(v.key(), Map.of()).isEmpty() ? overQuota.get(v.key()) : null)));
       models.put(modelKey, new RoutingTable.ModelRoute(d.revision(), d.traffic(), versions));
     });
     return new RoutingTable(++generation, models);

@@ -18,6 +18,10 @@ public record RoutingTable(long generation, Map<String, ModelRoute> models) impl
   public record ModelRoute(long revision, Map<Integer, Integer> traffic, Map<Integer, VersionRoute> versions)
       implements CborSerializable {}
 
+  /**
+   * {@code overQuota}: why the version has no replica, loading or ready, and will get none while the
+   * tenant's maxResidentBytes stays as it is (null when that is not the case).
+   */
   public record VersionRoute(List<TensorSpec> inputs, List<TensorSpec> outputs,
-      List<ActorRef<WorkerActor.Command>> ready) implements CborSerializable {}
+      List<ActorRef<WorkerActor.Command>> ready, String overQuota) implements CborSerializable {}
 }

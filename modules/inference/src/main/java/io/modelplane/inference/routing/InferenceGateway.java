@@ -80,13 +80,19 @@ public final class InferenceGateway {
 
   /**
    * Runs inputs (already validated against the version's signature) on a ready replica; waits up
-   * to the cold-start timeout for one if none is ready yet.
+   * to the cold-start timeout for one if none is ready yet, unless the tenant's resident-bytes quota
+   * keeps the version from being placed at all.
    */
   public CompletionStage<Prediction> infer(String modelKey, int version, List<Tensor> inputs) {
     List<ActorRef<WorkerActor.Command>> ready = ready(modelKey, version);
-    CompletionStage<List<ActorRef<WorkerActor.Command>>> replicas = ready.isEmpty()
-        ? awaitReady(modelKey, version)
-        : CompletableFuture.completedFuture(ready);
+    CompletionStage<List<ActorRef<WorkerActor.Command>>> replicas;
+    if (!ready.isEmpty()) {
+      replicas = CompletableFuture.completedFuture(ready);
+    } else if (overQuota(modelKey, version) != null) {
+      replicas = CompletableFuture.failedFuture(overQuotaRejection(modelKey, version));
+    } else {
+      replicas = awaitReady(modelKey, version);
+    }
     return replicas.thenCompose(workers -> attempt(modelKey, version, inputs, workers, 2));
   }
 
@@ -144,12 +150,23 @@ public final class InferenceGateway {
   }
 
   private List<ActorRef<WorkerActor.Command>> ready(String modelKey, int version) {
-    RoutingTable.ModelRoute route = table.get().models().get(modelKey);
-    if (route == null) {
-      return List.of();
-    }
-    RoutingTable.VersionRoute v = route.versions().get(version);
+    RoutingTable.VersionRoute v = versionRoute(modelKey, version);
     return v == null ? List.of() : v.ready();
+  }
+
+  private String overQuota(String modelKey, int version) {
+    RoutingTable.VersionRoute v = versionRoute(modelKey, version);
+    return v == null ? null : v.overQuota();
+  }
+
+  private RoutingTable.VersionRoute versionRoute(String modelKey, int version) {
+    RoutingTable.ModelRoute route = table.get().models().get(modelKey);
+    return route == null ? null : route.versions().get(version);
+  }
+
+  private InferenceRejected overQuotaRejection(String modelKey, int version) {
+    return new InferenceRejected(InferenceRejected.Kind.OVER_QUOTA, "quota_exceeded",
+        "version " + version + " cannot be loaded: " + overQuota(modelKey, version));
   }
 
   private CompletionStage<List<ActorRef<WorkerActor.Command>>> awaitReady(String modelKey, int version) {
@@ -158,6 +175,8 @@ public final class InferenceGateway {
       List<ActorRef<WorkerActor.Command>> ready = ready(modelKey, version);
       if (!ready.isEmpty()) {
         found.complete(ready);
+      } else if (overQuota(modelKey, version) != null) {
+        found.completeExceptionally(overQuotaRejection(modelKey, version));
       }
     };
     tableListeners.add(check);

@@ -197,6 +197,39 @@ class PlacementCoordinatorTest {
     });
   }
 
+  @Test
+  void gatewaysLearnWhichVersionsTheQuotaLeavesWithoutAnyReplica() {
+    ActorRef<PlacementCoordinator.Command> placement = testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5)));
+    TestProbe<Router.Command> router = testKit.createTestProbe();
+    testKit.system().receptionist().tell(Receptionist.register(Router.SERVICE_KEY, router.getRef()));
+    testKit.spawn(fakeWorker("w1", 10_000, ConcurrentHashMap.newKeySet(), Set.of()));
+    testKit.spawn(fakeWorker("w2", 10_000, ConcurrentHashMap.newKeySet(), Set.of()));
+    TestProbe<Object> waiter = testKit.createTestProbe();
+    waiter.awaitAssert(Duration.ofSeconds(5), () -> {
+      TestProbe<PlacementCoordinator.Workers> workers = testKit.createTestProbe();
+      placement.tell(new PlacementCoordinator.GetWorkers(workers.getRef()));
+      assertThat(workers.receiveMessage().workers()).hasSize(2);
+      return null;
+    });
+
+    // 1500 bytes: version 1 (1000) gets one replica of two, version 2 (1000) none
+    placement.tell(new PlacementCoordinator.SetTenantQuota("acme", 1500L));
+    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", deployment(1, 2, 1, 2)));
+    RoutingTable.ModelRoute route = null;
+    while (route == null || route.versions().get(1).ready().isEmpty()) {
+      route = ((Router.TableUpdated) router.receiveMessage(Duration.ofSeconds(5))).table().models().get("acme/m");
+    }
+    assertThat(route.versions().get(1).overQuota()).as("version 1 has a replica: its second one waits").isNull();
+    assertThat(route.versions().get(2).ready()).isEmpty();
+    assertThat(route.versions().get(2).overQuota()).contains("maxResidentBytes").contains("1500");
+
+    placement.tell(new PlacementCoordinator.SetTenantQuota("acme", null));
+    while (route.versions().get(2).overQuota() != null) {
+      route = ((Router.TableUpdated) router.receiveMessage(Duration.ofSeconds(5))).table().models().get("acme/m");
+    }
+    assertThat(route.versions().get(2).overQuota()).isNull();
+  }
+
   static PlacementCoordinator.DesiredDeployment otherDeployment() {
     return new PlacementCoordinator.DesiredDeployment(1, Map.of(1, 100), 1, new BatchSettings(8, 1, 100),
         Map.of(1, new VersionToLoad(VersionToLoad.key("other/m", 1), "/nowhere/o1", "torchscript", SIG, SIG, 1000)));
