@@ -71,6 +71,15 @@ class PlacementCoordinatorTest {
     return new PlacementCoordinator.DesiredDeployment(revision, traffic, replicas, new BatchSettings(8, 1, 100), loads);
   }
 
+  void awaitWorkers(ActorRef<PlacementCoordinator.Command> placement, int count) {
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      TestProbe<PlacementCoordinator.Workers> workers = testKit.createTestProbe();
+      placement.tell(new PlacementCoordinator.GetWorkers(workers.getRef()));
+      assertThat(workers.receiveMessage().workers()).hasSize(count);
+      return null;
+    });
+  }
+
   List<PlacementCoordinator.ReplicaView> replicas(ActorRef<PlacementCoordinator.Command> placement) {
     TestProbe<PlacementCoordinator.Replicas> probe = testKit.createTestProbe();
     placement.tell(new PlacementCoordinator.GetReplicas("acme/m", probe.getRef()));
@@ -153,12 +162,7 @@ class PlacementCoordinatorTest {
     testKit.spawn(fakeWorker("w2", 10_000, w2, Set.of()));
     TestProbe<Object> waiter = testKit.createTestProbe();
     // both workers known first, so that a refusal below is the quota's and not a lack of workers
-    waiter.awaitAssert(Duration.ofSeconds(5), () -> {
-      TestProbe<PlacementCoordinator.Workers> workers = testKit.createTestProbe();
-      placement.tell(new PlacementCoordinator.GetWorkers(workers.getRef()));
-      assertThat(workers.receiveMessage().workers()).hasSize(2);
-      return null;
-    });
+    awaitWorkers(placement, 2);
 
     // each replica of acme/m:1 needs 1000 bytes: 1500 fits one of the two
     placement.tell(new PlacementCoordinator.SetTenantQuota("acme", 1500L));
@@ -204,13 +208,7 @@ class PlacementCoordinatorTest {
     testKit.system().receptionist().tell(Receptionist.register(Router.SERVICE_KEY, router.getRef()));
     testKit.spawn(fakeWorker("w1", 10_000, ConcurrentHashMap.newKeySet(), Set.of()));
     testKit.spawn(fakeWorker("w2", 10_000, ConcurrentHashMap.newKeySet(), Set.of()));
-    TestProbe<Object> waiter = testKit.createTestProbe();
-    waiter.awaitAssert(Duration.ofSeconds(5), () -> {
-      TestProbe<PlacementCoordinator.Workers> workers = testKit.createTestProbe();
-      placement.tell(new PlacementCoordinator.GetWorkers(workers.getRef()));
-      assertThat(workers.receiveMessage().workers()).hasSize(2);
-      return null;
-    });
+    awaitWorkers(placement, 2);
 
     // 1500 bytes: version 1 (1000) gets one replica of two, version 2 (1000) none
     placement.tell(new PlacementCoordinator.SetTenantQuota("acme", 1500L));
