@@ -11,6 +11,7 @@ import io.modelplane.common.HistoryEntry;
 import io.modelplane.common.ModelKey;
 import io.modelplane.common.TenantId;
 import io.modelplane.identity.ApiKeyAuthenticator;
+import io.modelplane.identity.token.TenantAccess;
 import io.modelplane.identity.ApiKeyCredential;
 import io.modelplane.registry.ModelEntity;
 import io.modelplane.registry.ModelHistory;
@@ -73,11 +74,11 @@ public final class ControlPlane {
     return readTenant(id, TenantEntity.Get::new, TenantEntity.Summary.class);
   }
 
-  /** Whether the tenant is active (false: suspended); empty when it does not exist. */
-  public CompletionStage<Optional<Boolean>> tenantActive(TenantId id) {
+  /** Whether the tenant is active (false: suspended) and whose tokens it revoked; empty when it does not exist. */
+  public CompletionStage<Optional<TenantAccess>> tenantAccess(TenantId id) {
     return tenantSummary(id).handle((s, failure) -> {
       if (failure == null) {
-        return Optional.of(s.status() == TenantEntity.Status.ACTIVE);
+        return Optional.of(new TenantAccess(s.status() == TenantEntity.Status.ACTIVE, s.tokensRevokedBefore()));
       }
       if (ErrorHandling.unwrap(failure) instanceof ApiError e && e.status().intValue() == 404) {
         return Optional.empty();

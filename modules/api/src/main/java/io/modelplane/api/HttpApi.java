@@ -54,7 +54,7 @@ public final class HttpApi extends ApiDirectives {
     this.authenticator = authenticator;
     this.readiness = readiness;
     this.tenants = new TenantRoutes(controlPlane, changes, deployments, provisioning, settings);
-    this.identity = new IdentityRoutes(controlPlane, provisioning, settings);
+    this.identity = new IdentityRoutes(controlPlane, changes, provisioning, settings);
     this.authConfig = provisioning == null ? Map.of("mode", "api-key") : Map.of("mode", "keycloak",
         "issuer", provisioning.settings().issuer(), "clientId", io.modelplane.identity.keycloak.KeycloakProvisioner.WEB_CLIENT);
     this.models = new ModelRoutes(controlPlane, new VersionUpload(artifacts, settings), deployments, settings);

@@ -15,6 +15,7 @@ import io.modelplane.tenancy.TenantEntity;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 
 /**
  * {@code /tenants/{tenant}/members} and {@code /tenants/{tenant}/service-accounts} (Keycloak
@@ -30,13 +31,16 @@ final class IdentityRoutes extends ApiDirectives {
   record NewServiceAccountView(String id, String clientId, String clientSecret, String tokenUrl, Role role) {}
 
   private final ControlPlane controlPlane;
+  private final TenantChanges changes;
   private final IdentityProvisioning provisioning;
   private final KeycloakProvisioner keycloak;
   private final ApiSettings settings;
 
   /** {@code provisioning} null when Keycloak is off. */
-  IdentityRoutes(ControlPlane controlPlane, IdentityProvisioning provisioning, ApiSettings settings) {
+  IdentityRoutes(ControlPlane controlPlane, TenantChanges changes, IdentityProvisioning provisioning,
+      ApiSettings settings) {
     this.controlPlane = controlPlane;
+    this.changes = changes;
     this.provisioning = provisioning;
     this.keycloak = provisioning == null ? null : provisioning.keycloak();
     this.settings = settings;
@@ -56,7 +60,8 @@ final class IdentityRoutes extends ApiDirectives {
                       if (!removed) {
                         throw memberNotFound(id);
                       }
-                      return audited(tenant, principal, "member_removed", x -> id, x -> "", CompletableFuture.completedFuture(id));
+                      return audited(tenant, principal, "member_removed", x -> id, x -> "", x -> id,
+                          CompletableFuture.completedFuture(id));
                     })
                     .thenApply(x -> HttpResponse.create().withStatus(StatusCodes.NO_CONTENT)))))))))),
         pathPrefix("service-accounts", () -> authorized(principal, Action.MANAGE_ACCESS, tenant, () -> keycloakOnly(() -> concat(
@@ -66,13 +71,9 @@ final class IdentityRoutes extends ApiDirectives {
                 post(() -> jsonBody(settings.maxJsonBytes(), body -> respond(createServiceAccount(principal, tenant, body)))))),
             path(segment(), id -> delete(() -> respond(existing(tenant)
                 .thenCompose(s -> provisioning.call(() -> keycloak.deleteServiceAccount(tenant, id)))
-                .thenCompose(deleted -> {
-                  if (!deleted) {
-                    throw ApiError.notFound("service_account_not_found", "service account " + id + " does not exist");
-                  }
-                  return audited(tenant, principal, "service_account_deleted", x -> id, x -> "",
-                      CompletableFuture.completedFuture(id));
-                })
+                .thenCompose(deleted -> audited(tenant, principal, "service_account_deleted", x -> id, x -> "", x -> x,
+                    CompletableFuture.completedFuture(deleted.orElseThrow(() -> ApiError.notFound(
+                        "service_account_not_found", "service account " + id + " does not exist")))))
                 .thenApply(x -> HttpResponse.create().withStatus(StatusCodes.NO_CONTENT))))))))));
   }
 
@@ -110,7 +111,7 @@ final class IdentityRoutes extends ApiDirectives {
     }
     Role role = tenantRole(request.role());
     return audited(tenant, principal, "member_added", KeycloakProvisioner.Member::id,
-            m -> m.username() + " as " + m.role().wireName(),
+            m -> m.username() + " as " + m.role().wireName(), m -> null,
             existing(tenant).thenCompose(s -> provisioning.call(() -> keycloak.addMember(tenant, who, role))))
         .thenApply(member -> Json.response(StatusCodes.CREATED, member));
   }
@@ -118,7 +119,7 @@ final class IdentityRoutes extends ApiDirectives {
   private CompletionStage<HttpResponse> changeRole(Principal principal, TenantId tenant, String id, JsonNode body) {
     Role role = tenantRole(Json.bind(body, RoleRequest.class).role());
     return audited(tenant, principal, "member_role_changed", KeycloakProvisioner.Member::id,
-            m -> m.username() + " to " + m.role().wireName(),
+            m -> m.username() + " to " + m.role().wireName(), KeycloakProvisioner.Member::id,
             existing(tenant).thenCompose(s -> provisioning.call(() -> keycloak.changeRole(tenant, id, role)))
                 .thenApply(member -> member.orElseThrow(() -> memberNotFound(id))))
         .thenApply(member -> Json.response(StatusCodes.OK, member));
@@ -131,18 +132,26 @@ final class IdentityRoutes extends ApiDirectives {
     }
     Role role = tenantRole(request.role());
     return audited(tenant, principal, "service_account_created", KeycloakProvisioner.NewServiceAccount::id,
-            a -> a.clientId() + " as " + a.role().wireName(),
+            a -> a.clientId() + " as " + a.role().wireName(), a -> null,
             existing(tenant).thenCompose(s -> provisioning.call(() -> keycloak.createServiceAccount(tenant, request.name(), role))))
         .thenApply(created -> Json.response(StatusCodes.CREATED, new NewServiceAccountView(created.id(), created.clientId(),
             created.clientSecret(), keycloak.settings().tokenUrl(), created.role())));
   }
 
-  /** Journals a change made in Keycloak (after it succeeded); the answer waits for the record. */
-  private <T> CompletionStage<T> audited(TenantId tenant, Principal principal, String kind,
-      java.util.function.Function<T, String> keycloakId, java.util.function.Function<T, String> detail, CompletionStage<T> change) {
-    return change.thenCompose(result -> controlPlane.tenant(tenant, r -> new TenantEntity.RecordAccessChange(kind,
-            keycloakId.apply(result), detail.apply(result), principal.subject(), r), TenantEntity.Summary.class)
-        .thenApply(recorded -> result));
+  /**
+   * Journals a change made in Keycloak (after it succeeded); the answer waits for the record. A change
+   * that revokes a subject's tokens (a role changed, a member or service account gone) is also told
+   * to every node, so tokens issued before it are refused everywhere at once.
+   */
+  private <T> CompletionStage<T> audited(TenantId tenant, Principal principal, String kind, Function<T, String> keycloakId,
+      Function<T, String> detail, Function<T, String> revokesTokensOf, CompletionStage<T> change) {
+    return change.thenCompose(result -> {
+      String revoked = revokesTokensOf.apply(result);
+      CompletionStage<TenantEntity.Summary> recorded = controlPlane.tenant(tenant, r -> new TenantEntity.RecordAccessChange(
+          kind, keycloakId.apply(result), detail.apply(result), revoked, principal.subject(), r), TenantEntity.Summary.class);
+      return (revoked == null ? recorded.thenApply(s -> result)
+          : recorded.thenCompose(s -> changes.changed(tenant)).thenApply(told -> result));
+    });
   }
 
   private static Role tenantRole(String wire) {

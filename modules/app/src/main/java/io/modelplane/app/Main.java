@@ -141,7 +141,7 @@ public final class Main {
       // latest after this time-to-live
       CachedKeyLookup keys = new CachedKeyLookup(controlPlane::findApiKey, Duration.ofMillis(500));
       // a token's tenant must exist; a suspended one is refused (403) like its API keys
-      CachedTenantStatus tenantStatus = new CachedTenantStatus(controlPlane::tenantActive);
+      CachedTenantStatus tenantStatus = new CachedTenantStatus(controlPlane::tenantAccess);
       HttpApi.Usage usage = metering(system, settings, teardown);
       IdentityProvisioning provisioning = keycloak(system, config, settings, controlPlane, teardown);
       List<Authenticator> credentials = new java.util.ArrayList<>();

@@ -19,6 +19,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -161,6 +162,23 @@ class KeycloakModeTest {
     assertThat(config.get("clientId").asText()).isEqualTo("modelplane-web");
   }
 
+  /** Waits until the clock is a second past the token's issue time, so that a change made now postdates it. */
+  static void afterIssueSecond(String token) {
+    long issued;
+    try {
+      issued = SignedJWT.parse(token).getJWTClaimsSet().getIssueTime().toInstant().getEpochSecond();
+    } catch (java.text.ParseException e) {
+      throw new AssertionError(e);
+    }
+    TestNodes.eventually(Duration.ofSeconds(3), () -> Instant.now().getEpochSecond() > issued, "a second after the token's iat");
+  }
+
+  /** A revoked token is refused (401) once the change has reached the node (one pub-sub hop). */
+  static void assertRevoked(java.util.function.Supplier<ApiClient.Reply> call) {
+    TestNodes.eventually(Duration.ofSeconds(2), () -> call.get().status() == 401, "token refused");
+    ManagementApiTest.assertError(call.get(), 401, "invalid_credential");
+  }
+
   @Test
   @Order(2)
   void serviceAccountTokensCallPredictAndTheManagementApiWithExactlyTheirRole() {
@@ -187,9 +205,17 @@ class KeycloakModeTest {
         Map.of("name", "x", "role", "operator")), 400, "invalid_role");
     assertThat(key).isNotBlank();
 
-    // deleting the account: its client is gone, no new token can be had
-    String id = accounts.get(0).get("id").asText();
+    // deleting the account: its client is gone, and the tokens it was issued stop working at once
+    String id = null;
+    for (JsonNode account : accounts) {
+      if (account.get("clientId").asText().equals("kc-models--ci-predict")) {
+        id = account.get("id").asText();
+      }
+    }
+    afterIssueSecond(predictor);
     assertThat(api.delete("/api/v1/tenants/kc-models/service-accounts/" + id, OP).status()).isEqualTo(204);
+    assertRevoked(() -> api.post("/v2/models/digits/infer", predictor, one));
+    assertThat(api.get("/api/v1/tenants/kc-models/models", developer).status()).as("the other account's token").isEqualTo(200);
     ManagementApiTest.assertError(api.delete("/api/v1/tenants/kc-models/service-accounts/" + id, OP),
         404, "service_account_not_found");
     // the journal is the audit log of these changes too
@@ -263,10 +289,13 @@ class KeycloakModeTest {
     JsonNode members = api.get("/api/v1/tenants/kc-people/members", OP).json().get("members");
     assertThat(ApiClient.each(members, "username")).containsExactly("alice");
 
+    // a role change revokes the tokens issued before it: she signs in again to get the new role
+    afterIssueSecond(viewer);
     assertThat(api.patch("/api/v1/tenants/kc-people/members/" + aliceId, OP, Map.of("role", "tenant-admin")).status())
         .isEqualTo(200);
     String tenantAdmin = token(tokenUrl(), login);
     assertThat(api.get("/api/v1/tenants/kc-people/members", tenantAdmin).status()).isEqualTo(200);
+    assertRevoked(() -> api.get("/api/v1/tenants/kc-people", viewer));
 
     // the platform role operator, given in Keycloak, makes her token an operator's
     realm().users().get(aliceId).roles().realmLevel().add(List.of(realm().roles().get("operator").toRepresentation()));
@@ -276,8 +305,11 @@ class KeycloakModeTest {
     realm().users().get(aliceId).roles().realmLevel().remove(List.of(realm().roles().get("operator").toRepresentation()));
     ManagementApiTest.assertError(api.get("/api/v1/tenants", token(tokenUrl(), login)), 403, "forbidden");
 
+    afterIssueSecond(tenantAdmin);
     assertThat(api.delete("/api/v1/tenants/kc-people/members/" + aliceId, tenantAdmin).status()).isEqualTo(204);
     ManagementApiTest.assertError(api.get("/api/v1/tenants/kc-people", token(tokenUrl(), login)), 401, "invalid_credential");
+    // and the token she still holds from before is refused too
+    assertRevoked(() -> api.get("/api/v1/tenants/kc-people", tenantAdmin));
     ManagementApiTest.assertError(api.patch("/api/v1/tenants/kc-people/members/" + aliceId, OP, Map.of("role", "viewer")),
         404, "member_not_found");
   }

@@ -126,9 +126,12 @@ public final class TenantEntity
    * @param kind e.g. {@code service_account_created}, {@code member_role_changed}
    * @param keycloakId the Keycloak id of the client or user
    * @param detail what changed, e.g. the client id and role (never a secret)
+   * @param revokesTokensOf the token subject ({@code sub}, a Keycloak user id) whose tokens issued
+   *     before now stop working (a member's role changed or they were removed, a service account
+   *     deleted); null when the change revokes nothing
    */
-  public record RecordAccessChange(String kind, String keycloakId, String detail, String actor, ActorRef<Reply> replyTo)
-      implements Command {}
+  public record RecordAccessChange(String kind, String keycloakId, String detail, String revokesTokensOf, String actor,
+      ActorRef<Reply> replyTo) implements Command {}
 
   /** Records what Keycloak holds for the tenant once provisioning there succeeded (idempotent). */
   public record RecordIdentity(Identity identity, String actor, ActorRef<Reply> replyTo) implements Command {}
@@ -162,11 +165,13 @@ public final class TenantEntity
       Instant updatedAt,
       List<ApiKeyInfo> apiKeys,
       List<String> models,
-      Identity identity)
+      Identity identity,
+      Map<String, Instant> tokensRevokedBefore)
       implements Reply {
     public Summary {
       apiKeys = List.copyOf(apiKeys);
       models = List.copyOf(models);
+      tokensRevokedBefore = Map.copyOf(tokensRevokedBefore);
     }
   }
 
@@ -205,7 +210,9 @@ public final class TenantEntity
 
   public record ApiKeysUsed(Map<String, Instant> lastUsed) implements Event {}
 
-  public record AccessChanged(String kind, String keycloakId, String detail, Instant at, String actor) implements Event {}
+  /** {@code revokesTokensOf}: see {@link RecordAccessChange}; null in events journaled before it existed. */
+  public record AccessChanged(String kind, String keycloakId, String detail, Instant at, String actor,
+      String revokesTokensOf) implements Event {}
 
   // ---------------------------------------------------------------------------------------------
   // State: one type per lifecycle phase
@@ -256,12 +263,18 @@ public final class TenantEntity
       Instant updatedAt,
       List<ApiKey> apiKeys,
       List<String> models,
-      Identity identity)
+      Identity identity,
+      Map<String, Instant> tokensRevokedBefore)
       implements State {
+
+    /** How long a revocation is kept: longer than any access token lives. */
+    static final Duration REVOCATION_KEPT = Duration.ofHours(24);
 
     public Tenant {
       apiKeys = List.copyOf(apiKeys);
       models = List.copyOf(new TreeSet<>(models));
+      // null in snapshots taken before revocations were kept
+      tokensRevokedBefore = tokensRevokedBefore == null ? Map.of() : Map.copyOf(tokensRevokedBefore);
     }
 
     Optional<ApiKey> key(String keyId) {
@@ -278,30 +291,31 @@ public final class TenantEntity
 
     Summary summary() {
       List<ApiKeyInfo> active = apiKeys.stream().filter(ApiKey::isActive).map(ApiKey::info).toList();
-      return new Summary(id, displayName, quota, status, createdAt, updatedAt, active, models, identity);
+      return new Summary(id, displayName, quota, status, createdAt, updatedAt, active, models, identity,
+          tokensRevokedBefore);
     }
 
     Tenant withDisplayName(String newName, Instant at) {
-      return new Tenant(id, newName, quota, status, createdAt, at, apiKeys, models, identity);
+      return new Tenant(id, newName, quota, status, createdAt, at, apiKeys, models, identity, tokensRevokedBefore);
     }
 
     Tenant withQuota(Quota newQuota, Instant at) {
-      return new Tenant(id, displayName, newQuota, status, createdAt, at, apiKeys, models, identity);
+      return new Tenant(id, displayName, newQuota, status, createdAt, at, apiKeys, models, identity, tokensRevokedBefore);
     }
 
     Tenant withStatus(Status newStatus, Instant at) {
-      return new Tenant(id, displayName, quota, newStatus, createdAt, at, apiKeys, models, identity);
+      return new Tenant(id, displayName, quota, newStatus, createdAt, at, apiKeys, models, identity, tokensRevokedBefore);
     }
 
     Tenant withKeyAdded(ApiKey key, Instant at) {
       List<ApiKey> keys = new ArrayList<>(apiKeys);
       keys.add(key);
-      return new Tenant(id, displayName, quota, status, createdAt, at, keys, models, identity);
+      return new Tenant(id, displayName, quota, status, createdAt, at, keys, models, identity, tokensRevokedBefore);
     }
 
     Tenant withKeyRevoked(String keyId, Instant at) {
       List<ApiKey> keys = apiKeys.stream().map(k -> k.id().equals(keyId) ? k.revoked(at) : k).toList();
-      return new Tenant(id, displayName, quota, status, createdAt, at, keys, models, identity);
+      return new Tenant(id, displayName, quota, status, createdAt, at, keys, models, identity, tokensRevokedBefore);
     }
 
     /** Last-used times are not changes of the tenant: {@code updatedAt} stays. */
@@ -309,17 +323,29 @@ public final class TenantEntity
       List<ApiKey> keys = apiKeys.stream()
           .map(k -> lastUsed.containsKey(k.id()) ? k.used(lastUsed.get(k.id())) : k)
           .toList();
-      return new Tenant(id, displayName, quota, status, createdAt, updatedAt, keys, models, identity);
+      return new Tenant(id, displayName, quota, status, createdAt, updatedAt, keys, models, identity, tokensRevokedBefore);
     }
 
     Tenant withIdentity(Identity newIdentity, Instant at) {
-      return new Tenant(id, displayName, quota, status, createdAt, at, apiKeys, models, newIdentity);
+      return new Tenant(id, displayName, quota, status, createdAt, at, apiKeys, models, newIdentity, tokensRevokedBefore);
+    }
+
+    /** Tokens of {@code subject} issued before {@code at} are refused; revocations past their use are dropped. */
+    Tenant withTokensRevoked(String subject, Instant at) {
+      Map<String, Instant> kept = new java.util.HashMap<>();
+      tokensRevokedBefore.forEach((s, before) -> {
+        if (before.isAfter(at.minus(REVOCATION_KEPT))) {
+          kept.put(s, before);
+        }
+      });
+      kept.put(subject, at);
+      return new Tenant(id, displayName, quota, status, createdAt, updatedAt, apiKeys, models, identity, kept);
     }
 
     Tenant withModel(String modelId, Instant at) {
       List<String> names = new ArrayList<>(models);
       names.add(modelId);
-      return new Tenant(id, displayName, quota, status, createdAt, at, apiKeys, names, identity);
+      return new Tenant(id, displayName, quota, status, createdAt, at, apiKeys, names, identity, tokensRevokedBefore);
     }
   }
 
@@ -369,7 +395,8 @@ public final class TenantEntity
         .onCommand(AddModel.class, this::onAddModel)
         .onCommand(RecordKeyUse.class, this::onRecordKeyUse)
         .onCommand(RecordAccessChange.class, (tenant, cmd) -> Effect()
-            .persist(new AccessChanged(cmd.kind(), cmd.keycloakId(), cmd.detail(), clock.instant(), cmd.actor()))
+            .persist(new AccessChanged(cmd.kind(), cmd.keycloakId(), cmd.detail(), clock.instant(), cmd.actor(),
+                cmd.revokesTokensOf()))
             .thenReply(cmd.replyTo(), t -> ((Tenant) t).summary()))
         .onCommand(RecordIdentity.class, (tenant, cmd) -> cmd.identity().equals(tenant.identity())
             ? Effect().reply(cmd.replyTo(), tenant.summary())
@@ -548,7 +575,7 @@ public final class TenantEntity
     builder
         .forStateType(Unknown.class)
         .onEvent(TenantCreated.class, (unknown, e) -> new Tenant(
-            e.tenantId(), e.displayName(), e.quota(), Status.ACTIVE, e.at(), e.at(), List.of(), List.of(), null));
+            e.tenantId(), e.displayName(), e.quota(), Status.ACTIVE, e.at(), e.at(), List.of(), List.of(), null, Map.of()));
     builder
         .forStateType(Tenant.class)
         .onEvent(DisplayNameChanged.class, (tenant, e) -> tenant.withDisplayName(e.displayName(), e.at()))
@@ -561,8 +588,9 @@ public final class TenantEntity
         .onEvent(ModelAdded.class, (tenant, e) -> tenant.withModel(e.modelId(), e.at()))
         .onEvent(IdentityProvisioned.class, (tenant, e) -> tenant.withIdentity(e.identity(), e.at()))
         .onEvent(ApiKeysUsed.class, (tenant, e) -> tenant.withKeysUsed(e.lastUsed()))
-        // Keycloak holds members and service accounts; the event is the audit record
-        .onEvent(AccessChanged.class, (tenant, e) -> tenant);
+        // Keycloak holds members and service accounts; the event is the audit record, and may revoke tokens
+        .onEvent(AccessChanged.class, (tenant, e) -> e.revokesTokensOf() == null
+            ? tenant : tenant.withTokensRevoked(e.revokesTokensOf(), e.at()));
     return builder.build();
   }
 }

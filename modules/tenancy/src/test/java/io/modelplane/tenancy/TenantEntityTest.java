@@ -101,7 +101,7 @@ class TenantEntityTest {
     assertThat(result.events())
         .containsExactly(new TenantCreated("acme", "Acme Corp", Quota.defaults(), T0, ADMIN));
     assertThat(result.reply())
-        .isEqualTo(new Summary("acme", "Acme Corp", Quota.defaults(), Status.ACTIVE, T0, T0, List.of(), List.of(), null));
+        .isEqualTo(new Summary("acme", "Acme Corp", Quota.defaults(), Status.ACTIVE, T0, T0, List.of(), List.of(), null, Map.of()));
   }
 
   @Test
@@ -589,7 +589,7 @@ class TenantEntityTest {
 
     assertThat(result.hasNoEvents()).isTrue();
     assertThat(result.reply())
-        .isEqualTo(new Summary("acme", "Acme", Quota.defaults(), Status.ACTIVE, T0, T0, List.of(), List.of(), null));
+        .isEqualTo(new Summary("acme", "Acme", Quota.defaults(), Status.ACTIVE, T0, T0, List.of(), List.of(), null, Map.of()));
   }
 
   @Test
@@ -616,12 +616,30 @@ class TenantEntityTest {
   void accessChangesMadeInKeycloakAreJournaledWithTheirActor() {
     createAcme();
     Summary before = getSummary();
-    var result = run(r -> new RecordAccessChange("service_account_created", "c-1", "acme--ci as predictor", "alice", r));
+    var result = run(r -> new RecordAccessChange("service_account_created", "c-1", "acme--ci as predictor", null,
+        "alice", r));
     assertThat(result.events()).containsExactly(
-        new AccessChanged("service_account_created", "c-1", "acme--ci as predictor", T0, "alice"));
+        new AccessChanged("service_account_created", "c-1", "acme--ci as predictor", T0, "alice", null));
     assertThat(summary(result)).isEqualTo(before);
-    assertRejected(entity("ghost").<Reply>runCommand(r -> new RecordAccessChange("member_added", "u", "", "a", r)),
+    assertRejected(entity("ghost").<Reply>runCommand(r -> new RecordAccessChange("member_added", "u", "", null, "a", r)),
         Rejection.Reason.NOT_FOUND, "tenant_not_found");
+  }
+
+  @Test
+  void removingAMemberRevokesTheTokensIssuedToThemBeforeAndOldRevocationsAreDropped() {
+    createAcme();
+    run(r -> new RecordAccessChange("member_removed", "u-1", "alice", "u-1", "bob", r));
+    clock.advance(Duration.ofHours(1));
+    var changed = run(r -> new RecordAccessChange("member_role_changed", "u-2", "carol to viewer", "u-2", "bob", r));
+    assertThat(summary(changed).tokensRevokedBefore())
+        .isEqualTo(Map.of("u-1", T0, "u-2", T0.plus(Duration.ofHours(1))));
+    assertThat(((Tenant) tenant.restart().state()).tokensRevokedBefore()).containsEntry("u-1", T0);
+
+    // a day later no token from before the first revocation can still be alive: it is dropped
+    clock.advance(Duration.ofHours(24));
+    var later = run(r -> new RecordAccessChange("service_account_deleted", "c-9", "", "sa-9", "bob", r));
+    assertThat(summary(later).tokensRevokedBefore()).containsOnlyKeys("sa-9")
+        .containsEntry("sa-9", T0.plus(Duration.ofHours(25)));
   }
 
   @Test

@@ -28,7 +28,7 @@ class TenantHistoryTest {
     assertThat(key.details()).containsEntry("keyId", "acme.k1").containsEntry("role", "predictor");
     assertThat(key.details().toString()).doesNotContain("secret-hash-value");
 
-    assertThat(TenantHistory.describe(3, new TenantEntity.AccessChanged("member_added", "u-1", "alice as viewer", AT, "bob"))
+    assertThat(TenantHistory.describe(3, new TenantEntity.AccessChanged("member_added", "u-1", "alice as viewer", AT, "bob", null))
         .orElseThrow()).isEqualTo(new HistoryEntry(3, "member_added", AT, "bob",
             Map.of("keycloakId", "u-1", "detail", "alice as viewer")));
     assertThat(TenantHistory.describe(4, new TenantEntity.TenantSuspended(AT, "operator")).orElseThrow().type())

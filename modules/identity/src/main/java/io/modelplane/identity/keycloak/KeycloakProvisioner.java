@@ -278,11 +278,18 @@ public final class KeycloakProvisioner implements AutoCloseable {
         .toList();
   }
 
-  /** Deletes the tenant's service account; false when it has none with that id. */
-  public synchronized boolean deleteServiceAccount(TenantId tenant, String id) {
+  /**
+   * Deletes the tenant's service account: the id of its service-account user (its tokens' subject),
+   * or empty when the tenant has none with that id.
+   */
+  public synchronized Optional<String> deleteServiceAccount(TenantId tenant, String id) {
     Optional<ClientRepresentation> client = tenantClient(tenant, id);
-    client.ifPresent(c -> realm().clients().get(c.getId()).remove());
-    return client.isPresent();
+    return client.map(c -> {
+      // the subject of the tokens it was issued, so they can be refused from now on
+      String serviceAccountUser = realm().clients().get(c.getId()).getServiceAccountUser().getId();
+      realm().clients().get(c.getId()).remove();
+      return serviceAccountUser;
+    });
   }
 
   private Optional<ClientRepresentation> tenantClient(TenantId tenant, String id) {

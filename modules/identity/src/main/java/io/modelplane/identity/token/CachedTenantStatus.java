@@ -9,33 +9,34 @@ import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 /**
- * Remembers whether a tenant is active (or does not exist) for a short time, so token requests do
- * not ask the tenant entity every time. The time-to-live bounds how long a suspension may go
- * unnoticed on a node; {@link #invalidate} makes it immediate on the node that saw it.
+ * Remembers a tenant's {@link TenantAccess} (or that it does not exist) for a short time, so token
+ * requests do not ask the tenant entity every time. The time-to-live bounds how long a suspension or
+ * a token revocation may go unnoticed on a node; {@link #invalidate} makes it immediate on the node
+ * that hears of it.
  */
-public final class CachedTenantStatus implements Function<TenantId, CompletionStage<Optional<Boolean>>> {
+public final class CachedTenantStatus implements Function<TenantId, CompletionStage<Optional<TenantAccess>>> {
   public static final Duration DEFAULT_TTL = Duration.ofMillis(500);
 
-  private final Function<TenantId, ? extends CompletionStage<Optional<Boolean>>> delegate;
-  private final ShortLivedCache<TenantId, Optional<Boolean>> cache;
+  private final Function<TenantId, ? extends CompletionStage<Optional<TenantAccess>>> delegate;
+  private final ShortLivedCache<TenantId, Optional<TenantAccess>> cache;
 
-  public CachedTenantStatus(Function<TenantId, ? extends CompletionStage<Optional<Boolean>>> delegate) {
+  public CachedTenantStatus(Function<TenantId, ? extends CompletionStage<Optional<TenantAccess>>> delegate) {
     this(delegate, DEFAULT_TTL, System::nanoTime);
   }
 
-  public CachedTenantStatus(Function<TenantId, ? extends CompletionStage<Optional<Boolean>>> delegate,
+  public CachedTenantStatus(Function<TenantId, ? extends CompletionStage<Optional<TenantAccess>>> delegate,
                             Duration ttl, LongSupplier nanoClock) {
     this.delegate = delegate;
     this.cache = new ShortLivedCache<>(ttl, nanoClock);
   }
 
-  /** Forgets the tenant's status (suspended, resumed, created or deleted): the next use asks again. */
+  /** Forgets the tenant's status (suspended, resumed, created, tokens revoked): the next use asks again. */
   public void invalidate(TenantId tenant) {
     cache.invalidateIf(tenant::equals);
   }
 
   @Override
-  public CompletionStage<Optional<Boolean>> apply(TenantId tenant) {
+  public CompletionStage<Optional<TenantAccess>> apply(TenantId tenant) {
     return cache.get(tenant, () -> delegate.apply(tenant));
   }
 }

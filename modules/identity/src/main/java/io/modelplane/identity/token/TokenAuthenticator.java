@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
 /**
  * Authenticates Keycloak access tokens. Only credentials shaped like a signed JWT are tried, so API
  * keys and the operator key are never parsed as tokens. A tenant token also needs its tenant to
- * exist; a suspended tenant still authenticates (with {@code tenantActive} false) so the access
+ * exist and must not be revoked there (its subject removed or given another role after it was
+ * issued); a suspended tenant still authenticates (with {@code tenantActive} false) so the access
  * policy can answer "tenant suspended" rather than "bad credential".
  */
 public final class TokenAuthenticator implements Authenticator {
@@ -22,16 +23,16 @@ public final class TokenAuthenticator implements Authenticator {
   private static final int MAX_TOKEN_CHARS = 16 * 1024;
 
   private final TokenVerifier verifier;
-  private final Function<TenantId, CompletionStage<Optional<Boolean>>> tenantActive;
+  private final Function<TenantId, CompletionStage<Optional<TenantAccess>>> tenantAccess;
 
   /**
-   * @param tenantActive whether a tenant is active: empty when it does not exist (the token is
-   *                     then not valid); see {@link CachedTenantStatus} for the request path
+   * @param tenantAccess a tenant's status and token revocations: empty when it does not exist (the
+   *                     token is then not valid); see {@link CachedTenantStatus} for the request path
    */
   public TokenAuthenticator(TokenVerifier verifier,
-                            Function<TenantId, CompletionStage<Optional<Boolean>>> tenantActive) {
+                            Function<TenantId, CompletionStage<Optional<TenantAccess>>> tenantAccess) {
     this.verifier = verifier;
-    this.tenantActive = tenantActive;
+    this.tenantAccess = tenantAccess;
   }
 
   /** Whether {@code credential} has the shape of a signed JWT (not whether it is valid). */
@@ -51,7 +52,8 @@ public final class TokenAuthenticator implements Authenticator {
     if (token.tenant() == null) {
       return CompletableFuture.completedFuture(Optional.of(Principal.operator(token.subject())));
     }
-    return tenantActive.apply(token.tenant()).thenApply(status -> status.map(active ->
-        new Principal(token.subject(), token.role(), token.tenant(), active)));
+    return tenantAccess.apply(token.tenant()).thenApply(access -> access
+        .filter(a -> !a.revoked(token.keycloakSubject(), token.issuedAt()))
+        .map(a -> new Principal(token.subject(), token.role(), token.tenant(), a.active())));
   }
 }

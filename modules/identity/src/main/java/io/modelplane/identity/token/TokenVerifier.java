@@ -112,8 +112,10 @@ public final class TokenVerifier {
   private static Optional<VerifiedToken> callerOf(JWTClaimsSet claims) throws ParseException {
     String subject = "token:" + firstPresent(claims, "preferred_username", "client_id", "azp", "sub");
     Instant expiresAt = claims.getExpirationTime().toInstant();
+    String sub = claims.getSubject();
+    Instant issuedAt = claims.getIssueTime() == null ? null : claims.getIssueTime().toInstant();
     if (isOperator(claims)) {
-      return Optional.of(new VerifiedToken(subject, null, Role.OPERATOR, expiresAt));
+      return Optional.of(new VerifiedToken(subject, null, Role.OPERATOR, expiresAt, sub, issuedAt));
     }
     List<String> groups = claims.getStringListClaim("groups");
     if (groups == null) {
@@ -144,7 +146,7 @@ public final class TokenVerifier {
     }
     return strongest == null
         ? Optional.empty()
-        : Optional.of(new VerifiedToken(subject, tenant, strongest, expiresAt));
+        : Optional.of(new VerifiedToken(subject, tenant, strongest, expiresAt, sub, issuedAt));
   }
 
   private static boolean isOperator(JWTClaimsSet claims) throws ParseException {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.modelplane.common.TenantId;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -19,11 +20,11 @@ class CachedTenantStatusTest {
   final CachedTenantStatus cached = new CachedTenantStatus(tenant -> {
     calls.incrementAndGet();
     return CompletableFuture.completedFuture(
-        tenant.equals(acme) ? Optional.of(!suspended.get()) : Optional.empty());
+        tenant.equals(acme) ? Optional.of(new TenantAccess(!suspended.get(), Map.of())) : Optional.empty());
   }, CachedTenantStatus.DEFAULT_TTL, now::get);
 
   Optional<Boolean> status(TenantId tenant) {
-    return cached.apply(tenant).toCompletableFuture().join();
+    return cached.apply(tenant).toCompletableFuture().join().map(TenantAccess::active);
   }
 
   @Test

@@ -14,6 +14,7 @@ import io.modelplane.identity.Action;
 import io.modelplane.identity.ApiKeyCredential;
 import io.modelplane.identity.Principal;
 import io.modelplane.identity.Secrets;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,6 +27,8 @@ import org.junit.jupiter.api.Test;
 class TokenAuthenticatorTest {
   static final RSAKey KEY = FakeRealm.rsaKey("k1");
   static final Map<TenantId, Boolean> TENANTS = Map.of(TenantId.of("acme"), true, TenantId.of("frozen"), false);
+  static final String ALICE = "3f1c0a57-8d4e-4f0e-9a51-6a2b1d7c9e10"; // FakeRealm's sub
+  final Map<String, Instant> revocations = new java.util.concurrent.ConcurrentHashMap<>();
 
   FakeRealm realm;
   final AtomicInteger keyLookups = new AtomicInteger();
@@ -44,7 +47,8 @@ class TokenAuthenticatorTest {
         TokenVerifier.DEFAULT_CLOCK_SKEW);
     authenticator = new TokenAuthenticator(verifier, tenant -> {
       tenantLookups.incrementAndGet();
-      return CompletableFuture.completedFuture(Optional.ofNullable(TENANTS.get(tenant)));
+      return CompletableFuture.completedFuture(Optional.ofNullable(TENANTS.get(tenant))
+          .map(active -> new TenantAccess(active, revocations)));
     });
   }
 
@@ -64,6 +68,25 @@ class TokenAuthenticatorTest {
     assertThat(AccessPolicy.decide(principal, Action.PREDICT, TenantId.of("acme"))).isEqualTo(AccessPolicy.Decision.ALLOW);
     assertThat(AccessPolicy.decide(principal, Action.READ_MODELS, TenantId.of("acme")))
         .isEqualTo(AccessPolicy.Decision.FORBIDDEN);
+  }
+
+  @Test
+  void tokensIssuedBeforeTheirSubjectWasRevokedAreRefusedNewerOnesWork() {
+    String before = realm.tenantToken(KEY, "/tenants/acme/tenant-admin");
+    assertThat(authenticate(before)).isPresent();
+    realm.clock.advance(java.time.Duration.ofSeconds(2));
+    revocations.put(ALICE, realm.clock.instant()); // e.g. removed from the tenant, or given another role
+    assertThat(authenticate(before)).as("issued 2 s before the revocation").isEmpty();
+    // issued in the second of the revocation: iat has whole seconds, so it cannot be told apart
+    assertThat(authenticate(realm.tenantToken(KEY, "/tenants/acme/viewer"))).isPresent();
+    realm.clock.advance(java.time.Duration.ofSeconds(1));
+    assertThat(authenticate(realm.tenantToken(KEY, "/tenants/acme/viewer"))).isPresent();
+    // another subject's tokens are untouched
+    assertThat(authenticate(realm.token(KEY, c -> c.subject("someone-else")
+        .claim("groups", List.of("/tenants/acme/viewer"))))).isPresent();
+    // without an issue time a token cannot be shown to be newer than its subject's revocation
+    assertThat(authenticate(realm.token(KEY, c -> c.issueTime(null).subject("someone-else")))).isPresent();
+    assertThat(authenticate(realm.token(KEY, c -> c.issueTime(null)))).isEmpty();
   }
 
   @Test
