@@ -24,10 +24,12 @@ public final class TenantChanges {
 
   private final ActorRef<Topic.Command<Changed>> topic;
   private final ClusterSharding sharding;
+  private final List<Consumer<TenantId>> listeners;
 
   /** Joins the cluster-wide topic; each listener runs on every node for every change. */
   public TenantChanges(ActorSystem<?> system, List<Consumer<TenantId>> listeners) {
     this.sharding = ClusterSharding.get(system);
+    this.listeners = List.copyOf(listeners);
     this.topic = system.systemActorOf(Topic.create(Changed.class, "tenant-changes"), "tenant-changes", Props.empty());
     ActorRef<Changed> subscriber = system.systemActorOf(Behaviors.receiveMessage(changed -> {
       TenantId tenant = TenantId.of(changed.tenant());
@@ -39,13 +41,15 @@ public final class TenantChanges {
 
   /**
    * The tenant changed: its quota entity reads the quota again, then every node forgets what it
-   * cached (in that order, so no node refills its lease from the old quota). Completes when told.
+   * cached (in that order, so no node refills its lease from the old quota). This node forgets before
+   * completing, so the caller's next request here already sees the change; the others once told.
    */
   CompletionStage<Void> changed(TenantId tenant) {
     return sharding.entityRefFor(QuotaEntity.ENTITY_KEY, tenant.value())
         .<QuotaEntity.Refreshed>ask(QuotaEntity.Refresh::new, Duration.ofSeconds(2))
         .handle((refreshed, failure) -> {
           // even if the entity did not answer, nodes must drop their caches (their TTLs are the fallback)
+          listeners.forEach(l -> l.accept(tenant));
           topic.tell(Topic.publish(new Changed(tenant.value())));
           return null;
         });

@@ -54,12 +54,33 @@ final class TestNodes {
     }, "node at " + node.baseUrl() + " ready");
   }
 
-  /** Waits until {@code condition} holds, checking every 100 ms; fails after {@code timeout}. */
+  /**
+   * How long tests give a change (quota, revocation, suspension) to reach a node: documented as within a
+   * second and measured in milliseconds; the rest is room for a stalled shared CI machine.
+   */
+  static final Duration PROPAGATION = Duration.ofSeconds(3);
+
+  /**
+   * Waits until {@code condition} holds, checking every 100 ms; a check that throws counts as not yet.
+   * Fails after {@code timeout}, with the last check's failure attached.
+   */
   static void eventually(Duration timeout, java.util.function.BooleanSupplier condition, String what) {
     Instant deadline = Instant.now().plus(timeout);
-    while (!condition.getAsBoolean()) {
+    Throwable last = null;
+    while (true) {
+      try {
+        if (condition.getAsBoolean()) {
+          return;
+        }
+      } catch (RuntimeException | AssertionError e) {
+        last = e;
+      }
       if (Instant.now().isAfter(deadline)) {
-        throw new AssertionError(what + ": not within " + timeout);
+        AssertionError failed = new AssertionError(what + ": not within " + timeout);
+        if (last != null) {
+          failed.addSuppressed(last);
+        }
+        throw failed;
       }
       java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
     }

@@ -59,9 +59,14 @@ class AdmissionLeasesTest {
     entity = testKit.spawn(QuotaEntity.create(TENANT, sources, clock::get));
   }
 
+  /** A node whose exchanges with the entity may take 5 s of real time (a stalled machine is not an outage). */
   private AdmissionLeases node(String name) {
+    return node(name, Duration.ofSeconds(5));
+  }
+
+  private AdmissionLeases node(String name, Duration askTimeout) {
     return new AdmissionLeases(name, (tenant, request) -> AskPattern.ask(entity, request::apply,
-        Duration.ofMillis(500), testKit.scheduler()), clock::get);
+        askTimeout, testKit.scheduler()), clock::get);
   }
 
   /** What a PATCH does: the entity reads the quota again; returns once it is in force there. */
@@ -255,7 +260,7 @@ class AdmissionLeasesTest {
   @Test
   void withTheEntityOutOfReachEachNodeEnforcesTheLastKnownQuotaAlone() throws Exception {
     quota.set(rate(10.0, 3, null));
-    AdmissionLeases node = node("a");
+    AdmissionLeases node = node("a", Duration.ofMillis(500));
     assertThat(admit(node)).isInstanceOf(Admitted.class);
     testKit.stop(entity);
     clock.addAndGet(AdmissionLeases.STALE_NANOS);
