@@ -32,6 +32,7 @@ record BenchOptions(
     Integer torchThreads,
     long admissionOps,
     Duration quotaSeconds,
+    int quotaRounds,
     List<String> quotaModels,
     boolean binary) {
 
@@ -60,8 +61,10 @@ record BenchOptions(
                                        also OMP_NUM_THREADS=N (see README; default: libtorch's, one per core)
         --admission-ops N              admit + release pairs per caller thread of the in-process admission
                                        microbenchmark, each run also bounded to 2 s (default 5000000; 0: skip it)
-        --quota-seconds N              each of the four alternating full-path phases, quota off / on / off / on,
-                                       at --concurrency (default 6; 0: skip them and the quota tenant)
+        --quota-seconds N              each full-path phase with quota off or on, at --concurrency
+                                       (default 3; 0: skip them and the quota tenant)
+        --quota-rounds N               pairs of those phases, in the order off/on, on/off, off/on, ...
+                                       so a drift of the machine hits both sides alike (default 6)
         --quota-models digits|resnet18|both   models that get those phases (default digits)
         --binary                       send the full-path requests with the binary tensor data extension
                                        (raw little-endian FP32 after a small JSON part) instead of JSON data
@@ -86,7 +89,8 @@ record BenchOptions(
     String serverJavaOpts = "";
     Integer torchThreads = null;
     long admissionOps = 5_000_000;
-    Duration quotaSeconds = Duration.ofSeconds(6);
+    Duration quotaSeconds = Duration.ofSeconds(3);
+    int quotaRounds = 6;
     List<String> quotaModels = List.of("digits");
     Map<String, String> serverEnv = new LinkedHashMap<>();
     boolean binary = false;
@@ -108,6 +112,7 @@ record BenchOptions(
         case "--admission-ops" -> admissionOps = nonNegative(name, value);
         case "--quota-seconds" -> quotaSeconds = value.equals("0") ? Duration.ZERO : seconds(name, value);
         case "--quota-models" -> quotaModels = models(name, value);
+        case "--quota-rounds" -> quotaRounds = positive(name, value);
         case "--seconds" -> seconds = seconds(name, value);
         case "--concurrency" -> concurrency = positive(name, value);
         case "--low-concurrency" -> lowConcurrency = positive(name, value);
@@ -138,7 +143,7 @@ record BenchOptions(
     }
     return new BenchOptions(List.copyOf(new ArrayList<>(models)), seconds, concurrency, lowConcurrency, lowSeconds,
         rawSeconds, warmup, maxRequests, clientThreads, digitsBatch, resnetBatch, latencyDelayMs, jar, resnet18, workDir,
-        serverJavaOpts, Map.copyOf(serverEnv), torchThreads, admissionOps, quotaSeconds, quotaModels, binary);
+        serverJavaOpts, Map.copyOf(serverEnv), torchThreads, admissionOps, quotaSeconds, quotaRounds, quotaModels, binary);
   }
 
   /** Whether {@code model} gets the alternating quota off / on phases. */

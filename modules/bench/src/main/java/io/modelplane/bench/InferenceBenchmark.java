@@ -203,12 +203,12 @@ public final class InferenceBenchmark {
           LoadGenerator limited = new LoadGenerator(address, "/v2/models/" + model.name() + "/infer", quotaKey, bodies);
           report(out, "warm-up " + QUOTA_TENANT, limited.run(concurrency, o.clientThreads(), Duration.ofSeconds(2),
               o.maxRequests(), grace));
-          // alternated, so a drift of the machine (the other engineer's load) hits both sides alike
-          for (int round = 1; round <= 2; round++) {
-            phases.add(measure(out, server, load, QUOTA_OFF + " #" + round, batching, concurrency, o,
-                o.quotaSeconds(), grace));
-            phases.add(measure(out, server, limited, QUOTA_ON + " #" + round, batching, concurrency, o,
-                o.quotaSeconds(), grace));
+          // alternated (off/on, on/off, ...), so a drift of the machine (the other engineer's load) hits both sides alike
+          for (int round = 1; round <= o.quotaRounds(); round++) {
+            for (boolean quotaOn : round % 2 == 1 ? new boolean[] {false, true} : new boolean[] {true, false}) {
+              phases.add(measure(out, server, quotaOn ? limited : load, (quotaOn ? QUOTA_ON : QUOTA_OFF) + " #" + round,
+                  batching, concurrency, o, o.quotaSeconds(), grace));
+            }
           }
         }
         return new ModelReport(model, raw, phases, smoke, quotaSmoke, null);
