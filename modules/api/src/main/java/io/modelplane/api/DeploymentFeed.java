@@ -122,6 +122,6 @@ public final class DeploymentFeed {
     }
     ModelEntity.DeploymentSpec spec = current.spec();
     return new PlacementCoordinator.DesiredDeployment(current.revision(), spec.traffic(), spec.replicas(),
-        new BatchSettings(spec.maxBatchSize(), spec.maxBatchDelayMs(), queueCapacity), versions);
+        new BatchSettings(spec.maxBatchSize(), spec.maxBatchDelayMs(), queueCapacity, spec.engineThreads()), versions);
   }
 }

@@ -35,10 +35,11 @@ final class ModelRoutes extends ApiDirectives {
   static final int DEFAULT_MAX_BATCH_DELAY_MS = 0;
 
   record DeployRequest(Map<String, Integer> traffic, Integer replicas, Integer maxBatchSize,
-      Integer maxBatchDelayMs, Long expectedRevision) {}
+      Integer maxBatchDelayMs, Integer engineThreads, Long expectedRevision) {}
 
+  /** {@code engineThreads} null: the node's default. */
   record DeploymentView(long revision, Map<String, Integer> traffic, int replicas, int maxBatchSize,
-      int maxBatchDelayMs, Instant createdAt, String createdBy) {
+      int maxBatchDelayMs, Integer engineThreads, Instant createdAt, String createdBy) {
     static DeploymentView of(ModelEntity.DeploymentRevision r) {
       if (r == null) {
         return null;
@@ -46,7 +47,7 @@ final class ModelRoutes extends ApiDirectives {
       Map<String, Integer> traffic = new LinkedHashMap<>();
       new TreeMap<>(r.spec().traffic()).forEach((v, p) -> traffic.put(String.valueOf(v), p));
       return new DeploymentView(r.revision(), traffic, r.spec().replicas(), r.spec().maxBatchSize(),
-          r.spec().maxBatchDelayMs(), r.createdAt(), r.createdBy());
+          r.spec().maxBatchDelayMs(), r.spec().engineThreads(), r.createdAt(), r.createdBy());
     }
   }
 
@@ -254,7 +255,8 @@ final class ModelRoutes extends ApiDirectives {
     ModelEntity.DeploymentSpec spec = new ModelEntity.DeploymentSpec(traffic,
         orDefault(request.replicas(), DEFAULT_REPLICAS),
         orDefault(request.maxBatchSize(), DEFAULT_MAX_BATCH_SIZE),
-        orDefault(request.maxBatchDelayMs(), DEFAULT_MAX_BATCH_DELAY_MS));
+        orDefault(request.maxBatchDelayMs(), DEFAULT_MAX_BATCH_DELAY_MS),
+        request.engineThreads());
     return controlPlane.model(key, r -> new ModelEntity.Deploy(spec, request.expectedRevision(), principal.subject(), r),
             ModelEntity.Deployed.class)
         .thenCompose(d -> placed(key, d))

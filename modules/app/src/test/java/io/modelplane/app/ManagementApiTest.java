@@ -318,10 +318,13 @@ class ManagementApiTest {
       assertThat(d1.json().get("revision").asLong()).isEqualTo(1);
       assertThat(d1.json().get("replicas").asInt()).isEqualTo(1);
       ApiClient.Reply d2 = api.put("/api/v1/tenants/ml-co/models/digits/deployment", dev,
-          Map.of("traffic", Map.of("1", 90, "2", 10), "replicas", 2, "maxBatchSize", 16, "expectedRevision", 1));
+          Map.of("traffic", Map.of("1", 90, "2", 10), "replicas", 2, "maxBatchSize", 16, "engineThreads", 0,
+              "expectedRevision", 1));
       assertThat(d2.status()).as(d2.toString()).isEqualTo(202);
       assertThat(d2.json().get("revision").asLong()).isEqualTo(2);
       assertThat(d2.json().get("traffic").get("2").asInt()).isEqualTo(10);
+      assertThat(d2.json().get("engineThreads").asInt()).isZero();
+      assertThat(d1.json().get("engineThreads").isNull()).as("the node's default").isTrue();
       assertError(api.put("/api/v1/tenants/ml-co/models/digits/deployment", dev,
           Map.of("traffic", Map.of("2", 100), "expectedRevision", 1)), 409, "stale_revision");
 
@@ -353,6 +356,9 @@ class ManagementApiTest {
       assertError(api.put(path, dev, Map.of("traffic", Map.of("1", 50, "7", 50))), 400, "unknown_version");
       assertError(api.put(path, dev, Map.of("traffic", Map.of("1", 100), "replicas", 0)), 400, "invalid_replicas");
       assertError(api.put(path, dev, Map.of("traffic", Map.of("1", 100), "maxBatchSize", 0)), 400, "invalid_batching");
+      assertError(api.put(path, dev, Map.of("traffic", Map.of("1", 100), "engineThreads", -1)), 400, "invalid_engine_threads");
+      assertError(api.put(path, dev, Map.of("traffic", Map.of("1", 100), "engineThreads", 257)), 400, "invalid_engine_threads");
+      assertError(api.put(path, dev, Map.of("traffic", Map.of("1", 100), "engineThreads", "all")), 400, "invalid_request");
       assertError(api.put("/api/v1/tenants/dep-co/models/nope/deployment", dev, Map.of("traffic", Map.of("1", 100))),
           404, "model_not_found");
       assertError(api.post("/api/v1/tenants/dep-co/models/m/deployment/rollback", dev, Map.of()), 409, "no_previous_revision");

@@ -34,6 +34,7 @@ record BenchOptions(
     Duration quotaSeconds,
     int quotaRounds,
     List<String> quotaModels,
+    Integer engineThreads,
     boolean binary) {
 
   static final String USAGE = """
@@ -66,6 +67,8 @@ record BenchOptions(
         --quota-rounds N               pairs of those phases, in the order off/on, on/off, off/on, ...
                                        so a drift of the machine hits both sides alike (default 6)
         --quota-models digits|resnet18|both   models that get those phases (default digits)
+        --engine-threads N             engineThreads of the measured deployments (0: one per core;
+                                       default: none given, the server's MODELPLANE_ENGINE_THREADS)
         --binary                       send the full-path requests with the binary tensor data extension
                                        (raw little-endian FP32 after a small JSON part) instead of JSON data
       """;
@@ -91,6 +94,7 @@ record BenchOptions(
     long admissionOps = 5_000_000;
     Duration quotaSeconds = Duration.ofSeconds(3);
     int quotaRounds = 6;
+    Integer engineThreads = null;
     List<String> quotaModels = List.of("digits");
     Map<String, String> serverEnv = new LinkedHashMap<>();
     boolean binary = false;
@@ -113,6 +117,7 @@ record BenchOptions(
         case "--quota-seconds" -> quotaSeconds = value.equals("0") ? Duration.ZERO : seconds(name, value);
         case "--quota-models" -> quotaModels = models(name, value);
         case "--quota-rounds" -> quotaRounds = positive(name, value);
+        case "--engine-threads" -> engineThreads = (int) nonNegative(name, value);
         case "--seconds" -> seconds = seconds(name, value);
         case "--concurrency" -> concurrency = positive(name, value);
         case "--low-concurrency" -> lowConcurrency = positive(name, value);
@@ -143,7 +148,7 @@ record BenchOptions(
     }
     return new BenchOptions(List.copyOf(new ArrayList<>(models)), seconds, concurrency, lowConcurrency, lowSeconds,
         rawSeconds, warmup, maxRequests, clientThreads, digitsBatch, resnetBatch, latencyDelayMs, jar, resnet18, workDir,
-        serverJavaOpts, Map.copyOf(serverEnv), torchThreads, admissionOps, quotaSeconds, quotaRounds, quotaModels, binary);
+        serverJavaOpts, Map.copyOf(serverEnv), torchThreads, admissionOps, quotaSeconds, quotaRounds, quotaModels, engineThreads, binary);
   }
 
   /** Whether {@code model} gets the alternating quota off / on phases. */

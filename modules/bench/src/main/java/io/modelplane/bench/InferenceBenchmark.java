@@ -150,7 +150,8 @@ public final class InferenceBenchmark {
         client.createTenant(TENANT);
         String key = client.createApiKey(TENANT);
         int version = client.upload(key, TENANT, model.name(), model.manifestJson(), model.artifact());
-        client.deploy(key, TENANT, model.name(), version, model.maxBatchSize(), model.maxBatchDelayMs());
+        client.deploy(key, TENANT, model.name(), version, model.maxBatchSize(), model.maxBatchDelayMs(),
+            o.engineThreads());
         out.progress("uploaded " + model.name() + " v" + version + ", deployed with maxBatchSize "
             + model.maxBatchSize() + ", maxBatchDelayMs " + model.maxBatchDelayMs());
         String quotaKey = null;
@@ -158,7 +159,8 @@ public final class InferenceBenchmark {
           client.createTenant(QUOTA_TENANT, QUOTA);
           quotaKey = client.createApiKey(QUOTA_TENANT);
           int v = client.upload(quotaKey, QUOTA_TENANT, model.name(), model.manifestJson(), model.artifact());
-          client.deploy(quotaKey, QUOTA_TENANT, model.name(), v, model.maxBatchSize(), model.maxBatchDelayMs());
+          client.deploy(quotaKey, QUOTA_TENANT, model.name(), v, model.maxBatchSize(), model.maxBatchDelayMs(),
+              o.engineThreads());
           out.progress("tenant " + QUOTA_TENANT + " with quota " + QUOTA + ": uploaded " + model.name() + " v" + v
               + ", deployed with the same batching");
         }
@@ -166,7 +168,7 @@ public final class InferenceBenchmark {
         if (o.latencyDelayMs() >= 0 && o.latencyDelayMs() != model.maxBatchDelayMs()) {
           noDelay = model.name() + "-delay" + o.latencyDelayMs();
           int v = client.upload(key, TENANT, noDelay, model.manifestJson(), model.artifact());
-          client.deploy(key, TENANT, noDelay, v, model.maxBatchSize(), o.latencyDelayMs());
+          client.deploy(key, TENANT, noDelay, v, model.maxBatchSize(), o.latencyDelayMs(), o.engineThreads());
           out.progress("uploaded " + noDelay + " v" + v + ", deployed with maxBatchDelayMs " + o.latencyDelayMs());
         }
         step = "waiting for the model to be ready";

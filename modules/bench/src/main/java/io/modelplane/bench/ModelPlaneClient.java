@@ -103,13 +103,16 @@ final class ModelPlaneClient {
     return send(request, 201).get("version").asInt();
   }
 
-  /** Routes all traffic to {@code version} with these batch settings. */
-  void deploy(String apiKey, String tenant, String model, int version, int maxBatchSize, int maxBatchDelayMs)
-      throws IOException, InterruptedException {
+  /** Routes all traffic to {@code version} with these batch settings (engineThreads null: the server's default). */
+  void deploy(String apiKey, String tenant, String model, int version, int maxBatchSize, int maxBatchDelayMs,
+      Integer engineThreads) throws IOException, InterruptedException {
     ObjectNode body = BenchModel.JSON.createObjectNode();
     body.putObject("traffic").put(String.valueOf(version), 100);
     body.put("maxBatchSize", maxBatchSize);
     body.put("maxBatchDelayMs", maxBatchDelayMs);
+    if (engineThreads != null) {
+      body.put("engineThreads", engineThreads);
+    }
     send(json("PUT", "/api/v1/tenants/" + tenant + "/models/" + model + "/deployment", apiKey, body.toString()), 202);
   }
 

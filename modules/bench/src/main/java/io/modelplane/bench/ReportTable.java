@@ -74,7 +74,7 @@ final class ReportTable {
         + " noise it ran in).\n\n");
     if (reports.stream().anyMatch(r -> phase(r, InferenceBenchmark.QUOTA_ON + " #1") != null)) {
       md.append(String.format(Locale.ROOT, "Quota off / on: the same model, artifact and batching deployed for two"
-              + " tenants, measured alternately (off, on, off, on) at the main concurrency: off is tenant `%s` (every"
+              + " tenants, measured in back-to-back pairs (off/on, on/off, ...) at the main concurrency: off is tenant `%s` (every"
               + " limit null), on is tenant `%s` with quota %s (every predict limit checked on each request, none"
               + " close to being reached).%n%n", InferenceBenchmark.TENANT, InferenceBenchmark.QUOTA_TENANT,
           new java.util.TreeMap<>(InferenceBenchmark.QUOTA)));

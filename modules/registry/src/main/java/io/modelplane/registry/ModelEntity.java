@@ -47,6 +47,7 @@ public final class ModelEntity
   static final int MAX_REPLICAS = 64;
   static final int MAX_BATCH_SIZE = 1024;
   static final int MAX_BATCH_DELAY_MS = 10_000;
+  static final int MAX_ENGINE_THREADS = 256;
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
   // ---- value types ----
@@ -62,12 +63,21 @@ public final class ModelEntity
   }
 
   /** What a deployment serves: the traffic split over versions (percent per version) and its serving settings. */
-  public record DeploymentSpec(Map<Integer, Integer> traffic, int replicas, int maxBatchSize, int maxBatchDelayMs)
-      implements CborSerializable {
+  /**
+   * @param engineThreads the engine's intra-op threads for each replica's forward passes on a CPU
+   *     (0: one per core); null: the node's default (MODELPLANE_ENGINE_THREADS)
+   */
+  public record DeploymentSpec(Map<Integer, Integer> traffic, int replicas, int maxBatchSize, int maxBatchDelayMs,
+      Integer engineThreads) implements CborSerializable {
 
     public DeploymentSpec {
       // sorted so that equal splits compare, print and serialize the same way
       traffic = traffic == null ? null : Collections.unmodifiableSortedMap(new TreeMap<>(traffic));
+    }
+
+    /** With the node's default engine threads. */
+    public DeploymentSpec(Map<Integer, Integer> traffic, int replicas, int maxBatchSize, int maxBatchDelayMs) {
+      this(traffic, replicas, maxBatchSize, maxBatchDelayMs, null);
     }
   }
 
@@ -381,6 +391,10 @@ public final class ModelEntity
     }
     if (spec.maxBatchDelayMs() < 0 || spec.maxBatchDelayMs() > MAX_BATCH_DELAY_MS) {
       return Rejection.invalid("invalid_batching", "maxBatchDelayMs must be between 0 and " + MAX_BATCH_DELAY_MS);
+    }
+    if (spec.engineThreads() != null && (spec.engineThreads() < 0 || spec.engineThreads() > MAX_ENGINE_THREADS)) {
+      return Rejection.invalid("invalid_engine_threads",
+          "engineThreads must be between 0 (one per core) and " + MAX_ENGINE_THREADS);
     }
     return null;
   }

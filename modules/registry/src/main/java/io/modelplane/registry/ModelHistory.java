@@ -35,6 +35,9 @@ public final class ModelHistory {
       details.put("replicas", e.spec().replicas());
       details.put("maxBatchSize", e.spec().maxBatchSize());
       details.put("maxBatchDelayMs", e.spec().maxBatchDelayMs());
+      if (e.spec().engineThreads() != null) {
+        details.put("engineThreads", e.spec().engineThreads());
+      }
       return entry(sequenceNr, "deployment_revised", e.at(), e.actor(), details);
     }
     if (event instanceof ModelEntity.DeploymentRolledBack e) {

@@ -371,6 +371,22 @@ class ModelEntityTest {
             "bob", r)).reply()).isInstanceOf(Deployed.class);
       }
     }
+
+    @Test
+    void engineThreadsAreTheNodesDefaultOneOrMorePerCoreWithinTheirLimit() {
+      for (int threads : new int[] {-1, 257}) {
+        assertRejected(run(r -> new Deploy(new DeploymentSpec(Map.of(1, 100), 1, 32, 0, threads), null, "bob", r)),
+            Rejection.Reason.INVALID, "invalid_engine_threads");
+      }
+      for (Integer threads : new Integer[] {null, 0, 1, 256}) {
+        Deployed deployed = (Deployed) run(r -> new Deploy(new DeploymentSpec(Map.of(1, 100), 1, 32, 0, threads), null,
+            "bob", r)).reply();
+        assertThat(deployed.revision().spec().engineThreads()).isEqualTo(threads);
+      }
+      // journaled with the deployment: a restarted entity has it
+      kit.restart();
+      assertThat(summary().deployment().spec().engineThreads()).isEqualTo(256);
+    }
   }
 
   static Stream<Arguments> invalidTrafficSplits() {

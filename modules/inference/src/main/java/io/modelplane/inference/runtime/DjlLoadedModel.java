@@ -41,9 +41,11 @@ final class DjlLoadedModel implements LoadedModel {
   // forward holds the read lock, close the write lock: native memory is never freed under a running forward
   private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
   private boolean closed;
-  private final int engineThreads;
+  private final int defaultThreads;
+  private volatile int engineThreads;
   // libtorch's intra-op thread count is per calling thread (OpenMP): set it on each forward thread once
   private static final ThreadLocal<Integer> THREADS_SET = new ThreadLocal<>();
+  private static final int CORES = Runtime.getRuntime().availableProcessors();
 
   DjlLoadedModel(ModelSpec spec, Device device, Model model) {
     this(spec, device, model, 0);
@@ -53,7 +55,13 @@ final class DjlLoadedModel implements LoadedModel {
     this.spec = spec;
     this.device = device;
     this.model = model;
+    this.defaultThreads = engineThreads;
     this.engineThreads = engineThreads;
+  }
+
+  @Override
+  public void useEngineThreads(Integer threads) {
+    engineThreads = threads == null ? defaultThreads : threads;
   }
 
   @Override
@@ -74,11 +82,14 @@ final class DjlLoadedModel implements LoadedModel {
       if (closed) {
         throw new ModelNotResidentException("model " + spec.key() + " is unloaded");
       }
-      if (engineThreads > 0 && !Integer.valueOf(engineThreads).equals(THREADS_SET.get())) {
-        // without this, each batch thread forks an OpenMP worker per core that spin-waits between
-        // small forwards, taking CPU from the HTTP path
-        ai.djl.pytorch.jni.JniUtils.setNumThreads(engineThreads);
-        THREADS_SET.set(engineThreads);
+      // without a limit, each batch thread forks an OpenMP worker per core that spin-waits between
+      // small forwards, taking CPU from the HTTP path; large models want every core (0)
+      int threads = engineThreads;
+      Integer set = THREADS_SET.get();
+      if (threads > 0 ? !Integer.valueOf(threads).equals(set) : set != null && set != CORES) {
+        int wanted = threads > 0 ? threads : CORES;
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(wanted);
+        THREADS_SET.set(wanted);
       }
       Predictor<NDList, NDList> predictor = predictors.poll();
       if (predictor == null) {

@@ -27,6 +27,12 @@ public interface LoadedModel extends AutoCloseable {
    */
   List<Tensor> forward(List<Tensor> inputs);
 
+  /**
+   * The engine's intra-op threads for forward passes from now on (0: one per core; null: what the
+   * loader was told). Engines without such a setting ignore it.
+   */
+  default void useEngineThreads(Integer threads) {}
+
   /** Frees the model's (native) memory; idempotent. A forward after close fails with {@link ModelNotResidentException}. */
   @Override
   void close();

@@ -70,7 +70,7 @@ public final class ModelResidency implements AutoCloseable {
       }
       ResidentModel resident = residents.get(key);
       if (resident != null) {
-        resident.batcher.updateSettings(settings);
+        resident.update(settings);
         resident.touch();
         return resident;
       }
@@ -90,7 +90,7 @@ public final class ModelResidency implements AutoCloseable {
     }
     if (theirs != null) {
       ResidentModel resident = await(theirs);
-      resident.batcher.updateSettings(settings);
+      resident.update(settings);
       return resident;
     }
     // the victims refuse requests since the decision under the lock; their threads are joined and
@@ -114,6 +114,7 @@ public final class ModelResidency implements AutoCloseable {
     try {
       LoadedModel model = loader.load(spec, device);
       try {
+        model.useEngineThreads(settings.engineThreads());
         resident = new ResidentModel(spec, model, new BatchAggregator(model, settings, "modelplane-batch-" + key),
             model.residentBytes(), uses, System.nanoTime() - started);
       } catch (RuntimeException | Error e) {
@@ -308,6 +309,12 @@ public final class ModelResidency implements AutoCloseable {
       this.bytes = bytes;
       this.uses = uses;
       touch();
+    }
+
+    /** New settings for a resident version: the next batches and forward passes use them. */
+    void update(BatchSettings settings) {
+      batcher.updateSettings(settings);
+      model.useEngineThreads(settings.engineThreads());
     }
 
     public ModelSpec spec() {

@@ -28,4 +28,31 @@ class EngineThreadsTest {
       fresh.shutdownNow();
     }
   }
+
+  @Test
+  void aDeploymentsOwnEngineThreadsHoldFromTheNextForwardAndNullGoesBackToTheLoaders(@TempDir Path dir)
+      throws Exception {
+    ExecutorService batchThread = Executors.newSingleThreadExecutor();
+    try (LoadedModel model = new ModelLoader(1).load(Digits.spec("t/digits:1", Digits.copyModel(dir)), Device.cpu())) {
+      java.util.function.Supplier<Integer> forward = () -> {
+        try {
+          return CompletableFuture.supplyAsync(() -> {
+            model.forward(List.of(Digits.input(new float[64])));
+            return JniUtils.getNumThreads();
+          }, batchThread).get();
+        } catch (Exception e) {
+          throw new AssertionError(e);
+        }
+      };
+      assertThat(forward.get()).isEqualTo(1);
+      model.useEngineThreads(3);
+      assertThat(forward.get()).isEqualTo(3);
+      model.useEngineThreads(0); // one per core
+      assertThat(forward.get()).isEqualTo(Runtime.getRuntime().availableProcessors());
+      model.useEngineThreads(null);
+      assertThat(forward.get()).isEqualTo(1);
+    } finally {
+      batchThread.shutdownNow();
+    }
+  }
 }

@@ -11,6 +11,8 @@ final class FakeModel implements LoadedModel {
   final ModelSpec spec;
   final UnaryOperator<List<Tensor>> forward;
   final AtomicInteger closes = new AtomicInteger();
+  /** What {@link #useEngineThreads} was last told; "never" before. */
+  volatile Object engineThreads = "never";
   private long residentBytes = -1;
 
   FakeModel(ModelSpec spec, UnaryOperator<List<Tensor>> forward) {
@@ -54,6 +56,11 @@ final class FakeModel implements LoadedModel {
   @Override
   public List<Tensor> forward(List<Tensor> inputs) {
     return forward.apply(inputs);
+  }
+
+  @Override
+  public void useEngineThreads(Integer threads) {
+    engineThreads = threads;
   }
 
   @Override

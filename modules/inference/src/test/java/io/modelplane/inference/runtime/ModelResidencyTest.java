@@ -163,6 +163,18 @@ class ModelResidencyTest {
   }
 
   @Test
+  void aVersionRunsWithItsDeploymentsEngineThreadsFromLoadAndAfterEveryUpdate() {
+    residency = new ModelResidency(1000, Device.cpu(), echoLoader);
+    residency.load(FakeModel.spec("a:1", 100), new BatchSettings(8, 0, 100, 4));
+    assertThat(made.get("a:1").engineThreads).isEqualTo(4);
+    residency.load(FakeModel.spec("a:1", 100), new BatchSettings(8, 0, 100, 0)); // resident: settings only
+    assertThat(made.get("a:1").engineThreads).isEqualTo(0);
+    residency.load(FakeModel.spec("a:1", 100), SETTINGS);
+    assertThat(made.get("a:1").engineThreads).as("back to the loader's default").isNull();
+    assertThat(made).hasSize(1);
+  }
+
+  @Test
   void aModelLargerThanTheBudgetIsRefusedAtOnce() {
     residency = new ModelResidency(1000, Device.cpu(), echoLoader);
     residency.load(FakeModel.spec("a:1", 600), SETTINGS);
