@@ -359,8 +359,8 @@ final class PredictRoutes extends ApiDirectives {
     if (failure instanceof InferenceRejected r) {
       return switch (r.kind()) {
         case UNAVAILABLE -> new ApiError(StatusCodes.SERVICE_UNAVAILABLE, r.code(), r.getMessage(), 1);
-        // lasts until the quota is raised or other versions are undeployed
-        case OVER_QUOTA -> new ApiError(StatusCodes.SERVICE_UNAVAILABLE, r.code(), r.getMessage(), 30);
+        // lasts until the deployment or the tenant's quota changes
+        case NOT_SERVING -> new ApiError(StatusCodes.SERVICE_UNAVAILABLE, r.code(), r.getMessage(), 30);
         case UNPROCESSABLE -> new ApiError(StatusCodes.UNPROCESSABLE_ENTITY, r.code(), r.getMessage());
         case NOT_DEPLOYED -> ApiError.notFound(r.code(), r.getMessage());
       };

@@ -33,8 +33,9 @@ class PredictApiTest {
 
   @BeforeAll
   static void start() throws Exception {
+    // a 1 MiB worker holds every model of these tests (~80 KB each), but no artifact over 1 MiB
     node = TestNodes.start(dataDir, Map.of("modelplane.demo", true, "modelplane.inference.cold-start-timeout", "3s",
-        "modelplane.api.max-infer-bytes", "1 MiB"));
+        "modelplane.api.max-infer-bytes", "1 MiB", "modelplane.inference.worker-memory-bytes", "1 MiB"));
     api = new ApiClient(node.baseUrl());
     demoKey = api.post("/api/v1/tenants/demo/api-keys", OP, Map.of("name", "test", "role", "developer"))
         .json().get("key").asText();
@@ -253,7 +254,29 @@ class PredictApiTest {
   }
 
   @Test
-  void aVersionThatCannotLoadShowsWhyAndPredictAnswers503AfterTheColdStartWait() {
+  void aVersionNoWorkerHasRoomForIsPendingAndPredictAnswers503AfterTheColdStartWait() {
+    api.post("/api/v1/tenants", OP, Map.of("id", "roomless", "displayName", "Roomless"));
+    String key = api.post("/api/v1/tenants/roomless/api-keys", OP, Map.of("name", "k", "role", "developer")).json().get("key").asText();
+    byte[] big = new byte[2 * 1024 * 1024]; // more than the worker's budget: placed once a bigger worker joins
+    new java.util.Random(5).nextBytes(big);
+    Map<String, Object> manifest = Map.of("format", "torchscript",
+        "inputs", List.of(Map.of("name", "input", "datatype", "FP32", "shape", List.of(-1, 64))),
+        "outputs", List.of(Map.of("name", "logits", "datatype", "FP32", "shape", List.of(-1, 10))));
+    assertThat(api.upload("roomless", "big", key, manifest, big).status()).isEqualTo(201);
+    assertThat(api.put("/api/v1/tenants/roomless/models/big/deployment", key, Map.of("traffic", Map.of("1", 100))).status())
+        .isEqualTo(202);
+    TestNodes.eventually(Duration.ofSeconds(10),
+        () -> "pending".equals(api.get("/api/v1/tenants/roomless/models/big", key).json().path("status").asText()), "pending");
+
+    long start = System.nanoTime();
+    ApiClient.Reply r = api.post("/v2/models/big/infer", key, request(heldOut.get("inputs").get(0)));
+    assertError(r, 503, "model_loading");
+    assertThat(r.header("Retry-After")).isEqualTo("1");
+    assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThanOrEqualTo(2_900); // the 3 s cold-start wait
+  }
+
+  @Test
+  void aVersionThatCannotLoadShowsWhyAndPredictAnswers503AtOnce() {
     api.post("/api/v1/tenants", OP, Map.of("id", "broken-co", "displayName", "Broken"));
     String key = api.post("/api/v1/tenants/broken-co/api-keys", OP, Map.of("name", "k", "role", "developer")).json().get("key").asText();
     byte[] junk = new byte[5000];
@@ -270,11 +293,13 @@ class PredictApiTest {
     assertThat(junkModel.get("replicas").get(0).get("reason").asText()).isNotBlank();
     assertThat(junkModel.get("status").asText()).isEqualTo("failed");
 
+    // every replica failed: no cold-start wait for a replica that cannot come, the reason at once
     long start = System.nanoTime();
     ApiClient.Reply r = api.post("/v2/models/junk/infer", key, request(heldOut.get("inputs").get(0)));
-    assertError(r, 503, "model_loading");
-    assertThat(r.header("Retry-After")).isNotBlank();
-    assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThanOrEqualTo(2_900); // the 3 s cold-start wait
+    assertError(r, 503, "model_failed");
+    assertThat(r.json().get("error").asText()).startsWith("version 1 failed to load: ");
+    assertThat(r.header("Retry-After")).isEqualTo("30");
+    assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(2_900); // less than the 3 s cold-start wait
     assertThat(api.get("/v2/models/junk/ready", key).json().get("ready").asBoolean()).isFalse();
     // the worker is unharmed
     assertThat(api.post("/v2/models/digits/infer", demoKey, request(heldOut.get("inputs").get(0))).status()).isEqualTo(200);

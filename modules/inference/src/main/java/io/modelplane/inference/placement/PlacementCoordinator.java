@@ -273,6 +273,20 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
     routers.forEach(r -> r.tell(new Router.TableUpdated(table)));
   }
 
+  /** Why the version will get no ready replica as things stand; null when it has or may get one. */
+  private RoutingTable.Unservable unservable(int version, String versionKey) {
+    Map<ActorRef<WorkerActor.Command>, Replica> held = replicas.getOrDefault(versionKey, Map.of());
+    if (held.isEmpty()) {
+      return overQuota.containsKey(versionKey) ? new RoutingTable.Unservable("quota_exceeded",
+          "version " + version + " cannot be loaded: " + overQuota.get(versionKey)) : null;
+    }
+    if (pending.containsKey(versionKey) || held.values().stream().anyMatch(r -> r.state() != ReplicaState.FAILED)) {
+      return null;
+    }
+    return new RoutingTable.Unservable("model_failed",
+        "version " + version + " failed to load: " + held.values().iterator().next().reason());
+  }
+
   private RoutingTable table() {
     Map<String, RoutingTable.ModelRoute> models = new HashMap<>();
     desired.forEach((modelKey, d) -> {
@@ -281,7 +295,7 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
           replicas.getOrDefault(v.key(), Map.of()).entrySet().stream()
               .filter(e -> e.getValue().state() == ReplicaState.READY)
               .map(Map.Entry::getKey)
-              .toList(), replicas.getOrDefault(v.key(), Map.of()).isEmpty() ? overQuota.get(v.key()) : null)));
+              .toList(), unservable(number, v.key()))));
       models.put(modelKey, new RoutingTable.ModelRoute(d.revision(), d.traffic(), versions));
     });
     return new RoutingTable(++generation, models);

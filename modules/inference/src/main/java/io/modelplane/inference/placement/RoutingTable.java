@@ -18,10 +18,14 @@ public record RoutingTable(long generation, Map<String, ModelRoute> models) impl
   public record ModelRoute(long revision, Map<Integer, Integer> traffic, Map<Integer, VersionRoute> versions)
       implements CborSerializable {}
 
-  /**
-   * {@code overQuota}: why the version has no replica, loading or ready, and will get none while the
-   * tenant's maxResidentBytes stays as it is (null when that is not the case).
-   */
+  /** {@code unservable}: null while the version has or may get a ready replica. */
   public record VersionRoute(List<TensorSpec> inputs, List<TensorSpec> outputs,
-      List<ActorRef<WorkerActor.Command>> ready, String overQuota) implements CborSerializable {}
+      List<ActorRef<WorkerActor.Command>> ready, Unservable unservable) implements CborSerializable {}
+
+  /**
+   * Why a version has no ready replica and will get none until its deployment or the tenant's quota
+   * changes: {@code quota_exceeded} (the tenant's maxResidentBytes leaves no room for any replica) or
+   * {@code model_failed} (every replica failed to load).
+   */
+  public record Unservable(String code, String reason) implements CborSerializable {}
 }

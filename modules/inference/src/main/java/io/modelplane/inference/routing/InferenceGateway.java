@@ -80,16 +80,16 @@ public final class InferenceGateway {
 
   /**
    * Runs inputs (already validated against the version's signature) on a ready replica; waits up
-   * to the cold-start timeout for one if none is ready yet, unless the tenant's resident-bytes quota
-   * keeps the version from being placed at all.
+   * to the cold-start timeout for one if none is ready yet, unless placement says none will come
+   * (the tenant's resident-bytes quota leaves no room, or every replica failed to load).
    */
   public CompletionStage<Prediction> infer(String modelKey, int version, List<Tensor> inputs) {
     List<ActorRef<WorkerActor.Command>> ready = ready(modelKey, version);
     CompletionStage<List<ActorRef<WorkerActor.Command>>> replicas;
     if (!ready.isEmpty()) {
       replicas = CompletableFuture.completedFuture(ready);
-    } else if (overQuota(modelKey, version) != null) {
-      replicas = CompletableFuture.failedFuture(overQuotaRejection(modelKey, version));
+    } else if (unservable(modelKey, version) != null) {
+      replicas = CompletableFuture.failedFuture(notServing(unservable(modelKey, version)));
     } else {
       replicas = awaitReady(modelKey, version);
     }
@@ -154,9 +154,9 @@ public final class InferenceGateway {
     return v == null ? List.of() : v.ready();
   }
 
-  private String overQuota(String modelKey, int version) {
+  private RoutingTable.Unservable unservable(String modelKey, int version) {
     RoutingTable.VersionRoute v = versionRoute(modelKey, version);
-    return v == null ? null : v.overQuota();
+    return v == null ? null : v.unservable();
   }
 
   private RoutingTable.VersionRoute versionRoute(String modelKey, int version) {
@@ -164,9 +164,8 @@ public final class InferenceGateway {
     return route == null ? null : route.versions().get(version);
   }
 
-  private InferenceRejected overQuotaRejection(String modelKey, int version) {
-    return new InferenceRejected(InferenceRejected.Kind.OVER_QUOTA, "quota_exceeded",
-        "version " + version + " cannot be loaded: " + overQuota(modelKey, version));
+  private static InferenceRejected notServing(RoutingTable.Unservable why) {
+    return new InferenceRejected(InferenceRejected.Kind.NOT_SERVING, why.code(), why.reason());
   }
 
   private CompletionStage<List<ActorRef<WorkerActor.Command>>> awaitReady(String modelKey, int version) {
@@ -175,8 +174,11 @@ public final class InferenceGateway {
       List<ActorRef<WorkerActor.Command>> ready = ready(modelKey, version);
       if (!ready.isEmpty()) {
         found.complete(ready);
-      } else if (overQuota(modelKey, version) != null) {
-        found.completeExceptionally(overQuotaRejection(modelKey, version));
+      } else {
+        RoutingTable.Unservable why = unservable(modelKey, version);
+        if (why != null) {
+          found.completeExceptionally(notServing(why));
+        }
       }
     };
     tableListeners.add(check);

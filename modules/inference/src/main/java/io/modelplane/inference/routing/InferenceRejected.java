@@ -5,8 +5,8 @@ public final class InferenceRejected extends RuntimeException {
   public enum Kind {
     /** 503 with Retry-After: no ready replica in time, queues full, worker gone */
     UNAVAILABLE,
-    /** 503 with a long Retry-After: the tenant's maxResidentBytes leaves no room for the version */
-    OVER_QUOTA,
+    /** 503 with a long Retry-After: the version cannot be served until its deployment or quota changes */
+    NOT_SERVING,
     /** 422: the model could not take the input */
     UNPROCESSABLE,
     /** 404: the model or version is not deployed */

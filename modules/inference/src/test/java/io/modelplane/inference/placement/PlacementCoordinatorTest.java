@@ -217,15 +217,37 @@ class PlacementCoordinatorTest {
     while (route == null || route.versions().get(1).ready().isEmpty()) {
       route = ((Router.TableUpdated) router.receiveMessage(Duration.ofSeconds(5))).table().models().get("acme/m");
     }
-    assertThat(route.versions().get(1).overQuota()).as("version 1 has a replica: its second one waits").isNull();
+    assertThat(route.versions().get(1).unservable()).as("version 1 has a replica: its second one waits").isNull();
     assertThat(route.versions().get(2).ready()).isEmpty();
-    assertThat(route.versions().get(2).overQuota()).contains("maxResidentBytes").contains("1500");
+    assertThat(route.versions().get(2).unservable().code()).isEqualTo("quota_exceeded");
+    assertThat(route.versions().get(2).unservable().reason()).contains("version 2").contains("maxResidentBytes")
+        .contains("1500");
 
     placement.tell(new PlacementCoordinator.SetTenantQuota("acme", null));
-    while (route.versions().get(2).overQuota() != null) {
+    while (route.versions().get(2).unservable() != null) {
       route = ((Router.TableUpdated) router.receiveMessage(Duration.ofSeconds(5))).table().models().get("acme/m");
     }
-    assertThat(route.versions().get(2).overQuota()).isNull();
+    assertThat(route.versions().get(2).unservable()).isNull();
+  }
+
+  @Test
+  void gatewaysLearnWhenEveryReplicaOfAVersionFailedToLoad() {
+    ActorRef<PlacementCoordinator.Command> placement = testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5)));
+    TestProbe<Router.Command> router = testKit.createTestProbe();
+    testKit.system().receptionist().tell(Receptionist.register(Router.SERVICE_KEY, router.getRef()));
+    testKit.spawn(fakeWorker("w1", 10_000, ConcurrentHashMap.newKeySet(), Set.of("acme/m:1")));
+    awaitWorkers(placement, 1);
+
+    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", deployment(1, 1, 1)));
+    RoutingTable.ModelRoute route = null;
+    while (route == null || route.versions().get(1).unservable() == null) {
+      route = ((Router.TableUpdated) router.receiveMessage(Duration.ofSeconds(5))).table().models().get("acme/m");
+      if (route != null && route.versions().get(1).unservable() == null) {
+        assertThat(route.versions().get(1).ready()).as("never ready").isEmpty();
+      }
+    }
+    assertThat(route.versions().get(1).unservable().code()).isEqualTo("model_failed");
+    assertThat(route.versions().get(1).unservable().reason()).isEqualTo("version 1 failed to load: corrupt artifact");
   }
 
   static PlacementCoordinator.DesiredDeployment otherDeployment() {
