@@ -125,6 +125,13 @@ final class ApiClient {
         "outputs", java.util.List.of(Map.of("name", "scores", "datatype", "FP32", "shape", java.util.List.of(-1, 10))));
   }
 
+  /** The manifest of the demo digits model (input "input" 64 floats, output "logits" 10). */
+  static Map<String, Object> digitsManifest() {
+    return Map.of("format", "torchscript",
+        "inputs", java.util.List.of(Map.of("name", "input", "datatype", "FP32", "shape", java.util.List.of(-1, 64))),
+        "outputs", java.util.List.of(Map.of("name", "logits", "datatype", "FP32", "shape", java.util.List.of(-1, 10))));
+  }
+
   private static void part(ByteArrayOutputStream out, String boundary, String name, String filename,
       String contentType, byte[] content) {
     String head = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\""

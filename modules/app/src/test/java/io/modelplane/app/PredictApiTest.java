@@ -218,9 +218,7 @@ class PredictApiTest {
     try (InputStream in = PredictApiTest.class.getResourceAsStream("/io/modelplane/inference/demo/digits.pt")) {
       model = in.readAllBytes();
     }
-    Map<String, Object> manifest = Map.of("format", "torchscript",
-        "inputs", List.of(Map.of("name", "input", "datatype", "FP32", "shape", List.of(-1, 64))),
-        "outputs", List.of(Map.of("name", "logits", "datatype", "FP32", "shape", List.of(-1, 10))));
+    Map<String, Object> manifest = ApiClient.digitsManifest();
     assertThat(api.upload("limited", "digits", key, manifest, model).status()).isEqualTo(201);
     api.put("/api/v1/tenants/limited/models/digits/deployment", key, Map.of("traffic", Map.of("1", 100)));
     TestNodes.eventually(Duration.ofSeconds(30),
@@ -259,9 +257,7 @@ class PredictApiTest {
     String key = api.post("/api/v1/tenants/roomless/api-keys", OP, Map.of("name", "k", "role", "developer")).json().get("key").asText();
     byte[] big = new byte[2 * 1024 * 1024]; // more than the worker's budget: placed once a bigger worker joins
     new java.util.Random(5).nextBytes(big);
-    Map<String, Object> manifest = Map.of("format", "torchscript",
-        "inputs", List.of(Map.of("name", "input", "datatype", "FP32", "shape", List.of(-1, 64))),
-        "outputs", List.of(Map.of("name", "logits", "datatype", "FP32", "shape", List.of(-1, 10))));
+    Map<String, Object> manifest = ApiClient.digitsManifest();
     assertThat(api.upload("roomless", "big", key, manifest, big).status()).isEqualTo(201);
     assertThat(api.put("/api/v1/tenants/roomless/models/big/deployment", key, Map.of("traffic", Map.of("1", 100))).status())
         .isEqualTo(202);
@@ -281,9 +277,7 @@ class PredictApiTest {
     String key = api.post("/api/v1/tenants/broken-co/api-keys", OP, Map.of("name", "k", "role", "developer")).json().get("key").asText();
     byte[] junk = new byte[5000];
     new java.util.Random(3).nextBytes(junk);
-    Map<String, Object> manifest = Map.of("format", "torchscript",
-        "inputs", List.of(Map.of("name", "input", "datatype", "FP32", "shape", List.of(-1, 64))),
-        "outputs", List.of(Map.of("name", "logits", "datatype", "FP32", "shape", List.of(-1, 10))));
+    Map<String, Object> manifest = ApiClient.digitsManifest();
     assertThat(api.upload("broken-co", "junk", key, manifest, junk).status()).isEqualTo(201);
     assertThat(api.put("/api/v1/tenants/broken-co/models/junk/deployment", key, Map.of("traffic", Map.of("1", 100))).status())
         .isEqualTo(202);
@@ -344,9 +338,7 @@ class PredictApiTest {
     try (InputStream in = PredictApiTest.class.getResourceAsStream("/io/modelplane/inference/demo/digits.pt")) {
       model = in.readAllBytes();
     }
-    Map<String, Object> manifest = Map.of("format", "torchscript",
-        "inputs", List.of(Map.of("name", "input", "datatype", "FP32", "shape", List.of(-1, 64))),
-        "outputs", List.of(Map.of("name", "logits", "datatype", "FP32", "shape", List.of(-1, 10))));
+    Map<String, Object> manifest = ApiClient.digitsManifest();
     assertThat(api.upload("canary", "digits", key, manifest, model).status()).isEqualTo(201);
     assertThat(api.upload("canary", "digits", key, manifest, model).status()).isEqualTo(201);
     String deployment = "/api/v1/tenants/canary/models/digits/deployment";

@@ -52,9 +52,7 @@ class ResidentBytesQuotaTest {
         "quota", Map.of("maxResidentBytes", size * 3 / 2)));
     assertThat(created.status()).as(created.toString()).isEqualTo(201);
     String key = api.post("/api/v1/tenants/tight/api-keys", OP, Map.of("name", "k", "role", "developer")).json().get("key").asText();
-    Map<String, Object> manifest = Map.of("format", "torchscript",
-        "inputs", List.of(Map.of("name", "input", "datatype", "FP32", "shape", List.of(-1, 64))),
-        "outputs", List.of(Map.of("name", "logits", "datatype", "FP32", "shape", List.of(-1, 10))));
+    Map<String, Object> manifest = ApiClient.digitsManifest();
     for (int v = 1; v <= 2; v++) {
       ApiClient.Reply uploaded = api.upload("tight", "digits", key, manifest, model);
       assertThat(uploaded.status()).as(uploaded.toString()).isEqualTo(201);
