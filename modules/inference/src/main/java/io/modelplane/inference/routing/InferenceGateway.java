@@ -85,11 +85,12 @@ public final class InferenceGateway {
    */
   public CompletionStage<Prediction> infer(String modelKey, int version, List<Tensor> inputs) {
     List<ActorRef<WorkerActor.Command>> ready = ready(modelKey, version);
+    RoutingTable.Unservable unservable = ready.isEmpty() ? unservable(modelKey, version) : null;
     CompletionStage<List<ActorRef<WorkerActor.Command>>> replicas;
     if (!ready.isEmpty()) {
       replicas = CompletableFuture.completedFuture(ready);
-    } else if (unservable(modelKey, version) != null) {
-      replicas = CompletableFuture.failedFuture(notServing(unservable(modelKey, version)));
+    } else if (unservable != null) {
+      replicas = CompletableFuture.failedFuture(notServing(unservable));
     } else {
       replicas = awaitReady(modelKey, version);
     }
