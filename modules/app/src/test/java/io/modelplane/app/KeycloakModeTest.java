@@ -8,6 +8,8 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.modelplane.identity.keycloak.KeycloakTestServer;
@@ -324,6 +326,52 @@ class KeycloakModeTest {
 
   @Test
   @Order(5)
+  void aNewPersonInvitedByEmailGetsALinkToSetAPasswordOnceTheRealmCanSendMail() throws Exception {
+    createTenant("kc-invite");
+    // the realm has no SMTP server yet: the member is added, and the answer says no invitation went out
+    ApiClient.Reply quiet = api.post("/api/v1/tenants/kc-invite/members", OP, Map.of("email", "dana@example.com", "role", "developer"));
+    assertThat(quiet.status()).as(quiet.toString()).isEqualTo(201);
+    assertThat(quiet.json().get("invitation").asText()).isEqualTo("not_sent");
+    assertThat(quiet.json().get("invitationNote").asText()).contains("SMTP");
+    ApiClient.Reply byName = api.post("/api/v1/tenants/kc-invite/members", OP, Map.of("username", "erin", "role", "viewer"));
+    assertThat(byName.json().get("invitation").asText()).isEqualTo("not_sent");
+    assertThat(byName.json().get("invitationNote").asText()).contains("no e-mail address");
+
+    GreenMail smtp = new GreenMail(new ServerSetup(0, "127.0.0.1", ServerSetup.PROTOCOL_SMTP).dynamicPort());
+    smtp.start();
+    try {
+      // what an operator configures in Keycloak for production
+      org.keycloak.representations.idm.RealmRepresentation settings = realm().toRepresentation();
+      settings.setSmtpServer(Map.of("host", "127.0.0.1", "port", String.valueOf(smtp.getSmtp().getPort()),
+          "from", "noreply@modelplane.test"));
+      realm().update(settings);
+
+      ApiClient.Reply invited = api.post("/api/v1/tenants/kc-invite/members", OP,
+          Map.of("email", "frank@example.com", "role", "developer"));
+      assertThat(invited.status()).as(invited.toString()).isEqualTo(201);
+      assertThat(invited.json().get("invitation").asText()).isEqualTo("sent");
+      assertThat(smtp.waitForIncomingEmail(10_000, 1)).as("the invitation e-mail arrived").isTrue();
+      jakarta.mail.internet.MimeMessage mail = smtp.getReceivedMessages()[0];
+      assertThat(mail.getAllRecipients()[0].toString()).isEqualTo("frank@example.com");
+      String body = com.icegreen.greenmail.util.GreenMailUtil.getBody(mail).replace("=\r\n", "").replace("=3D", "=");
+      assertThat(body).contains(keycloak.baseUrl() + "/realms/" + REALM + "/login-actions/action-token?key=");
+
+      // a person who already has an account needs no invitation: they sign in as before
+      ApiClient.Reply existing = api.post("/api/v1/tenants/kc-invite/members", OP,
+          Map.of("email", "frank@example.com", "role", "developer"));
+      assertThat(existing.status()).as("already a member here").isEqualTo(409);
+      createTenant("kc-invite-two");
+      ApiClient.Reply elsewhere = api.post("/api/v1/tenants/kc-invite-two/members", OP,
+          Map.of("email", "frank@example.com", "role", "viewer"));
+      assertThat(elsewhere.json().get("invitation").asText()).isEqualTo("not_needed");
+      assertThat(smtp.getReceivedMessages()).hasSize(1);
+    } finally {
+      smtp.stop();
+    }
+  }
+
+  @Test
+  @Order(6)
   void expiredForgedForeignAndAudienceLessTokensAre401() throws Exception {
     createTenant("kc-bad");
     String good = serviceAccountToken("kc-bad", "good", "viewer");
@@ -374,7 +422,7 @@ class KeycloakModeTest {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void aRotatedRealmKeyIsPickedUp() throws Exception {
     createTenant("kc-rotate");
     String before = serviceAccountToken("kc-rotate", "rot", "viewer");
@@ -410,7 +458,7 @@ class KeycloakModeTest {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void withKeycloakDownATenantIsCreatedAsProvisioningAndCompletesLaterWhileIssuedTokensKeepWorking() {
     createTenant("kc-outage");
     String issued = serviceAccountToken("kc-outage", "steady", "viewer");

@@ -6,6 +6,7 @@ import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.client.Client;
 import jakarta.ws.rs.core.Response;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,6 +40,7 @@ import org.keycloak.representations.idm.UserRepresentation;
 public final class KeycloakProvisioner implements AutoCloseable {
   public static final String AUDIENCE = "modelplane";
   public static final String WEB_CLIENT = "modelplane-web";
+  private static final System.Logger LOG = System.getLogger(KeycloakProvisioner.class.getName());
   public static final String OPERATOR_ROLE = "operator";
   static final String TENANTS_GROUP = "tenants";
   static final String SCOPE = "modelplane";
@@ -70,7 +72,20 @@ public final class KeycloakProvisioner implements AutoCloseable {
 
   public record ServiceAccount(String id, String clientId, Role role, boolean enabled) {}
 
-  public record Member(String id, String username, String email, Role role) {}
+  /**
+   * A member of a tenant. {@code invitation}, only when added: {@code sent} (a new person got an
+   * e-mail with a link to set a password), {@code not_sent} (a new person without an e-mail address,
+   * or the realm has no SMTP server: {@code invitationNote} says which), {@code not_needed} (the person
+   * already had an account).
+   */
+  public record Member(String id, String username, String email, Role role, String invitation, String invitationNote) {
+    public Member(String id, String username, String email, Role role) {
+      this(id, username, email, role, null, null);
+    }
+  }
+
+  /** How long an invitation link stays valid. */
+  static final Duration INVITATION_LIFESPAN = Duration.ofDays(3);
 
   /** A Keycloak refusal the caller can explain (e.g. a duplicate), apart from outages. */
   public static final class Conflict extends RuntimeException {
@@ -328,7 +343,8 @@ public final class KeycloakProvisioner implements AutoCloseable {
         ? realm().users().searchByEmail(usernameOrEmail, true)
         : realm().users().searchByUsername(usernameOrEmail, true);
     String userId;
-    if (found.isEmpty()) {
+    boolean newPerson = found.isEmpty();
+    if (newPerson) {
       UserRepresentation u = new UserRepresentation();
       u.setUsername(usernameOrEmail.toLowerCase());
       if (email) {
@@ -347,7 +363,34 @@ public final class KeycloakProvisioner implements AutoCloseable {
     realm().users().get(userId).joinGroup(roleGroup(tenant, role).getId());
     organization(tenant).ifPresent(org -> closeQuietly(realm().organizations().get(org.getId()).members().addMember(userId)));
     UserRepresentation u = realm().users().get(userId).toRepresentation();
-    return new Member(userId, u.getUsername(), u.getEmail(), role);
+    if (!newPerson) {
+      return new Member(userId, u.getUsername(), u.getEmail(), role, "not_needed", null);
+    }
+    String notSent = invite(userId, u.getEmail());
+    return new Member(userId, u.getUsername(), u.getEmail(), role, notSent == null ? "sent" : "not_sent", notSent);
+  }
+
+  /**
+   * E-mails a new person a link (valid {@link #INVITATION_LIFESPAN}) to set a password and verify the
+   * address, ending at the web apps; null when sent, else why not.
+   */
+  private String invite(String userId, String email) {
+    if (email == null) {
+      return "invited by username: no e-mail address to send an invitation to";
+    }
+    Map<String, String> smtp = realm().toRepresentation().getSmtpServer();
+    if (smtp == null || smtp.getOrDefault("host", "").isBlank()) {
+      return "the realm has no SMTP server configured in Keycloak";
+    }
+    try {
+      realm().users().get(userId).executeActionsEmail(WEB_CLIENT, settings.publicUrl().replaceAll("/+$", "") + "/",
+          (int) INVITATION_LIFESPAN.toSeconds(), List.of("UPDATE_PASSWORD", "VERIFY_EMAIL"));
+      return null;
+    } catch (WebApplicationException refused) {
+      LOG.log(System.Logger.Level.WARNING, "Keycloak could not send the invitation e-mail of user {0}: HTTP {1}",
+          userId, refused.getResponse().getStatus());
+      return "Keycloak could not send the e-mail (see its log)";
+    }
   }
 
   public List<Member> members(TenantId tenant) {
