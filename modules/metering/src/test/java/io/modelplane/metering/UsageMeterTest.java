@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
+import io.modelplane.common.testing.ManualClock;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -32,13 +33,13 @@ class UsageMeterTest {
 
   String url;
   UsageStore store;
-  TestClock clock;
+  ManualClock clock;
 
   @BeforeEach
   void openStore() {
     url = "jdbc:h2:mem:usage-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
     store = UsageStore.open(url, "sa", "");
-    clock = new TestClock(T0.plusSeconds(5));
+    clock = new ManualClock(T0.plusSeconds(5));
   }
 
   @AfterEach

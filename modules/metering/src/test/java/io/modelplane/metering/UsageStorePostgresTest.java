@@ -2,6 +2,7 @@ package io.modelplane.metering;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.modelplane.common.testing.ManualClock;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -98,7 +99,7 @@ class UsageStorePostgresTest {
 
   @Test
   void rowsSurviveClosingTheStoreAndOpeningANewOne() throws SQLException {
-    TestClock clock = new TestClock(T0.plusSeconds(1));
+    ManualClock clock = new ManualClock(T0.plusSeconds(1));
     UsageMeter meter = new UsageMeter(store, "node-a/1", Duration.ofSeconds(10), clock);
     meter.record("acme", "resnet", "1", 200, 4, 2_500);
     meter.record("acme", "resnet", "1", 429, 1, 0);

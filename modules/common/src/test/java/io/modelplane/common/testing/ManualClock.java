@@ -14,6 +14,11 @@ public final class ManualClock extends Clock {
     this.now = start;
   }
 
+  /** Puts the clock at {@code to}, also backwards (a clock stepped back by NTP). */
+  public void set(Instant to) {
+    now = to;
+  }
+
   /** Moves the clock on; returns the new time. */
   public Instant advance(Duration by) {
     now = now.plus(by);
