@@ -47,7 +47,7 @@ import io.modelplane.api.TenantChanges;
 import io.modelplane.api.KeyUsage;
 import io.modelplane.api.IdentityProvisioning;
 import io.modelplane.identity.keycloak.KeycloakProvisioner;
-import io.modelplane.identity.token.CachedTenantStatus;
+import io.modelplane.identity.token.CachedTenantAccess;
 import io.modelplane.identity.token.JwksKeySource;
 import io.modelplane.identity.token.KeycloakRealm;
 import io.modelplane.identity.token.TokenAuthenticator;
@@ -141,7 +141,7 @@ public final class Main {
       // latest after this time-to-live
       CachedKeyLookup keys = new CachedKeyLookup(controlPlane::findApiKey, Duration.ofMillis(500));
       // a token's tenant must exist; a suspended one is refused (403) like its API keys
-      CachedTenantStatus tenantStatus = new CachedTenantStatus(controlPlane::tenantAccess);
+      CachedTenantAccess tenantAccess = new CachedTenantAccess(controlPlane::tenantAccess);
       HttpApi.Usage usage = metering(system, settings, teardown);
       IdentityProvisioning provisioning = keycloak(system, config, settings, controlPlane, teardown);
       List<Authenticator> credentials = new java.util.ArrayList<>();
@@ -151,14 +151,14 @@ public final class Main {
       system.scheduler().scheduleWithFixedDelay(reportEvery, reportEvery, keyUsage::report, system.executionContext());
       credentials.add(new ApiKeyAuthenticator(keys, keyUsage::used));
       if (provisioning != null) {
-        credentials.add(tokens(teardown, config, provisioning.settings(), tenantStatus));
+        credentials.add(tokens(teardown, config, provisioning.settings(), tenantAccess));
       }
       credentials.add(new OperatorAuthenticator(OperatorKey.hash(settings)));
       Authenticator authenticator = Authenticator.firstOf(credentials);
       QuotaEntity.init(system, new QuotaSources(controlPlane, usage.store(), usage.queries()));
       AdmissionLeases admission = admission(system);
       TenantChanges changes = new TenantChanges(system,
-          List.of(keys::invalidate, tenantStatus::invalidate, admission::invalidate));
+          List.of(keys::invalidate, tenantAccess::invalidate, admission::invalidate));
       ArtifactStore artifacts = new ArtifactStore(settings.dataDir().resolve("artifacts"), apiSettings.maxArtifactBytes());
 
       InferenceSettings inference = InferenceSettings.fromConfig(config);
@@ -259,13 +259,13 @@ public final class Main {
 
   /** Keycloak access tokens, verified locally against the realm's keys (fetched once, then cached). */
   private static Authenticator tokens(Teardown teardown, Config config, KeycloakProvisioner.Settings keycloak,
-      CachedTenantStatus tenantStatus) {
+      CachedTenantAccess tenantAccess) {
     KeycloakRealm realm = new KeycloakRealm(keycloak.url(), keycloak.realm());
     JwksKeySource keys = new JwksKeySource(realm.jwksUri());
     teardown.add(keys::close);
     TokenVerifier verifier = new TokenVerifier(realm.issuer(), KeycloakProvisioner.AUDIENCE, keys, Clock.systemUTC(),
         config.getDuration("modelplane.keycloak.clock-skew"));
-    return new TokenAuthenticator(verifier, tenantStatus);
+    return new TokenAuthenticator(verifier, tenantAccess);
   }
 
   /** This node's leases of the tenants' predict quotas, kept up every 250 ms. */

@@ -27,7 +27,7 @@ public final class TokenAuthenticator implements Authenticator {
 
   /**
    * @param tenantAccess a tenant's status and token revocations: empty when it does not exist (the
-   *                     token is then not valid); see {@link CachedTenantStatus} for the request path
+   *                     token is then not valid); see {@link CachedTenantAccess} for the request path
    */
   public TokenAuthenticator(TokenVerifier verifier,
                             Function<TenantId, CompletionStage<Optional<TenantAccess>>> tenantAccess) {

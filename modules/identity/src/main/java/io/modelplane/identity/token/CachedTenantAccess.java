@@ -14,17 +14,17 @@ import java.util.function.LongSupplier;
  * a token revocation may go unnoticed on a node; {@link #invalidate} makes it immediate on the node
  * that hears of it.
  */
-public final class CachedTenantStatus implements Function<TenantId, CompletionStage<Optional<TenantAccess>>> {
+public final class CachedTenantAccess implements Function<TenantId, CompletionStage<Optional<TenantAccess>>> {
   public static final Duration DEFAULT_TTL = Duration.ofMillis(500);
 
   private final Function<TenantId, ? extends CompletionStage<Optional<TenantAccess>>> delegate;
   private final ShortLivedCache<TenantId, Optional<TenantAccess>> cache;
 
-  public CachedTenantStatus(Function<TenantId, ? extends CompletionStage<Optional<TenantAccess>>> delegate) {
+  public CachedTenantAccess(Function<TenantId, ? extends CompletionStage<Optional<TenantAccess>>> delegate) {
     this(delegate, DEFAULT_TTL, System::nanoTime);
   }
 
-  public CachedTenantStatus(Function<TenantId, ? extends CompletionStage<Optional<TenantAccess>>> delegate,
+  public CachedTenantAccess(Function<TenantId, ? extends CompletionStage<Optional<TenantAccess>>> delegate,
                             Duration ttl, LongSupplier nanoClock) {
     this.delegate = delegate;
     this.cache = new ShortLivedCache<>(ttl, nanoClock);

@@ -12,16 +12,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-class CachedTenantStatusTest {
+class CachedTenantAccessTest {
   final TenantId acme = TenantId.of("acme");
   final AtomicInteger calls = new AtomicInteger();
   final AtomicBoolean suspended = new AtomicBoolean();
   final AtomicLong now = new AtomicLong();
-  final CachedTenantStatus cached = new CachedTenantStatus(tenant -> {
+  final CachedTenantAccess cached = new CachedTenantAccess(tenant -> {
     calls.incrementAndGet();
     return CompletableFuture.completedFuture(
         tenant.equals(acme) ? Optional.of(new TenantAccess(!suspended.get(), Map.of())) : Optional.empty());
-  }, CachedTenantStatus.DEFAULT_TTL, now::get);
+  }, CachedTenantAccess.DEFAULT_TTL, now::get);
 
   Optional<Boolean> status(TenantId tenant) {
     return cached.apply(tenant).toCompletableFuture().join().map(TenantAccess::active);
