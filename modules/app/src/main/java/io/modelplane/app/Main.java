@@ -140,7 +140,7 @@ public final class Main {
       // a revoked key or suspended tenant is refused on every node at once (TenantChanges), at the
       // latest after this time-to-live
       CachedKeyLookup keys = new CachedKeyLookup(controlPlane::findApiKey, Duration.ofMillis(500));
-      // a token's tenant must exist; a suspended one is refused (403) like its API keys
+      // a token's tenant must exist; a suspended one is refused (403) like its API keys, a revoked token (401)
       CachedTenantAccess tenantAccess = new CachedTenantAccess(controlPlane::tenantAccess);
       HttpApi.Usage usage = metering(system, settings, teardown);
       IdentityProvisioning provisioning = keycloak(system, config, settings, controlPlane, teardown);
