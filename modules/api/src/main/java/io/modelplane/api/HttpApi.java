@@ -88,6 +88,7 @@ public final class HttpApi extends ApiDirectives {
         path(segment("admin").slash("cluster"), () -> get(() ->
             authorized(principal, io.modelplane.identity.Action.MANAGE_TENANTS, null, () ->
                 respond(cluster.snapshot().thenApply(view -> Json.response(StatusCodes.OK, view)))))),
+        usage.platformRoutes(principal),
         tenantRoutes(principal));
   }
 

@@ -1,5 +1,7 @@
 package io.modelplane.api;
 
+import static akka.http.javadsl.server.PathMatchers.segment;
+
 import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
@@ -7,6 +9,7 @@ import io.modelplane.common.TenantId;
 import io.modelplane.identity.Action;
 import io.modelplane.identity.Principal;
 import io.modelplane.metering.Step;
+import io.modelplane.metering.TenantUsageRow;
 import io.modelplane.metering.UsageRow;
 import io.modelplane.metering.UsageStore;
 import java.sql.SQLException;
@@ -24,14 +27,21 @@ import java.util.concurrent.Executor;
 
 /**
  * {@code GET /tenants/{tenant}/usage?from&to&step}: the tenant's metered predict usage per minute,
- * hour or day and per model and version, read from the usage tables (which lag the predict path
- * by at most the meter's flush interval).
+ * hour or day and per model and version; {@code GET /admin/usage?from&to&step}: every tenant's, per
+ * tenant (what the platform bills). Read from the usage tables, which lag the predict path by at most
+ * the meter's flush interval.
  */
 final class UsageRoutes extends ApiDirectives {
-  /** At most this many time buckets per query (a week of minutes). */
+  /** At most this many time buckets per query of one tenant (a week of minutes). */
   static final long MAX_BUCKETS = 7 * 24 * 60;
+  /** At most this many per query of all tenants, whose rows multiply by the tenants (a day of minutes). */
+  static final long MAX_PLATFORM_BUCKETS = 24 * 60;
 
   record UsageView(String tenant, Instant from, Instant to, String step, List<UsageRow> rows) {}
+
+  record PlatformUsageView(Instant from, Instant to, String step, List<TenantUsageRow> rows) {}
+
+  private record Range(Instant from, Instant to, Step step) {}
 
   private final ControlPlane controlPlane;
   private final UsageStore store;
@@ -48,11 +58,48 @@ final class UsageRoutes extends ApiDirectives {
   Route routes(Principal principal, TenantId tenant) {
     return path("usage", () -> get(() -> authorized(principal, Action.READ_USAGE, tenant, () ->
         parameterOptional("from", from -> parameterOptional("to", to -> parameterOptional("step", step ->
-            respond(usage(tenant, from, to, step))))))));
+            respond(usage(tenant, range(from, to, step, MAX_BUCKETS)))))))));
   }
 
-  private CompletionStage<HttpResponse> usage(TenantId tenant, Optional<String> fromParam, Optional<String> toParam,
-      Optional<String> stepParam) {
+  /** {@code /admin/usage}, for the operator. */
+  Route platformRoutes(Principal principal) {
+    return path(segment("admin").slash("usage"), () -> get(() -> authorized(principal, Action.MANAGE_TENANTS, null, () ->
+        parameterOptional("from", from -> parameterOptional("to", to -> parameterOptional("step", step ->
+            respond(platformUsage(range(from, to, step, MAX_PLATFORM_BUCKETS)))))))));
+  }
+
+  private CompletionStage<HttpResponse> usage(TenantId tenant, Range range) {
+    // the tenant must exist (an unknown one is 404, as everywhere)
+    return controlPlane.tenantSummary(tenant)
+        .thenCompose(summary -> read(() -> store.query(tenant.value(), range.from(), range.to(), range.step())))
+        .thenApply(rows -> Json.response(StatusCodes.OK, new UsageView(tenant.value(), range.from(), range.to(),
+            range.step().name().toLowerCase(), rows)));
+  }
+
+  private CompletionStage<HttpResponse> platformUsage(Range range) {
+    return read(() -> store.queryTenants(range.from(), range.to(), range.step()))
+        .thenApply(rows -> Json.response(StatusCodes.OK, new PlatformUsageView(range.from(), range.to(),
+            range.step().name().toLowerCase(), rows)));
+  }
+
+  private interface Query<T> {
+    T run() throws SQLException;
+  }
+
+  private <T> CompletionStage<T> read(Query<T> query) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return query.run();
+      } catch (SQLException e) {
+        throw new CompletionException(new ApiError(StatusCodes.SERVICE_UNAVAILABLE, "usage_unavailable",
+            "the usage store is not reachable; retry shortly", 2));
+      }
+    }, blocking);
+  }
+
+  /** The query's [from, to) and step: defaults, and 400s for what cannot be read or is too large. */
+  private Range range(Optional<String> fromParam, Optional<String> toParam, Optional<String> stepParam,
+      long maxBuckets) {
     Step step;
     try {
       step = Step.parse(stepParam.orElse("hour"));
@@ -67,20 +114,11 @@ final class UsageRoutes extends ApiDirectives {
       throw ApiError.badRequest("invalid_range", "from must be before to");
     }
     long buckets = (Duration.between(from, to).toMillis() + step.millis() - 1) / step.millis();
-    if (buckets > MAX_BUCKETS) {
-      throw ApiError.badRequest("range_too_large", "at most " + MAX_BUCKETS + " " + step.name().toLowerCase()
+    if (buckets > maxBuckets) {
+      throw ApiError.badRequest("range_too_large", "at most " + maxBuckets + " " + step.name().toLowerCase()
           + " buckets per query; narrow from/to or use a larger step");
     }
-    // the tenant must exist (an unknown one is 404, as everywhere)
-    return controlPlane.tenantSummary(tenant).thenCompose(summary -> CompletableFuture.supplyAsync(() -> {
-      try {
-        return store.query(tenant.value(), from, to, step);
-      } catch (SQLException e) {
-        throw new CompletionException(new ApiError(StatusCodes.SERVICE_UNAVAILABLE, "usage_unavailable",
-            "the usage store is not reachable; retry shortly", 2));
-      }
-    }, blocking)).thenApply(rows -> Json.response(StatusCodes.OK,
-        new UsageView(tenant.value(), from, to, step.name().toLowerCase(), rows)));
+    return new Range(from, to, step);
   }
 
   private static Instant instant(String name, String value) {

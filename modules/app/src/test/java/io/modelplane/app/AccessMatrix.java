@@ -40,6 +40,7 @@ final class AccessMatrix {
       new Endpoint("GET", "/api/v1/tenants", null, NOBODY),
       new Endpoint("POST", "/api/v1/tenants", Map.of(), NOBODY),
       new Endpoint("GET", "/api/v1/admin/cluster", null, NOBODY),
+      new Endpoint("GET", "/api/v1/admin/usage", null, NOBODY),
       new Endpoint("GET", "/metrics", null, NOBODY),
       new Endpoint("GET", "/api/v1/tenants/{t}", null, READERS),
       new Endpoint("PATCH", "/api/v1/tenants/{t}", Map.of("displayName", "changed by the matrix"), NOBODY),

@@ -108,7 +108,7 @@ class ManagementApiTest {
           "/api/v1/tenants/{tenant}/models/{model}/deployment",
           "/api/v1/tenants/{tenant}/models/{model}/deployment/rollback",
           "/api/v1/tenants/{tenant}/models/{model}/history",
-          "/api/v1/admin/cluster", "/v2", "/v2/models/{model}", "/v2/models/{model}/versions/{version}", "/v2/models/{model}/ready",
+          "/api/v1/admin/cluster", "/api/v1/admin/usage", "/v2", "/v2/models/{model}", "/v2/models/{model}/versions/{version}", "/v2/models/{model}/ready",
           "/v2/models/{model}/versions/{version}/ready", "/v2/models/{model}/infer",
           "/v2/models/{model}/versions/{version}/infer");
     }

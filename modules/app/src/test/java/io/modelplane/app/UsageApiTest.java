@@ -121,6 +121,11 @@ class UsageApiTest {
     JsonNode row = api.get(usagePath("metered", from, "hour"), OP).json().get("rows").get(0);
     assertThat(row.get("model").asText()).isIn("digits", "");
     assertThat(row.has("start") && row.has("version")).isTrue();
+    // the operator's view of every tenant has the same counts for this one
+    Totals platform = platformTotals("metered", from);
+    assertThat(platform.requests()).isEqualTo(11);
+    assertThat(platform.statuses()).isEqualTo(totals.statuses());
+    assertThat(platform.items()).isEqualTo(totals.items());
 
     // answered now, then the node dies abruptly (no graceful shutdown, no last flush)
     for (int i = 0; i < 5; i++) {
@@ -137,6 +142,21 @@ class UsageApiTest {
     Totals after = Totals.of(api.get(path, OP).json().get("rows"));
     assertThat(after.requests()).as("nothing answered %s before the crash is lost", LOSS_WINDOW).isEqualTo(16);
     assertThat(after.statuses().get("200")).isEqualTo(12);
+    assertThat(platformTotals("metered", from).requests()).isEqualTo(16);
+  }
+
+  /** Sums of one tenant's rows in {@code GET /api/v1/admin/usage} (minute step, from {@code from}). */
+  static Totals platformTotals(String tenant, Instant from) {
+    ApiClient.Reply r = api.get("/api/v1/admin/usage?step=minute&from=" + from + "&to="
+        + Instant.now().plus(2, ChronoUnit.HOURS).truncatedTo(ChronoUnit.HOURS), OP);
+    assertThat(r.status()).as(r.toString()).isEqualTo(200);
+    com.fasterxml.jackson.databind.node.ArrayNode mine = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+    r.json().get("rows").forEach(row -> {
+      if (row.get("tenant").asText().equals(tenant)) {
+        mine.add(row);
+      }
+    });
+    return Totals.of(mine);
   }
 
   @Test
@@ -167,6 +187,16 @@ class UsageApiTest {
     ManagementApiTest.assertError(api.get("/api/v1/tenants/usage-a/usage?step=minute&from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z",
         admin), 400, "range_too_large");
     ManagementApiTest.assertError(api.get("/api/v1/tenants/usage-a/usage", null), 401, "missing_credential");
+
+    // every tenant's usage is the operator's alone
+    ApiClient.Reply platform = api.get("/api/v1/admin/usage?step=day", OP);
+    assertThat(platform.status()).as(platform.toString()).isEqualTo(200);
+    assertThat(platform.json().get("step").asText()).isEqualTo("day");
+    assertThat(platform.json().has("rows")).isTrue();
+    ManagementApiTest.assertError(api.get("/api/v1/admin/usage", admin), 403, "forbidden");
+    ManagementApiTest.assertError(api.get("/api/v1/admin/usage?step=fortnight", OP), 400, "invalid_step");
+    ManagementApiTest.assertError(api.get("/api/v1/admin/usage?step=minute&from=2026-01-01T00:00:00Z&to=2026-01-03T00:00:00Z",
+        OP), 400, "range_too_large");
   }
 
   @Test

@@ -26,12 +26,15 @@ public final class UsageStore implements AutoCloseable {
   private static final String COLUMNS =
       "tenant, model, version, minute_start, status, writer, requests, items, compute_micros";
 
-  // The primary key leads with (tenant, minute_start): it is the index both queries need.
+  // The primary key leads with (tenant, minute_start): the index of a tenant's queries; the platform's
+  // query over all tenants reads by time alone.
   private static final String CREATE_TABLE = "CREATE TABLE IF NOT EXISTS usage_minute ("
       + "tenant VARCHAR(40) NOT NULL, model VARCHAR(64) NOT NULL, version VARCHAR(16) NOT NULL, "
       + "minute_start BIGINT NOT NULL, status INT NOT NULL, writer VARCHAR(64) NOT NULL, "
       + "requests BIGINT NOT NULL, items BIGINT NOT NULL, compute_micros BIGINT NOT NULL, "
       + "PRIMARY KEY (" + KEY + "))";
+  private static final String CREATE_TIME_INDEX =
+      "CREATE INDEX IF NOT EXISTS usage_minute_by_time ON usage_minute (minute_start)";
 
   private enum Dialect {
     H2("org.h2.Driver",
@@ -95,8 +98,10 @@ public final class UsageStore implements AutoCloseable {
     try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
       try {
         s.execute(CREATE_TABLE);
+        s.execute(CREATE_TIME_INDEX);
       } catch (SQLException e) {
         // two nodes starting together race on PostgreSQL's IF NOT EXISTS; the loser finds the table there
+        // (and the index comes with the next start)
         if (!tableExists(c)) {
           throw e;
         }
@@ -160,33 +165,59 @@ public final class UsageStore implements AutoCloseable {
    * bucketed by {@code step} (UTC), ordered by start, model, version.
    */
   public List<UsageRow> query(String tenant, Instant from, Instant to, Step step) throws SQLException {
-    // the step is one of three constants, so inlining it is safe; a bind parameter in both SELECT
-    // and GROUP BY would count as two different expressions on PostgreSQL
+    Map<BucketKey, Sums> buckets = sums(List.of("model", "version"), tenant, from, to, step);
+    List<UsageRow> rows = new ArrayList<>(buckets.size());
+    buckets.forEach((k, s) -> rows.add(new UsageRow(Instant.ofEpochMilli(k.start()), k.first(), k.second(),
+        s.requests, s.items, s.errors, s.computeMicros / 1000.0, s.statuses)));
+    // sorted here, not in SQL: PostgreSQL's collation would order model names differently from H2's
+    rows.sort(Comparator.comparing(UsageRow::start).thenComparing(UsageRow::model).thenComparing(UsageRow::version));
+    return rows;
+  }
+
+  /**
+   * Every tenant's rows whose minute lies in [from, to), summed per tenant over models, versions,
+   * writers and statuses and bucketed by {@code step} (UTC), ordered by start and tenant: what the
+   * platform bills.
+   */
+  public List<TenantUsageRow> queryTenants(Instant from, Instant to, Step step) throws SQLException {
+    Map<BucketKey, Sums> buckets = sums(List.of("tenant"), null, from, to, step);
+    List<TenantUsageRow> rows = new ArrayList<>(buckets.size());
+    buckets.forEach((k, s) -> rows.add(new TenantUsageRow(Instant.ofEpochMilli(k.start()), k.first(),
+        s.requests, s.items, s.errors, s.computeMicros / 1000.0, s.statuses)));
+    rows.sort(Comparator.comparing(TenantUsageRow::start).thenComparing(TenantUsageRow::tenant));
+    return rows;
+  }
+
+  /** Sums per (bucket, {@code columns}) and status, of one tenant or (null) of all. */
+  private Map<BucketKey, Sums> sums(List<String> columns, String tenant, Instant from, Instant to, Step step)
+      throws SQLException {
+    // the step is one of three constants and the columns are this class's, so inlining them is safe;
+    // a bind parameter in both SELECT and GROUP BY would count as two different expressions on PostgreSQL
     long width = step.millis();
     String bucket = "(minute_start / " + width + ") * " + width;
-    String sql = "SELECT " + bucket + " AS bucket, model, version, status, SUM(requests) AS requests, "
+    String keys = String.join(", ", columns);
+    String sql = "SELECT " + bucket + " AS bucket, " + keys + ", status, SUM(requests) AS requests, "
         + "SUM(items) AS items, SUM(compute_micros) AS compute_micros FROM usage_minute "
-        + "WHERE tenant = ? AND minute_start >= ? AND minute_start < ? "
-        + "GROUP BY " + bucket + ", model, version, status";
+        + "WHERE " + (tenant == null ? "" : "tenant = ? AND ") + "minute_start >= ? AND minute_start < ? "
+        + "GROUP BY " + bucket + ", " + keys + ", status";
     Map<BucketKey, Sums> buckets = new LinkedHashMap<>();
     try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setString(1, tenant);
-      ps.setLong(2, from.toEpochMilli());
-      ps.setLong(3, to.toEpochMilli());
+      int p = 1;
+      if (tenant != null) {
+        ps.setString(p++, tenant);
+      }
+      ps.setLong(p++, from.toEpochMilli());
+      ps.setLong(p, to.toEpochMilli());
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          BucketKey key = new BucketKey(rs.getLong("bucket"), rs.getString("model"), rs.getString("version"));
+          BucketKey key = new BucketKey(rs.getLong("bucket"), rs.getString(columns.get(0)),
+              columns.size() > 1 ? rs.getString(columns.get(1)) : "");
           buckets.computeIfAbsent(key, k -> new Sums())
               .add(rs.getInt("status"), rs.getLong("requests"), rs.getLong("items"), rs.getLong("compute_micros"));
         }
       }
     }
-    List<UsageRow> rows = new ArrayList<>(buckets.size());
-    buckets.forEach((k, s) -> rows.add(new UsageRow(Instant.ofEpochMilli(k.start()), k.model(), k.version(),
-        s.requests, s.items, s.errors, s.computeMicros / 1000.0, s.statuses)));
-    // sorted here, not in SQL: PostgreSQL's collation would order model names differently from H2's
-    rows.sort(Comparator.comparing(UsageRow::start).thenComparing(UsageRow::model).thenComparing(UsageRow::version));
-    return rows;
+    return buckets;
   }
 
   /** Total compute microseconds of the tenant in the minutes starting at or after {@code from} (for monthly budgets). */
@@ -207,7 +238,7 @@ public final class UsageStore implements AutoCloseable {
     pool.close();
   }
 
-  private record BucketKey(long start, String model, String version) {}
+  private record BucketKey(long start, String first, String second) {}
 
   private static final class Sums {
     long requests;

@@ -84,6 +84,15 @@ class UsageMeterTest {
     assertThat(store.computeMicrosSince("acme", DAY_START)).isEqualTo(10_000);
     assertThat(store.computeMicrosSince("acme", T0.plusSeconds(60))).isEqualTo(1_500);
     assertThat(store.computeMicrosSince("nobody", DAY_START)).isZero();
+
+    // the platform's view: per tenant, over all its models and versions
+    assertThat(store.queryTenants(DAY_START, DAY_END, Step.DAY)).containsExactly(
+        new TenantUsageRow(DAY_START, "acme", 8, 24, 3, 10.0, Map.of(200, 5L, 429, 1L, 500, 2L)),
+        new TenantUsageRow(DAY_START, "other", 1, 1, 0, 1.0, Map.of(200, 1L)));
+    assertThat(store.queryTenants(DAY_START, DAY_END, Step.MINUTE)).extracting(TenantUsageRow::start,
+        TenantUsageRow::tenant, TenantUsageRow::requests).containsExactly(
+        tuple(T0, "acme", 5L), tuple(T0, "other", 1L), tuple(T0.plusSeconds(60), "acme", 3L));
+    assertThat(store.queryTenants(T0.plusSeconds(120), DAY_END, Step.HOUR)).isEmpty();
   }
 
   @Test

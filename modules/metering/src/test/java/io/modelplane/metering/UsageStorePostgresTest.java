@@ -95,6 +95,9 @@ class UsageStorePostgresTest {
         .containsExactly(8L);
     assertThat(store.computeMicrosSince("acme", T0.plusSeconds(60))).isEqualTo(5_000);
     assertThat(store.computeMicrosSince("nobody", DAY_START)).isZero();
+    assertThat(store.queryTenants(DAY_START, DAY_END, Step.HOUR)).containsExactly(
+        new TenantUsageRow(T0, "acme", 13, 26, 3, 13.0, Map.of(200, 10L, 404, 1L, 503, 2L)),
+        new TenantUsageRow(T0, "other", 100, 100, 0, 0.1, Map.of(200, 100L)));
   }
 
   @Test
