@@ -5,6 +5,7 @@ import static akka.http.javadsl.server.PathMatchers.segment;
 import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.modelplane.common.Role;
 import io.modelplane.common.TenantId;
@@ -30,6 +31,15 @@ final class IdentityRoutes extends ApiDirectives {
 
   record NewServiceAccountView(String id, String clientId, String clientSecret, String tokenUrl, Role role) {}
 
+  /** A member as the API shows it; the invitation fields only in the answer that added them. */
+  record MemberView(String id, String username, String email, Role role,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String invitation,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String invitationNote) {
+    static MemberView of(KeycloakProvisioner.Member m) {
+      return new MemberView(m.id(), m.username(), m.email(), m.role(), m.invitation(), m.invitationNote());
+    }
+  }
+
   private final ControlPlane controlPlane;
   private final TenantChanges changes;
   private final IdentityProvisioning provisioning;
@@ -51,7 +61,8 @@ final class IdentityRoutes extends ApiDirectives {
         pathPrefix("members", () -> authorized(principal, Action.MANAGE_ACCESS, tenant, () -> keycloakOnly(() -> concat(
             pathEnd(() -> concat(
                 get(() -> respond(existing(tenant).thenCompose(s -> provisioning.call(() -> keycloak.members(tenant)))
-                    .thenApply(members -> Json.response(StatusCodes.OK, Map.of("members", members))))),
+                    .thenApply(members -> Json.response(StatusCodes.OK,
+                        Map.of("members", members.stream().map(MemberView::of).toList()))))),
                 post(() -> jsonBody(settings.maxJsonBytes(), body -> respond(addMember(principal, tenant, body)))))),
             path(segment(), id -> concat(
                 patch(() -> jsonBody(settings.maxJsonBytes(), body -> respond(changeRole(principal, tenant, id, body)))),
@@ -113,7 +124,7 @@ final class IdentityRoutes extends ApiDirectives {
     return audited(tenant, principal, "member_added", KeycloakProvisioner.Member::id,
             m -> m.username() + " as " + m.role().wireName(), m -> null,
             existing(tenant).thenCompose(s -> provisioning.call(() -> keycloak.addMember(tenant, who, role))))
-        .thenApply(member -> Json.response(StatusCodes.CREATED, member));
+        .thenApply(member -> Json.response(StatusCodes.CREATED, MemberView.of(member)));
   }
 
   private CompletionStage<HttpResponse> changeRole(Principal principal, TenantId tenant, String id, JsonNode body) {
@@ -122,7 +133,7 @@ final class IdentityRoutes extends ApiDirectives {
             m -> m.username() + " to " + m.role().wireName(), KeycloakProvisioner.Member::id,
             existing(tenant).thenCompose(s -> provisioning.call(() -> keycloak.changeRole(tenant, id, role)))
                 .thenApply(member -> member.orElseThrow(() -> memberNotFound(id))))
-        .thenApply(member -> Json.response(StatusCodes.OK, member));
+        .thenApply(member -> Json.response(StatusCodes.OK, MemberView.of(member)));
   }
 
   private CompletionStage<HttpResponse> createServiceAccount(Principal principal, TenantId tenant, JsonNode body) {

@@ -298,6 +298,7 @@ class KeycloakModeTest {
     ManagementApiTest.assertError(api.get("/api/v1/tenants/kc-people/members", viewer), 403, "forbidden");
     JsonNode members = api.get("/api/v1/tenants/kc-people/members", OP).json().get("members");
     assertThat(ApiClient.each(members, "username")).containsExactly("alice");
+    assertThat(members.get(0).has("invitation")).as("only in the answer that added her").isFalse();
 
     // a role change revokes the tokens issued before it: she signs in again to get the new role
     afterIssueSecond(viewer);
