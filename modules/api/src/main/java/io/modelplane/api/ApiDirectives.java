@@ -12,25 +12,33 @@ import io.modelplane.identity.Authenticator;
 import io.modelplane.identity.Principal;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
 /** Directives shared by the API's routes: authentication, authorization, JSON bodies, async answers. */
 abstract class ApiDirectives extends AllDirectives {
 
-  /** Requires a valid bearer credential: 401 when there is none or it is not valid. */
-  Route authenticated(Authenticator authenticator, Function<Principal, Route> inner) {
+  /**
+   * Requires a valid bearer credential: 401 when there is none or it is not valid, told to
+   * {@code failed} (reason, the credential or null) for the metrics.
+   */
+  Route authenticated(Authenticator authenticator, BiConsumer<String, String> failed, Function<Principal, Route> inner) {
     return optionalHeaderValueByName("Authorization", header -> {
       Optional<String> credential = header
           .filter(h -> h.regionMatches(true, 0, "Bearer ", 0, 7))
           .map(h -> h.substring(7).trim())
           .filter(c -> !c.isEmpty());
       if (credential.isEmpty()) {
+        failed.accept("missing_credential", null);
         return complete(unauthorized("missing_credential", "send Authorization: Bearer <API key or access token>"));
       }
       return onSuccess(authenticator.authenticate(credential.get()), principal -> principal
           .map(inner)
-          .orElseGet(() -> complete(unauthorized("invalid_credential", "the credential is not valid"))));
+          .orElseGet(() -> {
+            failed.accept("invalid_credential", credential.get());
+            return complete(unauthorized("invalid_credential", "the credential is not valid"));
+          }));
     });
   }
 

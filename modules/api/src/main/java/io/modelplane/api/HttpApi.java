@@ -71,7 +71,7 @@ public final class HttpApi extends ApiDirectives {
     return handleExceptions(exceptions, () ->
         handleRejections(rejections, () -> concat(
             health(),
-            path("metrics", () -> get(() -> authenticated(authenticator, principal ->
+            path("metrics", () -> get(() -> authenticated(authenticator, metrics::authenticationFailed, principal ->
                 authorized(principal, io.modelplane.identity.Action.MANAGE_TENANTS, null, () ->
                     complete(HttpResponse.create().withEntity(ContentTypes.TEXT_PLAIN_UTF8, metrics.scrape())))))),
             pathPrefix(segment("api").slash("v1"), () -> concat(
@@ -79,8 +79,8 @@ public final class HttpApi extends ApiDirectives {
                     ContentTypes.create(MediaTypes.applicationWithFixedCharset("yaml", HttpCharsets.UTF_8)), openApi)))),
                 path(segment("auth").slash("config"), () -> get(() ->
                     complete(Json.response(StatusCodes.OK, authConfig)))),
-                authenticated(authenticator, this::management))),
-            predict == null ? reject() : pathPrefix("v2", () -> authenticated(authenticator, predict::routes)))));
+                authenticated(authenticator, metrics::authenticationFailed, this::management))),
+            predict == null ? reject() : pathPrefix("v2", () -> authenticated(authenticator, metrics::authenticationFailed, predict::routes)))));
   }
 
   private Route management(Principal principal) {

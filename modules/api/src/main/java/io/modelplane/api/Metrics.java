@@ -28,6 +28,31 @@ public final class Metrics {
       .help("Predict admission decisions by tenant and outcome: admitted, rate_limited, concurrency_limited, budget_exhausted")
       .labelNames("tenant", "outcome")
       .register(registry);
+  // no tenant label: an unauthenticated request names none it could be trusted with
+  private final Counter authenticationFailures = Counter.builder()
+      .name("modelplane_authentication_failures_total")
+      .help("Requests answered 401, by reason (missing_credential, invalid_credential) and the credential's shape"
+          + " (none, api_key, operator_key, token, unknown)")
+      .labelNames("reason", "credential")
+      .register(registry);
+
+  /** A request answered 401; {@code credential} is what was sent, or null. */
+  void authenticationFailed(String reason, String credential) {
+    authenticationFailures.labelValues(reason, shape(credential)).inc();
+  }
+
+  private static String shape(String credential) {
+    if (credential == null) {
+      return "none";
+    }
+    if (credential.startsWith("mp_operator_")) {
+      return "operator_key";
+    }
+    if (credential.startsWith("mp_")) {
+      return "api_key";
+    }
+    return io.modelplane.identity.token.TokenAuthenticator.looksLikeJwt(credential) ? "token" : "unknown";
+  }
 
   /** Where other parts of the node (workers) register their metrics. */
   public PrometheusRegistry registry() {

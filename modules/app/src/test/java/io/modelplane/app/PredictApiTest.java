@@ -316,6 +316,17 @@ class PredictApiTest {
     assertThat(text).containsPattern("modelplane_model_load_seconds\\{model_version=\"demo/digits:1\"} [0-9.E-]+");
     assertError(api.get("/metrics", null), 401, "missing_credential");
     assertError(api.get("/metrics", demoKey), 403, "forbidden");
+
+    // 401s are counted by reason and by the shape of what was sent, never by the credential itself
+    String forged = "mp_demo.000000000000_" + "ab".repeat(32);
+    assertError(api.post("/v2/models/digits/infer", forged, request(heldOut.get("inputs").get(0))), 401, "invalid_credential");
+    assertError(api.get("/api/v1/tenants", "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"), 401, "invalid_credential");
+    String after = api.get("/metrics", OP).raw().body();
+    assertThat(after)
+        .containsPattern("modelplane_authentication_failures_total\\{credential=\"none\",reason=\"missing_credential\"} [1-9]")
+        .containsPattern("modelplane_authentication_failures_total\\{credential=\"api_key\",reason=\"invalid_credential\"} [1-9]")
+        .containsPattern("modelplane_authentication_failures_total\\{credential=\"token\",reason=\"invalid_credential\"} [1-9]")
+        .doesNotContain(forged).doesNotContain("ab".repeat(32));
   }
 
   @Test
