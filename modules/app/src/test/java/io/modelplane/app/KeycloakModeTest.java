@@ -173,6 +173,22 @@ class KeycloakModeTest {
     assertThat(config.get("clientId").asText()).isEqualTo("modelplane-web");
   }
 
+  /** What the person would do at first sign-in: a password set, e-mail verified, profile filled in. */
+  static void signInReady(String userId, String password, String email) {
+    CredentialRepresentation credential = new CredentialRepresentation();
+    credential.setType(CredentialRepresentation.PASSWORD);
+    credential.setValue(password);
+    credential.setTemporary(false);
+    realm().users().get(userId).resetPassword(credential);
+    UserRepresentation user = realm().users().get(userId).toRepresentation();
+    user.setRequiredActions(List.of());
+    user.setEmail(email);
+    user.setEmailVerified(true);
+    user.setFirstName("Test");
+    user.setLastName("Person");
+    realm().users().get(userId).update(user);
+  }
+
   /** Waits until the clock is a second past the token's issue time, so that a change made now postdates it. */
   static void afterIssueSecond(String token) {
     long issued;
@@ -272,18 +288,7 @@ class KeycloakModeTest {
     ManagementApiTest.assertError(api.post("/api/v1/tenants/kc-people/members", OP,
         Map.of("username", "alice", "email", "a@example.com", "role", "viewer")), 400, "invalid_member");
     // the test gives alice a password and a client that allows the password grant (for this test only)
-    CredentialRepresentation password = new CredentialRepresentation();
-    password.setType(CredentialRepresentation.PASSWORD);
-    password.setValue("alice-password-1");
-    password.setTemporary(false);
-    realm().users().get(aliceId).resetPassword(password);
-    UserRepresentation alice = realm().users().get(aliceId).toRepresentation();
-    alice.setRequiredActions(List.of());
-    alice.setEmail("alice@example.com");
-    alice.setEmailVerified(true);
-    alice.setFirstName("Alice");
-    alice.setLastName("Example");
-    realm().users().get(aliceId).update(alice);
+    signInReady(aliceId, "alice-password-1", "alice@example.com");
     ClientRepresentation direct = new ClientRepresentation();
     direct.setClientId("test-direct-grant");
     direct.setPublicClient(true);
@@ -366,6 +371,24 @@ class KeycloakModeTest {
           Map.of("email", "frank@example.com", "role", "viewer"));
       assertThat(elsewhere.json().get("invitation").asText()).isEqualTo("not_needed");
       assertThat(smtp.getReceivedMessages()).hasSize(1);
+
+      // in two tenants now, he signs in to one of them at a time (Keycloak's organization scope)
+      signInReady(invited.json().get("id").asText(), "frank-password-1", "frank@example.com");
+      Map<String, String> login = Map.of("grant_type", "password", "client_id", "test-direct-grant",
+          "username", "frank@example.com", "password", "frank-password-1");
+      Map<String, String> asDeveloper = new HashMap<>(login);
+      asDeveloper.put("scope", "openid organization:kc-invite");
+      String developer = token(tokenUrl(), asDeveloper);
+      assertThat(api.get("/api/v1/tenants/kc-invite/models", developer).status()).isEqualTo(200);
+      ManagementApiTest.assertError(api.get("/api/v1/tenants/kc-invite-two", developer), 404, "tenant_not_found");
+      Map<String, String> asViewer = new HashMap<>(login);
+      asViewer.put("scope", "openid organization:kc-invite-two");
+      String viewer = token(tokenUrl(), asViewer);
+      assertThat(api.get("/api/v1/tenants/kc-invite-two", viewer).status()).isEqualTo(200);
+      ManagementApiTest.assertError(api.get("/api/v1/tenants/kc-invite-two/members", viewer), 403, "forbidden");
+      // a token naming no one tenant is refused
+      ManagementApiTest.assertError(api.get("/api/v1/tenants/kc-invite", token(tokenUrl(), login)), 401,
+          "invalid_credential");
     } finally {
       smtp.stop();
     }

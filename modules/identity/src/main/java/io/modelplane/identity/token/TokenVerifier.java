@@ -121,6 +121,9 @@ public final class TokenVerifier {
     if (groups == null) {
       return Optional.empty();
     }
+    // a person in several tenants signs in to one of them (Keycloak's organization scope): the token
+    // then names that organization, and only that tenant's groups count
+    TenantId chosen = chosenOrganization(claims);
     TenantId tenant = null;
     Role strongest = null;
     for (String path : groups) {
@@ -135,6 +138,9 @@ public final class TokenVerifier {
         continue;
       }
       TenantId named = TenantId.of(parts[2]);
+      if (chosen != null && !chosen.equals(named)) {
+        continue;
+      }
       if (tenant != null && !tenant.equals(named)) {
         LOG.log(System.Logger.Level.DEBUG, "token rejected: {0} has roles in two tenants", subject);
         return Optional.empty();
@@ -147,6 +153,21 @@ public final class TokenVerifier {
     return strongest == null
         ? Optional.empty()
         : Optional.of(new VerifiedToken(subject, tenant, strongest, expiresAt, sub, issuedAt));
+  }
+
+  /**
+   * The one organization (tenant) the token was issued for, from Keycloak's {@code organization}
+   * claim: a list of aliases, or a map keyed by alias when the mapper adds ids or attributes; null
+   * when the claim is absent or names more or fewer than one.
+   */
+  private static TenantId chosenOrganization(JWTClaimsSet claims) {
+    Object claim = claims.getClaim("organization");
+    java.util.Collection<?> aliases = claim instanceof java.util.Map<?, ?> map ? map.keySet()
+        : claim instanceof java.util.Collection<?> list ? list : List.of();
+    if (aliases.size() != 1 || !(aliases.iterator().next() instanceof String alias) || !TenantId.isValid(alias)) {
+      return null;
+    }
+    return TenantId.of(alias);
   }
 
   private static boolean isOperator(JWTClaimsSet claims) throws ParseException {

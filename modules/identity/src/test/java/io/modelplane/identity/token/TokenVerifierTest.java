@@ -82,6 +82,29 @@ class TokenVerifierTest {
   }
 
   @Test
+  void aPersonInTwoTenantsSignsInToOneOfThemThroughTheOrganizationClaim() {
+    String[] both = {"/tenants/acme/developer", "/tenants/globex/viewer"};
+    // Keycloak's default claim: a list of aliases
+    VerifiedToken globex = verifier.verify(realm.token(KEY, c -> c.claim("groups", List.of(both))
+        .claim("organization", List.of("globex")))).orElseThrow();
+    assertThat(globex.tenant()).isEqualTo(TenantId.of("globex"));
+    assertThat(globex.role()).isEqualTo(Role.VIEWER);
+    // the mapper with ids or attributes: a map keyed by alias
+    VerifiedToken acme = verifier.verify(realm.token(KEY, c -> c.claim("groups", List.of(both))
+        .claim("organization", Map.of("acme", Map.of("id", "42c3e46f"))))).orElseThrow();
+    assertThat(acme.tenant()).isEqualTo(TenantId.of("acme"));
+    assertThat(acme.role()).isEqualTo(Role.DEVELOPER);
+    // an organization in which the token has no role group, or several organizations: not valid
+    assertThat(verifier.verify(realm.token(KEY, c -> c.claim("groups", List.of(both))
+        .claim("organization", List.of("initech"))))).isEmpty();
+    assertThat(verifier.verify(realm.token(KEY, c -> c.claim("groups", List.of(both))
+        .claim("organization", List.of("acme", "globex"))))).isEmpty();
+    // one tenant's token with its organization named is unchanged
+    assertThat(verifier.verify(realm.token(KEY, c -> c.claim("groups", List.of("/tenants/acme/viewer"))
+        .claim("organization", List.of("acme"))))).hasValueSatisfying(t -> assertThat(t.role()).isEqualTo(Role.VIEWER));
+  }
+
+  @Test
   void groupsOfAnyOtherShapeAreIgnored() {
     assertThat(verifier.verify(realm.tenantToken(KEY, "/tenants/acme/viewer", "/tenants/globex/owner",
         "/tenants/globex/operator", "/teams/globex/developer", "/tenants/globex/developer/extra",
