@@ -196,7 +196,7 @@ class PredictApiTest {
 
   @Test
   void operatorsSeeTheClusterWorkersAndResidentModels() {
-    JsonNode cluster = api.get("/api/v1/admin/cluster", OP).json();
+    JsonNode cluster = TestNodes.clusterWithWorkers(api);
     assertThat(cluster.get("nodes")).hasSize(1);
     assertThat(ApiClient.each(cluster.get("nodes"), "status")).containsExactly("up");
     assertThat(cluster.get("nodes").get(0).get("roles").toString()).contains("control", "gateway", "worker");

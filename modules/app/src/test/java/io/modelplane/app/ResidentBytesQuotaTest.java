@@ -94,7 +94,7 @@ class ResidentBytesQuotaTest {
     assertThat(overQuota.header("Retry-After")).isEqualTo("30");
     assertThat(Duration.ofNanos(System.nanoTime() - asked)).isLessThan(Duration.ofSeconds(10));
     // the node's worker had room: it is the quota that refused, not capacity
-    assertThat(api.get("/api/v1/admin/cluster", OP).json().get("workers").get(0).get("budgetBytes").asLong())
+    assertThat(TestNodes.clusterWithWorkers(api).get("workers").get(0).get("budgetBytes").asLong())
         .isGreaterThan(3 * size);
 
     ApiClient.Reply raised = api.patch("/api/v1/tenants/tight", OP, Map.of("quota", Map.of("maxResidentBytes", 2 * size)));

@@ -1,5 +1,6 @@
 package io.modelplane.app;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.net.URI;
@@ -84,6 +85,19 @@ final class TestNodes {
       }
       java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
     }
+  }
+
+  /**
+   * {@code GET /api/v1/admin/cluster} once it lists a worker: a worker busy past the view's 2 s ask
+   * is left out of one answer, not of the next.
+   */
+  static JsonNode clusterWithWorkers(ApiClient api) {
+    JsonNode[] cluster = new JsonNode[1];
+    eventually(Duration.ofSeconds(10), () -> {
+      cluster[0] = api.get("/api/v1/admin/cluster", OPERATOR_KEY).json();
+      return cluster[0].path("workers").size() > 0;
+    }, "the cluster view lists a worker");
+    return cluster[0];
   }
 
   /** The demo digits TorchScript model, as uploaded by tests. */
