@@ -83,9 +83,22 @@ final class IdentityRoutes extends ApiDirectives {
             path(segment(), id -> delete(() -> respond(existing(tenant)
                 .thenCompose(s -> provisioning.call(() -> keycloak.deleteServiceAccount(tenant, id)))
                 .thenCompose(deleted -> audited(tenant, principal, "service_account_deleted", x -> id, x -> "", x -> x,
-                    CompletableFuture.completedFuture(deleted.orElseThrow(() -> ApiError.notFound(
-                        "service_account_not_found", "service account " + id + " does not exist")))))
-                .thenApply(x -> HttpResponse.create().withStatus(StatusCodes.NO_CONTENT))))))))));
+                    CompletableFuture.completedFuture(deleted.orElseThrow(() -> serviceAccountNotFound(id)))))
+                .thenApply(x -> HttpResponse.create().withStatus(StatusCodes.NO_CONTENT))))),
+            path(segment().slash("secret"), id -> post(() -> respond(existing(tenant)
+                .thenCompose(s -> provisioning.call(() -> keycloak.rotateSecret(tenant, id)))
+                .thenCompose(rotated -> audited(tenant, principal, "service_account_secret_rotated",
+                    KeycloakProvisioner.NewServiceAccount::id, a -> a.clientId(), a -> null,
+                    CompletableFuture.completedFuture(rotated.orElseThrow(() -> serviceAccountNotFound(id)))))
+                .thenApply(a -> Json.response(StatusCodes.OK, newServiceAccountView(a)))))))))));
+  }
+
+  private static ApiError serviceAccountNotFound(String id) {
+    return ApiError.notFound("service_account_not_found", "service account " + id + " does not exist");
+  }
+
+  private NewServiceAccountView newServiceAccountView(KeycloakProvisioner.NewServiceAccount a) {
+    return new NewServiceAccountView(a.id(), a.clientId(), a.clientSecret(), keycloak.settings().tokenUrl(), a.role());
   }
 
   private Route keycloakOnly(java.util.function.Supplier<Route> inner) {
@@ -145,8 +158,7 @@ final class IdentityRoutes extends ApiDirectives {
     return audited(tenant, principal, "service_account_created", KeycloakProvisioner.NewServiceAccount::id,
             a -> a.clientId() + " as " + a.role().wireName(), a -> null,
             existing(tenant).thenCompose(s -> provisioning.call(() -> keycloak.createServiceAccount(tenant, request.name(), role))))
-        .thenApply(created -> Json.response(StatusCodes.CREATED, new NewServiceAccountView(created.id(), created.clientId(),
-            created.clientSecret(), keycloak.settings().tokenUrl(), created.role())));
+        .thenApply(created -> Json.response(StatusCodes.CREATED, newServiceAccountView(created)));
   }
 
   /**

@@ -56,6 +56,7 @@ final class AccessMatrix {
       new Endpoint("GET", "/api/v1/tenants/{t}/service-accounts", null, ADMIN),
       new Endpoint("POST", "/api/v1/tenants/{t}/service-accounts", Map.of(), ADMIN),
       new Endpoint("DELETE", "/api/v1/tenants/{t}/service-accounts/no-such-account", null, ADMIN),
+      new Endpoint("POST", "/api/v1/tenants/{t}/service-accounts/no-such-account/secret", Map.of(), ADMIN),
       new Endpoint("GET", "/api/v1/tenants/{t}/usage", null, ADMIN),
       new Endpoint("GET", "/api/v1/tenants/{t}/history", null, ADMIN),
       new Endpoint("GET", "/api/v1/tenants/{t}/models", null, READERS),

@@ -125,15 +125,28 @@ class KeycloakModeTest {
   }
 
   static String token(String tokenUrl, Map<String, String> form) {
+    HttpResponse<String> r = tokenRequest(tokenUrl, form);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    try {
+      return ApiClient.JSON.readTree(r.body()).get("access_token").asText();
+    } catch (java.io.IOException e) {
+      throw new AssertionError("token answer is not JSON", e);
+    }
+  }
+
+  /** The HTTP status Keycloak answers a token request with (200, or 400/401 when refused). */
+  static int tokenStatus(String tokenUrl, Map<String, String> form) {
+    return tokenRequest(tokenUrl, form).statusCode();
+  }
+
+  private static HttpResponse<String> tokenRequest(String tokenUrl, Map<String, String> form) {
     StringBuilder body = new StringBuilder();
     form.forEach((k, v) -> body.append(body.length() == 0 ? "" : "&").append(k).append('=')
         .append(URLEncoder.encode(v, StandardCharsets.UTF_8)));
     try {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(tokenUrl))
+      return http.send(HttpRequest.newBuilder(URI.create(tokenUrl))
           .header("Content-Type", "application/x-www-form-urlencoded")
           .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
-      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-      return ApiClient.JSON.readTree(r.body()).get("access_token").asText();
     } catch (Exception e) {
       throw new AssertionError("token request failed", e);
     }
@@ -216,7 +229,11 @@ class KeycloakModeTest {
     assertThat(api.post("/v2/models/digits/infer", predictor, one).status()).isEqualTo(200);
     System.out.printf("first predict with a token (JWKS fetch included): %d ms%n", (System.nanoTime() - started) / 1_000_000);
     ManagementApiTest.assertError(api.get("/api/v1/tenants/kc-models/models", predictor), 403, "forbidden");
-    String developer = serviceAccountToken("kc-models", "ci-deploy", "developer");
+    ApiClient.Reply deployCreated = api.post("/api/v1/tenants/kc-models/service-accounts", OP,
+        Map.of("name", "ci-deploy", "role", "developer"));
+    assertThat(deployCreated.status()).as(deployCreated.toString()).isEqualTo(201);
+    String developerSecret = deployCreated.json().get("clientSecret").asText();
+    String developer = clientToken(deployCreated.json());
     assertThat(api.get("/api/v1/tenants/kc-models/models", developer).status()).isEqualTo(200);
     ManagementApiTest.assertError(api.get("/api/v1/tenants/kc-models/api-keys", developer), 403, "forbidden");
 
@@ -230,6 +247,26 @@ class KeycloakModeTest {
     ManagementApiTest.assertError(api.post("/api/v1/tenants/kc-models/service-accounts", OP,
         Map.of("name", "x", "role", "operator")), 400, "invalid_role");
     assertThat(key).isNotBlank();
+
+    // a new secret: shown once, it gets tokens; the old one gets none (tokens it got stay valid until they expire)
+    JsonNode deployAccount = null;
+    for (JsonNode account : accounts) {
+      if (account.get("clientId").asText().equals("kc-models--ci-deploy")) {
+        deployAccount = account;
+      }
+    }
+    ApiClient.Reply rotated = api.post("/api/v1/tenants/kc-models/service-accounts/" + deployAccount.get("id").asText()
+        + "/secret", OP, Map.of());
+    assertThat(rotated.status()).as(rotated.toString()).isEqualTo(200);
+    assertThat(rotated.json().get("clientId").asText()).isEqualTo("kc-models--ci-deploy");
+    assertThat(rotated.json().get("tokenUrl").asText()).isEqualTo(tokenUrl());
+    String rotatedToken = clientToken(rotated.json());
+    assertThat(api.get("/api/v1/tenants/kc-models/models", rotatedToken).status()).isEqualTo(200);
+    assertThat(api.get("/api/v1/tenants/kc-models/models", developer).status()).as("issued before").isEqualTo(200);
+    assertThat(tokenStatus(tokenUrl(), Map.of("grant_type", "client_credentials", "client_id", "kc-models--ci-deploy",
+        "client_secret", developerSecret))).as("the old secret gets no token").isEqualTo(401);
+    ManagementApiTest.assertError(api.post("/api/v1/tenants/kc-models/service-accounts/no-such-id/secret", OP, Map.of()),
+        404, "service_account_not_found");
 
     // deleting the account: its client is gone, and the tokens it was issued stop working at once
     String id = null;
@@ -252,7 +289,7 @@ class KeycloakModeTest {
       }
     });
     assertThat(changes).containsExactly("service_account_created operator", "service_account_created operator",
-        "service_account_deleted operator");
+        "service_account_secret_rotated operator", "service_account_deleted operator");
   }
 
   @Test

@@ -294,6 +294,16 @@ public final class KeycloakProvisioner implements AutoCloseable {
   }
 
   /**
+   * Gives the tenant's service account a new secret: the old one gets no more tokens (tokens it got
+   * stay valid until they expire). Empty when the tenant has no service account with that id.
+   */
+  public synchronized Optional<NewServiceAccount> rotateSecret(TenantId tenant, String id) {
+    return tenantClient(tenant, id).map(c -> new NewServiceAccount(c.getId(), c.getClientId(),
+        realm().clients().get(c.getId()).generateNewSecret().getValue(),
+        Role.fromWire(c.getAttributes().get(ROLE_ATTRIBUTE)).orElse(Role.VIEWER)));
+  }
+
+  /**
    * Deletes the tenant's service account: the id of its service-account user (its tokens' subject),
    * or empty when the tenant has none with that id.
    */
