@@ -6,9 +6,11 @@ import io.modelplane.common.Quota;
 import io.modelplane.common.TenantId;
 import io.modelplane.inference.placement.PlacementCoordinator;
 import io.modelplane.inference.runtime.BatchSettings;
+import io.modelplane.inference.runtime.ModelFootprint;
 import io.modelplane.inference.worker.VersionToLoad;
 import io.modelplane.registry.ArtifactStore;
 import io.modelplane.registry.ModelEntity;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -17,6 +19,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,15 +31,27 @@ import org.slf4j.LoggerFactory;
  */
 public final class DeploymentFeed {
   private static final Logger log = LoggerFactory.getLogger(DeploymentFeed.class);
+  static final long DEFAULT_FOOTPRINT_CAP = 64L * 1024 * 1024 * 1024;
 
   private final ControlPlane controlPlane;
   private final ArtifactStore artifacts;
   private final ActorRef<PlacementCoordinator.Command> placement;
   private final int queueCapacity;
   private final akka.actor.typed.Scheduler scheduler;
+  /** sha256 → resident estimate; an artifact's bytes never change under its address */
+  private final Map<String, Long> footprints = new ConcurrentHashMap<>();
+  private final long footprintCap;
 
   public DeploymentFeed(ControlPlane controlPlane, ArtifactStore artifacts,
       ActorRef<PlacementCoordinator.Command> placement, int queueCapacity, akka.actor.typed.Scheduler scheduler) {
+    this(controlPlane, artifacts, placement, queueCapacity, scheduler, DEFAULT_FOOTPRINT_CAP);
+  }
+
+  /** Estimates stop counting past {@code footprintCap} bytes (the largest worker budget will do: more never fits). */
+  public DeploymentFeed(ControlPlane controlPlane, ArtifactStore artifacts,
+      ActorRef<PlacementCoordinator.Command> placement, int queueCapacity, akka.actor.typed.Scheduler scheduler,
+      long footprintCap) {
+    this.footprintCap = footprintCap;
     this.scheduler = scheduler;
     this.controlPlane = controlPlane;
     this.artifacts = artifacts;
@@ -106,6 +121,28 @@ public final class DeploymentFeed {
         });
   }
 
+  /**
+   * What the version will hold once loaded ({@link ModelFootprint}), counted once per artifact: the
+   * archive inflated, never the compressed upload. A file that cannot be read counts its registered
+   * size (its load fails with the reason).
+   */
+  private long residentEstimate(ModelEntity.VersionInfo v) {
+    Long known = footprints.get(v.sha256());
+    if (known != null) {
+      return known;
+    }
+    return artifacts.find(v.sha256()).map(path -> {
+      try {
+        long estimate = ModelFootprint.estimate(path, footprintCap);
+        footprints.put(v.sha256(), estimate);
+        return estimate;
+      } catch (IOException e) {
+        log.warn("cannot size artifact {}: {}", v.sha256(), e.getMessage());
+        return v.sizeBytes();
+      }
+    }).orElse(v.sizeBytes());
+  }
+
   private PlacementCoordinator.DesiredDeployment desired(ModelKey key, ModelEntity.Summary summary) {
     ModelEntity.DeploymentRevision current = summary.deployment();
     if (current == null) {
@@ -118,7 +155,7 @@ public final class DeploymentFeed {
       String path = artifacts.find(v.sha256()).map(Object::toString)
           .orElse("artifact " + v.sha256() + " is missing from the artifact store");
       versions.put(number, new VersionToLoad(VersionToLoad.key(key.entityId(), number), path, v.format(),
-          v.inputs(), v.outputs(), v.sizeBytes()));
+          v.inputs(), v.outputs(), residentEstimate(v), v.sha256()));
     }
     ModelEntity.DeploymentSpec spec = current.spec();
     return new PlacementCoordinator.DesiredDeployment(current.revision(), spec.traffic(), spec.replicas(),

@@ -47,11 +47,15 @@ final class DjlLoadedModel implements LoadedModel {
   private static final ThreadLocal<Integer> THREADS_SET = new ThreadLocal<>();
   private static final int CORES = Runtime.getRuntime().availableProcessors();
 
+  private final long residentBytes;
+
   DjlLoadedModel(ModelSpec spec, Device device, Model model) {
-    this(spec, device, model, 0);
+    this(spec, device, model, 0, spec.sizeBytes());
   }
 
-  DjlLoadedModel(ModelSpec spec, Device device, Model model, int engineThreads) {
+  /** @param residentBytes what the model holds once loaded, as the loader measured it */
+  DjlLoadedModel(ModelSpec spec, Device device, Model model, int engineThreads, long residentBytes) {
+    this.residentBytes = residentBytes;
     this.spec = spec;
     this.device = device;
     this.model = model;
@@ -62,6 +66,11 @@ final class DjlLoadedModel implements LoadedModel {
   @Override
   public void useEngineThreads(Integer threads) {
     engineThreads = threads == null ? defaultThreads : threads;
+  }
+
+  @Override
+  public long residentBytes() {
+    return residentBytes;
   }
 
   @Override

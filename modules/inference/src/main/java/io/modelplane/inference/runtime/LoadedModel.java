@@ -14,8 +14,8 @@ public interface LoadedModel extends AutoCloseable {
   Device device();
 
   /**
-   * Bytes this model holds on its device. The parameters stored in the artifact approximate what
-   * the engine keeps resident, so this is the artifact size unless an implementation knows better.
+   * Bytes this model holds on its device: the DJL one counts its archive's inflated tensors, code
+   * and pickles, or its parameters as the engine holds them if more. By default what was admitted.
    */
   default long residentBytes() {
     return spec().sizeBytes();

@@ -1,5 +1,6 @@
 package io.modelplane.inference.runtime;
 
+import io.modelplane.common.PrivateFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -58,8 +59,45 @@ final class ModelArchive {
         + " (no <prefix>/data.pkl and <prefix>/version) nor a model directory (no .pt file)");
   }
 
-  /** Unpacks {@code zip} into the empty directory {@code into}, at most {@code maxBytes} in all. */
-  static void extract(Path zip, Path into, long maxBytes) {
+  /**
+   * The bytes the archive's entries hold once inflated, counted by inflating them (the sizes in the
+   * entry headers are the archive's claim): for a TorchScript file, its tensor storages, code and
+   * pickles, all of which the engine reads into memory. Stops counting past {@code cap} and returns
+   * {@code cap + 1} then.
+   */
+  static long inflatedBytes(Path zip, long cap) {
+    long total = 0;
+    byte[] buffer = new byte[64 * 1024];
+    try (ZipFile file = new ZipFile(zip.toFile())) {
+      Enumeration<? extends ZipEntry> entries = file.entries();
+      while (entries.hasMoreElements()) {
+        ZipEntry entry = entries.nextElement();
+        if (entry.isDirectory()) {
+          continue;
+        }
+        try (InputStream in = file.getInputStream(entry)) {
+          int n;
+          while ((n = in.read(buffer)) > 0) {
+            total += n;
+            if (total > cap) {
+              return cap + 1;
+            }
+          }
+        }
+      }
+      return total;
+    } catch (ZipException e) {
+      throw new ModelLoadException("artifact " + zip.getFileName() + " is not a readable zip: " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new ModelLoadException("cannot read artifact " + zip.getFileName() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Unpacks {@code zip} into the empty directory {@code into}: at most {@code maxBytes} inflated in
+   * all and {@code maxEntries} entries, files created owner-only.
+   */
+  static void extract(Path zip, Path into, long maxBytes, int maxEntries) {
     Path root = into.toAbsolutePath().normalize();
     long total = 0;
     int count = 0;
@@ -68,26 +106,27 @@ final class ModelArchive {
       Enumeration<? extends ZipEntry> entries = file.entries();
       while (entries.hasMoreElements()) {
         ZipEntry entry = entries.nextElement();
-        if (++count > MAX_ENTRIES) {
-          throw new ModelLoadException("model archive " + zip.getFileName() + " has more than " + MAX_ENTRIES + " entries");
+        if (++count > maxEntries) {
+          throw new ModelLoadException("model archive " + zip.getFileName() + " has more than " + maxEntries + " entries");
         }
         Path target = root.resolve(entry.getName()).normalize();
         if (!target.startsWith(root) || target.equals(root)) {
           throw new ModelLoadException("model archive entry '" + entry.getName() + "' points outside the model directory");
         }
         if (entry.isDirectory()) {
-          Files.createDirectories(target);
+          Files.createDirectories(target, PrivateFiles.DIRECTORY);
           continue;
         }
-        Files.createDirectories(target.getParent());
+        Files.createDirectories(target.getParent(), PrivateFiles.DIRECTORY);
         // count what is actually inflated: the sizes in the entry headers are the archive's claim
-        try (InputStream in = file.getInputStream(entry); OutputStream out = Files.newOutputStream(target)) {
+        try (InputStream in = file.getInputStream(entry); OutputStream out = Files.newOutputStream(
+            Files.createFile(target, PrivateFiles.FILE))) {
           int n;
           while ((n = in.read(buffer)) > 0) {
             total += n;
             if (total > maxBytes) {
               throw new ModelLoadException("model archive " + zip.getFileName() + " unpacks to more than " + maxBytes
-                  + " bytes");
+                  + " bytes (the limit for unpacked models)");
             }
             out.write(buffer, 0, n);
           }

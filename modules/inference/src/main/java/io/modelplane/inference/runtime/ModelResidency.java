@@ -114,6 +114,11 @@ public final class ModelResidency implements AutoCloseable {
     try {
       LoadedModel model = loader.load(spec, device);
       try {
+        if (model.residentBytes() > spec.sizeBytes()) {
+          // admitted (by placement, the tenant's limit and this budget) for sizeBytes: never more
+          throw new ModelLoadException(key + " holds " + model.residentBytes() + " bytes once loaded; "
+              + spec.sizeBytes() + " bytes were admitted for it, so it is unloaded");
+        }
         model.useEngineThreads(settings.engineThreads());
         resident = new ResidentModel(spec, model, new BatchAggregator(model, settings, "modelplane-batch-" + key),
             model.residentBytes(), uses, System.nanoTime() - started);
@@ -138,7 +143,7 @@ public final class ModelResidency implements AutoCloseable {
     synchronized (this) {
       loading.remove(key);
       accepted = !closed;
-      // the reservation was the artifact size; account for what the model says it holds
+      // the reservation was what placement admitted; account for what the model says it holds (no more)
       usedBytes += accepted ? resident.bytes - spec.sizeBytes() : -spec.sizeBytes();
       if (accepted) {
         residents.put(key, resident);

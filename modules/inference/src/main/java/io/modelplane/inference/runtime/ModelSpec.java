@@ -7,10 +7,13 @@ import java.util.Objects;
 
 /**
  * What to load: the version's key (e.g. {@code acme/digits:3}), its artifact file, format
- * ({@code torchscript}), input/output signature in manifest order, and the artifact's size in bytes.
+ * ({@code torchscript}), input/output signature in manifest order, the bytes admitted for it once
+ * resident (see {@link ModelFootprint}), and the artifact's SHA-256 as registered: a file whose
+ * bytes differ is never loaded (null only for local files that no registry vouches for, such as
+ * the bench's).
  */
 public record ModelSpec(String key, Path artifact, String format, List<TensorSpec> inputs, List<TensorSpec> outputs,
-    long sizeBytes) {
+    long sizeBytes, String sha256) {
 
   public ModelSpec {
     Objects.requireNonNull(key, "key");
@@ -21,5 +24,11 @@ public record ModelSpec(String key, Path artifact, String format, List<TensorSpe
     if (sizeBytes < 0) {
       throw new IllegalArgumentException("sizeBytes must not be negative, was " + sizeBytes);
     }
+  }
+
+  /** A spec with no registered SHA-256: the file is loaded as it is. */
+  public ModelSpec(String key, Path artifact, String format, List<TensorSpec> inputs, List<TensorSpec> outputs,
+      long sizeBytes) {
+    this(key, artifact, format, inputs, outputs, sizeBytes, null);
   }
 }

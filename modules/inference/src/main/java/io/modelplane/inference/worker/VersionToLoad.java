@@ -8,16 +8,17 @@ import java.util.List;
 
 /**
  * A model version as a worker needs it: its key ({@code tenant/model:version}), where its artifact
- * lies (the artifact store, shared by the nodes) and its tensor signature.
+ * lies (the artifact store, shared by the nodes), its tensor signature, the bytes it may hold once
+ * loaded (placement admits it by them) and its registered SHA-256, checked at every load.
  */
 public record VersionToLoad(String key, String artifactPath, String format, List<TensorSpec> inputs,
-    List<TensorSpec> outputs, long sizeBytes) implements CborSerializable {
+    List<TensorSpec> outputs, long sizeBytes, String sha256) implements CborSerializable {
 
   public static String key(String modelKey, int version) {
     return modelKey + ":" + version;
   }
 
   ModelSpec toSpec() {
-    return new ModelSpec(key, Path.of(artifactPath), format, inputs, outputs, sizeBytes);
+    return new ModelSpec(key, Path.of(artifactPath), format, inputs, outputs, sizeBytes, sha256);
   }
 }

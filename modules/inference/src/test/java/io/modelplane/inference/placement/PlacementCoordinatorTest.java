@@ -66,7 +66,7 @@ class PlacementCoordinatorTest {
     Map<Integer, VersionToLoad> loads = new java.util.HashMap<>();
     for (int v : versions) {
       traffic.put(v, 100 / versions.length + (v == versions[0] ? 100 % versions.length : 0));
-      loads.put(v, new VersionToLoad(VersionToLoad.key("acme/m", v), "/nowhere/" + v, "torchscript", SIG, SIG, 1000));
+      loads.put(v, new VersionToLoad(VersionToLoad.key("acme/m", v), "/nowhere/" + v, "torchscript", SIG, SIG, 1000, null));
     }
     return new PlacementCoordinator.DesiredDeployment(revision, traffic, replicas, new BatchSettings(8, 1, 100), loads);
   }
@@ -252,6 +252,6 @@ class PlacementCoordinatorTest {
 
   static PlacementCoordinator.DesiredDeployment otherDeployment() {
     return new PlacementCoordinator.DesiredDeployment(1, Map.of(1, 100), 1, new BatchSettings(8, 1, 100),
-        Map.of(1, new VersionToLoad(VersionToLoad.key("other/m", 1), "/nowhere/o1", "torchscript", SIG, SIG, 1000)));
+        Map.of(1, new VersionToLoad(VersionToLoad.key("other/m", 1), "/nowhere/o1", "torchscript", SIG, SIG, 1000, null)));
   }
 }

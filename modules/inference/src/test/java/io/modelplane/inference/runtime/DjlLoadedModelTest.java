@@ -102,7 +102,7 @@ class DjlLoadedModelTest {
   void outputsMustMatchTheManifest() {
     ModelSpec twoOutputs = new ModelSpec("acme/digits:9", artifact, "torchscript", Digits.INPUTS,
         List.of(new TensorSpec("logits", "FP32", List.of(-1L, 10L)), new TensorSpec("label", "INT64", List.of(-1L))),
-        1);
+        Long.MAX_VALUE);
     try (LoadedModel model = new ModelLoader().load(twoOutputs, Device.cpu())) {
       assertThatThrownBy(() -> model.forward(List.of(Digits.input(new float[64]))))
           .isInstanceOf(InferenceException.class).hasMessageContaining("returned 1 outputs, its manifest declares 2");
@@ -177,7 +177,7 @@ class DjlLoadedModelTest {
   void typesTheEngineWouldDieOnAreRefusedBeforeReachingIt() {
     // creating an int16 (or uint16/32/64) tensor aborts the JVM in DJL 0.35.1's PyTorch JNI
     List<TensorSpec> int16 = List.of(new TensorSpec("input", "INT16", List.of(-1L, 64L)));
-    ModelSpec spec = new ModelSpec("acme/digits:16", artifact, "torchscript", int16, Digits.OUTPUTS, 1);
+    ModelSpec spec = new ModelSpec("acme/digits:16", artifact, "torchscript", int16, Digits.OUTPUTS, Long.MAX_VALUE);
     try (LoadedModel model = new ModelLoader().load(spec, Device.cpu())) {
       for (String datatype : List.of("INT16", "UINT16", "UINT32", "UINT64")) {
         Tensor in = new Tensor("input", datatype, new long[] {1, 64}, new byte[64 * Tensor.bytesPerElement(datatype)]);
@@ -198,7 +198,7 @@ class DjlLoadedModelTest {
     Path casts = CastsModel.write(store.resolve("casts"));
     List<TensorSpec> input = List.of(new TensorSpec("x", "FP32", List.of(-1L)));
     ModelSpec declared = new ModelSpec("acme/casts:1", casts, "torchscript", input,
-        List.of(new TensorSpec("int16", "INT16", List.of(-1L)), new TensorSpec("bf16", "FP32", List.of(-1L))), 1);
+        List.of(new TensorSpec("int16", "INT16", List.of(-1L)), new TensorSpec("bf16", "FP32", List.of(-1L))), Long.MAX_VALUE);
     Tensor x = new Tensor("x", "FP32", new long[] {2}, le(8).putFloat(1.5f).putFloat(-2f).array());
     try (LoadedModel model = new ModelLoader().load(declared, Device.cpu())) {
       List<Tensor> out = model.forward(List.of(x));
@@ -208,7 +208,7 @@ class DjlLoadedModelTest {
       assertThat(Digits.floats(out.get(1))).containsExactly(1.5f, -2f);
     }
     ModelSpec undeclarable = new ModelSpec("acme/casts:2", casts, "torchscript", input,
-        List.of(new TensorSpec("int16", "INT16", List.of(-1L)), new TensorSpec("bf16", "UINT16", List.of(-1L))), 1);
+        List.of(new TensorSpec("int16", "INT16", List.of(-1L)), new TensorSpec("bf16", "UINT16", List.of(-1L))), Long.MAX_VALUE);
     try (LoadedModel model = new ModelLoader().load(undeclarable, Device.cpu())) {
       assertThatThrownBy(() -> model.forward(List.of(x)))
           .isInstanceOf(InferenceException.class).hasMessageContaining("output 'bf16'").hasMessageContaining("UINT16");

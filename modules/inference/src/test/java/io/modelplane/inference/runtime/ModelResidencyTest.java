@@ -320,13 +320,25 @@ class ModelResidencyTest {
 
   @Test
   void accountsWhatTheModelSaysItHolds() {
-    FakeLoader loader = new FakeLoader((spec, device) -> FakeModel.echo(spec).holding(spec.sizeBytes() * 2));
+    FakeLoader loader = new FakeLoader((spec, device) -> remember(FakeModel.echo(spec).holding(spec.sizeBytes() / 2)));
     residency = new ModelResidency(1000, Device.cpu(), loader);
     residency.load(FakeModel.spec("a:1", 100), SETTINGS);
-    assertThat(residency.usedBytes()).isEqualTo(200);
-    assertThat(residency.status().get(0).bytes()).isEqualTo(200);
+    assertThat(residency.usedBytes()).isEqualTo(50);
+    assertThat(residency.status().get(0).bytes()).isEqualTo(50);
     residency.unload("a:1");
     assertThat(residency.usedBytes()).isZero();
+  }
+
+  @Test
+  void aModelHoldingMoreThanWasAdmittedDoesNotStay() {
+    FakeLoader loader = new FakeLoader((spec, device) -> remember(FakeModel.echo(spec).holding(spec.sizeBytes() * 2)));
+    residency = new ModelResidency(1000, Device.cpu(), loader);
+    assertThatThrownBy(() -> residency.load(FakeModel.spec("a:1", 100), SETTINGS))
+        .isInstanceOf(ModelLoadException.class)
+        .hasMessage("a:1 holds 200 bytes once loaded; 100 bytes were admitted for it, so it is unloaded");
+    assertThat(made.get("a:1").closed()).isTrue();
+    assertThat(residency.usedBytes()).isZero();
+    assertThat(residency.status()).isEmpty();
   }
 
   @Test

@@ -57,7 +57,12 @@ class WorkerActorTest {
   }
 
   static VersionToLoad version(String key, Path artifact) throws Exception {
-    return new VersionToLoad(key, artifact.toString(), "torchscript", IN, OUT, Files.size(artifact));
+    return new VersionToLoad(key, artifact.toString(), "torchscript", IN, OUT, Files.size(artifact), sha256(artifact));
+  }
+
+  static String sha256(Path file) throws Exception {
+    return java.util.HexFormat.of().formatHex(
+        java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
   }
 
   static Tensor pixels(int rows) {
@@ -141,10 +146,27 @@ class WorkerActorTest {
     assertThat(failed.error()).isNotBlank();
 
     WorkerActor.LoadResult tooBig = load(new VersionToLoad("acme/huge:1", digits.toString(), "torchscript", IN, OUT,
-        100L * 1024 * 1024));
+        100L * 1024 * 1024, null));
     assertThat(tooBig.loaded()).isFalse();
 
     assertThat(load(version("acme/digits:2", digits)).loaded()).isTrue();
     assertThat(infer("acme/digits:2", pixels(1))).isInstanceOf(WorkerActor.Inferred.class);
+  }
+
+  @Test
+  void anArtifactChangedAfterRegistrationIsNeverLoaded() throws Exception {
+    Path artifact = dir.resolve("tampered");
+    Files.copy(digits, artifact);
+    VersionToLoad registered = version("acme/tampered:1", artifact);
+    // overwritten in place, same size: a float of the first layer's weights changes
+    byte[] bytes = Files.readAllBytes(artifact);
+    bytes[bytes.length / 2] ^= 0x40;
+    Files.write(artifact, bytes);
+
+    WorkerActor.LoadResult refused = load(registered);
+    assertThat(refused.loaded()).isFalse();
+    assertThat(refused.error()).contains("does not match its sha256").contains(registered.sha256());
+    assertThat(infer("acme/tampered:1", pixels(1))).isInstanceOf(WorkerActor.InferFailed.class);
+    assertThat(status().models()).extracting(WorkerActor.ModelStatus::key).doesNotContain("acme/tampered:1");
   }
 }
