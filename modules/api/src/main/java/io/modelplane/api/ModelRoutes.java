@@ -203,7 +203,10 @@ final class ModelRoutes extends ApiDirectives {
                 .thenApply(tenant -> requireRoomFor(tenant, key))
                 .thenCompose(tenant -> upload.receive(form, mat).thenCompose(received ->
                     register(principal, key, received).whenComplete((ok, failure) -> {
-                      if (failure != null) {
+                      // only a refusal is sure to have registered nothing; after a timeout the
+                      // version may exist, and the orphan sweep removes the file if it does not
+                      if (failure != null && ErrorHandling.unwrap(failure) instanceof ApiError refused
+                          && refused.status().intValue() < 500) {
                         upload.discard(received.artifact());
                       }
                     }))))))));

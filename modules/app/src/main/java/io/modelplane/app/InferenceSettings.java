@@ -5,7 +5,7 @@ import java.time.Duration;
 
 /** Settings of the inference data plane, from {@code modelplane.inference}. */
 record InferenceSettings(long workerMemoryBytes, Duration coldStartTimeout, Duration inferTimeout, Duration loadTimeout,
-    int queueCapacity, Duration resyncInterval, int engineThreads) {
+    int queueCapacity, Duration resyncInterval, int engineThreads, long maxUnpackedBytes, int maxUnpackedFiles) {
 
   static InferenceSettings fromConfig(Config root) {
     Config c = root.getConfig("modelplane.inference");
@@ -16,6 +16,8 @@ record InferenceSettings(long workerMemoryBytes, Duration coldStartTimeout, Dura
         c.getDuration("load-timeout"),
         c.getInt("queue-capacity"),
         c.getDuration("resync-interval"),
-        c.getInt("engine-threads"));
+        c.getInt("engine-threads"),
+        c.getBytes("max-unpacked-bytes"),
+        c.getInt("max-unpacked-files"));
   }
 }

@@ -6,6 +6,7 @@ import akka.actor.typed.Props;
 import akka.cluster.typed.ClusterSingleton;
 import akka.cluster.typed.ClusterSingletonSettings;
 import akka.cluster.typed.SingletonActor;
+import io.modelplane.api.ArtifactSweep;
 import io.modelplane.api.DeploymentFeed;
 import io.modelplane.api.Metrics;
 import io.modelplane.inference.placement.PlacementCoordinator;
@@ -13,6 +14,7 @@ import io.modelplane.inference.routing.InferenceGateway;
 import io.modelplane.inference.routing.Router;
 import io.modelplane.inference.runtime.Devices;
 import io.modelplane.inference.runtime.ModelLoader;
+import io.modelplane.common.PrivateFiles;
 import io.modelplane.inference.runtime.ModelResidency;
 import io.modelplane.inference.worker.WorkerActor;
 import akka.actor.typed.javadsl.Behaviors;
@@ -117,6 +119,7 @@ public final class Main {
     }
     Config config = nodeConfig(overrides);
     NodeSettings settings = NodeSettings.fromConfig(config);
+    secureDataDir(settings);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "modelplane", config);
     Teardown teardown = new Teardown();
     CompletableFuture<Void> stopped = system.getWhenTerminated().toCompletableFuture().thenRun(teardown::run);
@@ -128,6 +131,7 @@ public final class Main {
       AtomicBoolean schemaReady = new AtomicBoolean(!settings.createSchema());
       if (settings.createSchema()) {
         SchemaUtils.createIfNotExists(system).toCompletableFuture().get(60, TimeUnit.SECONDS);
+        secureDataDir(settings); // the H2 files it just created
         schemaReady.set(true);
       }
       TenantEntity.init(system);
@@ -172,10 +176,11 @@ public final class Main {
         system.systemActorOf(Router.create(gateway), "router", Props.empty());
       }
       if (settings.roles().contains("worker")) {
-        startWorkers(system, inference, gateway, metrics, teardown);
+        startWorkers(system, settings, inference, gateway, metrics, teardown);
       }
+      // an estimate past four worker budgets is no use to count further: no worker can hold it
       DeploymentFeed deployments = new DeploymentFeed(controlPlane, artifacts, placement, inference.queueCapacity(),
-          system.scheduler());
+          system.scheduler(), 4 * inference.workerMemoryBytes());
       HttpApi api = new HttpApi(controlPlane, authenticator, artifacts, deployments, gateway, admission, changes, usage, provisioning, apiSettings, metrics,
           () -> ready(system, schemaReady.get()));
 
@@ -197,6 +202,12 @@ public final class Main {
       }
       system.scheduler().scheduleWithFixedDelay(inference.resyncInterval(), inference.resyncInterval(),
           deployments::resyncAll, system.executionContext());
+      if (settings.roles().contains("control")) {
+        ArtifactSweep sweep = new ArtifactSweep(controlPlane, artifacts, config.getDuration("modelplane.artifact-sweep.grace"),
+            Clock.systemUTC(), system.dispatchers().lookup(akka.actor.typed.DispatcherSelector.blocking()));
+        Duration every = config.getDuration("modelplane.artifact-sweep.interval");
+        system.scheduler().scheduleWithFixedDelay(every, every, sweep::runAndLog, system.executionContext());
+      }
       return new Node(system, binding.localAddress(), stopped);
     } catch (Exception e) {
       system.terminate();
@@ -286,8 +297,8 @@ public final class Main {
   }
 
   /** One worker actor per GPU, or one on the CPU, each with its own resident-model budget. */
-  private static void startWorkers(ActorSystem<?> system, InferenceSettings inference, InferenceGateway gateway,
-      Metrics metrics, Teardown teardown) {
+  private static void startWorkers(ActorSystem<?> system, NodeSettings settings, InferenceSettings inference,
+      InferenceGateway gateway, Metrics metrics, Teardown teardown) {
     List<ModelResidency> residencies = new java.util.ArrayList<>();
     int gpus = Devices.gpuCount();
     java.util.concurrent.ExecutorService loads = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
@@ -296,7 +307,8 @@ public final class Main {
       return t;
     });
     teardown.add(loads::shutdownNow);
-    ModelLoader loader = new ModelLoader(gpus > 0 ? 0 : inference.engineThreads());
+    ModelLoader loader = new ModelLoader(settings.dataDir().resolve("models"), inference.maxUnpackedBytes(),
+        inference.maxUnpackedFiles(), gpus > 0 ? 0 : inference.engineThreads());
     for (int i = 0; i < Math.max(1, gpus); i++) {
       var device = Devices.pick(gpus, i);
       String id = Cluster.get(system).selfMember().address().hostPort() + "/" + device;
@@ -310,6 +322,23 @@ public final class Main {
       log.info("worker {} on {} with a budget of {} bytes", i, device, inference.workerMemoryBytes());
     }
     WorkerMetrics.register(metrics.registry(), residencies);
+  }
+
+  /**
+   * The data directory and everything in it owner-only: directories 0700, files 0600, artifacts
+   * 0400. What the node creates later gets these modes when created; libraries' files (H2) are
+   * inside 0700 directories.
+   */
+  private static void secureDataDir(NodeSettings settings) {
+    try {
+      PrivateFiles.directory(settings.dataDir());
+      if (!settings.usesPostgres()) {
+        PrivateFiles.directory(settings.dataDir().resolve("journal"));
+      }
+      PrivateFiles.tighten(settings.dataDir());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot make the data directory " + settings.dataDir() + " private", e);
+    }
   }
 
   /** Ready when the schema exists, this node is an Up cluster member and an entity answers through the journal. */

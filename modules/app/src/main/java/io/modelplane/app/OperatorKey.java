@@ -1,5 +1,6 @@
 package io.modelplane.app;
 
+import io.modelplane.common.PrivateFiles;
 import io.modelplane.identity.Secrets;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -30,8 +31,9 @@ final class OperatorKey {
       }
       String key = "mp_operator_" + Secrets.randomHex(32);
       String hash = Secrets.sha256Hex(key);
-      Files.createDirectories(settings.dataDir());
-      Files.writeString(file, hash + "\n", StandardCharsets.US_ASCII, StandardOpenOption.CREATE_NEW);
+      PrivateFiles.directory(settings.dataDir());
+      Files.writeString(Files.createFile(file, PrivateFiles.FILE), hash + "\n", StandardCharsets.US_ASCII,
+          StandardOpenOption.WRITE);
       System.out.println("""
 
           ==== ModelPlane operator key (shown once; only its hash is stored in %s) ====

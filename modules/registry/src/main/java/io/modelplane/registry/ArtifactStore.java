@@ -6,6 +6,7 @@ import akka.stream.Materializer;
 import akka.stream.javadsl.FileIO;
 import akka.stream.javadsl.Source;
 import akka.util.ByteString;
+import io.modelplane.common.PrivateFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -14,11 +15,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -31,7 +37,8 @@ import java.util.stream.Stream;
 
 /**
  * Model artifacts on local disk, addressed by their SHA-256. Uploads stream to a temp file and
- * appear under their address only when complete and verified: never half-written.
+ * appear under their address only when complete and verified: never half-written. Directories are
+ * 0700, files being written 0600, stored artifacts read-only (0400).
  */
 public final class ArtifactStore {
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
@@ -53,9 +60,11 @@ public final class ArtifactStore {
     this.objects = root.resolve("sha256");
     this.maxBytes = maxBytes;
     try {
-      Files.createDirectories(tmp);
-      Files.createDirectories(objects);
+      PrivateFiles.directory(root);
+      PrivateFiles.directory(tmp);
+      PrivateFiles.directory(objects);
       deleteLeftovers();
+      tightenStored();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare the artifact store under " + root, e);
     }
@@ -66,6 +75,16 @@ public final class ArtifactStore {
     try (Stream<Path> files = Files.walk(tmp)) {
       for (Path leftover : files.sorted(Comparator.reverseOrder()).filter(p -> !p.equals(tmp)).toList()) {
         Files.deleteIfExists(leftover);
+      }
+    }
+  }
+
+  /** Artifacts stored before their modes were set: read-only for the owner alone, directories 0700. */
+  private void tightenStored() throws IOException {
+    PrivateFiles.tighten(objects);
+    try (Stream<Path> files = Files.walk(objects)) {
+      for (Path file : files.filter(Files::isRegularFile).toList()) {
+        PrivateFiles.setMode(file, PrivateFiles.READ_ONLY_MODE);
       }
     }
   }
@@ -88,6 +107,7 @@ public final class ArtifactStore {
     Executor blockingIo = mat.system().dispatchers().lookup(Dispatchers.DefaultBlockingDispatcherId());
     CompletionStage<?> written;
     try {
+      Files.createFile(part, PrivateFiles.FILE);
       written = bytes
           .map(chunk -> {
             if (size.addAndGet(chunk.size()) > maxBytes) {
@@ -98,7 +118,9 @@ public final class ArtifactStore {
             }
             return chunk;
           })
-          .runWith(FileIO.toPath(part), mat);
+          .runWith(FileIO.toPath(part, Set.of(StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)), mat);
+    } catch (IOException e) {
+      return CompletableFuture.failedFuture(new UncheckedIOException("cannot create an upload file in " + tmp, e));
     } catch (RuntimeException e) {
       deleteQuietly(part);
       return CompletableFuture.failedFuture(e);
@@ -128,11 +150,15 @@ public final class ArtifactStore {
     try (FileChannel channel = FileChannel.open(part, StandardOpenOption.WRITE)) {
       channel.force(true); // the bytes are on disk before the address says they exist
     }
+    // read-only from here on: nothing in this process writes an artifact again
+    PrivateFiles.setMode(part, PrivateFiles.READ_ONLY_MODE);
     Path target = addressOf(sha256);
-    Files.createDirectories(target.getParent());
+    Files.createDirectories(target.getParent(), PrivateFiles.DIRECTORY);
     synchronized (addressLock) {
       if (Files.exists(target)) {
         Files.delete(part);
+        // stored again just now: an orphan sweep gives it the whole grace period to be registered
+        Files.setLastModifiedTime(target, FileTime.fromMillis(System.currentTimeMillis()));
         return new StoredArtifact(sha256, size, target, false);
       }
       Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
@@ -162,6 +188,32 @@ public final class ArtifactStore {
         throw new UncheckedIOException("cannot delete artifact " + sha256, e);
       }
     }
+  }
+
+  /**
+   * Deletes every artifact that is not in {@code referenced} and was stored (or stored again)
+   * before {@code storedBefore}: the grace keeps an upload whose version is being registered.
+   * Returns the SHA-256 of each artifact deleted.
+   */
+  public List<String> deleteUnreferenced(Set<String> referenced, Instant storedBefore) {
+    List<String> deleted = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(objects, 2)) {
+      for (Path file : files.filter(Files::isRegularFile).toList()) {
+        String sha256 = file.getFileName().toString();
+        if (!isSha256(sha256) || referenced.contains(sha256)) {
+          continue;
+        }
+        synchronized (addressLock) {
+          // checked again under the lock: a commit of the same bytes touches the file under it
+          if (Files.getLastModifiedTime(file).toInstant().isBefore(storedBefore) && Files.deleteIfExists(file)) {
+            deleted.add(sha256);
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot sweep the artifact store", e);
+    }
+    return deleted;
   }
 
   private Path addressOf(String sha256) {

@@ -12,10 +12,15 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -253,5 +258,53 @@ class ArtifactStoreTest {
   void aRootThatCannotBeCreatedFailsAtConstruction() throws Exception {
     Path file = Files.writeString(root.resolve("a-file"), "x");
     assertThatThrownBy(() -> new ArtifactStore(file, MAX_BYTES)).isInstanceOf(java.io.UncheckedIOException.class);
+  }
+
+  @Test
+  void storedArtifactsAreReadOnlyAndTheStoreIsPrivate() throws Exception {
+    StoredArtifact stored = await(store.store(chunked(randomBytes(5000, 11)), null, mat));
+    assertThat(Files.getPosixFilePermissions(stored.path())).isEqualTo(PosixFilePermissions.fromString("r--------"));
+    for (Path dir : List.of(root, root.resolve("tmp"), root.resolve("sha256"), stored.path().getParent())) {
+      assertThat(Files.getPosixFilePermissions(dir)).as(dir.toString())
+          .isEqualTo(PosixFilePermissions.fromString("rwx------"));
+    }
+  }
+
+  @Test
+  void aStoreMadeBeforeModesIsTightenedAtStart() throws Exception {
+    StoredArtifact stored = await(store.store(chunked(randomBytes(5000, 12)), null, mat));
+    Files.setPosixFilePermissions(stored.path(), PosixFilePermissions.fromString("rw-r--r--"));
+    Files.setPosixFilePermissions(stored.path().getParent(), PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+    new ArtifactStore(root, MAX_BYTES);
+    assertThat(Files.getPosixFilePermissions(stored.path())).isEqualTo(PosixFilePermissions.fromString("r--------"));
+    assertThat(Files.getPosixFilePermissions(stored.path().getParent()))
+        .isEqualTo(PosixFilePermissions.fromString("rwx------"));
+    assertThat(Files.getPosixFilePermissions(root)).isEqualTo(PosixFilePermissions.fromString("rwx------"));
+  }
+
+  @Test
+  void unreferencedArtifactsAreDeletedOnlyAfterTheGracePeriod() throws Exception {
+    StoredArtifact kept = await(store.store(chunked(randomBytes(3000, 21)), null, mat));
+    StoredArtifact orphan = await(store.store(chunked(randomBytes(3000, 22)), null, mat));
+    StoredArtifact inFlight = await(store.store(chunked(randomBytes(3000, 23)), null, mat));
+    Instant hourAgo = Instant.now().minus(Duration.ofHours(1));
+    Files.setLastModifiedTime(kept.path(), FileTime.from(hourAgo.minusSeconds(60)));
+    Files.setLastModifiedTime(orphan.path(), FileTime.from(hourAgo.minusSeconds(60)));
+
+    // stored just now and not registered yet: within the grace period
+    assertThat(store.deleteUnreferenced(Set.of(kept.sha256()), hourAgo)).containsExactly(orphan.sha256());
+    assertThat(store.find(orphan.sha256())).isEmpty();
+    assertThat(store.find(kept.sha256())).contains(kept.path());
+    assertThat(store.find(inFlight.sha256())).contains(inFlight.path());
+
+    // the same bytes stored again restart the grace period
+    byte[] again = randomBytes(3000, 24);
+    StoredArtifact old = await(store.store(chunked(again), null, mat));
+    Files.setLastModifiedTime(old.path(), FileTime.from(hourAgo.minusSeconds(60)));
+    StoredArtifact reuploaded = await(store.store(chunked(again), null, mat));
+    assertThat(reuploaded.newlyCreated()).isFalse();
+    assertThat(store.deleteUnreferenced(Set.of(kept.sha256()), hourAgo)).isEmpty();
+    assertThat(store.find(reuploaded.sha256())).isPresent();
   }
 }
