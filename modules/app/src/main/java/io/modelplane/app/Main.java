@@ -122,6 +122,8 @@ public final class Main {
     secureDataDir(settings);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "modelplane", config);
     Teardown teardown = new Teardown();
+    // last of all: files a library made since start (H2's trace file) are made owner-only too
+    teardown.add(() -> secureDataDir(settings));
     CompletableFuture<Void> stopped = system.getWhenTerminated().toCompletableFuture().thenRun(teardown::run);
     try {
       if (config.getStringList("akka.cluster.seed-nodes").isEmpty()) {
