@@ -32,7 +32,7 @@ class ArtifactIntegrityTest {
   static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-------");
   static final Set<PosixFilePermission> ARTIFACT = PosixFilePermissions.fromString("r--------");
   static final Map<String, Object> ONE = Map.of("inputs", List.of(Map.of("name", "input", "shape", List.of(1, 64),
-      "datatype", "FP32", "data", new double[64])));
+      "datatype", "FP32", "data", java.util.Collections.nCopies(64, 1.0))));
 
   @Test
   void anArtifactOverwrittenInPlaceIsNeverServedAfterARestart(@TempDir Path dataDir) throws Exception {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.modelplane.common.TensorSpec;
+import io.modelplane.inference.runtime.ModelFootprint;
 import io.modelplane.inference.runtime.ModelSpec;
 import io.modelplane.inference.runtime.Tensor;
 import java.io.IOException;
@@ -136,8 +137,9 @@ record BenchModel(
   /** The spec ModelLoader loads for the raw phase. */
   ModelSpec spec() {
     try {
+      // admitted for what it holds once loaded, as placement admits a deployed version
       return new ModelSpec("bench/" + name + ":raw", artifact, "torchscript", List.of(input), List.of(output),
-          Files.size(artifact));
+          ModelFootprint.estimate(artifact, Long.MAX_VALUE));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -214,13 +214,22 @@ public class ModelLoader {
     return copy;
   }
 
-  /** The model's parameters as the engine holds them, in bytes (0 when the engine does not say). */
+  /**
+   * The model's parameters as the engine holds them, in bytes (0 when the engine does not say). The
+   * engine lists a tied parameter once per name: equal tensors of one shape and type count once.
+   */
   private static long parameterBytes(Model model) {
     long total = 0;
     try {
+      Map<String, List<NDArray>> distinct = new java.util.HashMap<>();
       for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
         NDArray array = p.getValue().getArray();
-        total += array.size() * array.getDataType().getNumOfBytes();
+        List<NDArray> same = distinct.computeIfAbsent(array.getDataType() + " " + array.getShape(),
+            k -> new java.util.ArrayList<>());
+        if (same.stream().noneMatch(array::contentEquals)) {
+          same.add(array);
+          total += array.size() * array.getDataType().getNumOfBytes();
+        }
       }
     } catch (RuntimeException e) {
       log.debug("no parameter sizes for {}: {}", model.getName(), e.getMessage());

@@ -287,6 +287,23 @@ class ModelLoaderTest {
     }
   }
 
+  @Test
+  void aTiedWeightCountsOnceAndAModelFitsWhatItWasAdmittedFor() throws Exception {
+    Path tied = store.resolve("tied");
+    try (java.io.InputStream in = ModelLoaderTest.class.getResourceAsStream("/models/tied.pt")) {
+      Files.copy(in, tied);
+    }
+    // its code entries are deflated: once inflated it is larger than its file
+    long admitted = ModelFootprint.estimate(tied, Long.MAX_VALUE);
+    assertThat(admitted).isGreaterThan(Files.size(tied));
+    try (LoadedModel model = loader.load(spec("acme/tied:1", tied, admitted), Device.cpu())) {
+      // the engine names the 64x32 weight twice (embedding and head); it is held once
+      assertThat(model.residentBytes()).isEqualTo(admitted).isLessThan(64 * 32 * 4 * 2 + 8_000);
+    }
+    assertThatThrownBy(() -> loader.load(spec("acme/tied:2", tied, Files.size(tied)), Device.cpu()))
+        .isInstanceOf(ModelLoadException.class).hasMessageContaining("needs more than " + Files.size(tied));
+  }
+
   static ModelSpec spec(String key, Path artifact, long admitted) {
     return new ModelSpec(key, artifact, "torchscript", Digits.INPUTS, Digits.OUTPUTS, admitted);
   }
