@@ -25,8 +25,6 @@ final class ModelArchive {
     MODEL_DIRECTORY
   }
 
-  static final int MAX_ENTRIES = 10_000;
-
   private ModelArchive() {}
 
   static Kind inspect(Path artifact) {

@@ -115,7 +115,8 @@ public class ModelLoader {
     long started = System.nanoTime();
     Path dir = createWorkDir(spec);
     try {
-      Path copy = dir.resolve("artifact");
+      // named as the artifact: the reasons of failures below name the file the user knows
+      Path copy = dir.resolve(artifact.getFileName().toString());
       String sha256 = copyAndHash(artifact, copy);
       if (spec.sha256() != null && !spec.sha256().equals(sha256)) {
         throw new ModelLoadException("artifact of " + spec.key() + " does not match its sha256 (registered "
@@ -205,6 +206,7 @@ public class ModelLoader {
     if (!cachedPt.startsWith(cache)) {
       throw new ModelLoadException("the unpacked copy of " + spec.key() + " is damaged; it is unpacked again next time");
     }
+    Files.delete(zip); // not needed any more, and its name may be the model file's
     Path copy = dir.resolve(cachedPt.getFileName().toString());
     if (!recorded[0].equals(copyAndHash(cachedPt, copy))) {
       Files.deleteIfExists(digestFile);
