@@ -253,6 +253,13 @@ class ManagementApiTest {
           "{\"id\": \"broken-co\", ".getBytes(StandardCharsets.UTF_8)), 400, "malformed_json");
       assertError(api.raw("POST", "/api/v1/tenants", OP, "application/json",
           "[1,2]".getBytes(StandardCharsets.UTF_8)), 400, "invalid_request");
+      // one JSON value per body: whatever follows it is malformed, and nothing is created
+      for (String garbage : List.of(" garbage", "{}", "}", ",1")) {
+        assertError(api.raw("POST", "/api/v1/tenants", OP, "application/json",
+            ("{\"id\": \"trailing-co\", \"displayName\": \"x\"}" + garbage).getBytes(StandardCharsets.UTF_8)),
+            400, "malformed_json");
+      }
+      assertError(api.get("/api/v1/tenants/trailing-co", OP), 404, "tenant_not_found");
       assertError(api.raw("POST", "/api/v1/tenants", OP, "text/plain",
           "{\"id\":\"text-co\",\"displayName\":\"x\"}".getBytes(StandardCharsets.UTF_8)), 415, "unsupported_media_type");
       byte[] huge = ("{\"id\":\"huge-co\",\"displayName\":\"" + "x".repeat(1_200_000) + "\"}")
@@ -353,6 +360,19 @@ class ManagementApiTest {
       assertError(api.put(path, dev, Map.of("traffic", Map.of("1", 90))), 400, "invalid_traffic_split");
       assertError(api.put(path, dev, Map.of("traffic", Map.of())), 400, "invalid_traffic_split");
       assertError(api.put(path, dev, Map.of("traffic", Map.of("one", 100))), 400, "invalid_traffic_split");
+      // version numbers as the API writes them, nothing that merely parses as one
+      for (String key : List.of("+1", "01", " 1", "1 ", "1e0", "-1", "0")) {
+        assertError(api.put(path, dev, Map.of("traffic", Map.of(key, 100))), 400, "invalid_traffic_split");
+      }
+      // whole percents only: 50.5 is neither truncated to 50 nor 100.0 taken as 100
+      ApiClient.Reply fractional = api.raw("PUT", path, dev, "application/json",
+          "{\"traffic\": {\"1\": 50.5, \"2\": 49.5}}".getBytes(StandardCharsets.UTF_8));
+      assertError(fractional, 400, "invalid_traffic_split");
+      assertThat(fractional.json().get("error").asText()).contains("whole numbers").contains("50.5");
+      assertError(api.raw("PUT", path, dev, "application/json",
+          "{\"traffic\": {\"1\": 100.0}}".getBytes(StandardCharsets.UTF_8)), 400, "invalid_traffic_split");
+      assertError(api.raw("PUT", path, dev, "application/json",
+          "{\"traffic\": {\"1\": 100}, \"replicas\": 1.5}".getBytes(StandardCharsets.UTF_8)), 400, "invalid_request");
       assertError(api.put(path, dev, Map.of("traffic", Map.of("1", 50, "7", 50))), 400, "unknown_version");
       assertError(api.put(path, dev, Map.of("traffic", Map.of("1", 100), "replicas", 0)), 400, "invalid_replicas");
       assertError(api.put(path, dev, Map.of("traffic", Map.of("1", 100), "maxBatchSize", 0)), 400, "invalid_batching");
