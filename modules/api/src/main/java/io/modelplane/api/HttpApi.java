@@ -83,9 +83,9 @@ public final class HttpApi extends ApiDirectives {
             predict == null ? reject() : pathPrefix("v2", () -> concat(
                 predict.serverMetadata(),
                 // server metadata and health need no credential: another method there is a 405, never a 401
-                pathEnd(() -> reject()),
-                pathPrefix("health", () -> reject()),
-                authenticated(authenticator, metrics::authenticationFailed, predict::routes))))));
+                extractUnmatchedPath(rest -> rest.isEmpty() || rest.equals("/health") || rest.startsWith("/health/")
+                    ? reject()
+                    : authenticated(authenticator, metrics::authenticationFailed, predict::routes)))))));
   }
 
   private Route management(Principal principal) {
