@@ -146,6 +146,29 @@ class ManagementApiTest {
       assertError(api.get("/api/v1/tenants/cred-co/models", "mp_nosuch.aaaaaaaaaaaa_" + "0".repeat(64)), 401, "invalid_credential");
     }
 
+    /** The status of GET …/models with {@code authorization} sent exactly as given. */
+    int withAuthorization(String tenant, String authorization) throws Exception {
+      java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create(node.baseUrl() + "/api/v1/tenants/" + tenant + "/models"))
+          .header("Authorization", authorization).GET().build();
+      return java.net.http.HttpClient.newHttpClient().send(request, java.net.http.HttpResponse.BodyHandlers.ofString())
+          .statusCode();
+    }
+
+    @Test
+    void bearerWithoutItsSpaceIsReadAsTheHttpParserReadsItAndTheKeyMustStillBeValid() throws Exception {
+      createTenant("space-co", null);
+      String key = apiKey("space-co", "developer");
+      assertThat(withAuthorization("space-co", "Bearer " + key)).isEqualTo(200);
+      assertThat(withAuthorization("space-co", "bearer " + key)).isEqualTo(200);
+      // the documented deviation: the server's header model reads "Bearer<key>" as "Bearer <key>"
+      assertThat(withAuthorization("space-co", "Bearer" + key)).isEqualTo(200);
+      assertThat(withAuthorization("space-co", "Bearer" + key.substring(0, key.length() - 4) + "0000")).isEqualTo(401);
+      assertThat(withAuthorization("space-co", key)).isEqualTo(401);
+      assertThat(withAuthorization("space-co", "Basic " + key)).isEqualTo(401);
+      assertThat(withAuthorization("space-co", "Token " + key)).isEqualTo(401);
+    }
+
     @Test
     void keyListsNeverShowSecretsAndRevocationTakesEffect() {
       createTenant("keys-co", null);
