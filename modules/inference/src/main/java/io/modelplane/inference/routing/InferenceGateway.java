@@ -120,8 +120,12 @@ public final class InferenceGateway {
             Duration.ofNanos(remaining), system.scheduler());
     return reply.handle((result, failure) -> {
       counter.decrementAndGet();
-      if (failure != null) {
+      if (failure instanceof TimeoutException || failure != null && failure.getCause() instanceof TimeoutException) {
         throw timedOut();
+      }
+      if (failure != null) {
+        throw new InferenceRejected(InferenceRejected.Kind.UNAVAILABLE, "worker_unavailable",
+            "the worker could not be reached; retry shortly");
       }
       return result;
     }).thenCompose(result -> {
