@@ -149,8 +149,6 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
   private Behavior<Command> onLoad(Load load) {
     if (load.healthTo() != null) {
       watchers.put(load.version().key(), load.healthTo());
-      // whoever (re)loads hears the replica's health afresh
-      degraded.remove(load.version().key());
     }
     long started = System.nanoTime();
     CompletableFuture<Void> loading = CompletableFuture.runAsync(
@@ -204,15 +202,18 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
     return this;
   }
 
-  /** Reports each watched replica whose forward pass crossed the limit, or ended after crossing it. */
+  /** Reports each watched replica whose forward pass is past the limit, and once more when that pass ended. */
   private Behavior<Command> onCheckForwards() {
     watchers.forEach((key, to) -> {
       long running = residency.get(key).map(ModelResidency.ResidentModel::runningForwardNanos).orElse(0L);
       boolean slow = running > forwardLimit.toNanos();
-      if (slow && degraded.add(key)) {
+      if (slow) {
         String reason = "a forward pass has run for more than " + forwardLimit.toMillis() + " ms (the infer timeout);"
             + " the replica gets no requests until it ends";
-        getContext().getLog().warn("replica of {} degraded: {}", key, reason);
+        if (degraded.add(key)) {
+          getContext().getLog().warn("replica of {} degraded: {}", key, reason);
+        }
+        // told again on every check while it lasts: a placement that was reloading the replica hears it too
         to.tell(new ReplicaHealth(getContext().getSelf(), key, reason));
       } else if (!slow && degraded.remove(key)) {
         getContext().getLog().info("replica of {} is healthy again: its slow forward pass ended", key);
