@@ -80,7 +80,12 @@ public final class HttpApi extends ApiDirectives {
                 path(segment("auth").slash("config"), () -> get(() ->
                     complete(Json.response(StatusCodes.OK, authConfig)))),
                 authenticated(authenticator, metrics::authenticationFailed, this::management))),
-            predict == null ? reject() : pathPrefix("v2", () -> authenticated(authenticator, metrics::authenticationFailed, predict::routes)))));
+            predict == null ? reject() : pathPrefix("v2", () -> concat(
+                predict.serverMetadata(),
+                // server metadata and health need no credential: another method there is a 405, never a 401
+                extractUnmatchedPath(rest -> rest.isEmpty() || rest.equals("/health") || rest.startsWith("/health/")
+                    ? reject()
+                    : authenticated(authenticator, metrics::authenticationFailed, predict::routes)))))));
   }
 
   private Route management(Principal principal) {

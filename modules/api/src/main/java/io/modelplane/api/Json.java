@@ -31,6 +31,10 @@ public final class Json {
       .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
       .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+      // a body is one JSON value: `{...} garbage` is malformed, not `{...}`
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      // 50.5 for an integer field is a mistake to report, not a number to truncate
+      .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
       .build();
 
   static final long STRICT_TIMEOUT_MILLIS = 10_000;

@@ -29,6 +29,8 @@ import java.util.concurrent.CompletionStage;
 /** {@code /api/v1/tenants/{tenant}/models}: models, versions (uploads), deployments, rollback, history. */
 final class ModelRoutes extends ApiDirectives {
   static final int DEFAULT_REPLICAS = 1;
+  /** A version number as the API writes it: 1, 2, … without sign, leading zeros or spaces. */
+  private static final java.util.regex.Pattern VERSION_NUMBER = java.util.regex.Pattern.compile("[1-9][0-9]{0,8}");
   static final int DEFAULT_MAX_BATCH_SIZE = 32;
   // 0: a batch takes whatever queued while the model was busy, so load alone forms batches and an idle
   // model adds no wait; a positive delay trades latency for fuller batches
@@ -55,7 +57,8 @@ final class ModelRoutes extends ApiDirectives {
       String status, List<PlacementCoordinator.ReplicaView> replicas) {
     /** What a not-ready version shows first: the cause a user can act on before the transient ones. */
     private static final List<ReplicaState> HOLD_BACK =
-        List.of(ReplicaState.QUOTA_EXCEEDED, ReplicaState.FAILED, ReplicaState.PENDING, ReplicaState.LOADING);
+        List.of(ReplicaState.QUOTA_EXCEEDED, ReplicaState.FAILED, ReplicaState.DEGRADED, ReplicaState.PENDING,
+            ReplicaState.LOADING);
 
     static ModelView of(ModelEntity.Summary s, List<PlacementCoordinator.ReplicaView> replicas) {
       DeploymentView deployment = DeploymentView.of(s.deployment());
@@ -238,18 +241,23 @@ final class ModelRoutes extends ApiDirectives {
   }
 
   private CompletionStage<HttpResponse> deploy(Principal principal, ModelKey key, JsonNode body) {
+    body.path("traffic").forEach(percent -> {
+      if (percent.isNumber() && !percent.isIntegralNumber()) {
+        throw ApiError.badRequest("invalid_traffic_split", "traffic percents are whole numbers; " + percent
+            + " is not");
+      }
+    });
     DeployRequest request = Json.bind(body, DeployRequest.class);
     if (request.traffic() == null || request.traffic().isEmpty()) {
       throw ApiError.badRequest("invalid_traffic_split", "traffic must map versions to percents, e.g. {\"1\": 100}");
     }
     Map<Integer, Integer> traffic = new TreeMap<>();
     request.traffic().forEach((version, percent) -> {
-      int v;
-      try {
-        v = Integer.parseInt(version);
-      } catch (NumberFormatException e) {
+      // canonical numbers only: "+1", "01" or " 1" would name version 1 in a way nobody reads back
+      if (!VERSION_NUMBER.matcher(version).matches()) {
         throw ApiError.badRequest("invalid_traffic_split", "traffic key '" + version + "' is not a version number");
       }
+      int v = Integer.parseInt(version);
       if (percent == null) {
         throw ApiError.badRequest("invalid_traffic_split", "traffic for version " + version + " needs a percent");
       }

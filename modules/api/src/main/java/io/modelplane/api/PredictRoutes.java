@@ -19,24 +19,21 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.modelplane.common.ModelId;
 import io.modelplane.common.ModelKey;
-import io.modelplane.common.TensorSpec;
 import io.modelplane.identity.Action;
 import io.modelplane.identity.Principal;
 import io.modelplane.inference.placement.RoutingTable;
 import io.modelplane.inference.routing.InferenceGateway;
 import io.modelplane.inference.routing.InferenceRejected;
 import io.modelplane.inference.runtime.InvalidInputException;
+import io.modelplane.inference.runtime.OutputMismatchException;
 import io.modelplane.inference.runtime.Tensor;
 import io.modelplane.inference.runtime.TensorCodec;
 import io.modelplane.metering.UsageMeter;
 import io.modelplane.registry.ModelEntity;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -63,10 +60,14 @@ final class PredictRoutes extends ApiDirectives {
     this.settings = settings;
   }
 
+  /** {@code GET /v2}: server metadata, as in the protocol with no credential; it names nothing of any tenant. */
+  Route serverMetadata() {
+    return pathEnd(() -> get(() -> complete(Json.response(StatusCodes.OK,
+        Map.of("name", "modelplane", "version", ApiSettings.VERSION, "extensions", List.of("binary_tensor_data"))))));
+  }
+
   Route routes(Principal principal) {
     return (concat(
-        pathEnd(() -> get(() -> complete(Json.response(StatusCodes.OK,
-            Map.of("name", "modelplane", "version", ApiSettings.VERSION, "extensions", List.of("binary_tensor_data")))))),
         pathPrefix(segment("models").slash(segment()), name -> {
           if (principal.tenant() == null) {
             return complete(Json.error(new ApiError(StatusCodes.FORBIDDEN, "tenant_credential_required",
@@ -230,26 +231,34 @@ final class PredictRoutes extends ApiDirectives {
       });
     }
     call.version = version; // only a deployed version: made-up numbers are not metered as versions
-    OutputRequest wanted = requestedOutputs(body, versionRoute.outputs());
+    TensorCodec.OutputSelection wanted;
+    String id;
     List<Tensor> inputs;
     try {
+      id = TensorCodec.requestId(body);
+      wanted = TensorCodec.selectOutputs(body, versionRoute.outputs());
       inputs = TensorCodec.decodeInputs(body.get("inputs"), versionRoute.inputs(), settings.maxInferElements(),
           request.binary());
     } catch (InvalidInputException e) {
       throw invalidInput(e);
     }
     call.items = rows(inputs);
-    JsonNode id = body.get("id");
     return gateway.infer(key.entityId(), version, inputs).handle((prediction, failure) -> {
       if (failure != null) {
         throw rejected(ErrorHandling.unwrap(failure));
       }
       call.computeMicros = prediction.computeMicros();
+      try {
+        TensorCodec.checkOutputs(prediction.outputs(), versionRoute.outputs());
+      } catch (OutputMismatchException e) {
+        // the tenant's model broke its own manifest: an upstream fault, not the caller's
+        throw new ApiError(StatusCodes.BAD_GATEWAY, OutputMismatchException.CODE, e.getMessage());
+      }
       ObjectNode response = Json.MAPPER.createObjectNode();
       response.put("model_name", key.model().value());
       response.put("model_version", String.valueOf(prediction.version()));
-      if (id != null && !id.isNull()) {
-        response.set("id", id);
+      if (id != null) {
+        response.put("id", id);
       }
       ArrayNode outputs = response.putArray("outputs");
       List<Tensor> binary = new ArrayList<>();
@@ -289,67 +298,6 @@ final class PredictRoutes extends ApiDirectives {
     return shape.length == 0 ? 1 : shape[0];
   }
 
-  /**
-   * Which outputs a request wants (null names: all) and which of them as raw bytes: an output's own
-   * {@code parameters.binary_data}, else the request's {@code parameters.binary_data_output}.
-   */
-  private record OutputRequest(Set<String> names, Map<String, Boolean> binaryByName, boolean binaryByDefault) {
-    boolean wants(String name) {
-      return names == null || names.contains(name);
-    }
-
-    boolean binary(String name) {
-      return binaryByName.getOrDefault(name, binaryByDefault);
-    }
-  }
-
-  /** The request's {@code outputs} filter and binary choices; unknown names are a 400. */
-  private static OutputRequest requestedOutputs(JsonNode body, List<TensorSpec> outputs) {
-    boolean binaryByDefault = flag(body.get("parameters"), "binary_data_output", "the request's parameters");
-    JsonNode filter = body.get("outputs");
-    if (filter == null || filter.isNull()) {
-      return new OutputRequest(null, Map.of(), binaryByDefault);
-    }
-    if (!filter.isArray()) {
-      throw ApiError.badRequest("invalid_input", "outputs must be an array of {\"name\": ...}");
-    }
-    Set<String> known = new HashSet<>();
-    outputs.forEach(o -> known.add(o.name()));
-    Set<String> wanted = new HashSet<>();
-    Map<String, Boolean> binary = new HashMap<>();
-    for (JsonNode o : filter) {
-      String name = o.path("name").asText(null);
-      if (name == null || !known.contains(name)) {
-        throw new ApiError(StatusCodes.BAD_REQUEST, "unknown_output",
-            "requested output " + (name == null ? "without a name" : "'" + name + "'") + " is not one of " + known);
-      }
-      wanted.add(name);
-      JsonNode parameters = o.get("parameters");
-      if (parameters != null && parameters.has("binary_data")) {
-        binary.put(name, flag(parameters, "binary_data", "the parameters of output '" + name + "'"));
-      }
-    }
-    return new OutputRequest(wanted, binary, binaryByDefault);
-  }
-
-  /**
-   * A boolean in a {@code parameters} object: false when absent, a 400 when not a boolean. Parameters
-   * that are no object are ignored, as they always were.
-   */
-  private static boolean flag(JsonNode parameters, String field, String where) {
-    if (parameters == null || !parameters.isObject()) {
-      return false;
-    }
-    JsonNode value = parameters.get(field);
-    if (value == null || value.isNull()) {
-      return false;
-    }
-    if (!value.isBoolean()) {
-      throw ApiError.badRequest("invalid_input", field + " in " + where + " must be true or false");
-    }
-    return value.booleanValue();
-  }
-
   private static ApiError invalidInput(InvalidInputException e) {
     return new ApiError(e.kind() == InvalidInputException.Kind.MALFORMED
         ? StatusCodes.BAD_REQUEST : StatusCodes.UNPROCESSABLE_ENTITY, e.code(), e.getMessage());
@@ -361,6 +309,7 @@ final class PredictRoutes extends ApiDirectives {
         case UNAVAILABLE -> new ApiError(StatusCodes.SERVICE_UNAVAILABLE, r.code(), r.getMessage(), 1);
         // lasts until the deployment or the tenant's quota changes
         case NOT_SERVING -> new ApiError(StatusCodes.SERVICE_UNAVAILABLE, r.code(), r.getMessage(), 30);
+        case TIMED_OUT -> new ApiError(StatusCodes.GATEWAY_TIMEOUT, r.code(), r.getMessage());
         case UNPROCESSABLE -> new ApiError(StatusCodes.UNPROCESSABLE_ENTITY, r.code(), r.getMessage());
         case NOT_DEPLOYED -> ApiError.notFound(r.code(), r.getMessage());
       };

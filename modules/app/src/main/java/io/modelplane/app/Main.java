@@ -316,7 +316,8 @@ public final class Main {
       String id = Cluster.get(system).selfMember().address().hostPort() + "/" + device;
       ModelResidency residency = new ModelResidency(inference.workerMemoryBytes(), device, loader);
       ActorRef<WorkerActor.Command> worker =
-          system.systemActorOf(WorkerActor.create(id, residency, loads), "worker-" + i, Props.empty());
+          system.systemActorOf(WorkerActor.create(id, residency, loads, inference.inferTimeout()), "worker-" + i,
+              Props.empty());
       if (gateway != null) {
         gateway.registerLocal(worker, residency);
       }

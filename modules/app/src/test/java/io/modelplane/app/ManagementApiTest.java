@@ -146,6 +146,29 @@ class ManagementApiTest {
       assertError(api.get("/api/v1/tenants/cred-co/models", "mp_nosuch.aaaaaaaaaaaa_" + "0".repeat(64)), 401, "invalid_credential");
     }
 
+    /** The status of GET …/models with {@code authorization} sent exactly as given. */
+    int withAuthorization(String tenant, String authorization) throws Exception {
+      java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create(node.baseUrl() + "/api/v1/tenants/" + tenant + "/models"))
+          .header("Authorization", authorization).GET().build();
+      return java.net.http.HttpClient.newHttpClient().send(request, java.net.http.HttpResponse.BodyHandlers.ofString())
+          .statusCode();
+    }
+
+    @Test
+    void bearerWithoutItsSpaceIsReadAsTheHttpParserReadsItAndTheKeyMustStillBeValid() throws Exception {
+      createTenant("space-co", null);
+      String key = apiKey("space-co", "developer");
+      assertThat(withAuthorization("space-co", "Bearer " + key)).isEqualTo(200);
+      assertThat(withAuthorization("space-co", "bearer " + key)).isEqualTo(200);
+      // the documented deviation: the server's header model reads "Bearer<key>" as "Bearer <key>"
+      assertThat(withAuthorization("space-co", "Bearer" + key)).isEqualTo(200);
+      assertThat(withAuthorization("space-co", "Bearer" + key.substring(0, key.length() - 4) + "0000")).isEqualTo(401);
+      assertThat(withAuthorization("space-co", key)).isEqualTo(401);
+      assertThat(withAuthorization("space-co", "Basic " + key)).isEqualTo(401);
+      assertThat(withAuthorization("space-co", "Token " + key)).isEqualTo(401);
+    }
+
     @Test
     void keyListsNeverShowSecretsAndRevocationTakesEffect() {
       createTenant("keys-co", null);
@@ -253,6 +276,13 @@ class ManagementApiTest {
           "{\"id\": \"broken-co\", ".getBytes(StandardCharsets.UTF_8)), 400, "malformed_json");
       assertError(api.raw("POST", "/api/v1/tenants", OP, "application/json",
           "[1,2]".getBytes(StandardCharsets.UTF_8)), 400, "invalid_request");
+      // one JSON value per body: whatever follows it is malformed, and nothing is created
+      for (String garbage : List.of(" garbage", "{}", "}", ",1")) {
+        assertError(api.raw("POST", "/api/v1/tenants", OP, "application/json",
+            ("{\"id\": \"trailing-co\", \"displayName\": \"x\"}" + garbage).getBytes(StandardCharsets.UTF_8)),
+            400, "malformed_json");
+      }
+      assertError(api.get("/api/v1/tenants/trailing-co", OP), 404, "tenant_not_found");
       assertError(api.raw("POST", "/api/v1/tenants", OP, "text/plain",
           "{\"id\":\"text-co\",\"displayName\":\"x\"}".getBytes(StandardCharsets.UTF_8)), 415, "unsupported_media_type");
       byte[] huge = ("{\"id\":\"huge-co\",\"displayName\":\"" + "x".repeat(1_200_000) + "\"}")
@@ -353,6 +383,19 @@ class ManagementApiTest {
       assertError(api.put(path, dev, Map.of("traffic", Map.of("1", 90))), 400, "invalid_traffic_split");
       assertError(api.put(path, dev, Map.of("traffic", Map.of())), 400, "invalid_traffic_split");
       assertError(api.put(path, dev, Map.of("traffic", Map.of("one", 100))), 400, "invalid_traffic_split");
+      // version numbers as the API writes them, nothing that merely parses as one
+      for (String key : List.of("+1", "01", " 1", "1 ", "1e0", "-1", "0")) {
+        assertError(api.put(path, dev, Map.of("traffic", Map.of(key, 100))), 400, "invalid_traffic_split");
+      }
+      // whole percents only: 50.5 is neither truncated to 50 nor 100.0 taken as 100
+      ApiClient.Reply fractional = api.raw("PUT", path, dev, "application/json",
+          "{\"traffic\": {\"1\": 50.5, \"2\": 49.5}}".getBytes(StandardCharsets.UTF_8));
+      assertError(fractional, 400, "invalid_traffic_split");
+      assertThat(fractional.json().get("error").asText()).contains("whole numbers").contains("50.5");
+      assertError(api.raw("PUT", path, dev, "application/json",
+          "{\"traffic\": {\"1\": 100.0}}".getBytes(StandardCharsets.UTF_8)), 400, "invalid_traffic_split");
+      assertError(api.raw("PUT", path, dev, "application/json",
+          "{\"traffic\": {\"1\": 100}, \"replicas\": 1.5}".getBytes(StandardCharsets.UTF_8)), 400, "invalid_request");
       assertError(api.put(path, dev, Map.of("traffic", Map.of("1", 50, "7", 50))), 400, "unknown_version");
       assertError(api.put(path, dev, Map.of("traffic", Map.of("1", 100), "replicas", 0)), 400, "invalid_replicas");
       assertError(api.put(path, dev, Map.of("traffic", Map.of("1", 100), "maxBatchSize", 0)), 400, "invalid_batching");

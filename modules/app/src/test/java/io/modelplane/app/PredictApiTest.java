@@ -75,6 +75,85 @@ class PredictApiTest {
   }
 
   @Test
+  void serverMetadataNeedsNoCredentialAndHealthRefusesOtherMethodsWith405() {
+    // as in the protocol (and Triton, KServe): server metadata and health are open; they name no tenant
+    ApiClient.Reply open = api.get("/v2", null);
+    assertThat(open.status()).as(open.toString()).isEqualTo(200);
+    assertThat(open.json().get("name").asText()).isEqualTo("modelplane");
+    assertThat(open.json().get("extensions").get(0).asText()).isEqualTo("binary_tensor_data");
+    assertThat(open.raw().body()).doesNotContain("demo").doesNotContain("digits");
+    for (String path : List.of("/v2/health/live", "/v2/health/ready", "/v2")) {
+      assertError(api.raw("POST", path, null, "application/json", "{}".getBytes(StandardCharsets.UTF_8)),
+          405, "method_not_allowed");
+      assertError(api.raw("DELETE", path, demoKey, "application/json", new byte[0]), 405, "method_not_allowed");
+      // a HEAD answer has no body: its status says it
+      assertThat(api.raw("HEAD", path, null, "application/json", new byte[0]).status()).as("HEAD " + path).isEqualTo(405);
+    }
+    // the model routes still need a credential
+    assertError(api.get("/v2/models/digits", null), 401, "missing_credential");
+  }
+
+  @Test
+  void trailingGarbageEmptyOutputListsAndNonStringIdsAreRefused() {
+    String infer = "/v2/models/digits/infer";
+    String valid;
+    try {
+      valid = ApiClient.JSON.writeValueAsString(request(heldOut.get("inputs").get(0)));
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    assertThat(api.raw("POST", infer, demoKey, "application/json", valid.getBytes(StandardCharsets.UTF_8)).status())
+        .isEqualTo(200);
+    for (String garbage : List.of(" garbage", "{}", "]", " 1", "\"x\"")) {
+      assertError(api.raw("POST", infer, demoKey, "application/json", (valid + garbage).getBytes(StandardCharsets.UTF_8)),
+          400, "malformed_json");
+    }
+    // whitespace after the value is no garbage
+    assertThat(api.raw("POST", infer, demoKey, "application/json", (valid + " \n").getBytes(StandardCharsets.UTF_8))
+        .status()).isEqualTo(200);
+
+    Map<String, Object> noOutputs = new HashMap<>(request(heldOut.get("inputs").get(0)));
+    noOutputs.put("outputs", List.of());
+    assertError(api.post(infer, demoKey, noOutputs), 400, "invalid_input");
+
+    for (Object id : List.of(7, true, Map.of("a", 1), List.of("x"))) {
+      Map<String, Object> withId = new HashMap<>(request(heldOut.get("inputs").get(0)));
+      withId.put("id", id);
+      assertError(api.post(infer, demoKey, withId), 400, "invalid_input");
+    }
+    Map<String, Object> withId = new HashMap<>(request(heldOut.get("inputs").get(0)));
+    withId.put("id", "req-1");
+    assertThat(api.post(infer, demoKey, withId).json().get("id").asText()).isEqualTo("req-1");
+  }
+
+  @Test
+  void binaryDataOutputAtTheTopLevelOfTheRequestWorksAsTheReadmeShows() {
+    Map<String, Object> body = new HashMap<>(request(heldOut.get("inputs").get(0)));
+    JsonNode fromJson = api.post("/v2/models/digits/infer", demoKey, body).json().get("outputs").get(0);
+    body.put("binary_data_output", true);
+    BinaryReply reply = BinaryReply.of(api.rawBytes("/v2/models/digits/infer", demoKey, "application/json", Map.of(),
+        binaryBody(body, new byte[0])));
+    assertThat(reply.json().get("outputs").get(0).get("parameters").get("binary_data_size").asInt()).isEqualTo(40);
+    assertThat(reply.floats(0, 10)).containsExactly(floats(fromJson.get("data")));
+  }
+
+  @Test
+  void aModelWhoseOutputsDifferFromItsManifestAnswers502() {
+    // digits returns FP32 [n, 10]; this manifest promises [n, 12]
+    Map<String, Object> lying = Map.of("format", "torchscript",
+        "inputs", List.of(Map.of("name", "input", "datatype", "FP32", "shape", List.of(-1, 64))),
+        "outputs", List.of(Map.of("name", "logits", "datatype", "FP32", "shape", List.of(-1, 12))));
+    assertThat(api.upload("demo", "liar", demoKey, lying, TestNodes.digitsModel()).status()).isEqualTo(201);
+    assertThat(api.put("/api/v1/tenants/demo/models/liar/deployment", demoKey, Map.of("traffic", Map.of("1", 100)))
+        .status()).isEqualTo(202);
+    TestNodes.eventually(Duration.ofSeconds(60),
+        () -> api.get("/v2/models/liar/ready", demoKey).json().path("ready").asBoolean(), "liar ready");
+    ApiClient.Reply r = api.post("/v2/models/liar/infer", demoKey, request(heldOut.get("inputs").get(0)));
+    assertError(r, 502, "output_mismatch");
+    assertThat(r.json().get("error").asText()).contains("[1, 10]").contains("[-1, 12]");
+  }
+
+  @Test
   void serverAndModelMetadata() {
     JsonNode server = api.get("/v2", demoKey).json();
     assertThat(server.get("name").asText()).isEqualTo("modelplane");

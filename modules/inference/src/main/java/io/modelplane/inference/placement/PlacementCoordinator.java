@@ -52,6 +52,8 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
 
   private record WorkerBudget(ActorRef<WorkerActor.Command> worker, long budgetBytes) implements Command {}
 
+  private record HealthReported(WorkerActor.ReplicaHealth health) implements Command {}
+
   private record Loaded(ActorRef<WorkerActor.Command> worker, String versionKey, long generation, boolean ok, String error)
       implements Command {}
 
@@ -59,8 +61,11 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
   public record DesiredDeployment(long revision, Map<Integer, Integer> traffic, int replicas, BatchSettings batch,
       Map<Integer, VersionToLoad> versions) implements CborSerializable {}
 
-  /** PENDING: no worker has room; QUOTA_EXCEEDED: the tenant's maxResidentBytes leaves no room. */
-  public enum ReplicaState { LOADING, READY, FAILED, PENDING, QUOTA_EXCEEDED }
+  /**
+   * PENDING: no worker has room; QUOTA_EXCEEDED: the tenant's maxResidentBytes leaves no room;
+   * DEGRADED: loaded, but a forward pass ran past the infer timeout: out of routing until it ends.
+   */
+  public enum ReplicaState { LOADING, READY, FAILED, PENDING, QUOTA_EXCEEDED, DEGRADED }
 
   public record ReplicaView(int version, String worker, ReplicaState state, String reason) implements CborSerializable {}
 
@@ -94,11 +99,13 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
   private final Map<String, String> overQuota = new HashMap<>();
   /** tenant → maxResidentBytes; a tenant absent is unlimited */
   private final Map<String, Long> tenantByteLimits = new HashMap<>();
+  private final ActorRef<WorkerActor.ReplicaHealth> health;
   private long generation;
 
   private PlacementCoordinator(ActorContext<Command> ctx, Duration loadTimeout) {
     super(ctx);
     this.loadTimeout = loadTimeout;
+    this.health = ctx.messageAdapter(WorkerActor.ReplicaHealth.class, HealthReported::new);
   }
 
   @Override
@@ -110,6 +117,7 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
         .onMessage(WorkerBudget.class, this::onWorkerBudget)
         .onMessage(RoutersListed.class, this::onRoutersListed)
         .onMessage(Loaded.class, this::onLoaded)
+        .onMessage(HealthReported.class, this::onHealthReported)
         .onMessage(GetReplicas.class, this::onGetReplicas)
         .onMessage(GetWorkers.class, get -> {
           get.replyTo().tell(new Workers(workers.keySet().stream().map(w -> w.path().toString()).sorted().toList()));
@@ -194,6 +202,24 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
     return this;
   }
 
+  /** A degraded replica leaves the routing table until its worker says its slow forward pass ended. */
+  private Behavior<Command> onHealthReported(HealthReported reported) {
+    WorkerActor.ReplicaHealth h = reported.health();
+    Map<ActorRef<WorkerActor.Command>, Replica> held = replicas.get(h.key());
+    Replica replica = held == null ? null : held.get(h.worker());
+    if (replica == null) {
+      return this;
+    }
+    if (h.degraded() != null && replica.state() == ReplicaState.READY) {
+      held.put(h.worker(), new Replica(ReplicaState.DEGRADED, h.degraded(), replica.generation()));
+      publish();
+    } else if (h.degraded() == null && replica.state() == ReplicaState.DEGRADED) {
+      held.put(h.worker(), new Replica(ReplicaState.READY, null, replica.generation()));
+      publish();
+    }
+    return this;
+  }
+
   private Behavior<Command> onGetReplicas(GetReplicas get) {
     DesiredDeployment d = desired.get(get.modelKey());
     List<ReplicaView> views = new ArrayList<>();
@@ -262,7 +288,7 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
     boolean ready = held.containsKey(worker) && held.get(worker).state() == ReplicaState.READY;
     held.put(worker, new Replica(ready ? ReplicaState.READY : ReplicaState.LOADING, null, gen));
     getContext().ask(WorkerActor.LoadResult.class, worker, loadTimeout,
-        replyTo -> new WorkerActor.Load(version, batch, replyTo),
+        replyTo -> new WorkerActor.Load(version, batch, replyTo, health),
         (result, failure) -> result != null
             ? new Loaded(worker, version.key(), gen, result.loaded(), result.error())
             : new Loaded(worker, version.key(), gen, false, "the worker did not answer within " + loadTimeout.toSeconds() + " s"));

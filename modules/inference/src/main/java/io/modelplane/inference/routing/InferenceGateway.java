@@ -94,23 +94,38 @@ public final class InferenceGateway {
     } else {
       replicas = awaitReady(modelKey, version);
     }
-    return replicas.thenCompose(workers -> attempt(modelKey, version, inputs, workers, 2));
+    // the infer timeout counts from a ready replica on: a cold start has its own wait
+    return replicas.thenCompose(workers ->
+        attempt(modelKey, version, inputs, workers, 2, System.nanoTime() + inferTimeout.toNanos()));
   }
 
+  /**
+   * One try on the least loaded of {@code workers}. The request carries its deadline ({@link System#nanoTime()}):
+   * a worker drops it unrun once that has passed, and the caller hears {@link InferenceRejected.Kind#TIMED_OUT}
+   * then, never a late answer.
+   */
   private CompletionStage<Prediction> attempt(String modelKey, int version, List<Tensor> inputs,
-      List<ActorRef<WorkerActor.Command>> workers, int attemptsLeft) {
+      List<ActorRef<WorkerActor.Command>> workers, int attemptsLeft, long deadline) {
+    long remaining = deadline - System.nanoTime();
+    if (remaining <= 0) {
+      return CompletableFuture.failedFuture(timedOut());
+    }
     ActorRef<WorkerActor.Command> worker = leastLoaded(workers);
     AtomicInteger counter = inFlight.computeIfAbsent(worker, w -> new AtomicInteger());
     counter.incrementAndGet();
     String key = VersionToLoad.key(modelKey, version);
     CompletionStage<WorkerActor.InferResult> reply = localWorkers.containsKey(worker)
-        ? inferLocally(localWorkers.get(worker), key, inputs)
-        : AskPattern.ask(worker, replyTo -> new WorkerActor.Infer(key, inputs, replyTo), inferTimeout, system.scheduler());
+        ? inferLocally(localWorkers.get(worker), key, inputs, deadline)
+        : AskPattern.ask(worker, replyTo -> new WorkerActor.Infer(key, inputs, Math.max(1, remaining / 1_000_000), replyTo),
+            Duration.ofNanos(remaining), system.scheduler());
     return reply.handle((result, failure) -> {
       counter.decrementAndGet();
+      if (failure instanceof TimeoutException || failure != null && failure.getCause() instanceof TimeoutException) {
+        throw timedOut();
+      }
       if (failure != null) {
         throw new InferenceRejected(InferenceRejected.Kind.UNAVAILABLE, "worker_unavailable",
-            "the worker did not answer in time; retry shortly");
+            "the worker could not be reached; retry shortly");
       }
       return result;
     }).thenCompose(result -> {
@@ -121,22 +136,34 @@ public final class InferenceGateway {
       if (failed.retryable() && "model_not_resident".equals(failed.code()) && attemptsLeft > 1) {
         List<ActorRef<WorkerActor.Command>> others = ready(modelKey, version).stream().filter(w -> !w.equals(worker)).toList();
         if (!others.isEmpty()) {
-          return attempt(modelKey, version, inputs, others, attemptsLeft - 1);
+          return attempt(modelKey, version, inputs, others, attemptsLeft - 1, deadline);
         }
+      }
+      if (WorkerActor.TIMED_OUT.equals(failed.code())) {
+        throw timedOut();
       }
       throw new InferenceRejected(failed.retryable() ? InferenceRejected.Kind.UNAVAILABLE : InferenceRejected.Kind.UNPROCESSABLE,
           failed.code(), failed.message());
     });
   }
 
-  private CompletionStage<WorkerActor.InferResult> inferLocally(ModelResidency residency, String key, List<Tensor> inputs) {
+  private InferenceRejected timedOut() {
+    return new InferenceRejected(InferenceRejected.Kind.TIMED_OUT, WorkerActor.TIMED_OUT,
+        "the model did not answer within " + inferTimeout.toMillis() + " ms; the request was dropped");
+  }
+
+  private CompletionStage<WorkerActor.InferResult> inferLocally(ModelResidency residency, String key, List<Tensor> inputs,
+      long deadline) {
     Optional<ModelResidency.ResidentModel> resident = residency.get(key);
     if (resident.isEmpty()) {
       return CompletableFuture.completedFuture(new WorkerActor.InferFailed("model_not_resident", key + " is not loaded", true));
     }
-    return resident.get().infer(inputs).handleAsync((inference, failure) -> failure == null
-        ? new WorkerActor.Inferred(inference.outputs(), inference.computeNanos() / 1_000)
-        : WorkerActor.failed(failure), responses);
+    // timing out completes the batcher's own future: a request still queued is then dropped unrun
+    return resident.get().infer(inputs, deadline)
+        .orTimeout(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
+        .handleAsync((inference, failure) -> failure == null
+            ? new WorkerActor.Inferred(inference.outputs(), inference.computeNanos() / 1_000)
+            : WorkerActor.failed(failure), responses);
   }
 
   private ActorRef<WorkerActor.Command> leastLoaded(List<ActorRef<WorkerActor.Command>> workers) {

@@ -7,6 +7,8 @@ public final class InferenceRejected extends RuntimeException {
     UNAVAILABLE,
     /** 503 with a long Retry-After: the version cannot be served until its deployment or quota changes */
     NOT_SERVING,
+    /** 504: the request's deadline passed before the model answered; it was dropped, never answered late */
+    TIMED_OUT,
     /** 422: the model could not take the input */
     UNPROCESSABLE,
     /** 404: the model or version is not deployed */

@@ -23,7 +23,9 @@ public final class BatchAggregator implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(BatchAggregator.class);
   private static final int CLOSED = Integer.MIN_VALUE;
-  private static final Job STOP = new Job(List.of(), 0, new CompletableFuture<>());
+  private static final Job STOP = new Job(List.of(), 0, Long.MAX_VALUE, new CompletableFuture<>());
+  /** "No deadline": far enough ahead for nanoTime arithmetic, near enough not to overflow it. */
+  private static final long NO_DEADLINE = TimeUnit.DAYS.toNanos(365);
 
   private final LoadedModel model;
   private final String key;
@@ -36,6 +38,9 @@ public final class BatchAggregator implements AutoCloseable {
   private final AtomicInteger state = new AtomicInteger();
   private final AtomicLong completedBatches = new AtomicLong();
   private final AtomicLong completedItems = new AtomicLong();
+  private final AtomicLong expired = new AtomicLong();
+  // System.nanoTime() when the running forward pass began; 0 while none runs
+  private volatile long forwardStarted;
   private final Thread thread;
   // a request taken from the queue that did not fit the batch being gathered; opens the next one
   private Job carry;
@@ -49,11 +54,19 @@ public final class BatchAggregator implements AutoCloseable {
     thread.start();
   }
 
+  /** {@link #submit(List, long)} without a deadline. */
+  public CompletableFuture<Inference> submit(List<Tensor> inputs) {
+    return submit(inputs, System.nanoTime() + NO_DEADLINE);
+  }
+
   /**
    * Queues one request; never blocks. The future fails with {@link CapacityExceededException} at once
-   * when the queue is full, with {@link ModelNotResidentException} once this aggregator is closed.
+   * when the queue is full, with {@link ModelNotResidentException} once this aggregator is closed, and
+   * with {@link DeadlineExceededException} when {@code deadline} ({@link System#nanoTime()}) passes
+   * before its forward pass begins: such a request is dropped unrun. A caller that completes or
+   * cancels the future itself (its client left) has the request dropped the same way.
    */
-  public CompletableFuture<Inference> submit(List<Tensor> inputs) {
+  public CompletableFuture<Inference> submit(List<Tensor> inputs, long deadline) {
     CompletableFuture<Inference> future = new CompletableFuture<>();
     int rows;
     try {
@@ -73,7 +86,7 @@ public final class BatchAggregator implements AutoCloseable {
           + capacity + " requests)"));
       return future;
     }
-    Job job = new Job(inputs, rows, future);
+    Job job = new Job(inputs, rows, deadline, future);
     queue.offer(job);
     // lost a race with close(): its final sweep may have run before this offer
     if (isClosed() && queue.remove(job)) {
@@ -95,6 +108,17 @@ public final class BatchAggregator implements AutoCloseable {
   /** Forward passes run (successful or not). */
   public long completedBatches() {
     return completedBatches.get();
+  }
+
+  /** Requests dropped unrun because their deadline had passed. */
+  public long expiredRequests() {
+    return expired.get();
+  }
+
+  /** How long the running forward pass has taken so far, in nanoseconds; 0 when none runs. */
+  public long runningForwardNanos() {
+    long started = forwardStarted;
+    return started == 0 ? 0 : Math.max(1, System.nanoTime() - started);
   }
 
   /** Requests that were part of a forward pass run (successful or not). */
@@ -195,6 +219,8 @@ public final class BatchAggregator implements AutoCloseable {
           break;
         }
         List<Job> batch = gather(first);
+        // gathering may have waited maxBatchDelayMs: whoever expired meanwhile is not run
+        batch.removeIf(this::skipIfAbandoned);
         if (isClosed()) {
           batch.forEach(job -> failQueued(job, unloaded()));
           break;
@@ -266,13 +292,22 @@ public final class BatchAggregator implements AutoCloseable {
     }
   }
 
-  /** A request whose caller gave up (cancelled or timed out its future) is dropped unrun. */
+  /**
+   * A request whose caller gave up (cancelled or timed out its future) or whose deadline passed is
+   * dropped unrun: a forward pass nobody waits for only delays the requests behind it.
+   */
   private boolean skipIfAbandoned(Job job) {
-    if (!job.future.isDone()) {
+    boolean late = !job.future.isDone() && System.nanoTime() - job.deadline >= 0;
+    if (!late && !job.future.isDone()) {
       return false;
     }
     queued.decrementAndGet();
     state.decrementAndGet();
+    if (late) {
+      expired.incrementAndGet();
+      job.future.completeExceptionally(new DeadlineExceededException("the request's deadline passed while it waited"
+          + " for model " + key + "; it was not run"));
+    }
     return true;
   }
 
@@ -281,6 +316,7 @@ public final class BatchAggregator implements AutoCloseable {
     List<List<Tensor>> results = null;
     Throwable failure = null;
     long started = System.nanoTime();
+    forwardStarted = started;
     try {
       if (batch.size() == 1) {
         // alone (also: larger than maxBatchSize, or a model without a batch dimension): as is
@@ -290,6 +326,8 @@ public final class BatchAggregator implements AutoCloseable {
       }
     } catch (Throwable t) {
       failure = t;
+    } finally {
+      forwardStarted = 0;
     }
     // count before answering, so a caller that saw its answer sees the count
     completedBatches.incrementAndGet();
@@ -441,15 +479,17 @@ public final class BatchAggregator implements AutoCloseable {
     return results;
   }
 
-  /** One request: its inputs, its row count (dimension 0) and the caller's future. Identity equality. */
+  /** One request: its inputs, its row count (dimension 0), its deadline and the caller's future. Identity equality. */
   private static final class Job {
     final List<Tensor> inputs;
     final int rows;
+    final long deadline;
     final CompletableFuture<Inference> future;
 
-    Job(List<Tensor> inputs, int rows, CompletableFuture<Inference> future) {
+    Job(List<Tensor> inputs, int rows, long deadline, CompletableFuture<Inference> future) {
       this.inputs = inputs;
       this.rows = rows;
+      this.deadline = deadline;
       this.future = future;
     }
   }

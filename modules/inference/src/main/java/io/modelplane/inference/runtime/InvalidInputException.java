@@ -17,6 +17,8 @@ public final class InvalidInputException extends InferenceException {
   public static final String DATA_LENGTH_MISMATCH = "data_length_mismatch";
   public static final String UNKNOWN_INPUT = "unknown_input";
   public static final String MISSING_INPUT = "missing_input";
+  /** The request's output filter names an output the model does not have. */
+  public static final String UNKNOWN_OUTPUT = "unknown_output";
   public static final String DATATYPE_MISMATCH = "datatype_mismatch";
   public static final String SHAPE_MISMATCH = "shape_mismatch";
   public static final String UNSUPPORTED_DATATYPE = "unsupported_datatype";

@@ -349,6 +349,17 @@ public final class ModelResidency implements AutoCloseable {
       return batcher.submit(inputs);
     }
 
+    /** {@link #infer(List)} for a request that is dropped unrun once {@code deadline} ({@link System#nanoTime()}) passes. */
+    public CompletableFuture<Inference> infer(List<Tensor> inputs, long deadline) {
+      touch();
+      return batcher.submit(inputs, deadline);
+    }
+
+    /** How long the running forward pass has taken so far, in nanoseconds; 0 when none runs. */
+    public long runningForwardNanos() {
+      return batcher.runningForwardNanos();
+    }
+
     void touch() {
       lastUse = uses.incrementAndGet();
       lastUsedMillis = System.currentTimeMillis();

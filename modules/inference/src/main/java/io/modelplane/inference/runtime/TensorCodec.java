@@ -7,6 +7,7 @@ import static io.modelplane.inference.runtime.InvalidInputException.INVALID_INPU
 import static io.modelplane.inference.runtime.InvalidInputException.MISSING_INPUT;
 import static io.modelplane.inference.runtime.InvalidInputException.SHAPE_MISMATCH;
 import static io.modelplane.inference.runtime.InvalidInputException.UNKNOWN_INPUT;
+import static io.modelplane.inference.runtime.InvalidInputException.UNKNOWN_OUTPUT;
 import static io.modelplane.inference.runtime.InvalidInputException.UNSUPPORTED_DATATYPE;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -21,7 +22,11 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -144,6 +149,110 @@ public final class TensorCodec {
       }
     }
     return List.of(bySpec);
+  }
+
+  /**
+   * Which outputs a request wants and which of them as raw bytes (binary tensor data extension).
+   * {@code names} null: all of them.
+   */
+  public record OutputSelection(Set<String> names, Map<String, Boolean> binaryByName, boolean binaryByDefault) {
+    public boolean wants(String name) {
+      return names == null || names.contains(name);
+    }
+
+    public boolean binary(String name) {
+      return binaryByName.getOrDefault(name, binaryByDefault);
+    }
+  }
+
+  /**
+   * A request's {@code outputs} filter and binary choices. An output's own {@code parameters.binary_data}
+   * decides for it; else the request's {@code parameters.binary_data_output}, else its top-level
+   * {@code binary_data_output}. An empty or unknown-named filter is a 400.
+   */
+  public static OutputSelection selectOutputs(JsonNode request, List<TensorSpec> outputs) {
+    JsonNode parameters = request.get("parameters");
+    boolean binaryByDefault = parameters != null && parameters.isObject() && present(parameters.get("binary_data_output"))
+        ? flag(parameters, "binary_data_output", "the request's parameters")
+        : flag(request, "binary_data_output", "the request");
+    JsonNode filter = request.get("outputs");
+    if (filter == null || filter.isNull()) {
+      return new OutputSelection(null, Map.of(), binaryByDefault);
+    }
+    if (!filter.isArray()) {
+      throw malformed(INVALID_INPUT, "outputs must be an array of {\"name\": ...}");
+    }
+    if (filter.isEmpty()) {
+      // an empty list would answer with no outputs at all: surely not what the caller meant
+      throw malformed(INVALID_INPUT, "outputs, when given, must name at least one output; leave it out for all");
+    }
+    Set<String> known = new LinkedHashSet<>();
+    outputs.forEach(o -> known.add(o.name()));
+    Set<String> wanted = new HashSet<>();
+    Map<String, Boolean> binary = new HashMap<>();
+    for (JsonNode o : filter) {
+      JsonNode nameNode = o.isObject() ? o.get("name") : null;
+      String name = nameNode != null && nameNode.isTextual() ? nameNode.textValue() : null;
+      if (name == null || !known.contains(name)) {
+        throw malformed(UNKNOWN_OUTPUT, "requested output " + (name == null ? "without a name" : "'" + name + "'")
+            + " is not one of " + known);
+      }
+      wanted.add(name);
+      JsonNode own = o.get("parameters");
+      if (own != null && own.isObject() && present(own.get("binary_data"))) {
+        binary.put(name, flag(own, "binary_data", "the parameters of output '" + name + "'"));
+      }
+    }
+    return new OutputSelection(wanted, binary, binaryByDefault);
+  }
+
+  /** The request's {@code id} to echo: null when absent; a string (as the protocol says) or a 400. */
+  public static String requestId(JsonNode request) {
+    JsonNode id = request.get("id");
+    if (id == null || id.isNull()) {
+      return null;
+    }
+    if (!id.isTextual()) {
+      throw malformed(INVALID_INPUT, "id must be a string, is " + abbreviate(id));
+    }
+    return id.textValue();
+  }
+
+  /**
+   * Checks a model's answer against the outputs its manifest declares: the same names, datatypes,
+   * ranks and fixed dimensions (-1: any). The model, not the caller, is at fault when they differ.
+   */
+  public static void checkOutputs(List<Tensor> produced, List<TensorSpec> declared) {
+    if (produced.size() != declared.size()) {
+      throw new OutputMismatchException("the model returned " + produced.size() + " outputs; its manifest declares "
+          + declared.size() + " " + names(declared));
+    }
+    for (int i = 0; i < declared.size(); i++) {
+      Tensor t = produced.get(i);
+      TensorSpec spec = declared.get(i);
+      if (!t.name().equals(spec.name()) || !t.datatype().equals(spec.datatype())
+          || !fits(t.shape(), spec.shape())) {
+        throw new OutputMismatchException("the model returned output '" + t.name() + "' as " + t.datatype()
+            + Arrays.toString(t.shape()) + "; its manifest declares '" + spec.name() + "' " + spec.datatype()
+            + spec.shape() + " (-1: any size)");
+      }
+    }
+  }
+
+  /** A boolean field of {@code node}: false when absent or null, a 400 when not a boolean. */
+  private static boolean flag(JsonNode node, String field, String where) {
+    JsonNode value = node.get(field);
+    if (!present(value)) {
+      return false;
+    }
+    if (!value.isBoolean()) {
+      throw malformed(INVALID_INPUT, field + " in " + where + " must be true or false");
+    }
+    return value.booleanValue();
+  }
+
+  private static boolean present(JsonNode value) {
+    return value != null && !value.isNull();
   }
 
   /**

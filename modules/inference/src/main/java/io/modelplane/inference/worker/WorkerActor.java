@@ -11,17 +11,25 @@ import akka.actor.typed.receptionist.ServiceKey;
 import io.modelplane.common.CborSerializable;
 import io.modelplane.inference.runtime.BatchSettings;
 import io.modelplane.inference.runtime.CapacityExceededException;
+import io.modelplane.inference.runtime.DeadlineExceededException;
 import io.modelplane.inference.runtime.InsufficientMemoryException;
 import io.modelplane.inference.runtime.InvalidInputException;
 import io.modelplane.inference.runtime.ModelLoadException;
 import io.modelplane.inference.runtime.ModelNotResidentException;
 import io.modelplane.inference.runtime.ModelResidency;
 import io.modelplane.inference.runtime.Tensor;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * One per device on worker nodes: keeps model versions resident (through {@link ModelResidency})
@@ -31,14 +39,36 @@ import java.util.concurrent.Executor;
 public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
   public static final ServiceKey<Command> SERVICE_KEY = ServiceKey.create(Command.class, "modelplane-worker");
 
+  /** The code of a request whose deadline passed before its model answered. */
+  public static final String TIMED_OUT = DeadlineExceededException.CODE;
+
   public sealed interface Command extends CborSerializable {}
 
-  /** Make the version resident with these batching settings (idempotent). */
-  public record Load(VersionToLoad version, BatchSettings batch, ActorRef<LoadResult> replyTo) implements Command {}
+  /**
+   * Make the version resident with these batching settings (idempotent). {@code healthTo} (may be null)
+   * hears whenever the replica becomes degraded (a forward pass ran past the limit) or healthy again.
+   */
+  public record Load(VersionToLoad version, BatchSettings batch, ActorRef<LoadResult> replyTo,
+      ActorRef<ReplicaHealth> healthTo) implements Command {
+    public Load(VersionToLoad version, BatchSettings batch, ActorRef<LoadResult> replyTo) {
+      this(version, batch, replyTo, null);
+    }
+  }
 
   public record Unload(String key) implements Command {}
 
-  public record Infer(String key, List<Tensor> inputs, ActorRef<InferResult> replyTo) implements Command {}
+  /** Run inputs; {@code timeoutMillis} > 0: dropped unrun, and answered {@link #TIMED_OUT}, once that has passed. */
+  public record Infer(String key, List<Tensor> inputs, long timeoutMillis, ActorRef<InferResult> replyTo)
+      implements Command {
+    public Infer(String key, List<Tensor> inputs, ActorRef<InferResult> replyTo) {
+      this(key, inputs, 0, replyTo);
+    }
+  }
+
+  /** A replica's health as its worker sees it: {@code degraded} says why it should get no requests; null: healthy. */
+  public record ReplicaHealth(ActorRef<Command> worker, String key, String degraded) implements CborSerializable {}
+
+  private enum CheckForwards implements Command { INSTANCE }
 
   public record GetStatus(ActorRef<WorkerStatus> replyTo) implements Command {}
 
@@ -61,22 +91,43 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
   public record WorkerStatus(String workerId, String device, long budgetBytes, long usedBytes, List<ModelStatus> models)
       implements CborSerializable {}
 
+  /** A worker without a forward-pass limit: its replicas are never degraded. */
   public static Behavior<Command> create(String workerId, ModelResidency residency, Executor loadExecutor) {
-    return Behaviors.setup(ctx -> {
+    return create(workerId, residency, loadExecutor, null);
+  }
+
+  /**
+   * A worker whose replicas are reported degraded while a forward pass runs longer than {@code forwardLimit}
+   * (null: no limit), and healthy again once it ended: libtorch cannot interrupt a forward pass.
+   */
+  public static Behavior<Command> create(String workerId, ModelResidency residency, Executor loadExecutor,
+      Duration forwardLimit) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ctx.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, ctx.getSelf()));
-      return new WorkerActor(ctx, workerId, residency, loadExecutor);
-    });
+      if (forwardLimit != null) {
+        long every = Math.max(50, Math.min(1_000, forwardLimit.toMillis() / 4));
+        timers.startTimerWithFixedDelay(CheckForwards.INSTANCE, Duration.ofMillis(every));
+      }
+      return new WorkerActor(ctx, workerId, residency, loadExecutor, forwardLimit);
+    }));
   }
 
   private final String workerId;
   private final ModelResidency residency;
   private final Executor loadExecutor;
+  private final Duration forwardLimit;
+  /** version key → who hears about that replica's health */
+  private final Map<String, ActorRef<ReplicaHealth>> watchers = new HashMap<>();
+  /** version keys last reported degraded */
+  private final Set<String> degraded = new HashSet<>();
 
-  private WorkerActor(ActorContext<Command> ctx, String workerId, ModelResidency residency, Executor loadExecutor) {
+  private WorkerActor(ActorContext<Command> ctx, String workerId, ModelResidency residency, Executor loadExecutor,
+      Duration forwardLimit) {
     super(ctx);
     this.workerId = workerId;
     this.residency = residency;
     this.loadExecutor = loadExecutor;
+    this.forwardLimit = forwardLimit;
   }
 
   @Override
@@ -87,6 +138,7 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
         .onMessage(Unload.class, this::onUnload)
         .onMessage(Infer.class, this::onInfer)
         .onMessage(GetStatus.class, this::onGetStatus)
+        .onMessageEquals(CheckForwards.INSTANCE, this::onCheckForwards)
         .onSignal(akka.actor.typed.PostStop.class, signal -> {
           residency.close();
           return this;
@@ -95,6 +147,9 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
   }
 
   private Behavior<Command> onLoad(Load load) {
+    if (load.healthTo() != null) {
+      watchers.put(load.version().key(), load.healthTo());
+    }
     long started = System.nanoTime();
     CompletableFuture<Void> loading = CompletableFuture.runAsync(
         () -> residency.load(load.version().toSpec(), load.batch()), loadExecutor);
@@ -122,6 +177,8 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
   }
 
   private Behavior<Command> onUnload(Unload unload) {
+    watchers.remove(unload.key());
+    degraded.remove(unload.key());
     // closing drains the model's batch thread: keep that off this actor's thread
     CompletableFuture.runAsync(() -> residency.unload(unload.key()), loadExecutor);
     return this;
@@ -134,9 +191,35 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
       return this;
     }
     ActorRef<InferResult> replyTo = infer.replyTo();
-    resident.get().infer(infer.inputs()).whenComplete((inference, failure) -> replyTo.tell(failure == null
-        ? new Inferred(inference.outputs(), inference.computeNanos() / 1_000)
+    CompletableFuture<io.modelplane.inference.runtime.Inference> inference = infer.timeoutMillis() > 0
+        // timing out completes the batcher's own future: a request still queued is then dropped unrun
+        ? resident.get().infer(infer.inputs(), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(infer.timeoutMillis()))
+            .orTimeout(infer.timeoutMillis(), TimeUnit.MILLISECONDS)
+        : resident.get().infer(infer.inputs());
+    inference.whenComplete((answer, failure) -> replyTo.tell(failure == null
+        ? new Inferred(answer.outputs(), answer.computeNanos() / 1_000)
         : failed(failure)));
+    return this;
+  }
+
+  /** Reports each watched replica whose forward pass is past the limit, and once more when that pass ended. */
+  private Behavior<Command> onCheckForwards() {
+    watchers.forEach((key, to) -> {
+      long running = residency.get(key).map(ModelResidency.ResidentModel::runningForwardNanos).orElse(0L);
+      boolean slow = running > forwardLimit.toNanos();
+      if (slow) {
+        String reason = "a forward pass has run for more than " + forwardLimit.toMillis() + " ms (the infer timeout);"
+            + " the replica gets no requests until it ends";
+        if (degraded.add(key)) {
+          getContext().getLog().warn("replica of {} degraded: {}", key, reason);
+        }
+        // told again on every check while it lasts: a placement that was reloading the replica hears it too
+        to.tell(new ReplicaHealth(getContext().getSelf(), key, reason));
+      } else if (!slow && degraded.remove(key)) {
+        getContext().getLog().info("replica of {} is healthy again: its slow forward pass ended", key);
+        to.tell(new ReplicaHealth(getContext().getSelf(), key, null));
+      }
+    });
     return this;
   }
 
@@ -145,6 +228,9 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
     cause = unwrap(cause);
     if (cause instanceof CapacityExceededException) {
       return new InferFailed("capacity_exceeded", "the model's queue is full; retry shortly", true);
+    }
+    if (cause instanceof DeadlineExceededException || cause instanceof TimeoutException) {
+      return new InferFailed(TIMED_OUT, "the request's deadline passed before the model answered", false);
     }
     if (cause instanceof ModelNotResidentException) {
       return new InferFailed("model_not_resident", cause.getMessage(), true);

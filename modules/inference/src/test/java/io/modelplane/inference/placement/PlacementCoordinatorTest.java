@@ -138,6 +138,62 @@ class PlacementCoordinatorTest {
   }
 
   @Test
+  void aDegradedReplicaLeavesTheRoutingTableWithItsReasonAndReturnsWhenHealthy() {
+    java.util.concurrent.atomic.AtomicReference<ActorRef<WorkerActor.ReplicaHealth>> health =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    Set<String> held = ConcurrentHashMap.newKeySet();
+    Behavior<WorkerActor.Command> plain = fakeWorker("w1", 10_000, held, Set.of());
+    // the fake worker, plus: keeps where to report its replica's health
+    ActorRef<WorkerActor.Command> worker = testKit.spawn(Behaviors.intercept(
+        () -> new akka.actor.typed.BehaviorInterceptor<WorkerActor.Command, WorkerActor.Command>(WorkerActor.Command.class) {
+          @Override
+          public Behavior<WorkerActor.Command> aroundReceive(akka.actor.typed.TypedActorContext<WorkerActor.Command> ctx,
+              WorkerActor.Command msg, ReceiveTarget<WorkerActor.Command> target) {
+            if (msg instanceof WorkerActor.Load load && load.healthTo() != null) {
+              health.set(load.healthTo());
+            }
+            return target.apply(ctx, msg);
+          }
+        }, plain));
+    ActorRef<PlacementCoordinator.Command> placement = testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5)));
+    TestProbe<Router.Command> router = testKit.createTestProbe();
+    testKit.system().receptionist().tell(Receptionist.register(Router.SERVICE_KEY, router.getRef()));
+    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", deployment(1, 1, 1)));
+    router.awaitAssert(Duration.ofSeconds(5), () -> {
+      assertThat(replicas(placement)).extracting(PlacementCoordinator.ReplicaView::state)
+          .containsExactly(PlacementCoordinator.ReplicaState.READY);
+      assertThat(health.get()).isNotNull();
+      return null;
+    });
+
+    health.get().tell(new WorkerActor.ReplicaHealth(worker, "acme/m:1", "a forward pass has run for more than 30000 ms"));
+    router.awaitAssert(Duration.ofSeconds(5), () -> {
+      assertThat(replicas(placement)).singleElement().satisfies(r -> {
+        assertThat(r.state()).isEqualTo(PlacementCoordinator.ReplicaState.DEGRADED);
+        assertThat(r.reason()).contains("forward pass");
+      });
+      return null;
+    });
+    RoutingTable table = ((Router.TableUpdated) router.receiveMessage(Duration.ofSeconds(5))).table();
+    while (!table.models().get("acme/m").versions().get(1).ready().isEmpty()) {
+      table = ((Router.TableUpdated) router.receiveMessage(Duration.ofSeconds(5))).table();
+    }
+    // out of routing, but not failed: gateways wait for it instead of refusing the version
+    assertThat(table.models().get("acme/m").versions().get(1).unservable()).isNull();
+
+    health.get().tell(new WorkerActor.ReplicaHealth(worker, "acme/m:1", null));
+    router.awaitAssert(Duration.ofSeconds(5), () -> {
+      assertThat(replicas(placement)).extracting(PlacementCoordinator.ReplicaView::state)
+          .containsExactly(PlacementCoordinator.ReplicaState.READY);
+      return null;
+    });
+    while (table.models().get("acme/m").versions().get(1).ready().isEmpty()) {
+      table = ((Router.TableUpdated) router.receiveMessage(Duration.ofSeconds(5))).table();
+    }
+    assertThat(table.models().get("acme/m").versions().get(1).ready()).containsExactly(worker);
+  }
+
+  @Test
   void aFailedLoadIsShownWithItsReason() {
     Set<String> held = ConcurrentHashMap.newKeySet();
     ActorRef<PlacementCoordinator.Command> placement = testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5)));

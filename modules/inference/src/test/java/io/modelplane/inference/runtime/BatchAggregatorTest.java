@@ -83,6 +83,15 @@ class BatchAggregatorTest {
     }
   }
 
+  static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   static Throwable failure(CompletableFuture<?> future) {
     try {
       future.get(WAIT.toSeconds(), TimeUnit.SECONDS);
@@ -390,6 +399,60 @@ class BatchAggregatorTest {
       assertThat(recorder.rows()).containsExactly(1L, 2L);
       assertThat(batcher.inFlight()).isZero();
       assertThat(batcher.queueDepth()).isZero();
+    }
+  }
+
+  @Test
+  void requestsWhoseDeadlinePassedWhileQueuedAreDroppedUnrun() throws Exception {
+    Recorder recorder = new Recorder(true);
+    try (BatchAggregator batcher = new BatchAggregator(recorder.model(), new BatchSettings(8, 0, 10), "test-batch")) {
+      CompletableFuture<Inference> slow = batcher.submit(List.of(rows(1, 0)));
+      await(recorder.firstEntered);
+      long now = System.nanoTime();
+      CompletableFuture<Inference> late = batcher.submit(List.of(rows(3, 1)), now + TimeUnit.MILLISECONDS.toNanos(50));
+      CompletableFuture<Inference> inTime = batcher.submit(List.of(rows(2, 2)), now + TimeUnit.SECONDS.toNanos(30));
+      Thread.sleep(150); // the slow forward pass outlives the first deadline
+      recorder.release.countDown();
+
+      assertThat(slow).succeedsWithin(WAIT);
+      assertThat(failure(late)).isInstanceOf(DeadlineExceededException.class).hasMessageContaining("not run");
+      assertThat(inTime).succeedsWithin(WAIT);
+      // the expired request never reached the model: only the slow one and the one still in time ran
+      assertThat(recorder.rows()).containsExactly(1L, 2L);
+      assertThat(batcher.expiredRequests()).isEqualTo(1);
+      assertThat(batcher.completedItems()).isEqualTo(2);
+      assertThat(batcher.inFlight()).isZero();
+      assertThat(batcher.queueDepth()).isZero();
+    }
+  }
+
+  @Test
+  void aRequestWhoseDeadlinePassesWhileItsBatchGathersIsNotRun() throws Exception {
+    Recorder recorder = new Recorder(false);
+    // a long gathering delay, a short deadline: the request expires before its batch runs
+    try (BatchAggregator batcher = new BatchAggregator(recorder.model(), new BatchSettings(8, 300, 10), "test-batch")) {
+      CompletableFuture<Inference> late = batcher.submit(List.of(rows(1, 1)),
+          System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100));
+      assertThat(failure(late)).isInstanceOf(DeadlineExceededException.class);
+      assertThat(recorder.calls.get()).isZero();
+      assertThat(batcher.inFlight()).isZero();
+    }
+  }
+
+  @Test
+  void theRunningForwardPassIsTimedWhileItRuns() {
+    Recorder recorder = new Recorder(true);
+    try (BatchAggregator batcher = new BatchAggregator(recorder.model(), new BatchSettings(8, 0, 10), "test-batch")) {
+      assertThat(batcher.runningForwardNanos()).isZero();
+      CompletableFuture<Inference> slow = batcher.submit(List.of(rows(1, 0)));
+      await(recorder.firstEntered);
+      long first = batcher.runningForwardNanos();
+      assertThat(first).isPositive();
+      sleep(20);
+      assertThat(batcher.runningForwardNanos()).isGreaterThan(first + TimeUnit.MILLISECONDS.toNanos(10));
+      recorder.release.countDown();
+      assertThat(slow).succeedsWithin(WAIT);
+      assertThat(batcher.runningForwardNanos()).isZero();
     }
   }
 

@@ -318,4 +318,74 @@ class TensorCodecTest {
         + "{'name':'mask','shape':[1,3],'datatype':'BOOL','data':[true,true,true]}]", TWO),
         UNPROCESSABLE, "shape_mismatch", "batch size", "'ids' has 2", "'mask' has 1");
   }
+
+  static final List<TensorSpec> TWO_OUTPUTS = List.of(
+      new TensorSpec("logits", "FP32", List.of(-1L, 10L)),
+      new TensorSpec("label", "INT64", List.of(-1L)));
+
+  @Test
+  void anEmptyOutputsFilterIsABadRequestNotAnAnswerWithoutOutputs() {
+    assertInvalid(() -> TensorCodec.selectOutputs(json("{'outputs':[]}"), TWO_OUTPUTS), MALFORMED, "invalid_input",
+        "at least one output");
+    assertInvalid(() -> TensorCodec.selectOutputs(json("{'outputs':[{'name':'probs'}]}"), TWO_OUTPUTS), MALFORMED,
+        "unknown_output", "'probs'");
+    assertInvalid(() -> TensorCodec.selectOutputs(json("{'outputs':{'name':'label'}}"), TWO_OUTPUTS), MALFORMED,
+        "invalid_input");
+    TensorCodec.OutputSelection all = TensorCodec.selectOutputs(json("{}"), TWO_OUTPUTS);
+    assertThat(all.wants("logits")).isTrue();
+    assertThat(all.wants("label")).isTrue();
+    TensorCodec.OutputSelection one = TensorCodec.selectOutputs(json("{'outputs':[{'name':'label'}]}"), TWO_OUTPUTS);
+    assertThat(one.wants("label")).isTrue();
+    assertThat(one.wants("logits")).isFalse();
+  }
+
+  @Test
+  void binaryOutputsAreChosenPerOutputThenByParametersThenAtTheTopLevel() {
+    assertThat(TensorCodec.selectOutputs(json("{}"), TWO_OUTPUTS).binary("logits")).isFalse();
+    // the form the README shows: binary_data_output at the top level of the request
+    assertThat(TensorCodec.selectOutputs(json("{'binary_data_output':true}"), TWO_OUTPUTS).binary("logits")).isTrue();
+    assertThat(TensorCodec.selectOutputs(json("{'parameters':{'binary_data_output':true}}"), TWO_OUTPUTS)
+        .binary("logits")).isTrue();
+    assertThat(TensorCodec.selectOutputs(json("{'binary_data_output':true,'parameters':{'binary_data_output':false}}"),
+        TWO_OUTPUTS).binary("logits")).isFalse();
+    TensorCodec.OutputSelection mixed = TensorCodec.selectOutputs(json("{'binary_data_output':true,"
+        + "'outputs':[{'name':'logits'},{'name':'label','parameters':{'binary_data':false}}]}"), TWO_OUTPUTS);
+    assertThat(mixed.binary("logits")).isTrue();
+    assertThat(mixed.binary("label")).isFalse();
+    assertInvalid(() -> TensorCodec.selectOutputs(json("{'binary_data_output':'yes'}"), TWO_OUTPUTS), MALFORMED,
+        "invalid_input", "binary_data_output", "true or false");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"{'id':7}", "{'id':true}", "{'id':{'a':1}}", "{'id':['x']}"})
+  void aRequestIdMustBeAString(String request) {
+    assertInvalid(() -> TensorCodec.requestId(json(request)), MALFORMED, "invalid_input", "id must be a string");
+  }
+
+  @Test
+  void aStringRequestIdIsEchoedAndNoneIsNone() {
+    assertThat(TensorCodec.requestId(json("{'id':'abc-1'}"))).isEqualTo("abc-1");
+    assertThat(TensorCodec.requestId(json("{}"))).isNull();
+    assertThat(TensorCodec.requestId(json("{'id':null}"))).isNull();
+  }
+
+  @Test
+  void outputsMustMatchTheManifest() {
+    Tensor logits = new Tensor("logits", "FP32", new long[] {2, 10}, new byte[80]);
+    Tensor label = new Tensor("label", "INT64", new long[] {2}, new byte[16]);
+    TensorCodec.checkOutputs(List.of(logits, label), TWO_OUTPUTS);
+
+    Tensor wide = new Tensor("logits", "FP32", new long[] {2, 12}, new byte[96]);
+    assertThatThrownBy(() -> TensorCodec.checkOutputs(List.of(wide, label), TWO_OUTPUTS))
+        .isInstanceOf(OutputMismatchException.class).hasMessageContaining("'logits' as FP32[2, 12]")
+        .hasMessageContaining("FP32[-1, 10]");
+    Tensor doubles = new Tensor("logits", "FP64", new long[] {2, 10}, new byte[160]);
+    assertThatThrownBy(() -> TensorCodec.checkOutputs(List.of(doubles, label), TWO_OUTPUTS))
+        .isInstanceOf(OutputMismatchException.class).hasMessageContaining("FP64");
+    Tensor flat = new Tensor("label", "INT64", new long[] {2, 1}, new byte[16]);
+    assertThatThrownBy(() -> TensorCodec.checkOutputs(List.of(logits, flat), TWO_OUTPUTS))
+        .isInstanceOf(OutputMismatchException.class).hasMessageContaining("INT64[2, 1]");
+    assertThatThrownBy(() -> TensorCodec.checkOutputs(List.of(logits), TWO_OUTPUTS))
+        .isInstanceOf(OutputMismatchException.class).hasMessageContaining("1 outputs");
+  }
 }
