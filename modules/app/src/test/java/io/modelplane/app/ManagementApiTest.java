@@ -10,7 +10,6 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,10 +37,9 @@ class ManagementApiTest {
     node.stop();
   }
 
-  static byte[] artifact(int size, long seed) {
-    byte[] bytes = new byte[size];
-    new Random(seed).nextBytes(bytes);
-    return bytes;
+  /** A real model (uploads are admitted), distinct per seed, of about 80 KB plus {@code padding}. */
+  static byte[] artifact(int padding, long seed) {
+    return TestModels.distinct(padding, seed);
   }
 
   static String sha256(byte[] bytes) throws Exception {
@@ -406,7 +404,7 @@ class ManagementApiTest {
       Map<String, Object> wrongSum = new java.util.HashMap<>(ApiClient.manifest());
       wrongSum.put("sha256", "0".repeat(64));
       assertError(api.upload("upl-co", "m", dev, wrongSum, artifact(1000, 10)), 400, "checksum_mismatch");
-      assertError(api.upload("upl-co", "m", dev, ApiClient.manifest(), artifact((int) MAX_ARTIFACT + 1, 11)),
+      assertError(api.upload("upl-co", "m", dev, ApiClient.manifest(), artifact((int) MAX_ARTIFACT, 11)),
           413, "payload_too_large");
       assertError(api.raw("POST", "/api/v1/tenants/upl-co/models/m/versions", dev, "application/json",
           "{}".getBytes(StandardCharsets.UTF_8)), 415, "unsupported_media_type");
