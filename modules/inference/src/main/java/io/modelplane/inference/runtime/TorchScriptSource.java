@@ -243,13 +243,38 @@ final class TorchScriptSource {
 
   /**
    * Names the code binds itself: functions, classes, parameters, assignment and loop targets. One
-   * set per entry: TorchScript itself refuses a name used outside its scope.
+   * set per entry: TorchScript itself refuses a name used outside its scope. Linear in the tokens.
    */
   private static Set<String> boundNames(List<Token> tokens) {
+    int n = tokens.size();
+    // per token: where its statement's first depth-0 '=' and its 'in' are (-1: none)
+    int[] assignAt = new int[n];
+    int[] inAt = new int[n];
+    int statementStart = 0;
+    for (int i = 0; i <= n; i++) {
+      if (i == n || tokens.get(i).kind == Kind.NEWLINE) {
+        int assign = -1;
+        int in = -1;
+        for (int j = statementStart; j < i; j++) {
+          Token t = tokens.get(j);
+          if (assign < 0 && t.depth == 0 && t.is("=")) {
+            assign = j;
+          }
+          if (in < 0 && t.is("in")) {
+            in = j;
+          }
+        }
+        for (int j = statementStart; j < i; j++) {
+          assignAt[j] = assign;
+          inAt[j] = in;
+        }
+        statementStart = i + 1;
+      }
+    }
     Set<String> bound = new HashSet<>();
     bound.add("self");
-    int statementStart = 0;
-    for (int i = 0; i < tokens.size(); i++) {
+    statementStart = 0;
+    for (int i = 0; i < n; i++) {
       Token t = tokens.get(i);
       if (t.kind == Kind.NEWLINE) {
         statementStart = i + 1;
@@ -258,50 +283,24 @@ final class TorchScriptSource {
       if (t.kind != Kind.NAME || (i > 0 && tokens.get(i - 1).is("."))) {
         continue;
       }
-      Token next = i + 1 < tokens.size() ? tokens.get(i + 1) : null;
+      Token next = i + 1 < n ? tokens.get(i + 1) : null;
       Token previous = i > 0 ? tokens.get(i - 1) : null;
+      boolean statementIs = statementStart < n;
       if (previous != null && previous.kind == Kind.NAME
           && (previous.text.equals("def") || previous.text.equals("class") || previous.text.equals("as"))) {
         bound.add(t.text);
       } else if (t.depth > 0 && previous != null && (previous.is("(") || previous.is(","))
-          && next != null && next.is(":") && insideDef(tokens, statementStart)) {
+          && next != null && next.is(":") && statementIs && tokens.get(statementStart).is("def")) {
         bound.add(t.text); // a parameter
       } else if (t.depth == 0 && i == statementStart && next != null && next.is(":")) {
         bound.add(t.text); // an annotated attribute or variable
-      } else if (t.depth == 0 && assignsAfter(tokens, i)) {
-        bound.add(t.text);
-      } else if (forTarget(tokens, statementStart, i)) {
-        bound.add(t.text);
+      } else if (t.depth == 0 && assignAt[i] > i) {
+        bound.add(t.text); // an assignment target
+      } else if (statementIs && tokens.get(statementStart).is("for") && inAt[i] > i) {
+        bound.add(t.text); // a loop target
       }
     }
     return bound;
-  }
-
-  private static boolean insideDef(List<Token> tokens, int statementStart) {
-    return statementStart < tokens.size() && tokens.get(statementStart).is("def");
-  }
-
-  /** Whether an {@code =} at depth 0 follows token {@code i} in its statement. */
-  private static boolean assignsAfter(List<Token> tokens, int i) {
-    for (int j = i + 1; j < tokens.size() && tokens.get(j).kind != Kind.NEWLINE; j++) {
-      Token t = tokens.get(j);
-      if (t.depth == 0 && t.is("=")) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static boolean forTarget(List<Token> tokens, int statementStart, int i) {
-    if (statementStart >= tokens.size() || !tokens.get(statementStart).is("for")) {
-      return false;
-    }
-    for (int j = statementStart + 1; j < i; j++) {
-      if (tokens.get(j).is("in")) {
-        return false;
-      }
-    }
-    return true;
   }
 
   enum Kind { NAME, STRING, NUMBER, OP, NEWLINE }

@@ -57,6 +57,15 @@ class TorchScriptSourceTest {
   }
 
   @Test
+  void aHugeStatementIsCheckedInLinearTime() {
+    // 4 MB on one line: a quadratic check would take hours
+    String body = "    y = x" + " + torch.relu(x)".repeat(250_000) + "\n    return y";
+    long started = System.nanoTime();
+    assertThat(refused(body)).isNull();
+    assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(5_000);
+  }
+
+  @Test
   void picklesMayNameOnlyWhatTorchScriptWrites() throws IOException {
     // GLOBAL of an archive class and a rebuild function: allowed
     assertThat(scan("\u0080\u0002c__torch__.m\nM\nctorch._utils\n_rebuild_tensor_v2\n.")).isNull();
