@@ -9,6 +9,8 @@ Needs Debian's python3-torch (1.13); run it with /usr/bin/python3 (not a pyenv p
 
 Writes accepted/*.pt, refused/*.pt, invalid/*.pt and corpus.json, which lists every file with the
 input the tests feed it (accepted) or the operator admission must name (refused).
+modules/app/src/test/resources/io/modelplane/app/models/ holds copies of refused/from-file-read.pt and
+invalid/state-dict.pt for the HTTP tests: copy them again when they change.
 """
 import io
 import json
@@ -426,9 +428,28 @@ def main(out_dir):
           model_directory("a.pt", relu)[:0] + two_pt_directory(relu), code="invalid_model",
           what="a model directory with two .pt files")
 
+    write("invalid", "duplicate-entry.pt", duplicate_code_entry(relu), code="invalid_model",
+          what="a second code entry of the same name calling torch.from_file (readers may pick either)")
+
     with open(os.path.join(out_dir, "corpus.json"), "w") as f:
         json.dump(corpus, f, indent=2, sort_keys=True)
         f.write("\n")
+
+
+def duplicate_code_entry(archive):
+    import warnings
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(archive)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as dst:
+        code = None
+        for info in src.infolist():
+            dst.writestr(zipfile.ZipInfo(info.filename, ZIP_DATE), src.read(info.filename))
+            if code is None and "/code/" in info.filename and info.filename.endswith(".py"):
+                code = info.filename
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "Duplicate name": the point
+            dst.writestr(zipfile.ZipInfo(code, ZIP_DATE),
+                         "def f(x: Tensor) -> Tensor:\n  return torch.from_file(\"/etc/passwd\", False, 1)\n")
+    return out.getvalue()
 
 
 def two_pt_directory(pt_bytes):

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -268,6 +269,7 @@ public final class ModelAdmission {
       Set<String> dataPkl = new LinkedHashSet<>();
       Set<String> versions = new LinkedHashSet<>();
       List<ZipEntry> pts = new ArrayList<>();
+      Set<String> names = new HashSet<>();
       int count = 0;
       Enumeration<? extends ZipEntry> entries = zip.entries();
       while (entries.hasMoreElements()) {
@@ -276,6 +278,10 @@ public final class ModelAdmission {
           throw invalid("the archive has more than " + ModelArchive.MAX_ENTRIES + " entries");
         }
         String name = entry.getName();
+        if (!names.add(name)) {
+          // readers disagree on which of two same-named entries they take: this one and the engine's
+          throw invalid("the archive holds two entries named " + name);
+        }
         if (name.startsWith("/") || name.contains("\\") || ("/" + name + "/").contains("/../")) {
           throw invalid("archive entry '" + name + "' points outside the model directory");
         }
