@@ -74,7 +74,8 @@ final class VersionUpload {
           return new Result(manifest.get(), artifact.get());
         })
         // reads the stored file (zip directory, code, pickles): blocking IO, off the stream's threads
-        .thenApplyAsync(VersionUpload::admit, mat.system().dispatchers().lookup(Dispatchers.DefaultBlockingDispatcherId()));
+        .thenApplyAsync(VersionUpload::admit,
+            mat.system().dispatchers().lookup(Dispatchers.DefaultBlockingDispatcherId()));
     return result.whenComplete((ok, failure) -> {
       if (failure != null) {
         discard(artifact.get());

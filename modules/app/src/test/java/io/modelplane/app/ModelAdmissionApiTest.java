@@ -46,7 +46,8 @@ class ModelAdmissionApiTest {
   void aModelThatReadsServerFilesIsRefusedNamingTheOperator() throws Exception {
     long before = storedArtifacts();
     // its forward calls torch.from_file on a path of the server (it used to be stored, deployed and run)
-    ApiClient.Reply r = api.upload("mallory", "reader", dev, ApiClient.manifest(), TestModels.model("from-file-read.pt"));
+    ApiClient.Reply r = api.upload("mallory", "reader", dev, ApiClient.manifest(),
+        TestModels.model("from-file-read.pt"));
     assertError(r, 400, "unsafe_model");
     assertThat(r.json().get("error").asText()).contains("torch.from_file")
         .doesNotContain(dataDir.toString()).doesNotContain("/tmp/");

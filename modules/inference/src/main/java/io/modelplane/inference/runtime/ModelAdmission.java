@@ -140,7 +140,8 @@ public final class ModelAdmission {
     try {
       try (InputStream in = outer.getInputStream(pt); OutputStream out = Files.newOutputStream(copy)) {
         if (copyBounded(in, out, MAX_NESTED_MODEL_BYTES) < 0) {
-          throw invalid("the .pt file in the model directory unpacks to more than " + MAX_NESTED_MODEL_BYTES + " bytes");
+          throw invalid("the .pt file in the model directory unpacks to more than " + MAX_NESTED_MODEL_BYTES
+              + " bytes");
         }
       }
       return checkFile(copy, false);

@@ -16,7 +16,8 @@ class TorchScriptSourceTest {
           + "  return x\n"));
 
   static String refused(String body) {
-    String source = "class M(Module):\n  weight : Tensor\n  def forward(self: __torch__.m.M, x: Tensor, n: int=3) -> Tensor:\n"
+    String source = "class M(Module):\n  weight : Tensor\n"
+        + "  def forward(self: __torch__.m.M, x: Tensor, n: int=3) -> Tensor:\n"
         + body + "\n";
     TorchScriptSource.Finding finding = TorchScriptSource.check(MODULE, source, DEFINED);
     return finding == null ? null : finding.operator();
@@ -76,7 +77,8 @@ class TorchScriptSourceTest {
     assertThat(scan("\u0080\u0004\u008c\u0008builtinsq\u0000\u008c\u0004evalq\u0001h\u0000h\u0001\u0093."))
         .isEqualTo(new PickleGlobals.Finding.Forbidden("builtins.eval"));
     // STACK_GLOBAL of something that is not two strings, OBJ, or no STOP
-    assertThat(scan("\u0080\u0004K\u0001K\u0002\u0093.")).isEqualTo(new PickleGlobals.Finding.Forbidden("STACK_GLOBAL"));
+    assertThat(scan("\u0080\u0004K\u0001K\u0002\u0093."))
+        .isEqualTo(new PickleGlobals.Finding.Forbidden("STACK_GLOBAL"));
     assertThat(scan("\u0080\u0002(o.")).isEqualTo(new PickleGlobals.Finding.Forbidden("OBJ"));
     assertThat(scan("\u0080\u0002}")).isInstanceOf(PickleGlobals.Finding.Malformed.class);
     assertThat(scan("\u0080\u0002\u00ff.")).isInstanceOf(PickleGlobals.Finding.Malformed.class);
