@@ -1,6 +1,7 @@
 package io.modelplane.api;
 
 import io.modelplane.common.TensorSpec;
+import io.modelplane.inference.runtime.ModelAdmission;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -18,6 +19,10 @@ record VersionManifest(String format, List<TensorSpec> inputs, List<TensorSpec> 
     }
     checkTensors("inputs", inputs);
     checkTensors("outputs", outputs);
+    String unsupported = ModelAdmission.datatypeViolation(inputs, outputs);
+    if (unsupported != null) {
+      throw ApiError.badRequest("unsupported_datatype", "manifest: " + unsupported);
+    }
     if (description != null && description.length() > 1000) {
       throw ApiError.badRequest("invalid_description", "manifest.description may have at most 1000 characters");
     }

@@ -1,9 +1,11 @@
 package io.modelplane.api;
 
+import akka.dispatch.Dispatchers;
 import akka.http.javadsl.model.Multipart;
 import akka.stream.Materializer;
 import akka.stream.javadsl.Sink;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.modelplane.inference.runtime.ModelAdmission;
 import io.modelplane.registry.ArtifactStore;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -11,10 +13,13 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Streams a multipart version upload: the {@code manifest} part (JSON, small) and the
- * {@code artifact} part (streamed into the artifact store, never held in memory). If anything
- * fails, an artifact this upload newly stored is removed again.
+ * {@code artifact} part (streamed into the artifact store, never held in memory), then admits the
+ * stored artifact ({@link ModelAdmission}). If anything fails, an artifact this upload newly stored
+ * is removed again.
  */
 final class VersionUpload {
+  private static final ModelAdmission ADMISSION = new ModelAdmission();
+
   record Result(VersionManifest manifest, ArtifactStore.StoredArtifact artifact) {}
 
   private final ArtifactStore store;
@@ -67,12 +72,29 @@ final class VersionUpload {
                 "artifact sha256 is " + artifact.get().sha256() + ", manifest says " + expected);
           }
           return new Result(manifest.get(), artifact.get());
-        });
+        })
+        // reads the stored file (zip directory, code, pickles): blocking IO, off the stream's threads
+        .thenApplyAsync(VersionUpload::admit,
+            mat.system().dispatchers().lookup(Dispatchers.DefaultBlockingDispatcherId()));
     return result.whenComplete((ok, failure) -> {
       if (failure != null) {
         discard(artifact.get());
       }
     });
+  }
+
+  /** Refuses what is no model or may touch the server, before the version is registered. */
+  private static Result admit(Result received) {
+    ModelAdmission.Decision decision = ADMISSION.check(received.artifact().path());
+    if (decision instanceof ModelAdmission.Decision.Unsafe unsafe) {
+      throw ApiError.badRequest("unsafe_model", "the model uses " + unsafe.operator() + ", which is not allowed: "
+          + unsafe.reason() + "; only tensor operators may be called (see the README's model admission)");
+    }
+    if (decision instanceof ModelAdmission.Decision.Invalid invalid) {
+      throw ApiError.badRequest("invalid_model", "the artifact is not a loadable TorchScript model: "
+          + invalid.reason());
+    }
+    return received;
   }
 
   /** Removes an artifact this upload stored when the version it was for is not registered. */

@@ -34,7 +34,7 @@ class IsolationMatrixTest {
     String dev = api.post("/api/v1/tenants/" + tenant + "/api-keys", OP, Map.of("name", "setup", "role", "developer"))
         .json().get("key").asText();
     for (String model : models) {
-      assertThat(api.upload(tenant, model, dev, ApiClient.manifest(), new byte[] {1, 2, 3}).status()).isEqualTo(201);
+      assertThat(api.upload(tenant, model, dev, ApiClient.manifest(), TestModels.digits()).status()).isEqualTo(201);
     }
   }
 

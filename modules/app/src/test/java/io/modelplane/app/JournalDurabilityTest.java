@@ -7,7 +7,6 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
@@ -63,11 +62,10 @@ class JournalDurabilityTest {
       String revoked = api.post("/api/v1/tenants/durable/api-keys", OP, Map.of("name", "old", "role", "viewer"))
           .json().get("id").asText();
       assertThat(api.delete("/api/v1/tenants/durable/api-keys/" + revoked, OP).status()).isEqualTo(204);
-      byte[] bytes = new byte[20_000];
-      new Random(7).nextBytes(bytes);
-      assertThat(api.upload("durable", "digits", devKey, ApiClient.manifest(), bytes).status()).isEqualTo(201);
-      new Random(8).nextBytes(bytes);
-      assertThat(api.upload("durable", "digits", devKey, ApiClient.manifest(), bytes).status()).isEqualTo(201);
+      assertThat(api.upload("durable", "digits", devKey, ApiClient.manifest(), TestModels.distinct(20_000, 7))
+          .status()).isEqualTo(201);
+      assertThat(api.upload("durable", "digits", devKey, ApiClient.manifest(), TestModels.distinct(20_000, 8))
+          .status()).isEqualTo(201);
       assertThat(api.put("/api/v1/tenants/durable/models/digits/deployment", devKey,
           Map.of("traffic", Map.of("1", 100))).status()).isEqualTo(202);
       assertThat(api.put("/api/v1/tenants/durable/models/digits/deployment", devKey,

@@ -300,11 +300,11 @@ class KeycloakModeTest {
     for (String t : List.of("kc-iso-a", "kc-iso-b")) {
       String dev = api.post("/api/v1/tenants/" + t + "/api-keys", OP, Map.of("name", "setup", "role", "developer"))
           .json().get("key").asText();
-      assertThat(api.upload(t, "shared", dev, ApiClient.manifest(), new byte[] {1, 2, 3}).status()).isEqualTo(201);
+      assertThat(api.upload(t, "shared", dev, ApiClient.manifest(), TestModels.digits()).status()).isEqualTo(201);
     }
     String dev = api.post("/api/v1/tenants/kc-iso-b/api-keys", OP, Map.of("name", "setup2", "role", "developer"))
         .json().get("key").asText();
-    assertThat(api.upload("kc-iso-b", "b-only", dev, ApiClient.manifest(), new byte[] {1, 2, 3}).status()).isEqualTo(201);
+    assertThat(api.upload("kc-iso-b", "b-only", dev, ApiClient.manifest(), TestModels.digits()).status()).isEqualTo(201);
     Map<AccessMatrix.Role, String> tokens = new EnumMap<>(AccessMatrix.Role.class);
     for (AccessMatrix.Role role : AccessMatrix.Role.values()) {
       String wire = role.name().toLowerCase().replace('_', '-');

@@ -10,7 +10,6 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,10 +37,9 @@ class ManagementApiTest {
     node.stop();
   }
 
-  static byte[] artifact(int size, long seed) {
-    byte[] bytes = new byte[size];
-    new Random(seed).nextBytes(bytes);
-    return bytes;
+  /** A real model (uploads are admitted), distinct per seed, of about 80 KB plus {@code padding}. */
+  static byte[] artifact(int padding, long seed) {
+    return TestModels.distinct(padding, seed);
   }
 
   static String sha256(byte[] bytes) throws Exception {
@@ -327,7 +325,8 @@ class ManagementApiTest {
       assertThat(up1.json().get("version").asInt()).isEqualTo(1);
       assertThat(up1.json().get("sha256").asText()).isEqualTo(sha256(v1));
       assertThat(up1.json().get("sizeBytes").asLong()).isEqualTo(v1.length);
-      ApiClient.Reply up2 = api.upload("ml-co", "digits", dev, ApiClient.manifest(), artifact(40_000, 2));
+      byte[] v2 = artifact(40_000, 2);
+      ApiClient.Reply up2 = api.upload("ml-co", "digits", dev, ApiClient.manifest(), v2);
       assertThat(up2.json().get("version").asInt()).isEqualTo(2);
 
       JsonNode model = api.get("/api/v1/tenants/ml-co/models/digits", dev).json();
@@ -340,7 +339,7 @@ class ManagementApiTest {
       assertThat(models).hasSize(1);
       assertThat(models.get(0).get("name").asText()).isEqualTo("digits");
       assertThat(api.get("/api/v1/tenants/ml-co/models/digits/versions/2", dev).json().get("sizeBytes").asInt())
-          .isEqualTo(40_000);
+          .isEqualTo(v2.length);
       assertError(api.get("/api/v1/tenants/ml-co/models/digits/versions/9", dev), 404, "version_not_found");
 
       ApiClient.Reply d1 = api.put("/api/v1/tenants/ml-co/models/digits/deployment", dev, Map.of("traffic", Map.of("1", 100)));
@@ -449,7 +448,7 @@ class ManagementApiTest {
       Map<String, Object> wrongSum = new java.util.HashMap<>(ApiClient.manifest());
       wrongSum.put("sha256", "0".repeat(64));
       assertError(api.upload("upl-co", "m", dev, wrongSum, artifact(1000, 10)), 400, "checksum_mismatch");
-      assertError(api.upload("upl-co", "m", dev, ApiClient.manifest(), artifact((int) MAX_ARTIFACT + 1, 11)),
+      assertError(api.upload("upl-co", "m", dev, ApiClient.manifest(), artifact((int) MAX_ARTIFACT, 11)),
           413, "payload_too_large");
       assertError(api.raw("POST", "/api/v1/tenants/upl-co/models/m/versions", dev, "application/json",
           "{}".getBytes(StandardCharsets.UTF_8)), 415, "unsupported_media_type");

@@ -334,8 +334,8 @@ class PredictApiTest {
   void aVersionNoWorkerHasRoomForIsPendingAndPredictAnswers503AfterTheColdStartWait() {
     api.post("/api/v1/tenants", OP, Map.of("id", "roomless", "displayName", "Roomless"));
     String key = api.post("/api/v1/tenants/roomless/api-keys", OP, Map.of("name", "k", "role", "developer")).json().get("key").asText();
-    byte[] big = new byte[2 * 1024 * 1024]; // more than the worker's budget: placed once a bigger worker joins
-    new java.util.Random(5).nextBytes(big);
+    // more than the worker's budget: placed once a bigger worker joins
+    byte[] big = TestModels.distinct(2 * 1024 * 1024, 5);
     Map<String, Object> manifest = ApiClient.digitsManifest();
     assertThat(api.upload("roomless", "big", key, manifest, big).status()).isEqualTo(201);
     assertThat(api.put("/api/v1/tenants/roomless/models/big/deployment", key, Map.of("traffic", Map.of("1", 100))).status())
@@ -354,8 +354,8 @@ class PredictApiTest {
   void aVersionThatCannotLoadShowsWhyAndPredictAnswers503AtOnce() {
     api.post("/api/v1/tenants", OP, Map.of("id", "broken-co", "displayName", "Broken"));
     String key = api.post("/api/v1/tenants/broken-co/api-keys", OP, Map.of("name", "k", "role", "developer")).json().get("key").asText();
-    byte[] junk = new byte[5000];
-    new java.util.Random(3).nextBytes(junk);
+    // admitted at upload (harmless code, an empty pickle), but no model the engine can read
+    byte[] junk = TestModels.admittedButBroken();
     Map<String, Object> manifest = ApiClient.digitsManifest();
     assertThat(api.upload("broken-co", "junk", key, manifest, junk).status()).isEqualTo(201);
     assertThat(api.put("/api/v1/tenants/broken-co/models/junk/deployment", key, Map.of("traffic", Map.of("1", 100))).status())

@@ -38,7 +38,9 @@ final class ModelArchive {
         int slash = name.indexOf('/');
         boolean oneLevelDeep = slash > 0 && name.indexOf('/', slash + 1) < 0;
         dataPkl |= oneLevelDeep && name.endsWith("/data.pkl");
-        version |= oneLevelDeep && name.endsWith("/version");
+        // torch writes <prefix>/version, or <prefix>/.data/version for some models
+        version |= oneLevelDeep && name.endsWith("/version")
+            || slash > 0 && name.substring(slash).equals("/.data/version");
         ptFile |= name.endsWith(".pt");
       }
     } catch (ZipException e) {

@@ -112,6 +112,8 @@ public class ModelLoader {
     if (!Files.isRegularFile(artifact) || !Files.isReadable(artifact)) {
       throw new ModelLoadException("artifact of " + spec.key() + " is not a readable file: " + artifact);
     }
+    // before any engine reads it: a model uploaded before admission existed, or by another path
+    ModelAdmission.requireAdmitted(spec.key(), artifact, workRoot);
     long started = System.nanoTime();
     Path dir = createWorkDir(spec);
     try {

@@ -84,8 +84,9 @@ class ModelLoaderTest {
 
   @Test
   void anArchiveTheEngineRejectsFailsCleanly() throws Exception {
-    // shaped like TorchScript (so it gets past the format check), but no valid pickle inside
-    Path fake = zip(store.resolve("fake"), Map.of("m/data.pkl", "not a pickle".getBytes(), "m/version", "3\n".getBytes()));
+    // shaped like TorchScript and admitted (an empty dict, harmless code), but no model the engine can read
+    Path fake = zip(store.resolve("fake"), Map.of("m/data.pkl", new byte[] {(byte) 0x80, 2, '}', '.'},
+        "m/version", "3\n".getBytes(), "m/code/__torch__.py", "class M(Module):\n  def forward(self".getBytes()));
     assertThatThrownBy(() -> loader.load(Digits.spec("acme/fake:1", fake), Device.cpu()))
         .isInstanceOf(ModelLoadException.class)
         .hasMessageStartingWith("could not load acme/fake:1 from fake: ");
