@@ -25,6 +25,9 @@ final class ModelArchive {
     MODEL_DIRECTORY
   }
 
+  /** Entries an archive may list at all (a TorchScript archive has one per tensor storage). */
+  static final int MAX_ENTRIES = 10_000;
+
   private ModelArchive() {}
 
   static Kind inspect(Path artifact) {

@@ -112,8 +112,6 @@ public class ModelLoader {
     if (!Files.isRegularFile(artifact) || !Files.isReadable(artifact)) {
       throw new ModelLoadException("artifact of " + spec.key() + " is not a readable file: " + artifact);
     }
-    // before any engine reads it: a model uploaded before admission existed, or by another path
-    ModelAdmission.requireAdmitted(spec.key(), artifact, workRoot);
     long started = System.nanoTime();
     Path dir = createWorkDir(spec);
     try {
@@ -133,6 +131,8 @@ public class ModelLoader {
         throw new ModelLoadException(spec.key() + " needs more than " + spec.sizeBytes() + " bytes once loaded (its"
             + " tensors unpack to more); " + spec.sizeBytes() + " bytes were admitted for it");
       }
+      // the verified file the engine is about to read: a model stored before admission existed, or by another path
+      ModelAdmission.requireAdmitted(spec.key(), modelFile, workRoot);
       String fileName = modelFile.getFileName().toString();
       String modelName = fileName.substring(0, fileName.length() - ".pt".length());
       // Model.load directly rather than Criteria.loadModel: on an engine failure the latter (DJL

@@ -102,7 +102,7 @@ class ModelAdmissionTest {
     List<Long> dims = Arrays.stream(shape).boxed().toList();
     ModelSpec spec = new ModelSpec("acme/" + model.get("file").asText() + ":1", artifact, "torchscript",
         List.of(new TensorSpec("input", datatype, dims)), List.of(new TensorSpec("output", "FP32", List.of(-1L))),
-        sizeOf(artifact));
+        footprint(artifact));
     try (LoadedModel loaded = new ModelLoader(dir.resolve("work"), ModelLoader.DEFAULT_MAX_EXTRACTED_BYTES)
         .load(spec, Device.cpu())) {
       List<Tensor> out = loaded.forward(List.of(input(datatype, shape)));
@@ -188,7 +188,7 @@ class ModelAdmissionTest {
             .hasMessageContaining("refused as unsafe").hasMessageContaining("torch.from_file");
       }
       assertThat(Files.readAllBytes(CANARY)).isEqualTo(secret);
-      assertThat(dir.resolve("work")).doesNotExist(); // refused before the loader made its directory
+      assertThat(dir.resolve("work/loading")).isEmptyDirectory(); // the verified copy is gone with its refusal
     } finally {
       Files.deleteIfExists(CANARY);
     }
@@ -259,9 +259,10 @@ class ModelAdmissionTest {
     return new Tensor("input", datatype, shape, data);
   }
 
-  private static long sizeOf(Path p) {
+  /** What the control plane admits a model by: its size once loaded, estimated from the archive. */
+  private static long footprint(Path p) {
     try {
-      return Files.size(p);
+      return ModelFootprint.estimate(p, Long.MAX_VALUE);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
