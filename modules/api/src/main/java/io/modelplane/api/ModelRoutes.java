@@ -208,10 +208,9 @@ final class ModelRoutes extends ApiDirectives {
                     register(principal, key, received).whenComplete((ok, failure) -> {
                       // only a refusal is sure to have registered nothing; after a timeout the
                       // version may exist, and the orphan sweep removes the file if it does not
-                      if (failure != null && ErrorHandling.unwrap(failure) instanceof ApiError refused
-                          && refused.status().intValue() < 500) {
-                        upload.discard(received.artifact());
-                      }
+                      boolean refused = failure != null && ErrorHandling.unwrap(failure) instanceof ApiError error
+                          && error.status().intValue() < 500;
+                      upload.release(received.artifact(), !refused);
                     }))))))));
   }
 

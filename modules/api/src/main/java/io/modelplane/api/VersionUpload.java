@@ -78,7 +78,7 @@ final class VersionUpload {
             mat.system().dispatchers().lookup(Dispatchers.DefaultBlockingDispatcherId()));
     return result.whenComplete((ok, failure) -> {
       if (failure != null) {
-        discard(artifact.get());
+        release(artifact.get(), false);
       }
     });
   }
@@ -97,10 +97,10 @@ final class VersionUpload {
     return received;
   }
 
-  /** Removes an artifact this upload stored when the version it was for is not registered. */
-  void discard(ArtifactStore.StoredArtifact stored) {
-    if (stored != null && stored.newlyCreated()) {
-      store.delete(stored.sha256());
+  /** Ends the upload: {@code registered} false removes an artifact it newly stored (see {@link ArtifactStore#release}). */
+  void release(ArtifactStore.StoredArtifact stored, boolean registered) {
+    if (stored != null) {
+      store.release(stored, registered);
     }
   }
 

@@ -21,8 +21,10 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -51,6 +53,14 @@ public final class ArtifactStore {
   private final long maxBytes;
   // serializes the check-then-move of a commit with other commits and deletes of the same address
   private final Object addressLock = new Object();
+  // uploads between store and registration, per address: one upload's refusal must not delete the
+  // file that a concurrent upload of the same bytes is registering (guarded by addressLock)
+  private final Map<String, Uploads> inFlight = new HashMap<>();
+
+  private static final class Uploads {
+    int holders;
+    boolean kept;
+  }
 
   public ArtifactStore(Path root, long maxBytes) {
     if (maxBytes <= 0) {
@@ -155,6 +165,7 @@ public final class ArtifactStore {
     Path target = addressOf(sha256);
     Files.createDirectories(target.getParent(), PrivateFiles.DIRECTORY);
     synchronized (addressLock) {
+      inFlight.computeIfAbsent(sha256, k -> new Uploads()).holders++;
       if (Files.exists(target)) {
         Files.delete(part);
         // stored again just now: an orphan sweep gives it the whole grace period to be registered
@@ -174,6 +185,29 @@ public final class ArtifactStore {
     }
     Path path = addressOf(sha256);
     return Files.isRegularFile(path) ? Optional.of(path) : Optional.empty();
+  }
+
+  /**
+   * Ends the upload that {@code stored} came from: {@code registered} false when its version was
+   * refused. The file goes only if this upload created it, none of the uploads of the same bytes
+   * that overlapped it kept it, and no other is still under way; else it stays (the orphan sweep
+   * removes it if no version ever refers to it).
+   */
+  public void release(StoredArtifact stored, boolean registered) {
+    synchronized (addressLock) {
+      Uploads uploads = inFlight.get(stored.sha256());
+      if (uploads == null) {
+        return;
+      }
+      uploads.kept |= registered;
+      if (--uploads.holders > 0) {
+        return;
+      }
+      inFlight.remove(stored.sha256());
+      if (!uploads.kept && stored.newlyCreated()) {
+        delete(stored.sha256());
+      }
+    }
   }
 
   /** Removes an artifact, to undo a newly stored one whose registration was refused. True if it existed. */

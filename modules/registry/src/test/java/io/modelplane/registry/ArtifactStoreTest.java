@@ -210,6 +210,32 @@ class ArtifactStoreTest {
   }
 
   @Test
+  void aRefusedUploadRemovesTheFileItCreatedUnlessAnOverlappingUploadOfTheSameBytesKeptIt() throws Exception {
+    byte[] bytes = randomBytes(2000, 8);
+    StoredArtifact alone = await(store.store(chunked(bytes), null, mat));
+    store.release(alone, false);
+    assertThat(store.find(alone.sha256())).isEmpty();
+
+    // the first upload creates the file, the second finds it; the second is registered, then the first refused
+    StoredArtifact first = await(store.store(chunked(bytes), null, mat));
+    StoredArtifact second = await(store.store(chunked(bytes), null, mat));
+    assertThat(first.newlyCreated()).isTrue();
+    assertThat(second.newlyCreated()).isFalse();
+    store.release(second, true);
+    store.release(first, false);
+    assertThat(store.find(first.sha256())).isPresent();
+
+    // refused first while the other is still registering: the file waits for it
+    store.delete(first.sha256());
+    StoredArtifact third = await(store.store(chunked(bytes), null, mat));
+    StoredArtifact fourth = await(store.store(chunked(bytes), null, mat));
+    store.release(third, false);
+    assertThat(store.find(third.sha256())).isPresent();
+    store.release(fourth, true);
+    assertThat(store.find(third.sha256())).isPresent();
+  }
+
+  @Test
   void findAndDeleteIgnoreAnythingThatIsNotASha256() throws Exception {
     Files.writeString(root.resolve("secret"), "x");
     assertThat(store.find("../secret")).isEmpty();
