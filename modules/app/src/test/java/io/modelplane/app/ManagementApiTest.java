@@ -227,6 +227,40 @@ class ManagementApiTest {
     }
 
     @Test
+    void aPartialQuotaTakesTheDefaultPlanForTheLimitsItDoesNotName() {
+      createTenant("plan-co", null);
+      JsonNode plan = api.get("/api/v1/tenants/plan-co", OP).json().get("quota");
+      // the README's tour: three limits named, the other four are the default plan's, not unlimited
+      createTenant("partial-co", Map.of("requestsPerSecond", 50, "burst", 100, "maxModels", 10));
+      JsonNode quota = api.get("/api/v1/tenants/partial-co", OP).json().get("quota");
+      assertThat(quota.get("requestsPerSecond").asDouble()).isEqualTo(50.0);
+      assertThat(quota.get("burst").asInt()).isEqualTo(100);
+      assertThat(quota.get("maxModels").asInt()).isEqualTo(10);
+      for (String limit : List.of("maxConcurrentRequests", "maxVersionsPerModel", "maxResidentBytes")) {
+        assertThat(quota.get(limit).isNull()).as(limit).isFalse();
+        assertThat(quota.get(limit)).as(limit).isEqualTo(plan.get(limit));
+      }
+      assertThat(quota.get("monthlyComputeSeconds")).isEqualTo(plan.get("monthlyComputeSeconds"));
+
+      // only an explicit null means unlimited
+      java.util.Map<String, Object> open = new java.util.HashMap<>();
+      open.put("maxResidentBytes", null);
+      open.put("maxModels", 2);
+      createTenant("open-co", open);
+      JsonNode openQuota = api.get("/api/v1/tenants/open-co", OP).json().get("quota");
+      assertThat(openQuota.get("maxResidentBytes").isNull()).isTrue();
+      assertThat(openQuota.get("maxModels").asInt()).isEqualTo(2);
+      assertThat(openQuota.get("requestsPerSecond")).isEqualTo(plan.get("requestsPerSecond"));
+
+      // a PATCH changes only what it names: the defaults taken at creation stay
+      ApiClient.Reply patched = api.patch("/api/v1/tenants/partial-co", OP, Map.of("quota", Map.of("burst", 150)));
+      assertThat(patched.json().get("quota").get("burst").asInt()).isEqualTo(150);
+      assertThat(patched.json().get("quota").get("maxConcurrentRequests")).isEqualTo(plan.get("maxConcurrentRequests"));
+      assertError(api.post("/api/v1/tenants", OP, Map.of("id", "shape-co", "displayName", "x", "quota", List.of(1))),
+          400, "invalid_quota");
+    }
+
+    @Test
     void invalidTenantRequests() {
       createTenant("dupe-co", null);
       assertError(api.post("/api/v1/tenants", OP, Map.of("id", "dupe-co", "displayName", "again")), 409, "tenant_exists");
