@@ -149,7 +149,8 @@ public final class ControlPlane {
     CurrentEventsByPersistenceIdQuery query = PersistenceQuery.get(system)
         .getReadJournalFor(CurrentEventsByPersistenceIdQuery.class, readJournalPluginId);
     return query.currentEventsByPersistenceId(ModelEntity.ENTITY_KEY.name() + "|" + key.entityId(), 0L, Long.MAX_VALUE)
-        .filter(env -> env.event() instanceof ModelEntity.Event)
+        // a released reservation is bookkeeping of a name, not a change of a model
+        .filter(env -> env.event() instanceof ModelEntity.Event && !(env.event() instanceof ModelEntity.ReservationReleased))
         .map(env -> ModelHistory.describe(env.sequenceNr(), (ModelEntity.Event) env.event()))
         .runWith(Sink.seq(), system);
   }

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -321,6 +322,46 @@ class ManagementApiTest {
 
   @Nested
   class ModelsAndDeployments {
+    /** What a node killed between the two steps of a first upload leaves: the tenant's reservation, no version. */
+    private void reserveWithoutVersion(String tenant, String model) throws Exception {
+      akka.cluster.sharding.typed.javadsl.ClusterSharding.get(node.system())
+          .entityRefFor(io.modelplane.tenancy.TenantEntity.ENTITY_KEY, tenant)
+          .<io.modelplane.tenancy.TenantEntity.Reply>ask(
+              r -> new io.modelplane.tenancy.TenantEntity.AddModel(model, "crashed-upload", r), java.time.Duration.ofSeconds(5))
+          .toCompletableFuture().get();
+    }
+
+    @Test
+    void aNameReservedByAnUploadThatNeverRegisteredNeitherCountsNorStays() throws Exception {
+      createTenant("ghost-co", Map.of("maxModels", 1));
+      reserveWithoutVersion("ghost-co", "ghost");
+      assertThat(ApiClient.each(api.get("/api/v1/tenants/ghost-co/models", OP).json().get("models"), "name")).isEmpty();
+      String dev = apiKey("ghost-co", "developer");
+
+      // the phantom does not take the only model slot
+      ApiClient.Reply up = api.upload("ghost-co", "real", dev, ApiClient.digitsManifest(), TestNodes.digitsModel());
+      assertThat(up.status()).as(up.toString()).isEqualTo(201);
+      assertThat(up.json().get("version").asInt()).isEqualTo(1);
+      JsonNode tenant = api.get("/api/v1/tenants/ghost-co", OP).json();
+      assertThat(ApiClient.each(tenant.get("models"), "x")).hasSize(1);
+      assertThat(tenant.get("models").get(0).asText()).isEqualTo("real");
+      assertThat(ApiClient.each(api.get("/api/v1/tenants/ghost-co/history", OP).json().get("events"), "type"))
+          .contains("model_released");
+      assertError(api.get("/api/v1/tenants/ghost-co/models/ghost", OP), 404, "model_not_found");
+      assertError(api.get("/api/v1/tenants/ghost-co/models/ghost/history", OP), 404, "model_not_found");
+
+      // listing the models gives a phantom up as well; the name can be uploaded again later
+      createTenant("ghost-list-co", null);
+      reserveWithoutVersion("ghost-list-co", "ghost");
+      assertThat(ApiClient.each(api.get("/api/v1/tenants/ghost-list-co/models", OP).json().get("models"), "name")).isEmpty();
+      TestNodes.eventually(Duration.ofSeconds(5),
+          () -> api.get("/api/v1/tenants/ghost-list-co", OP).json().get("models").isEmpty(), "phantom released");
+      ApiClient.Reply again = api.upload("ghost-list-co", "ghost", OP, ApiClient.digitsManifest(), TestNodes.digitsModel());
+      assertThat(again.status()).as(again.toString()).isEqualTo(201);
+      assertThat(again.json().get("version").asInt()).isEqualTo(1);
+      assertThat(api.get("/api/v1/tenants/ghost-list-co", OP).json().get("models").get(0).asText()).isEqualTo("ghost");
+    }
+
     @Test
     void uploadDeployRollBackAndReadHistory() throws Exception {
       createTenant("ml-co", null);

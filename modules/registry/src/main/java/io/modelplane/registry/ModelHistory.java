@@ -49,10 +49,6 @@ public final class ModelHistory {
       details.put("version", e.version());
       return entry(sequenceNr, "version_archived", e.at(), e.actor(), details);
     }
-    if (event instanceof ModelEntity.ReservationReleased e) {
-      details.put("reservation", e.reservation());
-      return entry(sequenceNr, "reservation_released", e.at(), e.actor(), details);
-    }
     throw new IllegalArgumentException("no history mapping for " + event.getClass().getName());
   }
 
