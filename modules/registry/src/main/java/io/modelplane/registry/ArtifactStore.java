@@ -129,7 +129,10 @@ public final class ArtifactStore {
       channel.force(true); // the bytes are on disk before the address says they exist
     }
     Path target = addressOf(sha256);
-    Files.createDirectories(target.getParent());
+    if (!Files.isDirectory(target.getParent())) {
+      Files.createDirectories(target.getParent());
+      syncDirectory(objects); // the new fan-out directory's own entry
+    }
     synchronized (addressLock) {
       if (Files.exists(target)) {
         Files.delete(part);
