@@ -33,6 +33,8 @@ final class ModelRoutes extends ApiDirectives {
   // 0: a batch takes whatever queued while the model was busy, so load alone forms batches and an idle
   // model adds no wait; a positive delay trades latency for fuller batches
   static final int DEFAULT_MAX_BATCH_DELAY_MS = 0;
+  /** Reservations a first upload makes at most when releases of abandoned ones overtake it. */
+  static final int RESERVATION_ATTEMPTS = 5;
 
   record DeployRequest(Map<String, Integer> traffic, Integer replicas, Integer maxBatchSize,
       Integer maxBatchDelayMs, Integer engineThreads, Long expectedRevision) {}
@@ -246,6 +248,20 @@ final class ModelRoutes extends ApiDirectives {
    * the registration fails, a reservation whose model has no version is given up again.
    */
   private CompletionStage<HttpResponse> register(Principal principal, ModelKey key, VersionUpload.Result received) {
+    return registerUnderReservation(principal, key, received, RESERVATION_ATTEMPTS)
+        .thenApply(added -> Json.response(StatusCodes.CREATED, new VersionCreatedView(key.model().value(),
+                added.version().version(), added.version().sha256(), added.version().sizeBytes()))
+            .addHeader(akka.http.javadsl.model.headers.Location.create("/api/v1/tenants/" + key.tenant()
+                + "/models/" + key.model() + "/versions/" + added.version().version())));
+  }
+
+  /**
+   * One reservation and registration. The release of an abandoned reservation of the same name (see
+   * {@link ControlPlane#releaseIfVacant}) may overtake a first upload between its two steps: the model
+   * then refuses the old reservation, and the upload completes that release and reserves the name again.
+   */
+  private CompletionStage<ModelEntity.VersionAdded> registerUnderReservation(Principal principal, ModelKey key,
+      VersionUpload.Result received, int attemptsLeft) {
     VersionManifest m = received.manifest();
     String name = key.model().value();
     return controlPlane.tenant(key.tenant(), r -> new TenantEntity.AddModel(name, principal.subject(), r),
@@ -256,16 +272,22 @@ final class ModelRoutes extends ApiDirectives {
                   received.artifact().sha256(), received.artifact().sizeBytes(), m.format(), m.inputs(), m.outputs(),
                   m.description(), t.quota().maxVersionsPerModel(), reservation, principal.subject(), r),
               ModelEntity.VersionAdded.class)
-              .whenComplete((added, failure) -> {
-                if (failure != null) {
-                  controlPlane.releaseIfVacant(key, reservation, principal.subject());
+              .handle((added, failure) -> {
+                if (failure == null) {
+                  return CompletableFuture.completedFuture(added);
                 }
-              });
-        })
-        .thenApply(added -> Json.response(StatusCodes.CREATED, new VersionCreatedView(key.model().value(),
-                added.version().version(), added.version().sha256(), added.version().sizeBytes()))
-            .addHeader(akka.http.javadsl.model.headers.Location.create("/api/v1/tenants/" + key.tenant()
-                + "/models/" + key.model() + "/versions/" + added.version().version())));
+                boolean overtaken = ErrorHandling.unwrap(failure) instanceof ApiError e
+                    && "model_reservation_released".equals(e.code());
+                if (overtaken && attemptsLeft > 1) {
+                  // finish that release in the tenant too (idempotent), so that the name is reserved anew
+                  return controlPlane.releaseIfVacant(key, reservation, principal.subject())
+                      .thenCompose(released -> registerUnderReservation(principal, key, received, attemptsLeft - 1));
+                }
+                controlPlane.releaseIfVacant(key, reservation, principal.subject());
+                return CompletableFuture.<ModelEntity.VersionAdded>failedFuture(failure);
+              })
+              .thenCompose(java.util.function.Function.identity());
+        });
   }
 
   private CompletionStage<HttpResponse> deploy(Principal principal, ModelKey key, JsonNode body) {

@@ -360,6 +360,20 @@ class ManagementApiTest {
       assertThat(again.status()).as(again.toString()).isEqualTo(201);
       assertThat(again.json().get("version").asInt()).isEqualTo(1);
       assertThat(api.get("/api/v1/tenants/ghost-list-co", OP).json().get("models").get(0).asText()).isEqualTo("ghost");
+
+      // a release that stopped half-way (the model released reservation 1, the tenant still holds it)
+      // does not block the name: the upload completes the release and reserves the name anew
+      createTenant("half-co", null);
+      reserveWithoutVersion("half-co", "half");
+      akka.cluster.sharding.typed.javadsl.ClusterSharding.get(node.system())
+          .entityRefFor(io.modelplane.registry.ModelEntity.ENTITY_KEY, "half-co/half")
+          .<io.modelplane.registry.ModelEntity.Reply>ask(
+              r -> new io.modelplane.registry.ModelEntity.ReleaseReservation(1, "crashed-healer", r), Duration.ofSeconds(5))
+          .toCompletableFuture().get();
+      ApiClient.Reply half = api.upload("half-co", "half", OP, ApiClient.digitsManifest(), TestNodes.digitsModel());
+      assertThat(half.status()).as(half.toString()).isEqualTo(201);
+      assertThat(half.json().get("version").asInt()).isEqualTo(1);
+      assertThat(api.get("/api/v1/tenants/half-co", OP).json().get("models").get(0).asText()).isEqualTo("half");
     }
 
     @Test
