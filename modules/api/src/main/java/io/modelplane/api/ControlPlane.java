@@ -8,6 +8,7 @@ import akka.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
 import akka.persistence.query.javadsl.CurrentPersistenceIdsQuery;
 import akka.stream.javadsl.Sink;
 import io.modelplane.common.HistoryEntry;
+import io.modelplane.common.ModelId;
 import io.modelplane.common.ModelKey;
 import io.modelplane.common.TenantId;
 import io.modelplane.identity.ApiKeyAuthenticator;
@@ -92,7 +93,7 @@ public final class ControlPlane {
   public CompletionStage<TenantEntity.Summary> releaseVacantModels(TenantEntity.Summary tenant, String actor) {
     TenantId id = TenantId.of(tenant.id());
     List<CompletableFuture<Boolean>> releases = tenant.models().stream()
-        .map(name -> releaseIfVacant(new ModelKey(id, io.modelplane.common.ModelId.of(name)),
+        .map(name -> releaseIfVacant(new ModelKey(id, ModelId.of(name)),
             tenant.modelReservations().getOrDefault(name, 0L), actor).toCompletableFuture())
         .toList();
     return CompletableFuture.allOf(releases.toArray(CompletableFuture[]::new))

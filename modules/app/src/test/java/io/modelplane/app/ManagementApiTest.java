@@ -2,7 +2,10 @@ package io.modelplane.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.modelplane.registry.ModelEntity;
+import io.modelplane.tenancy.TenantEntity;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -324,10 +327,10 @@ class ManagementApiTest {
   class ModelsAndDeployments {
     /** What a node killed between the two steps of a first upload leaves: the tenant's reservation, no version. */
     private void reserveWithoutVersion(String tenant, String model) throws Exception {
-      akka.cluster.sharding.typed.javadsl.ClusterSharding.get(node.system())
-          .entityRefFor(io.modelplane.tenancy.TenantEntity.ENTITY_KEY, tenant)
-          .<io.modelplane.tenancy.TenantEntity.Reply>ask(
-              r -> new io.modelplane.tenancy.TenantEntity.AddModel(model, "crashed-upload", r), java.time.Duration.ofSeconds(5))
+      ClusterSharding.get(node.system())
+          .entityRefFor(TenantEntity.ENTITY_KEY, tenant)
+          .<TenantEntity.Reply>ask(
+              r -> new TenantEntity.AddModel(model, "crashed-upload", r), Duration.ofSeconds(5))
           .toCompletableFuture().get();
     }
 
@@ -365,10 +368,10 @@ class ManagementApiTest {
       // does not block the name: the upload completes the release and reserves the name anew
       createTenant("half-co", null);
       reserveWithoutVersion("half-co", "half");
-      akka.cluster.sharding.typed.javadsl.ClusterSharding.get(node.system())
-          .entityRefFor(io.modelplane.registry.ModelEntity.ENTITY_KEY, "half-co/half")
-          .<io.modelplane.registry.ModelEntity.Reply>ask(
-              r -> new io.modelplane.registry.ModelEntity.ReleaseReservation(1, "crashed-healer", r), Duration.ofSeconds(5))
+      ClusterSharding.get(node.system())
+          .entityRefFor(ModelEntity.ENTITY_KEY, "half-co/half")
+          .<ModelEntity.Reply>ask(
+              r -> new ModelEntity.ReleaseReservation(1, "crashed-healer", r), Duration.ofSeconds(5))
           .toCompletableFuture().get();
       ApiClient.Reply half = api.upload("half-co", "half", OP, ApiClient.digitsManifest(), TestNodes.digitsModel());
       assertThat(half.status()).as(half.toString()).isEqualTo(201);
