@@ -8,6 +8,7 @@ import akka.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
 import akka.persistence.query.javadsl.CurrentPersistenceIdsQuery;
 import akka.stream.javadsl.Sink;
 import io.modelplane.common.HistoryEntry;
+import io.modelplane.common.ModelId;
 import io.modelplane.common.ModelKey;
 import io.modelplane.common.TenantId;
 import io.modelplane.identity.ApiKeyAuthenticator;
@@ -74,6 +75,32 @@ public final class ControlPlane {
     return readTenant(id, TenantEntity.Get::new, TenantEntity.Summary.class);
   }
 
+  /**
+   * Gives up the tenant's reservation of a model name when the model has no version (its upload failed or
+   * was cut short by a crash): the model releases the reservation first, so that an upload still under way
+   * with it can no longer create the model, then the tenant drops the name if it still holds this
+   * reservation. True when released; false when the model has versions.
+   */
+  public CompletionStage<Boolean> releaseIfVacant(ModelKey key, long reservation, String actor) {
+    return model(key, r -> new ModelEntity.ReleaseReservation(reservation, actor, r), ModelEntity.Reply.class)
+        .thenCompose(reply -> reply instanceof ModelEntity.Vacant
+            ? tenant(key.tenant(), r -> new TenantEntity.ReleaseModel(key.model().value(), reservation, actor, r),
+                TenantEntity.Summary.class).thenApply(s -> true)
+            : CompletableFuture.completedFuture(false));
+  }
+
+  /** Releases each model name of the tenant whose model has no version; answers the tenant as it is then. */
+  public CompletionStage<TenantEntity.Summary> releaseVacantModels(TenantEntity.Summary tenant, String actor) {
+    TenantId id = TenantId.of(tenant.id());
+    List<CompletableFuture<Boolean>> releases = tenant.models().stream()
+        .map(name -> releaseIfVacant(new ModelKey(id, ModelId.of(name)),
+            tenant.modelReservations().getOrDefault(name, 0L), actor).toCompletableFuture())
+        .toList();
+    return CompletableFuture.allOf(releases.toArray(CompletableFuture[]::new))
+        .thenCompose(done -> releases.stream().anyMatch(CompletableFuture::join)
+            ? tenantSummary(id) : CompletableFuture.completedFuture(tenant));
+  }
+
   /** Whether the tenant is active (false: suspended) and whose tokens it revoked; empty when it does not exist. */
   public CompletionStage<Optional<TenantAccess>> tenantAccess(TenantId id) {
     return tenantSummary(id).handle((s, failure) -> {
@@ -123,7 +150,8 @@ public final class ControlPlane {
     CurrentEventsByPersistenceIdQuery query = PersistenceQuery.get(system)
         .getReadJournalFor(CurrentEventsByPersistenceIdQuery.class, readJournalPluginId);
     return query.currentEventsByPersistenceId(ModelEntity.ENTITY_KEY.name() + "|" + key.entityId(), 0L, Long.MAX_VALUE)
-        .filter(env -> env.event() instanceof ModelEntity.Event)
+        // a released reservation is bookkeeping of a name, not a change of a model
+        .filter(env -> env.event() instanceof ModelEntity.Event && !(env.event() instanceof ModelEntity.ReservationReleased))
         .map(env -> ModelHistory.describe(env.sequenceNr(), (ModelEntity.Event) env.event()))
         .runWith(Sink.seq(), system);
   }

@@ -35,6 +35,8 @@ final class ModelRoutes extends ApiDirectives {
   // 0: a batch takes whatever queued while the model was busy, so load alone forms batches and an idle
   // model adds no wait; a positive delay trades latency for fuller batches
   static final int DEFAULT_MAX_BATCH_DELAY_MS = 0;
+  /** Reservations a first upload makes at most when releases of abandoned ones overtake it. */
+  static final int RESERVATION_ATTEMPTS = 5;
 
   record DeployRequest(Map<String, Integer> traffic, Integer replicas, Integer maxBatchSize,
       Integer maxBatchDelayMs, Integer engineThreads, Long expectedRevision) {}
@@ -111,7 +113,8 @@ final class ModelRoutes extends ApiDirectives {
 
   Route routes(Principal principal, TenantId tenant) {
     return pathPrefix("models", () -> concat(
-        pathEnd(() -> get(() -> authorized(principal, Action.READ_MODELS, tenant, () -> respond(list(tenant))))),
+        pathEnd(() -> get(() -> authorized(principal, Action.READ_MODELS, tenant, () ->
+            respond(list(principal, tenant))))),
         pathPrefix(segment(), name -> {
           if (!ModelId.isValid(name)) {
             return complete(Json.error(modelNotFound(name)));
@@ -177,13 +180,20 @@ final class ModelRoutes extends ApiDirectives {
             "version " + version + " of model " + s.model() + " does not exist"));
   }
 
-  private CompletionStage<HttpResponse> list(TenantId tenant) {
+  private CompletionStage<HttpResponse> list(Principal principal, TenantId tenant) {
     return controlPlane.tenantSummary(tenant).thenCompose(t -> {
       List<CompletableFuture<ModelView>> models = t.models().stream()
           .map(m -> summary(new ModelKey(tenant, ModelId.of(m)))
               .thenApply(s -> ModelView.of(s, null))
-              // a model reserved by an upload that then failed has no version: not a model yet
-              .exceptionally(failure -> null)
+              // a name reserved by an upload that then failed (or was cut short) has no version: not a
+              // model; its reservation is given up in the background
+              .exceptionally(failure -> {
+                if (ErrorHandling.unwrap(failure) instanceof ApiError e && "model_not_found".equals(e.code())) {
+                  controlPlane.releaseIfVacant(new ModelKey(tenant, ModelId.of(m)),
+                      t.modelReservations().getOrDefault(m, 0L), principal.subject());
+                }
+                return null;
+              })
               .toCompletableFuture())
           .toList();
       return CompletableFuture.allOf(models.toArray(CompletableFuture[]::new)).thenApply(done ->
@@ -203,7 +213,7 @@ final class ModelRoutes extends ApiDirectives {
         withSizeLimit(settings.maxArtifactBytes() + settings.maxManifestBytes() + 64 * 1024, () ->
         entity(Unmarshaller.entityToMultipartFormData(), form -> extractMaterializer(mat ->
             respond(controlPlane.tenantSummary(key.tenant())
-                .thenApply(tenant -> requireRoomFor(tenant, key))
+                .thenCompose(tenant -> roomFor(principal, tenant, key))
                 .thenCompose(tenant -> upload.receive(form, mat).thenCompose(received ->
                     register(principal, key, received).whenComplete((ok, failure) -> {
                       // only a refusal is sure to have registered nothing; after a timeout the
@@ -214,29 +224,75 @@ final class ModelRoutes extends ApiDirectives {
                     }))))))));
   }
 
-  /** Refuses early, before any upload, when a new model would exceed the tenant's maxModels. */
-  private static TenantEntity.Summary requireRoomFor(TenantEntity.Summary tenant, ModelKey key) {
-    Integer maxModels = tenant.quota().maxModels();
-    boolean newModel = !tenant.models().contains(key.model().value());
-    if (newModel && maxModels != null && tenant.models().size() >= maxModels) {
-      throw ApiError.of(io.modelplane.common.Rejection.quotaExceeded("model_quota_exceeded",
-          "tenant " + tenant.id() + " may hold at most " + maxModels + " models"));
+  /**
+   * Refuses early, before any upload, when a new model would exceed the tenant's maxModels; at the limit,
+   * names reserved by uploads that never registered a version are given up first, so they never count.
+   */
+  private CompletionStage<TenantEntity.Summary> roomFor(Principal principal, TenantEntity.Summary tenant, ModelKey key) {
+    if (!atModelLimit(tenant, key)) {
+      return CompletableFuture.completedFuture(tenant);
     }
-    return tenant;
+    return controlPlane.releaseVacantModels(tenant, principal.subject()).thenApply(healed -> {
+      if (atModelLimit(healed, key)) {
+        throw ApiError.of(io.modelplane.common.Rejection.quotaExceeded("model_quota_exceeded",
+            "tenant " + healed.id() + " may hold at most " + healed.quota().maxModels() + " models"));
+      }
+      return healed;
+    });
   }
 
+  private static boolean atModelLimit(TenantEntity.Summary tenant, ModelKey key) {
+    Integer maxModels = tenant.quota().maxModels();
+    boolean newModel = !tenant.models().contains(key.model().value());
+    return newModel && maxModels != null && tenant.models().size() >= maxModels;
+  }
+
+  /**
+   * The tenant reserves the name, then the model registers the version under that reservation (its
+   * number comes from the model's journal, so an acknowledged number is never given out again). When
+   * the registration fails, a reservation whose model has no version is given up again.
+   */
   private CompletionStage<HttpResponse> register(Principal principal, ModelKey key, VersionUpload.Result received) {
-    VersionManifest m = received.manifest();
-    return controlPlane.tenant(key.tenant(), r -> new TenantEntity.AddModel(key.model().value(), principal.subject(), r),
-            TenantEntity.Summary.class)
-        .thenCompose(t -> controlPlane.model(key, r -> new ModelEntity.RegisterVersion(
-                received.artifact().sha256(), received.artifact().sizeBytes(), m.format(), m.inputs(), m.outputs(),
-                m.description(), t.quota().maxVersionsPerModel(), principal.subject(), r),
-            ModelEntity.VersionAdded.class))
+    return registerUnderReservation(principal, key, received, RESERVATION_ATTEMPTS)
         .thenApply(added -> Json.response(StatusCodes.CREATED, new VersionCreatedView(key.model().value(),
                 added.version().version(), added.version().sha256(), added.version().sizeBytes()))
             .addHeader(akka.http.javadsl.model.headers.Location.create("/api/v1/tenants/" + key.tenant()
                 + "/models/" + key.model() + "/versions/" + added.version().version())));
+  }
+
+  /**
+   * One reservation and registration. The release of an abandoned reservation of the same name (see
+   * {@link ControlPlane#releaseIfVacant}) may overtake a first upload between its two steps: the model
+   * then refuses the old reservation, and the upload completes that release and reserves the name again.
+   */
+  private CompletionStage<ModelEntity.VersionAdded> registerUnderReservation(Principal principal, ModelKey key,
+      VersionUpload.Result received, int attemptsLeft) {
+    VersionManifest m = received.manifest();
+    String name = key.model().value();
+    return controlPlane.tenant(key.tenant(), r -> new TenantEntity.AddModel(name, principal.subject(), r),
+            TenantEntity.Summary.class)
+        .thenCompose(t -> {
+          long reservation = t.modelReservations().getOrDefault(name, 0L);
+          return controlPlane.model(key, r -> new ModelEntity.RegisterVersion(
+                  received.artifact().sha256(), received.artifact().sizeBytes(), m.format(), m.inputs(), m.outputs(),
+                  m.description(), t.quota().maxVersionsPerModel(), reservation, principal.subject(), r),
+              ModelEntity.VersionAdded.class)
+              .handle((added, failure) -> {
+                if (failure == null) {
+                  return CompletableFuture.completedFuture(added);
+                }
+                boolean overtaken = ErrorHandling.unwrap(failure) instanceof ApiError e
+                    && "model_reservation_released".equals(e.code());
+                if (overtaken && attemptsLeft > 1) {
+                  // finish that release in the tenant too (idempotent), so that the name is reserved anew
+                  return controlPlane.releaseIfVacant(key, reservation, principal.subject())
+                      .thenCompose(released -> registerUnderReservation(principal, key, received, attemptsLeft - 1));
+                }
+                controlPlane.releaseIfVacant(key, reservation, principal.subject());
+                return CompletableFuture.<ModelEntity.VersionAdded>failedFuture(failure);
+              })
+              .thenCompose(java.util.function.Function.identity());
+        });
   }
 
   private CompletionStage<HttpResponse> deploy(Principal principal, ModelKey key, JsonNode body) {

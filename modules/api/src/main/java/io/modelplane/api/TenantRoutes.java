@@ -6,7 +6,6 @@ import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.modelplane.common.Quota;
 import io.modelplane.common.Role;
 import io.modelplane.common.TenantId;
@@ -26,7 +25,8 @@ import java.util.concurrent.CompletionStage;
 final class TenantRoutes extends ApiDirectives {
   private static final Set<String> PATCHABLE = Set.of("displayName", "quota");
 
-  record CreateTenantRequest(String id, String displayName, Quota quota) {}
+  /** {@code quota}: the limits it names; the others are the default plan's (see {@link QuotaRequest}). */
+  record CreateTenantRequest(String id, String displayName, JsonNode quota) {}
 
   record CreateApiKeyRequest(String name, String role) {}
 
@@ -115,8 +115,9 @@ final class TenantRoutes extends ApiDirectives {
           "tenant id must be 3-40 characters of lowercase letters, digits and '-'");
     }
     TenantId tenant = TenantId.of(request.id());
+    Quota quota = QuotaRequest.over(Quota.defaults(), request.quota());
     return controlPlane.tenant(tenant,
-            r -> new TenantEntity.Create(request.displayName(), request.quota(), principal.subject(), r),
+            r -> new TenantEntity.Create(request.displayName(), quota, principal.subject(), r),
             TenantEntity.Summary.class)
         // Keycloak mode: usually provisioned before the answer; if Keycloak is slow or down the
         // tenant is answered as "provisioning" and the periodic resync completes it
@@ -155,11 +156,7 @@ final class TenantRoutes extends ApiDirectives {
     String displayName = nameNode == null ? null : nameNode.asText();
     CompletionStage<Quota> quota = quotaPatch == null
         ? CompletableFuture.completedFuture(null)
-        : controlPlane.tenantSummary(tenant).thenApply(current -> {
-          ObjectNode merged = Json.MAPPER.valueToTree(current.quota());
-          merged.setAll((ObjectNode) quotaPatch);
-          return Json.bind(merged, Quota.class);
-        });
+        : controlPlane.tenantSummary(tenant).thenApply(current -> QuotaRequest.over(current.quota(), quotaPatch));
     return quota.thenCompose(q -> controlPlane.tenant(tenant,
             r -> new TenantEntity.Update(displayName, q, principal.subject(), r), TenantEntity.Summary.class))
         .thenApply(s -> {

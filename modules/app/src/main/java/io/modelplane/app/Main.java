@@ -379,6 +379,7 @@ public final class Main {
     if (s.usesPostgres()) {
       derived.put(db + "profile", "slick.jdbc.PostgresProfile$");
       derived.put(db + "db.driver", "org.postgresql.Driver");
+      derived.put(db + "db.connectionInitSql", UsageStore.POSTGRES_DURABLE_COMMITS);
     }
     return ConfigFactory.parseMap(derived).withFallback(base);
   }

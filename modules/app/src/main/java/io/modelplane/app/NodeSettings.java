@@ -36,11 +36,23 @@ record NodeSettings(
     return dbUrl.startsWith("jdbc:postgresql:");
   }
 
+  /**
+   * The journal's database. H2 writes a commit to its file only after a background delay (500 ms by
+   * default), so a process killed in between loses changes already acknowledged: {@code WRITE_DELAY=0}
+   * writes each commit to the file before the commit returns (an operating-system crash or power loss
+   * can still lose what the kernel has not flushed; PostgreSQL syncs every commit).
+   */
   String jdbcUrl() {
-    if (!dbUrl.isEmpty()) {
-      return dbUrl;
+    if (dbUrl.isEmpty()) {
+      // DB_CLOSE_ON_EXIT=FALSE: the actor system, not a JVM shutdown hook, closes the database last
+      return "jdbc:h2:file:" + dataDir.resolve("journal").resolve("modelplane") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
     }
-    // DB_CLOSE_ON_EXIT=FALSE: the actor system, not a JVM shutdown hook, closes the database last
-    return "jdbc:h2:file:" + dataDir.resolve("journal").resolve("modelplane") + ";DB_CLOSE_ON_EXIT=FALSE";
+    return withoutWriteDelay(dbUrl);
+  }
+
+  /** An H2 URL given by the operator gets {@code WRITE_DELAY=0} too, unless it names a write delay itself. */
+  static String withoutWriteDelay(String url) {
+    boolean h2File = url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:h2:mem:");
+    return h2File && !url.toUpperCase(java.util.Locale.ROOT).contains(";WRITE_DELAY=") ? url + ";WRITE_DELAY=0" : url;
   }
 }

@@ -2,11 +2,15 @@ package io.modelplane.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.modelplane.registry.ModelEntity;
+import io.modelplane.tenancy.TenantEntity;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -248,6 +252,40 @@ class ManagementApiTest {
     }
 
     @Test
+    void aPartialQuotaTakesTheDefaultPlanForTheLimitsItDoesNotName() {
+      createTenant("plan-co", null);
+      JsonNode plan = api.get("/api/v1/tenants/plan-co", OP).json().get("quota");
+      // the README's tour: three limits named, the other four are the default plan's, not unlimited
+      createTenant("partial-co", Map.of("requestsPerSecond", 50, "burst", 100, "maxModels", 10));
+      JsonNode quota = api.get("/api/v1/tenants/partial-co", OP).json().get("quota");
+      assertThat(quota.get("requestsPerSecond").asDouble()).isEqualTo(50.0);
+      assertThat(quota.get("burst").asInt()).isEqualTo(100);
+      assertThat(quota.get("maxModels").asInt()).isEqualTo(10);
+      for (String limit : List.of("maxConcurrentRequests", "maxVersionsPerModel", "maxResidentBytes")) {
+        assertThat(quota.get(limit).isNull()).as(limit).isFalse();
+        assertThat(quota.get(limit)).as(limit).isEqualTo(plan.get(limit));
+      }
+      assertThat(quota.get("monthlyComputeSeconds")).isEqualTo(plan.get("monthlyComputeSeconds"));
+
+      // only an explicit null means unlimited
+      java.util.Map<String, Object> open = new java.util.HashMap<>();
+      open.put("maxResidentBytes", null);
+      open.put("maxModels", 2);
+      createTenant("open-co", open);
+      JsonNode openQuota = api.get("/api/v1/tenants/open-co", OP).json().get("quota");
+      assertThat(openQuota.get("maxResidentBytes").isNull()).isTrue();
+      assertThat(openQuota.get("maxModels").asInt()).isEqualTo(2);
+      assertThat(openQuota.get("requestsPerSecond")).isEqualTo(plan.get("requestsPerSecond"));
+
+      // a PATCH changes only what it names: the defaults taken at creation stay
+      ApiClient.Reply patched = api.patch("/api/v1/tenants/partial-co", OP, Map.of("quota", Map.of("burst", 150)));
+      assertThat(patched.json().get("quota").get("burst").asInt()).isEqualTo(150);
+      assertThat(patched.json().get("quota").get("maxConcurrentRequests")).isEqualTo(plan.get("maxConcurrentRequests"));
+      assertError(api.post("/api/v1/tenants", OP, Map.of("id", "shape-co", "displayName", "x", "quota", List.of(1))),
+          400, "invalid_quota");
+    }
+
+    @Test
     void invalidTenantRequests() {
       createTenant("dupe-co", null);
       assertError(api.post("/api/v1/tenants", OP, Map.of("id", "dupe-co", "displayName", "again")), 409, "tenant_exists");
@@ -315,6 +353,60 @@ class ManagementApiTest {
 
   @Nested
   class ModelsAndDeployments {
+    /** What a node killed between the two steps of a first upload leaves: the tenant's reservation, no version. */
+    private void reserveWithoutVersion(String tenant, String model) throws Exception {
+      ClusterSharding.get(node.system())
+          .entityRefFor(TenantEntity.ENTITY_KEY, tenant)
+          .<TenantEntity.Reply>ask(
+              r -> new TenantEntity.AddModel(model, "crashed-upload", r), Duration.ofSeconds(5))
+          .toCompletableFuture().get();
+    }
+
+    @Test
+    void aNameReservedByAnUploadThatNeverRegisteredNeitherCountsNorStays() throws Exception {
+      createTenant("ghost-co", Map.of("maxModels", 1));
+      reserveWithoutVersion("ghost-co", "ghost");
+      assertThat(ApiClient.each(api.get("/api/v1/tenants/ghost-co/models", OP).json().get("models"), "name")).isEmpty();
+      String dev = apiKey("ghost-co", "developer");
+
+      // the phantom does not take the only model slot
+      ApiClient.Reply up = api.upload("ghost-co", "real", dev, ApiClient.digitsManifest(), TestNodes.digitsModel());
+      assertThat(up.status()).as(up.toString()).isEqualTo(201);
+      assertThat(up.json().get("version").asInt()).isEqualTo(1);
+      JsonNode tenant = api.get("/api/v1/tenants/ghost-co", OP).json();
+      assertThat(ApiClient.each(tenant.get("models"), "x")).hasSize(1);
+      assertThat(tenant.get("models").get(0).asText()).isEqualTo("real");
+      assertThat(ApiClient.each(api.get("/api/v1/tenants/ghost-co/history", OP).json().get("events"), "type"))
+          .contains("model_released");
+      assertError(api.get("/api/v1/tenants/ghost-co/models/ghost", OP), 404, "model_not_found");
+      assertError(api.get("/api/v1/tenants/ghost-co/models/ghost/history", OP), 404, "model_not_found");
+
+      // listing the models gives a phantom up as well; the name can be uploaded again later
+      createTenant("ghost-list-co", null);
+      reserveWithoutVersion("ghost-list-co", "ghost");
+      assertThat(ApiClient.each(api.get("/api/v1/tenants/ghost-list-co/models", OP).json().get("models"), "name")).isEmpty();
+      TestNodes.eventually(Duration.ofSeconds(5),
+          () -> api.get("/api/v1/tenants/ghost-list-co", OP).json().get("models").isEmpty(), "phantom released");
+      ApiClient.Reply again = api.upload("ghost-list-co", "ghost", OP, ApiClient.digitsManifest(), TestNodes.digitsModel());
+      assertThat(again.status()).as(again.toString()).isEqualTo(201);
+      assertThat(again.json().get("version").asInt()).isEqualTo(1);
+      assertThat(api.get("/api/v1/tenants/ghost-list-co", OP).json().get("models").get(0).asText()).isEqualTo("ghost");
+
+      // a release that stopped half-way (the model released reservation 1, the tenant still holds it)
+      // does not block the name: the upload completes the release and reserves the name anew
+      createTenant("half-co", null);
+      reserveWithoutVersion("half-co", "half");
+      ClusterSharding.get(node.system())
+          .entityRefFor(ModelEntity.ENTITY_KEY, "half-co/half")
+          .<ModelEntity.Reply>ask(
+              r -> new ModelEntity.ReleaseReservation(1, "crashed-healer", r), Duration.ofSeconds(5))
+          .toCompletableFuture().get();
+      ApiClient.Reply half = api.upload("half-co", "half", OP, ApiClient.digitsManifest(), TestNodes.digitsModel());
+      assertThat(half.status()).as(half.toString()).isEqualTo(201);
+      assertThat(half.json().get("version").asInt()).isEqualTo(1);
+      assertThat(api.get("/api/v1/tenants/half-co", OP).json().get("models").get(0).asText()).isEqualTo("half");
+    }
+
     @Test
     void uploadDeployRollBackAndReadHistory() throws Exception {
       createTenant("ml-co", null);

@@ -63,6 +63,14 @@ public final class UsageStore implements AutoCloseable {
     }
   }
 
+  /**
+   * Run on each new PostgreSQL connection (the usage store's and the journal's): a commit is answered
+   * only once it is flushed, even where the server's default turned synchronous_commit off; a stronger
+   * setting (remote_write, remote_apply) is kept.
+   */
+  public static final String POSTGRES_DURABLE_COMMITS = "DO $$ BEGIN IF current_setting('synchronous_commit') = 'off'"
+      + " THEN SET synchronous_commit = 'on'; END IF; END $$";
+
   private final HikariDataSource pool;
   private final Dialect dialect;
 
@@ -84,6 +92,9 @@ public final class UsageStore implements AutoCloseable {
     config.setMinimumIdle(1);
     // a flush against a dead database should fail fast and retry on the next tick, not hang 30 s
     config.setConnectionTimeout(5_000);
+    if (dialect == Dialect.POSTGRES) {
+      config.setConnectionInitSql(POSTGRES_DURABLE_COMMITS);
+    }
     HikariDataSource pool = new HikariDataSource(config);
     try {
       createTable(pool);
@@ -229,6 +240,18 @@ public final class UsageStore implements AutoCloseable {
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return rs.getLong(1);
+      }
+    }
+  }
+
+  /** A setting of this store's database sessions, e.g. {@code synchronous_commit}. */
+  String sessionSetting(String name) throws SQLException {
+    try (Connection c = pool.getConnection();
+        PreparedStatement p = c.prepareStatement("SELECT current_setting(?)")) {
+      p.setString(1, name);
+      try (ResultSet r = p.executeQuery()) {
+        r.next();
+        return r.getString(1);
       }
     }
   }

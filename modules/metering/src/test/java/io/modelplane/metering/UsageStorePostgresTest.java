@@ -53,6 +53,21 @@ class UsageStorePostgresTest {
     store.close();
   }
 
+  @Test
+  void commitsAreSynchronousEvenWhereTheServerDefaultTurnedThemOff() throws Exception {
+    assertThat(store.sessionSetting("synchronous_commit")).isEqualTo("on");
+    try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+      s.execute("ALTER DATABASE postgres SET synchronous_commit = off");
+    }
+    try (UsageStore relaxed = UsageStore.open(url, "postgres", "postgres")) {
+      assertThat(relaxed.sessionSetting("synchronous_commit")).isEqualTo("on");
+    } finally {
+      try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+        s.execute("ALTER DATABASE postgres RESET synchronous_commit");
+      }
+    }
+  }
+
   static MinuteCount count(String model, long minute, int status, String writer, long requests) {
     return new MinuteCount("acme", model, "1", minute, status, writer, requests, requests * 2, requests * 1_000);
   }

@@ -163,7 +163,10 @@ public final class ArtifactStore {
     // read-only from here on: nothing in this process writes an artifact again
     PrivateFiles.setMode(part, PrivateFiles.READ_ONLY_MODE);
     Path target = addressOf(sha256);
-    Files.createDirectories(target.getParent(), PrivateFiles.DIRECTORY);
+    if (!Files.isDirectory(target.getParent())) {
+      Files.createDirectories(target.getParent(), PrivateFiles.DIRECTORY);
+      syncDirectory(objects); // the new fan-out directory's own entry
+    }
     synchronized (addressLock) {
       inFlight.computeIfAbsent(sha256, k -> new Uploads()).holders++;
       if (Files.exists(target)) {

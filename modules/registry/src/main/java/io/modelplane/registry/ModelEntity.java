@@ -90,10 +90,28 @@ public final class ModelEntity
   /** What a model can be asked to do. */
   public sealed interface Command extends CborSerializable {}
 
-  /** Adds the next version; the first one creates the model. {@code maxVersions} is the tenant's quota, null for none. */
+  /**
+   * Adds the next version; the first one creates the model. {@code maxVersions} is the tenant's quota, null for
+   * none. {@code reservation} is the tenant's reservation of the model name: a first version under a reservation
+   * the model has released (see {@link ReleaseReservation}) is refused.
+   */
   public record RegisterVersion(String sha256, long sizeBytes, String format, List<TensorSpec> inputs,
-      List<TensorSpec> outputs, String description, Integer maxVersions, String actor, ActorRef<Reply> replyTo)
-      implements Command {}
+      List<TensorSpec> outputs, String description, Integer maxVersions, long reservation, String actor,
+      ActorRef<Reply> replyTo) implements Command {
+
+    /** Under the newest reservation there can be (for callers that released none). */
+    public RegisterVersion(String sha256, long sizeBytes, String format, List<TensorSpec> inputs,
+        List<TensorSpec> outputs, String description, Integer maxVersions, String actor, ActorRef<Reply> replyTo) {
+      this(sha256, sizeBytes, format, inputs, outputs, description, maxVersions, Long.MAX_VALUE, actor, replyTo);
+    }
+  }
+
+  /**
+   * Releases the tenant's reservation {@code reservation} (and every earlier one) of a model that has no version:
+   * a later first version must come under a newer reservation. Answers {@link Vacant}, or the {@link Summary}
+   * when the model has versions (then nothing is released).
+   */
+  public record ReleaseReservation(long reservation, String actor, ActorRef<Reply> replyTo) implements Command {}
 
   /** Makes {@code spec} the current deployment as a new revision; {@code expectedRevision} guards against lost updates. */
   public record Deploy(DeploymentSpec spec, Long expectedRevision, String actor, ActorRef<Reply> replyTo)
@@ -116,6 +134,9 @@ public final class ModelEntity
   /** The model: its versions by number and its current deployment (null when never deployed). */
   public record Summary(String tenant, String model, Instant createdAt, List<VersionInfo> versions,
       DeploymentRevision deployment) implements Reply {}
+
+  /** The model has no version; reservations up to {@code releasedUpTo} can no longer create it. */
+  public record Vacant(long releasedUpTo) implements Reply {}
 
   /** The version a {@link RegisterVersion} added. */
   public record VersionAdded(VersionInfo version) implements Reply {}
@@ -141,6 +162,9 @@ public final class ModelEntity
   /** The current revision was popped; {@code toRevision} is current again. */
   public record DeploymentRolledBack(long fromRevision, long toRevision, Instant at, String actor) implements Event {}
 
+  /** The tenant's reservations of the model name up to {@code reservation} were released before any version. */
+  public record ReservationReleased(long reservation, Instant at, String actor) implements Event {}
+
   /** A version was archived. */
   public record VersionArchived(int version, Instant at, String actor) implements Event {}
 
@@ -151,6 +175,9 @@ public final class ModelEntity
 
   /** No version registered yet: the model does not exist. */
   public record Empty() implements State {}
+
+  /** No version, and reservations up to {@code releasedUpTo} were released: the model does not exist. */
+  public record Released(long releasedUpTo) implements State {}
 
   /**
    * An existing model. {@code revisions} holds every revision ever made (revision n at index n-1);
@@ -270,18 +297,44 @@ public final class ModelEntity
         .onCommand(Get.class, c -> Effect().reply(c.replyTo(), modelNotFound()))
         .onCommand(Deploy.class, c -> Effect().reply(c.replyTo(), modelNotFound()))
         .onCommand(Rollback.class, c -> Effect().reply(c.replyTo(), modelNotFound()))
-        .onCommand(ArchiveVersion.class, c -> Effect().reply(c.replyTo(), modelNotFound()));
+        .onCommand(ArchiveVersion.class, c -> Effect().reply(c.replyTo(), modelNotFound()))
+        .onCommand(ReleaseReservation.class, c -> onRelease(-1, c));
+    builder.forStateType(Released.class)
+        .onCommand(RegisterVersion.class, this::onVersionAfterRelease)
+        .onCommand(Get.class, c -> Effect().reply(c.replyTo(), modelNotFound()))
+        .onCommand(Deploy.class, c -> Effect().reply(c.replyTo(), modelNotFound()))
+        .onCommand(Rollback.class, c -> Effect().reply(c.replyTo(), modelNotFound()))
+        .onCommand(ArchiveVersion.class, c -> Effect().reply(c.replyTo(), modelNotFound()))
+        .onCommand(ReleaseReservation.class, (released, c) -> onRelease(released.releasedUpTo(), c));
     builder.forStateType(Model.class)
         .onCommand(RegisterVersion.class, this::onRegisterVersion)
         .onCommand(Deploy.class, this::onDeploy)
         .onCommand(Rollback.class, this::onRollback)
         .onCommand(ArchiveVersion.class, this::onArchiveVersion)
-        .onCommand(Get.class, (model, c) -> Effect().reply(c.replyTo(), summary(model)));
+        .onCommand(Get.class, (model, c) -> Effect().reply(c.replyTo(), summary(model)))
+        .onCommand(ReleaseReservation.class, (model, c) -> Effect().reply(c.replyTo(), summary(model)));
     return builder.build();
   }
 
   private ReplyEffect<Event, State> onFirstVersion(RegisterVersion c) {
     return register(List.of(), c);
+  }
+
+  /** A first version under a released reservation raced with the release: the upload must start again. */
+  private ReplyEffect<Event, State> onVersionAfterRelease(Released released, RegisterVersion c) {
+    if (c.reservation() <= released.releasedUpTo()) {
+      return Effect().reply(c.replyTo(), new Rejected(Rejection.conflict("model_reservation_released",
+          "model " + modelName() + " was released while this upload was under way; upload it again")));
+    }
+    return register(List.of(), c);
+  }
+
+  private ReplyEffect<Event, State> onRelease(long releasedUpTo, ReleaseReservation c) {
+    if (c.reservation() <= releasedUpTo) {
+      return Effect().reply(c.replyTo(), new Vacant(releasedUpTo));
+    }
+    return Effect().persist(new ReservationReleased(c.reservation(), clock.instant(), c.actor()))
+        .thenReply(c.replyTo(), state -> new Vacant(((Released) state).releasedUpTo()));
   }
 
   private ReplyEffect<Event, State> onRegisterVersion(Model model, RegisterVersion c) {
@@ -460,7 +513,12 @@ public final class ModelEntity
   public EventHandler<State, Event> eventHandler() {
     EventHandlerBuilder<State, Event> builder = newEventHandlerBuilder();
     builder.forStateType(Empty.class)
-        .onEvent(VersionRegistered.class, (empty, e) -> Model.first(e));
+        .onEvent(VersionRegistered.class, (empty, e) -> Model.first(e))
+        .onEvent(ReservationReleased.class, (empty, e) -> new Released(e.reservation()));
+    builder.forStateType(Released.class)
+        .onEvent(VersionRegistered.class, (released, e) -> Model.first(e))
+        .onEvent(ReservationReleased.class, (released, e) ->
+            new Released(Math.max(released.releasedUpTo(), e.reservation())));
     builder.forStateType(Model.class)
         .onEvent(VersionRegistered.class, Model::withVersion)
         .onEvent(DeploymentRevised.class, Model::withRevision)

@@ -150,6 +150,33 @@ class ModelEntityTest {
       assertThat(summary()).isEqualTo(new Summary("acme", "digits", START, List.of(expected), null));
     }
 
+    @Test
+    void aReleasedReservationCanNoLongerCreateTheModelButANewerOneCan() {
+      var released = run(r -> new ModelEntity.ReleaseReservation(3, "bob", r));
+      assertThat(released.event()).isEqualTo(new ModelEntity.ReservationReleased(3, START, "bob"));
+      assertThat(released.reply()).isEqualTo(new ModelEntity.Vacant(3));
+      // an upload still under way with reservation 3 (or an older one) raced with the release
+      var late = run(r -> new RegisterVersion(SHA_A, 10L, "torchscript", INPUTS, OUTPUTS, null, null, 3, "alice", r));
+      assertRejected(late, Rejection.Reason.CONFLICT, "model_reservation_released");
+      assertThat(late.hasNoEvents()).isTrue();
+      assertRejected(run(Get::new), Rejection.Reason.NOT_FOUND, "model_not_found");
+      // releasing an older one again changes nothing
+      assertThat(run(r -> new ModelEntity.ReleaseReservation(2, "bob", r)).hasNoEvents()).isTrue();
+
+      State before = kit.getState();
+      assertThat(kit.restart().state()).isEqualTo(before).isEqualTo(new ModelEntity.Released(3));
+      var fresh = run(r -> new RegisterVersion(SHA_A, 10L, "torchscript", INPUTS, OUTPUTS, null, null, 4, "alice", r));
+      assertThat(fresh.replyOfType(VersionAdded.class).version().version()).isEqualTo(1);
+    }
+
+    @Test
+    void aModelWithVersionsReleasesNothing() {
+      registerVersion();
+      var result = run(r -> new ModelEntity.ReleaseReservation(Long.MAX_VALUE, "bob", r));
+      assertThat(result.hasNoEvents()).isTrue();
+      assertThat(result.reply()).isInstanceOf(Summary.class);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"digits", "Acme/digits", "acme/Digits", "acme/", "ac/digits"})
     void anEntityIdThatIsNotATenantAndModelCannotRegister(String entityId) {

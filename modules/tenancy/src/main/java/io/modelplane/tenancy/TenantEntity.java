@@ -110,8 +110,18 @@ public final class TenantEntity
   /** Finds an active API key so the caller can check a presented secret against its hash. */
   public record LookupApiKey(String keyId, ActorRef<Reply> replyTo) implements Command {}
 
-  /** Records that the tenant holds a model of this name (counted against quota.maxModels). */
+  /**
+   * Reserves a model name for the tenant (counted against quota.maxModels) before its first version is
+   * registered; idempotent. The reply's {@link Summary#modelReservations()} holds the name's reservation.
+   */
   public record AddModel(String modelId, String actor, ActorRef<Reply> replyTo) implements Command {}
+
+  /**
+   * Gives up a model name whose model entity has no version and has released this reservation (an
+   * upload that failed or was cut short by a crash); a no-op when the name now holds another reservation.
+   */
+  public record ReleaseModel(String modelId, long reservation, String actor, ActorRef<Reply> replyTo)
+      implements Command {}
 
   /**
    * Keys used since the last report, with when (from the nodes, every ~30 s). Recorded to the minute:
@@ -166,12 +176,20 @@ public final class TenantEntity
       List<ApiKeyInfo> apiKeys,
       List<String> models,
       Identity identity,
-      Map<String, Instant> tokensRevokedBefore)
+      Map<String, Instant> tokensRevokedBefore,
+      Map<String, Long> modelReservations)
       implements Reply {
     public Summary {
       apiKeys = List.copyOf(apiKeys);
       models = List.copyOf(models);
       tokensRevokedBefore = Map.copyOf(tokensRevokedBefore);
+      modelReservations = modelReservations == null ? Map.of() : Map.copyOf(modelReservations);
+    }
+
+    public Summary(String id, String displayName, Quota quota, Status status, Instant createdAt, Instant updatedAt,
+        List<ApiKeyInfo> apiKeys, List<String> models, Identity identity, Map<String, Instant> tokensRevokedBefore) {
+      this(id, displayName, quota, status, createdAt, updatedAt, apiKeys, models, identity, tokensRevokedBefore,
+          Map.of());
     }
   }
 
@@ -204,7 +222,11 @@ public final class TenantEntity
 
   public record ApiKeyRevoked(String keyId, Instant at, String actor) implements Event {}
 
+  /** A model name was reserved; its reservation number is the count of reservations made so far. */
   public record ModelAdded(String modelId, Instant at, String actor) implements Event {}
+
+  /** A reserved model name that never got a version was given up. */
+  public record ModelReleased(String modelId, long reservation, Instant at, String actor) implements Event {}
 
   public record IdentityProvisioned(Identity identity, Instant at, String actor) implements Event {}
 
@@ -264,7 +286,9 @@ public final class TenantEntity
       List<ApiKey> apiKeys,
       List<String> models,
       Identity identity,
-      Map<String, Instant> tokensRevokedBefore)
+      Map<String, Instant> tokensRevokedBefore,
+      Map<String, Long> modelReservations,
+      long reservationsMade)
       implements State {
 
     /** How long a revocation is kept: longer than any access token lives. */
@@ -275,6 +299,18 @@ public final class TenantEntity
       models = List.copyOf(new TreeSet<>(models));
       // null in snapshots taken before revocations were kept
       tokensRevokedBefore = tokensRevokedBefore == null ? Map.of() : Map.copyOf(tokensRevokedBefore);
+      // null in snapshots taken before reservations were numbered: their names hold reservation 0
+      Map<String, Long> numbered = new java.util.HashMap<>();
+      for (String model : models) {
+        numbered.put(model, modelReservations == null ? 0L : modelReservations.getOrDefault(model, 0L));
+      }
+      modelReservations = Map.copyOf(numbered);
+    }
+
+    Tenant(String id, String displayName, Quota quota, Status status, Instant createdAt, Instant updatedAt,
+        List<ApiKey> apiKeys, List<String> models, Identity identity, Map<String, Instant> tokensRevokedBefore) {
+      this(id, displayName, quota, status, createdAt, updatedAt, apiKeys, models, identity, tokensRevokedBefore,
+          Map.of(), 0);
     }
 
     Optional<ApiKey> key(String keyId) {
@@ -292,30 +328,35 @@ public final class TenantEntity
     Summary summary() {
       List<ApiKeyInfo> active = apiKeys.stream().filter(ApiKey::isActive).map(ApiKey::info).toList();
       return new Summary(id, displayName, quota, status, createdAt, updatedAt, active, models, identity,
-          tokensRevokedBefore);
+          tokensRevokedBefore, modelReservations);
     }
 
     Tenant withDisplayName(String newName, Instant at) {
-      return new Tenant(id, newName, quota, status, createdAt, at, apiKeys, models, identity, tokensRevokedBefore);
+      return new Tenant(id, newName, quota, status, createdAt, at, apiKeys, models, identity, tokensRevokedBefore,
+          modelReservations, reservationsMade);
     }
 
     Tenant withQuota(Quota newQuota, Instant at) {
-      return new Tenant(id, displayName, newQuota, status, createdAt, at, apiKeys, models, identity, tokensRevokedBefore);
+      return new Tenant(id, displayName, newQuota, status, createdAt, at, apiKeys, models, identity, tokensRevokedBefore,
+          modelReservations, reservationsMade);
     }
 
     Tenant withStatus(Status newStatus, Instant at) {
-      return new Tenant(id, displayName, quota, newStatus, createdAt, at, apiKeys, models, identity, tokensRevokedBefore);
+      return new Tenant(id, displayName, quota, newStatus, createdAt, at, apiKeys, models, identity, tokensRevokedBefore,
+          modelReservations, reservationsMade);
     }
 
     Tenant withKeyAdded(ApiKey key, Instant at) {
       List<ApiKey> keys = new ArrayList<>(apiKeys);
       keys.add(key);
-      return new Tenant(id, displayName, quota, status, createdAt, at, keys, models, identity, tokensRevokedBefore);
+      return new Tenant(id, displayName, quota, status, createdAt, at, keys, models, identity, tokensRevokedBefore,
+          modelReservations, reservationsMade);
     }
 
     Tenant withKeyRevoked(String keyId, Instant at) {
       List<ApiKey> keys = apiKeys.stream().map(k -> k.id().equals(keyId) ? k.revoked(at) : k).toList();
-      return new Tenant(id, displayName, quota, status, createdAt, at, keys, models, identity, tokensRevokedBefore);
+      return new Tenant(id, displayName, quota, status, createdAt, at, keys, models, identity, tokensRevokedBefore,
+          modelReservations, reservationsMade);
     }
 
     /** Last-used times are not changes of the tenant: {@code updatedAt} stays. */
@@ -323,11 +364,13 @@ public final class TenantEntity
       List<ApiKey> keys = apiKeys.stream()
           .map(k -> lastUsed.containsKey(k.id()) ? k.used(lastUsed.get(k.id())) : k)
           .toList();
-      return new Tenant(id, displayName, quota, status, createdAt, updatedAt, keys, models, identity, tokensRevokedBefore);
+      return new Tenant(id, displayName, quota, status, createdAt, updatedAt, keys, models, identity, tokensRevokedBefore,
+          modelReservations, reservationsMade);
     }
 
     Tenant withIdentity(Identity newIdentity, Instant at) {
-      return new Tenant(id, displayName, quota, status, createdAt, at, apiKeys, models, newIdentity, tokensRevokedBefore);
+      return new Tenant(id, displayName, quota, status, createdAt, at, apiKeys, models, newIdentity, tokensRevokedBefore,
+          modelReservations, reservationsMade);
     }
 
     /** Tokens of {@code subject} issued before {@code at} are refused; revocations past their use are dropped. */
@@ -339,13 +382,24 @@ public final class TenantEntity
         }
       });
       kept.put(subject, at);
-      return new Tenant(id, displayName, quota, status, createdAt, updatedAt, apiKeys, models, identity, kept);
+      return new Tenant(id, displayName, quota, status, createdAt, updatedAt, apiKeys, models, identity, kept,
+          modelReservations, reservationsMade);
     }
 
     Tenant withModel(String modelId, Instant at) {
       List<String> names = new ArrayList<>(models);
       names.add(modelId);
-      return new Tenant(id, displayName, quota, status, createdAt, at, apiKeys, names, identity, tokensRevokedBefore);
+      Map<String, Long> reservations = new java.util.HashMap<>(modelReservations);
+      reservations.put(modelId, reservationsMade + 1);
+      return new Tenant(id, displayName, quota, status, createdAt, at, apiKeys, names, identity, tokensRevokedBefore,
+          reservations, reservationsMade + 1);
+    }
+
+    Tenant withoutModel(String modelId, Instant at) {
+      List<String> names = new ArrayList<>(models);
+      names.remove(modelId);
+      return new Tenant(id, displayName, quota, status, createdAt, at, apiKeys, names, identity, tokensRevokedBefore,
+          modelReservations, reservationsMade);
     }
   }
 
@@ -377,6 +431,7 @@ public final class TenantEntity
         .onCommand(CreateApiKey.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
         .onCommand(RevokeApiKey.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
         .onCommand(AddModel.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
+        .onCommand(ReleaseModel.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
         .onCommand(RecordIdentity.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
         .onCommand(RecordKeyUse.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
         .onCommand(RecordAccessChange.class, cmd -> rejectUnknownTenant(cmd.replyTo()));
@@ -393,6 +448,7 @@ public final class TenantEntity
         .onCommand(RevokeApiKey.class, this::onRevokeApiKey)
         .onCommand(LookupApiKey.class, this::onLookupApiKey)
         .onCommand(AddModel.class, this::onAddModel)
+        .onCommand(ReleaseModel.class, this::onReleaseModel)
         .onCommand(RecordKeyUse.class, this::onRecordKeyUse)
         .onCommand(RecordAccessChange.class, (tenant, cmd) -> Effect()
             .persist(new AccessChanged(cmd.kind(), cmd.keycloakId(), cmd.detail(), clock.instant(), cmd.actor(),
@@ -537,6 +593,16 @@ public final class TenantEntity
         .thenReply(cmd.replyTo(), state -> ((Tenant) state).summary());
   }
 
+  private ReplyEffect<Event, State> onReleaseModel(Tenant tenant, ReleaseModel cmd) {
+    Long current = tenant.modelReservations().get(cmd.modelId());
+    if (current == null || current != cmd.reservation()) {
+      return Effect().reply(cmd.replyTo(), tenant.summary());
+    }
+    return Effect()
+        .persist(new ModelReleased(cmd.modelId(), cmd.reservation(), clock.instant(), cmd.actor()))
+        .thenReply(cmd.replyTo(), state -> ((Tenant) state).summary());
+  }
+
   private ReplyEffect<Event, State> rejectUnknownTenant(ActorRef<Reply> replyTo) {
     return reject(replyTo, Rejection.notFound("tenant_not_found", "tenant " + tenantId + " does not exist"));
   }
@@ -586,6 +652,7 @@ public final class TenantEntity
             new ApiKey(e.keyId(), e.name(), e.role(), e.secretHash(), e.at(), e.actor(), null), e.at()))
         .onEvent(ApiKeyRevoked.class, (tenant, e) -> tenant.withKeyRevoked(e.keyId(), e.at()))
         .onEvent(ModelAdded.class, (tenant, e) -> tenant.withModel(e.modelId(), e.at()))
+        .onEvent(ModelReleased.class, (tenant, e) -> tenant.withoutModel(e.modelId(), e.at()))
         .onEvent(IdentityProvisioned.class, (tenant, e) -> tenant.withIdentity(e.identity(), e.at()))
         .onEvent(ApiKeysUsed.class, (tenant, e) -> tenant.withKeysUsed(e.lastUsed()))
         // Keycloak holds members and service accounts; the event is the audit record, and may revoke tokens

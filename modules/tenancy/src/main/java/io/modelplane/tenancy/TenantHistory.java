@@ -52,6 +52,10 @@ public final class TenantHistory {
       d.put("model", e.modelId());
       return entry(sequenceNr, "model_added", e.at(), e.actor(), d);
     }
+    if (event instanceof TenantEntity.ModelReleased e) {
+      d.put("model", e.modelId());
+      return entry(sequenceNr, "model_released", e.at(), e.actor(), d);
+    }
     if (event instanceof TenantEntity.IdentityProvisioned e) {
       d.put("organizationId", e.identity().organizationId());
       d.put("groupIds", new java.util.TreeMap<>(e.identity().groupIds()));

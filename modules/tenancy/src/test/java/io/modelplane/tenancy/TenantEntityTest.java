@@ -565,6 +565,30 @@ class TenantEntityTest {
   }
 
   @Test
+  void eachReservationOfANameGetsANewNumberAndOnlyTheCurrentOneIsReleased() {
+    run(r -> new Create("Acme", new Quota(null, null, null, 1, null, null, null), ADMIN, r));
+    assertThat(summary(run(r -> new AddModel("ghost", "alice", r))).modelReservations()).containsEntry("ghost", 1L);
+    // idempotent: the same reservation again
+    assertThat(summary(run(r -> new AddModel("ghost", "alice", r))).modelReservations()).containsEntry("ghost", 1L);
+
+    var stale = run(r -> new TenantEntity.ReleaseModel("ghost", 7, "alice", r));
+    assertThat(stale.hasNoEvents()).isTrue();
+    assertThat(summary(stale).models()).containsExactly("ghost");
+
+    var released = run(r -> new TenantEntity.ReleaseModel("ghost", 1, "alice", r));
+    assertThat(released.events()).containsExactly(new TenantEntity.ModelReleased("ghost", 1, T0, "alice"));
+    assertThat(summary(released).models()).isEmpty();
+    // the released name no longer counts against maxModels, and a new reservation never reuses a number
+    assertThat(summary(run(r -> new AddModel("real", "alice", r))).modelReservations()).containsEntry("real", 2L);
+    run(r -> new TenantEntity.ReleaseModel("real", 2, "alice", r));
+    assertThat(summary(run(r -> new AddModel("ghost", "alice", r))).modelReservations()).containsEntry("ghost", 3L);
+
+    State before = tenant.getState();
+    assertThat(tenant.restart().state()).isEqualTo(before);
+    assertThat(getSummary().modelReservations()).isEqualTo(Map.of("ghost", 3L));
+  }
+
+  @Test
   void addModelHonoursARaisedQuotaAndAnUnlimitedOne() {
     run(r -> new Create("Acme", new Quota(null, null, null, 0, null, null, null), ADMIN, r));
     assertRejected(run(r -> new AddModel("a", "alice", r)), Rejection.Reason.QUOTA_EXCEEDED, "model_quota_exceeded");

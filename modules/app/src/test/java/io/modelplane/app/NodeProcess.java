@@ -1,0 +1,141 @@
+package io.modelplane.app;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A real node in a JVM of its own (this test's class path, {@link Main}), configured through its
+ * environment as an operator would, so that a test can end it with SIGKILL: no shutdown hook, no
+ * flush, no close runs. Ended by its PID only.
+ */
+final class NodeProcess implements AutoCloseable {
+  private final Process process;
+  private final int httpPort;
+  private final Path log;
+  private final Thread killHook;
+
+  private NodeProcess(Process process, int httpPort, Path log) {
+    this.process = process;
+    this.httpPort = httpPort;
+    this.log = log;
+    this.killHook = new Thread(process::destroyForcibly, "kill-node-" + process.pid());
+    Runtime.getRuntime().addShutdownHook(killHook);
+  }
+
+  /** Starts a node on free loopback ports over {@code dataDir}, output appended to {@code log}; {@code env} on top. */
+  static NodeProcess start(Path dataDir, Path log, Map<String, String> env) {
+    int httpPort = freePort();
+    int clusterPort = freePort();
+    // surefire runs tests from a manifest-only jar; the real class path is in this property
+    String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+        "-Djava.util.concurrent.ForkJoinPool.common.parallelism=4",
+        "-cp", classPath, Main.class.getName());
+    ProcessBuilder builder = new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    Map<String, String> e = builder.environment();
+    e.keySet().removeIf(k -> k.startsWith("MODELPLANE_"));
+    e.put("MODELPLANE_HTTP_HOST", "127.0.0.1");
+    e.put("MODELPLANE_HTTP_PORT", String.valueOf(httpPort));
+    e.put("MODELPLANE_CLUSTER_HOST", "127.0.0.1");
+    e.put("MODELPLANE_CLUSTER_PORT", String.valueOf(clusterPort));
+    e.put("MODELPLANE_DATA_DIR", dataDir.toAbsolutePath().toString());
+    e.put("MODELPLANE_OPERATOR_KEY", TestNodes.OPERATOR_KEY);
+    e.put("MODELPLANE_DEMO", "false");
+    e.putAll(env);
+    try {
+      return new NodeProcess(builder.start(), httpPort, log);
+    } catch (IOException ex) {
+      throw new UncheckedIOException("cannot start a node process", ex);
+    }
+  }
+
+  String baseUrl() {
+    return "http://127.0.0.1:" + httpPort;
+  }
+
+  /** Polls /v2/health/ready until 200; fails with the log's tail if the process dies or the time runs out. */
+  void awaitReady(Duration timeout) {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    HttpRequest ready = HttpRequest.newBuilder(URI.create(baseUrl() + "/v2/health/ready"))
+        .timeout(Duration.ofSeconds(5)).build();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new AssertionError("node process " + process.pid() + " exited with " + process.exitValue()
+            + " before it was ready:\n" + tail());
+      }
+      try {
+        if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+          return;
+        }
+      } catch (IOException ignored) {
+        // not listening yet
+      } catch (InterruptedException ex) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted", ex);
+      }
+      sleep(50);
+    }
+    throw new AssertionError("node process " + process.pid() + " not ready within " + timeout + ":\n" + tail());
+  }
+
+  /** SIGKILL (what {@code kill -9} sends), then waits until the process is gone; returns when it was sent. */
+  long kill() {
+    long sent = System.nanoTime();
+    process.destroyForcibly();
+    try {
+      process.waitFor();
+    } catch (InterruptedException ex) {
+      Thread.currentThread().interrupt();
+    }
+    Runtime.getRuntime().removeShutdownHook(killHook);
+    return sent;
+  }
+
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      kill();
+    }
+  }
+
+  private String tail() {
+    try {
+      List<String> lines = Files.readAllLines(log);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    } catch (IOException ex) {
+      return "(no log: " + ex + ")";
+    }
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException ex) {
+      throw new UncheckedIOException(ex);
+    }
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException ex) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
