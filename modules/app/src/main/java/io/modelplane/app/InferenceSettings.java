@@ -3,9 +3,12 @@ package io.modelplane.app;
 import com.typesafe.config.Config;
 import java.time.Duration;
 
-/** Settings of the inference data plane, from {@code modelplane.inference}. */
+/**
+ * Settings of the inference data plane, from {@code modelplane.inference}; {@code workerPool} is the
+ * dedicated pool this node's workers serve (null: shared).
+ */
 record InferenceSettings(long workerMemoryBytes, Duration coldStartTimeout, Duration inferTimeout, Duration loadTimeout,
-    int queueCapacity, Duration resyncInterval, int engineThreads) {
+    int queueCapacity, Duration resyncInterval, int engineThreads, String workerPool) {
 
   static InferenceSettings fromConfig(Config root) {
     Config c = root.getConfig("modelplane.inference");
@@ -16,6 +19,17 @@ record InferenceSettings(long workerMemoryBytes, Duration coldStartTimeout, Dura
         c.getDuration("load-timeout"),
         c.getInt("queue-capacity"),
         c.getDuration("resync-interval"),
-        c.getInt("engine-threads"));
+        c.getInt("engine-threads"),
+        workerPool(c.getString("worker-pool").trim()));
+  }
+
+  private static String workerPool(String name) {
+    if (name.isEmpty()) {
+      return null;
+    }
+    if (!io.modelplane.common.WorkerPool.isValid(name)) {
+      throw new IllegalArgumentException("MODELPLANE_WORKER_POOL '" + name + "': " + io.modelplane.common.WorkerPool.RULE_TEXT);
+    }
+    return name;
   }
 }

@@ -58,23 +58,37 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
 
   public record ModelStatus(String key, long bytes, int queueDepth, int inFlight) implements CborSerializable {}
 
-  public record WorkerStatus(String workerId, String device, long budgetBytes, long usedBytes, List<ModelStatus> models)
-      implements CborSerializable {}
+  /** {@code pool}: the dedicated worker pool this worker serves (null: shared by every tenant without one). */
+  public record WorkerStatus(String workerId, String device, long budgetBytes, long usedBytes, List<ModelStatus> models,
+      String pool) implements CborSerializable {
+    public WorkerStatus(String workerId, String device, long budgetBytes, long usedBytes, List<ModelStatus> models) {
+      this(workerId, device, budgetBytes, usedBytes, models, null);
+    }
+  }
 
   public static Behavior<Command> create(String workerId, ModelResidency residency, Executor loadExecutor) {
+    return create(workerId, null, residency, loadExecutor);
+  }
+
+  /** A worker of the dedicated {@code pool} (null or blank: a shared worker); placement learns it from {@link GetStatus}. */
+  public static Behavior<Command> create(String workerId, String pool, ModelResidency residency, Executor loadExecutor) {
+    String announced = pool == null || pool.isBlank() ? null : pool;
     return Behaviors.setup(ctx -> {
       ctx.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, ctx.getSelf()));
-      return new WorkerActor(ctx, workerId, residency, loadExecutor);
+      return new WorkerActor(ctx, workerId, announced, residency, loadExecutor);
     });
   }
 
   private final String workerId;
+  private final String pool;
   private final ModelResidency residency;
   private final Executor loadExecutor;
 
-  private WorkerActor(ActorContext<Command> ctx, String workerId, ModelResidency residency, Executor loadExecutor) {
+  private WorkerActor(ActorContext<Command> ctx, String workerId, String pool, ModelResidency residency,
+      Executor loadExecutor) {
     super(ctx);
     this.workerId = workerId;
+    this.pool = pool;
     this.residency = residency;
     this.loadExecutor = loadExecutor;
   }
@@ -161,7 +175,7 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
         .map(s -> new ModelStatus(s.key(), s.bytes(), s.queueDepth(), s.inFlight()))
         .toList();
     get.replyTo().tell(new WorkerStatus(workerId, residency.device().toString(), residency.budgetBytes(),
-        residency.usedBytes(), models));
+        residency.usedBytes(), models, pool));
     return this;
   }
 
