@@ -151,6 +151,10 @@ final class TenantRoutes extends ApiDirectives {
     if (poolNode != null && !poolNode.isTextual() && !poolNode.isNull()) {
       throw ApiError.badRequest("invalid_worker_pool", "workerPool must be a string, or null for the shared workers");
     }
+    if (poolNode != null && poolNode.isTextual() && !io.modelplane.common.WorkerPool.isValid(poolNode.textValue())) {
+      // checked before anything is written: a PATCH is applied whole or not at all
+      throw ApiError.badRequest("invalid_worker_pool", io.modelplane.common.WorkerPool.RULE_TEXT);
+    }
     JsonNode nameNode = body.get("displayName");
     if (nameNode != null && !nameNode.isTextual()) {
       throw ApiError.badRequest("invalid_display_name", "displayName must be a string");

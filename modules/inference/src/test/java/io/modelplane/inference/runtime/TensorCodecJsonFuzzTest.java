@@ -12,20 +12,23 @@ import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
- * Coverage-guided fuzzing of the Open Inference Protocol decoders (JSON tensors and the binary tensor
- * data extension). The property: whatever the bytes, decoding either returns tensors whose bytes match
+ * Coverage-guided fuzzing of the Open Inference Protocol's JSON tensor decoder (the binary tensor data
+ * extension: {@link TensorCodecBinaryFuzzTest}; one fuzz target per class, as Jazzer fuzzes one per JVM). The property: whatever the bytes, decoding either returns tensors whose bytes match
  * their shape and datatype, or throws {@link InvalidInputException}; nothing else, no hang, and no
  * allocation out of proportion to the request (a small body must not make the server allocate what
  * its declared shape would need). Without {@code JAZZER_FUZZ} the committed inputs under
- * {@code TensorCodecFuzzTestInputs/} run as regression tests; with {@code JAZZER_FUZZ=1} Jazzer fuzzes.
+ * {@code TensorCodecJsonFuzzTestInputs/} run as regression tests; with {@code JAZZER_FUZZ=1} Jazzer fuzzes.
  */
-class TensorCodecFuzzTest {
+class TensorCodecJsonFuzzTest {
+  /** How long each target fuzzes with JAZZER_FUZZ=1 (CI runs every target once). */
+  static final String BUDGET = "20s";
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final com.sun.management.ThreadMXBean THREADS =
       (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
   /** Model signatures to decode against, picked by the input's first byte: every datatype, fixed and free dims. */
-  private static final List<List<TensorSpec>> SIGNATURES = List.of(
+  static final List<List<TensorSpec>> SIGNATURES = List.of(
       List.of(new TensorSpec("input", "FP32", List.of(-1L, 64L))),
       List.of(new TensorSpec("ids", "INT64", List.of(-1L, -1L)), new TensorSpec("mask", "BOOL", List.of(-1L, -1L))),
       List.of(new TensorSpec("a", "UINT8", List.of(-1L)), new TensorSpec("b", "INT8", List.of(-1L)),
@@ -49,7 +52,7 @@ class TensorCodecFuzzTest {
     THREADS.getCurrentThreadAllocatedBytes();
   }
 
-  @FuzzTest(maxDuration = "60s")
+  @FuzzTest(maxDuration = BUDGET)
   void jsonInputs(FuzzedDataProvider data) {
     List<TensorSpec> specs = SIGNATURES.get(data.consumeInt(0, SIGNATURES.size() - 1));
     byte[] body = data.consumeRemainingAsBytes();
@@ -60,20 +63,7 @@ class TensorCodecFuzzTest {
     decode(inputs, specs, null, body.length);
   }
 
-  @FuzzTest(maxDuration = "60s")
-  void binaryInputs(FuzzedDataProvider data) {
-    List<TensorSpec> specs = SIGNATURES.get(data.consumeInt(0, SIGNATURES.size() - 1));
-    int jsonLength = data.consumeInt(0, 4096);
-    byte[] json = data.consumeBytes(jsonLength);
-    byte[] binary = data.consumeRemainingAsBytes();
-    JsonNode inputs = parse(json);
-    if (inputs == null) {
-      return;
-    }
-    decode(inputs, specs, ByteBuffer.wrap(binary), json.length + binary.length);
-  }
-
-  private static JsonNode parse(byte[] body) {
+  static JsonNode parse(byte[] body) {
     try {
       JsonNode node = JSON.readTree(body);
       // the decoder gets the request's "inputs"; a bare array stands for it too, to reach the decoder more often
@@ -83,7 +73,7 @@ class TensorCodecFuzzTest {
     }
   }
 
-  private static void decode(JsonNode inputs, List<TensorSpec> specs, ByteBuffer binary, int requestBytes) {
+  static void decode(JsonNode inputs, List<TensorSpec> specs, ByteBuffer binary, int requestBytes) {
     long before = THREADS.getCurrentThreadAllocatedBytes();
     List<Tensor> tensors;
     try {
