@@ -216,7 +216,9 @@ public final class Main {
       "modelplane.db.user", "MODELPLANE_DB_USER",
       "modelplane.db.password", "MODELPLANE_DB_PASSWORD",
       "modelplane.keycloak.admin-user", "MODELPLANE_KEYCLOAK_ADMIN_USER",
-      "modelplane.keycloak.admin-password", "MODELPLANE_KEYCLOAK_ADMIN_PASSWORD"));
+      "modelplane.keycloak.admin-password", "MODELPLANE_KEYCLOAK_ADMIN_PASSWORD",
+      // the platform's own admin credential: a worker-only node serves no API that would check it
+      "modelplane.operator-key", "MODELPLANE_OPERATOR_KEY"));
 
   /**
    * A worker-only node runs tenants' models: a model that escaped its sandbox must find no credential
@@ -232,8 +234,9 @@ public final class Main {
         .sorted()
         .toList();
     if (!given.isEmpty()) {
-      throw new IllegalStateException("worker-only nodes must not be given database credentials: unset "
-          + String.join(", ", given) + " on this node (only control and gateway nodes use them)");
+      throw new IllegalStateException("worker-only nodes must not be given database credentials (nor the operator"
+          + " key or Keycloak admin credentials): unset " + String.join(", ", given)
+          + " on this node; only control and gateway nodes use them");
     }
   }
 

@@ -41,6 +41,7 @@ class WorkerIsolationTest {
   static Map<String, Object> workerSettings() {
     Map<String, Object> settings = new HashMap<>();
     settings.put("modelplane.cluster.roles", "worker");
+    settings.put("modelplane.operator-key", ""); // TestNodes gives every node one; a worker-only node takes none
     settings.put("modelplane.inference.worker-pool", POOL);
     settings.put("akka.cluster.seed-nodes", List.of(Cluster.get(control.system()).selfMember().address().toString()));
     return settings;
@@ -92,7 +93,7 @@ class WorkerIsolationTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"modelplane.db.url", "modelplane.db.user", "modelplane.db.password",
-      "modelplane.keycloak.admin-password"})
+      "modelplane.keycloak.admin-password", "modelplane.operator-key"})
   void aWorkerOnlyNodeGivenACredentialRefusesToStartAndSaysWhich(String setting) {
     Map<String, Object> settings = workerSettings();
     settings.put(setting, "s3cret-value-42");
