@@ -74,17 +74,28 @@ class TensorCodecJsonFuzzTest {
   }
 
   static void decode(JsonNode inputs, List<TensorSpec> specs, ByteBuffer binary, int requestBytes) {
-    long before = THREADS.getCurrentThreadAllocatedBytes();
+    int position = binary == null ? 0 : binary.position();
+    long allocated = allocatedBy(() -> decodeOnce(inputs, specs, binary));
+    if (allocated > allowed(requestBytes)) {
+      // classes loaded (and instrumented by the fuzzer) on first use are paid once; an amplification repeats
+      if (binary != null) {
+        binary.position(position);
+      }
+      allocated = allocatedBy(() -> decodeOnce(inputs, specs, binary));
+    }
+    assertThat(allocated).as("bytes allocated decoding a request of %d bytes", requestBytes)
+        .isLessThanOrEqualTo(allowed(requestBytes));
+  }
+
+  private static void decodeOnce(JsonNode inputs, List<TensorSpec> specs, ByteBuffer binary) {
     List<Tensor> tensors;
     try {
       tensors = TensorCodec.decodeInputs(inputs, specs, TensorCodec.DEFAULT_MAX_ELEMENTS, binary);
     } catch (InvalidInputException refused) {
       assertThat(refused.code()).isNotBlank();
       assertThat(refused.getMessage()).isNotBlank();
-      assertAllocatedInProportion(before, requestBytes);
       return;
     }
-    assertAllocatedInProportion(before, requestBytes);
     assertThat(tensors).hasSize(specs.size());
     for (int i = 0; i < tensors.size(); i++) {
       Tensor t = tensors.get(i);
@@ -94,14 +105,19 @@ class TensorCodecJsonFuzzTest {
     }
   }
 
+  private static long allocatedBy(Runnable run) {
+    long before = THREADS.getCurrentThreadAllocatedBytes();
+    run.run();
+    return THREADS.getCurrentThreadAllocatedBytes() - before;
+  }
+
   /**
    * A decoded element takes at most 8 bytes and is at least one byte of the request (binary) or two
-   * (JSON "0,"): tensors are at most 8 times the request. Error messages, bookkeeping and the fuzzer's
-   * own instrumentation fit in the constant. A small request claiming a huge shape must be refused before its bytes are allocated.
+   * (JSON "0,"): tensors are at most 8 times the request. Error messages, bookkeeping and the checks'
+   * own objects fit in the constant. A small request claiming a huge shape must be refused before its
+   * bytes are allocated.
    */
-  private static void assertAllocatedInProportion(long before, int requestBytes) {
-    long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
-    assertThat(allocated).as("bytes allocated decoding a request of %d bytes", requestBytes)
-        .isLessThanOrEqualTo(8L * 1024 * 1024 + 16L * requestBytes);
+  private static long allowed(int requestBytes) {
+    return 8L * 1024 * 1024 + 16L * requestBytes;
   }
 }
