@@ -69,7 +69,7 @@ public final class DeploymentFeed {
     return controlPlane.tenantSummary(key.tenant())
         .thenCombine(controlPlane.readModel(key, ModelEntity.Get::new, ModelEntity.Summary.class), (tenant, model) -> {
           tenantQuotaChanged(key.tenant(), tenant.quota());
-          placement.tell(new PlacementCoordinator.SetDeployment(key.entityId(), desired(key, model)));
+          placement.tell(new PlacementCoordinator.SetDeployment(key.entityId(), desired(key, model, tenant.workerPool())));
           return null;
         });
   }
@@ -77,6 +77,15 @@ public final class DeploymentFeed {
   /** Tells placement the tenant's new resident-bytes limit (null quota or field: unlimited); call after the quota changed. */
   public void tenantQuotaChanged(TenantId tenant, Quota quota) {
     placement.tell(new PlacementCoordinator.SetTenantQuota(tenant.value(), quota == null ? null : quota.maxResidentBytes()));
+  }
+
+  /**
+   * Sends placement every deployment of the tenant again; call after its worker pool changed (its
+   * replicas then move to the pool's workers, or back to the shared ones).
+   */
+  public CompletionStage<Void> tenantPoolChanged(TenantId tenant) {
+    return controlPlane.tenantSummary(tenant).thenCompose(summary ->
+        resyncTenant(tenant, summary.models().stream().map(model -> ModelKey.of(tenant.value(), model)).toList()));
   }
 
   /** Each replica of the model's deployed versions and its state (empty if placement does not answer quickly). */
@@ -105,7 +114,8 @@ public final class DeploymentFeed {
           tenantQuotaChanged(tenant, summary.quota());
           List<CompletableFuture<Void>> each = models.stream()
               .map(key -> controlPlane.readModel(key, ModelEntity.Get::new, ModelEntity.Summary.class)
-                  .thenAccept(model -> placement.tell(new PlacementCoordinator.SetDeployment(key.entityId(), desired(key, model))))
+                  .thenAccept(model -> placement.tell(new PlacementCoordinator.SetDeployment(key.entityId(),
+                      desired(key, model, summary.workerPool()))))
                   .toCompletableFuture()
                   .exceptionally(failure -> {
                     log.warn("could not read model {} for placement: {}", key, failure.getMessage());
@@ -143,7 +153,8 @@ public final class DeploymentFeed {
     }).orElse(v.sizeBytes());
   }
 
-  private PlacementCoordinator.DesiredDeployment desired(ModelKey key, ModelEntity.Summary summary) {
+  /** {@code workerPool}: the tenant's dedicated pool (null: shared workers), part of every deployment placement gets. */
+  private PlacementCoordinator.DesiredDeployment desired(ModelKey key, ModelEntity.Summary summary, String workerPool) {
     ModelEntity.DeploymentRevision current = summary.deployment();
     if (current == null) {
       return null;
@@ -159,6 +170,7 @@ public final class DeploymentFeed {
     }
     ModelEntity.DeploymentSpec spec = current.spec();
     return new PlacementCoordinator.DesiredDeployment(current.revision(), spec.traffic(), spec.replicas(),
-        new BatchSettings(spec.maxBatchSize(), spec.maxBatchDelayMs(), queueCapacity, spec.engineThreads()), versions);
+        new BatchSettings(spec.maxBatchSize(), spec.maxBatchDelayMs(), queueCapacity, spec.engineThreads()), versions,
+        workerPool);
   }
 }

@@ -110,7 +110,10 @@ public final class Json {
       throw ApiError.badRequest("invalid_request", "field '" + path(e) + "' has a value of the wrong type");
     } catch (ValueInstantiationException e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
-      throw ApiError.badRequest("invalid_request", cause.getMessage());
+      // a constructor's refusal explains itself; one without a sentence (a null inside a list) gets one
+      String message = cause.getMessage();
+      throw ApiError.badRequest("invalid_request", message == null || message.isBlank()
+          ? "field '" + path(e) + "' holds a null or a value that is not allowed" : message);
     } catch (MismatchedInputException e) {
       throw ApiError.badRequest("invalid_request", "field '" + path(e) + "' is missing or of the wrong type");
     } catch (JsonProcessingException | IllegalArgumentException e) {
@@ -118,7 +121,7 @@ public final class Json {
     }
   }
 
-  private static String path(MismatchedInputException e) {
+  private static String path(com.fasterxml.jackson.databind.JsonMappingException e) {
     return e.getPath().stream()
         .map(r -> r.getFieldName() != null ? r.getFieldName() : String.valueOf(r.getIndex()))
         .collect(Collectors.joining("."));

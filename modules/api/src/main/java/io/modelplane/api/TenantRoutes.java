@@ -23,10 +23,13 @@ import java.util.concurrent.CompletionStage;
 
 /** {@code /api/v1/tenants}: tenants, their status and quota, and their API keys. */
 final class TenantRoutes extends ApiDirectives {
-  private static final Set<String> PATCHABLE = Set.of("displayName", "quota");
+  private static final Set<String> PATCHABLE = Set.of("displayName", "quota", "workerPool");
 
-  /** {@code quota}: the limits it names; the others are the default plan's (see {@link QuotaRequest}). */
-  record CreateTenantRequest(String id, String displayName, JsonNode quota) {}
+  /**
+   * {@code quota}: the limits it names; the others are the default plan's (see {@link QuotaRequest}).
+   * {@code workerPool}: operator only (these routes are), the dedicated worker pool; absent or null: shared workers.
+   */
+  record CreateTenantRequest(String id, String displayName, JsonNode quota, String workerPool) {}
 
   record CreateApiKeyRequest(String name, String role) {}
 
@@ -40,11 +43,13 @@ final class TenantRoutes extends ApiDirectives {
   record TenantView(String id, String displayName, TenantEntity.Status status, Quota quota,
       Instant createdAt, Instant updatedAt, List<String> models,
       @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-      IdentityView identity) {}
+      IdentityView identity,
+      @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+      String workerPool) {}
 
   private TenantView view(TenantEntity.Summary s) {
     return new TenantView(s.id(), s.displayName(), s.status(), s.quota(), s.createdAt(), s.updatedAt(), s.models(),
-        provisioning == null ? null : IdentityView.of(s.identity()));
+        provisioning == null ? null : IdentityView.of(s.identity()), s.workerPool());
   }
 
   record ApiKeyView(String id, String name, Role role, Instant createdAt, String createdBy, Instant lastUsedAt) {
@@ -117,7 +122,7 @@ final class TenantRoutes extends ApiDirectives {
     TenantId tenant = TenantId.of(request.id());
     Quota quota = QuotaRequest.over(Quota.defaults(), request.quota());
     return controlPlane.tenant(tenant,
-            r -> new TenantEntity.Create(request.displayName(), quota, principal.subject(), r),
+            r -> new TenantEntity.Create(request.displayName(), quota, principal.subject(), r, request.workerPool()),
             TenantEntity.Summary.class)
         // Keycloak mode: usually provisioned before the answer; if Keycloak is slow or down the
         // tenant is answered as "provisioning" and the periodic resync completes it
@@ -142,9 +147,17 @@ final class TenantRoutes extends ApiDirectives {
   private CompletionStage<HttpResponse> update(Principal principal, TenantId tenant, JsonNode body) {
     body.fieldNames().forEachRemaining(field -> {
       if (!PATCHABLE.contains(field)) {
-        throw ApiError.badRequest("invalid_request", "unknown field '" + field + "'; patchable: displayName, quota");
+        throw ApiError.badRequest("invalid_request", "unknown field '" + field + "'; patchable: displayName, quota, workerPool");
       }
     });
+    JsonNode poolNode = body.get("workerPool");
+    if (poolNode != null && !poolNode.isTextual() && !poolNode.isNull()) {
+      throw ApiError.badRequest("invalid_worker_pool", "workerPool must be a string, or null for the shared workers");
+    }
+    if (poolNode != null && poolNode.isTextual() && !io.modelplane.common.WorkerPool.isValid(poolNode.textValue())) {
+      // checked before anything is written: a PATCH is applied whole or not at all
+      throw ApiError.badRequest("invalid_worker_pool", io.modelplane.common.WorkerPool.RULE_TEXT);
+    }
     JsonNode nameNode = body.get("displayName");
     if (nameNode != null && !nameNode.isTextual()) {
       throw ApiError.badRequest("invalid_display_name", "displayName must be a string");
@@ -159,10 +172,17 @@ final class TenantRoutes extends ApiDirectives {
         : controlPlane.tenantSummary(tenant).thenApply(current -> QuotaRequest.over(current.quota(), quotaPatch));
     return quota.thenCompose(q -> controlPlane.tenant(tenant,
             r -> new TenantEntity.Update(displayName, q, principal.subject(), r), TenantEntity.Summary.class))
+        .thenCompose(s -> poolNode == null ? CompletableFuture.completedFuture(s)
+            : controlPlane.tenant(tenant, r -> new TenantEntity.SetWorkerPool(poolNode.isNull() ? null : poolNode.asText(),
+                principal.subject(), r), TenantEntity.Summary.class))
         .thenApply(s -> {
           if (quotaPatch != null) {
             // placement enforces maxResidentBytes: a raised limit places refused replicas now
             deployments.tenantQuotaChanged(tenant, s.quota());
+          }
+          if (poolNode != null) {
+            // the tenant's replicas move to its pool's workers (or back to the shared ones) now
+            deployments.tenantPoolChanged(tenant);
           }
           return Json.response(StatusCodes.OK, view(s));
         });

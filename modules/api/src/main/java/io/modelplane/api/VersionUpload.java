@@ -104,7 +104,7 @@ final class VersionUpload {
     }
   }
 
-  private static VersionManifest parseManifest(byte[] bytes) {
+  static VersionManifest parseManifest(byte[] bytes) {
     JsonNode node;
     try {
       node = Json.MAPPER.readTree(bytes);

@@ -3,9 +3,13 @@ package io.modelplane.app;
 import com.typesafe.config.Config;
 import java.time.Duration;
 
-/** Settings of the inference data plane, from {@code modelplane.inference}. */
+/**
+ * Settings of the inference data plane, from {@code modelplane.inference}; {@code workerPool} is the
+ * dedicated pool this node's workers serve (null: shared).
+ */
 record InferenceSettings(long workerMemoryBytes, Duration coldStartTimeout, Duration inferTimeout, Duration loadTimeout,
-    int queueCapacity, Duration resyncInterval, int engineThreads, long maxUnpackedBytes, int maxUnpackedFiles) {
+    int queueCapacity, Duration resyncInterval, int engineThreads, long maxUnpackedBytes, int maxUnpackedFiles,
+    String workerPool) {
 
   static InferenceSettings fromConfig(Config root) {
     Config c = root.getConfig("modelplane.inference");
@@ -18,6 +22,17 @@ record InferenceSettings(long workerMemoryBytes, Duration coldStartTimeout, Dura
         c.getDuration("resync-interval"),
         c.getInt("engine-threads"),
         c.getBytes("max-unpacked-bytes"),
-        c.getInt("max-unpacked-files"));
+        c.getInt("max-unpacked-files"),
+        workerPool(c.getString("worker-pool").trim()));
+  }
+
+  private static String workerPool(String name) {
+    if (name.isEmpty()) {
+      return null;
+    }
+    if (!io.modelplane.common.WorkerPool.isValid(name)) {
+      throw new IllegalArgumentException("MODELPLANE_WORKER_POOL '" + name + "': " + io.modelplane.common.WorkerPool.RULE_TEXT);
+    }
+    return name;
   }
 }

@@ -46,6 +46,7 @@ import java.util.concurrent.CompletableFuture;
 import io.modelplane.tenancy.admission.AdmissionLeases;
 import io.modelplane.tenancy.admission.QuotaEntity;
 import io.modelplane.api.TenantChanges;
+import io.modelplane.api.WorkerNodeApi;
 import io.modelplane.api.KeyUsage;
 import io.modelplane.api.IdentityProvisioning;
 import io.modelplane.identity.keycloak.KeycloakProvisioner;
@@ -119,6 +120,7 @@ public final class Main {
     }
     Config config = nodeConfig(overrides);
     NodeSettings settings = NodeSettings.fromConfig(config);
+    refuseCredentialsOnWorkerOnly(config, settings);
     secureDataDir(settings);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "modelplane", config);
     Teardown teardown = new Teardown();
@@ -129,6 +131,9 @@ public final class Main {
       if (config.getStringList("akka.cluster.seed-nodes").isEmpty()) {
         // no seed address is known before binding (port 0): this node founds its own cluster
         Cluster.get(system).manager().tell(new akka.cluster.typed.Join(Cluster.get(system).selfMember().address()));
+      }
+      if (settings.workerOnly()) {
+        return startWorkerOnly(system, config, settings, teardown, stopped);
       }
       AtomicBoolean schemaReady = new AtomicBoolean(!settings.createSchema());
       if (settings.createSchema()) {
@@ -216,6 +221,54 @@ public final class Main {
       stopped.join();
       throw new IllegalStateException("node did not start: " + e.getMessage(), e);
     }
+  }
+
+  /** Environment variables of the credentials a worker-only node must not be given, by config path. */
+  private static final Map<String, String> CONTROL_PLANE_CREDENTIALS = new java.util.LinkedHashMap<>(Map.of(
+      "modelplane.db.url", "MODELPLANE_DB_URL",
+      "modelplane.db.user", "MODELPLANE_DB_USER",
+      "modelplane.db.password", "MODELPLANE_DB_PASSWORD",
+      "modelplane.keycloak.admin-user", "MODELPLANE_KEYCLOAK_ADMIN_USER",
+      "modelplane.keycloak.admin-password", "MODELPLANE_KEYCLOAK_ADMIN_PASSWORD",
+      // the platform's own admin credential: a worker-only node serves no API that would check it
+      "modelplane.operator-key", "MODELPLANE_OPERATOR_KEY"));
+
+  /**
+   * A worker-only node runs tenants' models: a model that escaped its sandbox must find no credential
+   * there. Refuse to start rather than silently ignore one, so that operators stop handing them out.
+   */
+  static void refuseCredentialsOnWorkerOnly(Config config, NodeSettings settings) {
+    if (!settings.workerOnly()) {
+      return;
+    }
+    List<String> given = CONTROL_PLANE_CREDENTIALS.entrySet().stream()
+        .filter(e -> !config.getString(e.getKey()).isBlank())
+        .map(Map.Entry::getValue)
+        .sorted()
+        .toList();
+    if (!given.isEmpty()) {
+      throw new IllegalStateException("worker-only nodes must not be given database credentials (nor the operator"
+          + " key or Keycloak admin credentials): unset " + String.join(", ", given)
+          + " on this node; only control and gateway nodes use them");
+    }
+  }
+
+  /**
+   * A node with the worker role only: its workers and a health endpoint. No journal, no usage store,
+   * no schema, no API keys: entities live on control nodes and answer the readiness probe remotely.
+   */
+  private static Node startWorkerOnly(ActorSystem<Void> system, Config config, NodeSettings settings, Teardown teardown,
+      CompletableFuture<Void> stopped) throws Exception {
+    TenantEntity.init(system); // a proxy only (the region is on role control): the readiness probe asks through it
+    InferenceSettings inference = InferenceSettings.fromConfig(config);
+    startWorkers(system, settings, inference, null, new Metrics(), teardown);
+    ServerBinding binding = Http.get(system).newServerAt(settings.httpHost(), settings.httpPort())
+        .bind(new WorkerNodeApi(() -> ready(system, true)).route())
+        .toCompletableFuture().get(30, TimeUnit.SECONDS)
+        .addToCoordinatedShutdown(Duration.ofSeconds(10), system);
+    log.info("worker-only node: no journal, no database; worker pool {}",
+        inference.workerPool() == null ? "shared" : inference.workerPool());
+    return new Node(system, binding.localAddress(), stopped);
   }
 
   /**
@@ -315,14 +368,15 @@ public final class Main {
       var device = Devices.pick(gpus, i);
       String id = Cluster.get(system).selfMember().address().hostPort() + "/" + device;
       ModelResidency residency = new ModelResidency(inference.workerMemoryBytes(), device, loader);
-      ActorRef<WorkerActor.Command> worker =
-          system.systemActorOf(WorkerActor.create(id, residency, loads, inference.inferTimeout()), "worker-" + i,
-              Props.empty());
+      ActorRef<WorkerActor.Command> worker = system.systemActorOf(
+          WorkerActor.create(id, inference.workerPool(), residency, loads, inference.inferTimeout()), "worker-" + i,
+          Props.empty());
       if (gateway != null) {
         gateway.registerLocal(worker, residency);
       }
       residencies.add(residency);
-      log.info("worker {} on {} with a budget of {} bytes", i, device, inference.workerMemoryBytes());
+      log.info("worker {} on {} with a budget of {} bytes, pool {}", i, device, inference.workerMemoryBytes(),
+          inference.workerPool() == null ? "shared" : inference.workerPool());
     }
     WorkerMetrics.register(metrics.registry(), residencies);
   }
@@ -373,7 +427,8 @@ public final class Main {
     }
     derived.put("akka.cluster.roles", s.roles());
     String db = "akka-persistence-jdbc.shared-databases.slick.";
-    derived.put(db + "db.url", s.jdbcUrl());
+    // a worker-only node gets no database at all: anything that reached for the journal there would fail
+    derived.put(db + "db.url", s.workerOnly() ? "" : s.jdbcUrl());
     derived.put(db + "db.user", s.dbUser());
     derived.put(db + "db.password", s.dbPassword());
     if (s.usesPostgres()) {

@@ -32,6 +32,14 @@ record NodeSettings(
     return Arrays.stream(csv.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
   }
 
+  /**
+   * A node with the worker role only: it runs tenants' models and never touches the journal, the usage
+   * tables or Keycloak, so it is given no credential for them.
+   */
+  boolean workerOnly() {
+    return roles.contains("worker") && !roles.contains("control") && !roles.contains("gateway");
+  }
+
   boolean usesPostgres() {
     return dbUrl.startsWith("jdbc:postgresql:");
   }

@@ -22,6 +22,7 @@ import io.modelplane.common.Quota;
 import io.modelplane.common.Rejection;
 import io.modelplane.common.Role;
 import io.modelplane.common.TenantId;
+import io.modelplane.common.WorkerPool;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -84,8 +85,19 @@ public final class TenantEntity
   /** What the tenant entity can be asked to do. */
   public sealed interface Command extends CborSerializable {}
 
-  /** Creates the tenant; a null quota means {@link Quota#defaults()}. */
-  public record Create(String displayName, Quota quota, String actor, ActorRef<Reply> replyTo) implements Command {}
+  /**
+   * Creates the tenant; a null quota means {@link Quota#defaults()}; {@code workerPool} (null: the
+   * shared workers) is the dedicated pool its replicas are confined to.
+   */
+  public record Create(String displayName, Quota quota, String actor, ActorRef<Reply> replyTo, String workerPool)
+      implements Command {
+    public Create(String displayName, Quota quota, String actor, ActorRef<Reply> replyTo) {
+      this(displayName, quota, actor, replyTo, null);
+    }
+  }
+
+  /** Confines the tenant's replicas to a dedicated worker pool; null returns them to the shared workers. */
+  public record SetWorkerPool(String workerPool, String actor, ActorRef<Reply> replyTo) implements Command {}
 
   /** Changes the display name and/or quota; a null field is left unchanged. */
   public record Update(String displayName, Quota quota, String actor, ActorRef<Reply> replyTo) implements Command {}
@@ -177,7 +189,8 @@ public final class TenantEntity
       List<String> models,
       Identity identity,
       Map<String, Instant> tokensRevokedBefore,
-      Map<String, Long> modelReservations)
+      Map<String, Long> modelReservations,
+      String workerPool)
       implements Reply {
     public Summary {
       apiKeys = List.copyOf(apiKeys);
@@ -189,7 +202,7 @@ public final class TenantEntity
     public Summary(String id, String displayName, Quota quota, Status status, Instant createdAt, Instant updatedAt,
         List<ApiKeyInfo> apiKeys, List<String> models, Identity identity, Map<String, Instant> tokensRevokedBefore) {
       this(id, displayName, quota, status, createdAt, updatedAt, apiKeys, models, identity, tokensRevokedBefore,
-          Map.of());
+          Map.of(), null);
     }
   }
 
@@ -231,6 +244,9 @@ public final class TenantEntity
   public record IdentityProvisioned(Identity identity, Instant at, String actor) implements Event {}
 
   public record ApiKeysUsed(Map<String, Instant> lastUsed) implements Event {}
+
+  /** {@code workerPool} null: back on the shared workers. */
+  public record WorkerPoolChanged(String workerPool, Instant at, String actor) implements Event {}
 
   /** {@code revokesTokensOf}: see {@link RecordAccessChange}; null in events journaled before it existed. */
   public record AccessChanged(String kind, String keycloakId, String detail, Instant at, String actor,
@@ -288,7 +304,8 @@ public final class TenantEntity
       Identity identity,
       Map<String, Instant> tokensRevokedBefore,
       Map<String, Long> modelReservations,
-      long reservationsMade)
+      long reservationsMade,
+      String workerPool)
       implements State {
 
     /** How long a revocation is kept: longer than any access token lives. */
@@ -310,7 +327,7 @@ public final class TenantEntity
     Tenant(String id, String displayName, Quota quota, Status status, Instant createdAt, Instant updatedAt,
         List<ApiKey> apiKeys, List<String> models, Identity identity, Map<String, Instant> tokensRevokedBefore) {
       this(id, displayName, quota, status, createdAt, updatedAt, apiKeys, models, identity, tokensRevokedBefore,
-          Map.of(), 0);
+          Map.of(), 0, null);
     }
 
     Optional<ApiKey> key(String keyId) {
@@ -328,35 +345,35 @@ public final class TenantEntity
     Summary summary() {
       List<ApiKeyInfo> active = apiKeys.stream().filter(ApiKey::isActive).map(ApiKey::info).toList();
       return new Summary(id, displayName, quota, status, createdAt, updatedAt, active, models, identity,
-          tokensRevokedBefore, modelReservations);
+          tokensRevokedBefore, modelReservations, workerPool);
     }
 
     Tenant withDisplayName(String newName, Instant at) {
       return new Tenant(id, newName, quota, status, createdAt, at, apiKeys, models, identity, tokensRevokedBefore,
-          modelReservations, reservationsMade);
+          modelReservations, reservationsMade, workerPool);
     }
 
     Tenant withQuota(Quota newQuota, Instant at) {
       return new Tenant(id, displayName, newQuota, status, createdAt, at, apiKeys, models, identity, tokensRevokedBefore,
-          modelReservations, reservationsMade);
+          modelReservations, reservationsMade, workerPool);
     }
 
     Tenant withStatus(Status newStatus, Instant at) {
       return new Tenant(id, displayName, quota, newStatus, createdAt, at, apiKeys, models, identity, tokensRevokedBefore,
-          modelReservations, reservationsMade);
+          modelReservations, reservationsMade, workerPool);
     }
 
     Tenant withKeyAdded(ApiKey key, Instant at) {
       List<ApiKey> keys = new ArrayList<>(apiKeys);
       keys.add(key);
       return new Tenant(id, displayName, quota, status, createdAt, at, keys, models, identity, tokensRevokedBefore,
-          modelReservations, reservationsMade);
+          modelReservations, reservationsMade, workerPool);
     }
 
     Tenant withKeyRevoked(String keyId, Instant at) {
       List<ApiKey> keys = apiKeys.stream().map(k -> k.id().equals(keyId) ? k.revoked(at) : k).toList();
       return new Tenant(id, displayName, quota, status, createdAt, at, keys, models, identity, tokensRevokedBefore,
-          modelReservations, reservationsMade);
+          modelReservations, reservationsMade, workerPool);
     }
 
     /** Last-used times are not changes of the tenant: {@code updatedAt} stays. */
@@ -365,12 +382,12 @@ public final class TenantEntity
           .map(k -> lastUsed.containsKey(k.id()) ? k.used(lastUsed.get(k.id())) : k)
           .toList();
       return new Tenant(id, displayName, quota, status, createdAt, updatedAt, keys, models, identity, tokensRevokedBefore,
-          modelReservations, reservationsMade);
+          modelReservations, reservationsMade, workerPool);
     }
 
     Tenant withIdentity(Identity newIdentity, Instant at) {
       return new Tenant(id, displayName, quota, status, createdAt, at, apiKeys, models, newIdentity, tokensRevokedBefore,
-          modelReservations, reservationsMade);
+          modelReservations, reservationsMade, workerPool);
     }
 
     /** Tokens of {@code subject} issued before {@code at} are refused; revocations past their use are dropped. */
@@ -383,7 +400,12 @@ public final class TenantEntity
       });
       kept.put(subject, at);
       return new Tenant(id, displayName, quota, status, createdAt, updatedAt, apiKeys, models, identity, kept,
-          modelReservations, reservationsMade);
+          modelReservations, reservationsMade, workerPool);
+    }
+
+    Tenant withWorkerPool(String pool, Instant at) {
+      return new Tenant(id, displayName, quota, status, createdAt, at, apiKeys, models, identity, tokensRevokedBefore,
+          modelReservations, reservationsMade, pool);
     }
 
     Tenant withModel(String modelId, Instant at) {
@@ -392,14 +414,14 @@ public final class TenantEntity
       Map<String, Long> reservations = new java.util.HashMap<>(modelReservations);
       reservations.put(modelId, reservationsMade + 1);
       return new Tenant(id, displayName, quota, status, createdAt, at, apiKeys, names, identity, tokensRevokedBefore,
-          reservations, reservationsMade + 1);
+          reservations, reservationsMade + 1, workerPool);
     }
 
     Tenant withoutModel(String modelId, Instant at) {
       List<String> names = new ArrayList<>(models);
       names.remove(modelId);
       return new Tenant(id, displayName, quota, status, createdAt, at, apiKeys, names, identity, tokensRevokedBefore,
-          modelReservations, reservationsMade);
+          modelReservations, reservationsMade, workerPool);
     }
   }
 
@@ -434,7 +456,8 @@ public final class TenantEntity
         .onCommand(ReleaseModel.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
         .onCommand(RecordIdentity.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
         .onCommand(RecordKeyUse.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
-        .onCommand(RecordAccessChange.class, cmd -> rejectUnknownTenant(cmd.replyTo()));
+        .onCommand(RecordAccessChange.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
+        .onCommand(SetWorkerPool.class, cmd -> rejectUnknownTenant(cmd.replyTo()));
     builder
         .forStateType(Tenant.class)
         .onCommand(
@@ -450,6 +473,7 @@ public final class TenantEntity
         .onCommand(AddModel.class, this::onAddModel)
         .onCommand(ReleaseModel.class, this::onReleaseModel)
         .onCommand(RecordKeyUse.class, this::onRecordKeyUse)
+        .onCommand(SetWorkerPool.class, this::onSetWorkerPool)
         .onCommand(RecordAccessChange.class, (tenant, cmd) -> Effect()
             .persist(new AccessChanged(cmd.kind(), cmd.keycloakId(), cmd.detail(), clock.instant(), cmd.actor(),
                 cmd.revokesTokensOf()))
@@ -471,11 +495,21 @@ public final class TenantEntity
     if (invalid == null) {
       invalid = quotaProblem(quota);
     }
+    if (invalid == null) {
+      invalid = workerPoolProblem(cmd.workerPool());
+    }
     if (invalid != null) {
       return reject(cmd.replyTo(), invalid);
     }
+    Instant now = clock.instant();
+    List<Event> events = new ArrayList<>(2);
+    events.add(new TenantCreated(tenantId, cmd.displayName(), quota, now, cmd.actor()));
+    if (cmd.workerPool() != null) {
+      // one atomic write: the tenant never exists without its pool
+      events.add(new WorkerPoolChanged(cmd.workerPool(), now, cmd.actor()));
+    }
     return Effect()
-        .persist(new TenantCreated(tenantId, cmd.displayName(), quota, clock.instant(), cmd.actor()))
+        .persist(events)
         .thenReply(cmd.replyTo(), state -> ((Tenant) state).summary());
   }
 
@@ -499,6 +533,19 @@ public final class TenantEntity
       return Effect().reply(cmd.replyTo(), tenant.summary());
     }
     return Effect().persist(events).thenReply(cmd.replyTo(), state -> ((Tenant) state).summary());
+  }
+
+  private ReplyEffect<Event, State> onSetWorkerPool(Tenant tenant, SetWorkerPool cmd) {
+    Rejection invalid = workerPoolProblem(cmd.workerPool());
+    if (invalid != null) {
+      return reject(cmd.replyTo(), invalid);
+    }
+    if (java.util.Objects.equals(cmd.workerPool(), tenant.workerPool())) {
+      return Effect().reply(cmd.replyTo(), tenant.summary());
+    }
+    return Effect()
+        .persist(new WorkerPoolChanged(cmd.workerPool(), clock.instant(), cmd.actor()))
+        .thenReply(cmd.replyTo(), state -> ((Tenant) state).summary());
   }
 
   private ReplyEffect<Event, State> onSuspend(Tenant tenant, Suspend cmd) {
@@ -623,6 +670,11 @@ public final class TenantEntity
     return null;
   }
 
+  private static Rejection workerPoolProblem(String workerPool) {
+    return workerPool == null || WorkerPool.isValid(workerPool) ? null
+        : Rejection.invalid("invalid_worker_pool", WorkerPool.RULE_TEXT);
+  }
+
   private static Rejection quotaProblem(Quota quota) {
     String violation = quota.violation();
     return violation == null ? null : Rejection.invalid("invalid_quota", violation);
@@ -655,6 +707,7 @@ public final class TenantEntity
         .onEvent(ModelReleased.class, (tenant, e) -> tenant.withoutModel(e.modelId(), e.at()))
         .onEvent(IdentityProvisioned.class, (tenant, e) -> tenant.withIdentity(e.identity(), e.at()))
         .onEvent(ApiKeysUsed.class, (tenant, e) -> tenant.withKeysUsed(e.lastUsed()))
+        .onEvent(WorkerPoolChanged.class, (tenant, e) -> tenant.withWorkerPool(e.workerPool(), e.at()))
         // Keycloak holds members and service accounts; the event is the audit record, and may revoke tokens
         .onEvent(AccessChanged.class, (tenant, e) -> e.revokesTokensOf() == null
             ? tenant : tenant.withTokensRevoked(e.revokesTokensOf(), e.at()));

@@ -66,6 +66,10 @@ public final class TenantHistory {
       d.put("detail", e.detail());
       return entry(sequenceNr, e.kind(), e.at(), e.actor(), d);
     }
+    if (event instanceof TenantEntity.WorkerPoolChanged e) {
+      d.put("workerPool", e.workerPool());
+      return entry(sequenceNr, "worker_pool_changed", e.at(), e.actor(), d);
+    }
     if (event instanceof TenantEntity.ApiKeysUsed) {
       return Optional.empty();
     }

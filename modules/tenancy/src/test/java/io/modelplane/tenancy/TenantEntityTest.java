@@ -749,6 +749,47 @@ class TenantEntityTest {
   // ---------------------------------------------------------------------------------------------
   // Helpers
 
+  // ---------------------------------------------------------------------------------------------
+  // Dedicated worker pool (operator only: the routes that send these are)
+
+  @Test
+  void aTenantCreatedWithAWorkerPoolHasItFromItsFirstWriteAndAfterRecovery() {
+    var result = run(r -> new Create("Acme", null, ADMIN, r, "acme-only"));
+    assertThat(result.events()).containsExactly(
+        new TenantCreated("acme", "Acme", Quota.defaults(), T0, ADMIN),
+        new TenantEntity.WorkerPoolChanged("acme-only", T0, ADMIN));
+    assertThat(summary(result).workerPool()).isEqualTo("acme-only");
+    assertThat(((Tenant) tenant.restart().state()).workerPool()).isEqualTo("acme-only");
+  }
+
+  @Test
+  void theWorkerPoolIsJournaledWhenSetAndWhenCleared() {
+    createAcme();
+    assertThat(getSummary().workerPool()).isNull();
+    clock.advance(Duration.ofMinutes(1));
+    var set = run(r -> new TenantEntity.SetWorkerPool("acme-only", ADMIN, r));
+    assertThat(set.events()).containsExactly(new TenantEntity.WorkerPoolChanged("acme-only", T0.plusSeconds(60), ADMIN));
+    assertThat(run(r -> new TenantEntity.SetWorkerPool("acme-only", ADMIN, r)).hasNoEvents()).isTrue();
+    assertThat(((Tenant) tenant.restart().state()).workerPool()).isEqualTo("acme-only");
+
+    var cleared = run(r -> new TenantEntity.SetWorkerPool(null, ADMIN, r));
+    assertThat(cleared.events()).containsExactly(new TenantEntity.WorkerPoolChanged(null, T0.plusSeconds(60), ADMIN));
+    assertThat(((Tenant) tenant.restart().state()).workerPool()).isNull();
+    assertThat(TenantHistory.describe(3, set.events().get(0)).orElseThrow().type()).isEqualTo("worker_pool_changed");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "Acme", "acme only", "-acme", "acme/../x", "a-pool-name-that-is-far-too-long-to-be-accepted"})
+  void anInvalidWorkerPoolNameIsRefusedAndChangesNothing(String pool) {
+    var create = run(r -> new Create("Acme", null, ADMIN, r, pool));
+    assertThat(create.hasNoEvents()).isTrue();
+    assertThat(((Rejected) create.reply()).rejection().code()).isEqualTo("invalid_worker_pool");
+    createAcme();
+    var set = run(r -> new TenantEntity.SetWorkerPool(pool, ADMIN, r));
+    assertThat(set.hasNoEvents()).isTrue();
+    assertThat(((Rejected) set.reply()).rejection().code()).isEqualTo("invalid_worker_pool");
+  }
+
   private CommandResultWithReply<Command, Event, State, Reply> run(Function<ActorRef<Reply>, Command> command) {
     return tenant.runCommand(command);
   }

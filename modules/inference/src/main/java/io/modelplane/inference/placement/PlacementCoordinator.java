@@ -50,16 +50,24 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
 
   private record RoutersListed(Set<ActorRef<Router.Command>> routers) implements Command {}
 
-  private record WorkerBudget(ActorRef<WorkerActor.Command> worker, long budgetBytes) implements Command {}
+  private record WorkerBudget(ActorRef<WorkerActor.Command> worker, long budgetBytes, String pool) implements Command {}
 
   private record HealthReported(WorkerActor.ReplicaHealth health) implements Command {}
 
   private record Loaded(ActorRef<WorkerActor.Command> worker, String versionKey, long generation, boolean ok, String error)
       implements Command {}
 
-  /** What should run: revision, traffic split, replicas per version, batching, and the versions in the split. */
+  /**
+   * What should run: revision, traffic split, replicas per version, batching, the versions in the split,
+   * and the tenant's dedicated worker pool (null: the shared workers).
+   */
   public record DesiredDeployment(long revision, Map<Integer, Integer> traffic, int replicas, BatchSettings batch,
-      Map<Integer, VersionToLoad> versions) implements CborSerializable {}
+      Map<Integer, VersionToLoad> versions, String workerPool) implements CborSerializable {
+    public DesiredDeployment(long revision, Map<Integer, Integer> traffic, int replicas, BatchSettings batch,
+        Map<Integer, VersionToLoad> versions) {
+      this(revision, traffic, replicas, batch, versions, null);
+    }
+  }
 
   /**
    * PENDING: no worker has room; QUOTA_EXCEEDED: the tenant's maxResidentBytes leaves no room;
@@ -91,6 +99,8 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
   private final Duration loadTimeout;
   private final Map<String, DesiredDeployment> desired = new HashMap<>();
   private final Map<ActorRef<WorkerActor.Command>, Long> workers = new HashMap<>();
+  /** worker → the dedicated pool it announced (absent: shared) */
+  private final Map<ActorRef<WorkerActor.Command>, String> workerPools = new HashMap<>();
   private final Set<ActorRef<Router.Command>> routers = new HashSet<>();
   /** version key → worker → replica */
   private final Map<String, Map<ActorRef<WorkerActor.Command>, Replica>> replicas = new HashMap<>();
@@ -161,10 +171,12 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
 
   private Behavior<Command> onWorkersListed(WorkersListed listed) {
     workers.keySet().retainAll(listed.workers());
+    workerPools.keySet().retainAll(listed.workers());
     for (ActorRef<WorkerActor.Command> worker : listed.workers()) {
       if (!workers.containsKey(worker)) {
         getContext().ask(WorkerActor.WorkerStatus.class, worker, Duration.ofSeconds(10), WorkerActor.GetStatus::new,
-            (status, failure) -> status == null ? new WorkerBudget(worker, -1) : new WorkerBudget(worker, status.budgetBytes()));
+            (status, failure) -> status == null ? new WorkerBudget(worker, -1, null)
+                : new WorkerBudget(worker, status.budgetBytes(), status.pool()));
       }
     }
     // replicas on workers that left are gone
@@ -176,7 +188,11 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
   private Behavior<Command> onWorkerBudget(WorkerBudget budget) {
     if (budget.budgetBytes() >= 0) {
       workers.put(budget.worker(), budget.budgetBytes());
-      getContext().getLog().info("worker {} joined with {} bytes", budget.worker().path(), budget.budgetBytes());
+      if (budget.pool() != null) {
+        workerPools.put(budget.worker(), budget.pool());
+      }
+      getContext().getLog().info("worker {} joined with {} bytes (pool {})", budget.worker().path(), budget.budgetBytes(),
+          budget.pool() == null ? "shared" : budget.pool());
       replan();
     }
     return this;
@@ -246,13 +262,13 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
     desired.forEach((modelKey, d) -> d.versions().values().forEach(v -> {
       versions.put(v.key(), v);
       batches.put(v.key(), d.batch());
-      wanted.add(new PlacementPolicy.DesiredVersion(tenantOf(modelKey), v.key(), v.sizeBytes(), d.replicas()));
+      wanted.add(new PlacementPolicy.DesiredVersion(tenantOf(modelKey), v.key(), v.sizeBytes(), d.replicas(), d.workerPool()));
     }));
     Map<String, ActorRef<WorkerActor.Command>> byId = new LinkedHashMap<>();
     List<PlacementPolicy.WorkerView> views = new ArrayList<>();
     workers.forEach((ref, budget) -> {
       byId.put(ref.path().toString(), ref);
-      views.add(new PlacementPolicy.WorkerView(ref.path().toString(), budget));
+      views.add(new PlacementPolicy.WorkerView(ref.path().toString(), budget, workerPools.get(ref)));
     });
     Map<String, Set<String>> current = new HashMap<>();
     replicas.forEach((version, held) -> current.put(version,

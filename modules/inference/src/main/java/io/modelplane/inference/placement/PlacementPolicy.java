@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -16,11 +17,43 @@ import java.util.Set;
  */
 public final class PlacementPolicy {
 
-  /** A version of {@code tenant}'s that should be resident {@code replicas} times; {@code bytes} it needs on a worker. */
-  public record DesiredVersion(String tenant, String key, long bytes, int replicas) {}
+  /**
+   * A version of {@code tenant}'s that should be resident {@code replicas} times; {@code bytes} it needs on a worker;
+   * {@code pool} the tenant's dedicated worker pool (null: the shared workers).
+   */
+  public record DesiredVersion(String tenant, String key, long bytes, int replicas, String pool) {
+    public DesiredVersion {
+      pool = poolName(pool);
+    }
 
-  /** A worker and its byte budget. */
-  public record WorkerView(String id, long budgetBytes) {}
+    public DesiredVersion(String tenant, String key, long bytes, int replicas) {
+      this(tenant, key, bytes, replicas, null);
+    }
+  }
+
+  /** A worker, its byte budget and the dedicated pool it belongs to (null: shared by every tenant without one). */
+  public record WorkerView(String id, long budgetBytes, String pool) {
+    public WorkerView {
+      pool = poolName(pool);
+    }
+
+    public WorkerView(String id, long budgetBytes) {
+      this(id, budgetBytes, null);
+    }
+  }
+
+  /** A blank pool name is no pool. */
+  private static String poolName(String pool) {
+    return pool == null || pool.isBlank() ? null : pool;
+  }
+
+  /**
+   * Hard isolation: a pooled worker holds only its pool's tenants' replicas, and a pooled tenant's
+   * replicas go only to its pool's workers.
+   */
+  static boolean mayHold(WorkerView worker, DesiredVersion version) {
+    return Objects.equals(worker.pool(), version.pool());
+  }
 
   public record Assignment(String worker, String version) {}
 
@@ -50,7 +83,9 @@ public final class PlacementPolicy {
    * tenant stays within its limit, and removes replicas no longer desired (or beyond the wanted
    * count) and everything on workers that left. Missing replicas are added in rounds (the first
    * replica of every version, then the second, …) so that a limited tenant gets each deployed
-   * version served once before any version gets a second replica.
+   * version served once before any version gets a second replica. A version goes only to workers
+   * of its tenant's pool ({@link #mayHold}); a replica on a worker it may not use (its tenant's pool
+   * changed) is unloaded.
    *
    * <p>Kept replicas count toward their tenant's usage first and are never unloaded for the limit:
    * after a limit is lowered, what is resident stays as long as its version stays deployed with
@@ -73,7 +108,8 @@ public final class PlacementPolicy {
     current.forEach((version, holders) -> holders.stream().sorted().forEach(worker -> {
       DesiredVersion d = wanted.get(version);
       List<String> keptForVersion = kept.computeIfAbsent(version, v -> new ArrayList<>());
-      if (d == null || !live.containsKey(worker) || keptForVersion.size() >= d.replicas()) {
+      if (d == null || !live.containsKey(worker) || keptForVersion.size() >= d.replicas()
+          || !mayHold(live.get(worker), d)) {
         if (live.containsKey(worker)) {
           unloads.add(new Assignment(worker, version));
         }
@@ -107,16 +143,19 @@ public final class PlacementPolicy {
               + tenantBytes + "; replica " + (held.size() + 1) + " of " + d.replicas() + " needs " + d.bytes() + " more");
           continue;
         }
-        WorkerView best = live.values().stream()
+        List<WorkerView> eligible = live.values().stream().filter(w -> mayHold(w, d)).toList();
+        WorkerView best = eligible.stream()
             .filter(w -> !held.contains(w.id()))
             .filter(w -> w.budgetBytes() - used.getOrDefault(w.id(), 0L) >= d.bytes())
             .max(Comparator.comparingLong((WorkerView w) -> w.budgetBytes() - used.getOrDefault(w.id(), 0L))
                 .thenComparing(WorkerView::id, Comparator.reverseOrder()))
             .orElse(null);
         if (best == null) {
-          unplaceable.put(d.key(), live.isEmpty()
-              ? "no worker is available"
-              : "no worker has " + d.bytes() + " bytes free for replica " + (held.size() + 1) + " of " + d.replicas());
+          String which = d.pool() == null ? "worker" : "worker of pool " + d.pool();
+          unplaceable.put(d.key(), live.isEmpty() ? "no worker is available"
+              : eligible.isEmpty() && d.pool() == null ? "no shared worker is available (every worker is in a dedicated pool)"
+              : eligible.isEmpty() ? "no worker of pool " + d.pool() + " is available"
+              : "no " + which + " has " + d.bytes() + " bytes free for replica " + (held.size() + 1) + " of " + d.replicas());
           continue;
         }
         held.add(best.id());

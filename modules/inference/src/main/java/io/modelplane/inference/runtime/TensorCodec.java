@@ -463,17 +463,40 @@ public final class TensorCodec {
     if (!data.isArray()) {
       throw malformed(INVALID_INPUT, "data of input '" + name + "' must be an array");
     }
-    ElementWriter writer = new ElementWriter(name, datatype, count);
+    // the data must have the shape's sizes before the shape's bytes are allocated: a body of a few
+    // bytes declaring a huge shape is refused without allocating what that shape would need
+    ElementWriter writer;
     if (data.size() > 0 && data.get(0).isArray()) {
+      checkNesting(name, data, shape, 0);
+      writer = new ElementWriter(name, datatype, count);
       writer.nested(data, shape, 0);
     } else {
       if (data.size() != count) {
         throw malformed(DATA_LENGTH_MISMATCH, "input '" + name + "' has " + data.size() + " data elements; shape "
             + Arrays.toString(shape) + " needs " + count);
       }
+      writer = new ElementWriter(name, datatype, count);
       writer.flat(data);
     }
     return writer.bytes;
+  }
+
+  /** Nested data has exactly the shape's sizes down to the innermost arrays (their elements are checked when written). */
+  private static void checkNesting(String name, JsonNode array, long[] shape, int depth) {
+    if (array.size() != shape[depth]) {
+      throw malformed(DATA_LENGTH_MISMATCH, "data of input '" + name + "' has " + array.size() + " entries at depth "
+          + depth + "; shape " + Arrays.toString(shape) + " needs " + shape[depth]);
+    }
+    if (depth == shape.length - 1) {
+      return;
+    }
+    for (JsonNode e : array) {
+      if (!e.isArray()) {
+        throw malformed(INVALID_INPUT, "data of input '" + name + "' must be flat or nested exactly like its shape "
+            + Arrays.toString(shape));
+      }
+      checkNesting(name, e, shape, depth + 1);
+    }
   }
 
   /** Writes JSON scalars of one datatype into a tensor's bytes, in row-major order. */

@@ -88,31 +88,39 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
 
   public record ModelStatus(String key, long bytes, int queueDepth, int inFlight) implements CborSerializable {}
 
-  public record WorkerStatus(String workerId, String device, long budgetBytes, long usedBytes, List<ModelStatus> models)
-      implements CborSerializable {}
+  /** {@code pool}: the dedicated worker pool this worker serves (null: shared by every tenant without one). */
+  public record WorkerStatus(String workerId, String device, long budgetBytes, long usedBytes, List<ModelStatus> models,
+      String pool) implements CborSerializable {
+    public WorkerStatus(String workerId, String device, long budgetBytes, long usedBytes, List<ModelStatus> models) {
+      this(workerId, device, budgetBytes, usedBytes, models, null);
+    }
+  }
 
   /** A worker without a forward-pass limit: its replicas are never degraded. */
   public static Behavior<Command> create(String workerId, ModelResidency residency, Executor loadExecutor) {
-    return create(workerId, residency, loadExecutor, null);
+    return create(workerId, null, residency, loadExecutor, null);
   }
 
   /**
-   * A worker whose replicas are reported degraded while a forward pass runs longer than {@code forwardLimit}
-   * (null: no limit), and healthy again once it ended: libtorch cannot interrupt a forward pass.
+   * A worker of the dedicated {@code pool} (null or blank: a shared worker; placement learns it from
+   * {@link GetStatus}) whose replicas are reported degraded while a forward pass runs longer than
+   * {@code forwardLimit} (null: no limit), and healthy again once it ended: libtorch cannot interrupt a forward pass.
    */
-  public static Behavior<Command> create(String workerId, ModelResidency residency, Executor loadExecutor,
+  public static Behavior<Command> create(String workerId, String pool, ModelResidency residency, Executor loadExecutor,
       Duration forwardLimit) {
+    String announced = pool == null || pool.isBlank() ? null : pool;
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ctx.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, ctx.getSelf()));
       if (forwardLimit != null) {
         long every = Math.max(50, Math.min(1_000, forwardLimit.toMillis() / 4));
         timers.startTimerWithFixedDelay(CheckForwards.INSTANCE, Duration.ofMillis(every));
       }
-      return new WorkerActor(ctx, workerId, residency, loadExecutor, forwardLimit);
+      return new WorkerActor(ctx, workerId, announced, residency, loadExecutor, forwardLimit);
     }));
   }
 
   private final String workerId;
+  private final String pool;
   private final ModelResidency residency;
   private final Executor loadExecutor;
   private final Duration forwardLimit;
@@ -121,10 +129,11 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
   /** version keys last reported degraded */
   private final Set<String> degraded = new HashSet<>();
 
-  private WorkerActor(ActorContext<Command> ctx, String workerId, ModelResidency residency, Executor loadExecutor,
-      Duration forwardLimit) {
+  private WorkerActor(ActorContext<Command> ctx, String workerId, String pool, ModelResidency residency,
+      Executor loadExecutor, Duration forwardLimit) {
     super(ctx);
     this.workerId = workerId;
+    this.pool = pool;
     this.residency = residency;
     this.loadExecutor = loadExecutor;
     this.forwardLimit = forwardLimit;
@@ -247,7 +256,7 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
         .map(s -> new ModelStatus(s.key(), s.bytes(), s.queueDepth(), s.inFlight()))
         .toList();
     get.replyTo().tell(new WorkerStatus(workerId, residency.device().toString(), residency.budgetBytes(),
-        residency.usedBytes(), models));
+        residency.usedBytes(), models, pool));
     return this;
   }
 

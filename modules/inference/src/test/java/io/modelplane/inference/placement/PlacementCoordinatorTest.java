@@ -42,11 +42,17 @@ class PlacementCoordinatorTest {
 
   /** A worker that loads whatever it is told (unless the key is in {@code failing}) and records what it holds. */
   static Behavior<WorkerActor.Command> fakeWorker(String id, long budget, Set<String> holds, Set<String> failing) {
+    return fakeWorker(id, budget, holds, failing, null);
+  }
+
+  /** {@link #fakeWorker(String, long, Set, Set)} announcing the dedicated {@code pool} (null: shared). */
+  static Behavior<WorkerActor.Command> fakeWorker(String id, long budget, Set<String> holds, Set<String> failing,
+      String pool) {
     return Behaviors.setup(ctx -> {
       ctx.getSystem().receptionist().tell(Receptionist.register(WorkerActor.SERVICE_KEY, ctx.getSelf()));
       return Behaviors.receiveMessage(msg -> {
         if (msg instanceof WorkerActor.GetStatus get) {
-          get.replyTo().tell(new WorkerActor.WorkerStatus(id, "cpu()", budget, 0, List.of()));
+          get.replyTo().tell(new WorkerActor.WorkerStatus(id, "cpu()", budget, 0, List.of(), pool));
         } else if (msg instanceof WorkerActor.Load load) {
           boolean ok = !failing.contains(load.version().key());
           if (ok) {
@@ -84,6 +90,36 @@ class PlacementCoordinatorTest {
     TestProbe<PlacementCoordinator.Replicas> probe = testKit.createTestProbe();
     placement.tell(new PlacementCoordinator.GetReplicas("acme/m", probe.getRef()));
     return probe.receiveMessage().replicas();
+  }
+
+  @Test
+  void aPooledWorkerGetsOnlyItsPoolsDeploymentsAndThePooledTenantOnlyIt() {
+    Set<String> shared = ConcurrentHashMap.newKeySet();
+    Set<String> pooled = ConcurrentHashMap.newKeySet();
+    ActorRef<PlacementCoordinator.Command> placement = testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5)));
+    // the pooled worker has far more room: without pools it would be picked first
+    testKit.spawn(fakeWorker("shared", 10_000, shared, Set.of()));
+    testKit.spawn(fakeWorker("pooled", 1_000_000, pooled, Set.of(), "acme-only"));
+    awaitWorkers(placement, 2);
+
+    PlacementCoordinator.DesiredDeployment plain = deployment(1, 2, 1);
+    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", plain));
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertThat(shared).containsExactly("acme/m:1");
+      assertThat(pooled).isEmpty();
+      assertThat(replicas(placement)).extracting(PlacementCoordinator.ReplicaView::state)
+          .containsExactlyInAnyOrder(PlacementCoordinator.ReplicaState.READY, PlacementCoordinator.ReplicaState.PENDING);
+      return null;
+    });
+
+    // the tenant is given the pool: its replica moves there and leaves the shared worker
+    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", new PlacementCoordinator.DesiredDeployment(
+        2, plain.traffic(), 1, plain.batch(), plain.versions(), "acme-only")));
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertThat(pooled).containsExactly("acme/m:1");
+      assertThat(shared).isEmpty();
+      return null;
+    });
   }
 
   @Test

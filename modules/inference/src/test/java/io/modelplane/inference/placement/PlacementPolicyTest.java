@@ -170,4 +170,79 @@ class PlacementPolicyTest {
     assertThat(decision.overQuota()).containsOnlyKeys("a/m:1");
     assertThat(decision.unplaceable()).containsOnlyKeys("b/m:1");
   }
+
+  // Dedicated worker pools: hard isolation for tenants that need it
+
+  static final List<WorkerView> SHARED_AND_POOLED = List.of(
+      new WorkerView("shared-1", 1000 * MB), new WorkerView("shared-2", 1000 * MB),
+      new WorkerView("acme-1", 4000 * MB, "acme-only"));
+
+  @Test
+  void anotherTenantsReplicasNeverGoToAPooledWorkerEvenWhenItHasTheMostRoom() {
+    var decision = PlacementPolicy.decide(
+        List.of(new DesiredVersion("b", "b/m:1", 100 * MB, 3)), SHARED_AND_POOLED, Map.of());
+    assertThat(decision.loads()).containsExactlyInAnyOrder(
+        new Assignment("shared-1", "b/m:1"), new Assignment("shared-2", "b/m:1"));
+    assertThat(decision.loads()).noneMatch(l -> l.worker().equals("acme-1"));
+    // the third replica waits rather than land on acme's worker
+    assertThat(decision.unplaceable()).containsKey("b/m:1");
+  }
+
+  @Test
+  void aPooledTenantsReplicasGoOnlyToItsPoolsWorkers() {
+    var decision = PlacementPolicy.decide(
+        List.of(new DesiredVersion("acme", "acme/m:1", 100 * MB, 2, "acme-only")), SHARED_AND_POOLED, Map.of());
+    assertThat(decision.loads()).containsExactly(new Assignment("acme-1", "acme/m:1"));
+    assertThat(decision.unplaceable()).containsEntry("acme/m:1",
+        "no worker of pool acme-only has " + 100 * MB + " bytes free for replica 2 of 2");
+  }
+
+  @Test
+  void aPooledTenantWhosePoolHasNoWorkerIsPendingWithTheReason() {
+    var decision = PlacementPolicy.decide(
+        List.of(new DesiredVersion("globex", "globex/m:1", 100 * MB, 1, "globex-only")), SHARED_AND_POOLED, Map.of());
+    assertThat(decision.loads()).isEmpty();
+    assertThat(decision.unplaceable()).containsEntry("globex/m:1", "no worker of pool globex-only is available");
+  }
+
+  @Test
+  void anUnpooledTenantWithOnlyPooledWorkersIsPendingWithTheReason() {
+    var decision = PlacementPolicy.decide(
+        List.of(new DesiredVersion("b", "b/m:1", 100 * MB, 1)),
+        List.of(new WorkerView("acme-1", 4000 * MB, "acme-only")), Map.of());
+    assertThat(decision.loads()).isEmpty();
+    assertThat(decision.unplaceable()).containsEntry("b/m:1",
+        "no shared worker is available (every worker is in a dedicated pool)");
+  }
+
+  @Test
+  void replicasMoveWhenTheTenantIsGivenAPoolOrLeavesIt() {
+    var pooled = PlacementPolicy.decide(
+        List.of(new DesiredVersion("acme", "acme/m:1", 100 * MB, 1, "acme-only")), SHARED_AND_POOLED,
+        Map.of("acme/m:1", Set.of("shared-1")));
+    assertThat(pooled.unloads()).containsExactly(new Assignment("shared-1", "acme/m:1"));
+    assertThat(pooled.loads()).containsExactly(new Assignment("acme-1", "acme/m:1"));
+
+    var unpooled = PlacementPolicy.decide(
+        List.of(new DesiredVersion("acme", "acme/m:1", 100 * MB, 1)), SHARED_AND_POOLED,
+        Map.of("acme/m:1", Set.of("acme-1")));
+    assertThat(unpooled.unloads()).containsExactly(new Assignment("acme-1", "acme/m:1"));
+    assertThat(unpooled.loads()).singleElement().matches(l -> l.worker().startsWith("shared-"));
+  }
+
+  @Test
+  void aPoolsWorkersHoldOnlyThatPoolsTenantsWhateverTheMix() {
+    List<WorkerView> workers = List.of(
+        new WorkerView("s1", 500 * MB), new WorkerView("s2", 500 * MB),
+        new WorkerView("p1", 800 * MB, "p"), new WorkerView("p2", 800 * MB, "p"), new WorkerView("q1", 800 * MB, "q"));
+    List<DesiredVersion> desired = List.of(
+        new DesiredVersion("a", "a/m:1", 100 * MB, 2), new DesiredVersion("b", "b/m:1", 300 * MB, 3),
+        new DesiredVersion("pt", "pt/m:1", 200 * MB, 2, "p"), new DesiredVersion("pt", "pt/n:1", 300 * MB, 3, "p"),
+        new DesiredVersion("qt", "qt/m:1", 100 * MB, 2, "q"));
+    Map<String, String> poolOfWorker = Map.of("p1", "p", "p2", "p", "q1", "q");
+    Map<String, String> poolOfVersion = Map.of("pt/m:1", "p", "pt/n:1", "p", "qt/m:1", "q");
+    var decision = PlacementPolicy.decide(desired, workers, Map.of());
+    assertThat(decision.loads()).isNotEmpty().allSatisfy(load ->
+        assertThat(poolOfWorker.get(load.worker())).as(load.toString()).isEqualTo(poolOfVersion.get(load.version())));
+  }
 }
