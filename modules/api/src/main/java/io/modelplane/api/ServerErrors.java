@@ -21,7 +21,14 @@ public final class ServerErrors extends akka.http.ParsingErrorHandler {
   @Override
   public HttpResponse handle(StatusCode status, ErrorInfo info, LoggingAdapter log, ServerSettings settings) {
     // not logged: a header's value (an API key sent in a malformed way) may be part of the details
-    return Json.error(parseError(status.intValue()));
+    int code = status.intValue();
+    // akka-http answers too many headers, or a header name or value over its length limit, with 400:
+    // that is what 431 is for
+    String summary = info.summary();
+    if (code == 400 && summary.contains("configured limit") && summary.contains("header")) {
+      code = 431;
+    }
+    return Json.error(parseError(code));
   }
 
   static ApiError parseError(int status) {
