@@ -15,7 +15,8 @@ public final class SecretRedaction {
   // mp_<tenant>.<random>_<secret>: the key id may be shown, the secret never
   private static final Pattern API_KEY = Pattern.compile("(mp_[a-z0-9-]{1,40}\\.[a-z0-9]{1,12})_[0-9A-Za-z]+");
   // operator keys and anything else mp_-shaped
-  private static final Pattern MP_TOKEN = Pattern.compile("\\bmp_(?!\\*)[A-Za-z0-9._~+/=-]{6,}");
+  private static final Pattern MP_TOKEN =
+      Pattern.compile("\\bmp_(?![a-z0-9-]{1,40}\\.[a-z0-9]{1,12}_\\*\\*\\*)[A-Za-z0-9_.~+/=-]{6,}");
   private static final Pattern JWT = Pattern.compile("\\beyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]{4,}(\\.[A-Za-z0-9_-]*)?");
   private static final Pattern SCHEME = Pattern.compile("(?i)\\b(bearer|basic|digest)(\\s*\"?\\s*)(?!\\*\\*\\*)[^\\s,;\"']+");
   private static final Pattern HEADER =
