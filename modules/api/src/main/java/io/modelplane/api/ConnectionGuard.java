@@ -106,11 +106,6 @@ public final class ConnectionGuard {
     return closed;
   }
 
-  /** Connections {@code client} holds open now (for tests and metrics). */
-  public int openBy(InetAddress client) {
-    return clients.openBy(client);
-  }
-
   /**
    * Between the network and the routes of one connection: a timer for the next request head, and a
    * pause limit on streamed request bodies.
