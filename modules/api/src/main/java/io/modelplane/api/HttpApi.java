@@ -35,6 +35,7 @@ public final class HttpApi extends ApiDirectives {
   private final IdentityRoutes identity;
   private final Map<String, String> authConfig;
   private final Metrics metrics;
+  private final FailedAuthentications failures;
   // built once: the route's suppliers run on every request
   private final akka.http.javadsl.server.ExceptionHandler exceptions = ErrorHandling.exceptionHandler();
   private final akka.http.javadsl.server.RejectionHandler rejections = ErrorHandling.rejectionHandler();
@@ -45,12 +46,14 @@ public final class HttpApi extends ApiDirectives {
    * @param admission this node's leases of the tenants' predict quotas (gateway nodes)
    * @param usage where predict calls are metered and usage is read
    * @param provisioning Keycloak provisioning; null when Keycloak is off (API keys only)
+   * @param failures the per-address limit on failed authentications
    */
   public HttpApi(ControlPlane controlPlane, Authenticator authenticator, ArtifactStore artifacts,
       DeploymentFeed deployments, InferenceGateway gateway, AdmissionLeases admission, TenantChanges changes,
       Usage usage, IdentityProvisioning provisioning, ApiSettings settings, Metrics metrics,
-      Supplier<CompletionStage<Boolean>> readiness) {
+      FailedAuthentications failures, Supplier<CompletionStage<Boolean>> readiness) {
     this.metrics = metrics;
+    this.failures = failures;
     this.authenticator = authenticator;
     this.readiness = readiness;
     this.tenants = new TenantRoutes(controlPlane, changes, deployments, provisioning, settings);
@@ -68,10 +71,10 @@ public final class HttpApi extends ApiDirectives {
   public record Usage(UsageMeter meter, UsageStore store, java.util.concurrent.Executor queries) {}
 
   public Route route() {
-    return handleExceptions(exceptions, () ->
+    return withRequestTimeoutResponse(ServerErrors::requestTimeout, () -> handleExceptions(exceptions, () ->
         handleRejections(rejections, () -> concat(
             health(),
-            path("metrics", () -> get(() -> authenticated(authenticator, metrics::authenticationFailed, principal ->
+            path("metrics", () -> get(() -> authenticated(principal ->
                 authorized(principal, io.modelplane.identity.Action.MANAGE_TENANTS, null, () ->
                     complete(HttpResponse.create().withEntity(ContentTypes.TEXT_PLAIN_UTF8, metrics.scrape())))))),
             pathPrefix(segment("api").slash("v1"), () -> concat(
@@ -79,13 +82,39 @@ public final class HttpApi extends ApiDirectives {
                     ContentTypes.create(MediaTypes.applicationWithFixedCharset("yaml", HttpCharsets.UTF_8)), openApi)))),
                 path(segment("auth").slash("config"), () -> get(() ->
                     complete(Json.response(StatusCodes.OK, authConfig)))),
-                authenticated(authenticator, metrics::authenticationFailed, this::management))),
+                authenticated(this::management))),
             predict == null ? reject() : pathPrefix("v2", () -> concat(
                 predict.serverMetadata(),
                 // server metadata and health need no credential: another method there is a 405, never a 401
                 extractUnmatchedPath(rest -> rest.isEmpty() || rest.equals("/health") || rest.startsWith("/health/")
                     ? reject()
-                    : authenticated(authenticator, metrics::authenticationFailed, predict::routes)))))));
+                    : authenticated(predict::routes))))))));
+  }
+
+  /**
+   * Authentication, unless the client's address failed it too often lately (429 before any
+   * credential is looked at); a failure counts against the address.
+   */
+  private Route authenticated(java.util.function.Function<Principal, Route> inner) {
+    return extractRequest(request -> {
+      java.net.InetAddress client = request.getAttribute(akka.http.javadsl.model.AttributeKeys.remoteAddress)
+          .flatMap(akka.http.javadsl.model.RemoteAddress::getAddress)
+          .orElse(null);
+      if (client != null) {
+        java.util.OptionalLong wait = failures.refusal(client, System.nanoTime());
+        if (wait.isPresent()) {
+          int seconds = (int) Math.max(1, java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(wait.getAsLong() + 999_999_999L));
+          return complete(Json.error(new ApiError(StatusCodes.TOO_MANY_REQUESTS, "too_many_failed_authentications",
+              "too many requests from your address failed authentication; retry later", seconds)));
+        }
+      }
+      return authenticated(authenticator, (reason, credential) -> {
+        metrics.authenticationFailed(reason, credential);
+        if (client != null) {
+          failures.failed(client, System.nanoTime());
+        }
+      }, inner);
+    });
   }
 
   private Route management(Principal principal) {

@@ -15,7 +15,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
 /**
- * Tells every node at once that a tenant's status, quota or keys changed, so what nodes keep in
+ * Tells every node at once that a tenant was created or its status, quota or keys changed, so what nodes keep in
  * memory for the predict path (key lookups, admission leases) is dropped now instead of at the end
  * of its time-to-live. The time-to-lives stay as the fallback for a lost message.
  */
@@ -44,7 +44,7 @@ public final class TenantChanges {
    * cached (in that order, so no node refills its lease from the old quota). This node forgets before
    * completing, so the caller's next request here already sees the change; the others once told.
    */
-  CompletionStage<Void> changed(TenantId tenant) {
+  public CompletionStage<Void> changed(TenantId tenant) {
     return sharding.entityRefFor(QuotaEntity.ENTITY_KEY, tenant.value())
         .<QuotaEntity.Refreshed>ask(QuotaEntity.Refresh::new, Duration.ofSeconds(2))
         .handle((refreshed, failure) -> {

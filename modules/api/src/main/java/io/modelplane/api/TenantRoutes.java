@@ -124,6 +124,8 @@ final class TenantRoutes extends ApiDirectives {
     return controlPlane.tenant(tenant,
             r -> new TenantEntity.Create(request.displayName(), quota, principal.subject(), r, request.workerPool()),
             TenantEntity.Summary.class)
+        // every node learns that the tenant exists (its keys are refused unheard of)
+        .thenCompose(s -> changes.changed(tenant).thenApply(told -> s))
         // Keycloak mode: usually provisioned before the answer; if Keycloak is slow or down the
         // tenant is answered as "provisioning" and the periodic resync completes it
         .thenCompose(s -> provisioning == null ? CompletableFuture.completedFuture(s)
@@ -215,6 +217,8 @@ final class TenantRoutes extends ApiDirectives {
     return controlPlane.tenant(tenant,
             r -> new TenantEntity.CreateApiKey(key.keyId(), request.name(), role, key.secretHash(), principal.subject(), r),
             TenantEntity.ApiKeyCreated.class)
+        // a second chance for a node that missed the tenant's creation to learn of it before the key is used
+        .thenCompose(created -> changes.changed(tenant).thenApply(told -> created))
         .thenApply(created -> {
           TenantEntity.ApiKeyInfo info = created.key();
           return Json.response(StatusCodes.CREATED,

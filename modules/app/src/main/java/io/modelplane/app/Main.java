@@ -32,6 +32,9 @@ import io.modelplane.api.HttpApi;
 import io.modelplane.identity.ApiKeyAuthenticator;
 import io.modelplane.identity.Authenticator;
 import io.modelplane.identity.CachedKeyLookup;
+import io.modelplane.identity.KnownTenants;
+import io.modelplane.api.ConnectionGuard;
+import io.modelplane.api.FailedAuthentications;
 import io.modelplane.identity.OperatorAuthenticator;
 import io.modelplane.registry.ArtifactStore;
 import io.modelplane.registry.ModelEntity;
@@ -151,6 +154,8 @@ public final class Main {
       // a revoked key or suspended tenant is refused on every node at once (TenantChanges), at the
       // latest after this time-to-live
       CachedKeyLookup keys = new CachedKeyLookup(controlPlane::findApiKey, Duration.ofMillis(500));
+      // keys of tenants that do not exist are refused without waking an entity
+      KnownTenants knownTenants = new KnownTenants(controlPlane::tenantIds, Duration.ofSeconds(1));
       // a token's tenant must exist; a suspended one is refused (403) like its API keys, a revoked token (401)
       CachedTenantAccess tenantAccess = new CachedTenantAccess(controlPlane::tenantAccess);
       HttpApi.Usage usage = metering(system, settings, teardown);
@@ -160,7 +165,7 @@ public final class Main {
       KeyUsage keyUsage = new KeyUsage(controlPlane, Clock.systemUTC());
       Duration reportEvery = config.getDuration("modelplane.key-usage-report-interval");
       system.scheduler().scheduleWithFixedDelay(reportEvery, reportEvery, keyUsage::report, system.executionContext());
-      credentials.add(new ApiKeyAuthenticator(keys, keyUsage::used));
+      credentials.add(new ApiKeyAuthenticator(knownTenants.guard(keys), keyUsage::used));
       if (provisioning != null) {
         credentials.add(tokens(teardown, config, provisioning.settings(), tenantAccess));
       }
@@ -169,7 +174,15 @@ public final class Main {
       QuotaEntity.init(system, new QuotaSources(controlPlane, usage.store(), usage.queries()));
       AdmissionLeases admission = admission(system);
       TenantChanges changes = new TenantChanges(system,
-          List.of(keys::invalidate, tenantAccess::invalidate, admission::invalidate));
+          List.of(knownTenants::add, keys::invalidate, tenantAccess::invalidate, admission::invalidate));
+      Runnable readTenants = () -> knownTenants.reload().exceptionally(failure -> {
+        log.warn("could not read the tenants from the journal: {}", failure.toString());
+        return null;
+      });
+      readTenants.run();
+      // heals a creation whose news this node missed (keys of such a tenant also trigger a read, once a second)
+      Duration rereadTenants = config.getDuration("modelplane.http.tenants-reread-interval");
+      system.scheduler().scheduleWithFixedDelay(rereadTenants, rereadTenants, readTenants, system.executionContext());
       ArtifactStore artifacts = new ArtifactStore(settings.dataDir().resolve("artifacts"), apiSettings.maxArtifactBytes());
 
       InferenceSettings inference = InferenceSettings.fromConfig(config);
@@ -188,17 +201,23 @@ public final class Main {
       // an estimate past four worker budgets is no use to count further: no worker can hold it
       DeploymentFeed deployments = new DeploymentFeed(controlPlane, artifacts, placement, inference.queueCapacity(),
           system.scheduler(), 4 * inference.workerMemoryBytes());
+      Config edge = config.getConfig("modelplane.http");
+      FailedAuthentications failures = new FailedAuthentications(edge.getDouble("failed-auth-per-second"),
+          edge.getDouble("failed-auth-burst"));
       HttpApi api = new HttpApi(controlPlane, authenticator, artifacts, deployments, gateway, admission, changes, usage, provisioning, apiSettings, metrics,
-          () -> ready(system, schemaReady.get()));
+          failures, () -> ready(system, schemaReady.get()));
 
-      ServerBinding binding = Http.get(system).newServerAt(settings.httpHost(), settings.httpPort())
-          .bind(api.route())
+      ServerBinding binding = new ConnectionGuard(ConnectionGuard.Settings.fromConfig(config))
+          .bind(Http.get(system).newServerAt(settings.httpHost(), settings.httpPort()), api.route().flow(system),
+              akka.stream.Materializer.matFromSystem(system))
           .toCompletableFuture().get(30, TimeUnit.SECONDS)
           .addToCoordinatedShutdown(Duration.ofSeconds(10), system);
       log.info("journal on {}, data in {}, roles {}",
           settings.usesPostgres() ? "PostgreSQL" : "H2", settings.dataDir(), settings.roles());
       if (config.getBoolean("modelplane.demo")) {
-        new DemoTenant(controlPlane, artifacts, deployments, system).ensure().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        new DemoTenant(controlPlane, artifacts, deployments, system).ensure()
+            .thenCompose(done -> changes.changed(DemoTenant.TENANT))
+            .toCompletableFuture().get(60, TimeUnit.SECONDS);
       }
       deployments.resyncAll();
       if (provisioning != null) {

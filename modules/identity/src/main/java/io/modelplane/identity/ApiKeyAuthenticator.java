@@ -17,6 +17,9 @@ public final class ApiKeyAuthenticator implements Authenticator {
     CompletionStage<Optional<StoredKey>> find(ApiKeyCredential key);
   }
 
+  // the hash of a secret nobody holds, compared against when the key is unknown
+  private static final String UNKNOWN_KEY_HASH = Secrets.sha256Hex(Secrets.randomHex(32));
+
   private final KeyLookup lookup;
   private final java.util.function.Consumer<String> onUse;
 
@@ -37,11 +40,15 @@ public final class ApiKeyAuthenticator implements Authenticator {
       return CompletableFuture.completedFuture(Optional.empty());
     }
     ApiKeyCredential key = parsed.get();
-    return lookup.find(key).thenApply(stored -> stored
-        .filter(s -> Secrets.matches(key.secret(), s.secretHash()))
-        .map(s -> {
-          onUse.accept(key.keyId());
-          return new Principal("apikey:" + key.keyId(), s.role(), key.tenant(), s.tenantActive());
-        }));
+    return lookup.find(key).thenApply(stored -> {
+      // an unknown key costs the same hash and compare as a wrong secret: the time tells nothing
+      boolean matches = Secrets.matches(key.secret(), stored.map(StoredKey::secretHash).orElse(UNKNOWN_KEY_HASH));
+      return stored
+          .filter(s -> matches)
+          .map(s -> {
+            onUse.accept(key.keyId());
+            return new Principal("apikey:" + key.keyId(), s.role(), key.tenant(), s.tenantActive());
+          });
+    });
   }
 }
