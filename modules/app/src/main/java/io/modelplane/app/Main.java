@@ -408,7 +408,7 @@ public final class Main {
   private static void secureDataDir(NodeSettings settings) {
     try {
       PrivateFiles.directory(settings.dataDir());
-      if (!settings.usesPostgres()) {
+      if (!settings.usesPostgres() && !settings.workerOnly()) { // a worker-only node has no journal
         PrivateFiles.directory(settings.dataDir().resolve("journal"));
       }
       PrivateFiles.tighten(settings.dataDir());
