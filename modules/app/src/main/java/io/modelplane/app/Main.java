@@ -454,6 +454,7 @@ public final class Main {
       derived.put(db + "profile", "slick.jdbc.PostgresProfile$");
       derived.put(db + "db.driver", "org.postgresql.Driver");
       derived.put(db + "db.connectionInitSql", UsageStore.POSTGRES_DURABLE_COMMITS);
+      derived.put("akka.projection.jdbc.dialect", "postgres-dialect");
     }
     return ConfigFactory.parseMap(derived).withFallback(base);
   }

@@ -15,6 +15,7 @@ import akka.persistence.typed.javadsl.EventHandlerBuilder;
 import akka.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import akka.persistence.typed.javadsl.ReplyEffect;
 import akka.persistence.typed.javadsl.RetentionCriteria;
+import io.modelplane.common.SlicedTags;
 import io.modelplane.common.CborSerializable;
 import io.modelplane.common.InvalidIdException;
 import io.modelplane.common.ModelKey;
@@ -281,6 +282,12 @@ public final class ModelEntity
   @Override
   public State emptyState() {
     return new Empty();
+  }
+
+  /** Every event carries its tenant's slice tag: the read side projects the journal by these tags. */
+  @Override
+  public java.util.Set<String> tagsFor(Event event) {
+    return java.util.Set.of(SlicedTags.CONTROL_PLANE.tagFor(key == null ? entityId : key.tenant().value()));
   }
 
   @Override

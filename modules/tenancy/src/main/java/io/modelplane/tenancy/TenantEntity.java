@@ -16,6 +16,7 @@ import akka.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import akka.persistence.typed.javadsl.ReplyEffect;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import com.fasterxml.jackson.annotation.JsonValue;
+import io.modelplane.common.SlicedTags;
 import io.modelplane.common.CborSerializable;
 import io.modelplane.common.ModelId;
 import io.modelplane.common.Quota;
@@ -428,6 +429,12 @@ public final class TenantEntity
   @Override
   public State emptyState() {
     return new Unknown();
+  }
+
+  /** Every event carries its tenant's slice tag: the read side projects the journal by these tags. */
+  @Override
+  public java.util.Set<String> tagsFor(Event event) {
+    return java.util.Set.of(SlicedTags.CONTROL_PLANE.tagFor(tenantId));
   }
 
   @Override
