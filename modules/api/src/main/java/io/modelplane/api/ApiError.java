@@ -60,8 +60,17 @@ public final class ApiError extends RuntimeException {
       // A full count quota (models, versions, keys) is a conflict with the tenant's plan, not a
       // rate: retrying later does not help, so it is not a 429.
       case QUOTA_EXCEEDED -> StatusCodes.CONFLICT;
+      case UNAVAILABLE -> StatusCodes.SERVICE_UNAVAILABLE;
     };
-    return new ApiError(status, rejection.code(), rejection.message());
+    return new ApiError(status, rejection.code(), rejection.message(),
+        rejection.reason() == Rejection.Reason.UNAVAILABLE ? Integer.valueOf(5) : null);
+  }
+
+  /** A domain refusal with its retry hint. */
+  public static ApiError of(io.modelplane.common.Rejected rejected) {
+    ApiError plain = of(rejected.rejection());
+    return rejected.retryAfterSeconds() == null ? plain
+        : new ApiError(plain.status(), plain.code(), plain.getMessage(), rejected.retryAfterSeconds());
   }
 
   public StatusCode status() {

@@ -29,6 +29,9 @@ public final class ErrorHandling {
     if (t instanceof ApiError e) {
       return e;
     }
+    if (t instanceof io.modelplane.common.Rejected r) {
+      return ApiError.of(r);
+    }
     if (t instanceof EntityStreamSizeException || t instanceof ArtifactTooLargeException) {
       return new ApiError(StatusCodes.PAYLOAD_TOO_LARGE, "payload_too_large",
           t instanceof ArtifactTooLargeException ? t.getMessage() : "the request body is too large");
@@ -61,11 +64,15 @@ public final class ErrorHandling {
     return Json.error(toApiError(failure));
   }
 
+  /** The refusal a failure carries (an {@link ApiError} or a domain {@link io.modelplane.common.Rejected}), if any. */
+  static java.util.Optional<ApiError> refusal(Throwable failure) {
+    Throwable t = unwrap(failure);
+    return java.util.Optional.ofNullable(
+        t instanceof ApiError e ? e : t instanceof io.modelplane.common.Rejected r ? ApiError.of(r) : null);
+  }
+
   static Throwable unwrap(Throwable t) {
-    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
+    return io.modelplane.common.Rejected.unwrap(t);
   }
 
   public static ExceptionHandler exceptionHandler() {

@@ -1,5 +1,8 @@
 package io.modelplane.api;
 
+import io.modelplane.control.IdentityProvisioning;
+import io.modelplane.control.TenantChanges;
+import io.modelplane.control.ControlPlane;
 import static akka.http.javadsl.server.PathMatchers.segment;
 
 import akka.http.javadsl.model.HttpResponse;

@@ -1,5 +1,7 @@
 package io.modelplane.api;
 
+import io.modelplane.control.DeploymentFeed;
+import io.modelplane.control.ControlPlane;
 import static akka.http.javadsl.server.PathMatchers.integerSegment;
 import static akka.http.javadsl.server.PathMatchers.segment;
 
@@ -188,7 +190,7 @@ final class ModelRoutes extends ApiDirectives {
               // a name reserved by an upload that then failed (or was cut short) has no version: not a
               // model; its reservation is given up in the background
               .exceptionally(failure -> {
-                if (ErrorHandling.unwrap(failure) instanceof ApiError e && "model_not_found".equals(e.code())) {
+                if (ErrorHandling.refusal(failure).filter(e -> "model_not_found".equals(e.code())).isPresent()) {
                   controlPlane.releaseIfVacant(new ModelKey(tenant, ModelId.of(m)),
                       t.modelReservations().getOrDefault(m, 0L), principal.subject());
                 }
@@ -218,8 +220,8 @@ final class ModelRoutes extends ApiDirectives {
                     register(principal, key, received).whenComplete((ok, failure) -> {
                       // only a refusal is sure to have registered nothing; after a timeout the
                       // version may exist, and the orphan sweep removes the file if it does not
-                      boolean refused = failure != null && ErrorHandling.unwrap(failure) instanceof ApiError error
-                          && error.status().intValue() < 500;
+                      boolean refused = failure != null
+                          && ErrorHandling.refusal(failure).filter(e -> e.status().intValue() < 500).isPresent();
                       upload.release(received.artifact(), !refused);
                     }))))))));
   }
@@ -281,8 +283,8 @@ final class ModelRoutes extends ApiDirectives {
                 if (failure == null) {
                   return CompletableFuture.completedFuture(added);
                 }
-                boolean overtaken = ErrorHandling.unwrap(failure) instanceof ApiError e
-                    && "model_reservation_released".equals(e.code());
+                boolean overtaken = ErrorHandling.refusal(failure)
+                    .filter(e -> "model_reservation_released".equals(e.code())).isPresent();
                 if (overtaken && attemptsLeft > 1) {
                   // finish that release in the tenant too (idempotent), so that the name is reserved anew
                   return controlPlane.releaseIfVacant(key, reservation, principal.subject())

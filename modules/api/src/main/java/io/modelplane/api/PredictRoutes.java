@@ -1,5 +1,6 @@
 package io.modelplane.api;
 
+import io.modelplane.control.ControlPlane;
 import static akka.http.javadsl.server.PathMatchers.integerSegment;
 import static akka.http.javadsl.server.PathMatchers.segment;
 
@@ -108,9 +109,8 @@ final class PredictRoutes extends ApiDirectives {
                 if (refused != null) {
                   entity.discardBytes(mat);
                   answer = ErrorHandling.toResponse(refused);
-                  if (ErrorHandling.unwrap(refused) instanceof ApiError e && e.status().intValue() == 429) {
-                    metrics.admissions.labelValues(key.tenant().value(), e.code()).inc();
-                  }
+                  ErrorHandling.refusal(refused).filter(e -> e.status().intValue() == 429)
+                      .ifPresent(e -> metrics.admissions.labelValues(key.tenant().value(), e.code()).inc());
                 }
                 measure(key, call, answer.status().intValue(), started);
                 return answer;

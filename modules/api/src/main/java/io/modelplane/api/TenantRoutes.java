@@ -1,5 +1,9 @@
 package io.modelplane.api;
 
+import io.modelplane.control.IdentityProvisioning;
+import io.modelplane.control.TenantChanges;
+import io.modelplane.control.DeploymentFeed;
+import io.modelplane.control.ControlPlane;
 import static akka.http.javadsl.server.PathMatchers.segment;
 
 import akka.http.javadsl.model.HttpResponse;

@@ -6,9 +6,8 @@ import akka.util.ByteString;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.modelplane.api.ApiError;
-import io.modelplane.api.ControlPlane;
-import io.modelplane.api.DeploymentFeed;
+import io.modelplane.control.ControlPlane;
+import io.modelplane.control.DeploymentFeed;
 import io.modelplane.common.ModelKey;
 import io.modelplane.common.Role;
 import io.modelplane.common.TensorSpec;
@@ -52,7 +51,8 @@ final class DemoTenant {
     return controlPlane.tenantSummary(TENANT)
         .thenApply(existing -> false)
         .exceptionally(failure -> {
-          if (failure.getCause() instanceof ApiError e && "tenant_not_found".equals(e.code())) {
+          if (io.modelplane.common.Rejected.unwrap(failure) instanceof io.modelplane.common.Rejected e
+              && "tenant_not_found".equals(e.rejection().code())) {
             return true;
           }
           throw new IllegalStateException("cannot check for the demo tenant", failure);

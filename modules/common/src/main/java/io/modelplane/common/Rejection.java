@@ -17,7 +17,9 @@ public record Rejection(Reason reason, String code, String message) implements C
     /** 403 */
     FORBIDDEN,
     /** 429 for rates and budgets; 409 when a count quota (models, versions) is full */
-    QUOTA_EXCEEDED
+    QUOTA_EXCEEDED,
+    /** 503: a service the change needs (the identity provider) cannot be reached; retry shortly */
+    UNAVAILABLE
   }
 
   public static Rejection invalid(String code, String message) {
@@ -34,6 +36,10 @@ public record Rejection(Reason reason, String code, String message) implements C
 
   public static Rejection forbidden(String code, String message) {
     return new Rejection(Reason.FORBIDDEN, code, message);
+  }
+
+  public static Rejection unavailable(String code, String message) {
+    return new Rejection(Reason.UNAVAILABLE, code, message);
   }
 
   public static Rejection quotaExceeded(String code, String message) {

@@ -1,6 +1,5 @@
-package io.modelplane.app;
+package io.modelplane.control;
 
-import io.modelplane.api.ControlPlane;
 import io.modelplane.common.Quota;
 import io.modelplane.common.TenantId;
 import io.modelplane.metering.UsageStore;
@@ -16,12 +15,12 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
 /** Where the quota entities read limits (the tenant entity) and compute used (the usage tables). */
-final class QuotaSources implements QuotaEntity.Sources {
+public final class QuotaSources implements QuotaEntity.Sources {
   private final ControlPlane controlPlane;
   private final UsageStore usage;
   private final Executor blocking;
 
-  QuotaSources(ControlPlane controlPlane, UsageStore usage, Executor blocking) {
+  public QuotaSources(ControlPlane controlPlane, UsageStore usage, Executor blocking) {
     this.controlPlane = controlPlane;
     this.usage = usage;
     this.blocking = blocking;

@@ -1,4 +1,4 @@
-package io.modelplane.api;
+package io.modelplane.control;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
@@ -8,6 +8,7 @@ import akka.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
 import akka.persistence.query.javadsl.CurrentPersistenceIdsQuery;
 import akka.stream.javadsl.Sink;
 import io.modelplane.common.HistoryEntry;
+import io.modelplane.common.Rejected;
 import io.modelplane.common.ModelId;
 import io.modelplane.common.ModelKey;
 import io.modelplane.common.TenantId;
@@ -28,7 +29,7 @@ import java.util.function.Function;
 /**
  * The API layer's door to the event-sourced control plane: asks to sharded entities with short
  * timeouts (reads are retried, since asks to a just-removed node's entities are lost for a few
- * seconds), entity refusals turned into {@link ApiError}s, and journal queries.
+ * seconds), entity refusals thrown as {@link Rejected}, and journal queries.
  */
 public final class ControlPlane {
   private final ActorSystem<?> system;
@@ -45,7 +46,7 @@ public final class ControlPlane {
     this.readJournalPluginId = readJournalPluginId;
   }
 
-  ActorSystem<?> system() {
+  public ActorSystem<?> system() {
     return system;
   }
 
@@ -107,7 +108,8 @@ public final class ControlPlane {
       if (failure == null) {
         return Optional.of(new TenantAccess(s.status() == TenantEntity.Status.ACTIVE, s.tokensRevokedBefore()));
       }
-      if (ErrorHandling.unwrap(failure) instanceof ApiError e && e.status().intValue() == 404) {
+      if (Rejected.unwrap(failure) instanceof Rejected e
+          && e.rejection().reason() == io.modelplane.common.Rejection.Reason.NOT_FOUND) {
         return Optional.empty();
       }
       throw failure instanceof java.util.concurrent.CompletionException c ? c : new java.util.concurrent.CompletionException(failure);
@@ -171,7 +173,7 @@ public final class ControlPlane {
       if (failure == null) {
         return CompletableFuture.completedFuture(reply);
       }
-      Throwable cause = ErrorHandling.unwrap(failure);
+      Throwable cause = Rejected.unwrap(failure);
       boolean timedOut = cause instanceof java.util.concurrent.TimeoutException
           || cause instanceof akka.pattern.AskTimeoutException;
       return timedOut && attempts > 1 ? retrying(ask, attempts - 1) : CompletableFuture.<R>failedFuture(cause);
@@ -185,10 +187,10 @@ public final class ControlPlane {
         return (T) r;
       }
       if (r instanceof TenantEntity.Rejected rejected) {
-        throw ApiError.of(rejected.rejection());
+        throw new Rejected(rejected.rejection());
       }
       if (r instanceof ModelEntity.Rejected rejected) {
-        throw ApiError.of(rejected.rejection());
+        throw new Rejected(rejected.rejection());
       }
       throw new IllegalStateException("unexpected reply " + r.getClass().getSimpleName());
     });

@@ -1,4 +1,4 @@
-package io.modelplane.api;
+package io.modelplane.control;
 
 import akka.actor.typed.ActorRef;
 import io.modelplane.common.ModelKey;

@@ -1,4 +1,4 @@
-package io.modelplane.api;
+package io.modelplane.control;
 
 import io.modelplane.common.TenantId;
 import io.modelplane.tenancy.TenantEntity;

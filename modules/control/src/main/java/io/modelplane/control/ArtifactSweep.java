@@ -1,4 +1,4 @@
-package io.modelplane.api;
+package io.modelplane.control;
 
 import io.modelplane.common.ModelKey;
 import io.modelplane.registry.ArtifactStore;
@@ -59,7 +59,7 @@ public final class ArtifactSweep {
   public void runAndLog() {
     run().whenComplete((deleted, failure) -> {
       if (failure != null) {
-        log.warn("artifact sweep skipped: {}", ErrorHandling.unwrap(failure).getMessage());
+        log.warn("artifact sweep skipped: {}", io.modelplane.common.Rejected.unwrap(failure).getMessage());
       }
     });
   }

@@ -1,6 +1,7 @@
-package io.modelplane.api;
+package io.modelplane.control;
 
-import akka.http.javadsl.model.StatusCodes;
+import io.modelplane.common.Rejected;
+import io.modelplane.common.Rejection;
 import io.modelplane.common.TenantId;
 import io.modelplane.identity.keycloak.KeycloakProvisioner;
 import io.modelplane.tenancy.TenantEntity;
@@ -46,7 +47,7 @@ public final class IdentityProvisioning {
     return keycloak.settings();
   }
 
-  KeycloakProvisioner keycloak() {
+  public KeycloakProvisioner keycloak() {
     return keycloak;
   }
 
@@ -54,7 +55,7 @@ public final class IdentityProvisioning {
    * The tenant as soon as it is provisioned, or as it is after {@code wait} (then still
    * {@code provisioning}: the periodic resync finishes it).
    */
-  CompletionStage<TenantEntity.Summary> provisionWithin(TenantId tenant, TenantEntity.Summary created, java.time.Duration wait) {
+  public CompletionStage<TenantEntity.Summary> provisionWithin(TenantId tenant, TenantEntity.Summary created, java.time.Duration wait) {
     return provision(tenant).toCompletableFuture()
         .exceptionally(failure -> {
           log.warn("tenant {} created; its Keycloak provisioning is pending: {}", tenant, describe(failure));
@@ -122,18 +123,18 @@ public final class IdentityProvisioning {
   }
 
   /** Runs an admin call off the request threads; outages become 503, conflicts 409, bad input 400. */
-  <T> CompletionStage<T> call(Supplier<T> adminCall) {
+  public <T> CompletionStage<T> call(Supplier<T> adminCall) {
     return CompletableFuture.supplyAsync(() -> {
       try {
         return adminCall.get();
       } catch (KeycloakProvisioner.Conflict e) {
-        throw new ApiError(StatusCodes.CONFLICT, "conflict", e.getMessage());
+        throw new Rejected(Rejection.conflict("conflict", e.getMessage()));
       } catch (IllegalArgumentException e) {
-        throw ApiError.badRequest("invalid_request", e.getMessage());
+        throw new Rejected(Rejection.invalid("invalid_request", e.getMessage()));
       } catch (RuntimeException e) {
         log.debug("Keycloak call failed: {}", describe(e));
-        throw new ApiError(StatusCodes.SERVICE_UNAVAILABLE, "identity_unavailable",
-            "the identity provider is not reachable; retry shortly", 5);
+        throw new Rejected(Rejection.unavailable("identity_unavailable",
+            "the identity provider is not reachable; retry shortly"), 5);
       }
     }, blocking);
   }
