@@ -54,7 +54,4 @@ public record ModelView(String name, Instant createdAt, List<VersionView> versio
     }
     return worst == null ? "ready" : worst.name().toLowerCase(Locale.ROOT);
   }
-
-  /** {@code {"models": [...]}}. */
-  public record Listed(List<ModelView> models) {}
 }

@@ -1,6 +1,7 @@
 package io.modelplane.control.readside;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
@@ -38,6 +39,20 @@ import org.junit.jupiter.api.TestInstance;
  * tags left): it writes back exactly the tags the entities write, in batches, once, on H2 and on PostgreSQL.
  */
 class JournalTagBackfillTest {
+
+  @Test
+  void aDatabaseWithoutTheJournalIsRefusedClearly() {
+    assertThatThrownBy(() -> JournalTagBackfill.run("jdbc:h2:mem:no-journal-" + System.nanoTime(), "sa", ""))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("could not tag the journal");
+    assertThatThrownBy(() -> new JournalTagBackfill(SlicedTags.CONTROL_PLANE, 0)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void slicesModelEventsByTheirTenantAsTheEntitiesDo() {
+    assertThat(JournalTagBackfill.tenantOf("Tenant|acme")).isEqualTo("acme");
+    assertThat(JournalTagBackfill.tenantOf("Model|acme/digits")).isEqualTo("acme");
+    assertThat(JournalTagBackfill.tenantOf("Model|not a key")).isEqualTo("not a key");
+  }
 
   @Nested
   @TestInstance(TestInstance.Lifecycle.PER_CLASS)
