@@ -6,6 +6,7 @@ import akka.actor.typed.javadsl.AskPattern;
 import akka.actor.typed.receptionist.Receptionist;
 import akka.cluster.Member;
 import akka.cluster.typed.Cluster;
+import io.modelplane.api.view.WorkerView;
 import io.modelplane.inference.worker.WorkerActor;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,7 +51,7 @@ final class ClusterView {
           return CompletableFuture.allOf(statuses.toArray(CompletableFuture[]::new)).thenApply(done -> Map.of(
               "self", cluster.selfMember().address().toString(),
               "nodes", nodes,
-              "workers", statuses.stream().map(CompletableFuture::join).filter(Objects::nonNull).toList()));
+              "workers", statuses.stream().map(CompletableFuture::join).filter(Objects::nonNull).map(WorkerView::from).toList()));
         });
   }
 }

@@ -28,6 +28,7 @@ import java.util.stream.Collectors;
 public final class Json {
   public static final ObjectMapper MAPPER = JsonMapper.builder()
       .addModule(new JavaTimeModule())
+      .addModule(WireTypes.guard())
       .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
       .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
@@ -104,6 +105,8 @@ public final class Json {
   public static <T> T bind(JsonNode node, Class<T> type) {
     try {
       return MAPPER.treeToValue(node, type);
+    } catch (com.fasterxml.jackson.databind.exc.InvalidDefinitionException e) {
+      throw new IllegalStateException("not a wire type: " + e.getOriginalMessage(), e); // ours, not the client's
     } catch (UnrecognizedPropertyException e) {
       throw ApiError.badRequest("invalid_request", "unknown field '" + path(e) + "'");
     } catch (InvalidFormatException e) {

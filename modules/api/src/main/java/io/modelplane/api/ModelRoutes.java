@@ -10,19 +10,20 @@ import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
 import akka.http.javadsl.unmarshalling.Unmarshaller;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.modelplane.api.view.DeployRequest;
+import io.modelplane.api.view.DeploymentView;
+import io.modelplane.api.view.HistoryView;
+import io.modelplane.api.view.ModelView;
+import io.modelplane.api.view.VersionView;
 import io.modelplane.common.ModelId;
 import io.modelplane.common.ModelKey;
 import io.modelplane.common.TenantId;
 import io.modelplane.identity.Action;
 import io.modelplane.identity.Principal;
 import io.modelplane.inference.placement.PlacementCoordinator;
-import io.modelplane.inference.placement.PlacementCoordinator.ReplicaState;
 import io.modelplane.registry.ModelEntity;
 import io.modelplane.tenancy.TenantEntity;
-import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -39,67 +40,6 @@ final class ModelRoutes extends ApiDirectives {
   static final int DEFAULT_MAX_BATCH_DELAY_MS = 0;
   /** Reservations a first upload makes at most when releases of abandoned ones overtake it. */
   static final int RESERVATION_ATTEMPTS = 5;
-
-  record DeployRequest(Map<String, Integer> traffic, Integer replicas, Integer maxBatchSize,
-      Integer maxBatchDelayMs, Integer engineThreads, Long expectedRevision) {}
-
-  /** {@code engineThreads} null: the node's default. */
-  record DeploymentView(long revision, Map<String, Integer> traffic, int replicas, int maxBatchSize,
-      int maxBatchDelayMs, Integer engineThreads, Instant createdAt, String createdBy) {
-    static DeploymentView of(ModelEntity.DeploymentRevision r) {
-      if (r == null) {
-        return null;
-      }
-      Map<String, Integer> traffic = new LinkedHashMap<>();
-      new TreeMap<>(r.spec().traffic()).forEach((v, p) -> traffic.put(String.valueOf(v), p));
-      return new DeploymentView(r.revision(), traffic, r.spec().replicas(), r.spec().maxBatchSize(),
-          r.spec().maxBatchDelayMs(), r.spec().engineThreads(), r.createdAt(), r.createdBy());
-    }
-  }
-
-  record ModelView(String name, Instant createdAt, List<ModelEntity.VersionInfo> versions, DeploymentView deployment,
-      String status, List<PlacementCoordinator.ReplicaView> replicas) {
-    /** What a not-ready version shows first: the cause a user can act on before the transient ones. */
-    private static final List<ReplicaState> HOLD_BACK =
-        List.of(ReplicaState.QUOTA_EXCEEDED, ReplicaState.FAILED, ReplicaState.DEGRADED, ReplicaState.PENDING,
-            ReplicaState.LOADING);
-
-    static ModelView of(ModelEntity.Summary s, List<PlacementCoordinator.ReplicaView> replicas) {
-      DeploymentView deployment = DeploymentView.of(s.deployment());
-      return new ModelView(s.model(), s.createdAt(), s.versions(), deployment, status(deployment, replicas), replicas);
-    }
-
-    /**
-     * The deployment at a glance (GET of one model): {@code ready} when every version with traffic has a
-     * ready replica, else what holds the first one back that is not: {@code quota_exceeded}, {@code failed},
-     * {@code pending} or {@code loading}; {@code not_deployed} without a deployment.
-     */
-    static String status(DeploymentView deployment, List<PlacementCoordinator.ReplicaView> replicas) {
-      if (replicas == null) {
-        return null;
-      }
-      if (deployment == null) {
-        return "not_deployed";
-      }
-      ReplicaState worst = null;
-      for (Map.Entry<String, Integer> split : deployment.traffic().entrySet()) {
-        int version = Integer.parseInt(split.getKey());
-        List<ReplicaState> states =
-            replicas.stream().filter(r -> r.version() == version).map(PlacementCoordinator.ReplicaView::state).toList();
-        if (split.getValue() == 0 || states.contains(ReplicaState.READY)) {
-          continue;
-        }
-        for (ReplicaState state : states.isEmpty() ? List.of(ReplicaState.LOADING) : states) {
-          if (worst == null || HOLD_BACK.indexOf(state) < HOLD_BACK.indexOf(worst)) {
-            worst = state;
-          }
-        }
-      }
-      return worst == null ? "ready" : worst.name().toLowerCase(Locale.ROOT);
-    }
-  }
-
-  record VersionCreatedView(String model, int version, String sha256, long sizeBytes) {}
 
   private final ControlPlane controlPlane;
   private final VersionUpload upload;
@@ -131,20 +71,20 @@ final class ModelRoutes extends ApiDirectives {
     return concat(
         pathEnd(() -> get(() -> authorized(principal, Action.READ_MODELS, tenant, () ->
             respond(summary(key).thenCombine(deployments.replicas(key), (s, replicas) ->
-                Json.response(StatusCodes.OK, ModelView.of(s, replicas))))))),
+                Json.response(StatusCodes.OK, ModelView.from(s, replicas))))))),
         pathPrefix("versions", () -> concat(
             pathEnd(() -> concat(
                 post(() -> authorized(principal, Action.WRITE_MODELS, tenant, () -> uploadVersion(principal, key))),
                 get(() -> authorized(principal, Action.READ_MODELS, tenant, () -> respond(summary(key).thenApply(s ->
-                    Json.response(StatusCodes.OK, Map.of("versions", s.versions())))))))),
+                    Json.response(StatusCodes.OK, new VersionView.Listed(VersionView.from(s.versions()))))))))),
             pathPrefix(integerSegment(), version -> concat(
                 pathEnd(() -> get(() -> authorized(principal, Action.READ_MODELS, tenant, () ->
-                    respond(summary(key).thenApply(s -> Json.response(StatusCodes.OK, version(s, version))))))),
+                    respond(summary(key).thenApply(s -> Json.response(StatusCodes.OK, VersionView.from(version(s, version)))))))),
                 path("archive", () -> post(() -> authorized(principal, Action.WRITE_MODELS, tenant, () ->
                     respond(controlPlane.model(key, r -> new ModelEntity.ArchiveVersion(version, principal.subject(), r),
                             ModelEntity.Summary.class)
                         .thenCompose(this::placed)
-                        .thenApply(s -> Json.response(StatusCodes.OK, version(s, version))))))))))),
+                        .thenApply(s -> Json.response(StatusCodes.OK, VersionView.from(version(s, version)))))))))))),
         pathPrefix("deployment", () -> concat(
             pathEnd(() -> concat(
                 put(() -> authorized(principal, Action.WRITE_MODELS, tenant, () ->
@@ -153,18 +93,18 @@ final class ModelRoutes extends ApiDirectives {
                   if (s.deployment() == null) {
                     throw ApiError.notFound("deployment_not_found", "model " + key.model() + " has no deployment");
                   }
-                  return Json.response(StatusCodes.OK, DeploymentView.of(s.deployment()));
+                  return Json.response(StatusCodes.OK, DeploymentView.from(s.deployment()));
                 })))))),
             path("rollback", () -> post(() -> authorized(principal, Action.WRITE_MODELS, tenant, () ->
                 respond(controlPlane.model(key, r -> new ModelEntity.Rollback(principal.subject(), r), ModelEntity.Deployed.class)
                     .thenCompose(d -> placed(key, d))
-                    .thenApply(d -> Json.response(StatusCodes.ACCEPTED, deployedView(d))))))))),
+                    .thenApply(d -> Json.response(StatusCodes.ACCEPTED, DeploymentView.Deployed.from(d))))))))),
         path("history", () -> get(() -> authorized(principal, Action.READ_MODELS, tenant, () ->
             respond(controlPlane.history(key).thenApply(events -> {
               if (events.isEmpty()) {
                 throw modelNotFound(key.model().value());
               }
-              return Json.response(StatusCodes.OK, Map.of("model", key.model().value(), "events", events));
+              return Json.response(StatusCodes.OK, new HistoryView.OfModel(key.model().value(), HistoryView.from(events)));
             }))))));
   }
 
@@ -186,7 +126,7 @@ final class ModelRoutes extends ApiDirectives {
     return controlPlane.tenantSummary(tenant).thenCompose(t -> {
       List<CompletableFuture<ModelView>> models = t.models().stream()
           .map(m -> summary(new ModelKey(tenant, ModelId.of(m)))
-              .thenApply(s -> ModelView.of(s, null))
+              .thenApply(s -> ModelView.from(s, null))
               // a name reserved by an upload that then failed (or was cut short) has no version: not a
               // model; its reservation is given up in the background
               .exceptionally(failure -> {
@@ -256,7 +196,7 @@ final class ModelRoutes extends ApiDirectives {
    */
   private CompletionStage<HttpResponse> register(Principal principal, ModelKey key, VersionUpload.Result received) {
     return registerUnderReservation(principal, key, received, RESERVATION_ATTEMPTS)
-        .thenApply(added -> Json.response(StatusCodes.CREATED, new VersionCreatedView(key.model().value(),
+        .thenApply(added -> Json.response(StatusCodes.CREATED, new VersionView.Created(key.model().value(),
                 added.version().version(), added.version().sha256(), added.version().sizeBytes()))
             .addHeader(akka.http.javadsl.model.headers.Location.create("/api/v1/tenants/" + key.tenant()
                 + "/models/" + key.model() + "/versions/" + added.version().version())));
@@ -276,7 +216,7 @@ final class ModelRoutes extends ApiDirectives {
         .thenCompose(t -> {
           long reservation = t.modelReservations().getOrDefault(name, 0L);
           return controlPlane.model(key, r -> new ModelEntity.RegisterVersion(
-                  received.artifact().sha256(), received.artifact().sizeBytes(), m.format(), m.inputs(), m.outputs(),
+                  received.artifact().sha256(), received.artifact().sizeBytes(), m.format(), m.inputSpecs(), m.outputSpecs(),
                   m.description(), t.quota().maxVersionsPerModel(), reservation, principal.subject(), r),
               ModelEntity.VersionAdded.class)
               .handle((added, failure) -> {
@@ -328,7 +268,7 @@ final class ModelRoutes extends ApiDirectives {
     return controlPlane.model(key, r -> new ModelEntity.Deploy(spec, request.expectedRevision(), principal.subject(), r),
             ModelEntity.Deployed.class)
         .thenCompose(d -> placed(key, d))
-        .thenApply(d -> Json.response(StatusCodes.ACCEPTED, deployedView(d)));
+        .thenApply(d -> Json.response(StatusCodes.ACCEPTED, DeploymentView.Deployed.from(d)));
   }
 
   /** Hands the model's new deployment to placement before answering, so the answer means "on its way". */
@@ -338,13 +278,6 @@ final class ModelRoutes extends ApiDirectives {
 
   private CompletionStage<ModelEntity.Summary> placed(ModelEntity.Summary summary) {
     return placed(ModelKey.of(summary.tenant(), summary.model()), summary);
-  }
-
-  private static Map<String, Object> deployedView(ModelEntity.Deployed d) {
-    Map<String, Object> view = Json.MAPPER.convertValue(DeploymentView.of(d.revision()),
-        new com.fasterxml.jackson.core.type.TypeReference<LinkedHashMap<String, Object>>() {});
-    view.put("previousRevision", d.previousRevision());
-    return view;
   }
 
   private static int orDefault(Integer value, int fallback) {

@@ -18,6 +18,7 @@ import akka.util.ByteString;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.modelplane.api.view.TensorView;
 import io.modelplane.common.ModelId;
 import io.modelplane.common.ModelKey;
 import io.modelplane.identity.Action;
@@ -192,8 +193,8 @@ final class PredictRoutes extends ApiDirectives {
       ArrayNode versions = body.putArray("versions");
       s.versions().stream().filter(i -> !i.archived()).forEach(i -> versions.add(String.valueOf(i.version())));
       body.put("platform", PLATFORM);
-      body.set("inputs", Json.MAPPER.valueToTree(v.inputs()));
-      body.set("outputs", Json.MAPPER.valueToTree(v.outputs()));
+      body.set("inputs", Json.MAPPER.valueToTree(TensorView.from(v.inputs())));
+      body.set("outputs", Json.MAPPER.valueToTree(TensorView.from(v.outputs())));
       return Json.response(StatusCodes.OK, body);
     });
   }

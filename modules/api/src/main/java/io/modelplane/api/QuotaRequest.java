@@ -2,6 +2,7 @@ package io.modelplane.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.modelplane.api.view.QuotaView;
 import io.modelplane.common.Quota;
 
 /**
@@ -20,8 +21,8 @@ final class QuotaRequest {
     if (!named.isObject()) {
       throw ApiError.badRequest("invalid_quota", "quota must be an object");
     }
-    ObjectNode merged = Json.MAPPER.valueToTree(base);
+    ObjectNode merged = Json.MAPPER.valueToTree(QuotaView.from(base));
     merged.setAll((ObjectNode) named);
-    return Json.bind(merged, Quota.class);
+    return Json.bind(merged, QuotaView.class).toQuota();
   }
 }

@@ -10,6 +10,11 @@ import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.modelplane.api.view.ApiKeyView;
+import io.modelplane.api.view.CreateApiKeyRequest;
+import io.modelplane.api.view.CreateTenantRequest;
+import io.modelplane.api.view.HistoryView;
+import io.modelplane.api.view.TenantView;
 import io.modelplane.common.Quota;
 import io.modelplane.common.Role;
 import io.modelplane.common.TenantId;
@@ -18,7 +23,6 @@ import io.modelplane.identity.ApiKeyCredential;
 import io.modelplane.identity.Principal;
 import io.modelplane.tenancy.TenantEntity;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,40 +33,9 @@ import java.util.concurrent.CompletionStage;
 final class TenantRoutes extends ApiDirectives {
   private static final Set<String> PATCHABLE = Set.of("displayName", "quota", "workerPool");
 
-  /**
-   * {@code quota}: the limits it names; the others are the default plan's (see {@link QuotaRequest}).
-   * {@code workerPool}: operator only (these routes are), the dedicated worker pool; absent or null: shared workers.
-   */
-  record CreateTenantRequest(String id, String displayName, JsonNode quota, String workerPool) {}
-
-  record CreateApiKeyRequest(String name, String role) {}
-
-  /** In Keycloak mode: whether the tenant's Keycloak resources are in place yet. */
-  record IdentityView(String state, String organizationId) {
-    static IdentityView of(TenantEntity.Identity identity) {
-      return identity == null ? new IdentityView("provisioning", null) : new IdentityView("provisioned", identity.organizationId());
-    }
-  }
-
-  record TenantView(String id, String displayName, TenantEntity.Status status, Quota quota,
-      Instant createdAt, Instant updatedAt, List<String> models,
-      @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-      IdentityView identity,
-      @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-      String workerPool) {}
-
   private TenantView view(TenantEntity.Summary s) {
-    return new TenantView(s.id(), s.displayName(), s.status(), s.quota(), s.createdAt(), s.updatedAt(), s.models(),
-        provisioning == null ? null : IdentityView.of(s.identity()), s.workerPool());
+    return TenantView.from(s, provisioning != null);
   }
-
-  record ApiKeyView(String id, String name, Role role, Instant createdAt, String createdBy, Instant lastUsedAt) {
-    static ApiKeyView of(TenantEntity.ApiKeyInfo k) {
-      return new ApiKeyView(k.id(), k.name(), k.role(), k.createdAt(), k.createdBy(), k.lastUsedAt());
-    }
-  }
-
-  record NewApiKeyView(String id, String name, Role role, Instant createdAt, String createdBy, String key) {}
 
   private final ControlPlane controlPlane;
   private final DeploymentFeed deployments;
@@ -100,7 +73,7 @@ final class TenantRoutes extends ApiDirectives {
                 tenantReply(tenant, r -> new TenantEntity.Suspend(principal.subject(), r)))))))),
         path("history", () -> get(() -> authorized(principal, Action.MANAGE_ACCESS, tenant, () ->
             respond(controlPlane.tenantSummary(tenant).thenCompose(s -> controlPlane.tenantHistory(tenant))
-                .thenApply(events -> Json.response(StatusCodes.OK, Map.of("tenant", tenant.value(), "events", events))))))),
+                .thenApply(events -> Json.response(StatusCodes.OK, new HistoryView.OfTenant(tenant.value(), HistoryView.from(events)))))))),
         path("resume", () -> post(() -> authorized(principal, Action.ADMINISTER_TENANT, tenant, () ->
             respond(changed(tenant, statusChanged(tenant, true,
                 tenantReply(tenant, r -> new TenantEntity.Resume(principal.subject(), r)))))))),
@@ -108,7 +81,7 @@ final class TenantRoutes extends ApiDirectives {
             pathEnd(() -> concat(
                 post(() -> jsonBody(settings.maxJsonBytes(), body -> respond(createApiKey(principal, tenant, body)))),
                 get(() -> respond(controlPlane.tenantSummary(tenant).thenApply(s ->
-                    Json.response(StatusCodes.OK, Map.of("apiKeys", s.apiKeys().stream().map(ApiKeyView::of).toList()))))))),
+                    Json.response(StatusCodes.OK, Map.of("apiKeys", s.apiKeys().stream().map(ApiKeyView::from).toList()))))))),
             path(segment(), keyId -> delete(() -> respond(changed(tenant,
                 controlPlane.tenant(tenant, r -> new TenantEntity.RevokeApiKey(keyId, principal.subject(), r), TenantEntity.Summary.class)
                     .thenApply(s -> HttpResponse.create().withStatus(StatusCodes.NO_CONTENT))))))))));
@@ -224,9 +197,7 @@ final class TenantRoutes extends ApiDirectives {
         // a second chance for a node that missed the tenant's creation to learn of it before the key is used
         .thenCompose(created -> changes.changed(tenant).thenApply(told -> created))
         .thenApply(created -> {
-          TenantEntity.ApiKeyInfo info = created.key();
-          return Json.response(StatusCodes.CREATED,
-              new NewApiKeyView(info.id(), info.name(), info.role(), info.createdAt(), info.createdBy(), key.token()));
+          return Json.response(StatusCodes.CREATED, ApiKeyView.Created.from(created.key(), key.token()));
         });
   }
 }

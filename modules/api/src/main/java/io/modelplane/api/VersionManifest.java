@@ -1,5 +1,6 @@
 package io.modelplane.api;
 
+import io.modelplane.api.view.TensorView;
 import io.modelplane.common.TensorSpec;
 import io.modelplane.inference.runtime.ModelAdmission;
 import java.util.HashSet;
@@ -10,7 +11,7 @@ import java.util.Set;
  * The {@code manifest} part of a version upload. Checked before the artifact is streamed so a bad
  * manifest costs the client no upload; the model entity checks the same rules again as the authority.
  */
-record VersionManifest(String format, List<TensorSpec> inputs, List<TensorSpec> outputs, String description, String sha256) {
+record VersionManifest(String format, List<TensorView> inputs, List<TensorView> outputs, String description, String sha256) {
   static final Set<String> FORMATS = Set.of("torchscript");
 
   void validate() {
@@ -19,7 +20,7 @@ record VersionManifest(String format, List<TensorSpec> inputs, List<TensorSpec> 
     }
     checkTensors("inputs", inputs);
     checkTensors("outputs", outputs);
-    String unsupported = ModelAdmission.datatypeViolation(inputs, outputs);
+    String unsupported = ModelAdmission.datatypeViolation(inputSpecs(), outputSpecs());
     if (unsupported != null) {
       throw ApiError.badRequest("unsupported_datatype", "manifest: " + unsupported);
     }
@@ -31,13 +32,21 @@ record VersionManifest(String format, List<TensorSpec> inputs, List<TensorSpec> 
     }
   }
 
-  private static void checkTensors(String field, List<TensorSpec> tensors) {
+  List<TensorSpec> inputSpecs() {
+    return TensorView.toSpecs(inputs);
+  }
+
+  List<TensorSpec> outputSpecs() {
+    return TensorView.toSpecs(outputs);
+  }
+
+  private static void checkTensors(String field, List<TensorView> tensors) {
     if (tensors == null || tensors.isEmpty()) {
       throw ApiError.badRequest("invalid_signature", "manifest." + field + " must list at least one tensor");
     }
     Set<String> names = new HashSet<>();
-    for (TensorSpec t : tensors) {
-      String violation = t == null ? "a tensor is null" : t.violation();
+    for (TensorView t : tensors) {
+      String violation = t == null ? "a tensor is null" : t.toSpec().violation();
       if (violation != null) {
         throw ApiError.badRequest("invalid_signature", "manifest." + field + ": " + violation);
       }

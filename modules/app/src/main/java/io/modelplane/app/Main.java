@@ -145,6 +145,8 @@ public final class Main {
         secureDataDir(settings); // the H2 files it just created
         schemaReady.set(true);
       }
+      // before any projection starts: events journaled before slice tags get their tags (once; idempotent)
+      if (settings.roles().contains("control")) io.modelplane.control.readside.JournalTagBackfill.run(settings.jdbcUrl(), settings.dbUser(), settings.dbPassword());
       TenantEntity.init(system);
       ModelEntity.init(system);
 

@@ -22,8 +22,8 @@ class VersionManifestFuzzTest {
       return;
     }
     assertThat(VersionManifest.FORMATS).contains(manifest.format());
-    assertThat(manifest.inputs()).isNotEmpty().allSatisfy(t -> assertThat(t.violation()).isNull());
-    assertThat(manifest.outputs()).isNotEmpty().allSatisfy(t -> assertThat(t.violation()).isNull());
+    assertThat(manifest.inputSpecs()).isNotEmpty().allSatisfy(t -> assertThat(t.violation()).isNull());
+    assertThat(manifest.outputSpecs()).isNotEmpty().allSatisfy(t -> assertThat(t.violation()).isNull());
     assertThat(manifest.description()).satisfiesAnyOf(d -> assertThat(d).isNull(), d -> assertThat(d).hasSizeLessThanOrEqualTo(1000));
     assertThat(manifest.sha256()).satisfiesAnyOf(s -> assertThat(s).isNull(), s -> assertThat(s).matches("[0-9a-f]{64}"));
   }
