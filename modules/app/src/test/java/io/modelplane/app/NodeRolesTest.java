@@ -1,6 +1,7 @@
 package io.modelplane.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.AskPattern;
@@ -69,6 +70,18 @@ class NodeRolesTest {
 
     assertThat(tenantEntities(gateway.system())).as("the gateway holds a proxy only").isZero();
     assertThat(tenantEntities(control.system())).as("the tenant lives on the control node").isPositive();
+  }
+
+  @Test
+  void aNodeThatCannotBindItsHttpPortFailsToStartWithTheReason(@TempDir Path dir) {
+    Map<String, Object> busy = Map.of("modelplane.db.url", "jdbc:h2:mem:node-roles-busy;DB_CLOSE_DELAY=-1",
+        "modelplane.http.port", gateway.httpAddress().getPort());
+    assertThatThrownBy(() -> Main.init(TestNodes.config(dir, busy)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("node did not start")
+        .hasMessageContaining(String.valueOf(gateway.httpAddress().getPort()));
+    // the gateway that holds the port is unaffected
+    assertThat(new ApiClient(gateway.baseUrl()).get("/v2/health/ready", null).status()).isEqualTo(200);
   }
 
   private static int tenantEntities(ActorSystem<?> system) throws Exception {
