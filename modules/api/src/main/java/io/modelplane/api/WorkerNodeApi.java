@@ -9,8 +9,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
 /**
- * The HTTP surface of a worker-only node: liveness and readiness for the orchestrator and nothing
- * else. Such a node holds no credential and serves no tenant data; requests go to gateway nodes.
+ * The HTTP surface of a node without the gateway role (worker-only, control-only): liveness and
+ * readiness for the orchestrator and nothing else; requests go to gateway nodes.
  */
 public final class WorkerNodeApi extends ApiDirectives {
   private final Supplier<CompletionStage<Boolean>> readiness;
@@ -28,7 +28,7 @@ public final class WorkerNodeApi extends ApiDirectives {
             path("ready", () -> get(() -> onSuccess(readiness.get().exceptionally(failure -> false), ready -> ready
                 ? complete(Json.response(StatusCodes.OK, Map.of("ready", true)))
                 : complete(Json.response(StatusCodes.SERVICE_UNAVAILABLE, Map.of("ready", false,
-                    "error", "this worker has not joined the cluster yet", "code", "not_ready"))
+                    "error", "this node has not joined the cluster yet", "code", "not_ready"))
                     .addHeader(akka.http.javadsl.model.headers.RawHeader.create("Retry-After", "2"))))))))));
   }
 }

@@ -1,6 +1,8 @@
 package io.modelplane.control;
 
 import io.modelplane.common.ModelKey;
+import io.modelplane.common.Rejected;
+import io.modelplane.common.Rejection;
 import io.modelplane.registry.ArtifactStore;
 import io.modelplane.registry.ModelEntity;
 import java.time.Clock;
@@ -8,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -46,6 +49,13 @@ public final class ArtifactSweep {
         .thenCompose(ids -> CompletableFuture.allOf(ids.stream()
             .map(id -> controlPlane.readModel(ModelKey.parse(id), ModelEntity.Get::new, ModelEntity.Summary.class)
                 .thenAccept(model -> model.versions().forEach(v -> referenced.add(v.sha256())))
+                .exceptionally(failure -> {
+                  // a released name (its upload failed) left an id but no model: it refers to nothing
+                  if (Rejected.unwrap(failure) instanceof Rejected r && r.rejection().reason() == Rejection.Reason.NOT_FOUND) {
+                    return null;
+                  }
+                  throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+                })
                 .toCompletableFuture())
             .toArray(CompletableFuture[]::new)))
         .thenApplyAsync(done -> {
@@ -59,7 +69,7 @@ public final class ArtifactSweep {
   public void runAndLog() {
     run().whenComplete((deleted, failure) -> {
       if (failure != null) {
-        log.warn("artifact sweep skipped: {}", io.modelplane.common.Rejected.unwrap(failure).getMessage());
+        log.warn("artifact sweep skipped: {}", Rejected.unwrap(failure).getMessage());
       }
     });
   }

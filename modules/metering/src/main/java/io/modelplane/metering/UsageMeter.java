@@ -1,5 +1,6 @@
 package io.modelplane.metering;
 
+import io.modelplane.common.NamedThreads;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -174,11 +175,7 @@ public final class UsageMeter implements AutoCloseable {
     if (scheduler != null) {
       return;
     }
-    scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "usage-meter-flush");
-      t.setDaemon(true);
-      return t;
-    });
+    scheduler = Executors.newSingleThreadScheduledExecutor(NamedThreads.daemon("usage-meter-flush"));
     long ms = flushInterval.toMillis();
     // flush() never throws, so the schedule is never cancelled by an exception
     scheduler.scheduleWithFixedDelay(this::flush, ms, ms, TimeUnit.MILLISECONDS);

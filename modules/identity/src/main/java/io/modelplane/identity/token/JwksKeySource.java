@@ -1,5 +1,6 @@
 package io.modelplane.identity.token;
 
+import io.modelplane.common.NamedThreads;
 import com.nimbusds.jose.KeySourceException;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSelector;
@@ -80,11 +81,8 @@ public final class JwksKeySource implements JWKSource<SecurityContext>, Closeabl
     this.clock = clock;
     this.refetchIntervalMillis = settings.refetchInterval().toMillis();
     long refreshTimeout = settings.httpTimeout().multipliedBy(2).plusSeconds(1).toMillis();
-    ExecutorService refresher = Executors.newSingleThreadExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "jwks-refresh");
-      thread.setDaemon(true);
-      return thread;
-    });
+    // the JOSE library's refresh-ahead cache wants a plain ExecutorService of its own
+    ExecutorService refresher = Executors.newSingleThreadExecutor(NamedThreads.daemon("jwks-refresh"));
     this.cache = new RefreshAheadCachingJWKSetSource<>(
         new OutageTolerantJWKSetSource<>(upstream, settings.outageTolerance().toMillis(), null),
         settings.cacheTimeToLive().toMillis(), refreshTimeout, settings.refreshAhead().toMillis(),

@@ -1,5 +1,6 @@
 package io.modelplane.inference.runtime;
 
+import io.modelplane.common.NamedThreads;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -49,8 +50,7 @@ public final class BatchAggregator implements AutoCloseable {
     this.model = Objects.requireNonNull(model, "model");
     this.key = model.spec().key();
     this.settings = Objects.requireNonNull(settings, "settings");
-    this.thread = new Thread(this::serve, threadName);
-    thread.setDaemon(true);
+    this.thread = NamedThreads.daemon(threadName).newThread(this::serve);
     thread.start();
   }
 

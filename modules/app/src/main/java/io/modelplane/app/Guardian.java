@@ -1,0 +1,415 @@
+package io.modelplane.app;
+
+import akka.Done;
+import akka.actor.CoordinatedShutdown;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.DispatcherSelector;
+import akka.actor.typed.Props;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.cluster.MemberStatus;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.cluster.typed.Cluster;
+import akka.cluster.typed.ClusterSingleton;
+import akka.cluster.typed.ClusterSingletonSettings;
+import akka.cluster.typed.Join;
+import akka.cluster.typed.SingletonActor;
+import akka.http.javadsl.Http;
+import akka.http.javadsl.ServerBinding;
+import akka.http.javadsl.server.Route;
+import akka.persistence.jdbc.testkit.javadsl.SchemaUtils;
+import akka.stream.Materializer;
+import com.typesafe.config.Config;
+import io.modelplane.api.ApiSettings;
+import io.modelplane.api.ConnectionGuard;
+import io.modelplane.api.FailedAuthentications;
+import io.modelplane.api.HttpApi;
+import io.modelplane.api.Metrics;
+import io.modelplane.api.WorkerNodeApi;
+import io.modelplane.control.readside.JournalTagBackfill;
+import io.modelplane.control.ArtifactSweep;
+import io.modelplane.control.ControlPlane;
+import io.modelplane.control.DeploymentFeed;
+import io.modelplane.control.IdentityProvisioning;
+import io.modelplane.control.KeyUsage;
+import io.modelplane.control.QuotaSources;
+import io.modelplane.control.TenantChanges;
+import io.modelplane.identity.ApiKeyAuthenticator;
+import io.modelplane.identity.Authenticator;
+import io.modelplane.identity.CachedKeyLookup;
+import io.modelplane.identity.KnownTenants;
+import io.modelplane.identity.OperatorAuthenticator;
+import io.modelplane.identity.Secrets;
+import io.modelplane.identity.keycloak.KeycloakProvisioner;
+import io.modelplane.identity.token.CachedTenantAccess;
+import io.modelplane.identity.token.JwksKeySource;
+import io.modelplane.identity.token.KeycloakRealm;
+import io.modelplane.identity.token.TokenAuthenticator;
+import io.modelplane.identity.token.TokenVerifier;
+import io.modelplane.inference.placement.PlacementCoordinator;
+import io.modelplane.inference.routing.InferenceGateway;
+import io.modelplane.inference.routing.Router;
+import io.modelplane.inference.runtime.Devices;
+import io.modelplane.inference.runtime.ModelLoader;
+import io.modelplane.inference.runtime.ModelResidency;
+import io.modelplane.inference.worker.WorkerActor;
+import io.modelplane.metering.UsageMeter;
+import io.modelplane.metering.UsageStore;
+import io.modelplane.registry.ArtifactStore;
+import io.modelplane.registry.ModelEntity;
+import io.modelplane.tenancy.TenantEntity;
+import io.modelplane.tenancy.admission.AdmissionLeases;
+import io.modelplane.tenancy.admission.QuotaEntity;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The root actor of a node: starts the node's parts by its roles and completes {@code serving} with
+ * the HTTP address once the node serves. {@code control} nodes host the entities, the projections and
+ * the coordinators (placement, artifact sweep); {@code gateway} nodes serve the HTTP API (others only
+ * the health endpoints); {@code worker} nodes run the workers.
+ */
+final class Guardian {
+  private static final Logger log = LoggerFactory.getLogger(Guardian.class);
+
+  /** The guardian's own steps through start-up. */
+  sealed interface Command {}
+
+  private record SchemaCreated() implements Command {}
+
+  private record Bound(ServerBinding binding) implements Command {}
+
+  private record Served(InetSocketAddress address) implements Command {}
+
+  private record StartFailed(Throwable cause) implements Command {}
+
+  /** What control and gateway nodes share: the way to the entities and the stores next to the journal. */
+  private record Services(ControlPlane controlPlane, HttpApi.Usage usage, ArtifactStore artifacts,
+      IdentityProvisioning provisioning, DeploymentFeed deployments) {}
+
+  private final ActorContext<Command> ctx;
+  private final ActorSystem<Void> system;
+  private final Config config;
+  private final NodeSettings settings;
+  private final InferenceSettings inference;
+  private final Teardown teardown;
+  private final CompletableFuture<InetSocketAddress> serving;
+  private final Metrics metrics = new Metrics();
+  /** Set on gateway nodes in demo mode: creates the demo tenant once the node serves. */
+  private Supplier<CompletionStage<Void>> demo;
+
+  private Guardian(ActorContext<Command> ctx, Config config, NodeSettings settings, Teardown teardown,
+      CompletableFuture<InetSocketAddress> serving) {
+    this.ctx = ctx;
+    this.system = ctx.getSystem();
+    this.config = config;
+    this.settings = settings;
+    this.inference = InferenceSettings.fromConfig(config);
+    this.teardown = teardown;
+    this.serving = serving;
+  }
+
+  static Behavior<Command> create(Config config, NodeSettings settings, Teardown teardown,
+      CompletableFuture<InetSocketAddress> serving) {
+    return Behaviors.setup(ctx -> new Guardian(ctx, config, settings, teardown, serving).start());
+  }
+
+  private Behavior<Command> start() {
+    joinIfAlone();
+    if (!settings.workerOnly() && settings.createSchema()) {
+      ctx.pipeToSelf(SchemaUtils.createIfNotExists(system), (done, failure) ->
+          failure == null ? new SchemaCreated() : new StartFailed(failure));
+    } else {
+      ctx.getSelf().tell(new SchemaCreated());
+    }
+    return Behaviors.receive(Command.class)
+        .onMessage(SchemaCreated.class, created -> startParts())
+        .onMessage(Bound.class, this::onBound)
+        .onMessage(Served.class, served -> {
+          serving.complete(served.address());
+          return Behaviors.same();
+        })
+        .onMessage(StartFailed.class, failed -> {
+          serving.completeExceptionally(failed.cause());
+          return Behaviors.stopped(); // the system terminates with its guardian
+        })
+        .build();
+  }
+
+  /** Port 0 (tests) has no address to name as seed: the node founds its own cluster. */
+  private void joinIfAlone() {
+    if (config.getStringList("akka.cluster.seed-nodes").isEmpty()) {
+      Cluster cluster = Cluster.get(system);
+      cluster.manager().tell(new Join(cluster.selfMember().address()));
+    }
+  }
+
+  private Behavior<Command> startParts() {
+    try {
+      Main.secureDataDir(settings); // the H2 files the schema creation just made
+      if (settings.roles().contains("control")) {
+        // before any projection starts: events journaled before slice tags get their tags (once; idempotent)
+        JournalTagBackfill.run(settings.jdbcUrl(), settings.dbUser(), settings.dbPassword());
+      }
+      startEntities();
+      Route route;
+      if (settings.workerOnly()) {
+        startWorkers(null);
+        route = healthOnly();
+      } else {
+        Services services = startServices();
+        if (settings.roles().contains("control")) {
+          startControl(services);
+        }
+        InferenceGateway gateway = settings.roles().contains("gateway") ? startInferenceGateway() : null;
+        if (settings.roles().contains("worker")) {
+          startWorkers(gateway);
+        }
+        route = gateway != null ? startGatewayRoutes(services, gateway) : healthOnly();
+      }
+      bind(route);
+    } catch (RuntimeException e) {
+      ctx.getSelf().tell(new StartFailed(e));
+    }
+    return Behaviors.same();
+  }
+
+  /** Every node: the shard regions of the entities, hosting them on control nodes and proxies elsewhere. */
+  private void startEntities() {
+    TenantEntity.init(system); // a proxy off control nodes: the readiness probe asks through it
+    ModelEntity.init(system);
+  }
+
+  /** Control and gateway nodes: the entities' door, the usage tables, the artifacts, Keycloak, placement. */
+  private Services startServices() {
+    ApiSettings api = ApiSettings.fromConfig(config);
+    ControlPlane controlPlane = new ControlPlane(system, api.askTimeout(), api.readAttempts(), api.readJournalPluginId());
+    HttpApi.Usage usage = metering();
+    IdentityProvisioning provisioning = keycloak(controlPlane);
+    QuotaEntity.init(system, new QuotaSources(controlPlane, usage.store(), usage.queries()));
+    ArtifactStore artifacts = new ArtifactStore(settings.dataDir().resolve("artifacts"), api.maxArtifactBytes());
+    ActorRef<PlacementCoordinator.Command> placement = ClusterSingleton.get(system).init(
+        SingletonActor.of(PlacementCoordinator.create(inference.loadTimeout()), "placement")
+            .withSettings(ClusterSingletonSettings.create(system).withRole("control")));
+    // an estimate past four worker budgets is no use to count further: no worker can hold it
+    DeploymentFeed deployments = new DeploymentFeed(controlPlane, artifacts, placement, inference.queueCapacity(),
+        system.scheduler(), 4 * inference.workerMemoryBytes());
+    return new Services(controlPlane, usage, artifacts, provisioning, deployments);
+  }
+
+  /** Control nodes: the coordinators' periodic work (placement resync, artifact sweep, Keycloak resync). */
+  private void startControl(Services services) {
+    DeploymentFeed deployments = services.deployments();
+    deployments.resyncAll();
+    every(inference.resyncInterval(), deployments::resyncAll);
+    ArtifactSweep sweep = new ArtifactSweep(services.controlPlane(), services.artifacts(),
+        config.getDuration("modelplane.artifact-sweep.grace"), Clock.systemUTC(), dispatcher("blocking-io"));
+    every(config.getDuration("modelplane.artifact-sweep.interval"), sweep::runAndLog);
+    IdentityProvisioning identity = services.provisioning();
+    if (identity != null) {
+      Duration resync = config.getDuration("modelplane.keycloak.resync-interval");
+      identity.start().thenRun(() -> every(resync, identity::resync));
+    }
+  }
+
+  /** Gateway nodes: the predict pipeline's router over the cluster's workers. */
+  private InferenceGateway startInferenceGateway() {
+    InferenceGateway gateway = new InferenceGateway(system, inference.inferTimeout(), inference.coldStartTimeout());
+    system.systemActorOf(Router.create(gateway), "router", Props.empty());
+    return gateway;
+  }
+
+  /** Gateway nodes: credentials and their caches, admission, and the HTTP API's routes. */
+  private Route startGatewayRoutes(Services services, InferenceGateway gateway) {
+    ControlPlane controlPlane = services.controlPlane();
+    // a revoked key or suspended tenant is refused on every node at once (TenantChanges), at the
+    // latest after this time-to-live
+    CachedKeyLookup keys = new CachedKeyLookup(controlPlane::findApiKey, Duration.ofMillis(500));
+    // keys of tenants that do not exist are refused without waking an entity
+    KnownTenants knownTenants = new KnownTenants(controlPlane::tenantIds, Duration.ofSeconds(1));
+    // a token's tenant must exist; a suspended one is refused (403) like its API keys, a revoked token (401)
+    CachedTenantAccess tenantAccess = new CachedTenantAccess(controlPlane::tenantAccess);
+    // API keys first: they carry most predict traffic; then tokens; the operator key is the rare case
+    List<Authenticator> credentials = new ArrayList<>();
+    KeyUsage keyUsage = new KeyUsage(controlPlane, Clock.systemUTC());
+    every(config.getDuration("modelplane.key-usage-report-interval"), keyUsage::report);
+    credentials.add(new ApiKeyAuthenticator(knownTenants.guard(keys), keyUsage::used));
+    if (services.provisioning() != null) {
+      credentials.add(tokens(services.provisioning().settings(), tenantAccess));
+    }
+    credentials.add(new OperatorAuthenticator(OperatorKey.hash(settings)));
+    AdmissionLeases admission = admission();
+    TenantChanges changes = new TenantChanges(system,
+        List.of(knownTenants::add, keys::invalidate, tenantAccess::invalidate, admission::invalidate));
+    Runnable readTenants = () -> knownTenants.reload().exceptionally(failure -> {
+      log.warn("could not read the tenants from the journal: {}", failure.toString());
+      return null;
+    });
+    readTenants.run();
+    // heals a creation whose news this node missed (keys of such a tenant also trigger a read, once a second)
+    every(config.getDuration("modelplane.http.tenants-reread-interval"), readTenants);
+    if (config.getBoolean("modelplane.demo")) {
+      demo = () -> new DemoTenant(controlPlane, services.artifacts(), services.deployments(), system).ensure()
+          .thenCompose(done -> changes.changed(DemoTenant.TENANT));
+    }
+    Config edge = config.getConfig("modelplane.http");
+    FailedAuthentications failures = new FailedAuthentications(edge.getDouble("failed-auth-per-second"),
+        edge.getDouble("failed-auth-burst"));
+    return new HttpApi(controlPlane, Authenticator.firstOf(credentials), services.artifacts(), services.deployments(),
+        gateway, admission, changes, services.usage(), services.provisioning(), ApiSettings.fromConfig(config), metrics,
+        failures, this::ready).route();
+  }
+
+  /** Nodes without the gateway role: liveness and readiness only. */
+  private Route healthOnly() {
+    return new WorkerNodeApi(this::ready).route();
+  }
+
+  /** Worker nodes: one worker actor per GPU, or one on the CPU, each with its own resident-model budget. */
+  private void startWorkers(InferenceGateway gateway) {
+    List<ModelResidency> residencies = new ArrayList<>();
+    int gpus = Devices.gpuCount();
+    Executor loads = dispatcher("model-load");
+    ModelLoader loader = new ModelLoader(settings.dataDir().resolve("models"), inference.maxUnpackedBytes(),
+        inference.maxUnpackedFiles(), gpus > 0 ? 0 : inference.engineThreads());
+    for (int i = 0; i < Math.max(1, gpus); i++) {
+      var device = Devices.pick(gpus, i);
+      String id = Cluster.get(system).selfMember().address().hostPort() + "/" + device;
+      ModelResidency residency = new ModelResidency(inference.workerMemoryBytes(), device, loader);
+      ActorRef<WorkerActor.Command> worker = system.systemActorOf(
+          WorkerActor.create(id, inference.workerPool(), residency, loads, inference.inferTimeout()), "worker-" + i,
+          Props.empty());
+      if (gateway != null) {
+        gateway.registerLocal(worker, residency);
+      }
+      residencies.add(residency);
+      log.info("worker {} on {} with a budget of {} bytes, pool {}", i, device, inference.workerMemoryBytes(),
+          inference.workerPool() == null ? "shared" : inference.workerPool());
+    }
+    WorkerMetrics.register(metrics.registry(), residencies);
+  }
+
+  private void bind(Route route) {
+    CompletionStage<ServerBinding> bound = !settings.roles().contains("gateway")
+        ? Http.get(system).newServerAt(settings.httpHost(), settings.httpPort()).bind(route)
+        : new ConnectionGuard(ConnectionGuard.Settings.fromConfig(config))
+            .bind(Http.get(system).newServerAt(settings.httpHost(), settings.httpPort()), route.flow(system),
+                Materializer.matFromSystem(system));
+    ctx.pipeToSelf(bound, (binding, failure) -> failure == null ? new Bound(binding) : new StartFailed(failure));
+  }
+
+  private Behavior<Command> onBound(Bound bound) {
+    ServerBinding binding = bound.binding().addToCoordinatedShutdown(Duration.ofSeconds(10), system);
+    if (settings.workerOnly()) {
+      log.info("worker-only node: no journal, no database; worker pool {}",
+          inference.workerPool() == null ? "shared" : inference.workerPool());
+    } else {
+      log.info("journal on {}, data in {}, roles {}",
+          settings.usesPostgres() ? "PostgreSQL" : "H2", settings.dataDir(), settings.roles());
+    }
+    InetSocketAddress address = binding.localAddress();
+    if (demo == null) {
+      ctx.getSelf().tell(new Served(address));
+    } else {
+      ctx.pipeToSelf(demo.get(), (done, failure) -> failure == null ? new Served(address) : new StartFailed(failure));
+    }
+    return Behaviors.same();
+  }
+
+  /**
+   * The usage meter (flushed every second, and once more in a graceful shutdown) over the usage tables
+   * in the journal's database; their blocking queries run on the usage-query dispatcher.
+   */
+  private HttpApi.Usage metering() {
+    UsageStore store = UsageStore.open(settings.jdbcUrl(), settings.dbUser(), settings.dbPassword());
+    String host = Cluster.get(system).selfMember().address().hostPort();
+    String writer = host.substring(0, Math.min(host.length(), 50)) + "-" + Secrets.randomHex(4);
+    UsageMeter meter = new UsageMeter(store, writer, Duration.ofSeconds(1), Clock.systemUTC());
+    meter.start();
+    Executor queries = dispatcher("usage-query");
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "flush-usage",
+        () -> CompletableFuture.supplyAsync(() -> {
+          meter.close();
+          return Done.getInstance();
+        }, queries));
+    teardown.add(() -> {
+      meter.abandon(); // after a graceful shutdown: already flushed and closed
+      store.close();
+    });
+    return new HttpApi.Usage(meter, store, queries);
+  }
+
+  /** Keycloak mode (when {@code modelplane.keycloak.url} is set): the provisioning of tenants there; else null. */
+  private IdentityProvisioning keycloak(ControlPlane controlPlane) {
+    Config kc = config.getConfig("modelplane.keycloak");
+    if (kc.getString("url").isBlank()) {
+      return null;
+    }
+    String publicUrl = kc.getString("public-url").isBlank()
+        ? "http://" + settings.httpHost() + ":" + settings.httpPort() : kc.getString("public-url");
+    KeycloakProvisioner keycloak = new KeycloakProvisioner(new KeycloakProvisioner.Settings(kc.getString("url"),
+        kc.getString("realm"), kc.getString("admin-user"), kc.getString("admin-password"), publicUrl));
+    teardown.add(keycloak::close);
+    log.info("Keycloak mode: realm {} at {}", kc.getString("realm"), kc.getString("url"));
+    return new IdentityProvisioning(keycloak, controlPlane, dispatcher("keycloak"));
+  }
+
+  /** Keycloak access tokens, verified locally against the realm's keys (fetched once, then cached). */
+  private Authenticator tokens(KeycloakProvisioner.Settings keycloak, CachedTenantAccess tenantAccess) {
+    KeycloakRealm realm = new KeycloakRealm(keycloak.url(), keycloak.realm());
+    JwksKeySource keys = new JwksKeySource(realm.jwksUri());
+    teardown.add(keys::close);
+    TokenVerifier verifier = new TokenVerifier(realm.issuer(), KeycloakProvisioner.AUDIENCE, keys, Clock.systemUTC(),
+        config.getDuration("modelplane.keycloak.clock-skew"));
+    return new TokenAuthenticator(verifier, tenantAccess);
+  }
+
+  /** This node's leases of the tenants' predict quotas, kept up every 250 ms. */
+  private AdmissionLeases admission() {
+    ClusterSharding sharding = ClusterSharding.get(system);
+    AdmissionLeases leases = new AdmissionLeases(Cluster.get(system).selfMember().address().toString(),
+        (tenant, request) -> sharding.entityRefFor(QuotaEntity.ENTITY_KEY, tenant.value())
+            .ask(request::apply, Duration.ofSeconds(1)),
+        System::nanoTime);
+    akka.actor.Cancellable ticks = system.scheduler().scheduleWithFixedDelay(Duration.ofMillis(250),
+        Duration.ofMillis(250), leases::tick, system.executionContext());
+    // once requests are done: no more exchanges with quota entities whose shards are being handed off
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "stop-admission-leases", () -> {
+      ticks.cancel();
+      return CompletableFuture.completedFuture(Done.getInstance());
+    });
+    return leases;
+  }
+
+  /** Ready when this node is an Up cluster member and an entity answers through the journal. */
+  private CompletionStage<Boolean> ready() {
+    if (Cluster.get(system).selfMember().status() != MemberStatus.up()) {
+      return CompletableFuture.completedFuture(false);
+    }
+    // "_probe" is no valid tenant id, so the probe entity never holds data; its answer proves
+    // that sharding routes and the journal recovers.
+    return ClusterSharding.get(system).entityRefFor(TenantEntity.ENTITY_KEY, "_probe")
+        .<TenantEntity.Reply>ask(TenantEntity.Get::new, Duration.ofSeconds(2))
+        .thenApply(reply -> true);
+  }
+
+  private void every(Duration interval, Runnable task) {
+    system.scheduler().scheduleWithFixedDelay(interval, interval, task, system.executionContext());
+  }
+
+  /** A dispatcher of {@code modelplane.dispatchers} for work that blocks. */
+  private Executor dispatcher(String name) {
+    return system.dispatchers().lookup(DispatcherSelector.fromConfig("modelplane.dispatchers." + name));
+  }
+}
