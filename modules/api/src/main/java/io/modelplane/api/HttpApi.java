@@ -15,7 +15,7 @@ import akka.http.javadsl.server.Route;
 import io.modelplane.common.TenantId;
 import io.modelplane.identity.Authenticator;
 import io.modelplane.identity.Principal;
-import io.modelplane.inference.routing.InferenceGateway;
+import io.modelplane.inference.gateway.InferenceGateway;
 import io.modelplane.metering.UsageMeter;
 import io.modelplane.metering.UsageStore;
 import io.modelplane.registry.ArtifactStore;

@@ -10,7 +10,7 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.receptionist.Receptionist;
 import com.typesafe.config.ConfigFactory;
 import io.modelplane.common.TensorSpec;
-import io.modelplane.inference.routing.Router;
+import io.modelplane.inference.gateway.Router;
 import io.modelplane.inference.runtime.BatchSettings;
 import io.modelplane.inference.worker.VersionToLoad;
 import io.modelplane.inference.worker.WorkerActor;
