@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.modelplane.common.TensorSpec;
+import io.modelplane.inference.runtime.InferenceException;
 import io.modelplane.inference.runtime.InvalidInputException;
 import io.modelplane.inference.runtime.Signatures;
 import io.modelplane.inference.runtime.Tensor;

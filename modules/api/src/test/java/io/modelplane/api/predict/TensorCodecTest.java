@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.modelplane.common.TensorSpec;
 import io.modelplane.inference.runtime.InvalidInputException;
+import io.modelplane.inference.runtime.ModelAdmission;
 import io.modelplane.inference.runtime.Tensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -369,5 +370,10 @@ class TensorCodecTest {
     assertThat(TensorCodec.requestId(json("{'id':'abc-1'}"))).isEqualTo("abc-1");
     assertThat(TensorCodec.requestId(json("{}"))).isNull();
     assertThat(TensorCodec.requestId(json("{'id':null}"))).isNull();
+  }
+
+  @Test
+  void everyInputDatatypeAdmissionAcceptsIsDecoded() {
+    assertThat(TensorCodec.SUPPORTED_DATATYPES).containsAll(ModelAdmission.INPUT_DATATYPES);
   }
 }

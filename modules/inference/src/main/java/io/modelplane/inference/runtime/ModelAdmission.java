@@ -1,7 +1,7 @@
 package io.modelplane.inference.runtime;
 
-import io.modelplane.common.VersionKey;
 import io.modelplane.common.TensorSpec;
+import io.modelplane.common.VersionKey;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

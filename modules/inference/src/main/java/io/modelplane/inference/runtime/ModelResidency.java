@@ -1,7 +1,7 @@
 package io.modelplane.inference.runtime;
 
-import io.modelplane.common.VersionKey;
 import ai.djl.Device;
+import io.modelplane.common.VersionKey;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
