@@ -57,7 +57,7 @@ class DjlLoadedModelTest {
   void closingFreesTheModelsNativeMemory() {
     int baseline = system.getManagedArrays().size();
     for (int i = 0; i < 20; i++) {
-      DjlLoadedModel model = load(key("digits", i));
+      DjlLoadedModel model = load(key("digits", i + 1));
       model.forward(List.of(Digits.input(Digits.heldOut().inputs()[i])));
       // 3 linear layers: weights and biases
       assertThat(system.getManagedArrays()).hasSize(baseline + 6);

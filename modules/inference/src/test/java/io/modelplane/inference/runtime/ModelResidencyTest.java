@@ -338,7 +338,7 @@ class ModelResidencyTest {
     residency = new ModelResidency(1000, Device.cpu(), loader);
     assertThatThrownBy(() -> residency.load(FakeModel.spec(key("a", 1), 100), SETTINGS))
         .isInstanceOf(ModelLoadException.class)
-        .hasMessage("a:1 holds 200 bytes once loaded; 100 bytes were admitted for it, so it is unloaded");
+        .hasMessage("acme/a:1 holds 200 bytes once loaded; 100 bytes were admitted for it, so it is unloaded");
     assertThat(made.get(key("a", 1)).closed()).isTrue();
     assertThat(residency.usedBytes()).isZero();
     assertThat(residency.status()).isEmpty();
