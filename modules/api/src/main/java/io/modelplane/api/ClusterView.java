@@ -23,6 +23,19 @@ final class ClusterView {
 
   record NodeView(String address, List<String> roles, String status, boolean reachable) {}
 
+  /** A worker as the cluster API shows it (openapi.yaml): never the actor's own message. */
+  record WorkerView(String workerId, String device, long budgetBytes, long usedBytes, List<ResidentView> models,
+      String pool) {
+    static WorkerView of(WorkerActor.WorkerStatus s) {
+      return new WorkerView(s.workerId(), s.device(), s.budgetBytes(), s.usedBytes(),
+          s.models().stream().map(m -> new ResidentView(m.version().toString(), m.bytes(), m.queueDepth(), m.inFlight()))
+              .toList(), s.pool());
+    }
+  }
+
+  /** {@code key}: the version as operators read it, {@code tenant/model:version}. */
+  record ResidentView(String key, long bytes, int queueDepth, int inFlight) {}
+
   private final ActorSystem<?> system;
 
   ClusterView(ActorSystem<?> system) {
@@ -50,7 +63,7 @@ final class ClusterView {
           return CompletableFuture.allOf(statuses.toArray(CompletableFuture[]::new)).thenApply(done -> Map.of(
               "self", cluster.selfMember().address().toString(),
               "nodes", nodes,
-              "workers", statuses.stream().map(CompletableFuture::join).filter(Objects::nonNull).toList()));
+              "workers", statuses.stream().map(CompletableFuture::join).filter(Objects::nonNull).map(WorkerView::of).toList()));
         });
   }
 }

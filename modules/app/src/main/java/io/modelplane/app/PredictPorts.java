@@ -12,6 +12,7 @@ import io.modelplane.registry.ModelEntity;
 import io.modelplane.tenancy.admission.AdmissionLeases;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
 import java.util.stream.Collectors;
 
 /** The predict pipeline's ports over tenancy's admission leases, metering's meter and the control plane. */
@@ -54,7 +55,7 @@ final class PredictPorts {
           if (Rejected.unwrap(failure) instanceof Rejected r && r.rejection().reason() == Rejection.Reason.NOT_FOUND) {
             return Optional.empty();
           }
-          throw new java.util.concurrent.CompletionException(Rejected.unwrap(failure));
+          throw new CompletionException(Rejected.unwrap(failure));
         });
   }
 }

@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
 
 /**
  * One predict call, edge-free: admit (the tenant's quota) → route (traffic split, then the least
@@ -208,7 +209,7 @@ public final class PredictPipeline {
   }
 
   /** A stage of {@code step}, also when it throws instead of failing its stage. */
-  private static <T> CompletionStage<T> safely(java.util.function.Supplier<CompletionStage<T>> step) {
+  private static <T> CompletionStage<T> safely(Supplier<CompletionStage<T>> step) {
     try {
       return step.get();
     } catch (RuntimeException e) {
