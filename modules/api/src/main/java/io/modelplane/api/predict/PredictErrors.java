@@ -12,7 +12,9 @@ public final class PredictErrors {
 
   /** The HTTP status the failure is answered with (also what it is metered as). */
   public static int status(PredictFailure failure) {
-    return toApiError(failure).status().intValue();
+    // the edge's own failure is logged where it is answered, not where it is metered
+    return failure.code() == PredictFailure.Code.REQUEST_FAILED
+        ? ErrorHandling.status(failure.cause()) : toApiError(failure).status().intValue();
   }
 
   public static ApiError toApiError(PredictFailure f) {
