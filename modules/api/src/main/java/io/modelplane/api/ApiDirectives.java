@@ -17,7 +17,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /** Directives shared by the API's routes: authentication, authorization, JSON bodies, async answers. */
-abstract class ApiDirectives extends AllDirectives {
+public abstract class ApiDirectives extends AllDirectives {
 
   /**
    * Requires a valid bearer credential: 401 when there is none or it is not valid, told to
@@ -48,7 +48,7 @@ abstract class ApiDirectives extends AllDirectives {
   }
 
   /** Runs {@code inner} if the policy allows {@code action}; another tenant's resources answer 404. */
-  Route authorized(Principal principal, Action action, TenantId tenant, Supplier<Route> inner) {
+  protected Route authorized(Principal principal, Action action, TenantId tenant, Supplier<Route> inner) {
     AccessPolicy.Decision decision = AccessPolicy.decide(principal, action, tenant);
     return switch (decision) {
       case ALLOW -> inner.get();
@@ -67,7 +67,7 @@ abstract class ApiDirectives extends AllDirectives {
   }
 
   /** Completes with the response, or with the JSON error of whatever failed on the way. */
-  Route respond(CompletionStage<akka.http.javadsl.model.HttpResponse> response) {
+  protected Route respond(CompletionStage<akka.http.javadsl.model.HttpResponse> response) {
     return completeWithFuture(response.exceptionally(ErrorHandling::toResponse));
   }
 }

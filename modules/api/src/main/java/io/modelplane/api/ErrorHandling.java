@@ -25,6 +25,22 @@ public final class ErrorHandling {
 
   /** The API error a failure stands for; unexpected ones become a logged 500 without details. */
   public static ApiError toApiError(Throwable failure) {
+    ApiError error = classify(failure);
+    if (error == INTERNAL) {
+      log.error("unexpected failure while serving a request", unwrap(failure));
+    }
+    return error;
+  }
+
+  /** The status {@link #toApiError} answers the failure with, without logging it. */
+  public static int status(Throwable failure) {
+    return classify(failure).status().intValue();
+  }
+
+  private static final ApiError INTERNAL = new ApiError(StatusCodes.INTERNAL_SERVER_ERROR, "internal_error",
+      "an unexpected error occurred; it has been logged");
+
+  private static ApiError classify(Throwable failure) {
     Throwable t = unwrap(failure);
     if (t instanceof ApiError e) {
       return e;
@@ -55,9 +71,7 @@ public final class ErrorHandling {
         || t instanceof akka.http.scaladsl.model.ParsingException) {
       return ApiError.badRequest("malformed_request", "the request could not be parsed");
     }
-    log.error("unexpected failure while serving a request", t);
-    return new ApiError(StatusCodes.INTERNAL_SERVER_ERROR, "internal_error",
-        "an unexpected error occurred; it has been logged");
+    return INTERNAL;
   }
 
   public static HttpResponse toResponse(Throwable failure) {

@@ -1,31 +1,30 @@
 package io.modelplane.api;
 
-import io.modelplane.control.IdentityProvisioning;
-import io.modelplane.control.TenantChanges;
-import io.modelplane.control.DeploymentFeed;
-import io.modelplane.control.ControlPlane;
-import static akka.http.javadsl.server.PathMatchers.segment;
-
 import akka.http.javadsl.model.ContentTypes;
 import akka.http.javadsl.model.HttpCharsets;
 import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.MediaTypes;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
+import io.modelplane.api.predict.PredictRoutes;
 import io.modelplane.common.TenantId;
+import io.modelplane.control.ControlPlane;
+import io.modelplane.control.DeploymentFeed;
+import io.modelplane.control.IdentityProvisioning;
+import io.modelplane.control.TenantChanges;
 import io.modelplane.identity.Authenticator;
 import io.modelplane.identity.Principal;
-import io.modelplane.inference.routing.InferenceGateway;
+import io.modelplane.inference.gateway.PredictPipeline;
 import io.modelplane.metering.UsageMeter;
 import io.modelplane.metering.UsageStore;
 import io.modelplane.registry.ArtifactStore;
-import io.modelplane.tenancy.admission.AdmissionLeases;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
+import static akka.http.javadsl.server.PathMatchers.segment;
 
 /** The whole HTTP surface of a node: health, the management API and its OpenAPI document. */
 public final class HttpApi extends ApiDirectives {
@@ -46,14 +45,13 @@ public final class HttpApi extends ApiDirectives {
   private final byte[] openApi;
 
   /**
-   * @param gateway this node's way to the workers; null on nodes without the gateway role (no predict API)
-   * @param admission this node's leases of the tenants' predict quotas (gateway nodes)
-   * @param usage where predict calls are metered and usage is read
+   * @param pipeline this node's predict calls; null on nodes without the gateway role (no predict API)
+   * @param usage where usage is read
    * @param provisioning Keycloak provisioning; null when Keycloak is off (API keys only)
    * @param failures the per-address limit on failed authentications
    */
   public HttpApi(ControlPlane controlPlane, Authenticator authenticator, ArtifactStore artifacts,
-      DeploymentFeed deployments, InferenceGateway gateway, AdmissionLeases admission, TenantChanges changes,
+      DeploymentFeed deployments, PredictPipeline pipeline, TenantChanges changes,
       Usage usage, IdentityProvisioning provisioning, ApiSettings settings, Metrics metrics,
       FailedAuthentications failures, Supplier<CompletionStage<Boolean>> readiness) {
     this.metrics = metrics;
@@ -65,7 +63,7 @@ public final class HttpApi extends ApiDirectives {
     this.authConfig = provisioning == null ? Map.of("mode", "api-key") : Map.of("mode", "keycloak",
         "issuer", provisioning.settings().issuer(), "clientId", io.modelplane.identity.keycloak.KeycloakProvisioner.WEB_CLIENT);
     this.models = new ModelRoutes(controlPlane, new VersionUpload(artifacts, settings), deployments, settings);
-    this.predict = gateway == null ? null : new PredictRoutes(controlPlane, gateway, new Admission(admission), usage.meter(), settings, metrics);
+    this.predict = pipeline == null ? null : new PredictRoutes(controlPlane, pipeline, settings, metrics);
     this.usage = new UsageRoutes(controlPlane, usage.store(), usage.queries(), java.time.Clock.systemUTC());
     this.cluster = new ClusterView(controlPlane.system());
     this.openApi = resource("openapi.yaml");

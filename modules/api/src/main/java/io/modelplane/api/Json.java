@@ -38,7 +38,7 @@ public final class Json {
       .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
       .build();
 
-  static final long STRICT_TIMEOUT_MILLIS = 10_000;
+  public static final long STRICT_TIMEOUT_MILLIS = 10_000;
 
   private Json() {}
 
@@ -88,7 +88,7 @@ public final class Json {
   }
 
   /** Parses {@code data} as a JSON object; a 400 when it is malformed or not an object. */
-  static JsonNode parseObject(akka.util.ByteString data) {
+  public static JsonNode parseObject(akka.util.ByteString data) {
     JsonNode node;
     try {
       node = MAPPER.readTree(data.toArray());

@@ -12,18 +12,18 @@ import java.io.UncheckedIOException;
 public final class Metrics {
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
-  final Counter requests = Counter.builder()
+  private final Counter requests = Counter.builder()
       .name("modelplane_predict_requests_total")
       .help("Predict requests by tenant, model, version and HTTP status")
       .labelNames("tenant", "model", "version", "status")
       .register(registry);
-  final Histogram latency = Histogram.builder()
+  private final Histogram latency = Histogram.builder()
       .name("modelplane_predict_latency_seconds")
       .help("Predict latency inside the node, from request to response")
       .labelNames("tenant", "model")
       .classicUpperBounds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
       .register(registry);
-  final Counter admissions = Counter.builder()
+  private final Counter admissions = Counter.builder()
       .name("modelplane_admission_decisions_total")
       .help("Predict admission decisions by tenant and outcome: admitted, rate_limited, concurrency_limited, budget_exhausted")
       .labelNames("tenant", "outcome")
@@ -35,6 +35,17 @@ public final class Metrics {
           + " (none, api_key, operator_key, token, unknown)")
       .labelNames("reason", "credential")
       .register(registry);
+
+  /** A predict request answered with {@code status} after {@code seconds}; "" for a model or version not deployed. */
+  public void predictAnswered(String tenant, String model, String version, int status, double seconds) {
+    requests.labelValues(tenant, model, version, String.valueOf(status)).inc();
+    latency.labelValues(tenant, model).observe(seconds);
+  }
+
+  /** A predict admission decision: admitted, or the refusal's code. */
+  public void admission(String tenant, String outcome) {
+    admissions.labelValues(tenant, outcome).inc();
+  }
 
   /** A request answered 401; {@code credential} is what was sent, or null. */
   void authenticationFailed(String reason, String credential) {

@@ -49,8 +49,9 @@ import io.modelplane.identity.token.KeycloakRealm;
 import io.modelplane.identity.token.TokenAuthenticator;
 import io.modelplane.identity.token.TokenVerifier;
 import io.modelplane.inference.placement.PlacementCoordinator;
-import io.modelplane.inference.routing.InferenceGateway;
-import io.modelplane.inference.routing.Router;
+import io.modelplane.inference.gateway.InferenceGateway;
+import io.modelplane.inference.gateway.PredictPipeline;
+import io.modelplane.inference.gateway.Router;
 import io.modelplane.inference.runtime.Devices;
 import io.modelplane.inference.runtime.ModelLoader;
 import io.modelplane.inference.runtime.ModelResidency;
@@ -266,8 +267,10 @@ final class Guardian {
     Config edge = config.getConfig("modelplane.http");
     FailedAuthentications failures = new FailedAuthentications(edge.getDouble("failed-auth-per-second"),
         edge.getDouble("failed-auth-burst"));
+    PredictPipeline pipeline = new PredictPipeline(gateway, PredictPorts.admission(admission),
+        PredictPorts.catalog(controlPlane), PredictPorts.usage(services.usage().meter()));
     return new HttpApi(controlPlane, Authenticator.firstOf(credentials), services.artifacts(), services.deployments(),
-        gateway, admission, changes, services.usage(), services.provisioning(), ApiSettings.fromConfig(config), metrics,
+        pipeline, changes, services.usage(), services.provisioning(), ApiSettings.fromConfig(config), metrics,
         failures, this::ready).route();
   }
 

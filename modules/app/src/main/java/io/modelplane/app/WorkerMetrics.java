@@ -27,26 +27,26 @@ final class WorkerMetrics {
         .name("modelplane_model_queue_depth")
         .help("Requests waiting for each resident model version")
         .labelNames("model_version")
-        .callback(cb -> residencies.forEach(r -> r.status().forEach(s -> cb.call(s.queueDepth(), s.key()))))
+        .callback(cb -> residencies.forEach(r -> r.status().forEach(s -> cb.call(s.queueDepth(), s.key().toString()))))
         .register(registry);
     // batch sizes without a hot-path histogram: mean batch size = rate(items) / rate(batches)
     CounterWithCallback.builder()
         .name("modelplane_model_batches")
         .help("Forward passes run per resident model version")
         .labelNames("model_version")
-        .callback(cb -> residencies.forEach(r -> r.status().forEach(s -> cb.call(s.batches(), s.key()))))
+        .callback(cb -> residencies.forEach(r -> r.status().forEach(s -> cb.call(s.batches(), s.key().toString()))))
         .register(registry);
     CounterWithCallback.builder()
         .name("modelplane_model_batch_items")
         .help("Requests answered by those forward passes per resident model version")
         .labelNames("model_version")
-        .callback(cb -> residencies.forEach(r -> r.status().forEach(s -> cb.call(s.items(), s.key()))))
+        .callback(cb -> residencies.forEach(r -> r.status().forEach(s -> cb.call(s.items(), s.key().toString()))))
         .register(registry);
     GaugeWithCallback.builder()
         .name("modelplane_model_load_seconds")
         .help("How long loading each resident model version took")
         .labelNames("model_version")
-        .callback(cb -> residencies.forEach(r -> r.status().forEach(s -> cb.call(s.loadSeconds(), s.key()))))
+        .callback(cb -> residencies.forEach(r -> r.status().forEach(s -> cb.call(s.loadSeconds(), s.key().toString()))))
         .register(registry);
   }
 }

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.modelplane.common.ModelKey;
 import io.modelplane.common.TensorSpec;
+import io.modelplane.common.VersionKey;
 import io.modelplane.inference.runtime.ModelFootprint;
 import io.modelplane.inference.runtime.ModelSpec;
 import io.modelplane.inference.runtime.Tensor;
@@ -138,7 +140,7 @@ record BenchModel(
   ModelSpec spec() {
     try {
       // admitted for what it holds once loaded, as placement admits a deployed version
-      return new ModelSpec("bench/" + name + ":raw", artifact, "torchscript", List.of(input), List.of(output),
+      return new ModelSpec(new VersionKey(ModelKey.of("bench", name), 1), artifact, "torchscript", List.of(input), List.of(output),
           ModelFootprint.estimate(artifact, Long.MAX_VALUE));
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -4,6 +4,7 @@ import akka.actor.typed.ActorRef;
 import io.modelplane.common.ModelKey;
 import io.modelplane.common.Quota;
 import io.modelplane.common.TenantId;
+import io.modelplane.common.VersionKey;
 import io.modelplane.inference.placement.PlacementCoordinator;
 import io.modelplane.inference.runtime.BatchSettings;
 import io.modelplane.inference.runtime.ModelFootprint;
@@ -69,14 +70,14 @@ public final class DeploymentFeed {
     return controlPlane.tenantSummary(key.tenant())
         .thenCombine(controlPlane.readModel(key, ModelEntity.Get::new, ModelEntity.Summary.class), (tenant, model) -> {
           tenantQuotaChanged(key.tenant(), tenant.quota());
-          placement.tell(new PlacementCoordinator.SetDeployment(key.entityId(), desired(key, model, tenant.workerPool())));
+          placement.tell(new PlacementCoordinator.SetDeployment(key, desired(key, model, tenant.workerPool())));
           return null;
         });
   }
 
   /** Tells placement the tenant's new resident-bytes limit (null quota or field: unlimited); call after the quota changed. */
   public void tenantQuotaChanged(TenantId tenant, Quota quota) {
-    placement.tell(new PlacementCoordinator.SetTenantQuota(tenant.value(), quota == null ? null : quota.maxResidentBytes()));
+    placement.tell(new PlacementCoordinator.SetTenantQuota(tenant, quota == null ? null : quota.maxResidentBytes()));
   }
 
   /**
@@ -91,7 +92,7 @@ public final class DeploymentFeed {
   /** Each replica of the model's deployed versions and its state (empty if placement does not answer quickly). */
   public CompletionStage<List<PlacementCoordinator.ReplicaView>> replicas(ModelKey key) {
     return akka.actor.typed.javadsl.AskPattern.<PlacementCoordinator.Command, PlacementCoordinator.Replicas>ask(placement,
-            replyTo -> new PlacementCoordinator.GetReplicas(key.entityId(), replyTo), java.time.Duration.ofSeconds(2), scheduler)
+            replyTo -> new PlacementCoordinator.GetReplicas(key, replyTo), java.time.Duration.ofSeconds(2), scheduler)
         .thenApply(PlacementCoordinator.Replicas::replicas)
         .exceptionally(failure -> List.of());
   }
@@ -114,7 +115,7 @@ public final class DeploymentFeed {
           tenantQuotaChanged(tenant, summary.quota());
           List<CompletableFuture<Void>> each = models.stream()
               .map(key -> controlPlane.readModel(key, ModelEntity.Get::new, ModelEntity.Summary.class)
-                  .thenAccept(model -> placement.tell(new PlacementCoordinator.SetDeployment(key.entityId(),
+                  .thenAccept(model -> placement.tell(new PlacementCoordinator.SetDeployment(key,
                       desired(key, model, summary.workerPool()))))
                   .toCompletableFuture()
                   .exceptionally(failure -> {
@@ -165,7 +166,7 @@ public final class DeploymentFeed {
       // a missing file fails that replica's load with a reason the deployment then shows
       String path = artifacts.find(v.sha256()).map(Object::toString)
           .orElse("artifact " + v.sha256() + " is missing from the artifact store");
-      versions.put(number, new VersionToLoad(VersionToLoad.key(key.entityId(), number), path, v.format(),
+      versions.put(number, new VersionToLoad(new VersionKey(key, number), path, v.format(),
           v.inputs(), v.outputs(), residentEstimate(v), v.sha256()));
     }
     ModelEntity.DeploymentSpec spec = current.spec();

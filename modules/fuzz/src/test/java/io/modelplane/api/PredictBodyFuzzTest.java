@@ -7,7 +7,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.modelplane.common.TensorSpec;
 import io.modelplane.inference.runtime.InvalidInputException;
-import io.modelplane.inference.runtime.TensorCodec;
+import io.modelplane.api.predict.TensorCodec;
 import java.util.List;
 
 /**

@@ -9,7 +9,7 @@ public record WorkerView(String workerId, String device, long budgetBytes, long 
 
   public static WorkerView from(WorkerActor.WorkerStatus s) {
     return new WorkerView(s.workerId(), s.device(), s.budgetBytes(), s.usedBytes(),
-        s.models().stream().map(m -> new ResidentModel(m.key(), m.bytes(), m.queueDepth(), m.inFlight())).toList(),
+        s.models().stream().map(m -> new ResidentModel(m.version().toString(), m.bytes(), m.queueDepth(), m.inFlight())).toList(),
         s.pool());
   }
 

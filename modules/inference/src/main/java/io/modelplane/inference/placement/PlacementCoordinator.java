@@ -8,8 +8,12 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.receptionist.Receptionist;
 import io.modelplane.common.CborSerializable;
+import io.modelplane.common.ModelKey;
+import io.modelplane.common.TenantId;
+import io.modelplane.common.VersionKey;
+import io.modelplane.inference.gateway.Router;
+import io.modelplane.inference.gateway.RoutingTable;
 import io.modelplane.inference.runtime.BatchSettings;
-import io.modelplane.inference.routing.Router;
 import io.modelplane.inference.worker.VersionToLoad;
 import io.modelplane.inference.worker.WorkerActor;
 import java.time.Duration;
@@ -34,15 +38,15 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
   public sealed interface Command extends CborSerializable {}
 
   /** The model's current deployment; null removes it (no deployment any more). */
-  public record SetDeployment(String modelKey, DesiredDeployment deployment) implements Command {}
+  public record SetDeployment(ModelKey model, DesiredDeployment deployment) implements Command {}
 
   /**
    * The bytes {@code tenant}'s replicas may keep resident on workers in all (its quota's
    * maxResidentBytes); null means unlimited. Replicas beyond it are refused, never evicted.
    */
-  public record SetTenantQuota(String tenant, Long maxResidentBytes) implements Command {}
+  public record SetTenantQuota(TenantId tenant, Long maxResidentBytes) implements Command {}
 
-  public record GetReplicas(String modelKey, ActorRef<Replicas> replyTo) implements Command {}
+  public record GetReplicas(ModelKey model, ActorRef<Replicas> replyTo) implements Command {}
 
   public record GetWorkers(ActorRef<Workers> replyTo) implements Command {}
 
@@ -54,7 +58,7 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
 
   private record HealthReported(WorkerActor.ReplicaHealth health) implements Command {}
 
-  private record Loaded(ActorRef<WorkerActor.Command> worker, String versionKey, long generation, boolean ok, String error)
+  private record Loaded(ActorRef<WorkerActor.Command> worker, VersionKey version, long generation, boolean ok, String error)
       implements Command {}
 
   /**
@@ -77,7 +81,7 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
 
   public record ReplicaView(int version, String worker, ReplicaState state, String reason) implements CborSerializable {}
 
-  public record Replicas(String modelKey, List<ReplicaView> replicas) implements CborSerializable {}
+  public record Replicas(ModelKey model, List<ReplicaView> replicas) implements CborSerializable {}
 
   public record Workers(List<String> workers) implements CborSerializable {}
 
@@ -97,18 +101,18 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
   }
 
   private final Duration loadTimeout;
-  private final Map<String, DesiredDeployment> desired = new HashMap<>();
+  private final Map<ModelKey, DesiredDeployment> desired = new HashMap<>();
   private final Map<ActorRef<WorkerActor.Command>, Long> workers = new HashMap<>();
   /** worker → the dedicated pool it announced (absent: shared) */
   private final Map<ActorRef<WorkerActor.Command>, String> workerPools = new HashMap<>();
   private final Set<ActorRef<Router.Command>> routers = new HashSet<>();
-  /** version key → worker → replica */
-  private final Map<String, Map<ActorRef<WorkerActor.Command>, Replica>> replicas = new HashMap<>();
-  private final Map<String, String> pending = new HashMap<>();
-  /** version key → why its missing replicas are refused by the tenant's limit */
-  private final Map<String, String> overQuota = new HashMap<>();
+  /** version → worker → replica */
+  private final Map<VersionKey, Map<ActorRef<WorkerActor.Command>, Replica>> replicas = new HashMap<>();
+  private final Map<VersionKey, String> pending = new HashMap<>();
+  /** version → why its missing replicas are refused by the tenant's limit */
+  private final Map<VersionKey, String> overQuota = new HashMap<>();
   /** tenant → maxResidentBytes; a tenant absent is unlimited */
-  private final Map<String, Long> tenantByteLimits = new HashMap<>();
+  private final Map<TenantId, Long> tenantByteLimits = new HashMap<>();
   private final ActorRef<WorkerActor.ReplicaHealth> health;
   private long generation;
 
@@ -137,7 +141,7 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
   }
 
   private Behavior<Command> onSetDeployment(SetDeployment set) {
-    DesiredDeployment before = set.deployment() == null ? desired.remove(set.modelKey()) : desired.put(set.modelKey(), set.deployment());
+    DesiredDeployment before = set.deployment() == null ? desired.remove(set.model()) : desired.put(set.model(), set.deployment());
     if (set.deployment() != null && (before == null || before.revision() != set.deployment().revision())) {
       // a new revision retries replicas that failed before, and applies new batching settings
       for (VersionToLoad v : set.deployment().versions().values()) {
@@ -207,7 +211,7 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
   }
 
   private Behavior<Command> onLoaded(Loaded loaded) {
-    Map<ActorRef<WorkerActor.Command>, Replica> held = replicas.get(loaded.versionKey());
+    Map<ActorRef<WorkerActor.Command>, Replica> held = replicas.get(loaded.version());
     Replica replica = held == null ? null : held.get(loaded.worker());
     if (replica != null && replica.generation() == loaded.generation()) {
       held.put(loaded.worker(), loaded.ok()
@@ -221,7 +225,7 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
   /** A degraded replica leaves the routing table until its worker says its slow forward pass ended. */
   private Behavior<Command> onHealthReported(HealthReported reported) {
     WorkerActor.ReplicaHealth h = reported.health();
-    Map<ActorRef<WorkerActor.Command>, Replica> held = replicas.get(h.key());
+    Map<ActorRef<WorkerActor.Command>, Replica> held = replicas.get(h.version());
     Replica replica = held == null ? null : held.get(h.worker());
     if (replica == null) {
       return this;
@@ -237,7 +241,7 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
   }
 
   private Behavior<Command> onGetReplicas(GetReplicas get) {
-    DesiredDeployment d = desired.get(get.modelKey());
+    DesiredDeployment d = desired.get(get.model());
     List<ReplicaView> views = new ArrayList<>();
     if (d != null) {
       new TreeMap<>(d.versions()).forEach((version, v) -> {
@@ -251,18 +255,18 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
         }
       });
     }
-    get.replyTo().tell(new Replicas(get.modelKey(), views));
+    get.replyTo().tell(new Replicas(get.model(), views));
     return this;
   }
 
   private void replan() {
-    Map<String, VersionToLoad> versions = new HashMap<>();
-    Map<String, BatchSettings> batches = new HashMap<>();
+    Map<VersionKey, VersionToLoad> versions = new HashMap<>();
+    Map<VersionKey, BatchSettings> batches = new HashMap<>();
     List<PlacementPolicy.DesiredVersion> wanted = new ArrayList<>();
-    desired.forEach((modelKey, d) -> d.versions().values().forEach(v -> {
+    desired.forEach((model, d) -> d.versions().values().forEach(v -> {
       versions.put(v.key(), v);
       batches.put(v.key(), d.batch());
-      wanted.add(new PlacementPolicy.DesiredVersion(tenantOf(modelKey), v.key(), v.sizeBytes(), d.replicas(), d.workerPool()));
+      wanted.add(new PlacementPolicy.DesiredVersion(v.key(), v.sizeBytes(), d.replicas(), d.workerPool()));
     }));
     Map<String, ActorRef<WorkerActor.Command>> byId = new LinkedHashMap<>();
     List<PlacementPolicy.WorkerView> views = new ArrayList<>();
@@ -270,7 +274,7 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
       byId.put(ref.path().toString(), ref);
       views.add(new PlacementPolicy.WorkerView(ref.path().toString(), budget, workerPools.get(ref)));
     });
-    Map<String, Set<String>> current = new HashMap<>();
+    Map<VersionKey, Set<String>> current = new HashMap<>();
     replicas.forEach((version, held) -> current.put(version,
         new HashSet<>(held.keySet().stream().map(w -> w.path().toString()).toList())));
 
@@ -289,12 +293,6 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
     overQuota.clear();
     overQuota.putAll(decision.overQuota());
     publish();
-  }
-
-  /** The tenant of a model key {@code tenant/model}. */
-  private static String tenantOf(String modelKey) {
-    int slash = modelKey.indexOf('/');
-    return slash < 0 ? modelKey : modelKey.substring(0, slash);
   }
 
   private void load(ActorRef<WorkerActor.Command> worker, VersionToLoad version, BatchSettings batch) {
@@ -316,29 +314,29 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
   }
 
   /** Why the version will get no ready replica as things stand; null when it has or may get one. */
-  private RoutingTable.Unservable unservable(int version, String versionKey) {
+  private RoutingTable.Unservable unservable(int version, VersionKey versionKey) {
     Map<ActorRef<WorkerActor.Command>, Replica> held = replicas.getOrDefault(versionKey, Map.of());
     if (held.isEmpty()) {
-      return overQuota.containsKey(versionKey) ? new RoutingTable.Unservable("quota_exceeded",
+      return overQuota.containsKey(versionKey) ? new RoutingTable.Unservable(RoutingTable.UnservableReason.QUOTA_EXCEEDED,
           "version " + version + " cannot be loaded: " + overQuota.get(versionKey)) : null;
     }
     if (pending.containsKey(versionKey) || held.values().stream().anyMatch(r -> r.state() != ReplicaState.FAILED)) {
       return null;
     }
-    return new RoutingTable.Unservable("model_failed",
+    return new RoutingTable.Unservable(RoutingTable.UnservableReason.MODEL_FAILED,
         "version " + version + " failed to load: " + held.values().iterator().next().reason());
   }
 
   private RoutingTable table() {
-    Map<String, RoutingTable.ModelRoute> models = new HashMap<>();
-    desired.forEach((modelKey, d) -> {
+    List<RoutingTable.ModelRoute> models = new ArrayList<>();
+    desired.forEach((model, d) -> {
       Map<Integer, RoutingTable.VersionRoute> versions = new HashMap<>();
       d.versions().forEach((number, v) -> versions.put(number, new RoutingTable.VersionRoute(v.inputs(), v.outputs(),
           replicas.getOrDefault(v.key(), Map.of()).entrySet().stream()
               .filter(e -> e.getValue().state() == ReplicaState.READY)
               .map(Map.Entry::getKey)
               .toList(), unservable(number, v.key()))));
-      models.put(modelKey, new RoutingTable.ModelRoute(d.revision(), d.traffic(), versions));
+      models.add(new RoutingTable.ModelRoute(model, d.revision(), d.traffic(), versions));
     });
     return new RoutingTable(++generation, models);
   }

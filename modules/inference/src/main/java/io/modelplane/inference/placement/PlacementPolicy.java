@@ -1,5 +1,7 @@
 package io.modelplane.inference.placement;
 
+import io.modelplane.common.TenantId;
+import io.modelplane.common.VersionKey;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -18,18 +20,26 @@ import java.util.Set;
 public final class PlacementPolicy {
 
   /**
-   * A version of {@code tenant}'s that should be resident {@code replicas} times; {@code bytes} it needs on a worker;
-   * {@code pool} the tenant's dedicated worker pool (null: the shared workers).
+   * A version that should be resident {@code replicas} times; {@code bytes} it needs on a worker;
+   * {@code pool} its tenant's dedicated worker pool (null: the shared workers).
    */
-  public record DesiredVersion(String tenant, String key, long bytes, int replicas, String pool) {
+  public record DesiredVersion(VersionKey key, long bytes, int replicas, String pool) {
     public DesiredVersion {
       pool = poolName(pool);
     }
 
-    public DesiredVersion(String tenant, String key, long bytes, int replicas) {
-      this(tenant, key, bytes, replicas, null);
+    public DesiredVersion(VersionKey key, long bytes, int replicas) {
+      this(key, bytes, replicas, null);
+    }
+
+    public TenantId tenant() {
+      return key.tenant();
     }
   }
+
+  /** A stable order of versions, for decisions that do not depend on hash order. */
+  static final Comparator<VersionKey> VERSION_ORDER = Comparator.comparing((VersionKey v) -> v.model().entityId())
+      .thenComparingInt(VersionKey::version);
 
   /** A worker, its byte budget and the dedicated pool it belongs to (null: shared by every tenant without one). */
   public record WorkerView(String id, long budgetBytes, String pool) {
@@ -55,7 +65,7 @@ public final class PlacementPolicy {
     return Objects.equals(worker.pool(), version.pool());
   }
 
-  public record Assignment(String worker, String version) {}
+  public record Assignment(String worker, VersionKey version) {}
 
   /**
    * Loads and unloads to carry out; {@code unplaceable} lists versions that lack a worker with room
@@ -63,8 +73,8 @@ public final class PlacementPolicy {
    * lists versions with one or more replicas refused because their tenant would exceed its
    * resident-bytes limit (the deployment shows them as over quota). Values are the reasons.
    */
-  public record Decision(List<Assignment> loads, List<Assignment> unloads, Map<String, String> unplaceable,
-      Map<String, String> overQuota) {
+  public record Decision(List<Assignment> loads, List<Assignment> unloads, Map<VersionKey, String> unplaceable,
+      Map<VersionKey, String> overQuota) {
     public boolean isEmpty() {
       return loads.isEmpty() && unloads.isEmpty();
     }
@@ -73,7 +83,8 @@ public final class PlacementPolicy {
   private PlacementPolicy() {}
 
   /** {@link #decide(List, List, Map, Map)} with no tenant limited. */
-  public static Decision decide(List<DesiredVersion> desired, List<WorkerView> workers, Map<String, Set<String>> current) {
+  public static Decision decide(List<DesiredVersion> desired, List<WorkerView> workers,
+      Map<VersionKey, Set<String>> current) {
     return decide(desired, workers, current, Map.of());
   }
 
@@ -91,20 +102,20 @@ public final class PlacementPolicy {
    * after a limit is lowered, what is resident stays as long as its version stays deployed with
    * that many replicas; only new or missing replicas are refused.
    *
-   * @param current version key → workers holding (or loading) it
+   * @param current version → workers holding (or loading) it
    * @param tenantByteLimits tenant → bytes its replicas may keep resident in all; a tenant absent is unlimited
    */
-  public static Decision decide(List<DesiredVersion> desired, List<WorkerView> workers, Map<String, Set<String>> current,
-      Map<String, Long> tenantByteLimits) {
+  public static Decision decide(List<DesiredVersion> desired, List<WorkerView> workers,
+      Map<VersionKey, Set<String>> current, Map<TenantId, Long> tenantByteLimits) {
     Map<String, WorkerView> live = new LinkedHashMap<>();
     workers.forEach(w -> live.put(w.id(), w));
     Map<String, Long> used = new HashMap<>();
-    Map<String, Long> tenantUsed = new HashMap<>();
-    Map<String, DesiredVersion> wanted = new HashMap<>();
+    Map<TenantId, Long> tenantUsed = new HashMap<>();
+    Map<VersionKey, DesiredVersion> wanted = new HashMap<>();
     desired.forEach(d -> wanted.put(d.key(), d));
 
     List<Assignment> unloads = new ArrayList<>();
-    Map<String, List<String>> kept = new HashMap<>();
+    Map<VersionKey, List<String>> kept = new HashMap<>();
     current.forEach((version, holders) -> holders.stream().sorted().forEach(worker -> {
       DesiredVersion d = wanted.get(version);
       List<String> keptForVersion = kept.computeIfAbsent(version, v -> new ArrayList<>());
@@ -121,13 +132,14 @@ public final class PlacementPolicy {
     }));
 
     List<Assignment> loads = new ArrayList<>();
-    Map<String, String> unplaceable = new LinkedHashMap<>();
-    Map<String, String> overQuota = new LinkedHashMap<>();
-    Map<String, Set<String>> holders = new HashMap<>();
+    Map<VersionKey, String> unplaceable = new LinkedHashMap<>();
+    Map<VersionKey, String> overQuota = new LinkedHashMap<>();
+    Map<VersionKey, Set<String>> holders = new HashMap<>();
     desired.forEach(d -> holders.put(d.key(), new HashSet<>(kept.getOrDefault(d.key(), List.of()))));
     // biggest first: they are the hardest to fit
     List<DesiredVersion> ordered = new ArrayList<>(desired);
-    ordered.sort(Comparator.comparingLong(DesiredVersion::bytes).reversed().thenComparing(DesiredVersion::key));
+    ordered.sort(Comparator.comparingLong(DesiredVersion::bytes).reversed()
+        .thenComparing(DesiredVersion::key, VERSION_ORDER));
     int rounds = desired.stream().mapToInt(DesiredVersion::replicas).max().orElse(0);
     for (int round = 1; round <= rounds; round++) {
       for (DesiredVersion d : ordered) {

@@ -1,6 +1,7 @@
 package io.modelplane.inference.runtime;
 
 import io.modelplane.common.NamedThreads;
+import io.modelplane.common.VersionKey;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -29,7 +30,7 @@ public final class BatchAggregator implements AutoCloseable {
   private static final long NO_DEADLINE = TimeUnit.DAYS.toNanos(365);
 
   private final LoadedModel model;
-  private final String key;
+  private final VersionKey key;
   private volatile BatchSettings settings;
   private final LinkedBlockingQueue<Job> queue = new LinkedBlockingQueue<>();
   // requests admitted and not yet running (bounded by queueCapacity)

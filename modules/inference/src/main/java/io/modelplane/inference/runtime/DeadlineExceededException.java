@@ -2,8 +2,6 @@ package io.modelplane.inference.runtime;
 
 /** A request's deadline passed before its forward pass began: it was dropped unrun. */
 public final class DeadlineExceededException extends InferenceException {
-  public static final String CODE = "inference_timeout";
-
   public DeadlineExceededException(String message) {
     super(message, false);
   }

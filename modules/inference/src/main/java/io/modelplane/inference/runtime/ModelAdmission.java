@@ -1,6 +1,7 @@
 package io.modelplane.inference.runtime;
 
 import io.modelplane.common.TensorSpec;
+import io.modelplane.common.VersionKey;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -95,7 +96,7 @@ public final class ModelAdmission {
    * Throws a {@link ModelLoadException} saying why, unless {@code artifact} is admitted; what it
    * unpacks to check goes under {@code scratch} (null: the system's temporary directory).
    */
-  static void requireAdmitted(String key, Path artifact, Path scratch) {
+  static void requireAdmitted(VersionKey key, Path artifact, Path scratch) {
     Decision decision = new ModelAdmission(scratch).check(artifact);
     if (decision instanceof Decision.Unsafe unsafe) {
       throw new ModelLoadException("model " + key + " is refused as unsafe: it uses " + unsafe.operator() + ": "

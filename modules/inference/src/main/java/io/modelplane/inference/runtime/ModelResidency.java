@@ -1,6 +1,7 @@
 package io.modelplane.inference.runtime;
 
 import ai.djl.Device;
+import io.modelplane.common.VersionKey;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -28,11 +29,11 @@ public final class ModelResidency implements AutoCloseable {
   private final long budgetBytes;
   private final Device device;
   private final ModelLoader loader;
-  private final ConcurrentHashMap<String, ResidentModel> residents = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<VersionKey, ResidentModel> residents = new ConcurrentHashMap<>();
   // usage order for LRU: a counter, not the clock, so two uses never tie
   private final AtomicLong uses = new AtomicLong();
   // guarded by this: the budget's bookkeeping, including bytes reserved by loads under way
-  private final Map<String, CompletableFuture<ResidentModel>> loading = new HashMap<>();
+  private final Map<VersionKey, CompletableFuture<ResidentModel>> loading = new HashMap<>();
   private long usedBytes;
   private boolean closed;
 
@@ -56,7 +57,7 @@ public final class ModelResidency implements AutoCloseable {
    */
   public ResidentModel load(ModelSpec spec, BatchSettings settings) {
     Objects.requireNonNull(settings, "settings");
-    String key = spec.key();
+    VersionKey key = spec.key();
     if (spec.sizeBytes() > budgetBytes) {
       throw new InsufficientMemoryException(key + " needs " + spec.sizeBytes() + " bytes; the budget on " + device
           + " is " + budgetBytes + " bytes");
@@ -108,7 +109,7 @@ public final class ModelResidency implements AutoCloseable {
   }
 
   private ResidentModel loadReserved(ModelSpec spec, BatchSettings settings, CompletableFuture<ResidentModel> ours) {
-    String key = spec.key();
+    VersionKey key = spec.key();
     ResidentModel resident;
     long started = System.nanoTime();
     try {
@@ -214,7 +215,7 @@ public final class ModelResidency implements AutoCloseable {
   }
 
   /** The resident version, marked as used just now. */
-  public Optional<ResidentModel> get(String key) {
+  public Optional<ResidentModel> get(VersionKey key) {
     ResidentModel resident = residents.get(key);
     if (resident != null) {
       resident.touch();
@@ -223,7 +224,7 @@ public final class ModelResidency implements AutoCloseable {
   }
 
   /** Inference on a resident version; fails with {@link ModelNotResidentException} when it is not here. */
-  public CompletableFuture<Inference> infer(String key, List<Tensor> inputs) {
+  public CompletableFuture<Inference> infer(VersionKey key, List<Tensor> inputs) {
     ResidentModel resident = residents.get(key);
     if (resident == null) {
       return CompletableFuture.failedFuture(new ModelNotResidentException(key + " is not loaded on " + device));
@@ -235,7 +236,7 @@ public final class ModelResidency implements AutoCloseable {
    * Unloads a version: refuses new requests, fails waiting ones, waits for the running batch, then
    * frees the model. False when it was not resident.
    */
-  public boolean unload(String key) {
+  public boolean unload(VersionKey key) {
     ResidentModel resident;
     synchronized (this) {
       resident = residents.remove(key);
@@ -276,7 +277,8 @@ public final class ModelResidency implements AutoCloseable {
       status.add(new ResidentModelStatus(r.spec.key(), r.bytes, r.batcher.queueDepth(), r.batcher.inFlight(),
           r.lastUsed(), r.batcher.completedBatches(), r.batcher.completedItems(), r.loadNanos / 1e9));
     }
-    status.sort(Comparator.comparing(ResidentModelStatus::key));
+    status.sort(Comparator.comparing((ResidentModelStatus s) -> s.key().model().entityId())
+        .thenComparingInt(s -> s.key().version()));
     return status;
   }
 
@@ -372,7 +374,7 @@ public final class ModelResidency implements AutoCloseable {
    * @param items requests answered by those passes
    * @param loadSeconds how long loading this version took
    */
-  public record ResidentModelStatus(String key, long bytes, int queueDepth, int inFlight, Instant lastUsed,
+  public record ResidentModelStatus(VersionKey key, long bytes, int queueDepth, int inFlight, Instant lastUsed,
       long batches, long items, double loadSeconds) {}
 
   private record Eviction(boolean fits, List<ResidentModel> victims, InsufficientMemoryException refusal) {}

@@ -2,8 +2,6 @@ package io.modelplane.inference.runtime;
 
 /** A model answered with outputs that differ from its manifest's (names, datatypes, shapes): the model's fault. */
 public final class OutputMismatchException extends InferenceException {
-  public static final String CODE = "output_mismatch";
-
   public OutputMismatchException(String message) {
     super(message, false);
   }

@@ -9,6 +9,7 @@ import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.receptionist.Receptionist;
 import akka.actor.typed.receptionist.ServiceKey;
 import io.modelplane.common.CborSerializable;
+import io.modelplane.common.VersionKey;
 import io.modelplane.inference.runtime.BatchSettings;
 import io.modelplane.inference.runtime.CapacityExceededException;
 import io.modelplane.inference.runtime.DeadlineExceededException;
@@ -39,9 +40,6 @@ import java.util.concurrent.TimeoutException;
 public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
   public static final ServiceKey<Command> SERVICE_KEY = ServiceKey.create(Command.class, "modelplane-worker");
 
-  /** The code of a request whose deadline passed before its model answered. */
-  public static final String TIMED_OUT = DeadlineExceededException.CODE;
-
   public sealed interface Command extends CborSerializable {}
 
   /**
@@ -55,38 +53,64 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
     }
   }
 
-  public record Unload(String key) implements Command {}
+  public record Unload(VersionKey version) implements Command {}
 
-  /** Run inputs; {@code timeoutMillis} > 0: dropped unrun, and answered {@link #TIMED_OUT}, once that has passed. */
-  public record Infer(String key, List<Tensor> inputs, long timeoutMillis, ActorRef<InferResult> replyTo)
+  /** Run inputs; {@code timeoutMillis} > 0: dropped unrun, and answered {@link Reason#TIMED_OUT}, once that has passed. */
+  public record Infer(VersionKey version, List<Tensor> inputs, long timeoutMillis, ActorRef<InferResult> replyTo)
       implements Command {
-    public Infer(String key, List<Tensor> inputs, ActorRef<InferResult> replyTo) {
-      this(key, inputs, 0, replyTo);
+    public Infer(VersionKey version, List<Tensor> inputs, ActorRef<InferResult> replyTo) {
+      this(version, inputs, 0, replyTo);
     }
   }
 
   /** A replica's health as its worker sees it: {@code degraded} says why it should get no requests; null: healthy. */
-  public record ReplicaHealth(ActorRef<Command> worker, String key, String degraded) implements CborSerializable {}
+  public record ReplicaHealth(ActorRef<Command> worker, VersionKey version, String degraded) implements CborSerializable {}
 
   private enum CheckForwards implements Command { INSTANCE }
 
   public record GetStatus(ActorRef<WorkerStatus> replyTo) implements Command {}
 
-  private record LoadFinished(String key, Throwable failure, ActorRef<LoadResult> replyTo) implements Command {}
+  private record LoadFinished(VersionKey version, Throwable failure, ActorRef<LoadResult> replyTo) implements Command {}
 
-  public record LoadResult(String workerId, String key, boolean loaded, String error) implements CborSerializable {}
+  public record LoadResult(String workerId, VersionKey version, boolean loaded, String error) implements CborSerializable {}
 
   public sealed interface InferResult extends CborSerializable {}
 
   public record Inferred(List<Tensor> outputs, long computeMicros) implements InferResult {}
 
-  /**
-   * Why inference did not happen. {@code retryable}: another replica (or a later try) may succeed;
-   * {@code code} maps to the HTTP answer at the gateway.
-   */
-  public record InferFailed(String code, String message, boolean retryable) implements InferResult {}
+  /** Why inference did not happen. */
+  public enum Reason {
+    /** the model's queue is full (retryable) */
+    CAPACITY_EXCEEDED,
+    /** the version is not loaded on this worker (retryable: another replica may have it) */
+    MODEL_NOT_RESIDENT,
+    /** the request's deadline passed before the model answered */
+    TIMED_OUT,
+    /** the model could not take the input: {@code input} says how */
+    INVALID_INPUT,
+    /** the model failed on the input */
+    MODEL_ERROR;
 
-  public record ModelStatus(String key, long bytes, int queueDepth, int inFlight) implements CborSerializable {}
+    /** Whether another replica (or a later try) may succeed. */
+    public boolean retryable() {
+      return this == CAPACITY_EXCEEDED || this == MODEL_NOT_RESIDENT;
+    }
+  }
+
+  /** The input's fault as the runtime named it; set for {@link Reason#INVALID_INPUT} only. */
+  public record InvalidInput(InvalidInputException.Kind kind, String code) implements CborSerializable {}
+
+  public record InferFailed(Reason reason, String message, InvalidInput input) implements InferResult {
+    public InferFailed(Reason reason, String message) {
+      this(reason, message, null);
+    }
+
+    public boolean retryable() {
+      return reason.retryable();
+    }
+  }
+
+  public record ModelStatus(VersionKey version, long bytes, int queueDepth, int inFlight) implements CborSerializable {}
 
   /** {@code pool}: the dedicated worker pool this worker serves (null: shared by every tenant without one). */
   public record WorkerStatus(String workerId, String device, long budgetBytes, long usedBytes, List<ModelStatus> models,
@@ -124,10 +148,10 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
   private final ModelResidency residency;
   private final Executor loadExecutor;
   private final Duration forwardLimit;
-  /** version key → who hears about that replica's health */
-  private final Map<String, ActorRef<ReplicaHealth>> watchers = new HashMap<>();
-  /** version keys last reported degraded */
-  private final Set<String> degraded = new HashSet<>();
+  /** version → who hears about that replica's health */
+  private final Map<VersionKey, ActorRef<ReplicaHealth>> watchers = new HashMap<>();
+  /** versions last reported degraded */
+  private final Set<VersionKey> degraded = new HashSet<>();
 
   private WorkerActor(ActorContext<Command> ctx, String workerId, String pool, ModelResidency residency,
       Executor loadExecutor, Duration forwardLimit) {
@@ -173,30 +197,30 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
 
   private Behavior<Command> onLoadFinished(LoadFinished done) {
     if (done.failure() == null) {
-      done.replyTo().tell(new LoadResult(workerId, done.key(), true, null));
+      done.replyTo().tell(new LoadResult(workerId, done.version(), true, null));
     } else {
       Throwable cause = unwrap(done.failure());
       String reason = cause instanceof InsufficientMemoryException || cause instanceof ModelLoadException
           ? cause.getMessage()
           : "load failed: " + cause.getClass().getSimpleName();
-      getContext().getLog().warn("could not load {}: {}", done.key(), reason);
-      done.replyTo().tell(new LoadResult(workerId, done.key(), false, reason));
+      getContext().getLog().warn("could not load {}: {}", done.version(), reason);
+      done.replyTo().tell(new LoadResult(workerId, done.version(), false, reason));
     }
     return this;
   }
 
   private Behavior<Command> onUnload(Unload unload) {
-    watchers.remove(unload.key());
-    degraded.remove(unload.key());
+    watchers.remove(unload.version());
+    degraded.remove(unload.version());
     // closing drains the model's batch thread: keep that off this actor's thread
-    CompletableFuture.runAsync(() -> residency.unload(unload.key()), loadExecutor);
+    CompletableFuture.runAsync(() -> residency.unload(unload.version()), loadExecutor);
     return this;
   }
 
   private Behavior<Command> onInfer(Infer infer) {
-    Optional<io.modelplane.inference.runtime.ModelResidency.ResidentModel> resident = residency.get(infer.key());
+    Optional<ModelResidency.ResidentModel> resident = residency.get(infer.version());
     if (resident.isEmpty()) {
-      infer.replyTo().tell(new InferFailed("model_not_resident", infer.key() + " is not loaded on " + workerId, true));
+      infer.replyTo().tell(new InferFailed(Reason.MODEL_NOT_RESIDENT, infer.version() + " is not loaded on " + workerId));
       return this;
     }
     ActorRef<InferResult> replyTo = infer.replyTo();
@@ -213,20 +237,20 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
 
   /** Reports each watched replica whose forward pass is past the limit, and once more when that pass ended. */
   private Behavior<Command> onCheckForwards() {
-    watchers.forEach((key, to) -> {
-      long running = residency.get(key).map(ModelResidency.ResidentModel::runningForwardNanos).orElse(0L);
+    watchers.forEach((version, to) -> {
+      long running = residency.get(version).map(ModelResidency.ResidentModel::runningForwardNanos).orElse(0L);
       boolean slow = running > forwardLimit.toNanos();
       if (slow) {
         String reason = "a forward pass has run for more than " + forwardLimit.toMillis() + " ms (the infer timeout);"
             + " the replica gets no requests until it ends";
-        if (degraded.add(key)) {
-          getContext().getLog().warn("replica of {} degraded: {}", key, reason);
+        if (degraded.add(version)) {
+          getContext().getLog().warn("replica of {} degraded: {}", version, reason);
         }
         // told again on every check while it lasts: a placement that was reloading the replica hears it too
-        to.tell(new ReplicaHealth(getContext().getSelf(), key, reason));
-      } else if (!slow && degraded.remove(key)) {
-        getContext().getLog().info("replica of {} is healthy again: its slow forward pass ended", key);
-        to.tell(new ReplicaHealth(getContext().getSelf(), key, null));
+        to.tell(new ReplicaHealth(getContext().getSelf(), version, reason));
+      } else if (!slow && degraded.remove(version)) {
+        getContext().getLog().info("replica of {} is healthy again: its slow forward pass ended", version);
+        to.tell(new ReplicaHealth(getContext().getSelf(), version, null));
       }
     });
     return this;
@@ -236,19 +260,19 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
   public static InferFailed failed(Throwable cause) {
     cause = unwrap(cause);
     if (cause instanceof CapacityExceededException) {
-      return new InferFailed("capacity_exceeded", "the model's queue is full; retry shortly", true);
+      return new InferFailed(Reason.CAPACITY_EXCEEDED, "the model's queue is full; retry shortly");
     }
     if (cause instanceof DeadlineExceededException || cause instanceof TimeoutException) {
-      return new InferFailed(TIMED_OUT, "the request's deadline passed before the model answered", false);
+      return new InferFailed(Reason.TIMED_OUT, "the request's deadline passed before the model answered");
     }
     if (cause instanceof ModelNotResidentException) {
-      return new InferFailed("model_not_resident", cause.getMessage(), true);
+      return new InferFailed(Reason.MODEL_NOT_RESIDENT, cause.getMessage());
     }
     if (cause instanceof InvalidInputException invalid) {
-      return new InferFailed(invalid.code(), invalid.getMessage(), false);
+      return new InferFailed(Reason.INVALID_INPUT, invalid.getMessage(), new InvalidInput(invalid.kind(), invalid.code()));
     }
     String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage().lines().findFirst().orElse("");
-    return new InferFailed("model_error", "the model could not process the input: " + message, false);
+    return new InferFailed(Reason.MODEL_ERROR, "the model could not process the input: " + message);
   }
 
   private Behavior<Command> onGetStatus(GetStatus get) {

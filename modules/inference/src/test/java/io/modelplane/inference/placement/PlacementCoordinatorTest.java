@@ -9,8 +9,12 @@ import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.receptionist.Receptionist;
 import com.typesafe.config.ConfigFactory;
+import io.modelplane.common.ModelKey;
+import io.modelplane.common.TenantId;
 import io.modelplane.common.TensorSpec;
-import io.modelplane.inference.routing.Router;
+import io.modelplane.common.VersionKey;
+import io.modelplane.inference.gateway.Router;
+import io.modelplane.inference.gateway.RoutingTable;
 import io.modelplane.inference.runtime.BatchSettings;
 import io.modelplane.inference.worker.VersionToLoad;
 import io.modelplane.inference.worker.WorkerActor;
@@ -25,6 +29,8 @@ import org.junit.jupiter.api.Test;
 
 /** Placement carried out: fake workers (plain behaviors) join and leave; replicas follow. */
 class PlacementCoordinatorTest {
+  static final ModelKey ACME_M = ModelKey.of("acme", "m");
+  static final ModelKey OTHER_M = ModelKey.of("other", "m");
   static final List<TensorSpec> SIG = List.of(new TensorSpec("input", "FP32", List.of(-1L, 4L)));
 
   // one actor system per test: each has its own receptionist, so workers of one test stay out of the other
@@ -41,12 +47,12 @@ class PlacementCoordinatorTest {
   }
 
   /** A worker that loads whatever it is told (unless the key is in {@code failing}) and records what it holds. */
-  static Behavior<WorkerActor.Command> fakeWorker(String id, long budget, Set<String> holds, Set<String> failing) {
+  static Behavior<WorkerActor.Command> fakeWorker(String id, long budget, Set<VersionKey> holds, Set<VersionKey> failing) {
     return fakeWorker(id, budget, holds, failing, null);
   }
 
   /** {@link #fakeWorker(String, long, Set, Set)} announcing the dedicated {@code pool} (null: shared). */
-  static Behavior<WorkerActor.Command> fakeWorker(String id, long budget, Set<String> holds, Set<String> failing,
+  static Behavior<WorkerActor.Command> fakeWorker(String id, long budget, Set<VersionKey> holds, Set<VersionKey> failing,
       String pool) {
     return Behaviors.setup(ctx -> {
       ctx.getSystem().receptionist().tell(Receptionist.register(WorkerActor.SERVICE_KEY, ctx.getSelf()));
@@ -60,7 +66,7 @@ class PlacementCoordinatorTest {
           }
           load.replyTo().tell(new WorkerActor.LoadResult(id, load.version().key(), ok, ok ? null : "corrupt artifact"));
         } else if (msg instanceof WorkerActor.Unload unload) {
-          holds.remove(unload.key());
+          holds.remove(unload.version());
         }
         return Behaviors.same();
       });
@@ -72,7 +78,7 @@ class PlacementCoordinatorTest {
     Map<Integer, VersionToLoad> loads = new java.util.HashMap<>();
     for (int v : versions) {
       traffic.put(v, 100 / versions.length + (v == versions[0] ? 100 % versions.length : 0));
-      loads.put(v, new VersionToLoad(VersionToLoad.key("acme/m", v), "/nowhere/" + v, "torchscript", SIG, SIG, 1000, null));
+      loads.put(v, new VersionToLoad(new VersionKey(ACME_M, v), "/nowhere/" + v, "torchscript", SIG, SIG, 1000, null));
     }
     return new PlacementCoordinator.DesiredDeployment(revision, traffic, replicas, new BatchSettings(8, 1, 100), loads);
   }
@@ -88,14 +94,14 @@ class PlacementCoordinatorTest {
 
   List<PlacementCoordinator.ReplicaView> replicas(ActorRef<PlacementCoordinator.Command> placement) {
     TestProbe<PlacementCoordinator.Replicas> probe = testKit.createTestProbe();
-    placement.tell(new PlacementCoordinator.GetReplicas("acme/m", probe.getRef()));
+    placement.tell(new PlacementCoordinator.GetReplicas(ACME_M, probe.getRef()));
     return probe.receiveMessage().replicas();
   }
 
   @Test
   void aPooledWorkerGetsOnlyItsPoolsDeploymentsAndThePooledTenantOnlyIt() {
-    Set<String> shared = ConcurrentHashMap.newKeySet();
-    Set<String> pooled = ConcurrentHashMap.newKeySet();
+    Set<VersionKey> shared = ConcurrentHashMap.newKeySet();
+    Set<VersionKey> pooled = ConcurrentHashMap.newKeySet();
     ActorRef<PlacementCoordinator.Command> placement = testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5)));
     // the pooled worker has far more room: without pools it would be picked first
     testKit.spawn(fakeWorker("shared", 10_000, shared, Set.of()));
@@ -103,9 +109,9 @@ class PlacementCoordinatorTest {
     awaitWorkers(placement, 2);
 
     PlacementCoordinator.DesiredDeployment plain = deployment(1, 2, 1);
-    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", plain));
+    placement.tell(new PlacementCoordinator.SetDeployment(ACME_M, plain));
     testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
-      assertThat(shared).containsExactly("acme/m:1");
+      assertThat(shared).containsExactly(new VersionKey(ModelKey.of("acme", "m"), 1));
       assertThat(pooled).isEmpty();
       assertThat(replicas(placement)).extracting(PlacementCoordinator.ReplicaView::state)
           .containsExactlyInAnyOrder(PlacementCoordinator.ReplicaState.READY, PlacementCoordinator.ReplicaState.PENDING);
@@ -113,10 +119,10 @@ class PlacementCoordinatorTest {
     });
 
     // the tenant is given the pool: its replica moves there and leaves the shared worker
-    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", new PlacementCoordinator.DesiredDeployment(
+    placement.tell(new PlacementCoordinator.SetDeployment(ACME_M, new PlacementCoordinator.DesiredDeployment(
         2, plain.traffic(), 1, plain.batch(), plain.versions(), "acme-only")));
     testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
-      assertThat(pooled).containsExactly("acme/m:1");
+      assertThat(pooled).containsExactly(new VersionKey(ModelKey.of("acme", "m"), 1));
       assertThat(shared).isEmpty();
       return null;
     });
@@ -124,13 +130,13 @@ class PlacementCoordinatorTest {
 
   @Test
   void replicasFollowWorkersJoiningAndLeavingAndRoutersGetTables() {
-    Set<String> w1 = ConcurrentHashMap.newKeySet();
-    Set<String> w2 = ConcurrentHashMap.newKeySet();
+    Set<VersionKey> w1 = ConcurrentHashMap.newKeySet();
+    Set<VersionKey> w2 = ConcurrentHashMap.newKeySet();
     ActorRef<PlacementCoordinator.Command> placement = testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5)));
     TestProbe<Router.Command> router = testKit.createTestProbe();
     testKit.system().receptionist().tell(Receptionist.register(Router.SERVICE_KEY, router.getRef()));
 
-    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", deployment(1, 1, 1)));
+    placement.tell(new PlacementCoordinator.SetDeployment(ACME_M, deployment(1, 1, 1)));
     router.awaitAssert(Duration.ofSeconds(5), () -> {
       assertThat(replicas(placement)).extracting(PlacementCoordinator.ReplicaView::state)
           .containsExactly(PlacementCoordinator.ReplicaState.PENDING);
@@ -139,33 +145,33 @@ class PlacementCoordinatorTest {
 
     ActorRef<WorkerActor.Command> first = testKit.spawn(fakeWorker("w1", 10_000, w1, Set.of()));
     router.awaitAssert(Duration.ofSeconds(5), () -> {
-      assertThat(w1).containsExactly("acme/m:1");
+      assertThat(w1).containsExactly(new VersionKey(ModelKey.of("acme", "m"), 1));
       assertThat(replicas(placement)).extracting(PlacementCoordinator.ReplicaView::state)
           .containsExactly(PlacementCoordinator.ReplicaState.READY);
       return null;
     });
     RoutingTable table = RoutingTable.EMPTY;
-    while (table.models().get("acme/m") == null || table.models().get("acme/m").versions().get(1).ready().isEmpty()) {
+    while (route(table, ACME_M) == null || route(table, ACME_M).versions().get(1).ready().isEmpty()) {
       table = ((Router.TableUpdated) router.receiveMessage(Duration.ofSeconds(5))).table();
     }
-    assertThat(table.models().get("acme/m").versions().get(1).ready()).containsExactly(first);
+    assertThat(route(table, ACME_M).versions().get(1).ready()).containsExactly(first);
 
     testKit.spawn(fakeWorker("w2", 10_000, w2, Set.of()));
     testKit.stop(first);
     router.awaitAssert(Duration.ofSeconds(5), () -> {
-      assertThat(w2).containsExactly("acme/m:1");
+      assertThat(w2).containsExactly(new VersionKey(ModelKey.of("acme", "m"), 1));
       assertThat(replicas(placement)).hasSize(1).allMatch(r -> r.state() == PlacementCoordinator.ReplicaState.READY
           && !r.worker().contains(first.path().name()));
       return null;
     });
 
     // a new revision with version 2 only: 1 is unloaded, 2 is loaded
-    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", deployment(2, 1, 2)));
+    placement.tell(new PlacementCoordinator.SetDeployment(ACME_M, deployment(2, 1, 2)));
     router.awaitAssert(Duration.ofSeconds(5), () -> {
-      assertThat(w2).containsExactly("acme/m:2");
+      assertThat(w2).containsExactly(new VersionKey(ModelKey.of("acme", "m"), 2));
       return null;
     });
-    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", null));
+    placement.tell(new PlacementCoordinator.SetDeployment(ACME_M, null));
     router.awaitAssert(Duration.ofSeconds(5), () -> {
       assertThat(w2).isEmpty();
       assertThat(replicas(placement)).isEmpty();
@@ -177,7 +183,7 @@ class PlacementCoordinatorTest {
   void aDegradedReplicaLeavesTheRoutingTableWithItsReasonAndReturnsWhenHealthy() {
     java.util.concurrent.atomic.AtomicReference<ActorRef<WorkerActor.ReplicaHealth>> health =
         new java.util.concurrent.atomic.AtomicReference<>();
-    Set<String> held = ConcurrentHashMap.newKeySet();
+    Set<VersionKey> held = ConcurrentHashMap.newKeySet();
     Behavior<WorkerActor.Command> plain = fakeWorker("w1", 10_000, held, Set.of());
     // the fake worker, plus: keeps where to report its replica's health
     ActorRef<WorkerActor.Command> worker = testKit.spawn(Behaviors.intercept(
@@ -194,7 +200,7 @@ class PlacementCoordinatorTest {
     ActorRef<PlacementCoordinator.Command> placement = testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5)));
     TestProbe<Router.Command> router = testKit.createTestProbe();
     testKit.system().receptionist().tell(Receptionist.register(Router.SERVICE_KEY, router.getRef()));
-    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", deployment(1, 1, 1)));
+    placement.tell(new PlacementCoordinator.SetDeployment(ACME_M, deployment(1, 1, 1)));
     router.awaitAssert(Duration.ofSeconds(5), () -> {
       assertThat(replicas(placement)).extracting(PlacementCoordinator.ReplicaView::state)
           .containsExactly(PlacementCoordinator.ReplicaState.READY);
@@ -202,7 +208,7 @@ class PlacementCoordinatorTest {
       return null;
     });
 
-    health.get().tell(new WorkerActor.ReplicaHealth(worker, "acme/m:1", "a forward pass has run for more than 30000 ms"));
+    health.get().tell(new WorkerActor.ReplicaHealth(worker, new VersionKey(ModelKey.of("acme", "m"), 1), "a forward pass has run for more than 30000 ms"));
     router.awaitAssert(Duration.ofSeconds(5), () -> {
       assertThat(replicas(placement)).singleElement().satisfies(r -> {
         assertThat(r.state()).isEqualTo(PlacementCoordinator.ReplicaState.DEGRADED);
@@ -212,30 +218,30 @@ class PlacementCoordinatorTest {
     });
     RoutingTable table = ((Router.TableUpdated) router.receiveMessage(Duration.ofSeconds(5))).table();
     // tables sent before the model was placed come first: skip to the one without a ready replica
-    while (table.models().get("acme/m") == null || !table.models().get("acme/m").versions().get(1).ready().isEmpty()) {
+    while (route(table, ACME_M) == null || !route(table, ACME_M).versions().get(1).ready().isEmpty()) {
       table = ((Router.TableUpdated) router.receiveMessage(Duration.ofSeconds(5))).table();
     }
     // out of routing, but not failed: gateways wait for it instead of refusing the version
-    assertThat(table.models().get("acme/m").versions().get(1).unservable()).isNull();
+    assertThat(route(table, ACME_M).versions().get(1).unservable()).isNull();
 
-    health.get().tell(new WorkerActor.ReplicaHealth(worker, "acme/m:1", null));
+    health.get().tell(new WorkerActor.ReplicaHealth(worker, new VersionKey(ModelKey.of("acme", "m"), 1), null));
     router.awaitAssert(Duration.ofSeconds(5), () -> {
       assertThat(replicas(placement)).extracting(PlacementCoordinator.ReplicaView::state)
           .containsExactly(PlacementCoordinator.ReplicaState.READY);
       return null;
     });
-    while (table.models().get("acme/m").versions().get(1).ready().isEmpty()) {
+    while (route(table, ACME_M).versions().get(1).ready().isEmpty()) {
       table = ((Router.TableUpdated) router.receiveMessage(Duration.ofSeconds(5))).table();
     }
-    assertThat(table.models().get("acme/m").versions().get(1).ready()).containsExactly(worker);
+    assertThat(route(table, ACME_M).versions().get(1).ready()).containsExactly(worker);
   }
 
   @Test
   void aFailedLoadIsShownWithItsReason() {
-    Set<String> held = ConcurrentHashMap.newKeySet();
+    Set<VersionKey> held = ConcurrentHashMap.newKeySet();
     ActorRef<PlacementCoordinator.Command> placement = testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5)));
-    testKit.spawn(fakeWorker("w3", 10_000, held, Set.of("acme/m:1")));
-    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", deployment(1, 1, 1)));
+    testKit.spawn(fakeWorker("w3", 10_000, held, Set.of(new VersionKey(ModelKey.of("acme", "m"), 1))));
+    placement.tell(new PlacementCoordinator.SetDeployment(ACME_M, deployment(1, 1, 1)));
     TestProbe<Object> waiter = testKit.createTestProbe();
     waiter.awaitAssert(Duration.ofSeconds(5), () -> {
       assertThat(replicas(placement)).anySatisfy(r -> {
@@ -248,8 +254,8 @@ class PlacementCoordinatorTest {
 
   @Test
   void aTenantQuotaRefusesReplicasBeyondItAndARaisedOnePlacesThem() {
-    Set<String> w1 = ConcurrentHashMap.newKeySet();
-    Set<String> w2 = ConcurrentHashMap.newKeySet();
+    Set<VersionKey> w1 = ConcurrentHashMap.newKeySet();
+    Set<VersionKey> w2 = ConcurrentHashMap.newKeySet();
     ActorRef<PlacementCoordinator.Command> placement = testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5)));
     testKit.spawn(fakeWorker("w1", 10_000, w1, Set.of()));
     testKit.spawn(fakeWorker("w2", 10_000, w2, Set.of()));
@@ -258,8 +264,8 @@ class PlacementCoordinatorTest {
     awaitWorkers(placement, 2);
 
     // each replica of acme/m:1 needs 1000 bytes: 1500 fits one of the two
-    placement.tell(new PlacementCoordinator.SetTenantQuota("acme", 1500L));
-    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", deployment(1, 2, 1)));
+    placement.tell(new PlacementCoordinator.SetTenantQuota(TenantId.of("acme"), 1500L));
+    placement.tell(new PlacementCoordinator.SetDeployment(ACME_M, deployment(1, 2, 1)));
     waiter.awaitAssert(Duration.ofSeconds(5), () -> {
       assertThat(replicas(placement)).extracting(PlacementCoordinator.ReplicaView::state).containsExactlyInAnyOrder(
           PlacementCoordinator.ReplicaState.READY, PlacementCoordinator.ReplicaState.QUOTA_EXCEEDED);
@@ -271,25 +277,25 @@ class PlacementCoordinatorTest {
     assertThat(refused.reason()).contains("maxResidentBytes").contains("1500").contains("1000");
     assertThat(w1.size() + w2.size()).isEqualTo(1);
 
-    placement.tell(new PlacementCoordinator.SetTenantQuota("acme", 2000L));
+    placement.tell(new PlacementCoordinator.SetTenantQuota(TenantId.of("acme"), 2000L));
     waiter.awaitAssert(Duration.ofSeconds(5), () -> {
       assertThat(replicas(placement)).extracting(PlacementCoordinator.ReplicaView::state).containsExactly(
           PlacementCoordinator.ReplicaState.READY, PlacementCoordinator.ReplicaState.READY);
-      assertThat(w1).containsExactly("acme/m:1");
-      assertThat(w2).containsExactly("acme/m:1");
+      assertThat(w1).containsExactly(new VersionKey(ModelKey.of("acme", "m"), 1));
+      assertThat(w2).containsExactly(new VersionKey(ModelKey.of("acme", "m"), 1));
       return null;
     });
 
     // lowered below what is resident: nothing is unloaded (replicas() answers after the quota is handled)
-    placement.tell(new PlacementCoordinator.SetTenantQuota("acme", 500L));
+    placement.tell(new PlacementCoordinator.SetTenantQuota(TenantId.of("acme"), 500L));
     assertThat(replicas(placement)).extracting(PlacementCoordinator.ReplicaView::state).containsExactly(
         PlacementCoordinator.ReplicaState.READY, PlacementCoordinator.ReplicaState.READY);
 
     // unlimited (null) from the start for another tenant: a second model is placed as before
-    placement.tell(new PlacementCoordinator.SetTenantQuota("other", null));
-    placement.tell(new PlacementCoordinator.SetDeployment("other/m", otherDeployment()));
+    placement.tell(new PlacementCoordinator.SetTenantQuota(TenantId.of("other"), null));
+    placement.tell(new PlacementCoordinator.SetDeployment(OTHER_M, otherDeployment()));
     waiter.awaitAssert(Duration.ofSeconds(5), () -> {
-      assertThat(w1.contains("other/m:1") || w2.contains("other/m:1")).isTrue();
+      assertThat(w1.contains(new VersionKey(ModelKey.of("other", "m"), 1)) || w2.contains(new VersionKey(ModelKey.of("other", "m"), 1))).isTrue();
       return null;
     });
   }
@@ -304,21 +310,21 @@ class PlacementCoordinatorTest {
     awaitWorkers(placement, 2);
 
     // 1500 bytes: version 1 (1000) gets one replica of two, version 2 (1000) none
-    placement.tell(new PlacementCoordinator.SetTenantQuota("acme", 1500L));
-    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", deployment(1, 2, 1, 2)));
+    placement.tell(new PlacementCoordinator.SetTenantQuota(TenantId.of("acme"), 1500L));
+    placement.tell(new PlacementCoordinator.SetDeployment(ACME_M, deployment(1, 2, 1, 2)));
     RoutingTable.ModelRoute route = null;
     while (route == null || route.versions().get(1).ready().isEmpty()) {
-      route = ((Router.TableUpdated) router.receiveMessage(Duration.ofSeconds(5))).table().models().get("acme/m");
+      route = route(((Router.TableUpdated) router.receiveMessage(Duration.ofSeconds(5))).table(), ACME_M);
     }
     assertThat(route.versions().get(1).unservable()).as("version 1 has a replica: its second one waits").isNull();
     assertThat(route.versions().get(2).ready()).isEmpty();
-    assertThat(route.versions().get(2).unservable().code()).isEqualTo("quota_exceeded");
-    assertThat(route.versions().get(2).unservable().reason()).contains("version 2").contains("maxResidentBytes")
+    assertThat(route.versions().get(2).unservable().reason()).isEqualTo(RoutingTable.UnservableReason.QUOTA_EXCEEDED);
+    assertThat(route.versions().get(2).unservable().message()).contains("version 2").contains("maxResidentBytes")
         .contains("1500");
 
-    placement.tell(new PlacementCoordinator.SetTenantQuota("acme", null));
+    placement.tell(new PlacementCoordinator.SetTenantQuota(TenantId.of("acme"), null));
     while (route.versions().get(2).unservable() != null) {
-      route = ((Router.TableUpdated) router.receiveMessage(Duration.ofSeconds(5))).table().models().get("acme/m");
+      route = route(((Router.TableUpdated) router.receiveMessage(Duration.ofSeconds(5))).table(), ACME_M);
     }
     assertThat(route.versions().get(2).unservable()).isNull();
   }
@@ -328,23 +334,28 @@ class PlacementCoordinatorTest {
     ActorRef<PlacementCoordinator.Command> placement = testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5)));
     TestProbe<Router.Command> router = testKit.createTestProbe();
     testKit.system().receptionist().tell(Receptionist.register(Router.SERVICE_KEY, router.getRef()));
-    testKit.spawn(fakeWorker("w1", 10_000, ConcurrentHashMap.newKeySet(), Set.of("acme/m:1")));
+    testKit.spawn(fakeWorker("w1", 10_000, ConcurrentHashMap.newKeySet(), Set.of(new VersionKey(ModelKey.of("acme", "m"), 1))));
     awaitWorkers(placement, 1);
 
-    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", deployment(1, 1, 1)));
+    placement.tell(new PlacementCoordinator.SetDeployment(ACME_M, deployment(1, 1, 1)));
     RoutingTable.ModelRoute route = null;
     while (route == null || route.versions().get(1).unservable() == null) {
-      route = ((Router.TableUpdated) router.receiveMessage(Duration.ofSeconds(5))).table().models().get("acme/m");
+      route = route(((Router.TableUpdated) router.receiveMessage(Duration.ofSeconds(5))).table(), ACME_M);
       if (route != null && route.versions().get(1).unservable() == null) {
         assertThat(route.versions().get(1).ready()).as("never ready").isEmpty();
       }
     }
-    assertThat(route.versions().get(1).unservable().code()).isEqualTo("model_failed");
-    assertThat(route.versions().get(1).unservable().reason()).isEqualTo("version 1 failed to load: corrupt artifact");
+    assertThat(route.versions().get(1).unservable().reason()).isEqualTo(RoutingTable.UnservableReason.MODEL_FAILED);
+    assertThat(route.versions().get(1).unservable().message()).isEqualTo("version 1 failed to load: corrupt artifact");
   }
 
   static PlacementCoordinator.DesiredDeployment otherDeployment() {
     return new PlacementCoordinator.DesiredDeployment(1, Map.of(1, 100), 1, new BatchSettings(8, 1, 100),
-        Map.of(1, new VersionToLoad(VersionToLoad.key("other/m", 1), "/nowhere/o1", "torchscript", SIG, SIG, 1000, null)));
+        Map.of(1, new VersionToLoad(new VersionKey(OTHER_M, 1), "/nowhere/o1", "torchscript", SIG, SIG, 1000, null)));
+  }
+
+  /** The model's route in the table; null when the table has none. */
+  static RoutingTable.ModelRoute route(RoutingTable table, ModelKey model) {
+    return table.models().stream().filter(r -> r.model().equals(model)).findFirst().orElse(null);
   }
 }

@@ -1,5 +1,7 @@
 package io.modelplane.inference.runtime;
 
+import static io.modelplane.inference.runtime.TestKeys.key;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -25,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BatchAggregatorTest {
 
   static final Duration WAIT = Duration.ofSeconds(10);
-  static final ModelSpec SPEC = FakeModel.spec("acme/fake:1", 100);
+  static final ModelSpec SPEC = FakeModel.spec(key("fake", 1), 100);
 
   @TempDir
   Path store;
@@ -108,7 +110,7 @@ class BatchAggregatorTest {
   @Test
   void batchedResultsEqualUnbatchedOnes() {
     float[][] samples = Arrays.copyOf(Digits.heldOut().inputs(), 40);
-    try (LoadedModel digits = new ModelLoader().load(Digits.spec("acme/digits:1", Digits.copyModel(store)),
+    try (LoadedModel digits = new ModelLoader().load(Digits.spec(key("digits", 1), Digits.copyModel(store)),
         Device.cpu())) {
       float[][] expected = new float[samples.length][];
       for (int i = 0; i < samples.length; i++) {
@@ -155,7 +157,7 @@ class BatchAggregatorTest {
   @Test
   void manyConcurrentCallersEachGetTheirOwnAnswer() throws Exception {
     float[][] samples = Digits.heldOut().inputs();
-    try (LoadedModel digits = new ModelLoader().load(Digits.spec("acme/digits:1", Digits.copyModel(store)),
+    try (LoadedModel digits = new ModelLoader().load(Digits.spec(key("digits", 1), Digits.copyModel(store)),
         Device.cpu())) {
       Tensor all = digits.forward(List.of(Digits.input(samples))).get(0);
       float[] expected = Digits.floats(all);
@@ -572,7 +574,7 @@ class BatchAggregatorTest {
   void multiInputRequestsAreConcatenatedInputByInput() {
     List<TensorSpec> two = List.of(new TensorSpec("a", "FP32", List.of(-1L, 4L)),
         new TensorSpec("b", "INT64", List.of(-1L, 1L)));
-    ModelSpec spec = new ModelSpec("acme/two:1", Path.of("/nowhere"), "torchscript", two, two, 1);
+    ModelSpec spec = new ModelSpec(key("two", 1), Path.of("/nowhere"), "torchscript", two, two, 1);
     List<List<Tensor>> seen = new CopyOnWriteArrayList<>();
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);

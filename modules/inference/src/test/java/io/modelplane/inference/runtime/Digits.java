@@ -1,6 +1,7 @@
 package io.modelplane.inference.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.modelplane.common.VersionKey;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelplane.common.TensorSpec;
 import java.io.IOException;
@@ -41,7 +42,7 @@ final class Digits {
     }
   }
 
-  static ModelSpec spec(String key, Path artifact) {
+  static ModelSpec spec(VersionKey key, Path artifact) {
     try {
       return new ModelSpec(key, artifact, "torchscript", INPUTS, OUTPUTS, Files.size(artifact));
     } catch (IOException e) {

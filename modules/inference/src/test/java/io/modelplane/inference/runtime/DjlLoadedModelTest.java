@@ -1,5 +1,8 @@
 package io.modelplane.inference.runtime;
 
+import static io.modelplane.inference.runtime.TestKeys.key;
+import io.modelplane.common.VersionKey;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -46,7 +49,7 @@ class DjlLoadedModelTest {
     probe.close();
   }
 
-  static DjlLoadedModel load(String key) {
+  static DjlLoadedModel load(VersionKey key) {
     return (DjlLoadedModel) new ModelLoader().load(Digits.spec(key, artifact), Device.cpu());
   }
 
@@ -54,7 +57,7 @@ class DjlLoadedModelTest {
   void closingFreesTheModelsNativeMemory() {
     int baseline = system.getManagedArrays().size();
     for (int i = 0; i < 20; i++) {
-      DjlLoadedModel model = load("acme/digits:" + i);
+      DjlLoadedModel model = load(key("digits", i + 1));
       model.forward(List.of(Digits.input(Digits.heldOut().inputs()[i])));
       // 3 linear layers: weights and biases
       assertThat(system.getManagedArrays()).hasSize(baseline + 6);
@@ -66,7 +69,7 @@ class DjlLoadedModelTest {
 
   @Test
   void forwardPassesLeaveNothingBehind() {
-    try (DjlLoadedModel model = load("acme/digits:1")) {
+    try (DjlLoadedModel model = load(key("digits", 1))) {
       int parameters = model.manager().getManagedArrays().size();
       for (int i = 0; i < 100; i++) {
         model.forward(List.of(Digits.input(Digits.heldOut().inputs()[i])));
@@ -77,7 +80,7 @@ class DjlLoadedModelTest {
 
   @Test
   void closeIsIdempotentAndEndsInference() {
-    DjlLoadedModel model = load("acme/digits:1");
+    DjlLoadedModel model = load(key("digits", 1));
     model.close();
     model.close();
     assertThatThrownBy(() -> model.forward(List.of(Digits.input(new float[64]))))
@@ -86,7 +89,7 @@ class DjlLoadedModelTest {
 
   @Test
   void anEngineFailureIsAnInferenceExceptionAndTheModelKeepsServing() {
-    try (DjlLoadedModel model = load("acme/digits:1")) {
+    try (DjlLoadedModel model = load(key("digits", 1))) {
       Tensor wrong = Digits.input(new float[63]);
       assertThatThrownBy(() -> model.forward(List.of(wrong)))
           .isInstanceOf(InferenceException.class)
@@ -100,7 +103,7 @@ class DjlLoadedModelTest {
 
   @Test
   void outputsMustMatchTheManifest() {
-    ModelSpec twoOutputs = new ModelSpec("acme/digits:9", artifact, "torchscript", Digits.INPUTS,
+    ModelSpec twoOutputs = new ModelSpec(key("digits", 9), artifact, "torchscript", Digits.INPUTS,
         List.of(new TensorSpec("logits", "FP32", List.of(-1L, 10L)), new TensorSpec("label", "INT64", List.of(-1L))),
         Long.MAX_VALUE);
     try (LoadedModel model = new ModelLoader().load(twoOutputs, Device.cpu())) {
@@ -112,7 +115,7 @@ class DjlLoadedModelTest {
   @Test
   void concurrentCallersEachGetTheirOwnAnswer() throws Exception {
     float[][] samples = Digits.heldOut().inputs();
-    try (DjlLoadedModel model = load("acme/digits:1")) {
+    try (DjlLoadedModel model = load(key("digits", 1))) {
       float[][] expected = new float[64][];
       for (int i = 0; i < expected.length; i++) {
         expected[i] = Digits.floats(model.forward(List.of(Digits.input(samples[i]))).get(0));
@@ -177,7 +180,7 @@ class DjlLoadedModelTest {
   void typesTheEngineWouldDieOnAreRefusedBeforeReachingIt() {
     // creating an int16 (or uint16/32/64) tensor aborts the JVM in DJL 0.35.1's PyTorch JNI
     List<TensorSpec> int16 = List.of(new TensorSpec("input", "INT16", List.of(-1L, 64L)));
-    ModelSpec spec = new ModelSpec("acme/digits:16", artifact, "torchscript", int16, Digits.OUTPUTS, Long.MAX_VALUE);
+    ModelSpec spec = new ModelSpec(key("digits", 16), artifact, "torchscript", int16, Digits.OUTPUTS, Long.MAX_VALUE);
     try (LoadedModel model = new ModelLoader().load(spec, Device.cpu())) {
       for (String datatype : List.of("INT16", "UINT16", "UINT32", "UINT64")) {
         Tensor in = new Tensor("input", datatype, new long[] {1, 64}, new byte[64 * Tensor.bytesPerElement(datatype)]);
@@ -197,7 +200,7 @@ class DjlLoadedModelTest {
   void outputsTheEngineCannotNameAreReadAsTheManifestDeclares() {
     Path casts = CastsModel.write(store.resolve("casts"));
     List<TensorSpec> input = List.of(new TensorSpec("x", "FP32", List.of(-1L)));
-    ModelSpec declared = new ModelSpec("acme/casts:1", casts, "torchscript", input,
+    ModelSpec declared = new ModelSpec(key("casts", 1), casts, "torchscript", input,
         List.of(new TensorSpec("int16", "INT16", List.of(-1L)), new TensorSpec("bf16", "FP32", List.of(-1L))), Long.MAX_VALUE);
     Tensor x = new Tensor("x", "FP32", new long[] {2}, le(8).putFloat(1.5f).putFloat(-2f).array());
     try (LoadedModel model = new ModelLoader().load(declared, Device.cpu())) {
@@ -207,7 +210,7 @@ class DjlLoadedModelTest {
       assertThat(out.get(1).datatype()).isEqualTo("FP32");
       assertThat(Digits.floats(out.get(1))).containsExactly(1.5f, -2f);
     }
-    ModelSpec undeclarable = new ModelSpec("acme/casts:2", casts, "torchscript", input,
+    ModelSpec undeclarable = new ModelSpec(key("casts", 2), casts, "torchscript", input,
         List.of(new TensorSpec("int16", "INT16", List.of(-1L)), new TensorSpec("bf16", "UINT16", List.of(-1L))), Long.MAX_VALUE);
     try (LoadedModel model = new ModelLoader().load(undeclarable, Device.cpu())) {
       assertThatThrownBy(() -> model.forward(List.of(x)))

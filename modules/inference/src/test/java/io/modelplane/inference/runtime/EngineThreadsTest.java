@@ -18,7 +18,7 @@ class EngineThreadsTest {
   @Test
   void theForwardThreadRunsWithTheConfiguredEngineThreads(@TempDir Path dir) throws Exception {
     ExecutorService fresh = Executors.newSingleThreadExecutor();
-    try (LoadedModel model = new ModelLoader(1).load(Digits.spec("t/digits:1", Digits.copyModel(dir)), Device.cpu())) {
+    try (LoadedModel model = new ModelLoader(1).load(Digits.spec(TestKeys.key("digits", 1), Digits.copyModel(dir)), Device.cpu())) {
       int threads = CompletableFuture.supplyAsync(() -> {
         model.forward(List.of(Digits.input(new float[64])));
         return JniUtils.getNumThreads();
@@ -33,7 +33,7 @@ class EngineThreadsTest {
   void aDeploymentsOwnEngineThreadsHoldFromTheNextForwardAndNullGoesBackToTheLoaders(@TempDir Path dir)
       throws Exception {
     ExecutorService batchThread = Executors.newSingleThreadExecutor();
-    try (LoadedModel model = new ModelLoader(1).load(Digits.spec("t/digits:1", Digits.copyModel(dir)), Device.cpu())) {
+    try (LoadedModel model = new ModelLoader(1).load(Digits.spec(TestKeys.key("digits", 1), Digits.copyModel(dir)), Device.cpu())) {
       java.util.function.Supplier<Integer> forward = () -> {
         try {
           return CompletableFuture.supplyAsync(() -> {

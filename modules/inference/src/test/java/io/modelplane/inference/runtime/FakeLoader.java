@@ -1,6 +1,7 @@
 package io.modelplane.inference.runtime;
 
 import ai.djl.Device;
+import io.modelplane.common.VersionKey;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiFunction;
@@ -9,7 +10,7 @@ import java.util.function.BiFunction;
 final class FakeLoader extends ModelLoader {
 
   final BiFunction<ModelSpec, Device, LoadedModel> load;
-  final List<String> loadedKeys = new CopyOnWriteArrayList<>();
+  final List<VersionKey> loadedKeys = new CopyOnWriteArrayList<>();
 
   FakeLoader(BiFunction<ModelSpec, Device, LoadedModel> load) {
     this.load = load;

@@ -1,6 +1,7 @@
 package io.modelplane.inference.runtime;
 
 import ai.djl.Device;
+import io.modelplane.common.VersionKey;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
@@ -27,8 +28,8 @@ final class FakeModel implements LoadedModel {
         .toList());
   }
 
-  static ModelSpec spec(String key, long bytes) {
-    return new ModelSpec(key, java.nio.file.Path.of("/nowhere", key), "torchscript", Digits.INPUTS, Digits.OUTPUTS,
+  static ModelSpec spec(VersionKey key, long bytes) {
+    return new ModelSpec(key, java.nio.file.Path.of("/nowhere", key.model().model().value()), "torchscript", Digits.INPUTS, Digits.OUTPUTS,
         bytes);
   }
 

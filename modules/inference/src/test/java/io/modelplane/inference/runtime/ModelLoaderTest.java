@@ -1,5 +1,8 @@
 package io.modelplane.inference.runtime;
 
+import static io.modelplane.inference.runtime.TestKeys.key;
+import io.modelplane.common.VersionKey;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -38,7 +41,7 @@ class ModelLoaderTest {
   void loadsTheDigitsModelAndPredictsHeldOutSamples() throws Exception {
     Path artifact = Digits.copyModel(store);
     Digits.HeldOut heldOut = Digits.heldOut();
-    try (LoadedModel model = loader.load(Digits.spec("acme/digits:1", artifact), Device.cpu())) {
+    try (LoadedModel model = loader.load(Digits.spec(key("digits", 1), artifact), Device.cpu())) {
       assertThat(model.device()).isEqualTo(Device.cpu());
       // the archive is stored, not deflated: what it holds once loaded is about its size, and more
       // than its parameters (17,226 floats)
@@ -72,12 +75,12 @@ class ModelLoaderTest {
     byte[] all = Files.readAllBytes(digits);
     Files.write(truncated, java.util.Arrays.copyOf(all, all.length / 2));
 
-    assertThatThrownBy(() -> loader.load(Digits.spec("acme/noise:1", random), Device.cpu()))
+    assertThatThrownBy(() -> loader.load(Digits.spec(key("noise", 1), random), Device.cpu()))
         .isInstanceOf(ModelLoadException.class).hasMessageContaining("neither a TorchScript archive nor a zip");
-    assertThatThrownBy(() -> loader.load(Digits.spec("acme/cut:1", truncated), Device.cpu()))
+    assertThatThrownBy(() -> loader.load(Digits.spec(key("cut", 1), truncated), Device.cpu()))
         .isInstanceOf(ModelLoadException.class).hasMessageContaining("neither a TorchScript archive nor a zip");
     assertNothingLeftWhileLoading();
-    try (LoadedModel model = loader.load(Digits.spec("acme/digits:1", digits), Device.cpu())) {
+    try (LoadedModel model = loader.load(Digits.spec(key("digits", 1), digits), Device.cpu())) {
       assertThat(model.forward(List.of(Digits.input(Digits.heldOut().inputs()[0])))).hasSize(1);
     }
   }
@@ -87,11 +90,11 @@ class ModelLoaderTest {
     // shaped like TorchScript and admitted (an empty dict, harmless code), but no model the engine can read
     Path fake = zip(store.resolve("fake"), Map.of("m/data.pkl", new byte[] {(byte) 0x80, 2, '}', '.'},
         "m/version", "3\n".getBytes(), "m/code/__torch__.py", "class M(Module):\n  def forward(self".getBytes()));
-    assertThatThrownBy(() -> loader.load(Digits.spec("acme/fake:1", fake), Device.cpu()))
+    assertThatThrownBy(() -> loader.load(Digits.spec(key("fake", 1), fake), Device.cpu()))
         .isInstanceOf(ModelLoadException.class)
         .hasMessageStartingWith("could not load acme/fake:1 from fake: ");
     assertNothingLeftWhileLoading();
-    try (LoadedModel model = loader.load(Digits.spec("acme/digits:1", Digits.copyModel(store)), Device.cpu())) {
+    try (LoadedModel model = loader.load(Digits.spec(key("digits", 1), Digits.copyModel(store)), Device.cpu())) {
       assertThat(model.forward(List.of(Digits.input(new float[64])))).hasSize(1);
     }
   }
@@ -103,9 +106,9 @@ class ModelLoaderTest {
         "digits/digits.pt", pt,
         "digits/serving.properties", "engine=PyTorch\n".getBytes()));
     float[][] samples = java.util.Arrays.copyOf(Digits.heldOut().inputs(), 20);
-    ModelSpec fromZipSpec = spec("acme/digits:2", zipped, ModelFootprint.estimate(zipped, Long.MAX_VALUE));
+    ModelSpec fromZipSpec = spec(key("digits", 2), zipped, ModelFootprint.estimate(zipped, Long.MAX_VALUE));
     try (LoadedModel fromZip = loader.load(fromZipSpec, Device.cpu());
-        LoadedModel plain = loader.load(Digits.spec("acme/digits:1", store.resolve("0f3a9c-digits-sha256")),
+        LoadedModel plain = loader.load(Digits.spec(key("digits", 1), store.resolve("0f3a9c-digits-sha256")),
             Device.cpu())) {
       Tensor a = fromZip.forward(List.of(Digits.input(samples))).get(0);
       Tensor b = plain.forward(List.of(Digits.input(samples))).get(0);
@@ -118,14 +121,14 @@ class ModelLoaderTest {
   void zippedModelDirectoriesMayNotEscapeOrExplode() throws Exception {
     byte[] pt = Files.readAllBytes(Digits.copyModel(store));
     Path escaping = zip(store.resolve("escaping"), Map.of("model.pt", pt, "../../escaped.pt", pt));
-    assertThatThrownBy(() -> loader.load(Digits.spec("acme/evil:1", escaping), Device.cpu()))
+    assertThatThrownBy(() -> loader.load(Digits.spec(key("evil", 1), escaping), Device.cpu()))
         .isInstanceOf(ModelLoadException.class).hasMessageContaining("points outside the model directory");
     assertThat(work.getParent().resolve("escaped.pt")).doesNotExist();
     assertThat(work.resolve("escaped.pt")).doesNotExist();
 
     ModelLoader capped = new ModelLoader(work, 10_000);
     Path big = zip(store.resolve("big"), Map.of("model.pt", pt));
-    assertThatThrownBy(() -> capped.load(Digits.spec("acme/big:1", big), Device.cpu()))
+    assertThatThrownBy(() -> capped.load(Digits.spec(key("big", 1), big), Device.cpu()))
         .isInstanceOf(ModelLoadException.class).hasMessageContaining("unpacks to more than 10000 bytes");
     assertThat(work.resolve("unpacked")).isEmptyDirectory();
     assertNothingLeftWhileLoading();
@@ -135,10 +138,10 @@ class ModelLoaderTest {
   void aModelDirectoryNeedsExactlyOnePtFile() throws Exception {
     byte[] pt = Files.readAllBytes(Digits.copyModel(store));
     Path two = zip(store.resolve("two"), Map.of("a.pt", pt, "sub/b.pt", pt));
-    assertThatThrownBy(() -> loader.load(Digits.spec("acme/two:1", two), Device.cpu()))
+    assertThatThrownBy(() -> loader.load(Digits.spec(key("two", 1), two), Device.cpu()))
         .isInstanceOf(ModelLoadException.class).hasMessageContaining("exactly one .pt file, holds 2");
     Path none = zip(store.resolve("none"), Map.of("serving.properties", "engine=PyTorch".getBytes()));
-    assertThatThrownBy(() -> loader.load(Digits.spec("acme/none:1", none), Device.cpu()))
+    assertThatThrownBy(() -> loader.load(Digits.spec(key("none", 1), none), Device.cpu()))
         .isInstanceOf(ModelLoadException.class).hasMessageContaining("nor a model directory (no .pt file)");
     assertNothingLeftWhileLoading();
   }
@@ -146,14 +149,14 @@ class ModelLoaderTest {
   @Test
   void refusesUnsupportedFormatsAndMissingFiles() {
     Path artifact = Digits.copyModel(store);
-    ModelSpec onnx = new ModelSpec("acme/x:1", artifact, "onnx", Digits.INPUTS, Digits.OUTPUTS, 1);
+    ModelSpec onnx = new ModelSpec(key("x", 1), artifact, "onnx", Digits.INPUTS, Digits.OUTPUTS, 1);
     assertThatThrownBy(() -> loader.load(onnx, Device.cpu()))
         .isInstanceOf(ModelLoadException.class).hasMessageContaining("format 'onnx'");
-    ModelSpec missing = new ModelSpec("acme/x:1", store.resolve("artifact abc is missing from the artifact store"),
+    ModelSpec missing = new ModelSpec(key("x", 1), store.resolve("artifact abc is missing from the artifact store"),
         "torchscript", Digits.INPUTS, Digits.OUTPUTS, 1);
     assertThatThrownBy(() -> loader.load(missing, Device.cpu()))
         .isInstanceOf(ModelLoadException.class).hasMessageContaining("not a readable file");
-    ModelSpec directory = new ModelSpec("acme/x:1", store, "torchscript", Digits.INPUTS, Digits.OUTPUTS, 1);
+    ModelSpec directory = new ModelSpec(key("x", 1), store, "torchscript", Digits.INPUTS, Digits.OUTPUTS, 1);
     assertThatThrownBy(() -> loader.load(directory, Device.cpu())).isInstanceOf(ModelLoadException.class);
     assertNothingLeftWhileLoading();
   }
@@ -161,7 +164,7 @@ class ModelLoaderTest {
   @Test
   void theFormatNameIsCaseInsensitive() {
     Path artifact = Digits.copyModel(store);
-    ModelSpec spec = new ModelSpec("acme/x:1", artifact, "TorchScript", Digits.INPUTS, Digits.OUTPUTS, Long.MAX_VALUE);
+    ModelSpec spec = new ModelSpec(key("x", 1), artifact, "TorchScript", Digits.INPUTS, Digits.OUTPUTS, Long.MAX_VALUE);
     try (LoadedModel model = loader.load(spec, Device.cpu())) {
       assertThat(model.spec()).isSameAs(spec);
     }
@@ -171,7 +174,7 @@ class ModelLoaderTest {
   void anArtifactChangedInPlaceIsRefusedBeforeTheEngineSeesIt() throws Exception {
     Path artifact = Digits.copyModel(store);
     String registered = sha256(Files.readAllBytes(artifact));
-    ModelSpec spec = new ModelSpec("acme/digits:1", artifact, "torchscript", Digits.INPUTS, Digits.OUTPUTS,
+    ModelSpec spec = new ModelSpec(key("digits", 1), artifact, "torchscript", Digits.INPUTS, Digits.OUTPUTS,
         Files.size(artifact), registered);
     try (LoadedModel model = loader.load(spec, Device.cpu())) {
       assertThat(model.forward(List.of(Digits.input(new float[64])))).hasSize(1);
@@ -194,7 +197,7 @@ class ModelLoaderTest {
     String sha256 = sha256(Files.readAllBytes(zipped));
     long admitted = ModelFootprint.estimate(zipped, Long.MAX_VALUE);
     assertThat(admitted).isEqualTo(pt.length).isGreaterThan(Files.size(zipped));
-    ModelSpec spec = new ModelSpec("acme/digits:2", zipped, "torchscript", Digits.INPUTS, Digits.OUTPUTS, admitted,
+    ModelSpec spec = new ModelSpec(key("digits", 2), zipped, "torchscript", Digits.INPUTS, Digits.OUTPUTS, admitted,
         sha256);
     try (LoadedModel first = loader.load(spec, Device.cpu())) {
       assertThat(first.forward(List.of(Digits.input(new float[64])))).hasSize(1);
@@ -206,7 +209,7 @@ class ModelLoaderTest {
     assertThat(Files.getPosixFilePermissions(unpacked)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
     Object inode = Files.readAttributes(unpacked, BasicFileAttributes.class).fileKey();
     try (LoadedModel again = loader.load(spec, Device.cpu());
-        LoadedModel otherReplica = loader.load(new ModelSpec("acme/digits:3", zipped, "torchscript", Digits.INPUTS,
+        LoadedModel otherReplica = loader.load(new ModelSpec(key("digits", 3), zipped, "torchscript", Digits.INPUTS,
             Digits.OUTPUTS, admitted, sha256), Device.cpu())) {
       assertThat(again.forward(List.of(Digits.input(new float[64])))).hasSize(1);
     }
@@ -235,7 +238,7 @@ class ModelLoaderTest {
     }
     Path crowded = zip(store.resolve("crowded"), many);
     ModelLoader fewFiles = new ModelLoader(work, ModelLoader.DEFAULT_MAX_EXTRACTED_BYTES, 10, 0);
-    assertThatThrownBy(() -> fewFiles.load(spec("acme/crowded:1", crowded, Long.MAX_VALUE), Device.cpu()))
+    assertThatThrownBy(() -> fewFiles.load(spec(key("crowded", 1), crowded, Long.MAX_VALUE), Device.cpu()))
         .isInstanceOf(ModelLoadException.class).hasMessageContaining("has more than 10 entries");
 
     // 1 GiB of zeros deflates to about 1 MB; unpacking stops at the cap, having written no more than it
@@ -250,7 +253,7 @@ class ModelLoaderTest {
     }
     assertThat(Files.size(bomb)).isLessThan(2_000_000);
     ModelLoader capped = new ModelLoader(work, 50_000_000L, 10, 0);
-    assertThatThrownBy(() -> capped.load(spec("acme/bomb:1", bomb, Long.MAX_VALUE), Device.cpu()))
+    assertThatThrownBy(() -> capped.load(spec(key("bomb", 1), bomb, Long.MAX_VALUE), Device.cpu()))
         .isInstanceOf(ModelLoadException.class).hasMessageContaining("unpacks to more than 50000000 bytes");
     assertThat(work.resolve("unpacked")).isEmptyDirectory();
     assertNothingLeftWhileLoading();
@@ -274,7 +277,7 @@ class ModelLoaderTest {
     assertThat(ModelFootprint.estimate(deflated, Long.MAX_VALUE)).isGreaterThan(64L << 20);
     assertThat(ModelFootprint.estimate(deflated, 10_000_000)).isEqualTo(10_000_001);
     // admitted for its compressed size, as placement did before it counted the inflated size
-    assertThatThrownBy(() -> loader.load(spec("acme/deflated:1", deflated, size * 10), Device.cpu()))
+    assertThatThrownBy(() -> loader.load(spec(key("deflated", 1), deflated, size * 10), Device.cpu()))
         .isInstanceOf(ModelLoadException.class)
         .hasMessage("acme/deflated:1 needs more than " + size * 10 + " bytes once loaded (its tensors unpack to more); "
             + size * 10 + " bytes were admitted for it");
@@ -297,15 +300,15 @@ class ModelLoaderTest {
     // its code entries are deflated: once inflated it is larger than its file
     long admitted = ModelFootprint.estimate(tied, Long.MAX_VALUE);
     assertThat(admitted).isGreaterThan(Files.size(tied));
-    try (LoadedModel model = loader.load(spec("acme/tied:1", tied, admitted), Device.cpu())) {
+    try (LoadedModel model = loader.load(spec(key("tied", 1), tied, admitted), Device.cpu())) {
       // the engine names the 64x32 weight twice (embedding and head); it is held once
       assertThat(model.residentBytes()).isEqualTo(admitted).isLessThan(64 * 32 * 4 * 2 + 8_000);
     }
-    assertThatThrownBy(() -> loader.load(spec("acme/tied:2", tied, Files.size(tied)), Device.cpu()))
+    assertThatThrownBy(() -> loader.load(spec(key("tied", 2), tied, Files.size(tied)), Device.cpu()))
         .isInstanceOf(ModelLoadException.class).hasMessageContaining("needs more than " + Files.size(tied));
   }
 
-  static ModelSpec spec(String key, Path artifact, long admitted) {
+  static ModelSpec spec(VersionKey key, Path artifact, long admitted) {
     return new ModelSpec(key, artifact, "torchscript", Digits.INPUTS, Digits.OUTPUTS, admitted);
   }
 

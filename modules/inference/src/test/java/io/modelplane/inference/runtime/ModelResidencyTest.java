@@ -1,5 +1,8 @@
 package io.modelplane.inference.runtime;
 
+import static io.modelplane.inference.runtime.TestKeys.key;
+import io.modelplane.common.VersionKey;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -27,7 +30,7 @@ class ModelResidencyTest {
   Path store;
 
   /** Every fake model made, by key; the latest one per key. */
-  final Map<String, FakeModel> made = new ConcurrentHashMap<>();
+  final Map<VersionKey, FakeModel> made = new ConcurrentHashMap<>();
   final FakeLoader echoLoader = new FakeLoader((spec, device) -> remember(FakeModel.echo(spec)));
   ModelResidency residency;
 
@@ -67,29 +70,29 @@ class ModelResidencyTest {
     }
   }
 
-  List<String> resident() {
+  List<VersionKey> resident() {
     return residency.status().stream().map(ModelResidency.ResidentModelStatus::key).toList();
   }
 
   @Test
   void evictsTheLeastRecentlyUsedIdleModels() {
     residency = new ModelResidency(300, Device.cpu(), echoLoader);
-    residency.load(FakeModel.spec("a:1", 100), SETTINGS);
-    residency.load(FakeModel.spec("b:1", 100), SETTINGS);
-    residency.load(FakeModel.spec("c:1", 100), SETTINGS);
+    residency.load(FakeModel.spec(key("a", 1), 100), SETTINGS);
+    residency.load(FakeModel.spec(key("b", 1), 100), SETTINGS);
+    residency.load(FakeModel.spec(key("c", 1), 100), SETTINGS);
     // a is used (get), then c (infer): b is now the least recently used
-    assertThat(residency.get("a:1")).isPresent();
-    assertThat(residency.get("c:1").orElseThrow().infer(List.of(input()))).succeedsWithin(WAIT);
+    assertThat(residency.get(key("a", 1))).isPresent();
+    assertThat(residency.get(key("c", 1)).orElseThrow().infer(List.of(input()))).succeedsWithin(WAIT);
 
-    residency.load(FakeModel.spec("d:1", 100), SETTINGS);
-    assertThat(resident()).containsExactly("a:1", "c:1", "d:1");
-    assertThat(made.get("b:1").closed()).isTrue();
+    residency.load(FakeModel.spec(key("d", 1), 100), SETTINGS);
+    assertThat(resident()).containsExactly(key("a", 1), key("c", 1), key("d", 1));
+    assertThat(made.get(key("b", 1)).closed()).isTrue();
     // two slots needed: a, then c, the least recently used; d, loaded last, stays
-    residency.load(FakeModel.spec("e:1", 200), SETTINGS);
-    assertThat(resident()).containsExactly("d:1", "e:1");
-    assertThat(made.get("a:1").closed()).isTrue();
-    assertThat(made.get("c:1").closed()).isTrue();
-    assertThat(made.get("d:1").closed()).isFalse();
+    residency.load(FakeModel.spec(key("e", 1), 200), SETTINGS);
+    assertThat(resident()).containsExactly(key("d", 1), key("e", 1));
+    assertThat(made.get(key("a", 1)).closed()).isTrue();
+    assertThat(made.get(key("c", 1)).closed()).isTrue();
+    assertThat(made.get(key("d", 1)).closed()).isFalse();
   }
 
   @Test
@@ -97,22 +100,22 @@ class ModelResidencyTest {
     residency = new ModelResidency(1000, Device.cpu(), echoLoader);
     assertThat(residency.budgetBytes()).isEqualTo(1000);
     assertThat(residency.usedBytes()).isZero();
-    residency.load(FakeModel.spec("a:1", 400), SETTINGS);
-    residency.load(FakeModel.spec("b:1", 300), SETTINGS);
+    residency.load(FakeModel.spec(key("a", 1), 400), SETTINGS);
+    residency.load(FakeModel.spec(key("b", 1), 300), SETTINGS);
     assertThat(residency.usedBytes()).isEqualTo(700);
     // idempotent: nothing more is counted or loaded
-    residency.load(FakeModel.spec("a:1", 400), SETTINGS);
+    residency.load(FakeModel.spec(key("a", 1), 400), SETTINGS);
     assertThat(residency.usedBytes()).isEqualTo(700);
-    assertThat(echoLoader.loadedKeys).containsExactly("a:1", "b:1");
+    assertThat(echoLoader.loadedKeys).containsExactly(key("a", 1), key("b", 1));
     // 500 more: a was just loaded again (a use), so b (300) goes, leaving 400 + 500
-    residency.load(FakeModel.spec("c:1", 500), SETTINGS);
+    residency.load(FakeModel.spec(key("c", 1), 500), SETTINGS);
     assertThat(residency.usedBytes()).isEqualTo(900);
-    assertThat(resident()).containsExactly("a:1", "c:1");
-    assertThat(residency.unload("b:1")).isFalse();
-    assertThat(residency.unload("a:1")).isTrue();
+    assertThat(resident()).containsExactly(key("a", 1), key("c", 1));
+    assertThat(residency.unload(key("b", 1))).isFalse();
+    assertThat(residency.unload(key("a", 1))).isTrue();
     assertThat(residency.usedBytes()).isEqualTo(500);
-    assertThat(residency.unload("a:1")).isFalse();
-    assertThat(residency.unload("never:1")).isFalse();
+    assertThat(residency.unload(key("a", 1))).isFalse();
+    assertThat(residency.unload(key("never", 1))).isFalse();
     assertThat(residency.usedBytes()).isEqualTo(500);
     residency.close();
     assertThat(residency.usedBytes()).isZero();
@@ -123,7 +126,7 @@ class ModelResidencyTest {
   void aModelWithRequestsInFlightIsNeverEvicted() {
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    FakeLoader loader = new FakeLoader((spec, device) -> remember(spec.key().startsWith("busy")
+    FakeLoader loader = new FakeLoader((spec, device) -> remember(spec.key().model().model().value().equals("busy")
         ? new FakeModel(spec, inputs -> {
           entered.countDown();
           await(release);
@@ -132,31 +135,31 @@ class ModelResidencyTest {
         : FakeModel.echo(spec)));
     residency = new ModelResidency(200, Device.cpu(), loader);
     try {
-      residency.load(FakeModel.spec("busy:1", 100), SETTINGS);
-      residency.load(FakeModel.spec("idle:1", 100), SETTINGS);
-      residency.get("idle:1");
+      residency.load(FakeModel.spec(key("busy", 1), 100), SETTINGS);
+      residency.load(FakeModel.spec(key("idle", 1), 100), SETTINGS);
+      residency.get(key("idle", 1));
       // busy is the least recently used, but it is serving
-      CompletableFuture<Inference> serving = residency.infer("busy:1", List.of(input()));
+      CompletableFuture<Inference> serving = residency.infer(key("busy", 1), List.of(input()));
       await(entered);
-      residency.get("idle:1");
+      residency.get(key("idle", 1));
 
-      residency.load(FakeModel.spec("new:1", 100), SETTINGS);
-      assertThat(resident()).containsExactly("busy:1", "new:1");
-      assertThat(made.get("busy:1").closed()).isFalse();
+      residency.load(FakeModel.spec(key("new", 1), 100), SETTINGS);
+      assertThat(resident()).containsExactly(key("busy", 1), key("new", 1));
+      assertThat(made.get(key("busy", 1)).closed()).isFalse();
 
       // only evicting busy would make room: refused, and nothing at all is evicted
-      assertThatThrownBy(() -> residency.load(FakeModel.spec("big:1", 200), SETTINGS))
+      assertThatThrownBy(() -> residency.load(FakeModel.spec(key("big", 1), 200), SETTINGS))
           .isInstanceOf(InsufficientMemoryException.class)
           .hasMessageContaining("big:1 needs 200 bytes").hasMessageContaining("100 more in idle models");
-      assertThat(resident()).containsExactly("busy:1", "new:1");
-      assertThat(made.get("new:1").closed()).isFalse();
+      assertThat(resident()).containsExactly(key("busy", 1), key("new", 1));
+      assertThat(made.get(key("new", 1)).closed()).isFalse();
       assertThat(residency.usedBytes()).isEqualTo(200);
 
       release.countDown();
       assertThat(serving).succeedsWithin(WAIT);
       // idle now, so it can go
-      residency.load(FakeModel.spec("big:1", 200), SETTINGS);
-      assertThat(resident()).containsExactly("big:1");
+      residency.load(FakeModel.spec(key("big", 1), 200), SETTINGS);
+      assertThat(resident()).containsExactly(key("big", 1));
     } finally {
       release.countDown();
     }
@@ -165,58 +168,58 @@ class ModelResidencyTest {
   @Test
   void aVersionRunsWithItsDeploymentsEngineThreadsFromLoadAndAfterEveryUpdate() {
     residency = new ModelResidency(1000, Device.cpu(), echoLoader);
-    residency.load(FakeModel.spec("a:1", 100), new BatchSettings(8, 0, 100, 4));
-    assertThat(made.get("a:1").engineThreads).isEqualTo(4);
-    residency.load(FakeModel.spec("a:1", 100), new BatchSettings(8, 0, 100, 0)); // resident: settings only
-    assertThat(made.get("a:1").engineThreads).isEqualTo(0);
-    residency.load(FakeModel.spec("a:1", 100), SETTINGS);
-    assertThat(made.get("a:1").engineThreads).as("back to the loader's default").isNull();
+    residency.load(FakeModel.spec(key("a", 1), 100), new BatchSettings(8, 0, 100, 4));
+    assertThat(made.get(key("a", 1)).engineThreads).isEqualTo(4);
+    residency.load(FakeModel.spec(key("a", 1), 100), new BatchSettings(8, 0, 100, 0)); // resident: settings only
+    assertThat(made.get(key("a", 1)).engineThreads).isEqualTo(0);
+    residency.load(FakeModel.spec(key("a", 1), 100), SETTINGS);
+    assertThat(made.get(key("a", 1)).engineThreads).as("back to the loader's default").isNull();
     assertThat(made).hasSize(1);
   }
 
   @Test
   void aModelLargerThanTheBudgetIsRefusedAtOnce() {
     residency = new ModelResidency(1000, Device.cpu(), echoLoader);
-    residency.load(FakeModel.spec("a:1", 600), SETTINGS);
-    assertThatThrownBy(() -> residency.load(FakeModel.spec("huge:1", 1001), SETTINGS))
+    residency.load(FakeModel.spec(key("a", 1), 600), SETTINGS);
+    assertThatThrownBy(() -> residency.load(FakeModel.spec(key("huge", 1), 1001), SETTINGS))
         .isInstanceOf(InsufficientMemoryException.class)
         .hasMessageContaining("huge:1 needs 1001 bytes").hasMessageContaining("budget");
-    assertThat(echoLoader.loadedKeys).containsExactly("a:1");
-    assertThat(resident()).containsExactly("a:1");
+    assertThat(echoLoader.loadedKeys).containsExactly(key("a", 1));
+    assertThat(resident()).containsExactly(key("a", 1));
     assertThat(residency.usedBytes()).isEqualTo(600);
   }
 
   @Test
   void aFailedLoadLeavesTheAccountingAndTheResidencyAsTheyWere() {
     FakeLoader loader = new FakeLoader((spec, device) -> {
-      if (spec.key().startsWith("corrupt")) {
+      if (spec.key().model().model().value().equals("corrupt")) {
         throw new ModelLoadException("could not load " + spec.key() + ": not a TorchScript archive");
       }
-      if (spec.key().startsWith("buggy")) {
+      if (spec.key().model().model().value().equals("buggy")) {
         throw new IllegalStateException("loader bug");
       }
       return remember(FakeModel.echo(spec));
     });
     residency = new ModelResidency(1000, Device.cpu(), loader);
-    residency.load(FakeModel.spec("a:1", 300), SETTINGS);
+    residency.load(FakeModel.spec(key("a", 1), 300), SETTINGS);
 
-    assertThatThrownBy(() -> residency.load(FakeModel.spec("corrupt:1", 300), SETTINGS))
+    assertThatThrownBy(() -> residency.load(FakeModel.spec(key("corrupt", 1), 300), SETTINGS))
         .isInstanceOf(ModelLoadException.class).hasMessageContaining("not a TorchScript archive");
     assertThat(residency.usedBytes()).isEqualTo(300);
-    assertThat(resident()).containsExactly("a:1");
+    assertThat(resident()).containsExactly(key("a", 1));
     // any other failure of the loader is a ModelLoadException too
-    assertThatThrownBy(() -> residency.load(FakeModel.spec("buggy:1", 300), SETTINGS))
+    assertThatThrownBy(() -> residency.load(FakeModel.spec(key("buggy", 1), 300), SETTINGS))
         .isInstanceOf(ModelLoadException.class).hasMessageContaining("loader bug")
         .hasCauseInstanceOf(IllegalStateException.class);
     assertThat(residency.usedBytes()).isEqualTo(300);
     // a retry is tried again, not answered from a cache of failures
-    assertThatThrownBy(() -> residency.load(FakeModel.spec("corrupt:1", 300), SETTINGS))
+    assertThatThrownBy(() -> residency.load(FakeModel.spec(key("corrupt", 1), 300), SETTINGS))
         .isInstanceOf(ModelLoadException.class);
-    assertThat(loader.loadedKeys).containsExactly("a:1", "corrupt:1", "buggy:1", "corrupt:1");
+    assertThat(loader.loadedKeys).containsExactly(key("a", 1), key("corrupt", 1), key("buggy", 1), key("corrupt", 1));
     // and the residency is healthy
-    residency.load(FakeModel.spec("b:1", 700), SETTINGS);
+    residency.load(FakeModel.spec(key("b", 1), 700), SETTINGS);
     assertThat(residency.usedBytes()).isEqualTo(1000);
-    assertThat(residency.infer("b:1", List.of(input()))).succeedsWithin(WAIT);
+    assertThat(residency.infer(key("b", 1), List.of(input()))).succeedsWithin(WAIT);
   }
 
   @Test
@@ -230,28 +233,28 @@ class ModelResidencyTest {
     });
     residency = new ModelResidency(1000, Device.cpu(), loader);
     CompletableFuture<ModelResidency.ResidentModel> first =
-        CompletableFuture.supplyAsync(() -> residency.load(FakeModel.spec("a:1", 100), SETTINGS));
+        CompletableFuture.supplyAsync(() -> residency.load(FakeModel.spec(key("a", 1), 100), SETTINGS));
     await(loading);
     // while it loads: reserved in the budget, not yet servable
     assertThat(residency.usedBytes()).isEqualTo(100);
-    assertThat(residency.get("a:1")).isEmpty();
-    assertThat(failure(residency.infer("a:1", List.of(input())))).isInstanceOf(ModelNotResidentException.class)
+    assertThat(residency.get(key("a", 1))).isEmpty();
+    assertThat(failure(residency.infer(key("a", 1), List.of(input())))).isInstanceOf(ModelNotResidentException.class)
         .hasMessageContaining("a:1 is not loaded on cpu()");
     BatchSettings other = new BatchSettings(2, 5, 10);
     CompletableFuture<ModelResidency.ResidentModel> second =
-        CompletableFuture.supplyAsync(() -> residency.load(FakeModel.spec("a:1", 100), other));
+        CompletableFuture.supplyAsync(() -> residency.load(FakeModel.spec(key("a", 1), 100), other));
     finish.countDown();
     assertThat(second.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isSameAs(first.get(WAIT.toSeconds(), TimeUnit.SECONDS));
-    assertThat(loader.loadedKeys).containsExactly("a:1");
+    assertThat(loader.loadedKeys).containsExactly(key("a", 1));
     assertThat(residency.usedBytes()).isEqualTo(100);
   }
 
   @Test
   void loadingAgainUpdatesTheBatchSettings() {
     residency = new ModelResidency(1000, Device.cpu(), echoLoader);
-    ModelResidency.ResidentModel a = residency.load(FakeModel.spec("a:1", 100), SETTINGS);
+    ModelResidency.ResidentModel a = residency.load(FakeModel.spec(key("a", 1), 100), SETTINGS);
     BatchSettings other = new BatchSettings(32, 2, 500);
-    assertThat(residency.load(FakeModel.spec("a:1", 100), other)).isSameAs(a);
+    assertThat(residency.load(FakeModel.spec(key("a", 1), 100), other)).isSameAs(a);
     assertThat(a.batcher().settings()).isEqualTo(other);
   }
 
@@ -265,20 +268,20 @@ class ModelResidencyTest {
       return inputs;
     })));
     residency = new ModelResidency(1000, Device.cpu(), loader);
-    ModelResidency.ResidentModel a = residency.load(FakeModel.spec("a:1", 100), new BatchSettings(1, 0, 10));
+    ModelResidency.ResidentModel a = residency.load(FakeModel.spec(key("a", 1), 100), new BatchSettings(1, 0, 10));
     CompletableFuture<Inference> running = a.infer(List.of(input()));
     await(entered);
     CompletableFuture<Inference> waiting = a.infer(List.of(input()));
-    CompletableFuture<Boolean> unloading = CompletableFuture.supplyAsync(() -> residency.unload("a:1"));
+    CompletableFuture<Boolean> unloading = CompletableFuture.supplyAsync(() -> residency.unload(key("a", 1)));
     assertThat(failure(waiting)).isInstanceOf(ModelNotResidentException.class).hasMessageContaining("model unloaded");
-    assertThat(residency.get("a:1")).isEmpty();
+    assertThat(residency.get(key("a", 1))).isEmpty();
     // the memory is still taken until the running batch is done and the model closed
-    assertThat(made.get("a:1").closed()).isFalse();
+    assertThat(made.get(key("a", 1)).closed()).isFalse();
     assertThat(residency.usedBytes()).isEqualTo(100);
     release.countDown();
     assertThat(running).succeedsWithin(WAIT);
     assertThat(unloading).succeedsWithin(WAIT).isEqualTo(true);
-    assertThat(made.get("a:1").closed()).isTrue();
+    assertThat(made.get(key("a", 1)).closed()).isTrue();
     assertThat(residency.usedBytes()).isZero();
     // a caller still holding the resident model hears that it is gone
     assertThat(failure(a.infer(List.of(input())))).isInstanceOf(ModelNotResidentException.class);
@@ -288,7 +291,7 @@ class ModelResidencyTest {
   void statusShowsEachResidentModel() {
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    FakeLoader loader = new FakeLoader((spec, device) -> remember(spec.key().equals("b:1")
+    FakeLoader loader = new FakeLoader((spec, device) -> remember(spec.key().equals(key("b", 1))
         ? new FakeModel(spec, inputs -> {
           entered.countDown();
           await(release);
@@ -298,14 +301,14 @@ class ModelResidencyTest {
     residency = new ModelResidency(1000, Device.cpu(), loader);
     try {
       Instant before = Instant.now().minusMillis(1);
-      residency.load(FakeModel.spec("b:1", 200), new BatchSettings(1, 0, 10));
-      residency.load(FakeModel.spec("a:1", 100), SETTINGS);
-      residency.infer("b:1", List.of(input()));
+      residency.load(FakeModel.spec(key("b", 1), 200), new BatchSettings(1, 0, 10));
+      residency.load(FakeModel.spec(key("a", 1), 100), SETTINGS);
+      residency.infer(key("b", 1), List.of(input()));
       await(entered);
-      residency.infer("b:1", List.of(input()));
-      residency.infer("b:1", List.of(input()));
+      residency.infer(key("b", 1), List.of(input()));
+      residency.infer(key("b", 1), List.of(input()));
       List<ModelResidency.ResidentModelStatus> status = residency.status();
-      assertThat(status).extracting(ModelResidency.ResidentModelStatus::key).containsExactly("a:1", "b:1");
+      assertThat(status).extracting(ModelResidency.ResidentModelStatus::key).containsExactly(key("a", 1), key("b", 1));
       assertThat(status.get(0).bytes()).isEqualTo(100);
       assertThat(status.get(0).inFlight()).isZero();
       assertThat(status.get(1).bytes()).isEqualTo(200);
@@ -322,10 +325,10 @@ class ModelResidencyTest {
   void accountsWhatTheModelSaysItHolds() {
     FakeLoader loader = new FakeLoader((spec, device) -> remember(FakeModel.echo(spec).holding(spec.sizeBytes() / 2)));
     residency = new ModelResidency(1000, Device.cpu(), loader);
-    residency.load(FakeModel.spec("a:1", 100), SETTINGS);
+    residency.load(FakeModel.spec(key("a", 1), 100), SETTINGS);
     assertThat(residency.usedBytes()).isEqualTo(50);
     assertThat(residency.status().get(0).bytes()).isEqualTo(50);
-    residency.unload("a:1");
+    residency.unload(key("a", 1));
     assertThat(residency.usedBytes()).isZero();
   }
 
@@ -333,10 +336,10 @@ class ModelResidencyTest {
   void aModelHoldingMoreThanWasAdmittedDoesNotStay() {
     FakeLoader loader = new FakeLoader((spec, device) -> remember(FakeModel.echo(spec).holding(spec.sizeBytes() * 2)));
     residency = new ModelResidency(1000, Device.cpu(), loader);
-    assertThatThrownBy(() -> residency.load(FakeModel.spec("a:1", 100), SETTINGS))
+    assertThatThrownBy(() -> residency.load(FakeModel.spec(key("a", 1), 100), SETTINGS))
         .isInstanceOf(ModelLoadException.class)
-        .hasMessage("a:1 holds 200 bytes once loaded; 100 bytes were admitted for it, so it is unloaded");
-    assertThat(made.get("a:1").closed()).isTrue();
+        .hasMessage("acme/a:1 holds 200 bytes once loaded; 100 bytes were admitted for it, so it is unloaded");
+    assertThat(made.get(key("a", 1)).closed()).isTrue();
     assertThat(residency.usedBytes()).isZero();
     assertThat(residency.status()).isEmpty();
   }
@@ -344,14 +347,14 @@ class ModelResidencyTest {
   @Test
   void aClosedResidencyLoadsNothing() {
     residency = new ModelResidency(1000, Device.cpu(), echoLoader);
-    residency.load(FakeModel.spec("a:1", 100), SETTINGS);
+    residency.load(FakeModel.spec(key("a", 1), 100), SETTINGS);
     residency.close();
     residency.close();
-    assertThat(made.get("a:1").closes).hasValue(1);
+    assertThat(made.get(key("a", 1)).closes).hasValue(1);
     assertThat(residency.status()).isEmpty();
-    assertThatThrownBy(() -> residency.load(FakeModel.spec("b:1", 100), SETTINGS))
+    assertThatThrownBy(() -> residency.load(FakeModel.spec(key("b", 1), 100), SETTINGS))
         .isInstanceOf(ModelNotResidentException.class).hasMessageContaining("closed");
-    assertThat(echoLoader.loadedKeys).containsExactly("a:1");
+    assertThat(echoLoader.loadedKeys).containsExactly(key("a", 1));
   }
 
   @Test
@@ -365,12 +368,12 @@ class ModelResidencyTest {
     });
     residency = new ModelResidency(1000, Device.cpu(), loader);
     CompletableFuture<ModelResidency.ResidentModel> load =
-        CompletableFuture.supplyAsync(() -> residency.load(FakeModel.spec("a:1", 100), SETTINGS));
+        CompletableFuture.supplyAsync(() -> residency.load(FakeModel.spec(key("a", 1), 100), SETTINGS));
     await(loading);
     residency.close();
     finish.countDown();
     assertThat(failure(load)).isInstanceOf(ModelNotResidentException.class);
-    assertThat(made.get("a:1").closed()).isTrue();
+    assertThat(made.get(key("a", 1)).closed()).isTrue();
     assertThat(residency.usedBytes()).isZero();
   }
 
@@ -379,17 +382,17 @@ class ModelResidencyTest {
     residency = new ModelResidency(10_000_000, Device.cpu(), new ModelLoader());
     Digits.HeldOut heldOut = Digits.heldOut();
     ModelResidency.ResidentModel digits =
-        residency.load(Digits.spec("acme/digits:1", Digits.copyModel(store)), new BatchSettings(16, 1, 100));
+        residency.load(Digits.spec(key("digits", 1), Digits.copyModel(store)), new BatchSettings(16, 1, 100));
     assertThat(residency.usedBytes()).isEqualTo(digits.spec().sizeBytes()).isEqualTo(digits.model().residentBytes());
     int[] direct = Digits.argmax(digits.model().forward(List.of(Digits.input(heldOut.inputs()))).get(0));
     int correct = 0;
     for (int i = 0; i < 50; i++) {
-      Tensor logits = residency.infer("acme/digits:1", List.of(Digits.input(heldOut.inputs()[i]))).join().outputs().get(0);
+      Tensor logits = residency.infer(key("digits", 1), List.of(Digits.input(heldOut.inputs()[i]))).join().outputs().get(0);
       assertThat(Digits.argmax(logits)[0]).isEqualTo(direct[i]);
       correct += direct[i] == heldOut.labels()[i] ? 1 : 0;
     }
     assertThat(correct).isGreaterThanOrEqualTo(47);
-    assertThat(residency.unload("acme/digits:1")).isTrue();
+    assertThat(residency.unload(key("digits", 1))).isTrue();
     assertThat(residency.usedBytes()).isZero();
   }
 }

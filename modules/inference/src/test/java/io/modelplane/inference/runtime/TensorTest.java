@@ -1,5 +1,6 @@
 package io.modelplane.inference.runtime;
 
+import static io.modelplane.inference.runtime.TestKeys.key;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -70,6 +71,6 @@ class TensorTest {
     assertThatThrownBy(() -> new BatchSettings(0, 0, 1)).hasMessageContaining("maxBatchSize");
     assertThatThrownBy(() -> new BatchSettings(1, -1, 1)).hasMessageContaining("maxBatchDelayMs");
     assertThatThrownBy(() -> new BatchSettings(1, 0, 0)).hasMessageContaining("queueCapacity");
-    assertThatThrownBy(() -> FakeModel.spec("a:1", -1)).hasMessageContaining("sizeBytes");
+    assertThatThrownBy(() -> FakeModel.spec(key("a", 1), -1)).hasMessageContaining("sizeBytes");
   }
 }

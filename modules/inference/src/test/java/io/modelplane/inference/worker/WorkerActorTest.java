@@ -9,6 +9,8 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.receptionist.Receptionist;
 import ai.djl.Device;
 import com.typesafe.config.ConfigFactory;
+import io.modelplane.common.ModelKey;
+import io.modelplane.common.VersionKey;
 import io.modelplane.common.TensorSpec;
 import io.modelplane.inference.runtime.BatchSettings;
 import io.modelplane.inference.runtime.ModelLoader;
@@ -56,8 +58,12 @@ class WorkerActorTest {
     loads.shutdownNow();
   }
 
-  static VersionToLoad version(String key, Path artifact) throws Exception {
+  static VersionToLoad version(VersionKey key, Path artifact) throws Exception {
     return new VersionToLoad(key, artifact.toString(), "torchscript", IN, OUT, Files.size(artifact), sha256(artifact));
+  }
+
+  static VersionKey key(String model, int version) {
+    return new VersionKey(ModelKey.of("acme", model), version);
   }
 
   static String sha256(Path file) throws Exception {
@@ -80,7 +86,7 @@ class WorkerActorTest {
     return probe.receiveMessage(Duration.ofSeconds(60));
   }
 
-  WorkerActor.InferResult infer(String key, Tensor input) {
+  WorkerActor.InferResult infer(VersionKey key, Tensor input) {
     TestProbe<WorkerActor.InferResult> probe = testKit.createTestProbe();
     worker.tell(new WorkerActor.Infer(key, List.of(input), probe.getRef()));
     return probe.receiveMessage(Duration.ofSeconds(30));
@@ -106,11 +112,11 @@ class WorkerActorTest {
 
   @Test
   void loadsServesReportsAndUnloads() throws Exception {
-    WorkerActor.LoadResult loaded = load(version("acme/digits:1", digits));
+    WorkerActor.LoadResult loaded = load(version(key("digits", 1), digits));
     assertThat(loaded.loaded()).as(String.valueOf(loaded.error())).isTrue();
     assertThat(loaded.workerId()).isEqualTo("test-worker");
 
-    WorkerActor.InferResult result = infer("acme/digits:1", pixels(3));
+    WorkerActor.InferResult result = infer(key("digits", 1), pixels(3));
     assertThat(result).isInstanceOf(WorkerActor.Inferred.class);
     Tensor logits = ((WorkerActor.Inferred) result).outputs().get(0);
     assertThat(logits.name()).isEqualTo("logits");
@@ -121,17 +127,17 @@ class WorkerActorTest {
     assertThat(status.usedBytes())
         .isGreaterThanOrEqualTo(Files.size(digits))
         .isEqualTo(status.models().stream().mapToLong(WorkerActor.ModelStatus::bytes).sum());
-    assertThat(status.models()).extracting(WorkerActor.ModelStatus::key).contains("acme/digits:1");
+    assertThat(status.models()).extracting(WorkerActor.ModelStatus::version).contains(key("digits", 1));
 
-    worker.tell(new WorkerActor.Unload("acme/digits:1"));
+    worker.tell(new WorkerActor.Unload(key("digits", 1)));
     TestProbe<Object> waiter = testKit.createTestProbe();
     waiter.awaitAssert(Duration.ofSeconds(10), () -> {
-      assertThat(status().models()).extracting(WorkerActor.ModelStatus::key).doesNotContain("acme/digits:1");
+      assertThat(status().models()).extracting(WorkerActor.ModelStatus::version).doesNotContain(key("digits", 1));
       return null;
     });
-    WorkerActor.InferResult after = infer("acme/digits:1", pixels(1));
+    WorkerActor.InferResult after = infer(key("digits", 1), pixels(1));
     assertThat(after).isInstanceOf(WorkerActor.InferFailed.class);
-    assertThat(((WorkerActor.InferFailed) after).code()).isEqualTo("model_not_resident");
+    assertThat(((WorkerActor.InferFailed) after).reason()).isEqualTo(WorkerActor.Reason.MODEL_NOT_RESIDENT);
     assertThat(((WorkerActor.InferFailed) after).retryable()).isTrue();
   }
 
@@ -141,23 +147,23 @@ class WorkerActorTest {
     byte[] junk = new byte[4096];
     new Random(1).nextBytes(junk);
     Files.write(corrupt, junk);
-    WorkerActor.LoadResult failed = load(version("acme/broken:1", corrupt));
+    WorkerActor.LoadResult failed = load(version(key("broken", 1), corrupt));
     assertThat(failed.loaded()).isFalse();
     assertThat(failed.error()).isNotBlank();
 
-    WorkerActor.LoadResult tooBig = load(new VersionToLoad("acme/huge:1", digits.toString(), "torchscript", IN, OUT,
+    WorkerActor.LoadResult tooBig = load(new VersionToLoad(key("huge", 1), digits.toString(), "torchscript", IN, OUT,
         100L * 1024 * 1024, null));
     assertThat(tooBig.loaded()).isFalse();
 
-    assertThat(load(version("acme/digits:2", digits)).loaded()).isTrue();
-    assertThat(infer("acme/digits:2", pixels(1))).isInstanceOf(WorkerActor.Inferred.class);
+    assertThat(load(version(key("digits", 2), digits)).loaded()).isTrue();
+    assertThat(infer(key("digits", 2), pixels(1))).isInstanceOf(WorkerActor.Inferred.class);
   }
 
   @Test
   void anArtifactChangedAfterRegistrationIsNeverLoaded() throws Exception {
     Path artifact = dir.resolve("tampered");
     Files.copy(digits, artifact);
-    VersionToLoad registered = version("acme/tampered:1", artifact);
+    VersionToLoad registered = version(key("tampered", 1), artifact);
     // overwritten in place, same size: a float of the first layer's weights changes
     byte[] bytes = Files.readAllBytes(artifact);
     bytes[bytes.length / 2] ^= 0x40;
@@ -166,7 +172,7 @@ class WorkerActorTest {
     WorkerActor.LoadResult refused = load(registered);
     assertThat(refused.loaded()).isFalse();
     assertThat(refused.error()).contains("does not match its sha256").contains(registered.sha256());
-    assertThat(infer("acme/tampered:1", pixels(1))).isInstanceOf(WorkerActor.InferFailed.class);
-    assertThat(status().models()).extracting(WorkerActor.ModelStatus::key).doesNotContain("acme/tampered:1");
+    assertThat(infer(key("tampered", 1), pixels(1))).isInstanceOf(WorkerActor.InferFailed.class);
+    assertThat(status().models()).extracting(WorkerActor.ModelStatus::version).doesNotContain(key("tampered", 1));
   }
 }

@@ -1,4 +1,4 @@
-package io.modelplane.inference.routing;
+package io.modelplane.inference.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;

@@ -1,4 +1,4 @@
-package io.modelplane.inference.runtime;
+package io.modelplane.api.predict;
 
 import static io.modelplane.inference.runtime.InvalidInputException.DATATYPE_MISMATCH;
 import static io.modelplane.inference.runtime.InvalidInputException.DATA_LENGTH_MISMATCH;
@@ -15,6 +15,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.modelplane.common.TensorSpec;
+import io.modelplane.inference.runtime.InferenceException;
+import io.modelplane.inference.runtime.InvalidInputException;
+import io.modelplane.inference.runtime.Signatures;
+import io.modelplane.inference.runtime.Tensor;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.math.BigInteger;
@@ -118,7 +122,7 @@ public final class TensorCodec {
         throw unprocessable(DATATYPE_MISMATCH, "input '" + name + "' has datatype " + datatype + "; the model expects "
             + spec.datatype());
       }
-      if (!fits(shape, spec.shape())) {
+      if (!Signatures.fits(shape, spec.shape())) {
         throw unprocessable(SHAPE_MISMATCH, "input '" + name + "' has shape " + Arrays.toString(shape)
             + "; the model expects " + spec.shape() + " (-1: any size)");
       }
@@ -216,27 +220,6 @@ public final class TensorCodec {
       throw malformed(INVALID_INPUT, "id must be a string, is " + abbreviate(id));
     }
     return id.textValue();
-  }
-
-  /**
-   * Checks a model's answer against the outputs its manifest declares: the same names, datatypes,
-   * ranks and fixed dimensions (-1: any). The model, not the caller, is at fault when they differ.
-   */
-  public static void checkOutputs(List<Tensor> produced, List<TensorSpec> declared) {
-    if (produced.size() != declared.size()) {
-      throw new OutputMismatchException("the model returned " + produced.size() + " outputs; its manifest declares "
-          + declared.size() + " " + names(declared));
-    }
-    for (int i = 0; i < declared.size(); i++) {
-      Tensor t = produced.get(i);
-      TensorSpec spec = declared.get(i);
-      if (!t.name().equals(spec.name()) || !t.datatype().equals(spec.datatype())
-          || !fits(t.shape(), spec.shape())) {
-        throw new OutputMismatchException("the model returned output '" + t.name() + "' as " + t.datatype()
-            + Arrays.toString(t.shape()) + "; its manifest declares '" + spec.name() + "' " + spec.datatype()
-            + spec.shape() + " (-1: any size)");
-      }
-    }
   }
 
   /** A boolean field of {@code node}: false when absent or null, a 400 when not a boolean. */
@@ -391,19 +374,6 @@ public final class TensorCodec {
       }
     }
     return -1;
-  }
-
-  private static boolean fits(long[] shape, List<Long> expected) {
-    if (shape.length != expected.size()) {
-      return false;
-    }
-    for (int d = 0; d < shape.length; d++) {
-      long e = expected.get(d);
-      if (e != -1 && e != shape[d]) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /** The product of {@code shape}, or -1 when it exceeds {@code budget} (or what one array can hold). */

@@ -1,19 +1,21 @@
-package io.modelplane.inference.runtime;
+package io.modelplane.api.predict;
 
 import static io.modelplane.inference.runtime.InvalidInputException.Kind.MALFORMED;
 import static io.modelplane.inference.runtime.InvalidInputException.Kind.UNPROCESSABLE;
-import static io.modelplane.inference.runtime.TensorCodecTest.DIGITS;
-import static io.modelplane.inference.runtime.TensorCodecTest.JSON;
-import static io.modelplane.inference.runtime.TensorCodecTest.TWO;
-import static io.modelplane.inference.runtime.TensorCodecTest.assertInvalid;
-import static io.modelplane.inference.runtime.TensorCodecTest.decode;
-import static io.modelplane.inference.runtime.TensorCodecTest.json;
-import static io.modelplane.inference.runtime.TensorCodecTest.row;
+import static io.modelplane.api.predict.TensorCodecTest.DIGITS;
+import static io.modelplane.api.predict.TensorCodecTest.JSON;
+import static io.modelplane.api.predict.TensorCodecTest.TWO;
+import static io.modelplane.api.predict.TensorCodecTest.assertInvalid;
+import static io.modelplane.api.predict.TensorCodecTest.decode;
+import static io.modelplane.api.predict.TensorCodecTest.json;
+import static io.modelplane.api.predict.TensorCodecTest.row;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.modelplane.common.TensorSpec;
+import io.modelplane.inference.runtime.InvalidInputException;
+import io.modelplane.inference.runtime.Tensor;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -39,7 +41,7 @@ class TensorCodecBinaryTest {
   }
 
   @ParameterizedTest
-  @MethodSource("io.modelplane.inference.runtime.TensorCodecTest#roundTrips")
+  @MethodSource("io.modelplane.api.predict.TensorCodecTest#roundTrips")
   void eachDatatypeDecodesFromBinaryExactlyAsFromJson(String datatype, String data) throws Exception {
     List<TensorSpec> spec = List.of(new TensorSpec("x", datatype, List.of(-1L, 2L)));
     Tensor fromJson = decode("[{'name':'x','shape':[2,2],'datatype':'" + datatype + "','data':" + data + "}]", spec)
@@ -74,7 +76,7 @@ class TensorCodecBinaryTest {
   void anEmptyBinaryPartIsFineForJsonInputs() {
     List<Tensor> tensors = decodeBinary("[{'name':'input','shape':[1,64],'datatype':'FP32','data':[" + row(64, "0.5")
         + "]}]", DIGITS);
-    assertThat(Digits.floats(tensors.get(0))[63]).isEqualTo(0.5f);
+    assertThat(TestTensors.floats(tensors.get(0))[63]).isEqualTo(0.5f);
   }
 
   @Test

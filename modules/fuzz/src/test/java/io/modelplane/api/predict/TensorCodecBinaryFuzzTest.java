@@ -1,9 +1,10 @@
-package io.modelplane.inference.runtime;
+package io.modelplane.api.predict;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.modelplane.common.TensorSpec;
+import io.modelplane.inference.runtime.InvalidInputException;
 import java.nio.ByteBuffer;
 import java.util.List;
 

@@ -1,27 +1,33 @@
-package io.modelplane.inference.routing;
+package io.modelplane.inference.gateway;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.AskPattern;
-import io.modelplane.inference.placement.RoutingTable;
+import io.modelplane.common.ModelKey;
+import io.modelplane.common.VersionKey;
+import io.modelplane.inference.gateway.PredictFailure.Code;
+import io.modelplane.inference.runtime.InvalidInputException;
 import io.modelplane.inference.runtime.ModelResidency;
 import io.modelplane.inference.runtime.Tensor;
-import java.util.concurrent.Executor;
-import io.modelplane.inference.worker.VersionToLoad;
 import io.modelplane.inference.worker.WorkerActor;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.IntStream;
 
 /**
  * A gateway node's way to the workers: picks a version by the traffic split, then the ready
@@ -30,14 +36,22 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class InferenceGateway {
 
-  /** The outputs of one predict call and the version that produced them. */
   /** A version's answer and the compute it cost (its share of the batch's forward pass). */
-  public record Prediction(int version, List<Tensor> outputs, long computeMicros) {}
+  public record Prediction(VersionKey version, List<Tensor> outputs, long computeMicros) {}
+
+  /** A table and its routes by model, built once per table. */
+  private record Indexed(RoutingTable table, Map<ModelKey, RoutingTable.ModelRoute> byModel) {
+    static Indexed of(RoutingTable table) {
+      Map<ModelKey, RoutingTable.ModelRoute> byModel = new HashMap<>();
+      table.models().forEach(route -> byModel.put(route.model(), route));
+      return new Indexed(table, Map.copyOf(byModel));
+    }
+  }
 
   private final ActorSystem<?> system;
   private final Duration inferTimeout;
   private final Duration coldStartTimeout;
-  private final AtomicReference<RoutingTable> table = new AtomicReference<>(RoutingTable.EMPTY);
+  private final AtomicReference<Indexed> table = new AtomicReference<>(Indexed.of(RoutingTable.EMPTY));
   private final ConcurrentHashMap<ActorRef<WorkerActor.Command>, AtomicInteger> inFlight = new ConcurrentHashMap<>();
   private final CopyOnWriteArrayList<Runnable> tableListeners = new CopyOnWriteArrayList<>();
   private final ConcurrentHashMap<ActorRef<WorkerActor.Command>, ModelResidency> localWorkers = new ConcurrentHashMap<>();
@@ -60,12 +74,13 @@ public final class InferenceGateway {
 
   /** Called by the node's {@link Router} with each new table. */
   void update(RoutingTable next) {
-    table.updateAndGet(current -> next.generation() >= current.generation() ? next : current);
+    Indexed indexed = Indexed.of(next);
+    table.updateAndGet(current -> next.generation() >= current.table().generation() ? indexed : current);
     tableListeners.forEach(Runnable::run);
   }
 
-  public Optional<RoutingTable.ModelRoute> route(String modelKey) {
-    return Optional.ofNullable(table.get().models().get(modelKey));
+  public Optional<RoutingTable.ModelRoute> route(ModelKey model) {
+    return Optional.ofNullable(table.get().byModel().get(model));
   }
 
   /** A version by the route's traffic split. */
@@ -74,8 +89,8 @@ public final class InferenceGateway {
   }
 
   /** Whether the version has a ready replica now. */
-  public boolean isReady(String modelKey, int version) {
-    return !ready(modelKey, version).isEmpty();
+  public boolean isReady(VersionKey version) {
+    return !ready(version).isEmpty();
   }
 
   /**
@@ -83,28 +98,28 @@ public final class InferenceGateway {
    * to the cold-start timeout for one if none is ready yet, unless placement says none will come
    * (the tenant's resident-bytes quota leaves no room, or every replica failed to load).
    */
-  public CompletionStage<Prediction> infer(String modelKey, int version, List<Tensor> inputs) {
-    List<ActorRef<WorkerActor.Command>> ready = ready(modelKey, version);
-    RoutingTable.Unservable unservable = ready.isEmpty() ? unservable(modelKey, version) : null;
+  public CompletionStage<Prediction> infer(VersionKey version, List<Tensor> inputs) {
+    List<ActorRef<WorkerActor.Command>> ready = ready(version);
+    RoutingTable.Unservable unservable = ready.isEmpty() ? unservable(version) : null;
     CompletionStage<List<ActorRef<WorkerActor.Command>>> replicas;
     if (!ready.isEmpty()) {
       replicas = CompletableFuture.completedFuture(ready);
     } else if (unservable != null) {
       replicas = CompletableFuture.failedFuture(notServing(unservable));
     } else {
-      replicas = awaitReady(modelKey, version);
+      replicas = awaitReady(version);
     }
     // the infer timeout counts from a ready replica on: a cold start has its own wait
     return replicas.thenCompose(workers ->
-        attempt(modelKey, version, inputs, workers, 2, System.nanoTime() + inferTimeout.toNanos()));
+        attempt(version, inputs, workers, 2, System.nanoTime() + inferTimeout.toNanos()));
   }
 
   /**
    * One try on the least loaded of {@code workers}. The request carries its deadline ({@link System#nanoTime()}):
-   * a worker drops it unrun once that has passed, and the caller hears {@link InferenceRejected.Kind#TIMED_OUT}
-   * then, never a late answer.
+   * a worker drops it unrun once that has passed, and the caller hears {@link Code#INFERENCE_TIMEOUT}
+   * then, never a late answer. A replica that lost the model is tried once more elsewhere.
    */
-  private CompletionStage<Prediction> attempt(String modelKey, int version, List<Tensor> inputs,
+  private CompletionStage<Prediction> attempt(VersionKey version, List<Tensor> inputs,
       List<ActorRef<WorkerActor.Command>> workers, int attemptsLeft, long deadline) {
     long remaining = deadline - System.nanoTime();
     if (remaining <= 0) {
@@ -113,10 +128,9 @@ public final class InferenceGateway {
     ActorRef<WorkerActor.Command> worker = leastLoaded(workers);
     AtomicInteger counter = inFlight.computeIfAbsent(worker, w -> new AtomicInteger());
     counter.incrementAndGet();
-    String key = VersionToLoad.key(modelKey, version);
     CompletionStage<WorkerActor.InferResult> reply = localWorkers.containsKey(worker)
-        ? inferLocally(localWorkers.get(worker), key, inputs, deadline)
-        : AskPattern.ask(worker, replyTo -> new WorkerActor.Infer(key, inputs, Math.max(1, remaining / 1_000_000), replyTo),
+        ? inferLocally(localWorkers.get(worker), version, inputs, deadline)
+        : AskPattern.ask(worker, replyTo -> new WorkerActor.Infer(version, inputs, Math.max(1, remaining / 1_000_000), replyTo),
             Duration.ofNanos(remaining), system.scheduler());
     return reply.handle((result, failure) -> {
       counter.decrementAndGet();
@@ -124,8 +138,7 @@ public final class InferenceGateway {
         throw timedOut();
       }
       if (failure != null) {
-        throw new InferenceRejected(InferenceRejected.Kind.UNAVAILABLE, "worker_unavailable",
-            "the worker could not be reached; retry shortly");
+        throw new InferenceRejected(Code.WORKER_UNAVAILABLE, "the worker could not be reached; retry shortly", 1);
       }
       return result;
     }).thenCompose(result -> {
@@ -133,30 +146,34 @@ public final class InferenceGateway {
         return CompletableFuture.completedFuture(new Prediction(version, ok.outputs(), ok.computeMicros()));
       }
       WorkerActor.InferFailed failed = (WorkerActor.InferFailed) result;
-      if (failed.retryable() && "model_not_resident".equals(failed.code()) && attemptsLeft > 1) {
-        List<ActorRef<WorkerActor.Command>> others = ready(modelKey, version).stream().filter(w -> !w.equals(worker)).toList();
+      if (failed.reason() == WorkerActor.Reason.MODEL_NOT_RESIDENT && attemptsLeft > 1) {
+        List<ActorRef<WorkerActor.Command>> others = ready(version).stream().filter(w -> !w.equals(worker)).toList();
         if (!others.isEmpty()) {
-          return attempt(modelKey, version, inputs, others, attemptsLeft - 1, deadline);
+          return attempt(version, inputs, others, attemptsLeft - 1, deadline);
         }
       }
-      if (WorkerActor.TIMED_OUT.equals(failed.code())) {
-        throw timedOut();
-      }
-      throw new InferenceRejected(failed.retryable() ? InferenceRejected.Kind.UNAVAILABLE : InferenceRejected.Kind.UNPROCESSABLE,
-          failed.code(), failed.message());
+      throw switch (failed.reason()) {
+        case TIMED_OUT -> timedOut();
+        case CAPACITY_EXCEEDED -> new InferenceRejected(Code.CAPACITY_EXCEEDED, failed.message(), 1);
+        case MODEL_NOT_RESIDENT -> new InferenceRejected(Code.MODEL_NOT_RESIDENT, failed.message(), 1);
+        case INVALID_INPUT -> new InferenceRejected(new PredictFailure(Code.INVALID_INPUT, failed.message(), null,
+            new InvalidInputException(failed.input().kind(), failed.input().code(), failed.message())));
+        case MODEL_ERROR -> new InferenceRejected(Code.MODEL_ERROR, failed.message());
+      };
     });
   }
 
   private InferenceRejected timedOut() {
-    return new InferenceRejected(InferenceRejected.Kind.TIMED_OUT, WorkerActor.TIMED_OUT,
+    return new InferenceRejected(Code.INFERENCE_TIMEOUT,
         "the model did not answer within " + inferTimeout.toMillis() + " ms; the request was dropped");
   }
 
-  private CompletionStage<WorkerActor.InferResult> inferLocally(ModelResidency residency, String key, List<Tensor> inputs,
-      long deadline) {
-    Optional<ModelResidency.ResidentModel> resident = residency.get(key);
+  private CompletionStage<WorkerActor.InferResult> inferLocally(ModelResidency residency, VersionKey version,
+      List<Tensor> inputs, long deadline) {
+    Optional<ModelResidency.ResidentModel> resident = residency.get(version);
     if (resident.isEmpty()) {
-      return CompletableFuture.completedFuture(new WorkerActor.InferFailed("model_not_resident", key + " is not loaded", true));
+      return CompletableFuture.completedFuture(
+          new WorkerActor.InferFailed(WorkerActor.Reason.MODEL_NOT_RESIDENT, version + " is not loaded"));
     }
     // timing out completes the batcher's own future: a request still queued is then dropped unrun
     return resident.get().infer(inputs, deadline)
@@ -171,39 +188,44 @@ public final class InferenceGateway {
       return workers.get(0);
     }
     int offset = ThreadLocalRandom.current().nextInt(workers.size()); // ties go to a random replica
-    return java.util.stream.IntStream.range(0, workers.size())
+    return IntStream.range(0, workers.size())
         .mapToObj(i -> workers.get((i + offset) % workers.size()))
         .min(Comparator.comparingInt(w -> inFlight.getOrDefault(w, new AtomicInteger()).get()))
         .orElseThrow();
   }
 
-  private List<ActorRef<WorkerActor.Command>> ready(String modelKey, int version) {
-    RoutingTable.VersionRoute v = versionRoute(modelKey, version);
+  private List<ActorRef<WorkerActor.Command>> ready(VersionKey version) {
+    RoutingTable.VersionRoute v = versionRoute(version);
     return v == null ? List.of() : v.ready();
   }
 
-  private RoutingTable.Unservable unservable(String modelKey, int version) {
-    RoutingTable.VersionRoute v = versionRoute(modelKey, version);
+  private RoutingTable.Unservable unservable(VersionKey version) {
+    RoutingTable.VersionRoute v = versionRoute(version);
     return v == null ? null : v.unservable();
   }
 
-  private RoutingTable.VersionRoute versionRoute(String modelKey, int version) {
-    RoutingTable.ModelRoute route = table.get().models().get(modelKey);
-    return route == null ? null : route.versions().get(version);
+  private RoutingTable.VersionRoute versionRoute(VersionKey version) {
+    RoutingTable.ModelRoute route = table.get().byModel().get(version.model());
+    return route == null ? null : route.versions().get(version.version());
   }
 
+  /** Lasts until the deployment or the tenant's quota changes: a long Retry-After. */
   private static InferenceRejected notServing(RoutingTable.Unservable why) {
-    return new InferenceRejected(InferenceRejected.Kind.NOT_SERVING, why.code(), why.reason());
+    Code code = switch (why.reason()) {
+      case QUOTA_EXCEEDED -> Code.QUOTA_EXCEEDED;
+      case MODEL_FAILED -> Code.MODEL_FAILED;
+    };
+    return new InferenceRejected(code, why.message(), 30);
   }
 
-  private CompletionStage<List<ActorRef<WorkerActor.Command>>> awaitReady(String modelKey, int version) {
+  private CompletionStage<List<ActorRef<WorkerActor.Command>>> awaitReady(VersionKey version) {
     CompletableFuture<List<ActorRef<WorkerActor.Command>>> found = new CompletableFuture<>();
     Runnable check = () -> {
-      List<ActorRef<WorkerActor.Command>> ready = ready(modelKey, version);
+      List<ActorRef<WorkerActor.Command>> ready = ready(version);
       if (!ready.isEmpty()) {
         found.complete(ready);
       } else {
-        RoutingTable.Unservable why = unservable(modelKey, version);
+        RoutingTable.Unservable why = unservable(version);
         if (why != null) {
           found.completeExceptionally(notServing(why));
         }
@@ -215,9 +237,9 @@ public final class InferenceGateway {
         .whenComplete((r, e) -> tableListeners.remove(check))
         .exceptionally(failure -> {
           throw failure instanceof TimeoutException || failure.getCause() instanceof TimeoutException
-              ? new InferenceRejected(InferenceRejected.Kind.UNAVAILABLE, "model_loading",
-                  "no replica of version " + version + " is ready yet; retry shortly")
-              : new java.util.concurrent.CompletionException(failure);
+              ? new InferenceRejected(Code.MODEL_LOADING,
+                  "no replica of version " + version.version() + " is ready yet; retry shortly", 1)
+              : new CompletionException(failure);
         });
   }
 }

@@ -1,11 +1,10 @@
-package io.modelplane.inference.routing;
+package io.modelplane.inference.gateway;
 
 import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.receptionist.Receptionist;
 import akka.actor.typed.receptionist.ServiceKey;
 import io.modelplane.common.CborSerializable;
-import io.modelplane.inference.placement.RoutingTable;
 
 /** One per gateway node: receives placement's routing tables and hands them to the node's {@link InferenceGateway}. */
 public final class Router {

@@ -1,4 +1,4 @@
-package io.modelplane.inference.runtime;
+package io.modelplane.api.predict;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,6 +7,8 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelplane.common.TensorSpec;
+import io.modelplane.inference.runtime.InvalidInputException;
+import io.modelplane.inference.runtime.Tensor;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.modelplane.inference.routing;
+package io.modelplane.inference.gateway;
 
 import java.util.Map;
 import java.util.TreeMap;

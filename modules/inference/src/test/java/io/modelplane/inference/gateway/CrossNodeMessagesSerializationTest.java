@@ -1,0 +1,100 @@
+package io.modelplane.inference.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.SerializationTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import io.modelplane.common.ModelKey;
+import io.modelplane.common.TenantId;
+import io.modelplane.common.TensorSpec;
+import io.modelplane.common.VersionKey;
+import io.modelplane.inference.placement.PlacementCoordinator;
+import io.modelplane.inference.runtime.BatchSettings;
+import io.modelplane.inference.runtime.InvalidInputException;
+import io.modelplane.inference.runtime.Tensor;
+import io.modelplane.inference.worker.VersionToLoad;
+import io.modelplane.inference.worker.WorkerActor;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The messages workers, placement and routers exchange across nodes survive Akka's serialization (CBOR). */
+class CrossNodeMessagesSerializationTest {
+  static final VersionKey VERSION = new VersionKey(ModelKey.of("acme", "digits"), 3);
+  static final List<TensorSpec> SIG = List.of(new TensorSpec("input", "FP32", List.of(-1L, 64L)));
+
+  static ActorTestKit testKit;
+  static SerializationTestKit serialization;
+
+  @BeforeAll
+  static void start() {
+    testKit = ActorTestKit.create();
+    serialization = testKit.serializationTestKit();
+  }
+
+  @AfterAll
+  static void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  /** Serialized and read back: equal to what was sent. */
+  static <T> T roundTrip(T message) {
+    @SuppressWarnings("unchecked")
+    T back = (T) serialization.verifySerialization(message, true);
+    return back;
+  }
+
+  @Test
+  void workerMessagesCarryTypedKeys() {
+    TestProbe<WorkerActor.LoadResult> loads = testKit.createTestProbe();
+    TestProbe<WorkerActor.ReplicaHealth> health = testKit.createTestProbe();
+    TestProbe<WorkerActor.InferResult> results = testKit.createTestProbe();
+    TestProbe<WorkerActor.Command> worker = testKit.createTestProbe();
+    VersionToLoad version = new VersionToLoad(VERSION, "/store/abc", "torchscript", SIG, SIG, 4096, "ab12");
+
+    WorkerActor.Load load = roundTrip(new WorkerActor.Load(version, new BatchSettings(8, 2, 100), loads.getRef(),
+        health.getRef()));
+    assertThat(load.version().key()).isEqualTo(VERSION);
+    assertThat(roundTrip(new WorkerActor.Unload(VERSION)).version()).isEqualTo(VERSION);
+    roundTrip(new WorkerActor.Infer(VERSION, List.of(new Tensor("input", "FP32", new long[] {1, 64}, new byte[256])),
+        250, results.getRef()));
+    roundTrip(new WorkerActor.LoadResult("w1", VERSION, false, "corrupt"));
+    roundTrip(new WorkerActor.ReplicaHealth(worker.getRef(), VERSION, "slow"));
+    roundTrip(new WorkerActor.ReplicaHealth(worker.getRef(), VERSION, null));
+    roundTrip(new WorkerActor.Inferred(List.of(new Tensor("logits", "FP32", new long[] {1, 2}, new byte[8])), 12));
+    WorkerActor.InferFailed failed = roundTrip(new WorkerActor.InferFailed(WorkerActor.Reason.INVALID_INPUT, "no",
+        new WorkerActor.InvalidInput(InvalidInputException.Kind.UNPROCESSABLE, "shape_mismatch")));
+    assertThat(failed.reason()).isEqualTo(WorkerActor.Reason.INVALID_INPUT);
+    roundTrip(new WorkerActor.InferFailed(WorkerActor.Reason.MODEL_NOT_RESIDENT, "gone"));
+    roundTrip(new WorkerActor.WorkerStatus("w1", "cpu()", 100, 10,
+        List.of(new WorkerActor.ModelStatus(VERSION, 10, 1, 0)), "pool-a"));
+  }
+
+  @Test
+  void placementMessagesAndRoutingTablesCarryTypedKeys() {
+    TestProbe<WorkerActor.Command> worker = testKit.createTestProbe();
+    TestProbe<PlacementCoordinator.Replicas> replicas = testKit.createTestProbe();
+    VersionToLoad version = new VersionToLoad(VERSION, "/store/abc", "torchscript", SIG, SIG, 4096, null);
+
+    roundTrip(new PlacementCoordinator.SetDeployment(VERSION.model(), new PlacementCoordinator.DesiredDeployment(4,
+        Map.of(3, 100), 2, new BatchSettings(8, 2, 100), Map.of(3, version), "pool-a")));
+    roundTrip(new PlacementCoordinator.SetDeployment(VERSION.model(), null));
+    PlacementCoordinator.SetTenantQuota quota = roundTrip(new PlacementCoordinator.SetTenantQuota(TenantId.of("acme"), 5L));
+    assertThat(quota.tenant()).isEqualTo(TenantId.of("acme"));
+    roundTrip(new PlacementCoordinator.GetReplicas(VERSION.model(), replicas.getRef()));
+    roundTrip(new PlacementCoordinator.Replicas(VERSION.model(), List.of(
+        new PlacementCoordinator.ReplicaView(3, "w1", PlacementCoordinator.ReplicaState.READY, null))));
+
+    RoutingTable table = new RoutingTable(9, List.of(new RoutingTable.ModelRoute(VERSION.model(), 4,
+        Map.of(3, 80, 4, 20), Map.of(
+            3, new RoutingTable.VersionRoute(SIG, SIG, List.of(worker.getRef()), null),
+            4, new RoutingTable.VersionRoute(SIG, SIG, List.of(),
+                new RoutingTable.Unservable(RoutingTable.UnservableReason.QUOTA_EXCEEDED, "no room"))))));
+    Router.TableUpdated updated = roundTrip(new Router.TableUpdated(table));
+    assertThat(updated.table().models().get(0).model()).isEqualTo(VERSION.model());
+    assertThat(updated.table().models().get(0).versions().get(3).ready()).containsExactly(worker.getRef());
+  }
+}
