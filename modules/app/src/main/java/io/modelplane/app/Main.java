@@ -8,6 +8,7 @@ import akka.cluster.typed.ClusterSingleton;
 import akka.cluster.typed.ClusterSingletonSettings;
 import akka.cluster.typed.SingletonActor;
 import io.modelplane.control.ArtifactSweep;
+import io.modelplane.control.readside.ReadSide;
 import io.modelplane.control.DeploymentFeed;
 import io.modelplane.api.Metrics;
 import io.modelplane.inference.placement.PlacementCoordinator;
@@ -147,6 +148,9 @@ public final class Main {
       }
       TenantEntity.init(system);
       ModelEntity.init(system);
+      ReadSide readSide = ReadSide.start(system, settings.jdbcUrl(), settings.dbUser(), settings.dbPassword(),
+          settings.usesPostgres() ? UsageStore.POSTGRES_DURABLE_COMMITS : null, settings.roles().contains("control"));
+      teardown.add(readSide::close);
 
       ApiSettings apiSettings = ApiSettings.fromConfig(config);
       ControlPlane controlPlane = new ControlPlane(system, apiSettings.askTimeout(), apiSettings.readAttempts(),
@@ -156,11 +160,11 @@ public final class Main {
       // latest after this time-to-live
       CachedKeyLookup keys = new CachedKeyLookup(controlPlane::findApiKey, Duration.ofMillis(500));
       // keys of tenants that do not exist are refused without waking an entity
-      KnownTenants knownTenants = new KnownTenants(controlPlane::tenantIds, Duration.ofSeconds(1));
+      KnownTenants knownTenants = new KnownTenants(readSide.tenants()::allIds, Duration.ofSeconds(1));
       // a token's tenant must exist; a suspended one is refused (403) like its API keys, a revoked token (401)
       CachedTenantAccess tenantAccess = new CachedTenantAccess(controlPlane::tenantAccess);
       HttpApi.Usage usage = metering(system, settings, teardown);
-      IdentityProvisioning provisioning = keycloak(system, config, settings, controlPlane, teardown);
+      IdentityProvisioning provisioning = keycloak(system, config, settings, controlPlane, readSide, teardown);
       List<Authenticator> credentials = new java.util.ArrayList<>();
       // API keys first: they carry most predict traffic; then tokens; the operator key is the rare case
       KeyUsage keyUsage = new KeyUsage(controlPlane, Clock.systemUTC());
@@ -206,7 +210,7 @@ public final class Main {
       FailedAuthentications failures = new FailedAuthentications(edge.getDouble("failed-auth-per-second"),
           edge.getDouble("failed-auth-burst"));
       HttpApi api = new HttpApi(controlPlane, authenticator, artifacts, deployments, gateway, admission, changes, usage, provisioning, apiSettings, metrics,
-          failures, () -> ready(system, schemaReady.get()));
+          failures, () -> ready(system, schemaReady.get()), readSide);
 
       ServerBinding binding = new ConnectionGuard(ConnectionGuard.Settings.fromConfig(config))
           .bind(Http.get(system).newServerAt(settings.httpHost(), settings.httpPort()), api.route().flow(system),
@@ -230,7 +234,7 @@ public final class Main {
       system.scheduler().scheduleWithFixedDelay(inference.resyncInterval(), inference.resyncInterval(),
           deployments::resyncAll, system.executionContext());
       if (settings.roles().contains("control")) {
-        ArtifactSweep sweep = new ArtifactSweep(controlPlane, artifacts, config.getDuration("modelplane.artifact-sweep.grace"),
+        ArtifactSweep sweep = new ArtifactSweep(readSide, artifacts, config.getDuration("modelplane.artifact-sweep.grace"),
             Clock.systemUTC(), system.dispatchers().lookup(akka.actor.typed.DispatcherSelector.blocking()));
         Duration every = config.getDuration("modelplane.artifact-sweep.interval");
         system.scheduler().scheduleWithFixedDelay(every, every, sweep::runAndLog, system.executionContext());
@@ -321,7 +325,7 @@ public final class Main {
 
   /** Keycloak mode (when {@code modelplane.keycloak.url} is set): the provisioning of tenants there; else null. */
   private static IdentityProvisioning keycloak(ActorSystem<?> system, Config config, NodeSettings settings,
-      ControlPlane controlPlane, Teardown teardown) {
+      ControlPlane controlPlane, ReadSide readSide, Teardown teardown) {
     Config kc = config.getConfig("modelplane.keycloak");
     if (kc.getString("url").isBlank()) {
       return null;
@@ -340,7 +344,7 @@ public final class Main {
       keycloak.close();
     });
     log.info("Keycloak mode: realm {} at {}", kc.getString("realm"), kc.getString("url"));
-    return new IdentityProvisioning(keycloak, controlPlane, calls);
+    return new IdentityProvisioning(keycloak, controlPlane, readSide.tenants(), calls);
   }
 
   /** Keycloak access tokens, verified locally against the realm's keys (fetched once, then cached). */
