@@ -173,17 +173,17 @@ abstract class ReadTablesProjectionContract {
 
     fixture.execute("ALTER TABLE audit_log RENAME TO audit_log_away");
     fixture.expect(TenantEntity.Summary.class, fixture.toTenant("flaky", r -> new TenantEntity.Suspend("op", r)));
-    fixture.expect(TenantEntity.Summary.class, fixture.toTenant("flaky", r -> new TenantEntity.Resume("op", r)));
-    // the handler fails on every attempt (its transaction rolls back: the status change is not applied either)
+    fixture.expect(TenantEntity.Summary.class, fixture.toTenant("flaky", r -> new TenantEntity.Update("Flaky Ltd", null, "op", r)));
+    // the handler fails on every attempt and its transaction rolls back: the status change is not applied either
     Thread.sleep(1500);
     assertThat(fixture.rows("SELECT status FROM tenants WHERE id = 'flaky'").get(0).get("status")).isEqualTo("active");
-    assertThat(fixture.count("SELECT COUNT(*) FROM projected_events WHERE persistence_id = 'Tenant|flaky'"
-        + " AND sequence_nr = 1")).isEqualTo(1);
+    assertThat(fixture.count("SELECT sequence_nr FROM projected_events WHERE persistence_id = 'Tenant|flaky'")).isEqualTo(1);
 
     fixture.execute("ALTER TABLE audit_log_away RENAME TO audit_log");
     ReadSideFixture.eventually(LAG, () -> fixture.auditRows() == 3, "both changes projected after the table is back");
     assertThat(join(fixture.readSide.audit().tenantHistory(TenantId.of("flaky"))))
-        .extracting(HistoryEntry::type).containsExactly("tenant_created", "tenant_suspended", "tenant_resumed");
-    assertThat(fixture.rows("SELECT status FROM tenants WHERE id = 'flaky'").get(0).get("status")).isEqualTo("active");
+        .extracting(HistoryEntry::type).containsExactly("tenant_created", "tenant_suspended", "display_name_changed");
+    Map<String, String> row = fixture.rows("SELECT status, display_name FROM tenants WHERE id = 'flaky'").get(0);
+    assertThat(row).containsEntry("status", "suspended").containsEntry("display_name", "Flaky Ltd");
   }
 }
