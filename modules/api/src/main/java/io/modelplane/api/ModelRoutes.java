@@ -167,12 +167,11 @@ final class ModelRoutes extends ApiDirectives {
                     .thenCompose(d -> placed(key, d))
                     .thenApply(d -> Json.response(StatusCodes.ACCEPTED, deployedView(d))))))))),
         path("history", () -> get(() -> authorized(principal, Action.READ_MODELS, tenant, () ->
-            respond(readSide.audit().modelHistory(key).thenApply(events -> {
-              if (events.isEmpty()) {
-                throw modelNotFound(key.model().value());
-              }
-              return Json.response(StatusCodes.OK, Map.of("model", key.model().value(), "events", events));
-            }))))));
+            respond(readSide.audit().modelHistory(key).thenCompose(events -> events.isEmpty()
+                // none yet: the model does not exist (404), or was created just now and its history is on its way
+                ? summary(key).thenApply(s -> events)
+                : CompletableFuture.completedFuture(events))
+                .thenApply(events -> Json.response(StatusCodes.OK, Map.of("model", key.model().value(), "events", events))))))));
   }
 
   private static ApiError modelNotFound(String name) {

@@ -160,7 +160,7 @@ public final class Main {
       // latest after this time-to-live
       CachedKeyLookup keys = new CachedKeyLookup(controlPlane::findApiKey, Duration.ofMillis(500));
       // keys of tenants that do not exist are refused without waking an entity
-      KnownTenants knownTenants = new KnownTenants(readSide.tenants()::allIds, Duration.ofSeconds(1));
+      KnownTenants knownTenants = new KnownTenants(readSide::tenantIdsWhenCaughtUp, Duration.ofSeconds(1));
       // a token's tenant must exist; a suspended one is refused (403) like its API keys, a revoked token (401)
       CachedTenantAccess tenantAccess = new CachedTenantAccess(controlPlane::tenantAccess);
       HttpApi.Usage usage = metering(system, settings, teardown);

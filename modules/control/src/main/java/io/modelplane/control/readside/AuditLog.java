@@ -73,8 +73,8 @@ public final class AuditLog {
       condition(sql, params, "model = ?", filter.model());
       condition(sql, params, "actor = ?", filter.actor());
       condition(sql, params, "event_type = ?", filter.type());
-      condition(sql, params, "time_ns >= ?", filter.from() == null ? null : ReadTables.nanos(filter.from()));
-      condition(sql, params, "time_ns < ?", filter.to() == null ? null : ReadTables.nanos(filter.to()));
+      condition(sql, params, "time_ns >= ?", filter.from() == null ? null : ReadTables.nanosSaturated(filter.from()));
+      condition(sql, params, "time_ns < ?", filter.to() == null ? null : ReadTables.nanosSaturated(filter.to()));
       sql.append(" ORDER BY seq_id FETCH FIRST ").append(request.limit() + 1).append(" ROWS ONLY");
       List<AuditEntry> rows = Reads.list(c, sql.toString(), AuditLog::entry, params.toArray());
       return Reads.page(rows, request.limit(), e -> String.valueOf(e.seqId()));

@@ -91,6 +91,16 @@ public final class ReadSide implements AutoCloseable {
     });
   }
 
+  /**
+   * Every tenant id, read only once the read side has applied every change journaled so far (else the
+   * stage fails): a read side still rebuilding must not make existing tenants look unknown.
+   */
+  public CompletionStage<List<String>> tenantIdsWhenCaughtUp() {
+    return caughtUp().thenCompose(caughtUp -> caughtUp ? tenants.allIds()
+        : java.util.concurrent.CompletableFuture.failedFuture(
+            new IllegalStateException("the read side has not applied every change yet")));
+  }
+
   @Override
   public void close() {
     db.close();

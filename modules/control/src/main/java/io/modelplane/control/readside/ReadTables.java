@@ -112,6 +112,15 @@ public final class ReadTables {
     return Math.addExact(Math.multiplyExact(at.getEpochSecond(), 1_000_000_000L), at.getNano());
   }
 
+  /** For a bound of a range: instants past what nanoseconds since 1970 can hold (years 1677-2262) saturate. */
+  static long nanosSaturated(Instant at) {
+    try {
+      return nanos(at);
+    } catch (ArithmeticException e) {
+      return at.isBefore(Instant.EPOCH) ? Long.MIN_VALUE : Long.MAX_VALUE;
+    }
+  }
+
   static Instant instant(long nanos) {
     return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
   }
