@@ -40,7 +40,13 @@ public final class ReadSide implements AutoCloseable {
       String connectionInitSql, boolean project) {
     ReadSideDatabase db = ReadSideDatabase.open(jdbcUrl, user, password, 6, connectionInitSql);
     try {
-      ReadTables.create(db);
+      try {
+        ReadTables.create(db);
+      } catch (java.sql.SQLException raced) {
+        // PostgreSQL: nodes starting together may race to create a table; the loser's second try finds it
+        Thread.sleep(500);
+        ReadTables.create(db);
+      }
       ReadSide readSide = new ReadSide(db, system.dispatchers().lookup(DispatcherSelector.blocking()));
       if (project) {
         ControlProjections.createTables(system, db).toCompletableFuture().get(60, TimeUnit.SECONDS);
