@@ -1,5 +1,6 @@
 package io.modelplane.control;
 
+import io.modelplane.control.readside.TenantDirectory;
 import io.modelplane.common.Rejected;
 import io.modelplane.common.Rejection;
 import io.modelplane.common.TenantId;
@@ -26,7 +27,7 @@ public final class IdentityProvisioning {
 
   private final KeycloakProvisioner keycloak;
   private final ControlPlane controlPlane;
-  private final io.modelplane.control.readside.TenantDirectory tenants;
+  private final TenantDirectory tenants;
   private final Executor blocking;
   private final AtomicBoolean realmReady = new AtomicBoolean();
   private final AtomicBoolean resyncing = new AtomicBoolean();
@@ -40,7 +41,7 @@ public final class IdentityProvisioning {
 
   /** {@code tenants}: every tenant, from the read tables. */
   public IdentityProvisioning(KeycloakProvisioner keycloak, ControlPlane controlPlane,
-      io.modelplane.control.readside.TenantDirectory tenants, Executor blocking) {
+      TenantDirectory tenants, Executor blocking) {
     this.keycloak = keycloak;
     this.tenants = tenants;
     this.controlPlane = controlPlane;

@@ -3,9 +3,11 @@ package io.modelplane.control.readside;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.DispatcherSelector;
 import io.modelplane.common.SlicedTags;
+import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -42,7 +44,7 @@ public final class ReadSide implements AutoCloseable {
     try {
       try {
         ReadTables.create(db);
-      } catch (java.sql.SQLException raced) {
+      } catch (SQLException raced) {
         // PostgreSQL: nodes starting together may race to create a table; the loser's second try finds it
         Thread.sleep(500);
         ReadTables.create(db);
@@ -103,8 +105,7 @@ public final class ReadSide implements AutoCloseable {
    */
   public CompletionStage<List<String>> tenantIdsWhenCaughtUp() {
     return caughtUp().thenCompose(caughtUp -> caughtUp ? tenants.allIds()
-        : java.util.concurrent.CompletableFuture.failedFuture(
-            new IllegalStateException("the read side has not applied every change yet")));
+        : CompletableFuture.failedFuture(new IllegalStateException("the read side has not applied every change yet")));
   }
 
   @Override

@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -49,7 +50,7 @@ public final class TenantDirectory {
     }
     Map<String, List<String>> names = new HashMap<>();
     Reads.list(c, "SELECT tenant, model FROM models WHERE tenant >= ? AND tenant <= ? ORDER BY tenant, model",
-        rs -> names.computeIfAbsent(rs.getString(1), t -> new java.util.ArrayList<>()).add(rs.getString(2)),
+        rs -> names.computeIfAbsent(rs.getString(1), t -> new ArrayList<>()).add(rs.getString(2)),
         tenants.get(0).id(), tenants.get(tenants.size() - 1).id());
     return tenants.stream().map(t -> new TenantRow(t.id(), t.displayName(), t.status(), t.quota(), t.workerPool(),
         t.organizationId(), t.createdAt(), t.updatedAt(), t.modelCount(), t.apiKeyCount(),
