@@ -181,7 +181,7 @@ public final class Main {
       TenantChanges changes = new TenantChanges(system,
           List.of(knownTenants::add, keys::invalidate, tenantAccess::invalidate, admission::invalidate));
       Runnable readTenants = () -> knownTenants.reload().exceptionally(failure -> {
-        log.warn("could not read the tenants from the journal: {}", failure.toString());
+        log.warn("could not read the tenants yet (read again shortly): {}", failure.toString());
         return null;
       });
       readTenants.run();

@@ -1,6 +1,5 @@
 package io.modelplane.control.readside;
 
-import io.modelplane.common.Rejected;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -67,10 +66,5 @@ final class Reads {
     }
     List<T> items = rows.subList(0, limit);
     return new Page<>(items, PageRequest.cursor(sortKey.apply(items.get(limit - 1))));
-  }
-
-  /** Validation of query input done before any read: thrown as the stage's failure. */
-  static <T> CompletionStage<T> refused(Rejected rejected) {
-    return CompletableFuture.failedFuture(rejected);
   }
 }
