@@ -67,6 +67,10 @@ public final class ErrorHandling {
     if (t instanceof TimeoutException || t instanceof akka.pattern.AskTimeoutException) {
       return ApiError.unavailable("the control plane did not answer in time; retry shortly");
     }
+    if (t instanceof java.sql.SQLException) {
+      log.warn("the read tables' database failed a query: {}", t.getMessage());
+      return ApiError.unavailable("the read side's database did not answer; retry shortly");
+    }
     if (t instanceof akka.http.scaladsl.model.IllegalRequestException
         || t instanceof akka.http.scaladsl.model.ParsingException) {
       return ApiError.badRequest("malformed_request", "the request could not be parsed");

@@ -1,5 +1,6 @@
 package io.modelplane.api;
 
+import io.modelplane.control.readside.ReadSide;
 import akka.http.javadsl.model.ContentTypes;
 import akka.http.javadsl.model.HttpCharsets;
 import akka.http.javadsl.model.HttpResponse;
@@ -35,6 +36,7 @@ public final class HttpApi extends ApiDirectives {
   private final PredictRoutes predict;
   private final ClusterView cluster;
   private final UsageRoutes usage;
+  private final AuditRoutes audit;
   private final IdentityRoutes identity;
   private final Map<String, String> authConfig;
   private final Metrics metrics;
@@ -49,20 +51,22 @@ public final class HttpApi extends ApiDirectives {
    * @param usage where usage is read
    * @param provisioning Keycloak provisioning; null when Keycloak is off (API keys only)
    * @param failures the per-address limit on failed authentications
+   * @param readSide the read tables: lists, histories and the audit log
    */
   public HttpApi(ControlPlane controlPlane, Authenticator authenticator, ArtifactStore artifacts,
       DeploymentFeed deployments, PredictPipeline pipeline, TenantChanges changes,
       Usage usage, IdentityProvisioning provisioning, ApiSettings settings, Metrics metrics,
-      FailedAuthentications failures, Supplier<CompletionStage<Boolean>> readiness) {
+      FailedAuthentications failures, Supplier<CompletionStage<Boolean>> readiness, ReadSide readSide) {
     this.metrics = metrics;
     this.failures = failures;
     this.authenticator = authenticator;
     this.readiness = readiness;
-    this.tenants = new TenantRoutes(controlPlane, changes, deployments, provisioning, settings);
+    this.tenants = new TenantRoutes(controlPlane, readSide, changes, deployments, provisioning, settings);
     this.identity = new IdentityRoutes(controlPlane, changes, provisioning, settings);
     this.authConfig = provisioning == null ? Map.of("mode", "api-key") : Map.of("mode", "keycloak",
         "issuer", provisioning.settings().issuer(), "clientId", io.modelplane.identity.keycloak.KeycloakProvisioner.WEB_CLIENT);
-    this.models = new ModelRoutes(controlPlane, new VersionUpload(artifacts, settings), deployments, settings);
+    this.models = new ModelRoutes(controlPlane, readSide, new VersionUpload(artifacts, settings), deployments, settings);
+    this.audit = new AuditRoutes(readSide.audit());
     this.predict = pipeline == null ? null : new PredictRoutes(controlPlane, pipeline, settings, metrics);
     this.usage = new UsageRoutes(controlPlane, usage.store(), usage.queries(), java.time.Clock.systemUTC());
     this.cluster = new ClusterView(controlPlane.system());
@@ -125,6 +129,7 @@ public final class HttpApi extends ApiDirectives {
             authorized(principal, io.modelplane.identity.Action.MANAGE_TENANTS, null, () ->
                 respond(cluster.snapshot().thenApply(view -> Json.response(StatusCodes.OK, view)))))),
         usage.platformRoutes(principal),
+        audit.routes(principal),
         tenantRoutes(principal));
   }
 

@@ -2,6 +2,9 @@ package io.modelplane.api;
 
 import io.modelplane.control.DeploymentFeed;
 import io.modelplane.control.ControlPlane;
+import io.modelplane.api.view.ModelList;
+import io.modelplane.control.readside.PageRequest;
+import io.modelplane.control.readside.ReadSide;
 import static akka.http.javadsl.server.PathMatchers.integerSegment;
 import static akka.http.javadsl.server.PathMatchers.segment;
 
@@ -42,12 +45,15 @@ final class ModelRoutes extends ApiDirectives {
   static final int RESERVATION_ATTEMPTS = 5;
 
   private final ControlPlane controlPlane;
+  private final ReadSide readSide;
   private final VersionUpload upload;
   private final DeploymentFeed deployments;
   private final ApiSettings settings;
 
-  ModelRoutes(ControlPlane controlPlane, VersionUpload upload, DeploymentFeed deployments, ApiSettings settings) {
+  ModelRoutes(ControlPlane controlPlane, ReadSide readSide, VersionUpload upload, DeploymentFeed deployments,
+      ApiSettings settings) {
     this.controlPlane = controlPlane;
+    this.readSide = readSide;
     this.upload = upload;
     this.deployments = deployments;
     this.settings = settings;
@@ -56,7 +62,8 @@ final class ModelRoutes extends ApiDirectives {
   Route routes(Principal principal, TenantId tenant) {
     return pathPrefix("models", () -> concat(
         pathEnd(() -> get(() -> authorized(principal, Action.READ_MODELS, tenant, () ->
-            respond(list(principal, tenant))))),
+            parameterOptional("limit", limit -> parameterOptional("after", after ->
+                respond(list(principal, tenant, PageRequest.parse(limit.orElse(null), after.orElse(null))))))))),
         pathPrefix(segment(), name -> {
           if (!ModelId.isValid(name)) {
             return complete(Json.error(modelNotFound(name)));
@@ -100,12 +107,11 @@ final class ModelRoutes extends ApiDirectives {
                     .thenCompose(d -> placed(key, d))
                     .thenApply(d -> Json.response(StatusCodes.ACCEPTED, DeploymentView.Deployed.from(d))))))))),
         path("history", () -> get(() -> authorized(principal, Action.READ_MODELS, tenant, () ->
-            respond(controlPlane.history(key).thenApply(events -> {
-              if (events.isEmpty()) {
-                throw modelNotFound(key.model().value());
-              }
-              return Json.response(StatusCodes.OK, new HistoryView.OfModel(key.model().value(), HistoryView.from(events)));
-            }))))));
+            respond(readSide.audit().modelHistory(key).thenCompose(events -> events.isEmpty()
+                // none yet: the model does not exist (404), or was created just now and its history is on its way
+                ? summary(key).thenApply(s -> events)
+                : CompletableFuture.completedFuture(events))
+                .thenApply(events -> Json.response(StatusCodes.OK, new HistoryView.OfModel(key.model().value(), HistoryView.from(events)))))))));
   }
 
   private static ApiError modelNotFound(String name) {
@@ -122,26 +128,19 @@ final class ModelRoutes extends ApiDirectives {
             "version " + version + " of model " + s.model() + " does not exist"));
   }
 
-  private CompletionStage<HttpResponse> list(Principal principal, TenantId tenant) {
+  /**
+   * A page of the tenant's models from the models table. Names reserved by uploads that failed (or were
+   * cut short) have no version: they are no models, and their reservations are given up in the background.
+   */
+  private CompletionStage<HttpResponse> list(Principal principal, TenantId tenant, PageRequest page) {
     return controlPlane.tenantSummary(tenant).thenCompose(t -> {
-      List<CompletableFuture<ModelView>> models = t.models().stream()
-          .map(m -> summary(new ModelKey(tenant, ModelId.of(m)))
-              .thenApply(s -> ModelView.from(s, null))
-              // a name reserved by an upload that then failed (or was cut short) has no version: not a
-              // model; its reservation is given up in the background
-              .exceptionally(failure -> {
-                if (ErrorHandling.refusal(failure).filter(e -> "model_not_found".equals(e.code())).isPresent()) {
-                  controlPlane.releaseIfVacant(new ModelKey(tenant, ModelId.of(m)),
-                      t.modelReservations().getOrDefault(m, 0L), principal.subject());
-                }
-                return null;
-              })
-              .toCompletableFuture())
-          .toList();
-      return CompletableFuture.allOf(models.toArray(CompletableFuture[]::new)).thenApply(done ->
-          Json.response(StatusCodes.OK, Map.of("models",
-              models.stream().map(CompletableFuture::join).filter(java.util.Objects::nonNull).toList())));
-    });
+      readSide.models().vacant(tenant).thenAccept(vacant -> vacant.forEach(row -> controlPlane.releaseIfVacant(
+          new ModelKey(tenant, ModelId.of(row.model())), row.reservation(), principal.subject())));
+      return readSide.models().page(tenant, page);
+    }).thenApply(p -> Json.response(StatusCodes.OK, new ModelList(p.items().stream()
+        .map(row -> ModelView.from(new ModelEntity.Summary(row.tenant(), row.model(), row.createdAt(), row.versions(),
+            row.deployment()), null))
+        .toList(), p.next())));
   }
 
   /**

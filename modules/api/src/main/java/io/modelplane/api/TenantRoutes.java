@@ -4,6 +4,10 @@ import io.modelplane.control.IdentityProvisioning;
 import io.modelplane.control.TenantChanges;
 import io.modelplane.control.DeploymentFeed;
 import io.modelplane.control.ControlPlane;
+import io.modelplane.api.view.TenantList;
+import io.modelplane.control.readside.PageRequest;
+import io.modelplane.control.readside.ReadSide;
+import io.modelplane.control.readside.TenantDirectory;
 import static akka.http.javadsl.server.PathMatchers.segment;
 
 import akka.http.javadsl.model.HttpResponse;
@@ -14,6 +18,7 @@ import io.modelplane.api.view.ApiKeyView;
 import io.modelplane.api.view.CreateApiKeyRequest;
 import io.modelplane.api.view.CreateTenantRequest;
 import io.modelplane.api.view.HistoryView;
+import io.modelplane.api.view.QuotaView;
 import io.modelplane.api.view.TenantView;
 import io.modelplane.common.Quota;
 import io.modelplane.common.Role;
@@ -38,14 +43,16 @@ final class TenantRoutes extends ApiDirectives {
   }
 
   private final ControlPlane controlPlane;
+  private final ReadSide readSide;
   private final DeploymentFeed deployments;
   private final ApiSettings settings;
   private final TenantChanges changes;
   private final IdentityProvisioning provisioning;
 
   /** {@code provisioning} null when Keycloak is off. */
-  TenantRoutes(ControlPlane controlPlane, TenantChanges changes, DeploymentFeed deployments,
+  TenantRoutes(ControlPlane controlPlane, ReadSide readSide, TenantChanges changes, DeploymentFeed deployments,
       IdentityProvisioning provisioning, ApiSettings settings) {
+    this.readSide = readSide;
     this.provisioning = provisioning;
     this.changes = changes;
     this.controlPlane = controlPlane;
@@ -57,7 +64,8 @@ final class TenantRoutes extends ApiDirectives {
   Route collection(Principal principal) {
     return pathEnd(() -> authorized(principal, Action.MANAGE_TENANTS, null, () -> concat(
         post(() -> jsonBody(settings.maxJsonBytes(), body -> respond(create(principal, body)))),
-        get(() -> respond(list())))));
+        get(() -> parameterOptional("limit", limit -> parameterOptional("after", after ->
+            respond(list(PageRequest.parse(limit.orElse(null), after.orElse(null))))))))));
   }
 
   /** {@code /tenants/{tenant}/…} for one tenant. */
@@ -72,7 +80,7 @@ final class TenantRoutes extends ApiDirectives {
             respond(changed(tenant, statusChanged(tenant, false,
                 tenantReply(tenant, r -> new TenantEntity.Suspend(principal.subject(), r)))))))),
         path("history", () -> get(() -> authorized(principal, Action.MANAGE_ACCESS, tenant, () ->
-            respond(controlPlane.tenantSummary(tenant).thenCompose(s -> controlPlane.tenantHistory(tenant))
+            respond(controlPlane.tenantSummary(tenant).thenCompose(s -> readSide.audit().tenantHistory(tenant))
                 .thenApply(events -> Json.response(StatusCodes.OK, new HistoryView.OfTenant(tenant.value(), HistoryView.from(events)))))))),
         path("resume", () -> post(() -> authorized(principal, Action.ADMINISTER_TENANT, tenant, () ->
             respond(changed(tenant, statusChanged(tenant, true,
@@ -111,15 +119,18 @@ final class TenantRoutes extends ApiDirectives {
             .addHeader(akka.http.javadsl.model.headers.Location.create("/api/v1/tenants/" + s.id())));
   }
 
-  private CompletionStage<HttpResponse> list() {
-    return controlPlane.tenantIds().thenCompose(ids -> {
-      List<CompletableFuture<TenantEntity.Summary>> summaries = ids.stream()
-          .map(id -> controlPlane.tenantSummary(TenantId.of(id)).toCompletableFuture())
-          .toList();
-      return CompletableFuture.allOf(summaries.toArray(CompletableFuture[]::new)).thenApply(done ->
-          Json.response(StatusCodes.OK, Map.of("tenants",
-              summaries.stream().map(f -> view(f.join())).toList())));
-    });
+  /** A page of the tenants table, by id. */
+  private CompletionStage<HttpResponse> list(PageRequest page) {
+    return readSide.tenants().page(page).thenApply(p -> Json.response(StatusCodes.OK,
+        new TenantList(p.items().stream().map(this::view).toList(), p.next())));
+  }
+
+  private TenantView view(TenantDirectory.TenantRow r) {
+    return new TenantView(r.id(), r.displayName(), r.status().wireName(), QuotaView.from(r.quota()), r.createdAt(),
+        r.updatedAt(), r.models(),
+        provisioning == null ? null : r.organizationId() == null ? new TenantView.IdentityView("provisioning", null)
+            : new TenantView.IdentityView("provisioned", r.organizationId()),
+        r.workerPool());
   }
 
   /** PATCH: fields present replace; inside {@code quota}, only the limits named change (null = unlimited). */

@@ -29,6 +29,7 @@ import io.modelplane.api.HttpApi;
 import io.modelplane.api.Metrics;
 import io.modelplane.api.WorkerNodeApi;
 import io.modelplane.control.readside.JournalTagBackfill;
+import io.modelplane.control.readside.ReadSide;
 import io.modelplane.control.ArtifactSweep;
 import io.modelplane.control.ControlPlane;
 import io.modelplane.control.DeploymentFeed;
@@ -96,7 +97,7 @@ final class Guardian {
   private record StartFailed(Throwable cause) implements Command {}
 
   /** What control and gateway nodes share: the way to the entities and the stores next to the journal. */
-  private record Services(ControlPlane controlPlane, HttpApi.Usage usage, ArtifactStore artifacts,
+  private record Services(ControlPlane controlPlane, ReadSide readSide, HttpApi.Usage usage, ArtifactStore artifacts,
       IdentityProvisioning provisioning, DeploymentFeed deployments) {}
 
   private final ActorContext<Command> ctx;
@@ -196,8 +197,12 @@ final class Guardian {
   private Services startServices() {
     ApiSettings api = ApiSettings.fromConfig(config);
     ControlPlane controlPlane = new ControlPlane(system, api.askTimeout(), api.readAttempts(), api.readJournalPluginId());
+    // the read tables; on control nodes also the projection that writes them
+    ReadSide readSide = ReadSide.start(system, settings.jdbcUrl(), settings.dbUser(), settings.dbPassword(),
+        settings.usesPostgres() ? UsageStore.POSTGRES_DURABLE_COMMITS : null, settings.roles().contains("control"));
+    teardown.add(readSide::close);
     HttpApi.Usage usage = metering();
-    IdentityProvisioning provisioning = keycloak(controlPlane);
+    IdentityProvisioning provisioning = keycloak(controlPlane, readSide);
     QuotaEntity.init(system, new QuotaSources(controlPlane, usage.store(), usage.queries()));
     ArtifactStore artifacts = new ArtifactStore(settings.dataDir().resolve("artifacts"), api.maxArtifactBytes());
     ActorRef<PlacementCoordinator.Command> placement = ClusterSingleton.get(system).init(
@@ -206,7 +211,7 @@ final class Guardian {
     // an estimate past four worker budgets is no use to count further: no worker can hold it
     DeploymentFeed deployments = new DeploymentFeed(controlPlane, artifacts, placement, inference.queueCapacity(),
         system.scheduler(), 4 * inference.workerMemoryBytes());
-    return new Services(controlPlane, usage, artifacts, provisioning, deployments);
+    return new Services(controlPlane, readSide, usage, artifacts, provisioning, deployments);
   }
 
   /** Control nodes: the coordinators' periodic work (placement resync, artifact sweep, Keycloak resync). */
@@ -214,7 +219,7 @@ final class Guardian {
     DeploymentFeed deployments = services.deployments();
     deployments.resyncAll();
     every(inference.resyncInterval(), deployments::resyncAll);
-    ArtifactSweep sweep = new ArtifactSweep(services.controlPlane(), services.artifacts(),
+    ArtifactSweep sweep = new ArtifactSweep(services.readSide(), services.artifacts(),
         config.getDuration("modelplane.artifact-sweep.grace"), Clock.systemUTC(), dispatcher("blocking-io"));
     every(config.getDuration("modelplane.artifact-sweep.interval"), sweep::runAndLog);
     IdentityProvisioning identity = services.provisioning();
@@ -238,7 +243,7 @@ final class Guardian {
     // latest after this time-to-live
     CachedKeyLookup keys = new CachedKeyLookup(controlPlane::findApiKey, Duration.ofMillis(500));
     // keys of tenants that do not exist are refused without waking an entity
-    KnownTenants knownTenants = new KnownTenants(controlPlane::tenantIds, Duration.ofSeconds(1));
+    KnownTenants knownTenants = new KnownTenants(services.readSide()::tenantIdsWhenCaughtUp, Duration.ofSeconds(1));
     // a token's tenant must exist; a suspended one is refused (403) like its API keys, a revoked token (401)
     CachedTenantAccess tenantAccess = new CachedTenantAccess(controlPlane::tenantAccess);
     // API keys first: they carry most predict traffic; then tokens; the operator key is the rare case
@@ -254,7 +259,7 @@ final class Guardian {
     TenantChanges changes = new TenantChanges(system,
         List.of(knownTenants::add, keys::invalidate, tenantAccess::invalidate, admission::invalidate));
     Runnable readTenants = () -> knownTenants.reload().exceptionally(failure -> {
-      log.warn("could not read the tenants from the journal: {}", failure.toString());
+      log.warn("could not read the tenants yet (read again shortly): {}", failure.toString());
       return null;
     });
     readTenants.run();
@@ -271,7 +276,7 @@ final class Guardian {
         PredictPorts.catalog(controlPlane), PredictPorts.usage(services.usage().meter()));
     return new HttpApi(controlPlane, Authenticator.firstOf(credentials), services.artifacts(), services.deployments(),
         pipeline, changes, services.usage(), services.provisioning(), ApiSettings.fromConfig(config), metrics,
-        failures, this::ready).route();
+        failures, this::ready, services.readSide()).route();
   }
 
   /** Nodes without the gateway role: liveness and readiness only. */
@@ -354,7 +359,7 @@ final class Guardian {
   }
 
   /** Keycloak mode (when {@code modelplane.keycloak.url} is set): the provisioning of tenants there; else null. */
-  private IdentityProvisioning keycloak(ControlPlane controlPlane) {
+  private IdentityProvisioning keycloak(ControlPlane controlPlane, ReadSide readSide) {
     Config kc = config.getConfig("modelplane.keycloak");
     if (kc.getString("url").isBlank()) {
       return null;
@@ -365,7 +370,7 @@ final class Guardian {
         kc.getString("realm"), kc.getString("admin-user"), kc.getString("admin-password"), publicUrl));
     teardown.add(keycloak::close);
     log.info("Keycloak mode: realm {} at {}", kc.getString("realm"), kc.getString("url"));
-    return new IdentityProvisioning(keycloak, controlPlane, dispatcher("keycloak"));
+    return new IdentityProvisioning(keycloak, controlPlane, readSide.tenants(), dispatcher("keycloak"));
   }
 
   /** Keycloak access tokens, verified locally against the realm's keys (fetched once, then cached). */

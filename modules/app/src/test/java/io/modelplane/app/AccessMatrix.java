@@ -135,7 +135,12 @@ final class AccessMatrix {
     JsonNode m = api.get("/api/v1/tenants/" + tenant + "/models/" + model, TestNodes.OPERATOR_KEY).json();
     ((com.fasterxml.jackson.databind.node.ObjectNode) m).remove("replicas"); // loading progress is not a change
     node.set("model", m);
-    node.set("history", api.get("/api/v1/tenants/" + tenant + "/models/" + model + "/history", TestNodes.OPERATOR_KEY).json());
+    // the history is read from the read side: wait until it holds at least the versions and revisions the model has
+    String history = "/api/v1/tenants/" + tenant + "/models/" + model + "/history";
+    int changes = m.get("versions").size() + (m.path("deployment").isObject() ? m.get("deployment").get("revision").asInt() : 0);
+    TestNodes.eventually(ManagementApiTest.READ_SIDE_LAG,
+        () -> api.get(history, TestNodes.OPERATOR_KEY).json().get("events").size() >= changes, "the model's history projected");
+    node.set("history", api.get(history, TestNodes.OPERATOR_KEY).json());
     return node;
   }
 }

@@ -73,6 +73,8 @@ class IsolationMatrixTest {
     assertThat(listed).doesNotContain(key.substring(key.lastIndexOf('_') + 1)).doesNotContain("secretHash");
     // the tenant's history: every change with its actor, never a secret or its hash, not the key's use
     assertThat(api.delete("/api/v1/tenants/iso-used/api-keys/" + id, OP).status()).isEqualTo(204);
+    TestNodes.eventually(ManagementApiTest.READ_SIDE_LAG, () -> ApiClient.each(api.get("/api/v1/tenants/iso-used/history", OP)
+        .json().get("events"), "type").contains("api_key_revoked"), "the revocation in the tenant's history");
     var history = api.get("/api/v1/tenants/iso-used/history", OP);
     assertThat(ApiClient.each(history.json().get("events"), "type")).containsExactly(
         "tenant_created", "api_key_created", "api_key_created", "api_key_revoked");

@@ -283,11 +283,15 @@ class KeycloakModeTest {
         404, "service_account_not_found");
     // the journal is the audit log of these changes too
     List<String> changes = new ArrayList<>();
-    api.get("/api/v1/tenants/kc-models/history", OP).json().get("events").forEach(e -> {
-      if (e.get("type").asText().startsWith("service_account_")) {
-        changes.add(e.get("type").asText() + " " + e.get("actor").asText());
-      }
-    });
+    TestNodes.eventually(ManagementApiTest.READ_SIDE_LAG, () -> {
+      changes.clear();
+      api.get("/api/v1/tenants/kc-models/history", OP).json().get("events").forEach(e -> {
+        if (e.get("type").asText().startsWith("service_account_")) {
+          changes.add(e.get("type").asText() + " " + e.get("actor").asText());
+        }
+      });
+      return changes.size() == 4;
+    }, "the service account changes in the tenant's history");
     assertThat(changes).containsExactly("service_account_created operator", "service_account_created operator",
         "service_account_secret_rotated operator", "service_account_deleted operator");
   }

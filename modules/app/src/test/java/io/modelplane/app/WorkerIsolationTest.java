@@ -149,8 +149,9 @@ class WorkerIsolationTest {
     TestNodes.eventually(Duration.ofSeconds(10), () -> api.get("/api/v1/admin/cluster", OP).json().get("workers")
         .findValues("models").stream().flatMap(m -> ApiClient.each(m, "key").stream())
         .noneMatch(k -> k.startsWith("acme/")), "acme's replica unloaded");
-    JsonNode history = api.get("/api/v1/tenants/acme/history", OP).json().get("events");
-    assertThat(ApiClient.each(history, "type")).contains("worker_pool_changed");
+    TestNodes.eventually(ManagementApiTest.READ_SIDE_LAG, () -> ApiClient.each(
+        api.get("/api/v1/tenants/acme/history", OP).json().get("events"), "type").contains("worker_pool_changed"),
+        "the pool change in the tenant's history");
   }
 
   private static String deployDigits(String tenant, int replicas) {

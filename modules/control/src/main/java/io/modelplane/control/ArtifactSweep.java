@@ -1,18 +1,13 @@
 package io.modelplane.control;
 
-import io.modelplane.common.ModelKey;
 import io.modelplane.common.Rejected;
-import io.modelplane.common.Rejection;
+import io.modelplane.control.readside.ReadSide;
 import io.modelplane.registry.ArtifactStore;
-import io.modelplane.registry.ModelEntity;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,20 +15,22 @@ import org.slf4j.LoggerFactory;
 /**
  * Deletes artifacts that no version of any model refers to (left by a registration that never
  * finished, e.g. a node stopped between storing and registering) once they are older than the
- * grace period. Every model is read first; if any read fails nothing is deleted.
+ * grace period. The registered artifacts are read from the models read table, and only once the read
+ * side has applied every event journaled before the sweep began (a lagging or rebuilding read side
+ * would miss registrations); otherwise, or if a read fails, nothing is deleted.
  */
 public final class ArtifactSweep {
   private static final Logger log = LoggerFactory.getLogger(ArtifactSweep.class);
 
-  private final ControlPlane controlPlane;
+  private final ReadSide readSide;
   private final ArtifactStore artifacts;
   private final Duration grace;
   private final Clock clock;
   private final Executor blockingIo;
 
-  public ArtifactSweep(ControlPlane controlPlane, ArtifactStore artifacts, Duration grace, Clock clock,
+  public ArtifactSweep(ReadSide readSide, ArtifactStore artifacts, Duration grace, Clock clock,
       Executor blockingIo) {
-    this.controlPlane = controlPlane;
+    this.readSide = readSide;
     this.artifacts = artifacts;
     this.grace = grace;
     this.clock = clock;
@@ -44,21 +41,10 @@ public final class ArtifactSweep {
   public CompletionStage<List<String>> run() {
     // the cutoff is taken before the models are read: an artifact stored later is never a candidate
     var storedBefore = clock.instant().minus(grace);
-    Set<String> referenced = ConcurrentHashMap.newKeySet();
-    return controlPlane.modelIds()
-        .thenCompose(ids -> CompletableFuture.allOf(ids.stream()
-            .map(id -> controlPlane.readModel(ModelKey.parse(id), ModelEntity.Get::new, ModelEntity.Summary.class)
-                .thenAccept(model -> model.versions().forEach(v -> referenced.add(v.sha256())))
-                .exceptionally(failure -> {
-                  // a released name (its upload failed) left an id but no model: it refers to nothing
-                  if (Rejected.unwrap(failure) instanceof Rejected r && r.rejection().reason() == Rejection.Reason.NOT_FOUND) {
-                    return null;
-                  }
-                  throw failure instanceof CompletionException c ? c : new CompletionException(failure);
-                })
-                .toCompletableFuture())
-            .toArray(CompletableFuture[]::new)))
-        .thenApplyAsync(done -> {
+    return readSide.caughtUp()
+        .thenCompose(caughtUp -> caughtUp ? readSide.models().registeredSha256()
+            : CompletableFuture.failedFuture(new IllegalStateException("the read side has not applied every change yet")))
+        .thenApplyAsync(referenced -> {
           List<String> deleted = artifacts.deleteUnreferenced(referenced, storedBefore);
           deleted.forEach(sha256 -> log.info("deleted artifact {}: no version refers to it", sha256));
           return deleted;

@@ -4,10 +4,8 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.persistence.query.PersistenceQuery;
-import akka.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
 import akka.persistence.query.javadsl.CurrentPersistenceIdsQuery;
 import akka.stream.javadsl.Sink;
-import io.modelplane.common.HistoryEntry;
 import io.modelplane.common.Rejected;
 import io.modelplane.common.ModelId;
 import io.modelplane.common.ModelKey;
@@ -16,9 +14,7 @@ import io.modelplane.identity.ApiKeyAuthenticator;
 import io.modelplane.identity.ApiKeyCredential;
 import io.modelplane.identity.token.TenantAccess;
 import io.modelplane.registry.ModelEntity;
-import io.modelplane.registry.ModelHistory;
 import io.modelplane.tenancy.TenantEntity;
-import io.modelplane.tenancy.TenantHistory;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -29,7 +25,7 @@ import java.util.function.Function;
 /**
  * The API layer's door to the event-sourced control plane: asks to sharded entities with short
  * timeouts (reads are retried, since asks to a just-removed node's entities are lost for a few
- * seconds), entity refusals thrown as {@link Rejected}, and journal queries.
+ * seconds) and entity refusals thrown as {@link Rejected}.
  */
 public final class ControlPlane {
   private final ActorSystem<?> system;
@@ -126,46 +122,19 @@ public final class ControlPlane {
             : Optional.empty());
   }
 
-  /** Ids of every tenant ever created, sorted. */
-  public CompletionStage<List<String>> tenantIds() {
-    return entityIds(TenantEntity.ENTITY_KEY.name());
-  }
-
-  /** Entity ids ({@code tenant/model}) of every model ever registered, sorted. */
+  /**
+   * Entity ids ({@code tenant/model}) of every model ever registered, sorted, by a scan of the journal's
+   * persistence ids: only the deployment resync still uses it (the read tables answer everything else).
+   */
   public CompletionStage<List<String>> modelIds() {
-    return entityIds(ModelEntity.ENTITY_KEY.name());
-  }
-
-  private CompletionStage<List<String>> entityIds(String entityType) {
     CurrentPersistenceIdsQuery query = PersistenceQuery.get(system)
         .getReadJournalFor(CurrentPersistenceIdsQuery.class, readJournalPluginId);
-    String prefix = entityType + "|";
+    String prefix = ModelEntity.ENTITY_KEY.name() + "|";
     return query.currentPersistenceIds()
         .filter(id -> id.startsWith(prefix))
         .map(id -> id.substring(prefix.length()))
         .runWith(Sink.seq(), system)
         .thenApply(ids -> ids.stream().sorted().toList());
-  }
-
-  /** Every event of a model, oldest first, as history entries. */
-  public CompletionStage<List<HistoryEntry>> history(ModelKey key) {
-    CurrentEventsByPersistenceIdQuery query = PersistenceQuery.get(system)
-        .getReadJournalFor(CurrentEventsByPersistenceIdQuery.class, readJournalPluginId);
-    return query.currentEventsByPersistenceId(ModelEntity.ENTITY_KEY.name() + "|" + key.entityId(), 0L, Long.MAX_VALUE)
-        // a released reservation is bookkeeping of a name, not a change of a model
-        .filter(env -> env.event() instanceof ModelEntity.Event && !(env.event() instanceof ModelEntity.ReservationReleased))
-        .map(env -> ModelHistory.describe(env.sequenceNr(), (ModelEntity.Event) env.event()))
-        .runWith(Sink.seq(), system);
-  }
-
-  /** Every recorded change of a tenant, oldest first (API key use is left out: it is not a change). */
-  public CompletionStage<List<HistoryEntry>> tenantHistory(TenantId tenant) {
-    CurrentEventsByPersistenceIdQuery query = PersistenceQuery.get(system)
-        .getReadJournalFor(CurrentEventsByPersistenceIdQuery.class, readJournalPluginId);
-    return query.currentEventsByPersistenceId(TenantEntity.ENTITY_KEY.name() + "|" + tenant.value(), 0L, Long.MAX_VALUE)
-        .filter(env -> env.event() instanceof TenantEntity.Event)
-        .mapConcat(env -> TenantHistory.describe(env.sequenceNr(), (TenantEntity.Event) env.event()).stream().toList())
-        .runWith(Sink.seq(), system);
   }
 
   private <R> CompletionStage<R> retrying(java.util.function.Supplier<CompletionStage<R>> ask, int attempts) {

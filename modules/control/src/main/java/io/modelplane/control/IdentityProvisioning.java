@@ -1,5 +1,6 @@
 package io.modelplane.control;
 
+import io.modelplane.control.readside.TenantDirectory;
 import io.modelplane.common.Rejected;
 import io.modelplane.common.Rejection;
 import io.modelplane.common.TenantId;
@@ -26,6 +27,7 @@ public final class IdentityProvisioning {
 
   private final KeycloakProvisioner keycloak;
   private final ControlPlane controlPlane;
+  private final TenantDirectory tenants;
   private final Executor blocking;
   private final AtomicBoolean realmReady = new AtomicBoolean();
   private final AtomicBoolean resyncing = new AtomicBoolean();
@@ -37,8 +39,11 @@ public final class IdentityProvisioning {
   /** Set while Keycloak fails: an outage is logged once, not once per retry. */
   private final AtomicBoolean unreachable = new AtomicBoolean();
 
-  public IdentityProvisioning(KeycloakProvisioner keycloak, ControlPlane controlPlane, Executor blocking) {
+  /** {@code tenants}: every tenant, from the read tables. */
+  public IdentityProvisioning(KeycloakProvisioner keycloak, ControlPlane controlPlane,
+      TenantDirectory tenants, Executor blocking) {
     this.keycloak = keycloak;
+    this.tenants = tenants;
     this.controlPlane = controlPlane;
     this.blocking = blocking;
   }
@@ -89,7 +94,7 @@ public final class IdentityProvisioning {
       return CompletableFuture.completedFuture(null);
     }
     boolean full = passes.getAndIncrement() % FULL_PASS_EVERY == 0;
-    CompletionStage<java.util.List<String>> candidates = full ? controlPlane.tenantIds()
+    CompletionStage<java.util.List<String>> candidates = full ? tenants.allIds()
         : CompletableFuture.completedFuture(pending.stream().map(TenantId::value).sorted().toList());
     // one tenant after the other; the first failure ends the pass (Keycloak is likely down)
     return candidates.thenCompose(ids -> {

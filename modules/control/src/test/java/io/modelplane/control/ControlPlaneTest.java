@@ -1,5 +1,8 @@
 package io.modelplane.control;
 
+import akka.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import akka.persistence.query.PersistenceQuery;
+import akka.stream.javadsl.Sink;
 import static io.modelplane.control.ControlFixtures.await;
 import static io.modelplane.control.ControlFixtures.createTenant;
 import static io.modelplane.control.ControlFixtures.failure;
@@ -8,7 +11,6 @@ import static io.modelplane.control.ControlFixtures.registerVersion;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import akka.pattern.AskTimeoutException;
-import io.modelplane.common.HistoryEntry;
 import io.modelplane.common.ModelId;
 import io.modelplane.common.ModelKey;
 import io.modelplane.common.Quota;
@@ -53,9 +55,6 @@ class ControlPlaneTest {
     Rejection again = refusal(controlPlane.tenant(TenantId.of("acme"),
         r -> new TenantEntity.Create("acme", null, "operator", r), TenantEntity.Summary.class), Rejection.Reason.CONFLICT);
     assertThat(again.code()).isEqualTo("tenant_exists");
-    assertThat(await(controlPlane.tenantHistory(TenantId.of("acme")))).extracting(HistoryEntry::type)
-        .containsExactly("tenant_created");
-    assertThat(await(controlPlane.tenantIds())).contains("acme");
   }
 
   @Test
@@ -153,18 +152,6 @@ class ControlPlaneTest {
     assertThat(await(controlPlane.releaseVacantModels(unchanged, "operator"))).isSameAs(unchanged);
   }
 
-  @Test
-  void historyListsAModelsChangesOldestFirst() {
-    TenantId tenant = TenantId.of("hist");
-    createTenant(controlPlane, "hist", null);
-    ModelKey key = new ModelKey(tenant, ModelId.of("digits"));
-    registerVersion(controlPlane, key, SHA_A);
-    registerVersion(controlPlane, key, "b".repeat(64));
-    List<HistoryEntry> history = await(controlPlane.history(key));
-    assertThat(history).extracting(HistoryEntry::sequenceNr).containsExactly(1L, 2L);
-    assertThat(await(controlPlane.modelIds())).contains("hist/digits");
-  }
-
   /**
    * A node outside any cluster cannot reach its entities: a read is retried until the node joins, a
    * write gets one attempt (its timeout is the caller's answer) and is applied once, when delivered.
@@ -188,8 +175,10 @@ class ControlPlaneTest {
       assertThat(read.toCompletableFuture()).isNotDone();
       detached.join();
       assertThat(await(read).id()).isEqualTo("late");
-      assertThat(await(patient.tenantHistory(TenantId.of("late")))).extracting(HistoryEntry::type)
-          .containsExactly("tenant_created");
+      assertThat(await(PersistenceQuery.get(detached.kit.system())
+          .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier())
+          .currentEventsByPersistenceId("Tenant|late", 0L, Long.MAX_VALUE)
+          .runWith(Sink.seq(), detached.kit.system()))).as("the create applied once").hasSize(1);
     }
   }
 

@@ -19,9 +19,16 @@ final class ControlTestNode implements AutoCloseable {
   static final String READ_JOURNAL = "jdbc-read-journal";
 
   final ActorTestKit kit;
+  private final String database;
 
-  private ControlTestNode(ActorTestKit kit) {
+  private ControlTestNode(ActorTestKit kit, String database) {
     this.kit = kit;
+    this.database = database;
+  }
+
+  /** The journal's database as the read side connects to it. */
+  String jdbcUrl() {
+    return "jdbc:h2:mem:%s;DB_CLOSE_DELAY=-1".formatted(database);
   }
 
   /**
@@ -39,7 +46,7 @@ final class ControlTestNode implements AutoCloseable {
     }
     TenantEntity.init(kit.system());
     ModelEntity.init(kit.system());
-    ControlTestNode node = new ControlTestNode(kit);
+    ControlTestNode node = new ControlTestNode(kit, database);
     if (join) {
       node.join();
     }
@@ -67,6 +74,9 @@ final class ControlTestNode implements AutoCloseable {
         akka.loglevel = WARNING
         akka.loggers = ["akka.event.slf4j.Slf4jLogger"]
         akka.logging-filter = "akka.event.slf4j.Slf4jLoggingFilter"
+        akka.projection.jdbc.dialect = "h2-dialect"
+        akka.projection.jdbc.blocking-jdbc-dispatcher.thread-pool-executor.fixed-pool-size = 2
+        jdbc-read-journal.refresh-interval = 100ms
         akka.persistence.journal.plugin = "jdbc-journal"
         akka.persistence.snapshot-store.plugin = "jdbc-snapshot-store"
         jdbc-journal.use-shared-db = "slick"

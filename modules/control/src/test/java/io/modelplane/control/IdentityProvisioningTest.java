@@ -1,5 +1,6 @@
 package io.modelplane.control;
 
+import io.modelplane.control.readside.ReadSide;
 import static io.modelplane.control.ControlFixtures.await;
 import static io.modelplane.control.ControlFixtures.createTenant;
 import static io.modelplane.control.ControlFixtures.failure;
@@ -33,6 +34,7 @@ class IdentityProvisioningTest {
   static KeycloakProvisioner provisioner;
   static ExecutorService calls;
   static IdentityProvisioning provisioning;
+  static ReadSide readSide;
 
   @BeforeAll
   static void start() {
@@ -42,7 +44,8 @@ class IdentityProvisioningTest {
     provisioner = new KeycloakProvisioner(new KeycloakProvisioner.Settings(keycloak.baseUrl(), "modelplane",
         keycloak.adminUser(), keycloak.adminPassword(), "http://127.0.0.1:8080"));
     calls = Executors.newFixedThreadPool(2);
-    provisioning = new IdentityProvisioning(provisioner, controlPlane, calls);
+    readSide = ReadSide.start(node.kit.system(), node.jdbcUrl(), "", "", null, true);
+    provisioning = new IdentityProvisioning(provisioner, controlPlane, readSide.tenants(), calls);
   }
 
   @AfterAll
@@ -52,6 +55,9 @@ class IdentityProvisioningTest {
     }
     if (calls != null) {
       calls.shutdownNow();
+    }
+    if (readSide != null) {
+      readSide.close();
     }
     if (node != null) {
       node.close();

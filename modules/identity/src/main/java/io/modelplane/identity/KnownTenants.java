@@ -14,8 +14,8 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * The ids of every tenant that exists, as this node knows them: read from the journal at start and
- * again now and then, and added to as tenants are created (every node hears of it). A key naming a
+ * The ids of every tenant that exists, as this node knows them: read (from the tenants read table) at
+ * start and again now and then, and added to as tenants are created (every node hears of it). A key naming a
  * tenant outside the set is refused at once, without waking an entity or reading the journal, so
  * random keys create no work and an unknown tenant answers as fast as a wrong secret.
  */
@@ -29,7 +29,7 @@ public final class KnownTenants {
   private volatile boolean loaded;
 
   /**
-   * @param journal every tenant id in the journal
+   * @param journal every tenant id (the control plane's tenants table)
    * @param minReload the least time between two reads of the journal that a miss triggers (a tenant
    *     created on another node whose news did not arrive is known after at most this long)
    */

@@ -1,0 +1,66 @@
+package io.modelplane.control.readside;
+
+import io.modelplane.common.ModelId;
+import io.modelplane.common.TenantId;
+import io.modelplane.registry.ModelEntity;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+
+/** The models as the read tables hold them: a tenant's models paged by name, and every registered artifact. */
+public final class ModelDirectory {
+
+  /**
+   * One model name of a tenant: its versions (oldest first) and current deployment (null: none). A name
+   * with no version was reserved by an upload that never registered one; {@code reservation} numbers it.
+   */
+  public record ModelRow(String tenant, String model, long reservation, Instant createdAt, Instant updatedAt,
+      List<ModelEntity.VersionInfo> versions, ModelEntity.DeploymentRevision deployment) {}
+
+  private final Reads reads;
+
+  ModelDirectory(Reads reads) {
+    this.reads = reads;
+  }
+
+  /** The tenant's models (names with at least one version), ordered by name. */
+  public CompletionStage<Page<ModelRow>> page(TenantId tenant, PageRequest request) {
+    return reads.read(c -> {
+      String after = request.afterKey(ModelId::isValid);
+      List<ModelRow> rows = Reads.list(c, "SELECT * FROM models WHERE tenant = ? AND version_count > 0 AND model > ?"
+          + " ORDER BY model FETCH FIRST " + (request.limit() + 1) + " ROWS ONLY", ModelDirectory::row,
+          tenant.value(), after == null ? "" : after);
+      return Reads.page(rows, request.limit(), ModelRow::model);
+    });
+  }
+
+  /** The tenant's names without a version (reservations an upload left behind). */
+  public CompletionStage<List<ModelRow>> vacant(TenantId tenant) {
+    return reads.read(c -> Reads.list(c, "SELECT * FROM models WHERE tenant = ? AND version_count = 0 ORDER BY model",
+        ModelDirectory::row, tenant.value()));
+  }
+
+  /** The SHA-256 of every version of every model (archived ones included). */
+  public CompletionStage<Set<String>> registeredSha256() {
+    return reads.read(c -> {
+      Set<String> all = new HashSet<>();
+      Reads.list(c, "SELECT versions FROM models WHERE version_count > 0", rs -> rs.getString(1))
+          .forEach(json -> ReadTables.json(json, ReadTablesHandler.VERSIONS).forEach(v -> all.add(v.sha256())));
+      return all;
+    });
+  }
+
+  private static ModelRow row(ResultSet rs) throws SQLException {
+    List<ModelEntity.DeploymentRevision> revisions = ReadTables.json(rs.getString("revisions"), ReadTablesHandler.REVISIONS);
+    long current = rs.getLong("current_revision");
+    boolean deployed = !rs.wasNull();
+    return new ModelRow(rs.getString("tenant"), rs.getString("model"), rs.getLong("reservation"),
+        ReadTables.instant(rs, "created_ns"), ReadTables.instant(rs, "updated_ns"),
+        ReadTables.json(rs.getString("versions"), ReadTablesHandler.VERSIONS),
+        deployed ? revisions.stream().filter(r -> r.revision() == current).findFirst().orElse(null) : null);
+  }
+}
