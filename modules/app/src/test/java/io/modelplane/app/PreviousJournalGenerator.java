@@ -122,7 +122,7 @@ class PreviousJournalGenerator {
       for (Path file : files.filter(Files::isRegularFile).toList()) {
         String relative = dataDir.relativize(file).toString();
         if (relative.endsWith(".mv.db") || relative.startsWith("artifacts")) {
-          Path copy = TARGET.resolve("data").resolve(relative);
+          Path copy = TARGET.resolve("node").resolve(relative);
           Files.createDirectories(copy.getParent());
           Files.copy(file, copy, StandardCopyOption.REPLACE_EXISTING);
         }

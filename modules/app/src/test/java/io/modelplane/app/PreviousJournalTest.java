@@ -42,7 +42,7 @@ class PreviousJournalTest {
   @BeforeAll
   static void start() throws Exception {
     Path release = resource("journal-previous-release");
-    copyTree(release.resolve("data"), dataDir);
+    copyTree(release.resolve("node"), dataDir);
     try (var in = Files.newBufferedReader(release.resolve("keys.txt"))) {
       keys.load(in);
     }
