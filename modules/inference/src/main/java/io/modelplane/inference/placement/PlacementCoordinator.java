@@ -6,6 +6,7 @@ import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
+import akka.actor.typed.javadsl.TimerScheduler;
 import akka.actor.typed.receptionist.Receptionist;
 import io.modelplane.common.CborSerializable;
 import io.modelplane.inference.runtime.BatchSettings;
@@ -22,6 +23,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Turns desired deployments into resident replicas: one per cluster (a singleton on a control
@@ -33,14 +35,34 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
 
   public sealed interface Command extends CborSerializable {}
 
-  /** The model's current deployment; null removes it (no deployment any more). */
-  public record SetDeployment(String modelKey, DesiredDeployment deployment) implements Command {}
+  /**
+   * The model's current deployment; null removes it (no deployment any more). {@code journalOrder}: the
+   * journal position of the change it reflects; a message older than the one applied is ignored, so a
+   * late or repeated message never undoes a newer change.
+   */
+  public record SetDeployment(String modelKey, DesiredDeployment deployment, long journalOrder) implements Command {}
 
   /**
    * The bytes {@code tenant}'s replicas may keep resident on workers in all (its quota's
    * maxResidentBytes); null means unlimited. Replicas beyond it are refused, never evicted.
+   * {@code journalOrder} as in {@link SetDeployment}.
    */
-  public record SetTenantQuota(String tenant, Long maxResidentBytes) implements Command {}
+  public record SetTenantQuota(String tenant, Long maxResidentBytes, long journalOrder) implements Command {}
+
+  /** Everything that should run, as recorded durably: what a starting coordinator reads once. */
+  public record Snapshot(List<SetTenantQuota> tenants, List<SetDeployment> deployments) {}
+
+  /** Where a starting coordinator reads the desired state (its predecessor's knowledge died with it). */
+  @FunctionalInterface
+  public interface DesiredState {
+    DesiredState NONE = () -> java.util.concurrent.CompletableFuture.completedFuture(new Snapshot(List.of(), List.of()));
+
+    CompletionStage<Snapshot> load();
+  }
+
+  private record SnapshotLoaded(Snapshot snapshot, Throwable failure) implements Command {}
+
+  private record LoadSnapshot() implements Command {}
 
   public record GetReplicas(String modelKey, ActorRef<Replicas> replyTo) implements Command {}
 
@@ -83,8 +105,17 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
 
   private record Replica(ReplicaState state, String reason, long generation) {}
 
+  /** A coordinator that starts with nothing desired (tests). */
   public static Behavior<Command> create(Duration loadTimeout) {
-    return Behaviors.setup(ctx -> {
+    return create(loadTimeout, DesiredState.NONE);
+  }
+
+  /**
+   * A coordinator that first reads the desired state from {@code source} (retrying until it can), and
+   * places nothing before: no deployment is placed before its tenant's limit is known.
+   */
+  public static Behavior<Command> create(Duration loadTimeout, DesiredState source) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       // one adapter per message class: both listings go through it
       ActorRef<Receptionist.Listing> listings = ctx.messageAdapter(Receptionist.Listing.class, l ->
           l.isForKey(WorkerActor.SERVICE_KEY)
@@ -92,8 +123,9 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
               : new RoutersListed(l.getServiceInstances(Router.SERVICE_KEY)));
       ctx.getSystem().receptionist().tell(Receptionist.subscribe(WorkerActor.SERVICE_KEY, listings));
       ctx.getSystem().receptionist().tell(Receptionist.subscribe(Router.SERVICE_KEY, listings));
-      return new PlacementCoordinator(ctx, loadTimeout);
-    });
+      ctx.getSelf().tell(new LoadSnapshot());
+      return new PlacementCoordinator(ctx, loadTimeout, source, timers);
+    }));
   }
 
   private final Duration loadTimeout;
@@ -110,11 +142,20 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
   /** tenant → maxResidentBytes; a tenant absent is unlimited */
   private final Map<String, Long> tenantByteLimits = new HashMap<>();
   private final ActorRef<WorkerActor.ReplicaHealth> health;
+  /** model key / tenant → journal order of the change applied last (removals included) */
+  private final Map<String, Long> deploymentOrders = new HashMap<>();
+  private final Map<String, Long> tenantOrders = new HashMap<>();
+  private final DesiredState source;
+  private final TimerScheduler<Command> timers;
+  private boolean snapshotLoaded;
   private long generation;
 
-  private PlacementCoordinator(ActorContext<Command> ctx, Duration loadTimeout) {
+  private PlacementCoordinator(ActorContext<Command> ctx, Duration loadTimeout, DesiredState source,
+      TimerScheduler<Command> timers) {
     super(ctx);
     this.loadTimeout = loadTimeout;
+    this.source = source;
+    this.timers = timers;
     this.health = ctx.messageAdapter(WorkerActor.ReplicaHealth.class, HealthReported::new);
   }
 
@@ -123,6 +164,11 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
     return newReceiveBuilder()
         .onMessage(SetDeployment.class, this::onSetDeployment)
         .onMessage(SetTenantQuota.class, this::onSetTenantQuota)
+        .onMessage(LoadSnapshot.class, load -> {
+          getContext().pipeToSelf(source.load(), SnapshotLoaded::new);
+          return this;
+        })
+        .onMessage(SnapshotLoaded.class, this::onSnapshotLoaded)
         .onMessage(WorkersListed.class, this::onWorkersListed)
         .onMessage(WorkerBudget.class, this::onWorkerBudget)
         .onMessage(RoutersListed.class, this::onRoutersListed)
@@ -136,7 +182,36 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
         .build();
   }
 
+  private Behavior<Command> onSnapshotLoaded(SnapshotLoaded loaded) {
+    if (loaded.failure() != null) {
+      getContext().getLog().warn("cannot read the desired deployments, retrying in 2 s: {}", loaded.failure().toString());
+      timers.startSingleTimer(new LoadSnapshot(), Duration.ofSeconds(2));
+      return this;
+    }
+    // messages that arrived meanwhile are newer or equal: applyQuota/applyDeployment keep the newest
+    loaded.snapshot().tenants().forEach(this::applyQuota);
+    loaded.snapshot().deployments().forEach(this::applyDeployment);
+    snapshotLoaded = true;
+    getContext().getLog().info("read {} deployments and {} tenant limits", loaded.snapshot().deployments().size(),
+        loaded.snapshot().tenants().size());
+    replan();
+    return this;
+  }
+
   private Behavior<Command> onSetDeployment(SetDeployment set) {
+    if (applyDeployment(set)) {
+      replan();
+    }
+    return this;
+  }
+
+  /** False when the message is older than (or the same as) what was applied. */
+  private boolean applyDeployment(SetDeployment set) {
+    Long applied = deploymentOrders.get(set.modelKey());
+    if (applied != null && applied >= set.journalOrder()) {
+      return false;
+    }
+    deploymentOrders.put(set.modelKey(), set.journalOrder());
     DesiredDeployment before = set.deployment() == null ? desired.remove(set.modelKey()) : desired.put(set.modelKey(), set.deployment());
     if (set.deployment() != null && (before == null || before.revision() != set.deployment().revision())) {
       // a new revision retries replicas that failed before, and applies new batching settings
@@ -153,20 +228,32 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
         }
       }
     }
-    replan();
-    return this;
+    return true;
   }
 
   private Behavior<Command> onSetTenantQuota(SetTenantQuota set) {
-    Long before = set.maxResidentBytes() == null
-        ? tenantByteLimits.remove(set.tenant())
-        : tenantByteLimits.put(set.tenant(), set.maxResidentBytes());
-    if (!Objects.equals(before, set.maxResidentBytes())) {
-      getContext().getLog().info("tenant {} may keep {} bytes resident (null: unlimited)", set.tenant(), set.maxResidentBytes());
+    if (applyQuota(set)) {
       // a raised limit places refused replicas; a lowered one only refuses new ones (the policy evicts nothing)
       replan();
     }
     return this;
+  }
+
+  /** True when the limit changed. */
+  private boolean applyQuota(SetTenantQuota set) {
+    Long applied = tenantOrders.get(set.tenant());
+    if (applied != null && applied >= set.journalOrder()) {
+      return false;
+    }
+    tenantOrders.put(set.tenant(), set.journalOrder());
+    Long before = set.maxResidentBytes() == null
+        ? tenantByteLimits.remove(set.tenant())
+        : tenantByteLimits.put(set.tenant(), set.maxResidentBytes());
+    if (Objects.equals(before, set.maxResidentBytes())) {
+      return false;
+    }
+    getContext().getLog().info("tenant {} may keep {} bytes resident (null: unlimited)", set.tenant(), set.maxResidentBytes());
+    return true;
   }
 
   private Behavior<Command> onWorkersListed(WorkersListed listed) {
@@ -201,8 +288,7 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
   private Behavior<Command> onRoutersListed(RoutersListed listed) {
     routers.clear();
     routers.addAll(listed.routers());
-    RoutingTable table = table();
-    routers.forEach(r -> r.tell(new Router.TableUpdated(table)));
+    publish();
     return this;
   }
 
@@ -256,6 +342,9 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
   }
 
   private void replan() {
+    if (!snapshotLoaded) {
+      return; // placing part of the desired state could place a deployment before its tenant's limit
+    }
     Map<String, VersionToLoad> versions = new HashMap<>();
     Map<String, BatchSettings> batches = new HashMap<>();
     List<PlacementPolicy.DesiredVersion> wanted = new ArrayList<>();
@@ -311,6 +400,9 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
   }
 
   private void publish() {
+    if (!snapshotLoaded) {
+      return; // gateways keep the routes they have until this coordinator knows what should run
+    }
     RoutingTable table = table();
     routers.forEach(r -> r.tell(new Router.TableUpdated(table)));
   }

@@ -103,7 +103,7 @@ class PlacementCoordinatorTest {
     awaitWorkers(placement, 2);
 
     PlacementCoordinator.DesiredDeployment plain = deployment(1, 2, 1);
-    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", plain));
+    placement.tell(setDeployment("acme/m", plain));
     testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
       assertThat(shared).containsExactly("acme/m:1");
       assertThat(pooled).isEmpty();
@@ -113,7 +113,7 @@ class PlacementCoordinatorTest {
     });
 
     // the tenant is given the pool: its replica moves there and leaves the shared worker
-    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", new PlacementCoordinator.DesiredDeployment(
+    placement.tell(setDeployment("acme/m", new PlacementCoordinator.DesiredDeployment(
         2, plain.traffic(), 1, plain.batch(), plain.versions(), "acme-only")));
     testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
       assertThat(pooled).containsExactly("acme/m:1");
@@ -130,7 +130,7 @@ class PlacementCoordinatorTest {
     TestProbe<Router.Command> router = testKit.createTestProbe();
     testKit.system().receptionist().tell(Receptionist.register(Router.SERVICE_KEY, router.getRef()));
 
-    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", deployment(1, 1, 1)));
+    placement.tell(setDeployment("acme/m", deployment(1, 1, 1)));
     router.awaitAssert(Duration.ofSeconds(5), () -> {
       assertThat(replicas(placement)).extracting(PlacementCoordinator.ReplicaView::state)
           .containsExactly(PlacementCoordinator.ReplicaState.PENDING);
@@ -160,12 +160,12 @@ class PlacementCoordinatorTest {
     });
 
     // a new revision with version 2 only: 1 is unloaded, 2 is loaded
-    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", deployment(2, 1, 2)));
+    placement.tell(setDeployment("acme/m", deployment(2, 1, 2)));
     router.awaitAssert(Duration.ofSeconds(5), () -> {
       assertThat(w2).containsExactly("acme/m:2");
       return null;
     });
-    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", null));
+    placement.tell(setDeployment("acme/m", null));
     router.awaitAssert(Duration.ofSeconds(5), () -> {
       assertThat(w2).isEmpty();
       assertThat(replicas(placement)).isEmpty();
@@ -194,7 +194,7 @@ class PlacementCoordinatorTest {
     ActorRef<PlacementCoordinator.Command> placement = testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5)));
     TestProbe<Router.Command> router = testKit.createTestProbe();
     testKit.system().receptionist().tell(Receptionist.register(Router.SERVICE_KEY, router.getRef()));
-    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", deployment(1, 1, 1)));
+    placement.tell(setDeployment("acme/m", deployment(1, 1, 1)));
     router.awaitAssert(Duration.ofSeconds(5), () -> {
       assertThat(replicas(placement)).extracting(PlacementCoordinator.ReplicaView::state)
           .containsExactly(PlacementCoordinator.ReplicaState.READY);
@@ -235,7 +235,7 @@ class PlacementCoordinatorTest {
     Set<String> held = ConcurrentHashMap.newKeySet();
     ActorRef<PlacementCoordinator.Command> placement = testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5)));
     testKit.spawn(fakeWorker("w3", 10_000, held, Set.of("acme/m:1")));
-    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", deployment(1, 1, 1)));
+    placement.tell(setDeployment("acme/m", deployment(1, 1, 1)));
     TestProbe<Object> waiter = testKit.createTestProbe();
     waiter.awaitAssert(Duration.ofSeconds(5), () -> {
       assertThat(replicas(placement)).anySatisfy(r -> {
@@ -258,8 +258,8 @@ class PlacementCoordinatorTest {
     awaitWorkers(placement, 2);
 
     // each replica of acme/m:1 needs 1000 bytes: 1500 fits one of the two
-    placement.tell(new PlacementCoordinator.SetTenantQuota("acme", 1500L));
-    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", deployment(1, 2, 1)));
+    placement.tell(setQuota("acme", 1500L));
+    placement.tell(setDeployment("acme/m", deployment(1, 2, 1)));
     waiter.awaitAssert(Duration.ofSeconds(5), () -> {
       assertThat(replicas(placement)).extracting(PlacementCoordinator.ReplicaView::state).containsExactlyInAnyOrder(
           PlacementCoordinator.ReplicaState.READY, PlacementCoordinator.ReplicaState.QUOTA_EXCEEDED);
@@ -271,7 +271,7 @@ class PlacementCoordinatorTest {
     assertThat(refused.reason()).contains("maxResidentBytes").contains("1500").contains("1000");
     assertThat(w1.size() + w2.size()).isEqualTo(1);
 
-    placement.tell(new PlacementCoordinator.SetTenantQuota("acme", 2000L));
+    placement.tell(setQuota("acme", 2000L));
     waiter.awaitAssert(Duration.ofSeconds(5), () -> {
       assertThat(replicas(placement)).extracting(PlacementCoordinator.ReplicaView::state).containsExactly(
           PlacementCoordinator.ReplicaState.READY, PlacementCoordinator.ReplicaState.READY);
@@ -281,13 +281,13 @@ class PlacementCoordinatorTest {
     });
 
     // lowered below what is resident: nothing is unloaded (replicas() answers after the quota is handled)
-    placement.tell(new PlacementCoordinator.SetTenantQuota("acme", 500L));
+    placement.tell(setQuota("acme", 500L));
     assertThat(replicas(placement)).extracting(PlacementCoordinator.ReplicaView::state).containsExactly(
         PlacementCoordinator.ReplicaState.READY, PlacementCoordinator.ReplicaState.READY);
 
     // unlimited (null) from the start for another tenant: a second model is placed as before
-    placement.tell(new PlacementCoordinator.SetTenantQuota("other", null));
-    placement.tell(new PlacementCoordinator.SetDeployment("other/m", otherDeployment()));
+    placement.tell(setQuota("other", null));
+    placement.tell(setDeployment("other/m", otherDeployment()));
     waiter.awaitAssert(Duration.ofSeconds(5), () -> {
       assertThat(w1.contains("other/m:1") || w2.contains("other/m:1")).isTrue();
       return null;
@@ -304,8 +304,8 @@ class PlacementCoordinatorTest {
     awaitWorkers(placement, 2);
 
     // 1500 bytes: version 1 (1000) gets one replica of two, version 2 (1000) none
-    placement.tell(new PlacementCoordinator.SetTenantQuota("acme", 1500L));
-    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", deployment(1, 2, 1, 2)));
+    placement.tell(setQuota("acme", 1500L));
+    placement.tell(setDeployment("acme/m", deployment(1, 2, 1, 2)));
     RoutingTable.ModelRoute route = null;
     while (route == null || route.versions().get(1).ready().isEmpty()) {
       route = ((Router.TableUpdated) router.receiveMessage(Duration.ofSeconds(5))).table().models().get("acme/m");
@@ -316,7 +316,7 @@ class PlacementCoordinatorTest {
     assertThat(route.versions().get(2).unservable().reason()).contains("version 2").contains("maxResidentBytes")
         .contains("1500");
 
-    placement.tell(new PlacementCoordinator.SetTenantQuota("acme", null));
+    placement.tell(setQuota("acme", null));
     while (route.versions().get(2).unservable() != null) {
       route = ((Router.TableUpdated) router.receiveMessage(Duration.ofSeconds(5))).table().models().get("acme/m");
     }
@@ -331,7 +331,7 @@ class PlacementCoordinatorTest {
     testKit.spawn(fakeWorker("w1", 10_000, ConcurrentHashMap.newKeySet(), Set.of("acme/m:1")));
     awaitWorkers(placement, 1);
 
-    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", deployment(1, 1, 1)));
+    placement.tell(setDeployment("acme/m", deployment(1, 1, 1)));
     RoutingTable.ModelRoute route = null;
     while (route == null || route.versions().get(1).unservable() == null) {
       route = ((Router.TableUpdated) router.receiveMessage(Duration.ofSeconds(5))).table().models().get("acme/m");
@@ -346,5 +346,62 @@ class PlacementCoordinatorTest {
   static PlacementCoordinator.DesiredDeployment otherDeployment() {
     return new PlacementCoordinator.DesiredDeployment(1, Map.of(1, 100), 1, new BatchSettings(8, 1, 100),
         Map.of(1, new VersionToLoad(VersionToLoad.key("other/m", 1), "/nowhere/o1", "torchscript", SIG, SIG, 1000, null)));
+  }
+
+  @Test
+  void anOlderOrRepeatedMessageNeverUndoesANewerOne() {
+    Set<String> held = ConcurrentHashMap.newKeySet();
+    ActorRef<PlacementCoordinator.Command> placement = testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5)));
+    testKit.spawn(fakeWorker("w", 10_000, held, Set.of()));
+    awaitWorkers(placement, 1);
+    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", deployment(2, 1, 2), 20));
+    // late: revision 1 written before revision 2, and a removal older than both
+    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", deployment(1, 1, 1), 10));
+    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", null, 5));
+    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", deployment(2, 1, 2), 20));
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertThat(held).containsExactly("acme/m:2");
+      assertThat(replicas(placement)).extracting(PlacementCoordinator.ReplicaView::version).containsExactly(2);
+      return null;
+    });
+    // a newer removal does apply
+    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", null, 30));
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertThat(held).isEmpty();
+      return null;
+    });
+  }
+
+  @Test
+  void aStartingCoordinatorReadsTheDesiredStateAndRetriesWhenItCannot() {
+    Set<String> held = ConcurrentHashMap.newKeySet();
+    java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+    PlacementCoordinator.DesiredState source = () -> reads.incrementAndGet() == 1
+        ? java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("database down"))
+        : java.util.concurrent.CompletableFuture.completedFuture(new PlacementCoordinator.Snapshot(
+            List.of(new PlacementCoordinator.SetTenantQuota("acme", 5000L, 3)),
+            List.of(new PlacementCoordinator.SetDeployment("acme/m", deployment(1, 1, 1), 4))));
+    testKit.spawn(fakeWorker("w", 10_000, held, Set.of()));
+    ActorRef<PlacementCoordinator.Command> placement =
+        testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5), source));
+    // an older message that arrives while the read is under way loses to what was read
+    placement.tell(new PlacementCoordinator.SetDeployment("acme/m", null, 2));
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
+      assertThat(held).containsExactly("acme/m:1");
+      assertThat(replicas(placement)).extracting(PlacementCoordinator.ReplicaView::state)
+          .containsExactly(PlacementCoordinator.ReplicaState.READY);
+      return null;
+    });
+    assertThat(reads.get()).isEqualTo(2);
+  }
+
+  private final java.util.concurrent.atomic.AtomicLong journalOrder = new java.util.concurrent.atomic.AtomicLong();
+
+  private PlacementCoordinator.SetDeployment setDeployment(String modelKey, PlacementCoordinator.DesiredDeployment d) {
+    return new PlacementCoordinator.SetDeployment(modelKey, d, journalOrder.incrementAndGet());
+  }
+
+  private PlacementCoordinator.SetTenantQuota setQuota(String tenant, Long maxResidentBytes) {
+    return new PlacementCoordinator.SetTenantQuota(tenant, maxResidentBytes, journalOrder.incrementAndGet());
   }
 }
