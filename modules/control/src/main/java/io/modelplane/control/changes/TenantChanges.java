@@ -1,4 +1,4 @@
-package io.modelplane.control;
+package io.modelplane.control.changes;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
@@ -15,9 +15,11 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
 /**
- * Tells every node at once that a tenant was created or its status, quota or keys changed, so what nodes keep in
- * memory for the predict path (key lookups, admission leases) is dropped now instead of at the end
- * of its time-to-live. The time-to-lives stay as the fallback for a lost message.
+ * Tells every node at once that a tenant was created or its status, quota, keys or access changed, so what
+ * nodes keep in memory for the predict path (key lookups, admission leases) is dropped now instead of at the
+ * end of its time-to-live. The placement feed calls {@link #changed} for each such event it reads from the
+ * journal; the node that made a change calls {@link #changedHere} before it answers. The time-to-lives stay
+ * as the fallback for a lost message.
  */
 public final class TenantChanges {
   record Changed(String tenant) implements CborSerializable {}
@@ -41,17 +43,25 @@ public final class TenantChanges {
 
   /**
    * The tenant changed: its quota entity reads the quota again, then every node forgets what it
-   * cached (in that order, so no node refills its lease from the old quota). This node forgets before
-   * completing, so the caller's next request here already sees the change; the others once told.
+   * cached (in that order, so no node refills its lease from the old quota).
    */
   public CompletionStage<Void> changed(TenantId tenant) {
+    return refreshQuota(tenant).thenRun(() -> topic.tell(Topic.publish(new Changed(tenant.value()))));
+  }
+
+  /**
+   * The tenant changed through this node: its quota entity reads the quota again, then this node forgets
+   * what it cached, before completing, so the caller's next request here already sees the change. The
+   * other nodes hear of it from the journal ({@link #changed}).
+   */
+  public CompletionStage<Void> changedHere(TenantId tenant) {
+    return refreshQuota(tenant).thenRun(() -> listeners.forEach(l -> l.accept(tenant)));
+  }
+
+  private CompletionStage<Void> refreshQuota(TenantId tenant) {
+    // even if the entity did not answer, nodes must drop their caches (their TTLs are the fallback)
     return sharding.entityRefFor(QuotaEntity.ENTITY_KEY, tenant.value())
         .<QuotaEntity.Refreshed>ask(QuotaEntity.Refresh::new, Duration.ofSeconds(2))
-        .handle((refreshed, failure) -> {
-          // even if the entity did not answer, nodes must drop their caches (their TTLs are the fallback)
-          listeners.forEach(l -> l.accept(tenant));
-          topic.tell(Topic.publish(new Changed(tenant.value())));
-          return null;
-        });
+        .handle((refreshed, failure) -> null);
   }
 }
