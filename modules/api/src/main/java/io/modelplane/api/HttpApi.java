@@ -1,8 +1,8 @@
 package io.modelplane.api;
 
 import io.modelplane.control.IdentityProvisioning;
-import io.modelplane.control.TenantChanges;
-import io.modelplane.control.DeploymentFeed;
+import io.modelplane.control.changes.TenantChanges;
+import io.modelplane.control.placement.DeploymentFeed;
 import io.modelplane.control.ControlPlane;
 import static akka.http.javadsl.server.PathMatchers.segment;
 
@@ -60,7 +60,7 @@ public final class HttpApi extends ApiDirectives {
     this.failures = failures;
     this.authenticator = authenticator;
     this.readiness = readiness;
-    this.tenants = new TenantRoutes(controlPlane, changes, deployments, provisioning, settings);
+    this.tenants = new TenantRoutes(controlPlane, changes, provisioning, settings);
     this.identity = new IdentityRoutes(controlPlane, changes, provisioning, settings);
     this.authConfig = provisioning == null ? Map.of("mode", "api-key") : Map.of("mode", "keycloak",
         "issuer", provisioning.settings().issuer(), "clientId", io.modelplane.identity.keycloak.KeycloakProvisioner.WEB_CLIENT);

@@ -1,6 +1,6 @@
 package io.modelplane.api;
 
-import io.modelplane.control.DeploymentFeed;
+import io.modelplane.control.placement.DeploymentFeed;
 import io.modelplane.control.ControlPlane;
 import static akka.http.javadsl.server.PathMatchers.integerSegment;
 import static akka.http.javadsl.server.PathMatchers.segment;
@@ -143,7 +143,6 @@ final class ModelRoutes extends ApiDirectives {
                 path("archive", () -> post(() -> authorized(principal, Action.WRITE_MODELS, tenant, () ->
                     respond(controlPlane.model(key, r -> new ModelEntity.ArchiveVersion(version, principal.subject(), r),
                             ModelEntity.Summary.class)
-                        .thenCompose(this::placed)
                         .thenApply(s -> Json.response(StatusCodes.OK, version(s, version))))))))))),
         pathPrefix("deployment", () -> concat(
             pathEnd(() -> concat(
@@ -157,7 +156,6 @@ final class ModelRoutes extends ApiDirectives {
                 })))))),
             path("rollback", () -> post(() -> authorized(principal, Action.WRITE_MODELS, tenant, () ->
                 respond(controlPlane.model(key, r -> new ModelEntity.Rollback(principal.subject(), r), ModelEntity.Deployed.class)
-                    .thenCompose(d -> placed(key, d))
                     .thenApply(d -> Json.response(StatusCodes.ACCEPTED, deployedView(d))))))))),
         path("history", () -> get(() -> authorized(principal, Action.READ_MODELS, tenant, () ->
             respond(controlPlane.history(key).thenApply(events -> {
@@ -327,17 +325,7 @@ final class ModelRoutes extends ApiDirectives {
         request.engineThreads());
     return controlPlane.model(key, r -> new ModelEntity.Deploy(spec, request.expectedRevision(), principal.subject(), r),
             ModelEntity.Deployed.class)
-        .thenCompose(d -> placed(key, d))
         .thenApply(d -> Json.response(StatusCodes.ACCEPTED, deployedView(d)));
-  }
-
-  /** Hands the model's new deployment to placement before answering, so the answer means "on its way". */
-  private <T> CompletionStage<T> placed(ModelKey key, T result) {
-    return deployments.modelChanged(key).handle((done, failure) -> result); // the periodic resync covers a failure here
-  }
-
-  private CompletionStage<ModelEntity.Summary> placed(ModelEntity.Summary summary) {
-    return placed(ModelKey.of(summary.tenant(), summary.model()), summary);
   }
 
   private static Map<String, Object> deployedView(ModelEntity.Deployed d) {

@@ -4,13 +4,12 @@ import io.modelplane.control.QuotaSources;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Props;
-import akka.cluster.typed.ClusterSingleton;
-import akka.cluster.typed.ClusterSingletonSettings;
-import akka.cluster.typed.SingletonActor;
 import io.modelplane.control.ArtifactSweep;
-import io.modelplane.control.DeploymentFeed;
+import io.modelplane.control.placement.DeploymentFeed;
+import io.modelplane.control.placement.DesiredDeployments;
+import io.modelplane.control.readside.ControlProjections;
+import io.modelplane.control.readside.ReadSideDatabase;
 import io.modelplane.api.Metrics;
-import io.modelplane.inference.placement.PlacementCoordinator;
 import io.modelplane.inference.routing.InferenceGateway;
 import io.modelplane.inference.routing.Router;
 import io.modelplane.inference.runtime.Devices;
@@ -49,7 +48,7 @@ import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import io.modelplane.tenancy.admission.AdmissionLeases;
 import io.modelplane.tenancy.admission.QuotaEntity;
-import io.modelplane.control.TenantChanges;
+import io.modelplane.control.changes.TenantChanges;
 import io.modelplane.api.WorkerNodeApi;
 import io.modelplane.control.KeyUsage;
 import io.modelplane.control.IdentityProvisioning;
@@ -187,9 +186,14 @@ public final class Main {
       ArtifactStore artifacts = new ArtifactStore(settings.dataDir().resolve("artifacts"), apiSettings.maxArtifactBytes());
 
       InferenceSettings inference = InferenceSettings.fromConfig(config);
-      ActorRef<PlacementCoordinator.Command> placement = ClusterSingleton.get(system).init(
-          SingletonActor.of(PlacementCoordinator.create(inference.loadTimeout()), "placement")
-              .withSettings(ClusterSingletonSettings.create(system).withRole("control")));
+      ReadSideDatabase readSide = ReadSideDatabase.open(settings.jdbcUrl(), settings.dbUser(), settings.dbPassword(), 4,
+          settings.usesPostgres() ? UsageStore.POSTGRES_DURABLE_COMMITS : null);
+      teardown.add(readSide::close);
+      // placement and every node's caches follow the journal; an estimate past four worker budgets is no use
+      // to count further: no worker can hold it
+      DeploymentFeed deployments = DeploymentFeed.start(system, readSide, new DeploymentFeed.Settings(inference.loadTimeout(),
+          new DesiredDeployments(artifacts, inference.queueCapacity(), 4 * inference.workerMemoryBytes()),
+          settings.createSchema(), ControlProjections.Settings.defaults()), changes::changed);
       Metrics metrics = new Metrics();
       InferenceGateway gateway = null;
       if (settings.roles().contains("gateway")) {
@@ -199,9 +203,6 @@ public final class Main {
       if (settings.roles().contains("worker")) {
         startWorkers(system, settings, inference, gateway, metrics, teardown);
       }
-      // an estimate past four worker budgets is no use to count further: no worker can hold it
-      DeploymentFeed deployments = new DeploymentFeed(controlPlane, artifacts, placement, inference.queueCapacity(),
-          system.scheduler(), 4 * inference.workerMemoryBytes());
       Config edge = config.getConfig("modelplane.http");
       FailedAuthentications failures = new FailedAuthentications(edge.getDouble("failed-auth-per-second"),
           edge.getDouble("failed-auth-burst"));
@@ -216,19 +217,16 @@ public final class Main {
       log.info("journal on {}, data in {}, roles {}",
           settings.usesPostgres() ? "PostgreSQL" : "H2", settings.dataDir(), settings.roles());
       if (config.getBoolean("modelplane.demo")) {
-        new DemoTenant(controlPlane, artifacts, deployments, system).ensure()
-            .thenCompose(done -> changes.changed(DemoTenant.TENANT))
+        new DemoTenant(controlPlane, artifacts, system).ensure()
+            .thenCompose(done -> changes.changedHere(DemoTenant.TENANT))
             .toCompletableFuture().get(60, TimeUnit.SECONDS);
       }
-      deployments.resyncAll();
       if (provisioning != null) {
         IdentityProvisioning identity = provisioning;
         Duration every = config.getDuration("modelplane.keycloak.resync-interval");
         identity.start().thenRun(() -> system.scheduler().scheduleWithFixedDelay(every, every,
             identity::resync, system.executionContext()));
       }
-      system.scheduler().scheduleWithFixedDelay(inference.resyncInterval(), inference.resyncInterval(),
-          deployments::resyncAll, system.executionContext());
       if (settings.roles().contains("control")) {
         ArtifactSweep sweep = new ArtifactSweep(controlPlane, artifacts, config.getDuration("modelplane.artifact-sweep.grace"),
             Clock.systemUTC(), system.dispatchers().lookup(akka.actor.typed.DispatcherSelector.blocking()));

@@ -92,7 +92,7 @@ final class PlacementFeedHandler extends JdbcHandler<EventEnvelope<Object>, Read
     return e instanceof TenantEntity.TenantCreated || e instanceof TenantEntity.TenantSuspended
         || e instanceof TenantEntity.TenantResumed || e instanceof TenantEntity.QuotaChanged
         || e instanceof TenantEntity.ApiKeyAdded || e instanceof TenantEntity.ApiKeyRevoked
-        || e instanceof TenantEntity.AccessChanged;
+        || e instanceof TenantEntity.AccessChanged a && a.revokesTokensOf() != null;
   }
 
   private List<PlacementCoordinator.Command> onModelEvent(Connection c, ModelKey key, ModelEntity.Event event, long order)
