@@ -52,7 +52,7 @@ class PlacementFeedAcrossNodesTest {
       TestNodes.eventually(Duration.ofSeconds(30), () -> "2".equals(version(viaA, key)), "version 2 answering on A");
 
       // a rollback made on B: A answers from version 1 again
-      assertThat(viaB.post("/api/v1/tenants/fed/models/digits/rollback", key, Map.of()).status()).isEqualTo(202);
+      assertThat(viaB.post("/api/v1/tenants/fed/models/digits/deployment/rollback", key, Map.of()).status()).isEqualTo(202);
       TestNodes.eventually(Duration.ofSeconds(30), () -> "1".equals(version(viaA, key)), "version 1 answering on A");
       TestNodes.eventually(Duration.ofSeconds(30), () -> "1".equals(version(viaB, key)), "version 1 answering on B");
 

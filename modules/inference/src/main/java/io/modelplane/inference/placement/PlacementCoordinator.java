@@ -156,6 +156,9 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
     this.loadTimeout = loadTimeout;
     this.source = source;
     this.timers = timers;
+    // gateways keep the table of the highest generation: a coordinator started after another (the singleton
+    // moved) must outrank every table its predecessor sent, whatever their number (a million per millisecond)
+    this.generation = System.currentTimeMillis() * 1_000_000;
     this.health = ctx.messageAdapter(WorkerActor.ReplicaHealth.class, HealthReported::new);
   }
 

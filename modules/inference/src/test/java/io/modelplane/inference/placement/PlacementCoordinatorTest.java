@@ -395,6 +395,30 @@ class PlacementCoordinatorTest {
     assertThat(reads.get()).isEqualTo(2);
   }
 
+  @Test
+  void aCoordinatorThatReplacesAnotherOutranksEveryTableOfIt() {
+    TestProbe<Router.Command> router = testKit.createTestProbe();
+    testKit.system().receptionist().tell(Receptionist.register(Router.SERVICE_KEY, router.getRef()));
+    ActorRef<PlacementCoordinator.Command> first = testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5)));
+    for (int i = 0; i < 50; i++) {
+      first.tell(setDeployment("acme/m", deployment(i + 1, 1, 1)));
+    }
+    long newest = 0;
+    // every table the first sent, up to the last deployment
+    while (true) {
+      RoutingTable table = ((Router.TableUpdated) router.receiveMessage(Duration.ofSeconds(5))).table();
+      newest = Math.max(newest, table.generation());
+      if (table.models().containsKey("acme/m") && table.models().get("acme/m").revision() == 50) {
+        break;
+      }
+    }
+    testKit.stop(first);
+    testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5)));
+    // a gateway keeps the table of the highest generation: the successor's must win
+    RoutingTable next = ((Router.TableUpdated) router.receiveMessage(Duration.ofSeconds(5))).table();
+    assertThat(next.generation()).isGreaterThan(newest);
+  }
+
   private final java.util.concurrent.atomic.AtomicLong journalOrder = new java.util.concurrent.atomic.AtomicLong();
 
   private PlacementCoordinator.SetDeployment setDeployment(String modelKey, PlacementCoordinator.DesiredDeployment d) {
