@@ -99,11 +99,6 @@ public final class DeploymentFeed {
     }, blocking);
   }
 
-  /** The placement singleton (through this node's proxy). */
-  public ActorRef<PlacementCoordinator.Command> coordinator() {
-    return coordinator;
-  }
-
   /** Each replica of the model's deployed versions and its state (empty if placement does not answer quickly). */
   public CompletionStage<List<PlacementCoordinator.ReplicaView>> replicas(ModelKey key) {
     return AskPattern.<PlacementCoordinator.Command, PlacementCoordinator.Replicas>ask(coordinator,
