@@ -10,9 +10,9 @@ import akka.http.javadsl.server.Route;
 import io.modelplane.api.predict.PredictRoutes;
 import io.modelplane.common.TenantId;
 import io.modelplane.control.ControlPlane;
-import io.modelplane.control.DeploymentFeed;
+import io.modelplane.control.placement.DeploymentFeed;
 import io.modelplane.control.IdentityProvisioning;
-import io.modelplane.control.TenantChanges;
+import io.modelplane.control.changes.TenantChanges;
 import io.modelplane.identity.Authenticator;
 import io.modelplane.identity.Principal;
 import io.modelplane.inference.gateway.PredictPipeline;
@@ -61,7 +61,7 @@ public final class HttpApi extends ApiDirectives {
     this.failures = failures;
     this.authenticator = authenticator;
     this.readiness = readiness;
-    this.tenants = new TenantRoutes(controlPlane, readSide, changes, deployments, provisioning, settings);
+    this.tenants = new TenantRoutes(controlPlane, readSide, changes, provisioning, settings);
     this.identity = new IdentityRoutes(controlPlane, changes, provisioning, settings);
     this.authConfig = provisioning == null ? Map.of("mode", "api-key") : Map.of("mode", "keycloak",
         "issuer", provisioning.settings().issuer(), "clientId", io.modelplane.identity.keycloak.KeycloakProvisioner.WEB_CLIENT);

@@ -1,7 +1,7 @@
 package io.modelplane.api;
 
 import io.modelplane.control.IdentityProvisioning;
-import io.modelplane.control.TenantChanges;
+import io.modelplane.control.changes.TenantChanges;
 import io.modelplane.control.ControlPlane;
 import static akka.http.javadsl.server.PathMatchers.segment;
 
@@ -166,8 +166,8 @@ final class IdentityRoutes extends ApiDirectives {
 
   /**
    * Journals a change made in Keycloak (after it succeeded); the answer waits for the record. A change
-   * that revokes a subject's tokens (a role changed, a member or service account gone) is also told
-   * to every node, so tokens issued before it are refused everywhere at once.
+   * that revokes a subject's tokens (a role changed, a member or service account gone) is refused on this
+   * node before the answer, and on the others once they read it from the journal.
    */
   private <T> CompletionStage<T> audited(TenantId tenant, Principal principal, String kind, Function<T, String> keycloakId,
       Function<T, String> detail, Function<T, String> revokesTokensOf, CompletionStage<T> change) {
@@ -176,7 +176,7 @@ final class IdentityRoutes extends ApiDirectives {
       CompletionStage<TenantEntity.Summary> recorded = controlPlane.tenant(tenant, r -> new TenantEntity.RecordAccessChange(
           kind, keycloakId.apply(result), detail.apply(result), revoked, principal.subject(), r), TenantEntity.Summary.class);
       return (revoked == null ? recorded.thenApply(s -> result)
-          : recorded.thenCompose(s -> changes.changed(tenant)).thenApply(told -> result));
+          : recorded.thenCompose(s -> changes.changedHere(tenant)).thenApply(told -> result));
     });
   }
 

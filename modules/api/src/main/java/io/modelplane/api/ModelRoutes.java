@@ -1,6 +1,6 @@
 package io.modelplane.api;
 
-import io.modelplane.control.DeploymentFeed;
+import io.modelplane.control.placement.DeploymentFeed;
 import io.modelplane.control.ControlPlane;
 import io.modelplane.api.view.ModelList;
 import io.modelplane.control.readside.PageRequest;
@@ -90,7 +90,6 @@ final class ModelRoutes extends ApiDirectives {
                 path("archive", () -> post(() -> authorized(principal, Action.WRITE_MODELS, tenant, () ->
                     respond(controlPlane.model(key, r -> new ModelEntity.ArchiveVersion(version, principal.subject(), r),
                             ModelEntity.Summary.class)
-                        .thenCompose(this::placed)
                         .thenApply(s -> Json.response(StatusCodes.OK, VersionView.from(version(s, version)))))))))))),
         pathPrefix("deployment", () -> concat(
             pathEnd(() -> concat(
@@ -104,7 +103,6 @@ final class ModelRoutes extends ApiDirectives {
                 })))))),
             path("rollback", () -> post(() -> authorized(principal, Action.WRITE_MODELS, tenant, () ->
                 respond(controlPlane.model(key, r -> new ModelEntity.Rollback(principal.subject(), r), ModelEntity.Deployed.class)
-                    .thenCompose(d -> placed(key, d))
                     .thenApply(d -> Json.response(StatusCodes.ACCEPTED, DeploymentView.Deployed.from(d))))))))),
         path("history", () -> get(() -> authorized(principal, Action.READ_MODELS, tenant, () ->
             respond(readSide.audit().modelHistory(key).thenCompose(events -> events.isEmpty()
@@ -266,17 +264,7 @@ final class ModelRoutes extends ApiDirectives {
         request.engineThreads());
     return controlPlane.model(key, r -> new ModelEntity.Deploy(spec, request.expectedRevision(), principal.subject(), r),
             ModelEntity.Deployed.class)
-        .thenCompose(d -> placed(key, d))
         .thenApply(d -> Json.response(StatusCodes.ACCEPTED, DeploymentView.Deployed.from(d)));
-  }
-
-  /** Hands the model's new deployment to placement before answering, so the answer means "on its way". */
-  private <T> CompletionStage<T> placed(ModelKey key, T result) {
-    return deployments.modelChanged(key).handle((done, failure) -> result); // the periodic resync covers a failure here
-  }
-
-  private CompletionStage<ModelEntity.Summary> placed(ModelEntity.Summary summary) {
-    return placed(ModelKey.of(summary.tenant(), summary.model()), summary);
   }
 
   private static int orDefault(Integer value, int fallback) {

@@ -1,8 +1,7 @@
 package io.modelplane.api;
 
 import io.modelplane.control.IdentityProvisioning;
-import io.modelplane.control.TenantChanges;
-import io.modelplane.control.DeploymentFeed;
+import io.modelplane.control.changes.TenantChanges;
 import io.modelplane.control.ControlPlane;
 import io.modelplane.api.view.TenantList;
 import io.modelplane.control.readside.PageRequest;
@@ -44,19 +43,17 @@ final class TenantRoutes extends ApiDirectives {
 
   private final ControlPlane controlPlane;
   private final ReadSide readSide;
-  private final DeploymentFeed deployments;
   private final ApiSettings settings;
   private final TenantChanges changes;
   private final IdentityProvisioning provisioning;
 
   /** {@code provisioning} null when Keycloak is off. */
-  TenantRoutes(ControlPlane controlPlane, ReadSide readSide, TenantChanges changes, DeploymentFeed deployments,
-      IdentityProvisioning provisioning, ApiSettings settings) {
+  TenantRoutes(ControlPlane controlPlane, ReadSide readSide, TenantChanges changes, IdentityProvisioning provisioning,
+      ApiSettings settings) {
     this.readSide = readSide;
     this.provisioning = provisioning;
     this.changes = changes;
     this.controlPlane = controlPlane;
-    this.deployments = deployments;
     this.settings = settings;
   }
 
@@ -109,8 +106,8 @@ final class TenantRoutes extends ApiDirectives {
     return controlPlane.tenant(tenant,
             r -> new TenantEntity.Create(request.displayName(), quota, principal.subject(), r, request.workerPool()),
             TenantEntity.Summary.class)
-        // every node learns that the tenant exists (its keys are refused unheard of)
-        .thenCompose(s -> changes.changed(tenant).thenApply(told -> s))
+        // this node learns that the tenant exists (its keys are refused unheard of); the others from the journal
+        .thenCompose(s -> changes.changedHere(tenant).thenApply(told -> s))
         // Keycloak mode: usually provisioned before the answer; if Keycloak is slow or down the
         // tenant is answered as "provisioning" and the periodic resync completes it
         .thenCompose(s -> provisioning == null ? CompletableFuture.completedFuture(s)
@@ -165,17 +162,8 @@ final class TenantRoutes extends ApiDirectives {
         .thenCompose(s -> poolNode == null ? CompletableFuture.completedFuture(s)
             : controlPlane.tenant(tenant, r -> new TenantEntity.SetWorkerPool(poolNode.isNull() ? null : poolNode.asText(),
                 principal.subject(), r), TenantEntity.Summary.class))
-        .thenApply(s -> {
-          if (quotaPatch != null) {
-            // placement enforces maxResidentBytes: a raised limit places refused replicas now
-            deployments.tenantQuotaChanged(tenant, s.quota());
-          }
-          if (poolNode != null) {
-            // the tenant's replicas move to its pool's workers (or back to the shared ones) now
-            deployments.tenantPoolChanged(tenant);
-          }
-          return Json.response(StatusCodes.OK, view(s));
-        });
+        // placement hears of a new maxResidentBytes or worker pool from the journal
+        .thenApply(s -> Json.response(StatusCodes.OK, view(s)));
   }
 
   /** In Keycloak mode the tenant's service accounts follow its status (best effort; tokens are checked anyway). */
@@ -184,9 +172,12 @@ final class TenantRoutes extends ApiDirectives {
         provisioning.statusChanged(tenant, active).thenApply(done -> response));
   }
 
-  /** Once the change is recorded, every node hears of it (see {@link TenantChanges}). */
+  /**
+   * Once the change is recorded, this node forgets what it cached of the tenant before answering; the
+   * other nodes hear of it from the journal (see {@link TenantChanges}).
+   */
   private CompletionStage<HttpResponse> changed(TenantId tenant, CompletionStage<HttpResponse> change) {
-    return change.thenCompose(response -> changes.changed(tenant).thenApply(told -> response));
+    return change.thenCompose(response -> changes.changedHere(tenant).thenApply(told -> response));
   }
 
   private CompletionStage<HttpResponse> tenantReply(TenantId tenant,
@@ -206,7 +197,7 @@ final class TenantRoutes extends ApiDirectives {
             r -> new TenantEntity.CreateApiKey(key.keyId(), request.name(), role, key.secretHash(), principal.subject(), r),
             TenantEntity.ApiKeyCreated.class)
         // a second chance for a node that missed the tenant's creation to learn of it before the key is used
-        .thenCompose(created -> changes.changed(tenant).thenApply(told -> created))
+        .thenCompose(created -> changes.changedHere(tenant).thenApply(told -> created))
         .thenApply(created -> {
           return Json.response(StatusCodes.CREATED, ApiKeyView.Created.from(created.key(), key.token()));
         });

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelplane.control.ControlPlane;
-import io.modelplane.control.DeploymentFeed;
 import io.modelplane.common.ModelKey;
 import io.modelplane.common.Role;
 import io.modelplane.common.TensorSpec;
@@ -37,13 +36,11 @@ final class DemoTenant {
 
   private final ControlPlane controlPlane;
   private final ArtifactStore artifacts;
-  private final DeploymentFeed deployments;
   private final ActorSystem<?> system;
 
-  DemoTenant(ControlPlane controlPlane, ArtifactStore artifacts, DeploymentFeed deployments, ActorSystem<?> system) {
+  DemoTenant(ControlPlane controlPlane, ArtifactStore artifacts, ActorSystem<?> system) {
     this.controlPlane = controlPlane;
     this.artifacts = artifacts;
-    this.deployments = deployments;
     this.system = system;
   }
 
@@ -79,7 +76,6 @@ final class DemoTenant {
         .thenCompose(added -> controlPlane.model(MODEL, r -> new ModelEntity.Deploy(
             new ModelEntity.DeploymentSpec(Map.of(added.version().version(), 100), 1, 64, 0), null, ACTOR, r),
             ModelEntity.Deployed.class))
-        .thenCompose(deployed -> deployments.modelChanged(MODEL))
         .thenRun(() -> System.out.println("""
 
             ==== Demo tenant "demo" with model "digits" deployed. Its developer API key (shown once): ====

@@ -32,11 +32,13 @@ import io.modelplane.control.readside.JournalTagBackfill;
 import io.modelplane.control.readside.ReadSide;
 import io.modelplane.control.ArtifactSweep;
 import io.modelplane.control.ControlPlane;
-import io.modelplane.control.DeploymentFeed;
+import io.modelplane.control.placement.DeploymentFeed;
+import io.modelplane.control.placement.DesiredDeployments;
+import io.modelplane.control.readside.ControlProjections;
 import io.modelplane.control.IdentityProvisioning;
 import io.modelplane.control.KeyUsage;
 import io.modelplane.control.QuotaSources;
-import io.modelplane.control.TenantChanges;
+import io.modelplane.control.changes.TenantChanges;
 import io.modelplane.identity.ApiKeyAuthenticator;
 import io.modelplane.identity.Authenticator;
 import io.modelplane.identity.CachedKeyLookup;
@@ -98,7 +100,7 @@ final class Guardian {
 
   /** What control and gateway nodes share: the way to the entities and the stores next to the journal. */
   private record Services(ControlPlane controlPlane, ReadSide readSide, HttpApi.Usage usage, ArtifactStore artifacts,
-      IdentityProvisioning provisioning, DeploymentFeed deployments) {}
+      IdentityProvisioning provisioning, DeploymentFeed deployments, TenantChanges changes) {}
 
   private final ActorContext<Command> ctx;
   private final ActorSystem<Void> system;
@@ -205,20 +207,17 @@ final class Guardian {
     IdentityProvisioning provisioning = keycloak(controlPlane, readSide);
     QuotaEntity.init(system, new QuotaSources(controlPlane, usage.store(), usage.queries()));
     ArtifactStore artifacts = new ArtifactStore(settings.dataDir().resolve("artifacts"), api.maxArtifactBytes());
-    ActorRef<PlacementCoordinator.Command> placement = ClusterSingleton.get(system).init(
-        SingletonActor.of(PlacementCoordinator.create(inference.loadTimeout()), "placement")
-            .withSettings(ClusterSingletonSettings.create(system).withRole("control")));
-    // an estimate past four worker budgets is no use to count further: no worker can hold it
-    DeploymentFeed deployments = new DeploymentFeed(controlPlane, artifacts, placement, inference.queueCapacity(),
-        system.scheduler(), 4 * inference.workerMemoryBytes());
-    return new Services(controlPlane, readSide, usage, artifacts, provisioning, deployments);
+    TenantChanges changes = new TenantChanges(system);
+    // placement and every node's caches follow the journal; an estimate past four worker budgets is no use
+    // to count further: no worker can hold it
+    DeploymentFeed deployments = DeploymentFeed.start(system, readSide.database(), new DeploymentFeed.Settings(
+        inference.loadTimeout(), new DesiredDeployments(artifacts, inference.queueCapacity(), 4 * inference.workerMemoryBytes()),
+        settings.createSchema(), ControlProjections.Settings.defaults()), changes::changed);
+    return new Services(controlPlane, readSide, usage, artifacts, provisioning, deployments, changes);
   }
 
-  /** Control nodes: the coordinators' periodic work (placement resync, artifact sweep, Keycloak resync). */
+  /** Control nodes: the coordinators' periodic work (artifact sweep, Keycloak resync). */
   private void startControl(Services services) {
-    DeploymentFeed deployments = services.deployments();
-    deployments.resyncAll();
-    every(inference.resyncInterval(), deployments::resyncAll);
     ArtifactSweep sweep = new ArtifactSweep(services.readSide(), services.artifacts(),
         config.getDuration("modelplane.artifact-sweep.grace"), Clock.systemUTC(), dispatcher("blocking-io"));
     every(config.getDuration("modelplane.artifact-sweep.interval"), sweep::runAndLog);
@@ -256,8 +255,9 @@ final class Guardian {
     }
     credentials.add(new OperatorAuthenticator(OperatorKey.hash(settings)));
     AdmissionLeases admission = admission();
-    TenantChanges changes = new TenantChanges(system,
-        List.of(knownTenants::add, keys::invalidate, tenantAccess::invalidate, admission::invalidate));
+    TenantChanges changes = services.changes();
+    List.<java.util.function.Consumer<io.modelplane.common.TenantId>>of(knownTenants::add, keys::invalidate,
+        tenantAccess::invalidate, admission::invalidate).forEach(changes::listen);
     Runnable readTenants = () -> knownTenants.reload().exceptionally(failure -> {
       log.warn("could not read the tenants yet (read again shortly): {}", failure.toString());
       return null;
@@ -266,8 +266,8 @@ final class Guardian {
     // heals a creation whose news this node missed (keys of such a tenant also trigger a read, once a second)
     every(config.getDuration("modelplane.http.tenants-reread-interval"), readTenants);
     if (config.getBoolean("modelplane.demo")) {
-      demo = () -> new DemoTenant(controlPlane, services.artifacts(), services.deployments(), system).ensure()
-          .thenCompose(done -> changes.changed(DemoTenant.TENANT));
+      demo = () -> new DemoTenant(controlPlane, services.artifacts(), system).ensure()
+          .thenCompose(done -> changes.changedHere(DemoTenant.TENANT));
     }
     Config edge = config.getConfig("modelplane.http");
     FailedAuthentications failures = new FailedAuthentications(edge.getDouble("failed-auth-per-second"),

@@ -8,7 +8,7 @@ import java.time.Duration;
  * dedicated pool this node's workers serve (null: shared).
  */
 record InferenceSettings(long workerMemoryBytes, Duration coldStartTimeout, Duration inferTimeout, Duration loadTimeout,
-    int queueCapacity, Duration resyncInterval, int engineThreads, long maxUnpackedBytes, int maxUnpackedFiles,
+    int queueCapacity, int engineThreads, long maxUnpackedBytes, int maxUnpackedFiles,
     String workerPool) {
 
   static InferenceSettings fromConfig(Config root) {
@@ -19,7 +19,6 @@ record InferenceSettings(long workerMemoryBytes, Duration coldStartTimeout, Dura
         c.getDuration("infer-timeout"),
         c.getDuration("load-timeout"),
         c.getInt("queue-capacity"),
-        c.getDuration("resync-interval"),
         c.getInt("engine-threads"),
         c.getBytes("max-unpacked-bytes"),
         c.getInt("max-unpacked-files"),

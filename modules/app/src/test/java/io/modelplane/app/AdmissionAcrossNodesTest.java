@@ -168,6 +168,11 @@ class AdmissionAcrossNodesTest {
       assertThat(viaA.post("/api/v1/tenants/shared/resume", OP, Map.of()).status()).isEqualTo(200);
       assertThat(viaA.patch("/api/v1/tenants/shared", OP,
           Map.of("quota", Map.of("requestsPerSecond", RATE, "burst", BURST))).status()).isEqualTo(200);
+      // the other node hears of both from the journal: the next test needs them in force there
+      TestNodes.eventually(TestNodes.PROPAGATION, () -> {
+        ApiClient.Reply r = viaB.post("/v2/models/digits/infer", key, one);
+        return r.status() != 403 && String.valueOf((long) RATE).equals(r.header("RateLimit-Limit"));
+      }, "resumed with the original quota on the other node");
     }
   }
 

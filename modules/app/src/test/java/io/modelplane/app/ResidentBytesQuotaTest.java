@@ -100,7 +100,7 @@ class ResidentBytesQuotaTest {
     ApiClient.Reply raised = api.patch("/api/v1/tenants/tight", OP, Map.of("quota", Map.of("maxResidentBytes", 2 * size)));
     assertThat(raised.status()).as(raised.toString()).isEqualTo(200);
     long start = System.nanoTime();
-    // well within the periodic resync (30 s): the PATCH itself tells placement
+    // placement reads the PATCH from the journal (polled every 100 ms), nothing re-reads periodically
     TestNodes.eventually(Duration.ofSeconds(10), () -> states(key).equals(List.of("READY", "READY")), "both ready after the raise");
     assertThat(api.get("/api/v1/tenants/tight/models/digits", key).json().get("status").asText()).isEqualTo("ready");
     System.out.printf("refused version ready %d ms after the quota was raised%n", (System.nanoTime() - start) / 1_000_000);

@@ -40,7 +40,7 @@ public final class ReadSide implements AutoCloseable {
    */
   public static ReadSide start(ActorSystem<?> system, String jdbcUrl, String user, String password,
       String connectionInitSql, boolean project) {
-    ReadSideDatabase db = ReadSideDatabase.open(jdbcUrl, user, password, 6, connectionInitSql);
+    ReadSideDatabase db = ReadSideDatabase.open(jdbcUrl, user, password, 8, connectionInitSql);
     try {
       try {
         ReadTables.create(db);
@@ -65,6 +65,11 @@ public final class ReadSide implements AutoCloseable {
   /** Over an open database, without a projection: for tests that drive one. */
   public static ReadSide over(ReadSideDatabase db, Executor executor) {
     return new ReadSide(db, executor);
+  }
+
+  /** The pool the read side shares with the other projections of the journal. */
+  public ReadSideDatabase database() {
+    return db;
   }
 
   public TenantDirectory tenants() {

@@ -69,6 +69,7 @@ public final class ReadSideDatabase implements AutoCloseable {
   /** One transaction on one pooled connection; closing gives the connection back. */
   public static final class Session implements JdbcSession {
     private final Connection connection;
+    private final java.util.List<Runnable> afterCommit = new java.util.ArrayList<>();
 
     Session(Connection connection) {
       this.connection = connection;
@@ -79,13 +80,22 @@ public final class ReadSideDatabase implements AutoCloseable {
       return use.apply(connection);
     }
 
+    /** Runs {@code action} once this transaction committed (never if it rolls back): to tell others of what it wrote. */
+    public void afterCommit(Runnable action) {
+      afterCommit.add(action);
+    }
+
     @Override
     public void commit() throws SQLException {
       connection.commit();
+      java.util.List<Runnable> actions = java.util.List.copyOf(afterCommit);
+      afterCommit.clear();
+      actions.forEach(Runnable::run);
     }
 
     @Override
     public void rollback() throws SQLException {
+      afterCommit.clear();
       connection.rollback();
     }
 

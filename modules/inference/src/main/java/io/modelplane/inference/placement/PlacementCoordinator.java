@@ -6,6 +6,7 @@ import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
+import akka.actor.typed.javadsl.TimerScheduler;
 import akka.actor.typed.receptionist.Receptionist;
 import io.modelplane.common.CborSerializable;
 import io.modelplane.common.ModelKey;
@@ -26,6 +27,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Turns desired deployments into resident replicas: one per cluster (a singleton on a control
@@ -37,14 +39,34 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
 
   public sealed interface Command extends CborSerializable {}
 
-  /** The model's current deployment; null removes it (no deployment any more). */
-  public record SetDeployment(ModelKey model, DesiredDeployment deployment) implements Command {}
+  /**
+   * The model's current deployment; null removes it (no deployment any more). {@code journalOrder}: the
+   * journal position of the change it reflects; a message older than the one applied is ignored, so a
+   * late or repeated message never undoes a newer change.
+   */
+  public record SetDeployment(ModelKey model, DesiredDeployment deployment, long journalOrder) implements Command {}
 
   /**
    * The bytes {@code tenant}'s replicas may keep resident on workers in all (its quota's
    * maxResidentBytes); null means unlimited. Replicas beyond it are refused, never evicted.
+   * {@code journalOrder} as in {@link SetDeployment}.
    */
-  public record SetTenantQuota(TenantId tenant, Long maxResidentBytes) implements Command {}
+  public record SetTenantQuota(TenantId tenant, Long maxResidentBytes, long journalOrder) implements Command {}
+
+  /** Everything that should run, as recorded durably: what a starting coordinator reads once. */
+  public record Snapshot(List<SetTenantQuota> tenants, List<SetDeployment> deployments) {}
+
+  /** Where a starting coordinator reads the desired state (its predecessor's knowledge died with it). */
+  @FunctionalInterface
+  public interface DesiredState {
+    DesiredState NONE = () -> java.util.concurrent.CompletableFuture.completedFuture(new Snapshot(List.of(), List.of()));
+
+    CompletionStage<Snapshot> load();
+  }
+
+  private record SnapshotLoaded(Snapshot snapshot, Throwable failure) implements Command {}
+
+  private record LoadSnapshot() implements Command {}
 
   public record GetReplicas(ModelKey model, ActorRef<Replicas> replyTo) implements Command {}
 
@@ -87,8 +109,17 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
 
   private record Replica(ReplicaState state, String reason, long generation) {}
 
+  /** A coordinator that starts with nothing desired (tests). */
   public static Behavior<Command> create(Duration loadTimeout) {
-    return Behaviors.setup(ctx -> {
+    return create(loadTimeout, DesiredState.NONE);
+  }
+
+  /**
+   * A coordinator that first reads the desired state from {@code source} (retrying until it can), and
+   * places nothing before: no deployment is placed before its tenant's limit is known.
+   */
+  public static Behavior<Command> create(Duration loadTimeout, DesiredState source) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       // one adapter per message class: both listings go through it
       ActorRef<Receptionist.Listing> listings = ctx.messageAdapter(Receptionist.Listing.class, l ->
           l.isForKey(WorkerActor.SERVICE_KEY)
@@ -96,8 +127,9 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
               : new RoutersListed(l.getServiceInstances(Router.SERVICE_KEY)));
       ctx.getSystem().receptionist().tell(Receptionist.subscribe(WorkerActor.SERVICE_KEY, listings));
       ctx.getSystem().receptionist().tell(Receptionist.subscribe(Router.SERVICE_KEY, listings));
-      return new PlacementCoordinator(ctx, loadTimeout);
-    });
+      ctx.getSelf().tell(new LoadSnapshot());
+      return new PlacementCoordinator(ctx, loadTimeout, source, timers);
+    }));
   }
 
   private final Duration loadTimeout;
@@ -114,11 +146,23 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
   /** tenant → maxResidentBytes; a tenant absent is unlimited */
   private final Map<TenantId, Long> tenantByteLimits = new HashMap<>();
   private final ActorRef<WorkerActor.ReplicaHealth> health;
+  /** model key / tenant → journal order of the change applied last (removals included) */
+  private final Map<ModelKey, Long> deploymentOrders = new HashMap<>();
+  private final Map<TenantId, Long> tenantOrders = new HashMap<>();
+  private final DesiredState source;
+  private final TimerScheduler<Command> timers;
+  private boolean snapshotLoaded;
   private long generation;
 
-  private PlacementCoordinator(ActorContext<Command> ctx, Duration loadTimeout) {
+  private PlacementCoordinator(ActorContext<Command> ctx, Duration loadTimeout, DesiredState source,
+      TimerScheduler<Command> timers) {
     super(ctx);
     this.loadTimeout = loadTimeout;
+    this.source = source;
+    this.timers = timers;
+    // gateways keep the table of the highest generation: a coordinator started after another (the singleton
+    // moved) must outrank every table its predecessor sent, whatever their number (a million per millisecond)
+    this.generation = System.currentTimeMillis() * 1_000_000;
     this.health = ctx.messageAdapter(WorkerActor.ReplicaHealth.class, HealthReported::new);
   }
 
@@ -127,6 +171,11 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
     return newReceiveBuilder()
         .onMessage(SetDeployment.class, this::onSetDeployment)
         .onMessage(SetTenantQuota.class, this::onSetTenantQuota)
+        .onMessage(LoadSnapshot.class, load -> {
+          getContext().pipeToSelf(source.load(), SnapshotLoaded::new);
+          return this;
+        })
+        .onMessage(SnapshotLoaded.class, this::onSnapshotLoaded)
         .onMessage(WorkersListed.class, this::onWorkersListed)
         .onMessage(WorkerBudget.class, this::onWorkerBudget)
         .onMessage(RoutersListed.class, this::onRoutersListed)
@@ -140,7 +189,36 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
         .build();
   }
 
+  private Behavior<Command> onSnapshotLoaded(SnapshotLoaded loaded) {
+    if (loaded.failure() != null) {
+      getContext().getLog().warn("cannot read the desired deployments, retrying in 2 s: {}", loaded.failure().toString());
+      timers.startSingleTimer(new LoadSnapshot(), Duration.ofSeconds(2));
+      return this;
+    }
+    // messages that arrived meanwhile are newer or equal: applyQuota/applyDeployment keep the newest
+    loaded.snapshot().tenants().forEach(this::applyQuota);
+    loaded.snapshot().deployments().forEach(this::applyDeployment);
+    snapshotLoaded = true;
+    getContext().getLog().info("read {} deployments and {} tenant limits", loaded.snapshot().deployments().size(),
+        loaded.snapshot().tenants().size());
+    replan();
+    return this;
+  }
+
   private Behavior<Command> onSetDeployment(SetDeployment set) {
+    if (applyDeployment(set)) {
+      replan();
+    }
+    return this;
+  }
+
+  /** False when the message is older than (or the same as) what was applied. */
+  private boolean applyDeployment(SetDeployment set) {
+    Long applied = deploymentOrders.get(set.model());
+    if (applied != null && applied >= set.journalOrder()) {
+      return false;
+    }
+    deploymentOrders.put(set.model(), set.journalOrder());
     DesiredDeployment before = set.deployment() == null ? desired.remove(set.model()) : desired.put(set.model(), set.deployment());
     if (set.deployment() != null && (before == null || before.revision() != set.deployment().revision())) {
       // a new revision retries replicas that failed before, and applies new batching settings
@@ -157,20 +235,32 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
         }
       }
     }
-    replan();
-    return this;
+    return true;
   }
 
   private Behavior<Command> onSetTenantQuota(SetTenantQuota set) {
-    Long before = set.maxResidentBytes() == null
-        ? tenantByteLimits.remove(set.tenant())
-        : tenantByteLimits.put(set.tenant(), set.maxResidentBytes());
-    if (!Objects.equals(before, set.maxResidentBytes())) {
-      getContext().getLog().info("tenant {} may keep {} bytes resident (null: unlimited)", set.tenant(), set.maxResidentBytes());
+    if (applyQuota(set)) {
       // a raised limit places refused replicas; a lowered one only refuses new ones (the policy evicts nothing)
       replan();
     }
     return this;
+  }
+
+  /** True when the limit changed. */
+  private boolean applyQuota(SetTenantQuota set) {
+    Long applied = tenantOrders.get(set.tenant());
+    if (applied != null && applied >= set.journalOrder()) {
+      return false;
+    }
+    tenantOrders.put(set.tenant(), set.journalOrder());
+    Long before = set.maxResidentBytes() == null
+        ? tenantByteLimits.remove(set.tenant())
+        : tenantByteLimits.put(set.tenant(), set.maxResidentBytes());
+    if (Objects.equals(before, set.maxResidentBytes())) {
+      return false;
+    }
+    getContext().getLog().info("tenant {} may keep {} bytes resident (null: unlimited)", set.tenant(), set.maxResidentBytes());
+    return true;
   }
 
   private Behavior<Command> onWorkersListed(WorkersListed listed) {
@@ -205,8 +295,7 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
   private Behavior<Command> onRoutersListed(RoutersListed listed) {
     routers.clear();
     routers.addAll(listed.routers());
-    RoutingTable table = table();
-    routers.forEach(r -> r.tell(new Router.TableUpdated(table)));
+    publish();
     return this;
   }
 
@@ -260,6 +349,9 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
   }
 
   private void replan() {
+    if (!snapshotLoaded) {
+      return; // placing part of the desired state could place a deployment before its tenant's limit
+    }
     Map<VersionKey, VersionToLoad> versions = new HashMap<>();
     Map<VersionKey, BatchSettings> batches = new HashMap<>();
     List<PlacementPolicy.DesiredVersion> wanted = new ArrayList<>();
@@ -309,6 +401,9 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
   }
 
   private void publish() {
+    if (!snapshotLoaded) {
+      return; // gateways keep the routes they have until this coordinator knows what should run
+    }
     RoutingTable table = table();
     routers.forEach(r -> r.tell(new Router.TableUpdated(table)));
   }

@@ -80,9 +80,9 @@ class CrossNodeMessagesSerializationTest {
     VersionToLoad version = new VersionToLoad(VERSION, "/store/abc", "torchscript", SIG, SIG, 4096, null);
 
     roundTrip(new PlacementCoordinator.SetDeployment(VERSION.model(), new PlacementCoordinator.DesiredDeployment(4,
-        Map.of(3, 100), 2, new BatchSettings(8, 2, 100), Map.of(3, version), "pool-a")));
-    roundTrip(new PlacementCoordinator.SetDeployment(VERSION.model(), null));
-    PlacementCoordinator.SetTenantQuota quota = roundTrip(new PlacementCoordinator.SetTenantQuota(TenantId.of("acme"), 5L));
+        Map.of(3, 100), 2, new BatchSettings(8, 2, 100), Map.of(3, version), "pool-a"), 7));
+    roundTrip(new PlacementCoordinator.SetDeployment(VERSION.model(), null, 8));
+    PlacementCoordinator.SetTenantQuota quota = roundTrip(new PlacementCoordinator.SetTenantQuota(TenantId.of("acme"), 5L, 9));
     assertThat(quota.tenant()).isEqualTo(TenantId.of("acme"));
     roundTrip(new PlacementCoordinator.GetReplicas(VERSION.model(), replicas.getRef()));
     roundTrip(new PlacementCoordinator.Replicas(VERSION.model(), List.of(

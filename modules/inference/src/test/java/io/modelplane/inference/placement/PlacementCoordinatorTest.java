@@ -109,7 +109,7 @@ class PlacementCoordinatorTest {
     awaitWorkers(placement, 2);
 
     PlacementCoordinator.DesiredDeployment plain = deployment(1, 2, 1);
-    placement.tell(new PlacementCoordinator.SetDeployment(ACME_M, plain));
+    placement.tell(setDeployment(ACME_M, plain));
     testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
       assertThat(shared).containsExactly(new VersionKey(ModelKey.of("acme", "m"), 1));
       assertThat(pooled).isEmpty();
@@ -119,7 +119,7 @@ class PlacementCoordinatorTest {
     });
 
     // the tenant is given the pool: its replica moves there and leaves the shared worker
-    placement.tell(new PlacementCoordinator.SetDeployment(ACME_M, new PlacementCoordinator.DesiredDeployment(
+    placement.tell(setDeployment(ACME_M, new PlacementCoordinator.DesiredDeployment(
         2, plain.traffic(), 1, plain.batch(), plain.versions(), "acme-only")));
     testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
       assertThat(pooled).containsExactly(new VersionKey(ModelKey.of("acme", "m"), 1));
@@ -136,7 +136,7 @@ class PlacementCoordinatorTest {
     TestProbe<Router.Command> router = testKit.createTestProbe();
     testKit.system().receptionist().tell(Receptionist.register(Router.SERVICE_KEY, router.getRef()));
 
-    placement.tell(new PlacementCoordinator.SetDeployment(ACME_M, deployment(1, 1, 1)));
+    placement.tell(setDeployment(ACME_M, deployment(1, 1, 1)));
     router.awaitAssert(Duration.ofSeconds(5), () -> {
       assertThat(replicas(placement)).extracting(PlacementCoordinator.ReplicaView::state)
           .containsExactly(PlacementCoordinator.ReplicaState.PENDING);
@@ -166,12 +166,12 @@ class PlacementCoordinatorTest {
     });
 
     // a new revision with version 2 only: 1 is unloaded, 2 is loaded
-    placement.tell(new PlacementCoordinator.SetDeployment(ACME_M, deployment(2, 1, 2)));
+    placement.tell(setDeployment(ACME_M, deployment(2, 1, 2)));
     router.awaitAssert(Duration.ofSeconds(5), () -> {
       assertThat(w2).containsExactly(new VersionKey(ModelKey.of("acme", "m"), 2));
       return null;
     });
-    placement.tell(new PlacementCoordinator.SetDeployment(ACME_M, null));
+    placement.tell(setDeployment(ACME_M, null));
     router.awaitAssert(Duration.ofSeconds(5), () -> {
       assertThat(w2).isEmpty();
       assertThat(replicas(placement)).isEmpty();
@@ -200,7 +200,7 @@ class PlacementCoordinatorTest {
     ActorRef<PlacementCoordinator.Command> placement = testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5)));
     TestProbe<Router.Command> router = testKit.createTestProbe();
     testKit.system().receptionist().tell(Receptionist.register(Router.SERVICE_KEY, router.getRef()));
-    placement.tell(new PlacementCoordinator.SetDeployment(ACME_M, deployment(1, 1, 1)));
+    placement.tell(setDeployment(ACME_M, deployment(1, 1, 1)));
     router.awaitAssert(Duration.ofSeconds(5), () -> {
       assertThat(replicas(placement)).extracting(PlacementCoordinator.ReplicaView::state)
           .containsExactly(PlacementCoordinator.ReplicaState.READY);
@@ -241,7 +241,7 @@ class PlacementCoordinatorTest {
     Set<VersionKey> held = ConcurrentHashMap.newKeySet();
     ActorRef<PlacementCoordinator.Command> placement = testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5)));
     testKit.spawn(fakeWorker("w3", 10_000, held, Set.of(new VersionKey(ModelKey.of("acme", "m"), 1))));
-    placement.tell(new PlacementCoordinator.SetDeployment(ACME_M, deployment(1, 1, 1)));
+    placement.tell(setDeployment(ACME_M, deployment(1, 1, 1)));
     TestProbe<Object> waiter = testKit.createTestProbe();
     waiter.awaitAssert(Duration.ofSeconds(5), () -> {
       assertThat(replicas(placement)).anySatisfy(r -> {
@@ -264,8 +264,8 @@ class PlacementCoordinatorTest {
     awaitWorkers(placement, 2);
 
     // each replica of acme/m:1 needs 1000 bytes: 1500 fits one of the two
-    placement.tell(new PlacementCoordinator.SetTenantQuota(TenantId.of("acme"), 1500L));
-    placement.tell(new PlacementCoordinator.SetDeployment(ACME_M, deployment(1, 2, 1)));
+    placement.tell(setQuota(TenantId.of("acme"), 1500L));
+    placement.tell(setDeployment(ACME_M, deployment(1, 2, 1)));
     waiter.awaitAssert(Duration.ofSeconds(5), () -> {
       assertThat(replicas(placement)).extracting(PlacementCoordinator.ReplicaView::state).containsExactlyInAnyOrder(
           PlacementCoordinator.ReplicaState.READY, PlacementCoordinator.ReplicaState.QUOTA_EXCEEDED);
@@ -277,7 +277,7 @@ class PlacementCoordinatorTest {
     assertThat(refused.reason()).contains("maxResidentBytes").contains("1500").contains("1000");
     assertThat(w1.size() + w2.size()).isEqualTo(1);
 
-    placement.tell(new PlacementCoordinator.SetTenantQuota(TenantId.of("acme"), 2000L));
+    placement.tell(setQuota(TenantId.of("acme"), 2000L));
     waiter.awaitAssert(Duration.ofSeconds(5), () -> {
       assertThat(replicas(placement)).extracting(PlacementCoordinator.ReplicaView::state).containsExactly(
           PlacementCoordinator.ReplicaState.READY, PlacementCoordinator.ReplicaState.READY);
@@ -287,13 +287,13 @@ class PlacementCoordinatorTest {
     });
 
     // lowered below what is resident: nothing is unloaded (replicas() answers after the quota is handled)
-    placement.tell(new PlacementCoordinator.SetTenantQuota(TenantId.of("acme"), 500L));
+    placement.tell(setQuota(TenantId.of("acme"), 500L));
     assertThat(replicas(placement)).extracting(PlacementCoordinator.ReplicaView::state).containsExactly(
         PlacementCoordinator.ReplicaState.READY, PlacementCoordinator.ReplicaState.READY);
 
     // unlimited (null) from the start for another tenant: a second model is placed as before
-    placement.tell(new PlacementCoordinator.SetTenantQuota(TenantId.of("other"), null));
-    placement.tell(new PlacementCoordinator.SetDeployment(OTHER_M, otherDeployment()));
+    placement.tell(setQuota(TenantId.of("other"), null));
+    placement.tell(setDeployment(OTHER_M, otherDeployment()));
     waiter.awaitAssert(Duration.ofSeconds(5), () -> {
       assertThat(w1.contains(new VersionKey(ModelKey.of("other", "m"), 1)) || w2.contains(new VersionKey(ModelKey.of("other", "m"), 1))).isTrue();
       return null;
@@ -310,8 +310,8 @@ class PlacementCoordinatorTest {
     awaitWorkers(placement, 2);
 
     // 1500 bytes: version 1 (1000) gets one replica of two, version 2 (1000) none
-    placement.tell(new PlacementCoordinator.SetTenantQuota(TenantId.of("acme"), 1500L));
-    placement.tell(new PlacementCoordinator.SetDeployment(ACME_M, deployment(1, 2, 1, 2)));
+    placement.tell(setQuota(TenantId.of("acme"), 1500L));
+    placement.tell(setDeployment(ACME_M, deployment(1, 2, 1, 2)));
     RoutingTable.ModelRoute route = null;
     while (route == null || route.versions().get(1).ready().isEmpty()) {
       route = route(((Router.TableUpdated) router.receiveMessage(Duration.ofSeconds(5))).table(), ACME_M);
@@ -322,7 +322,7 @@ class PlacementCoordinatorTest {
     assertThat(route.versions().get(2).unservable().message()).contains("version 2").contains("maxResidentBytes")
         .contains("1500");
 
-    placement.tell(new PlacementCoordinator.SetTenantQuota(TenantId.of("acme"), null));
+    placement.tell(setQuota(TenantId.of("acme"), null));
     while (route.versions().get(2).unservable() != null) {
       route = route(((Router.TableUpdated) router.receiveMessage(Duration.ofSeconds(5))).table(), ACME_M);
     }
@@ -337,7 +337,7 @@ class PlacementCoordinatorTest {
     testKit.spawn(fakeWorker("w1", 10_000, ConcurrentHashMap.newKeySet(), Set.of(new VersionKey(ModelKey.of("acme", "m"), 1))));
     awaitWorkers(placement, 1);
 
-    placement.tell(new PlacementCoordinator.SetDeployment(ACME_M, deployment(1, 1, 1)));
+    placement.tell(setDeployment(ACME_M, deployment(1, 1, 1)));
     RoutingTable.ModelRoute route = null;
     while (route == null || route.versions().get(1).unservable() == null) {
       route = route(((Router.TableUpdated) router.receiveMessage(Duration.ofSeconds(5))).table(), ACME_M);
@@ -357,5 +357,86 @@ class PlacementCoordinatorTest {
   /** The model's route in the table; null when the table has none. */
   static RoutingTable.ModelRoute route(RoutingTable table, ModelKey model) {
     return table.models().stream().filter(r -> r.model().equals(model)).findFirst().orElse(null);
+  }
+
+  @Test
+  void anOlderOrRepeatedMessageNeverUndoesANewerOne() {
+    Set<VersionKey> held = ConcurrentHashMap.newKeySet();
+    ActorRef<PlacementCoordinator.Command> placement = testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5)));
+    testKit.spawn(fakeWorker("w", 10_000, held, Set.of()));
+    awaitWorkers(placement, 1);
+    placement.tell(new PlacementCoordinator.SetDeployment(ACME_M, deployment(2, 1, 2), 20));
+    // late: revision 1 written before revision 2, and a removal older than both
+    placement.tell(new PlacementCoordinator.SetDeployment(ACME_M, deployment(1, 1, 1), 10));
+    placement.tell(new PlacementCoordinator.SetDeployment(ACME_M, null, 5));
+    placement.tell(new PlacementCoordinator.SetDeployment(ACME_M, deployment(2, 1, 2), 20));
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertThat(held).containsExactly(new VersionKey(ModelKey.of("acme", "m"), 2));
+      assertThat(replicas(placement)).extracting(PlacementCoordinator.ReplicaView::version).containsExactly(2);
+      return null;
+    });
+    // a newer removal does apply
+    placement.tell(new PlacementCoordinator.SetDeployment(ACME_M, null, 30));
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertThat(held).isEmpty();
+      return null;
+    });
+  }
+
+  @Test
+  void aStartingCoordinatorReadsTheDesiredStateAndRetriesWhenItCannot() {
+    Set<VersionKey> held = ConcurrentHashMap.newKeySet();
+    java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+    PlacementCoordinator.DesiredState source = () -> reads.incrementAndGet() == 1
+        ? java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("database down"))
+        : java.util.concurrent.CompletableFuture.completedFuture(new PlacementCoordinator.Snapshot(
+            List.of(new PlacementCoordinator.SetTenantQuota(TenantId.of("acme"), 5000L, 3)),
+            List.of(new PlacementCoordinator.SetDeployment(ACME_M, deployment(1, 1, 1), 4))));
+    testKit.spawn(fakeWorker("w", 10_000, held, Set.of()));
+    ActorRef<PlacementCoordinator.Command> placement =
+        testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5), source));
+    // an older message that arrives while the read is under way loses to what was read
+    placement.tell(new PlacementCoordinator.SetDeployment(ACME_M, null, 2));
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
+      assertThat(held).containsExactly(new VersionKey(ModelKey.of("acme", "m"), 1));
+      assertThat(replicas(placement)).extracting(PlacementCoordinator.ReplicaView::state)
+          .containsExactly(PlacementCoordinator.ReplicaState.READY);
+      return null;
+    });
+    assertThat(reads.get()).isEqualTo(2);
+  }
+
+  @Test
+  void aCoordinatorThatReplacesAnotherOutranksEveryTableOfIt() {
+    TestProbe<Router.Command> router = testKit.createTestProbe();
+    testKit.system().receptionist().tell(Receptionist.register(Router.SERVICE_KEY, router.getRef()));
+    ActorRef<PlacementCoordinator.Command> first = testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5)));
+    for (int i = 0; i < 50; i++) {
+      first.tell(setDeployment(ACME_M, deployment(i + 1, 1, 1)));
+    }
+    long newest = 0;
+    // every table the first sent, up to the last deployment
+    while (true) {
+      RoutingTable table = ((Router.TableUpdated) router.receiveMessage(Duration.ofSeconds(5))).table();
+      newest = Math.max(newest, table.generation());
+      if (table.models().stream().anyMatch(r -> r.model().equals(ACME_M) && r.revision() == 50)) {
+        break;
+      }
+    }
+    testKit.stop(first);
+    testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5)));
+    // a gateway keeps the table of the highest generation: the successor's must win
+    RoutingTable next = ((Router.TableUpdated) router.receiveMessage(Duration.ofSeconds(5))).table();
+    assertThat(next.generation()).isGreaterThan(newest);
+  }
+
+  private final java.util.concurrent.atomic.AtomicLong journalOrder = new java.util.concurrent.atomic.AtomicLong();
+
+  private PlacementCoordinator.SetDeployment setDeployment(ModelKey modelKey, PlacementCoordinator.DesiredDeployment d) {
+    return new PlacementCoordinator.SetDeployment(modelKey, d, journalOrder.incrementAndGet());
+  }
+
+  private PlacementCoordinator.SetTenantQuota setQuota(TenantId tenant, Long maxResidentBytes) {
+    return new PlacementCoordinator.SetTenantQuota(tenant, maxResidentBytes, journalOrder.incrementAndGet());
   }
 }
