@@ -46,6 +46,7 @@ public final class ReadSideBenchmark {
         --concurrency C           seeding calls in flight (default 16)
         --list-requests N         timed GET /api/v1/tenants?limit=100 requests, walking pages (default 200)
         --audit-requests N        timed GET /api/v1/admin/audit?tenant=... requests (default 200)
+                                  (each timed query also stops after 3 minutes)
         --roles R                 MODELPLANE_ROLES of the node (default control,gateway: no worker,
                                   so the 3 deployments per tenant are recorded but load nothing)
         --server-java-opts "OPTS" extra JVM options of the node (default none)
@@ -312,9 +313,15 @@ public final class ReadSideBenchmark {
       out.progress("  heap after ready and a full GC: " + mb(afterReady.heapUsedBytes()) + " MB live, RSS "
           + mb(afterReady.rssBytes()) + " MB");
       ModelPlaneClient client = new ModelPlaneClient(http, node.base(), OPERATOR_KEY);
+      // a journal another build wrote (or one seeded without this node's read tables) is caught up first
+      String caughtUp = listCatchUp(client, tenants, out);
+      if (caughtUp != null) {
+        notes.add(caughtUp.replace("after seeding ended", "after ready"));
+      }
       List<Query> queries = new ArrayList<>();
       queries.add(listQuery(client, o.listRequests(), tenants, notes, out));
       queries.addAll(auditQueries(client, o.auditRequests(), tenants, notes, out));
+      queries.add(modelsQuery(client, o.listRequests(), tenants, out));
       queries.add(historyQuery(client, o.auditRequests(), tenants, out));
       ServerProcess.Memory afterReads = node.memoryAfterGc();
       out.progress("  heap after the reads and a full GC: " + mb(afterReads.heapUsedBytes()) + " MB live, RSS "
@@ -384,7 +391,8 @@ public final class ReadSideBenchmark {
     }
     notes.add("list " + shape);
     out.progress("  list " + shape);
-    while (nanos.size() < requests) {
+    long deadline = System.nanoTime() + WALK_BOUND.toNanos();
+    while (nanos.size() < requests && System.nanoTime() < deadline) {
       Walk w = walkTenants(client, 100, requests - nanos.size(), nanos);
       if (w.failure() != null) {
         return Query.skipped(label, w.failure());
@@ -413,9 +421,9 @@ public final class ReadSideBenchmark {
     List<Long> pageNanos = new ArrayList<>();
     long rows = 0;
     String after = null;
-    long deadline = System.nanoTime() + WALK_BOUND.toNanos();
+    long walkDeadline = System.nanoTime() + WALK_BOUND.toNanos();
     boolean complete = false;
-    while (System.nanoTime() < deadline) {
+    while (System.nanoTime() < walkDeadline) {
       String path = "/api/v1/admin/audit?limit=500" + (after == null ? "" : "&after=" + encode(after));
       long t0 = System.nanoTime();
       ModelPlaneClient.Reply r = client.call("GET", path, null);
@@ -442,7 +450,8 @@ public final class ReadSideBenchmark {
       List<Long> nanos = new ArrayList<>();
       long returned = 0;
       String failure = null;
-      for (int i = 0; i < requests + 20 && failure == null; i++) {
+      long deadline = System.nanoTime() + WALK_BOUND.toNanos();
+      for (int i = 0; i < requests + 20 && failure == null && System.nanoTime() < deadline; i++) {
         String tenant = tenantId(random.nextInt(tenants));
         String path = "/api/v1/admin/audit?tenant=" + tenant
             + (withModel ? "&model=" + MODELS.get(random.nextInt(MODELS.size())) : "") + "&limit=100";
@@ -474,16 +483,31 @@ public final class ReadSideBenchmark {
   /** The per-model history, which both the old and the new system answer: the audit's closest baseline. */
   private static Query historyQuery(ModelPlaneClient client, int requests, int tenants, Reporter out)
       throws IOException, InterruptedException {
-    String label = "GET /api/v1/tenants/T/models/M/history";
-    SplittableRandom random = new SplittableRandom(13);
+    return randomQuery(client, "GET /api/v1/tenants/T/models/M/history", 13, requests, out,
+        random -> "/api/v1/tenants/" + tenantId(random.nextInt(tenants)) + "/models/"
+            + MODELS.get(random.nextInt(MODELS.size())) + "/history");
+  }
+
+  /** One tenant's models, paged like the tenant list (one page: a tenant has 3). */
+  private static Query modelsQuery(ModelPlaneClient client, int requests, int tenants, Reporter out)
+      throws IOException, InterruptedException {
+    return randomQuery(client, "GET /api/v1/tenants/T/models?limit=100", 17, requests, out,
+        random -> "/api/v1/tenants/" + tenantId(random.nextInt(tenants)) + "/models?limit=100");
+  }
+
+  /** {@code requests} GETs of paths drawn at random (after 20 untimed ones), at most 3 minutes. */
+  private static Query randomQuery(ModelPlaneClient client, String label, long seed, int requests, Reporter out,
+      java.util.function.Function<SplittableRandom, String> paths) throws IOException, InterruptedException {
+    SplittableRandom random = new SplittableRandom(seed);
     List<Long> nanos = new ArrayList<>();
-    for (int i = 0; i < requests + 20; i++) {
-      String path = "/api/v1/tenants/" + tenantId(random.nextInt(tenants)) + "/models/"
-          + MODELS.get(random.nextInt(MODELS.size())) + "/history";
+    long deadline = System.nanoTime() + WALK_BOUND.toNanos();
+    for (int i = 0; i < requests + 20 && System.nanoTime() < deadline; i++) {
+      String path = paths.apply(random);
       long t0 = System.nanoTime();
       ModelPlaneClient.Reply r = client.call("GET", path, null);
       long took = System.nanoTime() - t0;
       if (r.status() != 200) {
+        out.progress("  " + label + ": GET " + path + " -> " + r.status());
         return Query.skipped(label, "GET " + path + " -> " + r.status() + " " + abbreviate(r.body()));
       }
       if (i >= 20) {
@@ -491,7 +515,8 @@ public final class ReadSideBenchmark {
       }
     }
     Latencies l = latencies(nanos);
-    out.progress(String.format(Locale.ROOT, "  history: %d requests, p50 %.2f ms, p99 %.2f ms", l.count(), l.p50(), l.p99()));
+    out.progress(String.format(Locale.ROOT, "  %s: %d requests, p50 %.2f ms, p99 %.2f ms", label, l.count(), l.p50(),
+        l.p99()));
     return new Query(label, l, "");
   }
 
