@@ -164,7 +164,7 @@ public final class ReadSideBenchmark {
             seeding = String.format(Locale.ROOT, "%,d tenants, %,d calls in %.0f s (%,.0f calls/s)", target - seeded,
                 calls, s, calls / s);
             out.progress("seeded: " + seeding);
-            String lag = listCatchUp(client, target, out);
+            String lag = listCatchUp(client, target, "seeding ended", out);
             if (lag != null) {
               notes.add(lag);
             }
@@ -282,7 +282,7 @@ public final class ReadSideBenchmark {
   }
 
   /** How long after seeding the paged list shows every tenant (the read side catching up), or null if not paged. */
-  private static String listCatchUp(ModelPlaneClient client, int expected, Reporter out)
+  private static String listCatchUp(ModelPlaneClient client, int expected, String since, Reporter out)
       throws IOException, InterruptedException {
     long t0 = System.nanoTime();
     long deadline = t0 + WALK_BOUND.toNanos();
@@ -294,7 +294,7 @@ public final class ReadSideBenchmark {
       }
       seen = walk.tenants();
       if (seen >= expected) {
-        String note = String.format(Locale.ROOT, "list complete %.1f s after seeding ended", (System.nanoTime() - t0) / 1e9);
+        String note = String.format(Locale.ROOT, "list complete %.1f s after %s", (System.nanoTime() - t0) / 1e9, since);
         out.progress(note);
         return note;
       }
@@ -317,9 +317,9 @@ public final class ReadSideBenchmark {
           + " MB live, RSS " + mb(afterReady.rssBytes()) + " MB");
       ModelPlaneClient client = new ModelPlaneClient(http, node.base(), OPERATOR_KEY);
       // a journal another build wrote (or one seeded without this node's read tables) is caught up first
-      String caughtUp = listCatchUp(client, tenants, out);
+      String caughtUp = listCatchUp(client, tenants, "ready (+ " + SETTLE.toSeconds() + " s and a GC)", out);
       if (caughtUp != null) {
-        notes.add(caughtUp.replace("after seeding ended", "after ready"));
+        notes.add(caughtUp);
       }
       List<Query> queries = new ArrayList<>();
       queries.add(listQuery(client, o.listRequests(), tenants, notes, out));
