@@ -161,8 +161,8 @@ public final class ReadSideBenchmark {
             long calls = seed(client, digits, seeded, target, o.concurrency(), out);
             double s = (System.nanoTime() - t0) / 1e9;
             Files.writeString(seededFile, String.valueOf(target));
-            seeding = String.format(Locale.ROOT, "%,d tenants, %,d calls in %.0f s (%,.0f calls/s)", target - seeded,
-                calls, s, calls / s);
+            seeding = String.format(Locale.ROOT, "%,d tenants, %,d calls (%,d of them retries after a 503/429/504"
+                + " or a timeout) in %.0f s (%,.0f calls/s)", target - seeded, calls, RETRIES.getAndSet(0), s, calls / s);
             out.progress("seeded: " + seeding);
             String lag = listCatchUp(client, target, "seeding ended", out);
             if (lag != null) {
@@ -242,37 +242,78 @@ public final class ReadSideBenchmark {
 
   private static void seedTenant(ModelPlaneClient client, BenchModel model, String tenant, AtomicLong calls)
       throws IOException, InterruptedException {
-    ModelPlaneClient.Reply created = client.call("POST", "/api/v1/tenants",
-        "{\"id\":\"" + tenant + "\",\"displayName\":\"Read side " + tenant + "\"}");
-    calls.incrementAndGet();
+    ModelPlaneClient.Reply created = retrying(calls, () -> answered(client.call("POST", "/api/v1/tenants",
+        "{\"id\":\"" + tenant + "\",\"displayName\":\"Read side " + tenant + "\"}"), "POST /api/v1/tenants"));
+    // 409: an earlier run (or a retried create whose first answer was lost) made it
     boolean existed = created.status() == 409;
     if (!created.ok() && !existed) {
-      throw new IllegalStateException("POST /api/v1/tenants -> " + created);
+      throw new IllegalStateException("POST /api/v1/tenants -> " + created.status() + " " + created.body());
     }
     for (String m : MODELS) {
       int version = 0;
       if (existed) {
         // a tenant an interrupted run left half-seeded: upload only what it lacks
-        ModelPlaneClient.Reply r = client.call("GET", "/api/v1/tenants/" + tenant + "/models/" + m, null);
-        calls.incrementAndGet();
+        ModelPlaneClient.Reply r = retrying(calls, () -> answered(
+            client.call("GET", "/api/v1/tenants/" + tenant + "/models/" + m, null), "GET model"));
         if (r.status() == 200 && r.json().path("versions").size() > 0) {
           version = r.json().path("versions").get(0).path("version").asInt(1);
         }
       }
       if (version == 0) {
-        version = client.upload(OPERATOR_KEY, tenant, m, model.manifestJson(), model.artifact());
-        calls.incrementAndGet();
+        version = retrying(calls, () -> client.upload(OPERATOR_KEY, tenant, m, model.manifestJson(), model.artifact()));
       }
-      client.deploy(OPERATOR_KEY, tenant, m, version, 8, 0, null);
-      calls.incrementAndGet();
+      int deployed = version;
+      retrying(calls, () -> {
+        client.deploy(OPERATOR_KEY, tenant, m, deployed, 8, 0, null);
+        return null;
+      });
     }
-    expectOk(client.call("PATCH", "/api/v1/tenants/" + tenant,
+    expectOk(retrying(calls, () -> answered(client.call("PATCH", "/api/v1/tenants/" + tenant,
         "{\"quota\":{\"requestsPerSecond\":500.0,\"burst\":1000,\"maxConcurrentRequests\":null,\"maxModels\":null,"
-            + "\"maxVersionsPerModel\":null,\"maxResidentBytes\":null,\"monthlyComputeSeconds\":null}}"), "PATCH tenant");
-    calls.incrementAndGet();
-    expectOk(client.call("POST", "/api/v1/tenants/" + tenant + "/api-keys", "{\"name\":\"reader\",\"role\":\"viewer\"}"),
-        "POST api-keys");
-    calls.incrementAndGet();
+            + "\"maxVersionsPerModel\":null,\"maxResidentBytes\":null,\"monthlyComputeSeconds\":null}}"),
+        "PATCH tenant")), "PATCH tenant");
+    expectOk(retrying(calls, () -> answered(client.call("POST", "/api/v1/tenants/" + tenant + "/api-keys",
+        "{\"name\":\"reader\",\"role\":\"viewer\"}"), "POST api-keys")), "POST api-keys");
+  }
+
+  /** Attempts of one call before seeding gives up on it. */
+  private static final int ATTEMPTS = 8;
+  /** Calls repeated after a transient refusal (503, 429, 504) or a timeout, over the whole seeding. */
+  private static final AtomicLong RETRIES = new AtomicLong();
+
+  /** The reply, or an exception naming the status when it is one a client should retry ("retry shortly"). */
+  private static ModelPlaneClient.Reply answered(ModelPlaneClient.Reply r, String what) {
+    if (r.status() == 503 || r.status() == 429 || r.status() == 504) {
+      throw new IllegalStateException(what + " -> " + r.status() + " " + abbreviate(r.body()));
+    }
+    return r;
+  }
+
+  /**
+   * Runs {@code action}, again after a pause when it failed transiently (a timeout or a 503/429/504):
+   * a node just started or under seeding load asks clients to retry shortly, and a real client does.
+   */
+  private static <T> T retrying(AtomicLong calls, java.util.concurrent.Callable<T> action)
+      throws IOException, InterruptedException {
+    for (int attempt = 1; ; attempt++) {
+      calls.incrementAndGet();
+      try {
+        return action.call();
+      } catch (InterruptedException e) {
+        throw e;
+      } catch (Exception e) {
+        boolean retry = e instanceof IOException
+            || String.valueOf(e.getMessage()).matches("(?s).*-> (503|429|504)\\b.*");
+        if (!retry || attempt >= ATTEMPTS) {
+          if (e instanceof IOException io) {
+            throw io;
+          }
+          throw e instanceof RuntimeException re ? re : new IllegalStateException(e);
+        }
+        RETRIES.incrementAndGet();
+        Thread.sleep(Math.min(5_000, 200L * attempt * attempt));
+      }
+    }
   }
 
   private static void expectOk(ModelPlaneClient.Reply r, String what) {
