@@ -77,6 +77,9 @@ final class ServerProcess implements AutoCloseable {
     env.put("MODELPLANE_OPERATOR_KEY", operatorKey);
     env.put("MODELPLANE_DEMO", "false");
     env.put("MODELPLANE_WORKER_MEMORY_BYTES", String.valueOf(2L * 1024 * 1024 * 1024));
+    // every connection of a benchmark comes from one address: 64 load connections plus the provisioning
+    // client's would pass the default per-client limit of 64, and the extra one be closed at once
+    env.put("MODELPLANE_HTTP_MAX_CONNECTIONS_PER_CLIENT", "4096");
     // a node of its own: never join whatever seed list the caller's environment names
     env.remove("MODELPLANE_SEED_NODES");
     env.remove("MODELPLANE_DB_URL");
