@@ -2,6 +2,7 @@
 # Builds ModelPlane, makes the ResNet-18 TorchScript if it is missing, and runs the inference benchmark
 # (raw DJL forwards vs the full HTTP path of a child server; loopback only, every phase bounded).
 # Usage, from anywhere:  modules/bench/run.sh [options of InferenceBenchmark, e.g. --model digits --seconds 10]
+#   modules/bench/run.sh readside|deployment|regression [options]   the other benchmarks (--help lists options)
 #   BENCH_SKIP_BUILD=1   reuse the last build
 #   BENCH_JAVA_OPTS      extra JVM options of the benchmark JVM (raw phase and load generator)
 set -euo pipefail
@@ -9,7 +10,13 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 command="modules/bench/run.sh${*:+ $*}"
 
+main=io.modelplane.bench.InferenceBenchmark
 model=both
+case "${1:-}" in
+  readside) main=io.modelplane.bench.ReadSideBenchmark; model=none; shift ;;
+  deployment) main=io.modelplane.bench.DeploymentLatencyBenchmark; model=none; shift ;;
+  regression) main=io.modelplane.bench.RegressionBenchmark; shift ;;
+esac
 resnet18=modules/bench/target/models/resnet18.pt
 args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do
@@ -27,7 +34,7 @@ if [[ "${BENCH_SKIP_BUILD:-0}" != 1 || ! -f "$classpath_file" ]]; then
     -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=runtime
 fi
 
-if [[ "$model" != digits && ! -f "$resnet18" ]]; then
+if [[ "$model" != digits && "$model" != none && ! -f "$resnet18" ]]; then
   echo "making $resnet18 (random-weight ResNet-18, plain torch)" >&2
   /usr/bin/python3 ops/scripts/make-demo-models.py --resnet18 "$resnet18"
 fi
@@ -36,4 +43,4 @@ export BENCH_COMMAND="$command"
 # shellcheck disable=SC2086
 exec java -Dai.djl.offline=true ${BENCH_JAVA_OPTS:-} \
   -cp "modules/bench/target/classes:$(cat "$classpath_file")" \
-  io.modelplane.bench.InferenceBenchmark "$@"
+  "$main" "$@"

@@ -151,6 +151,13 @@ record BenchOptions(
         serverJavaOpts, Map.copyOf(serverEnv), torchThreads, admissionOps, quotaSeconds, quotaRounds, quotaModels, engineThreads, binary);
   }
 
+  /** The same options with another server jar. */
+  BenchOptions withJar(Path otherJar) {
+    return new BenchOptions(models, seconds, concurrency, lowConcurrency, lowSeconds, rawSeconds, warmup, maxRequests,
+        clientThreads, digitsBatch, resnetBatch, latencyDelayMs, otherJar, resnet18, workDir, serverJavaOpts, serverEnv,
+        torchThreads, admissionOps, quotaSeconds, quotaRounds, quotaModels, engineThreads, binary);
+  }
+
   /** Whether {@code model} gets the alternating quota off / on phases. */
   boolean quotaPhases(String model) {
     return !quotaSeconds.isZero() && quotaModels.contains(model);

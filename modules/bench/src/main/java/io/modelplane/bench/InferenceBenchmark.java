@@ -75,17 +75,9 @@ public final class InferenceBenchmark {
 
   static int run(BenchOptions o, String[] args) throws IOException, InterruptedException {
     Reporter out = new Reporter();
-    String serverJavaOpts = o.serverJavaOpts();
-    Map<String, String> serverEnv = new java.util.LinkedHashMap<>();
-    if (o.torchThreads() != null) {
-      // read once when the engine starts: set before the raw phase loads anything. The raw phase
-      // runs forwards on the thread that started the engine, which is the thread DJL applies it to;
-      // OpenMP's thread count is per thread, so the server's batch threads need OMP_NUM_THREADS
-      System.setProperty(TORCH_THREADS, String.valueOf(o.torchThreads()));
-      serverJavaOpts = ("-D" + TORCH_THREADS + "=" + o.torchThreads() + " " + serverJavaOpts).trim();
-      serverEnv.put("OMP_NUM_THREADS", String.valueOf(o.torchThreads()));
-    }
-    serverEnv.putAll(o.serverEnv());
+    applyTorchThreads(o);
+    String serverJavaOpts = serverJavaOpts(o);
+    Map<String, String> serverEnv = serverEnv(o);
     Path workDir = o.workDir() != null ? o.workDir()
         : Path.of("modules/bench/target", "bench-run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     Files.createDirectories(workDir);
@@ -103,13 +95,8 @@ public final class InferenceBenchmark {
     List<ModelReport> reports = new ArrayList<>();
     boolean failed = false;
     for (String name : o.models()) {
-      BenchModel model = name.equals("digits")
-          ? BenchModel.digits(workDir, BenchOptions.batchSettings(o.digitsBatch()))
-          : BenchModel.resnet18(o.resnet18(), BenchOptions.batchSettings(o.resnetBatch()));
-      Duration rawSeconds = o.rawSeconds() != null ? o.rawSeconds() : model.defaultRawSeconds();
-      out.progress("== " + model.name() + ": raw forwards, batch sizes " + java.util.Arrays.toString(model.rawBatches())
-          + ", " + rawSeconds.toMillis() / 1000.0 + " s each");
-      RawBenchmark.Sweep raw = RawBenchmark.run(model, workDir.resolve("raw-work"), rawSeconds, 1_000_000, out);
+      BenchModel model = model(name, o, workDir);
+      RawBenchmark.Sweep raw = raw(model, o, workDir, out);
       ModelReport report = fullPath(model, raw, o, serverJavaOpts, serverEnv, workDir, http, out);
       failed |= report.failure() != null;
       reports.add(report);
@@ -124,7 +111,49 @@ public final class InferenceBenchmark {
     return failed ? 1 : 0;
   }
 
-  private static ModelReport fullPath(BenchModel model, RawBenchmark.Sweep raw, BenchOptions o, String serverJavaOpts,
+  /**
+   * --torch-threads for this JVM: read once when the engine starts, so set before the raw phase
+   * loads anything. The raw phase runs forwards on the thread that started the engine, which is
+   * the thread DJL applies it to.
+   */
+  static void applyTorchThreads(BenchOptions o) {
+    if (o.torchThreads() != null) {
+      System.setProperty(TORCH_THREADS, String.valueOf(o.torchThreads()));
+    }
+  }
+
+  /** The server's JVM options: --server-java-opts and, with --torch-threads, the same engine setting. */
+  static String serverJavaOpts(BenchOptions o) {
+    return o.torchThreads() == null ? o.serverJavaOpts()
+        : ("-D" + TORCH_THREADS + "=" + o.torchThreads() + " " + o.serverJavaOpts()).trim();
+  }
+
+  /** The server's extra environment; OpenMP's thread count is per thread, so batch threads need OMP_NUM_THREADS. */
+  static Map<String, String> serverEnv(BenchOptions o) {
+    Map<String, String> env = new java.util.LinkedHashMap<>();
+    if (o.torchThreads() != null) {
+      env.put("OMP_NUM_THREADS", String.valueOf(o.torchThreads()));
+    }
+    env.putAll(o.serverEnv());
+    return env;
+  }
+
+  /** The raw phase of {@code model}, then nothing else: the limit its full path is compared with. */
+  static RawBenchmark.Sweep raw(BenchModel model, BenchOptions o, Path workDir, Reporter out) {
+    Duration rawSeconds = o.rawSeconds() != null ? o.rawSeconds() : model.defaultRawSeconds();
+    out.progress("== " + model.name() + ": raw forwards, batch sizes " + java.util.Arrays.toString(model.rawBatches())
+        + ", " + rawSeconds.toMillis() / 1000.0 + " s each");
+    return RawBenchmark.run(model, workDir.resolve("raw-work"), rawSeconds, 1_000_000, out);
+  }
+
+  /** The model {@code name} with its batch settings from the options. */
+  static BenchModel model(String name, BenchOptions o, Path workDir) throws IOException {
+    return name.equals("digits")
+        ? BenchModel.digits(workDir, BenchOptions.batchSettings(o.digitsBatch()))
+        : BenchModel.resnet18(o.resnet18(), BenchOptions.batchSettings(o.resnetBatch()));
+  }
+
+  static ModelReport fullPath(BenchModel model, RawBenchmark.Sweep raw, BenchOptions o, String serverJavaOpts,
       Map<String, String> serverEnv, Path workDir, HttpClient http, Reporter out) throws IOException, InterruptedException {
     int concurrency = o.concurrency() != null ? o.concurrency() : model.defaultConcurrency();
     Duration warmup = o.warmup() != null ? o.warmup() : model.defaultWarmup();
@@ -316,7 +345,7 @@ public final class InferenceBenchmark {
     return result;
   }
 
-  private static String loadAverage() {
+  static String loadAverage() {
     try {
       String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
       return f[0] + " " + f[1] + " " + f[2];

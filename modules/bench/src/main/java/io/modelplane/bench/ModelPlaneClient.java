@@ -116,6 +116,27 @@ final class ModelPlaneClient {
     send(json("PUT", "/api/v1/tenants/" + tenant + "/models/" + model + "/deployment", apiKey, body.toString()), 202);
   }
 
+  /** An answer as it came: status and body (any status; the caller judges it). */
+  record Reply(int status, String body) {
+    JsonNode json() throws IOException {
+      return body.isEmpty() ? BenchModel.JSON.createObjectNode() : BenchModel.JSON.readTree(body);
+    }
+
+    boolean ok() {
+      return status >= 200 && status < 300;
+    }
+  }
+
+  /** Any management call with the operator key; {@code body} null for none. */
+  Reply call(String method, String path, String body) throws IOException, InterruptedException {
+    HttpRequest request = body == null
+        ? HttpRequest.newBuilder(base.resolve(path)).timeout(CALL_TIMEOUT).header("Authorization", "Bearer " + operatorKey)
+            .method(method, BodyPublishers.noBody()).build()
+        : json(method, path, operatorKey, body);
+    HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+    return new Reply(r.statusCode(), r.body());
+  }
+
   /** Polls GET /v2/models/{model}/ready until {ready: true}. */
   void awaitReady(String apiKey, String model, Duration timeout) throws IOException, InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();

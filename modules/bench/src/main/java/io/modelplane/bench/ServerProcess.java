@@ -32,14 +32,18 @@ final class ServerProcess implements AutoCloseable {
   private final Process process;
   private final long pid;
   private final int httpPort;
+  private final int clusterPort;
+  private final long startedNanos;
   private final Path log;
   private final Thread stopHook;
   private boolean stopped;
 
-  private ServerProcess(Process process, int httpPort, Path log) {
+  private ServerProcess(Process process, int httpPort, int clusterPort, long startedNanos, Path log) {
     this.process = process;
     this.pid = process.pid();
     this.httpPort = httpPort;
+    this.clusterPort = clusterPort;
+    this.startedNanos = startedNanos;
     this.log = log;
     this.stopHook = new Thread(this::stop, "stop-modelplane-" + pid);
     Runtime.getRuntime().addShutdownHook(stopHook);
@@ -73,11 +77,62 @@ final class ServerProcess implements AutoCloseable {
     env.put("MODELPLANE_OPERATOR_KEY", operatorKey);
     env.put("MODELPLANE_DEMO", "false");
     env.put("MODELPLANE_WORKER_MEMORY_BYTES", String.valueOf(2L * 1024 * 1024 * 1024));
+    // every connection of a benchmark comes from one address: 64 load connections plus the provisioning
+    // client's would pass the default per-client limit of 64, and the extra one be closed at once
+    env.put("MODELPLANE_HTTP_MAX_CONNECTIONS_PER_CLIENT", "4096");
     // a node of its own: never join whatever seed list the caller's environment names
     env.remove("MODELPLANE_SEED_NODES");
     env.remove("MODELPLANE_DB_URL");
     env.putAll(extraEnv);
-    return new ServerProcess(builder.start(), ports[0], log);
+    long startedNanos = System.nanoTime();
+    return new ServerProcess(builder.start(), ports[0], ports[1], startedNanos, log);
+  }
+
+  /** Akka remoting port: what a second node names in MODELPLANE_SEED_NODES. */
+  int clusterPort() {
+    return clusterPort;
+  }
+
+  /** Polls until ready and returns the time from starting the process to its first 200 of /v2/health/ready. */
+  Duration startToReady(HttpClient http, Duration timeout) throws IOException, InterruptedException {
+    awaitReadyPolling(http, timeout, 20);
+    return Duration.ofNanos(System.nanoTime() - startedNanos);
+  }
+
+  /** The server JVM's memory right after a full GC: live heap and resident set. */
+  record Memory(long heapUsedBytes, long heapCommittedBytes, long rssBytes, String heapInfo) {}
+
+  /**
+   * Runs {@code jcmd <pid> GC.run} (a full collection) then {@code GC.heap_info}: the heap left is
+   * what the node keeps live. RSS from /proc also counts metaspace, code cache, threads and native.
+   */
+  Memory memoryAfterGc() throws IOException, InterruptedException {
+    jcmd("GC.run");
+    String info = jcmd("GC.heap_info");
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("total (\\d+)K, used (\\d+)K").matcher(info);
+    long used = -1;
+    long committed = -1;
+    if (m.find()) {
+      committed = Long.parseLong(m.group(1)) * 1024;
+      used = Long.parseLong(m.group(2)) * 1024;
+    }
+    long rss = -1;
+    for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
+      if (line.startsWith("VmRSS:")) {
+        rss = Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+      }
+    }
+    return new Memory(used, committed, rss, info.strip());
+  }
+
+  private String jcmd(String command) throws IOException, InterruptedException {
+    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    Process p = new ProcessBuilder(jcmd.toString(), String.valueOf(pid), command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IOException("jcmd " + pid + " " + command + " failed: " + out);
+    }
+    return out;
   }
 
   long pid() {
@@ -94,6 +149,11 @@ final class ServerProcess implements AutoCloseable {
 
   /** Polls GET /v2/health/ready until 200, failing early (with the log's tail) if the process dies. */
   void awaitReady(HttpClient http, Duration timeout) throws IOException, InterruptedException {
+    awaitReadyPolling(http, timeout, 250);
+  }
+
+  private void awaitReadyPolling(HttpClient http, Duration timeout, long pollMillis)
+      throws IOException, InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     HttpRequest ready = HttpRequest.newBuilder(base().resolve("/v2/health/ready")).timeout(Duration.ofSeconds(5)).build();
     String last = "no answer";
@@ -111,7 +171,7 @@ final class ServerProcess implements AutoCloseable {
       } catch (IOException e) {
         last = e.toString();
       }
-      Thread.sleep(250);
+      Thread.sleep(pollMillis);
     }
     throw new IllegalStateException("the server (pid " + pid + ") was not ready within " + timeout.toSeconds() + " s ("
         + last + "); last lines of " + log + ":\n" + tail(40));
