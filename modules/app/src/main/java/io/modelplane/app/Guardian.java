@@ -198,7 +198,7 @@ final class Guardian {
   /** Control and gateway nodes: the entities' door, the usage tables, the artifacts, Keycloak, placement. */
   private Services startServices() {
     ApiSettings api = ApiSettings.fromConfig(config);
-    ControlPlane controlPlane = new ControlPlane(system, api.askTimeout(), api.readAttempts(), api.readJournalPluginId());
+    ControlPlane controlPlane = new ControlPlane(system, api.askTimeout(), api.readAttempts());
     // the read tables; on control nodes also the projection that writes them
     ReadSide readSide = ReadSide.start(system, settings.jdbcUrl(), settings.dbUser(), settings.dbPassword(),
         settings.usesPostgres() ? UsageStore.POSTGRES_DURABLE_COMMITS : null, settings.roles().contains("control"));

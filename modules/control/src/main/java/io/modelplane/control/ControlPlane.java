@@ -3,9 +3,6 @@ package io.modelplane.control;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
-import akka.persistence.query.PersistenceQuery;
-import akka.persistence.query.javadsl.CurrentPersistenceIdsQuery;
-import akka.stream.javadsl.Sink;
 import io.modelplane.common.Rejected;
 import io.modelplane.common.ModelId;
 import io.modelplane.common.ModelKey;
@@ -32,14 +29,12 @@ public final class ControlPlane {
   private final ClusterSharding sharding;
   private final Duration askTimeout;
   private final int readAttempts;
-  private final String readJournalPluginId;
 
-  public ControlPlane(ActorSystem<?> system, Duration askTimeout, int readAttempts, String readJournalPluginId) {
+  public ControlPlane(ActorSystem<?> system, Duration askTimeout, int readAttempts) {
     this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.askTimeout = askTimeout;
     this.readAttempts = readAttempts;
-    this.readJournalPluginId = readJournalPluginId;
   }
 
   public ActorSystem<?> system() {
@@ -120,21 +115,6 @@ public final class ControlPlane {
             ? Optional.of(new ApiKeyAuthenticator.StoredKey(m.keyId(), m.role(), m.secretHash(),
                 m.tenantStatus() == TenantEntity.Status.ACTIVE))
             : Optional.empty());
-  }
-
-  /**
-   * Entity ids ({@code tenant/model}) of every model ever registered, sorted, by a scan of the journal's
-   * persistence ids: only the deployment resync still uses it (the read tables answer everything else).
-   */
-  public CompletionStage<List<String>> modelIds() {
-    CurrentPersistenceIdsQuery query = PersistenceQuery.get(system)
-        .getReadJournalFor(CurrentPersistenceIdsQuery.class, readJournalPluginId);
-    String prefix = ModelEntity.ENTITY_KEY.name() + "|";
-    return query.currentPersistenceIds()
-        .filter(id -> id.startsWith(prefix))
-        .map(id -> id.substring(prefix.length()))
-        .runWith(Sink.seq(), system)
-        .thenApply(ids -> ids.stream().sorted().toList());
   }
 
   private <R> CompletionStage<R> retrying(java.util.function.Supplier<CompletionStage<R>> ask, int attempts) {

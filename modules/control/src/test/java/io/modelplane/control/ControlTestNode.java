@@ -60,7 +60,7 @@ final class ControlTestNode implements AutoCloseable {
   }
 
   ControlPlane controlPlane(Duration askTimeout, int readAttempts) {
-    return new ControlPlane(kit.system(), askTimeout, readAttempts, READ_JOURNAL);
+    return new ControlPlane(kit.system(), askTimeout, readAttempts);
   }
 
   static Config config(String database) {
