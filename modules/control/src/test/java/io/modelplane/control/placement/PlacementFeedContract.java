@@ -262,7 +262,7 @@ abstract class PlacementFeedContract {
     assertThat(d.traffic()).isEqualTo(Map.of(1, 100));
     assertThat(d.batch().maxBatchSize()).isEqualTo(8);
     assertThat(d.versions().get(1).sha256()).isEqualTo("a".repeat(64));
-    assertThat(d.versions().get(1).key()).isEqualTo("acme/m:1");
+    assertThat(d.versions().get(1).key()).isEqualTo(new io.modelplane.common.VersionKey(ModelKey.parse(MODEL), 1));
     assertThat(d.versions().get(1).sizeBytes()).isEqualTo(1000); // no file in the store: its registered size
     assertThat(d.versions().get(1).inputs()).isEqualTo(SIG);
 
