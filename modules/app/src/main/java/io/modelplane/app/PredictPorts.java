@@ -49,8 +49,10 @@ final class PredictPorts {
 
   static ModelCatalog catalog(ControlPlane controlPlane) {
     return model -> controlPlane.readModel(model, ModelEntity.Get::new, ModelEntity.Summary.class)
-        .<Optional<Set<Integer>>>thenApply(summary -> Optional.of(summary.versions().stream()
-            .filter(v -> !v.archived()).map(ModelEntity.VersionInfo::version).collect(Collectors.toSet())))
+        .<Optional<ModelCatalog.Entry>>thenApply(summary -> Optional.of(new ModelCatalog.Entry(
+            summary.versions().stream().filter(v -> !v.archived()).map(ModelEntity.VersionInfo::version)
+                .collect(Collectors.toSet()),
+            summary.deployment() == null ? Set.of() : summary.deployment().spec().traffic().keySet())))
         .exceptionally(failure -> {
           if (Rejected.unwrap(failure) instanceof Rejected r && r.rejection().reason() == Rejection.Reason.NOT_FOUND) {
             return Optional.empty();

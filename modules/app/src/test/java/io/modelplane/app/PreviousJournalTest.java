@@ -133,21 +133,29 @@ class PreviousJournalTest {
     assertThat(reply.json().at("/outputs/0/shape/1").asInt()).isEqualTo(10);
   }
 
-  /** The body now equals the previous release's, but for the live placement fields of model views. */
+  /**
+   * The body now equals the previous release's, but for the live placement fields of model views and the
+   * paged lists' added {@code next}. Lists and histories come from the read side, which first projects the
+   * old journal: they are compared once it has caught up.
+   */
   private static void assertSameAsPreviousRelease(String name, String path) {
-    ApiClient.Reply reply = api.get(path, OP);
-    assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
     JsonNode expected;
     try {
       expected = ApiClient.JSON.readTree(resource("journal-previous-release").resolve("expected-" + name + ".json").toFile());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    assertThat(withoutPlacement(reply.json())).as(path).isEqualTo(withoutPlacement(expected));
+    TestNodes.eventually(Duration.ofSeconds(30), () -> {
+      ApiClient.Reply reply = api.get(path, OP);
+      return reply.status() == 200 && withoutPlacement(reply.json()).equals(withoutPlacement(expected));
+    }, path + " as the previous release answered");
   }
 
   private static JsonNode withoutPlacement(JsonNode body) {
     JsonNode copy = body.deepCopy();
+    if (copy instanceof ObjectNode page) {
+      page.remove("next");
+    }
     if (copy instanceof ObjectNode model && model.has("versions") && model.has("name")) {
       model.remove(java.util.List.of("status", "replicas"));
     }

@@ -12,5 +12,12 @@ import java.util.concurrent.CompletionStage;
 @FunctionalInterface
 public interface ModelCatalog {
   /** The model's version numbers (archived ones left out); empty when there is no such model. */
-  CompletionStage<Optional<Set<Integer>>> versions(ModelKey model);
+  CompletionStage<Optional<Entry>> versions(ModelKey model);
+
+  /**
+   * {@code versions}: the model's versions (archived left out); {@code deployed}: those its current
+   * deployment routes to (empty: no deployment). A deployed version the routing table does not know yet
+   * is on its way there (the placement feed trails the journal by a fraction of a second).
+   */
+  record Entry(Set<Integer> versions, Set<Integer> deployed) {}
 }

@@ -129,21 +129,24 @@ public final class PredictPipeline {
     RoutingTable.ModelRoute route = gateway.route(model).orElse(null);
     if (route == null) {
       request.inputs().discard();
-      return catalog.versions(model).thenApply(versions -> {
-        throw versions.isPresent()
-            ? new InferenceRejected(Code.MODEL_NOT_DEPLOYED, "model " + model.model() + " has no deployment")
-            : modelNotFound(model);
+      return catalog.versions(model).thenApply(entry -> {
+        throw entry.isEmpty() ? modelNotFound(model)
+            : !entry.get().deployed().isEmpty() ? beingPlaced(model)
+            : new InferenceRejected(Code.MODEL_NOT_DEPLOYED, "model " + model.model() + " has no deployment");
       });
     }
     int number = request.version() != null ? request.version() : InferenceGateway.pickVersion(route);
     RoutingTable.VersionRoute versionRoute = route.versions().get(number);
     if (versionRoute == null) {
       request.inputs().discard();
-      return catalog.versions(model).thenApply(versions -> {
-        if (versions.isEmpty()) {
+      return catalog.versions(model).thenApply(entry -> {
+        if (entry.isEmpty()) {
           throw modelNotFound(model);
         }
-        throw versions.get().contains(number)
+        if (entry.get().deployed().contains(number)) {
+          throw beingPlaced(model);
+        }
+        throw entry.get().versions().contains(number)
             ? new InferenceRejected(Code.VERSION_NOT_DEPLOYED,
                 "version " + number + " of model " + model.model() + " is not in the current deployment")
             : new InferenceRejected(Code.VERSION_NOT_FOUND,
@@ -176,6 +179,12 @@ public final class PredictPipeline {
 
   private static InferenceRejected modelNotFound(ModelKey model) {
     return new InferenceRejected(Code.MODEL_NOT_FOUND, "model " + model.model() + " does not exist");
+  }
+
+  /** Deployed, but the routing table does not have it yet: a 503 to retry, not a 404. */
+  private static InferenceRejected beingPlaced(ModelKey model) {
+    return new InferenceRejected(Code.MODEL_LOADING,
+        "the deployment of model " + model.model() + " is being placed; retry shortly", 1);
   }
 
   private static PredictFailure refusal(Admission.Refusal refused) {

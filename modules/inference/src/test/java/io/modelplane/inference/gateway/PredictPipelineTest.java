@@ -63,6 +63,8 @@ class PredictPipelineTest {
   final List<PredictPipeline.Usage> metered = new CopyOnWriteArrayList<>();
   /** The catalog's models: their version numbers. */
   final Map<ModelKey, Set<Integer>> catalog = new java.util.concurrent.ConcurrentHashMap<>();
+  /** The versions the catalog's current deployment routes to (absent: no deployment). */
+  final Map<ModelKey, Set<Integer>> deployedInCatalog = new java.util.concurrent.ConcurrentHashMap<>();
   PredictPipeline pipeline;
   long generation;
 
@@ -78,7 +80,8 @@ class PredictPipelineTest {
       admitted.incrementAndGet();
       return CompletableFuture.completedFuture(new Admission.Permit(LIMITS, released::incrementAndGet));
     };
-    ModelCatalog models = model -> CompletableFuture.completedFuture(Optional.ofNullable(catalog.get(model)));
+    ModelCatalog models = model -> CompletableFuture.completedFuture(Optional.ofNullable(catalog.get(model))
+        .map(versions -> new ModelCatalog.Entry(versions, deployedInCatalog.getOrDefault(model, Set.of()))));
     pipeline = new PredictPipeline(gateway, admission, models, metered::add);
     catalog.put(MODEL, Set.of(1, 2, 3));
   }
@@ -281,6 +284,24 @@ class PredictPipelineTest {
     assertThat(metered.subList(2, 4)).allMatch(u -> u.model().equals(MODEL));
     assertEveryPermitReleased();
     assertThat(admitted).hasValue(4);
+  }
+
+  /** Deployed in the journal but not yet in the routing table (the feed trails by a fraction of a second). */
+  @Test
+  void aDeploymentOnItsWayToTheRoutingTableIsRetriableNotMissing() {
+    ModelKey fresh = ModelKey.of("acme", "fresh");
+    catalog.put(fresh, Set.of(1, 2));
+    deployedInCatalog.put(fresh, Set.of(1));
+    PredictFailure placing = ((PredictPipeline.Failed) pipeline.predict(CALLER,
+        new PredictPipeline.Request(fresh, null, rows(1))).toCompletableFuture().join()).failure();
+    assertThat(placing.code()).isEqualTo(Code.MODEL_LOADING);
+    assertThat(placing.retryAfterSeconds()).isEqualTo(1);
+
+    // a new revision routes version 2 in the journal; the table still routes version 1 only
+    route(Map.of(1, 100), Map.of(1, ready(worker(PredictPipelineTest::echo, new AtomicInteger()))));
+    deployedInCatalog.put(MODEL, Set.of(2));
+    assertThat(failed(2, rows(1)).code()).isEqualTo(Code.MODEL_LOADING);
+    assertEveryPermitReleased();
   }
 
   @Test
