@@ -3,13 +3,13 @@ package io.modelplane.app;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.modelplane.common.testing.Eventually;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -61,30 +61,9 @@ final class TestNodes {
    */
   static final Duration PROPAGATION = Duration.ofSeconds(3);
 
-  /**
-   * Waits until {@code condition} holds, checking every 100 ms; a check that throws counts as not yet.
-   * Fails after {@code timeout}, with the last check's failure attached.
-   */
+  /** {@link Eventually#eventually}: polls every 100 ms until {@code timeout}. */
   static void eventually(Duration timeout, java.util.function.BooleanSupplier condition, String what) {
-    Instant deadline = Instant.now().plus(timeout);
-    Throwable last = null;
-    while (true) {
-      try {
-        if (condition.getAsBoolean()) {
-          return;
-        }
-      } catch (RuntimeException | AssertionError e) {
-        last = e;
-      }
-      if (Instant.now().isAfter(deadline)) {
-        AssertionError failed = new AssertionError(what + ": not within " + timeout);
-        if (last != null) {
-          failed.addSuppressed(last);
-        }
-        throw failed;
-      }
-      java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
-    }
+    Eventually.eventually(timeout, condition, what);
   }
 
   /**

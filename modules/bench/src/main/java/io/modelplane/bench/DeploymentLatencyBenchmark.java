@@ -61,15 +61,9 @@ public final class DeploymentLatencyBenchmark {
       Path jar = Path.of("modules/app/target/modelplane.jar");
       Path workDir = null;
       String javaOpts = "";
-      for (int i = 0; i < args.length; i++) {
-        String name = args[i];
-        if (name.equals("--help") || name.equals("-h")) {
-          throw new IllegalArgumentException(USAGE);
-        }
-        if (i + 1 >= args.length) {
-          throw new IllegalArgumentException(name + " needs a value\n" + USAGE);
-        }
-        String value = args[++i];
+      for (Map.Entry<String, String> option : BenchMain.optionPairs(args, USAGE)) {
+        String name = option.getKey();
+        String value = option.getValue();
         switch (name) {
           case "--nodes" -> {
             nodes = Arrays.stream(value.split(",")).map(String::trim).map(v -> number(name, v, 1)).sorted().toList();
@@ -101,30 +95,14 @@ public final class DeploymentLatencyBenchmark {
   private DeploymentLatencyBenchmark() {}
 
   public static void main(String[] args) {
-    Options options;
-    try {
-      options = Options.parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println(e.getMessage());
-      System.exit(2);
-      return;
-    }
-    int status;
-    try {
-      status = run(options, args);
-    } catch (Exception e) {
-      org.slf4j.LoggerFactory.getLogger(DeploymentLatencyBenchmark.class).error("benchmark failed", e);
-      status = 1;
-    }
-    System.exit(status);
+    BenchMain.main(DeploymentLatencyBenchmark.class, args, Options::parse, DeploymentLatencyBenchmark::run);
   }
 
   static int run(Options o, String[] args) throws IOException, InterruptedException {
     Reporter out = new Reporter();
     Files.createDirectories(o.workDir());
     out.progress("work directory " + o.workDir().toAbsolutePath());
-    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(5)).build();
+    HttpClient http = BenchMain.httpClient();
     BenchModel digits = BenchModel.digits(Files.createDirectories(o.workDir().resolve("model")), new int[] {8, 0});
     List<Result> results = new ArrayList<>();
     List<String> failures = new ArrayList<>();
@@ -137,13 +115,9 @@ public final class DeploymentLatencyBenchmark {
         failures.add(nodes + " node(s): " + e.getMessage());
       }
     }
-    String command = System.getenv("BENCH_COMMAND") != null ? System.getenv("BENCH_COMMAND")
-        : "java -cp <bench classpath> " + DeploymentLatencyBenchmark.class.getName() + " " + String.join(" ", args);
+    String command = BenchMain.command(DeploymentLatencyBenchmark.class, args);
     String markdown = render(results, failures, o, command);
-    Files.writeString(o.workDir().resolve("report.md"), markdown, StandardCharsets.UTF_8);
-    System.out.println(markdown);
-    System.out.flush();
-    out.progress("report written to " + o.workDir().resolve("report.md").toAbsolutePath());
+    BenchMain.publish(o.workDir(), markdown, out);
     return failures.isEmpty() ? 0 : 1;
   }
 
@@ -317,14 +291,12 @@ public final class DeploymentLatencyBenchmark {
   }
 
   static String render(List<Result> results, List<String> failures, Options o, String command) {
-    StringBuilder md = new StringBuilder();
-    md.append("## ModelPlane deployment change → predict latency\n\n");
-    md.append("Command: `").append(command).append("`\n\n");
-    md.append(String.format(Locale.ROOT, "%d cores, JDK %s; jar `%s`; PostgreSQL journal (embedded); digits v1/v2 (same"
+    StringBuilder md = ReportTable.begin("ModelPlane deployment change → predict latency", command);
+    md.append(String.format(Locale.ROOT, "%s; jar `%s`; PostgreSQL journal (embedded); digits v1/v2 (same"
             + " artifact), replicas %d, %d switches of 100%% traffic measured after %d warm-up switch(es), %d ms apart."
             + " Time from the PUT's 2xx to the first predict answered by the new version, predicting in a loop (one"
-            + " connection per node) from the 2xx on.%n%n", Runtime.getRuntime().availableProcessors(),
-        System.getProperty("java.version"), o.jar(), o.replicas(), o.switches(), o.warmupSwitches(), o.pauseMs()));
+            + " connection per node) from the 2xx on.%n%n", ReportTable.machine(), o.jar(), o.replicas(), o.switches(),
+        o.warmupSwitches(), o.pauseMs()));
     md.append("| nodes | predict via | switches seen | p50 ms | p99 ms | max ms | not seen within 15 s |\n");
     md.append("|---:|---|---:|---:|---:|---:|---:|\n");
     for (Result r : results) {

@@ -54,23 +54,7 @@ public final class InferenceBenchmark {
       String failure) {}
 
   public static void main(String[] args) {
-    BenchOptions options;
-    try {
-      options = BenchOptions.parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println(e.getMessage());
-      System.exit(2);
-      return;
-    }
-    int status;
-    try {
-      status = run(options, args);
-    } catch (Exception e) {
-      org.slf4j.LoggerFactory.getLogger(InferenceBenchmark.class).error("benchmark failed", e);
-      status = 1;
-    }
-    // DJL's and the HTTP client's non-daemon threads must not keep the JVM up
-    System.exit(status);
+    BenchMain.main(InferenceBenchmark.class, args, BenchOptions::parse, InferenceBenchmark::run);
   }
 
   static int run(BenchOptions o, String[] args) throws IOException, InterruptedException {
@@ -83,8 +67,7 @@ public final class InferenceBenchmark {
     Files.createDirectories(workDir);
     String loadBefore = loadAverage();
     out.progress("work directory " + workDir.toAbsolutePath() + "; load average " + loadBefore);
-    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(5)).build();
+    HttpClient http = BenchMain.httpClient();
     List<AdmissionBenchmark.Result> admission = List.of();
     if (o.admissionOps() > 0) {
       // first, in a quiet JVM: no server running, no DJL threads
@@ -101,13 +84,9 @@ public final class InferenceBenchmark {
       failed |= report.failure() != null;
       reports.add(report);
     }
-    String command = System.getenv("BENCH_COMMAND") != null ? System.getenv("BENCH_COMMAND")
-        : "java -cp <bench classpath> " + InferenceBenchmark.class.getName() + " " + String.join(" ", args);
+    String command = BenchMain.command(InferenceBenchmark.class, args);
     String markdown = ReportTable.render(reports, admission, o, command, loadBefore, loadAverage());
-    Files.writeString(workDir.resolve("report.md"), markdown, StandardCharsets.UTF_8);
-    System.out.println(markdown);
-    System.out.flush();
-    out.progress("report written to " + workDir.resolve("report.md").toAbsolutePath());
+    BenchMain.publish(workDir, markdown, out);
     return failed ? 1 : 0;
   }
 

@@ -70,15 +70,9 @@ public final class ReadSideBenchmark {
       String dbUrl = null;
       String dbUser = "postgres";
       String dbPassword = "postgres";
-      for (int i = 0; i < args.length; i++) {
-        String name = args[i];
-        if (name.equals("--help") || name.equals("-h")) {
-          throw new IllegalArgumentException(USAGE);
-        }
-        if (i + 1 >= args.length) {
-          throw new IllegalArgumentException(name + " needs a value\n" + USAGE);
-        }
-        String value = args[++i];
+      for (Map.Entry<String, String> option : BenchMain.optionPairs(args, USAGE)) {
+        String name = option.getKey();
+        String value = option.getValue();
         switch (name) {
           case "--tenants" -> tenants = Arrays.stream(value.split(",")).map(String::trim)
               .map(v -> positive(name, v.replace("_", ""))).sorted().toList();
@@ -114,22 +108,7 @@ public final class ReadSideBenchmark {
   private ReadSideBenchmark() {}
 
   public static void main(String[] args) {
-    Options options;
-    try {
-      options = Options.parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println(e.getMessage());
-      System.exit(2);
-      return;
-    }
-    int status;
-    try {
-      status = run(options, args);
-    } catch (Exception e) {
-      org.slf4j.LoggerFactory.getLogger(ReadSideBenchmark.class).error("benchmark failed", e);
-      status = 1;
-    }
-    System.exit(status);
+    BenchMain.main(ReadSideBenchmark.class, args, Options::parse, ReadSideBenchmark::run);
   }
 
   static int run(Options o, String[] args) throws IOException, InterruptedException {
@@ -137,8 +116,7 @@ public final class ReadSideBenchmark {
     Files.createDirectories(o.workDir());
     Path seededFile = o.workDir().resolve("seeded-tenants.txt");
     Path nodeData = o.workDir().resolve("node");
-    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(5)).build();
+    HttpClient http = BenchMain.httpClient();
     BenchModel digits = BenchModel.digits(Files.createDirectories(o.workDir().resolve("model")), new int[] {8, 0});
     List<Step> steps = new ArrayList<>();
     boolean failed = false;
@@ -183,13 +161,9 @@ public final class ReadSideBenchmark {
         }
       }
     }
-    String command = System.getenv("BENCH_COMMAND") != null ? System.getenv("BENCH_COMMAND")
-        : "java -cp <bench classpath> " + ReadSideBenchmark.class.getName() + " " + String.join(" ", args);
+    String command = BenchMain.command(ReadSideBenchmark.class, args);
     String markdown = render(steps, o, command);
-    Files.writeString(o.workDir().resolve("report.md"), markdown, StandardCharsets.UTF_8);
-    System.out.println(markdown);
-    System.out.flush();
-    out.progress("report written to " + o.workDir().resolve("report.md").toAbsolutePath());
+    BenchMain.publish(o.workDir(), markdown, out);
     return failed ? 1 : 0;
   }
 
@@ -580,14 +554,12 @@ public final class ReadSideBenchmark {
   }
 
   static String render(List<Step> steps, Options o, String command) {
-    StringBuilder md = new StringBuilder();
-    md.append("## ModelPlane read side: start, heap, paged lists and audit by tenant count\n\n");
-    md.append("Command: `").append(command).append("`\n\n");
-    md.append(String.format(Locale.ROOT, "%d cores, JDK %s; jar `%s`; node roles `%s`; PostgreSQL journal. Each tenant:"
+    StringBuilder md = ReportTable.begin("ModelPlane read side: start, heap, paged lists and audit by tenant count", command);
+    md.append(String.format(Locale.ROOT, "%s; jar `%s`; node roles `%s`; PostgreSQL journal. Each tenant:"
             + " create, 3 models × (upload of the same %s artifact + deployment), a quota change, an API key. Start ="
             + " child JVM launched → first 200 of `/v2/health/ready`; heap = `jcmd GC.run` then `GC.heap_info` used;"
             + " latencies are sequential single requests from this JVM over loopback.%n%n",
-        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), o.jar(), o.roles(), "digits"));
+        ReportTable.machine(), o.jar(), o.roles(), "digits"));
     md.append("| tenants | start → ready s | live heap 5 s after ready MB | after reads MB | RSS MB | query | requests | p50 ms | p99 ms | max ms | note |\n");
     md.append("|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|\n");
     for (Step s : steps) {

@@ -4,10 +4,8 @@ import io.modelplane.bench.InferenceBenchmark.ModelReport;
 import io.modelplane.bench.InferenceBenchmark.Phase;
 import java.io.IOException;
 import java.net.http.HttpClient;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -45,15 +43,15 @@ public final class RegressionBenchmark {
     }
   }
 
-  public static void main(String[] args) {
-    Path before = Path.of("/work/baseline/modelplane-before.jar");
-    Path after = Path.of("modules/app/target/modelplane.jar");
-    int rounds = 2;
-    // defaults first: InferenceBenchmark's parser keeps the last value of an option
-    List<String> rest = new ArrayList<>(List.of("--quota-seconds", "0", "--admission-ops", "0", "--latency-delay-ms",
-        "-1", "--low-seconds", "3"));
-    BenchOptions options;
-    try {
+  /** The command line: the jars, the rounds and InferenceBenchmark's options. */
+  record Args(BenchOptions options, Path before, Path after, int rounds) {
+    static Args parse(String[] args) {
+      Path before = Path.of("/work/baseline/modelplane-before.jar");
+      Path after = Path.of("modules/app/target/modelplane.jar");
+      int rounds = 2;
+      // defaults first: InferenceBenchmark's parser keeps the last value of an option
+      List<String> rest = new ArrayList<>(List.of("--quota-seconds", "0", "--admission-ops", "0", "--latency-delay-ms",
+          "-1", "--low-seconds", "3"));
       for (int i = 0; i < args.length; i++) {
         switch (args[i]) {
           case "--help", "-h" -> throw new IllegalArgumentException(USAGE + "\n" + BenchOptions.USAGE);
@@ -68,20 +66,13 @@ public final class RegressionBenchmark {
           default -> rest.add(args[i]);
         }
       }
-      options = BenchOptions.parse(rest.toArray(String[]::new));
-    } catch (IllegalArgumentException e) {
-      System.err.println(e.getMessage());
-      System.exit(2);
-      return;
+      return new Args(BenchOptions.parse(rest.toArray(String[]::new)), before, after, rounds);
     }
-    int status;
-    try {
-      status = run(options, before, after, rounds, args);
-    } catch (Exception e) {
-      org.slf4j.LoggerFactory.getLogger(RegressionBenchmark.class).error("benchmark failed", e);
-      status = 1;
-    }
-    System.exit(status);
+  }
+
+  public static void main(String[] args) {
+    BenchMain.main(RegressionBenchmark.class, args, Args::parse,
+        (a, line) -> run(a.options(), a.before(), a.after(), a.rounds(), line));
   }
 
   private static String value(String[] args, int i) {
@@ -108,8 +99,7 @@ public final class RegressionBenchmark {
     String loadBefore = InferenceBenchmark.loadAverage();
     out.progress("work directory " + workDir.toAbsolutePath() + "; before " + before + ", after " + after + "; load average "
         + loadBefore);
-    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(5)).build();
+    HttpClient http = BenchMain.httpClient();
     Map<String, RawBenchmark.Sweep> raws = new LinkedHashMap<>();
     List<Run> runs = new ArrayList<>();
     boolean failed = false;
@@ -130,25 +120,19 @@ public final class RegressionBenchmark {
         }
       }
     }
-    String command = System.getenv("BENCH_COMMAND") != null ? System.getenv("BENCH_COMMAND")
-        : "java -cp <bench classpath> " + RegressionBenchmark.class.getName() + " " + String.join(" ", args);
+    String command = BenchMain.command(RegressionBenchmark.class, args);
     String markdown = render(runs, raws, o, before, after, command, loadBefore, InferenceBenchmark.loadAverage());
-    Files.writeString(workDir.resolve("report.md"), markdown, StandardCharsets.UTF_8);
-    System.out.println(markdown);
-    System.out.flush();
-    out.progress("report written to " + workDir.resolve("report.md").toAbsolutePath());
+    BenchMain.publish(workDir, markdown, out);
     return failed ? 1 : 0;
   }
 
   static String render(List<Run> runs, Map<String, RawBenchmark.Sweep> raws, BenchOptions o, Path before, Path after,
       String command, String loadBefore, String loadAfter) {
-    StringBuilder md = new StringBuilder();
-    md.append("## ModelPlane regression: before vs after, full path\n\n");
-    md.append("Command: `").append(command).append("`\n\n");
-    md.append(String.format(Locale.ROOT, "%d cores, JDK %s, load average %s at start, %s at end. before = `%s`, after ="
+    StringBuilder md = ReportTable.begin("ModelPlane regression: before vs after, full path", command);
+    md.append(String.format(Locale.ROOT, "%s, load average %s at start, %s at end. before = `%s`, after ="
             + " `%s`; each run a fresh node (child JVM) provisioned alike; runs in the order before, after, before, after;"
             + " full path = closed-loop HTTP/1.1 keep-alive load, one item per request (%s).%n%n",
-        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), loadBefore, loadAfter, before, after,
+        ReportTable.machine(), loadBefore, loadAfter, before, after,
         o.binary() ? "binary tensor data" : "JSON data"));
     md.append("| model | round | jar | concurrency | requests (errors) | req/s | p50 ms | p99 ms | raw items/s | full/raw"
         + " | server CPU |\n");

@@ -17,16 +17,27 @@ final class ReportTable {
 
   private ReportTable() {}
 
+  /** A report's heading and command line. */
+  static StringBuilder begin(String title, String command) {
+    StringBuilder md = new StringBuilder();
+    md.append("## ").append(title).append("\n\n");
+    md.append("Command: `").append(command).append("`\n\n");
+    return md;
+  }
+
+  /** The machine a report ran on: "N cores, JDK v". */
+  static String machine() {
+    return Runtime.getRuntime().availableProcessors() + " cores, JDK " + System.getProperty("java.version");
+  }
+
   static String render(List<ModelReport> reports, List<AdmissionBenchmark.Result> admission, BenchOptions o,
       String command, String loadBefore, String loadAfter) {
-    StringBuilder md = new StringBuilder();
-    md.append("## ModelPlane inference benchmark: raw DJL forward vs full HTTP path\n\n");
-    md.append("Command: `").append(command).append("`\n\n");
-    md.append(String.format(Locale.ROOT, "%d cores, JDK %s, load average %s at start, %s at end. Raw: one caller thread"
+    StringBuilder md = begin("ModelPlane inference benchmark: raw DJL forward vs full HTTP path", command);
+    md.append(String.format(Locale.ROOT, "%s, load average %s at start, %s at end. Raw: one caller thread"
             + " in the benchmark JVM calling LoadedModel.forward. Full path: a ModelPlane node (child JVM, loopback) with"
             + " auth, routing and batching, under closed-loop HTTP/1.1 keep-alive load (%d selector thread(s) in the"
             + " benchmark JVM, one request of one item in flight per connection) sharing the same cores.%n%n",
-        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), loadBefore, loadAfter,
+        machine(), loadBefore, loadAfter,
         o.clientThreads()));
     md.append("libtorch intra-op threads: ").append(o.torchThreads() == null ? "libtorch default (one per core)"
         : o.torchThreads() + " (raw phase: -D" + InferenceBenchmark.TORCH_THREADS + "; server: the same and OMP_NUM_THREADS)")

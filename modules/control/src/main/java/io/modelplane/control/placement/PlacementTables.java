@@ -56,53 +56,44 @@ final class PlacementTables {
   }
 
   static void putVersion(Connection c, String modelKey, int version, DesiredSpec.Version spec) throws SQLException {
-    // registered once; a replay writes the same row again
-    delete(c, "DELETE FROM placement_versions WHERE model_key = ? AND version = ?", modelKey, version);
-    try (PreparedStatement s = c.prepareStatement(
-        "INSERT INTO placement_versions (model_key, version, spec) VALUES (?, ?, ?)")) {
-      s.setString(1, modelKey);
-      s.setInt(2, version);
-      s.setString(3, write(spec));
-      s.executeUpdate();
-    }
+    putSpec(c, "placement_versions", "version", modelKey, version, spec);
   }
 
   static DesiredSpec.Version version(Connection c, String modelKey, int version) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement(
-        "SELECT spec FROM placement_versions WHERE model_key = ? AND version = ?")) {
-      s.setString(1, modelKey);
-      s.setInt(2, version);
-      try (ResultSet r = s.executeQuery()) {
-        if (!r.next()) {
-          throw new IllegalStateException("version " + version + " of " + modelKey + " is not in placement_versions");
-        }
-        return read(r.getString(1), new TypeReference<>() {});
-      }
-    }
+    return spec(c, "placement_versions", "version", modelKey, version, new TypeReference<>() {});
   }
 
   static void putRevision(Connection c, String modelKey, long revision, ModelEntity.DeploymentSpec spec)
       throws SQLException {
-    delete(c, "DELETE FROM placement_revisions WHERE model_key = ? AND revision = ?", modelKey, revision);
+    putSpec(c, "placement_revisions", "revision", modelKey, revision, spec);
+  }
+
+  static ModelEntity.DeploymentSpec revision(Connection c, String modelKey, long revision) throws SQLException {
+    return spec(c, "placement_revisions", "revision", modelKey, revision, new TypeReference<>() {});
+  }
+
+  /** One spec of placement_versions or placement_revisions, keyed by model and {@code column}. */
+  private static void putSpec(Connection c, String table, String column, String modelKey, Number key, Object spec)
+      throws SQLException {
+    // registered once; a replay writes the same row again
+    delete(c, "DELETE FROM " + table + " WHERE model_key = ? AND " + column + " = ?", modelKey, key);
     try (PreparedStatement s = c.prepareStatement(
-        "INSERT INTO placement_revisions (model_key, revision, spec) VALUES (?, ?, ?)")) {
-      s.setString(1, modelKey);
-      s.setLong(2, revision);
-      s.setString(3, write(spec));
+        "INSERT INTO " + table + " (model_key, " + column + ", spec) VALUES (?, ?, ?)")) {
+      bind(s, modelKey, key, write(spec));
       s.executeUpdate();
     }
   }
 
-  static ModelEntity.DeploymentSpec revision(Connection c, String modelKey, long revision) throws SQLException {
+  private static <T> T spec(Connection c, String table, String column, String modelKey, Number key,
+      TypeReference<T> type) throws SQLException {
     try (PreparedStatement s = c.prepareStatement(
-        "SELECT spec FROM placement_revisions WHERE model_key = ? AND revision = ?")) {
-      s.setString(1, modelKey);
-      s.setLong(2, revision);
+        "SELECT spec FROM " + table + " WHERE model_key = ? AND " + column + " = ?")) {
+      bind(s, modelKey, key);
       try (ResultSet r = s.executeQuery()) {
         if (!r.next()) {
-          throw new IllegalStateException("revision " + revision + " of " + modelKey + " is not in placement_revisions");
+          throw new IllegalStateException(column + " " + key + " of " + modelKey + " is not in " + table);
         }
-        return read(r.getString(1), new TypeReference<>() {});
+        return read(r.getString(1), type);
       }
     }
   }

@@ -1,5 +1,6 @@
 package io.modelplane.control.readside;
 
+import static io.modelplane.common.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -51,12 +52,12 @@ class ArtifactSweepReadSideTest {
         Clock.offset(Clock.systemUTC(), Duration.ofHours(1)), Runnable::run);
     fixture.startProjections();
     fixture.writeHistory();
-    ReadSideFixture.eventually(Duration.ofSeconds(20), () -> fixture.auditRows() == ReadSideFixture.HISTORY_AUDIT_ROWS,
+    eventually(Duration.ofSeconds(20), () -> fixture.auditRows() == ReadSideFixture.HISTORY_AUDIT_ROWS,
         "the history projected");
     List<Path> registered = List.of(artifact('a'), artifact('b'), artifact('c'));
     Path orphan = artifact('d');
 
-    ReadSideFixture.eventually(Duration.ofSeconds(20), () -> {
+    eventually(Duration.ofSeconds(20), () -> {
       try {
         return sweep(sweep).equals(List.of("d".repeat(64)));
       } catch (Exception e) {
@@ -76,7 +77,7 @@ class ArtifactSweepReadSideTest {
     assertThat(second).exists();
 
     fixture.startProjections();
-    ReadSideFixture.eventually(Duration.ofSeconds(20), () -> {
+    eventually(Duration.ofSeconds(20), () -> {
       try {
         return sweep(sweep).equals(List.of("e".repeat(64)));
       } catch (Exception e) {

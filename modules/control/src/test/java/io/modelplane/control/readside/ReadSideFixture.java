@@ -25,7 +25,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 /**
  * Real entities on a real JDBC journal (H2 or PostgreSQL), the read-tables projection over its tags
@@ -213,28 +212,6 @@ final class ReadSideFixture implements AutoCloseable {
         + " FROM audit_log ORDER BY persistence_id, sequence_nr"));
     all.put("projected_events", rows("SELECT * FROM projected_events ORDER BY persistence_id"));
     return all;
-  }
-
-  static void eventually(Duration timeout, BooleanSupplier condition, String what) {
-    Instant deadline = Instant.now().plus(timeout);
-    Throwable last = null;
-    while (true) {
-      try {
-        if (condition.getAsBoolean()) {
-          return;
-        }
-      } catch (RuntimeException | AssertionError e) {
-        last = e;
-      }
-      if (Instant.now().isAfter(deadline)) {
-        AssertionError failed = new AssertionError(what + ": not within " + timeout);
-        if (last != null) {
-          failed.addSuppressed(last);
-        }
-        throw failed;
-      }
-      java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
-    }
   }
 
   long auditRows() {

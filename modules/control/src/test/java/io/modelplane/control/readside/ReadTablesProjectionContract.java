@@ -1,5 +1,6 @@
 package io.modelplane.control.readside;
 
+import static io.modelplane.common.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -40,7 +41,7 @@ abstract class ReadTablesProjectionContract {
   }
 
   private void awaitHistory() {
-    ReadSideFixture.eventually(LAG, () -> fixture.auditRows() == ReadSideFixture.HISTORY_AUDIT_ROWS
+    eventually(LAG, () -> fixture.auditRows() == ReadSideFixture.HISTORY_AUDIT_ROWS
         && join(fixture.readSide.tenants().page(PageRequest.first(10))).items().stream()
             .anyMatch(t -> t.displayName().equals("Globex Corp")), "the history projected");
   }
@@ -123,7 +124,7 @@ abstract class ReadTablesProjectionContract {
     assertThat(join(fixture.readSide.caughtUp())).isFalse();
     fixture.startProjections();
     awaitHistory();
-    ReadSideFixture.eventually(LAG, () -> {
+    eventually(LAG, () -> {
       try {
         return fixture.dump().equals(incremental);
       } catch (Exception e) {
@@ -169,7 +170,7 @@ abstract class ReadTablesProjectionContract {
   void aFailingHandlerIsRetriedAndSkipsNothing() throws Exception {
     fixture.startProjections();
     fixture.createTenant("flaky");
-    ReadSideFixture.eventually(LAG, () -> fixture.auditRows() == 1, "the tenant projected");
+    eventually(LAG, () -> fixture.auditRows() == 1, "the tenant projected");
 
     fixture.execute("ALTER TABLE audit_log RENAME TO audit_log_away");
     fixture.expect(TenantEntity.Summary.class, fixture.toTenant("flaky", r -> new TenantEntity.Suspend("op", r)));
@@ -180,7 +181,7 @@ abstract class ReadTablesProjectionContract {
     assertThat(fixture.count("SELECT sequence_nr FROM projected_events WHERE persistence_id = 'Tenant|flaky'")).isEqualTo(1);
 
     fixture.execute("ALTER TABLE audit_log_away RENAME TO audit_log");
-    ReadSideFixture.eventually(LAG, () -> fixture.auditRows() == 3, "both changes projected after the table is back");
+    eventually(LAG, () -> fixture.auditRows() == 3, "both changes projected after the table is back");
     assertThat(join(fixture.readSide.audit().tenantHistory(TenantId.of("flaky"))))
         .extracting(HistoryEntry::type).containsExactly("tenant_created", "tenant_suspended", "display_name_changed");
     Map<String, String> row = fixture.rows("SELECT status, display_name FROM tenants WHERE id = 'flaky'").get(0);
