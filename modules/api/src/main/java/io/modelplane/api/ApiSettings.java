@@ -6,7 +6,7 @@ import java.time.Duration;
 /** Limits and timeouts of the HTTP API, from {@code modelplane.api}. */
 public record ApiSettings(
     long maxJsonBytes, long maxArtifactBytes, long maxManifestBytes, Duration askTimeout, int readAttempts,
-    String readJournalPluginId, long maxInferBytes, long maxInferElements) {
+    long maxInferBytes, long maxInferElements) {
 
   /** The server version reported by {@code GET /v2}. */
   public static final String VERSION = "0.1.0";
@@ -19,7 +19,6 @@ public record ApiSettings(
         c.getBytes("max-manifest-bytes"),
         c.getDuration("ask-timeout"),
         c.getInt("read-attempts"),
-        c.getString("read-journal-plugin-id"),
         c.getBytes("max-infer-bytes"),
         c.getLong("max-infer-elements"));
   }
