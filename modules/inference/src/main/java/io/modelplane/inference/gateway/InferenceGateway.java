@@ -224,6 +224,10 @@ public final class InferenceGateway {
       List<ActorRef<WorkerActor.Command>> ready = ready(version);
       if (!ready.isEmpty()) {
         found.complete(ready);
+      } else if (versionRoute(version) == null) {
+        // a newer deployment no longer routes this version: no replica of it will come
+        found.completeExceptionally(new InferenceRejected(Code.MODEL_LOADING,
+            "the deployment changed while the request waited for version " + version.version() + "; retry", 1));
       } else {
         RoutingTable.Unservable why = unservable(version);
         if (why != null) {

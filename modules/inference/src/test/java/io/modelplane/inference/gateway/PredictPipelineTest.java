@@ -70,7 +70,13 @@ class PredictPipelineTest {
 
   @BeforeEach
   void setUp() {
-    gateway = new InferenceGateway(testKit.system(), INFER_TIMEOUT, Duration.ofMillis(300));
+    build(Duration.ofMillis(300));
+    catalog.put(MODEL, Set.of(1, 2, 3));
+  }
+
+  /** The gateway and the pipeline over the fakes, with this cold-start wait. */
+  void build(Duration coldStart) {
+    gateway = new InferenceGateway(testKit.system(), INFER_TIMEOUT, coldStart);
     decision = null;
     Admission admission = tenant -> {
       Admission.Decision next = decision;
@@ -83,7 +89,6 @@ class PredictPipelineTest {
     ModelCatalog models = model -> CompletableFuture.completedFuture(Optional.ofNullable(catalog.get(model))
         .map(versions -> new ModelCatalog.Entry(versions, deployedInCatalog.getOrDefault(model, Set.of()))));
     pipeline = new PredictPipeline(gateway, admission, models, metered::add);
-    catalog.put(MODEL, Set.of(1, 2, 3));
   }
 
   // ---- fakes
@@ -284,6 +289,24 @@ class PredictPipelineTest {
     assertThat(metered.subList(2, 4)).allMatch(u -> u.model().equals(MODEL));
     assertEveryPermitReleased();
     assertThat(admitted).hasValue(4);
+  }
+
+  /** A call waiting for a version's first replica is let go as soon as a newer table stops routing that version. */
+  @Test
+  void aCallWaitingForAVersionThatANewDeploymentDropsIsToldToRetryAtOnce() {
+    build(Duration.ofSeconds(60)); // far past this test: only the new table can end the wait
+    route(Map.of(1, 100), Map.of(1, new RoutingTable.VersionRoute(IN, OUT, List.of(), null)));
+    CompletableFuture<PredictPipeline.Result> waiting =
+        pipeline.predict(CALLER, new PredictPipeline.Request(MODEL, null, rows(1))).toCompletableFuture();
+    assertThat(waiting).isNotDone();
+    route(Map.of(2, 100), Map.of(2, ready(worker(PredictPipelineTest::echo, new AtomicInteger()))));
+    PredictPipeline.Result result = waiting.orTimeout(5, TimeUnit.SECONDS).join();
+    PredictFailure failure = ((PredictPipeline.Failed) result).failure();
+    assertThat(failure.code()).isEqualTo(Code.MODEL_LOADING);
+    assertThat(failure.message()).contains("deployment changed");
+    assertThat(failure.retryAfterSeconds()).isEqualTo(1);
+    assertThat(predict(null, rows(1))).isInstanceOf(PredictPipeline.Predicted.class);
+    assertEveryPermitReleased();
   }
 
   /** Deployed in the journal but not yet in the routing table (the feed trails by a fraction of a second). */
