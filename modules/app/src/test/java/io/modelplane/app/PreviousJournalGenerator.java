@@ -13,27 +13,29 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-import org.junit.jupiter.api.Disabled;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Writes the journal under {@code src/test/resources/journal-previous-release/} that {@link PreviousJournalTest}
  * replays: a real node (H2 file journal) taken through every event of TenantEntity and ModelEntity. The committed
  * journal was written by the release before slice tags (commit f416bcd), so its events carry no tags. Run by hand
- * from a checkout of that release: remove {@code @Disabled}, then
- * {@code mvn -o verify -pl modules/app -am -Dtest=PreviousJournalGenerator -Dsurefire.failIfNoSpecifiedTests=false};
- * keep the event sequence in step with the expectations of {@link PreviousJournalTest}.
+ * from a checkout of that release: its {@link #main} with the app module's test classpath, from modules/app (e.g.
+ * {@code mvn -o test-compile dependency:build-classpath -Dmdep.outputFile=cp.txt -pl modules/app -am}, then
+ * {@code java -cp target/test-classes:target/classes:$(cat cp.txt) io.modelplane.app.PreviousJournalGenerator});
+ * keep the event sequence in step with the expectations of {@link PreviousJournalTest}. Not a test: it writes
+ * into the source tree.
  */
-@Disabled("generator: run by hand to write the previous release's journal")
-class PreviousJournalGenerator {
+final class PreviousJournalGenerator {
   static final String OP = TestNodes.OPERATOR_KEY;
   static final Path TARGET = Path.of("src/test/resources/journal-previous-release");
 
-  @TempDir Path dataDir;
+  private PreviousJournalGenerator() {}
 
-  @Test
-  void writeJournal() throws Exception {
+  public static void main(String[] args) throws Exception {
+    writeJournal(java.nio.file.Files.createTempDirectory("previous-journal"));
+    System.exit(0);
+  }
+
+  static void writeJournal(Path dataDir) throws Exception {
     Main.Node node = TestNodes.start(dataDir, Map.of("modelplane.key-usage-report-interval", "1s"));
     try {
       ApiClient api = new ApiClient(node.baseUrl());
