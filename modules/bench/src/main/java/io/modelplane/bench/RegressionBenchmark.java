@@ -135,28 +135,31 @@ public final class RegressionBenchmark {
         ReportTable.machine(), loadBefore, loadAfter, before, after,
         o.binary() ? "binary tensor data" : "JSON data"));
     md.append("| model | round | jar | concurrency | requests (errors) | req/s | p50 ms | p99 ms | raw items/s | full/raw"
-        + " | server CPU |\n");
-    md.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        + " | server CPU | server CPU µs/req |\n");
+    md.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Run r : runs) {
       Phase p = r.main();
       String name = r.report().model().name();
       if (p == null) {
-        md.append(String.format(Locale.ROOT, "| %s | %d | %s | | FAILED: %s | | | | | | |%n", name, r.round(), r.side(),
+        md.append(String.format(Locale.ROOT, "| %s | %d | %s | | FAILED: %s | | | | | | | |%n", name, r.round(), r.side(),
             r.report().failure()));
         continue;
       }
       LoadGenerator.Result l = p.load();
       RawBenchmark.Result best = r.raw().best();
-      md.append(String.format(Locale.ROOT, "| %s | %d | %s | %d | %,d (%,d) | %,.1f | %.3f | %.3f | %,.1f (batch %d) | %.3f | %.2f |%n",
+      md.append(String.format(Locale.ROOT, "| %s | %d | %s | %d | %,d (%,d) | %,.1f | %.3f | %.3f | %,.1f (batch %d) | %.3f | %.2f | %,.1f |%n",
           name, r.round(), r.side(), l.concurrency(), l.ok(), l.errors(), l.okPerSecond(), l.latencies().p50(),
           l.latencies().p99(), best.itemsPerSecond(), best.batch(), l.okPerSecond() / best.itemsPerSecond(),
-          p.serverCores()));
+          p.serverCores(), cpuMicrosPerRequest(p)));
     }
     md.append('\n');
-    md.append("raw = the best raw forward (this JVM, one thread) measured just before the round; full/raw = req/s over it.\n");
+    md.append("raw = the best raw forward (this JVM, one thread) measured just before the round; full/raw = req/s over it."
+        + " Server CPU µs/req = the server's CPU time over the phase per answered request: what a request costs the"
+        + " server, much less sensitive than req/s to other load on the machine.\n");
     md.append("\n### Verdict (after / before)\n\n");
     for (String name : raws.keySet()) {
       List<Double> ratios = new ArrayList<>();
+      List<Double> cpuRatios = new ArrayList<>();
       double beforeSum = 0;
       double afterSum = 0;
       for (Run b : runs) {
@@ -169,6 +172,7 @@ public final class RegressionBenchmark {
           continue;
         }
         ratios.add(a.main().load().okPerSecond() / b.main().load().okPerSecond());
+        cpuRatios.add(cpuMicrosPerRequest(a.main()) / cpuMicrosPerRequest(b.main()));
         beforeSum += b.main().load().okPerSecond();
         afterSum += a.main().load().okPerSecond();
       }
@@ -177,15 +181,26 @@ public final class RegressionBenchmark {
         continue;
       }
       double[] sorted = ratios.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-      double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
-          : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+      double median = median(sorted);
+      double[] cpuSorted = cpuRatios.stream().mapToDouble(Double::doubleValue).sorted().toArray();
       String what = name.equals("digits") ? "full-path req/s" : "full-path items/s (= full/raw: one raw per round)";
       md.append(String.format(Locale.ROOT, "- %s %s, after/before: median of %d pairs %.3f (%+.1f%%; pairs %.3f to %.3f;"
               + " summed %.3f) -> %s%n", name, what, sorted.length, median, (median - 1) * 100, sorted[0],
           sorted[sorted.length - 1], afterSum / beforeSum,
           median >= 1 - REGRESSION_TOLERANCE ? "no regression beyond " + Math.round(REGRESSION_TOLERANCE * 100) + "%"
               : "REGRESSION"));
+      md.append(String.format(Locale.ROOT, "- %s server CPU per request, after/before: median of %d pairs %.3f (pairs %.3f"
+              + " to %.3f)%n", name, cpuSorted.length, median(cpuSorted), cpuSorted[0], cpuSorted[cpuSorted.length - 1]));
     }
     return md.toString();
+  }
+
+  private static double median(double[] sorted) {
+    return sorted.length % 2 == 1 ? sorted[sorted.length / 2]
+        : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+  }
+
+  private static double cpuMicrosPerRequest(Phase p) {
+    return p.serverCores() * 1e6 / Math.max(1e-9, p.load().okPerSecond());
   }
 }

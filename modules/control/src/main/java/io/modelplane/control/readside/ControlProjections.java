@@ -3,7 +3,6 @@ package io.modelplane.control.readside;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.ShardedDaemonProcessSettings;
 import akka.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
-import akka.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import akka.projection.HandlerRecoveryStrategy;
 import akka.projection.ProjectionBehavior;
 import akka.projection.ProjectionId;
@@ -39,7 +38,7 @@ public final class ControlProjections {
       ActorSystem<?> system, String name, String tag, ReadSideDatabase db,
       Supplier<JdbcHandler<EventEnvelope<Object>, ReadSideDatabase.Session>> handler, Settings settings) {
     return JdbcProjection.exactlyOnce(ProjectionId.of(name, tag),
-            akka.projection.eventsourced.javadsl.EventSourcedProvider.eventsByTag(system, JdbcReadJournal.Identifier(), tag),
+            new TagSource(system, db.journalHead(system), tag),
             db.sessions(), handler, system)
         .withRecoveryStrategy(HandlerRecoveryStrategy.retryAndFail(settings.retries(), settings.retryDelay()))
         .withRestartBackoff(settings.minBackoff(), settings.maxBackoff(), 0.2);

@@ -14,6 +14,7 @@ import java.util.function.Supplier;
 public final class ReadSideDatabase implements AutoCloseable {
   private final HikariDataSource pool;
   private final boolean postgres;
+  private JournalHead head;
 
   private ReadSideDatabase(HikariDataSource pool, boolean postgres) {
     this.pool = pool;
@@ -61,8 +62,23 @@ public final class ReadSideDatabase implements AutoCloseable {
     return pool.getConnection();
   }
 
+  /**
+   * The journal's head, polled at the read journal's refresh interval: one per database, shared by
+   * every projection reading it.
+   */
+  public synchronized JournalHead journalHead(akka.actor.typed.ActorSystem<?> system) {
+    if (head == null) {
+      head = new JournalHead(system, this,
+          system.settings().config().getDuration("jdbc-read-journal.refresh-interval"));
+    }
+    return head;
+  }
+
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (head != null) {
+      head.close();
+    }
     pool.close();
   }
 
