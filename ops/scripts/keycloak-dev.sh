@@ -3,15 +3,24 @@
 # KeycloakTestServer (Maven Central org.keycloak:keycloak-quarkus-dist, built once into
 # ~/.cache/modelplane/keycloak-<version>), started on 127.0.0.1:18080 (management 19000).
 #
-#   ops/scripts/keycloak-dev.sh [start]   fetch/build if needed, start, wait until ready, print how to run ModelPlane
+#   ops/scripts/keycloak-dev.sh [start]   fetch/build if needed, start, wait until ready; then print on
+#                                         stdout the export lines ModelPlane needs (progress goes to stderr):
+#                                         eval "$(ops/scripts/keycloak-dev.sh)" sets them in your shell
+#   ops/scripts/keycloak-dev.sh env       print those export lines again (Keycloak running or not)
 #   ops/scripts/keycloak-dev.sh stop      stop the server this script started (pid file)
 #   ops/scripts/keycloak-dev.sh status
 #
-# Settings (environment): KEYCLOAK_ADMIN_USER (admin), KEYCLOAK_ADMIN_PASSWORD (generated on first
-# start, kept in the dev home), KEYCLOAK_HTTP_PORT (18080), KEYCLOAK_MANAGEMENT_PORT (19000),
-# MODELPLANE_KEYCLOAK_CACHE (the built distribution), MODELPLANE_KEYCLOAK_DEV_HOME (this server's
-# data, log and pid file), MAVEN_REPO_LOCAL (~/.m2/repository).
-# Needs only a JDK 17+ and Maven (for the one-time download).
+# Settings (environment), named like the node's own where they are the same thing:
+#   MODELPLANE_KEYCLOAK_ADMIN_USER        Keycloak's bootstrap admin (admin)
+#   MODELPLANE_KEYCLOAK_ADMIN_PASSWORD    its password (generated on first start, kept in the dev home)
+#   MODELPLANE_KEYCLOAK_REALM             the platform realm the node will create (modelplane)
+#   MODELPLANE_KEYCLOAK_DEV_PORT          HTTP port on 127.0.0.1 (18080)
+#   MODELPLANE_KEYCLOAK_DEV_MANAGEMENT_PORT  health port on 127.0.0.1 (19000)
+#   MODELPLANE_KEYCLOAK_DEV_HOME          this server's data, log, pid file and admin password
+#                                         (~/.cache/modelplane/keycloak-dev)
+#   MODELPLANE_KEYCLOAK_CACHE             the built distribution (~/.cache/modelplane/keycloak-<version>)
+#   MAVEN_REPO_LOCAL                      your local Maven repository (~/.m2/repository)
+# Needs only a JDK 17+ and Maven (for the one-time download); no jq, no unzip (the JDK's jar unpacks).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -21,9 +30,10 @@ CACHE="${MODELPLANE_KEYCLOAK_CACHE:-$HOME/.cache/modelplane/keycloak-$KC_VERSION
 DEV_HOME="${MODELPLANE_KEYCLOAK_DEV_HOME:-$HOME/.cache/modelplane/keycloak-dev}"
 M2="${MAVEN_REPO_LOCAL:-$HOME/.m2/repository}"
 ZIP="$M2/org/keycloak/keycloak-quarkus-dist/$KC_VERSION/keycloak-quarkus-dist-$KC_VERSION.zip"
-HTTP_PORT="${KEYCLOAK_HTTP_PORT:-18080}"
-MGMT_PORT="${KEYCLOAK_MANAGEMENT_PORT:-19000}"
-ADMIN_USER="${KEYCLOAK_ADMIN_USER:-admin}"
+HTTP_PORT="${MODELPLANE_KEYCLOAK_DEV_PORT:-18080}"
+MGMT_PORT="${MODELPLANE_KEYCLOAK_DEV_MANAGEMENT_PORT:-19000}"
+ADMIN_USER="${MODELPLANE_KEYCLOAK_ADMIN_USER:-admin}"
+REALM="${MODELPLANE_KEYCLOAK_REALM:-modelplane}"
 PID_FILE="$DEV_HOME/keycloak.pid"
 LOG_FILE="$DEV_HOME/keycloak.log"
 # Must match KeycloakDistribution.BUILD_OPTIONS and its marker, so tests and this script share one build.
@@ -54,10 +64,10 @@ port_in_use() {
 
 fetch() {
   [ -f "$ZIP" ] && return 0
-  echo "Downloading org.keycloak:keycloak-quarkus-dist:$KC_VERSION:zip (176 MB) from Maven Central…"
+  echo >&2 "Downloading org.keycloak:keycloak-quarkus-dist:$KC_VERSION:zip (176 MB) from Maven Central…"
   # transitive=false: the dist's POM lists the whole Quarkus server build, which is not wanted here
   mvn -B -q -N -f "$ROOT/pom.xml" ${MAVEN_REPO_LOCAL:+-Dmaven.repo.local="$MAVEN_REPO_LOCAL"} \
-    org.apache.maven.plugins:maven-dependency-plugin:3.8.1:get -Dartifact="org.keycloak:keycloak-quarkus-dist:$KC_VERSION:zip" -Dtransitive=false
+    org.apache.maven.plugins:maven-dependency-plugin:3.8.1:get -Dartifact="org.keycloak:keycloak-quarkus-dist:$KC_VERSION:zip" -Dtransitive=false >&2
   [ -f "$ZIP" ] || { echo "downloaded, but not at $ZIP: set MAVEN_REPO_LOCAL to your local repository" >&2; exit 1; }
 }
 
@@ -77,10 +87,10 @@ prepare() {
     local staging="$CACHE.staging-$$"
     rm -rf "$staging"; mkdir -p "$staging"
     trap 'rm -rf "$staging"' EXIT
-    echo "Unpacking Keycloak $KC_VERSION into $CACHE…"
+    echo >&2 "Unpacking Keycloak $KC_VERSION into $CACHE…"
     if command -v unzip >/dev/null; then unzip -q "$ZIP" -d "$staging"; else (cd "$staging" && jar xf "$ZIP"); fi
     chmod +x "$staging/keycloak-$KC_VERSION"/bin/*.sh
-    echo "Building it once (kc.sh build ${BUILD_OPTIONS[*]}, ~30–45 s)…"
+    echo >&2 "Building it once (kc.sh build ${BUILD_OPTIONS[*]}, ~30–45 s)…"
     JAVA_HOME="$(dirname "$(dirname "$(readlink -f "$JAVA")")")" \
       "$staging/keycloak-$KC_VERSION/bin/kc.sh" build "${BUILD_OPTIONS[@]}" > "$staging/build.log" 2>&1 \
       || { tail -n 30 "$staging/build.log" >&2; exit 1; }
@@ -99,34 +109,51 @@ make_home() {
   for d in lib conf providers themes; do ln -sfn "$CACHE/$d" "$DEV_HOME/$d"; done
 }
 
+# The bootstrap admin exists from the first start on: later starts, and the node, must use its password.
+admin_password() {
+  if [ -f "$DEV_HOME/admin-password" ]; then
+    local kept; kept="$(cat "$DEV_HOME/admin-password")"
+    if [ -n "${MODELPLANE_KEYCLOAK_ADMIN_PASSWORD:-}" ] && [ "$MODELPLANE_KEYCLOAK_ADMIN_PASSWORD" != "$kept" ]; then
+      echo "note: $DEV_HOME already has an admin created with another password; using that one" >&2
+    fi
+    printf '%s' "$kept"
+  elif [ "${1:-}" = create ]; then
+    local password="${MODELPLANE_KEYCLOAK_ADMIN_PASSWORD:-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')}"
+    mkdir -p "$DEV_HOME"
+    (umask 077; printf '%s\n' "$password" > "$DEV_HOME/admin-password")
+    printf '%s' "$password"
+  else
+    echo "no Keycloak admin yet in $DEV_HOME: run $0 start first" >&2; return 1
+  fi
+}
+
+# stdout: exactly what the node needs, ready for eval; everything else goes to stderr
 print_env() {
-  echo
-  echo "Keycloak $KC_VERSION is ready: http://127.0.0.1:$HTTP_PORT (admin console /admin, user $ADMIN_USER); log $LOG_FILE"
-  echo "Start ModelPlane against it with:"
-  echo
-  echo "  MODELPLANE_KEYCLOAK_URL=http://127.0.0.1:$HTTP_PORT MODELPLANE_KEYCLOAK_REALM=modelplane" \
-    "MODELPLANE_KEYCLOAK_ADMIN_USER=$ADMIN_USER MODELPLANE_KEYCLOAK_ADMIN_PASSWORD=$1" \
-    "java -jar modules/app/target/modelplane.jar"
-  echo
-  echo "Stop it with: $0 stop"
+  local password; password="$(admin_password)" || exit 1
+  printf 'export MODELPLANE_KEYCLOAK_URL=%q\n' "http://127.0.0.1:$HTTP_PORT"
+  printf 'export MODELPLANE_KEYCLOAK_REALM=%q\n' "$REALM"
+  printf 'export MODELPLANE_KEYCLOAK_ADMIN_USER=%q\n' "$ADMIN_USER"
+  printf 'export MODELPLANE_KEYCLOAK_ADMIN_PASSWORD=%q\n' "$password"
+}
+
+announce() {
+  {
+    echo
+    echo "Keycloak $KC_VERSION is ready: http://127.0.0.1:$HTTP_PORT (admin console /admin, user $ADMIN_USER); log $LOG_FILE"
+    echo "Set these in the shell that starts ModelPlane (or run: eval \"\$($0 env)\"), then start it."
+    echo "Stop Keycloak with: $0 stop"
+    echo
+  } >&2
+  print_env
 }
 
 start() {
   local pid password
   mkdir -p "$DEV_HOME"
-  # the bootstrap admin exists from the first start on; later starts must use its password
-  if [ -f "$DEV_HOME/admin-password" ]; then
-    password="$(cat "$DEV_HOME/admin-password")"
-    if [ -n "${KEYCLOAK_ADMIN_PASSWORD:-}" ] && [ "$KEYCLOAK_ADMIN_PASSWORD" != "$password" ]; then
-      echo "note: $DEV_HOME already has an admin created with another password; using that one" >&2
-    fi
-  else
-    password="${KEYCLOAK_ADMIN_PASSWORD:-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')}"
-    (umask 077; printf '%s\n' "$password" > "$DEV_HOME/admin-password")
-  fi
+  password="$(admin_password create)"
   if pid="$(running_pid)"; then
-    echo "Keycloak already running (PID $pid)."
-    print_env "$password"
+    echo "Keycloak already running (PID $pid)." >&2
+    announce
     return 0
   fi
   for port in "$HTTP_PORT" "$MGMT_PORT"; do
@@ -134,7 +161,7 @@ start() {
   done
   prepare
   make_home
-  echo "Starting Keycloak on 127.0.0.1:$HTTP_PORT…"
+  echo "Starting Keycloak on 127.0.0.1:$HTTP_PORT…" >&2
   local began=$SECONDS
   echo "=== start $(date -Is) ===" >> "$LOG_FILE"
   (
@@ -161,8 +188,8 @@ start() {
     fi
     sleep 1
   done
-  echo "Ready in $((SECONDS - began)) s (PID $pid)."
-  print_env "$password"
+  echo "Ready in $((SECONDS - began)) s (PID $pid)." >&2
+  announce
 }
 
 stop() {
@@ -183,7 +210,8 @@ stop() {
 
 case "${1:-start}" in
   start) start ;;
+  env) print_env ;;
   stop) stop ;;
   status) if pid="$(running_pid)"; then echo "running (PID $pid), ready: $(ready && echo yes || echo no)"; else echo "not running"; fi ;;
-  *) echo "usage: $0 [start|stop|status]" >&2; exit 2 ;;
+  *) echo "usage: $0 [start|env|stop|status]" >&2; exit 2 ;;
 esac
