@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -35,14 +36,27 @@ final class NodeProcess implements AutoCloseable {
 
   /** Starts a node on free loopback ports over {@code dataDir}, output appended to {@code log}; {@code env} on top. */
   static NodeProcess start(Path dataDir, Path log, Map<String, String> env) {
-    int httpPort = freePort();
-    int clusterPort = freePort();
     // surefire runs tests from a manifest-only jar; the real class path is in this property
     String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+    Map<String, String> settings = new HashMap<>(Map.of(
+        "MODELPLANE_OPERATOR_KEY", TestNodes.OPERATOR_KEY, "MODELPLANE_DEMO", "false"));
+    settings.putAll(env);
+    return launch(List.of(java(), "-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
         "-Djava.util.concurrent.ForkJoinPool.common.parallelism=4",
-        "-cp", classPath, Main.class.getName());
+        "-cp", classPath, Main.class.getName()), dataDir, log, settings);
+  }
+
+  /**
+   * Starts the built jar as a user does ({@code java -jar}, the node's own defaults: demo tenant, operator key
+   * generated and printed at first start) on free loopback ports over {@code dataDir}; {@code env} on top.
+   */
+  static NodeProcess startJar(Path jar, Path dataDir, Path log, Map<String, String> env) {
+    return launch(List.of(java(), "-jar", jar.toString()), dataDir, log, env);
+  }
+
+  private static NodeProcess launch(List<String> command, Path dataDir, Path log, Map<String, String> env) {
+    int httpPort = freePort();
+    int clusterPort = freePort();
     ProcessBuilder builder = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
@@ -54,14 +68,16 @@ final class NodeProcess implements AutoCloseable {
     e.put("MODELPLANE_CLUSTER_HOST", "127.0.0.1");
     e.put("MODELPLANE_CLUSTER_PORT", String.valueOf(clusterPort));
     e.put("MODELPLANE_DATA_DIR", dataDir.toAbsolutePath().toString());
-    e.put("MODELPLANE_OPERATOR_KEY", TestNodes.OPERATOR_KEY);
-    e.put("MODELPLANE_DEMO", "false");
     e.putAll(env);
     try {
       return new NodeProcess(builder.start(), httpPort, log);
     } catch (IOException ex) {
       throw new UncheckedIOException("cannot start a node process", ex);
     }
+  }
+
+  private static String java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
   String baseUrl() {
@@ -114,7 +130,8 @@ final class NodeProcess implements AutoCloseable {
     }
   }
 
-  private String tail() {
+  /** The last 40 lines of the node's output. */
+  String tail() {
     try {
       List<String> lines = Files.readAllLines(log);
       return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
