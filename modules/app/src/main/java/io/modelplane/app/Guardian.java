@@ -307,7 +307,7 @@ final class Guardian {
         gateway.registerLocal(worker, residency);
       }
       residencies.add(residency);
-      log.info("worker {} on {} with a budget of {} bytes, pool {}", i, device, inference.workerMemoryBytes(),
+      log.info("worker {} with a budget of {} bytes, pool {}", id, inference.workerMemoryBytes(),
           inference.workerPool() == null ? "shared" : inference.workerPool());
     }
     WorkerMetrics.register(metrics.registry(), residencies);
