@@ -335,7 +335,8 @@ final class Guardian {
     if (demo == null) {
       ctx.getSelf().tell(new Served(address));
     } else {
-      ctx.pipeToSelf(demo.apply(address), (done, failure) -> failure == null ? new Served(address) : new StartFailed(failure));
+      ctx.pipeToSelf(demo.apply(address),
+          (done, failure) -> failure == null ? new Served(address) : new StartFailed(failure));
     }
     return Behaviors.same();
   }

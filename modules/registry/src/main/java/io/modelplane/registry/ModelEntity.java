@@ -135,8 +135,10 @@ public final class ModelEntity
   /** What a model answers. */
   public sealed interface Reply extends CborSerializable {}
 
-  /** The model: its versions by number and its current deployment (null when never deployed). */
-  /** {@code rollbackRevision}: the revision a rollback would make current (null: none, or not known here). */
+  /**
+   * The model: its versions by number, its current deployment (null when never deployed) and the revision
+   * a rollback would make current (null: none, or not known where the summary was built).
+   */
   public record Summary(String tenant, String model, Instant createdAt, List<VersionInfo> versions,
       DeploymentRevision deployment, Long rollbackRevision) implements Reply {
     public Summary(String tenant, String model, Instant createdAt, List<VersionInfo> versions,
@@ -444,8 +446,8 @@ public final class ModelEntity
     DeploymentRevision previous = model.current();
     DeploymentRevised event =
         new DeploymentRevised(model.revisions().size() + 1L, c.spec(), clock.instant(), c.actor());
-    return Effect().persist(event).thenReply(c.replyTo(), state -> new Deployed(
-        ((Model) state).current(), previous == null ? null : previous.revision(), ((Model) state).rollbackRevision()));
+    return Effect().persist(event).thenReply(c.replyTo(), state -> new Deployed(((Model) state).current(),
+        previous == null ? null : previous.revision(), ((Model) state).rollbackRevision()));
   }
 
   private Rejection deploymentRejection(Model model, Deploy c) {
@@ -503,13 +505,15 @@ public final class ModelEntity
   private ReplyEffect<Event, State> onRollback(Model model, Rollback c) {
     Long to = model.rollbackRevision();
     if (to == null) {
+      String oldest = model.applied().isEmpty() ? ""
+          : ": revision " + model.currentRevisionNumber() + " is the oldest one still in effect (deploy to change it)";
       return Effect().reply(c.replyTo(), new Rejected(Rejection.conflict("no_previous_revision",
-          "model " + modelName() + " has no previous revision to roll back to" + (model.applied().isEmpty() ? ""
-              : ": revision " + model.currentRevisionNumber() + " is the oldest one still in effect (deploy to change it)"))));
+          "model " + modelName() + " has no previous revision to roll back to" + oldest)));
     }
     long from = model.currentRevisionNumber();
     return Effect().persist(new DeploymentRolledBack(from, to, clock.instant(), c.actor()))
-        .thenReply(c.replyTo(), state -> new Deployed(((Model) state).current(), from, ((Model) state).rollbackRevision()));
+        .thenReply(c.replyTo(),
+            state -> new Deployed(((Model) state).current(), from, ((Model) state).rollbackRevision()));
   }
 
   private ReplyEffect<Event, State> onArchiveVersion(Model model, ArchiveVersion c) {

@@ -79,7 +79,8 @@ class ViewsTest {
         new ModelEntity.DeploymentSpec(Map.of(1, 100), 1, 8, 0), AT, "me");
     // rolled back from 2 to 1: 1 is current, nothing left to roll back to
     assertThat(json(DeploymentView.Deployed.from(new ModelEntity.Deployed(one, 2L, null))))
-        .startsWith("{\"revision\":1,").endsWith(",\"previousRevision\":2,\"rollbackAvailable\":false,\"rollbackRevision\":null}");
+        .startsWith("{\"revision\":1,")
+        .endsWith(",\"previousRevision\":2,\"rollbackAvailable\":false,\"rollbackRevision\":null}");
     ModelEntity.DeploymentRevision three = new ModelEntity.DeploymentRevision(3,
         new ModelEntity.DeploymentSpec(Map.of(1, 100), 1, 8, 0), AT, "me");
     assertThat(json(DeploymentView.Deployed.from(new ModelEntity.Deployed(three, 1L, 1L))))
