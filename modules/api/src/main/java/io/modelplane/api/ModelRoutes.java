@@ -99,7 +99,7 @@ final class ModelRoutes extends ApiDirectives {
                   if (s.deployment() == null) {
                     throw ApiError.notFound("deployment_not_found", "model " + key.model() + " has no deployment");
                   }
-                  return Json.response(StatusCodes.OK, DeploymentView.from(s.deployment()));
+                  return Json.response(StatusCodes.OK, DeploymentView.current(s));
                 })))))),
             path("rollback", () -> post(() -> authorized(principal, Action.WRITE_MODELS, tenant, () ->
                 respond(controlPlane.model(key, r -> new ModelEntity.Rollback(principal.subject(), r), ModelEntity.Deployed.class)
@@ -136,8 +136,8 @@ final class ModelRoutes extends ApiDirectives {
           new ModelKey(tenant, ModelId.of(row.model())), row.reservation(), principal.subject())));
       return readSide.models().page(tenant, page);
     }).thenApply(p -> Json.response(StatusCodes.OK, new ModelList(p.items().stream()
-        .map(row -> ModelView.from(new ModelEntity.Summary(row.tenant(), row.model(), row.createdAt(), row.versions(),
-            row.deployment()), null))
+        .map(row -> ModelView.listed(new ModelEntity.Summary(row.tenant(), row.model(), row.createdAt(), row.versions(),
+            row.deployment())))
         .toList(), p.next())));
   }
 

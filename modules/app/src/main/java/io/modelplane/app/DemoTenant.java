@@ -44,7 +44,8 @@ final class DemoTenant {
     this.system = system;
   }
 
-  CompletionStage<Void> ensure() {
+  /** {@code baseUrl}: where the node's API is bound, for the banner's example call. */
+  CompletionStage<Void> ensure(String baseUrl) {
     return controlPlane.tenantSummary(TENANT)
         .thenApply(existing -> false)
         .exceptionally(failure -> {
@@ -54,10 +55,10 @@ final class DemoTenant {
           }
           throw new IllegalStateException("cannot check for the demo tenant", failure);
         })
-        .thenCompose(missing -> missing ? create() : CompletableFuture.completedFuture(null));
+        .thenCompose(missing -> missing ? create(baseUrl) : CompletableFuture.completedFuture(null));
   }
 
-  private CompletionStage<Void> create() {
+  private CompletionStage<Void> create(String baseUrl) {
     ApiKeyCredential key = ApiKeyCredential.generate(TENANT);
     JsonNode manifest = json(resource("digits-manifest.json"));
     ObjectMapper mapper = new ObjectMapper();
@@ -80,10 +81,10 @@ final class DemoTenant {
 
             ==== Demo tenant "demo" with model "digits" deployed. Its developer API key (shown once): ====
             %s
-            Try: curl -s -X POST http://<host>:<port>/v2/models/digits/infer -H "Authorization: Bearer $KEY" \\
+            Try: curl -s -X POST %s/v2/models/digits/infer -H "Authorization: Bearer $KEY" \\
                    -H 'Content-Type: application/json' -d @ops/scripts/digit-request.json
             ====
-            """.formatted(key.token())));
+            """.formatted(key.token(), baseUrl)));
   }
 
   private static byte[] resource(String name) {

@@ -1,6 +1,8 @@
 package io.modelplane.app;
 
+import ai.djl.Device;
 import akka.Done;
+import akka.actor.Address;
 import akka.actor.CoordinatedShutdown;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
@@ -74,7 +76,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -110,8 +112,8 @@ final class Guardian {
   private final Teardown teardown;
   private final CompletableFuture<InetSocketAddress> serving;
   private final Metrics metrics = new Metrics();
-  /** Set on gateway nodes in demo mode: creates the demo tenant once the node serves. */
-  private Supplier<CompletionStage<Void>> demo;
+  /** Set on gateway nodes in demo mode: creates the demo tenant once the node serves at the given address. */
+  private Function<InetSocketAddress, CompletionStage<Void>> demo;
 
   private Guardian(ActorContext<Command> ctx, Config config, NodeSettings settings, Teardown teardown,
       CompletableFuture<InetSocketAddress> serving) {
@@ -266,7 +268,7 @@ final class Guardian {
     // heals a creation whose news this node missed (keys of such a tenant also trigger a read, once a second)
     every(config.getDuration("modelplane.http.tenants-reread-interval"), readTenants);
     if (config.getBoolean("modelplane.demo")) {
-      demo = () -> new DemoTenant(controlPlane, services.artifacts(), system).ensure()
+      demo = address -> new DemoTenant(controlPlane, services.artifacts(), system).ensure(Main.baseUrl(address))
           .thenCompose(done -> changes.changedHere(DemoTenant.TENANT));
     }
     Config edge = config.getConfig("modelplane.http");
@@ -287,13 +289,16 @@ final class Guardian {
   /** Worker nodes: one worker actor per GPU, or one on the CPU, each with its own resident-model budget. */
   private void startWorkers(InferenceGateway gateway) {
     List<ModelResidency> residencies = new ArrayList<>();
-    int gpus = Devices.gpuCount();
+    List<Device> devices = Devices.detect();
+    boolean gpus = devices.get(0).isGpu();
     Executor loads = dispatcher("model-load");
     ModelLoader loader = new ModelLoader(settings.dataDir().resolve("models"), inference.maxUnpackedBytes(),
-        inference.maxUnpackedFiles(), gpus > 0 ? 0 : inference.engineThreads());
-    for (int i = 0; i < Math.max(1, gpus); i++) {
-      var device = Devices.pick(gpus, i);
-      String id = Cluster.get(system).selfMember().address().hostPort() + "/" + device;
+        inference.maxUnpackedFiles(), gpus ? 0 : inference.engineThreads());
+    Address node = Cluster.get(system).selfMember().address();
+    for (int i = 0; i < devices.size(); i++) {
+      var device = devices.get(i);
+      // the same id in every node's answers: this node's cluster address and the device
+      String id = node.getHost().orElse("local") + ":" + node.getPort().orElse(0) + "/" + Devices.name(device);
       ModelResidency residency = new ModelResidency(inference.workerMemoryBytes(), device, loader);
       ActorRef<WorkerActor.Command> worker = system.systemActorOf(
           WorkerActor.create(id, inference.workerPool(), residency, loads, inference.inferTimeout()), "worker-" + i,
@@ -302,7 +307,7 @@ final class Guardian {
         gateway.registerLocal(worker, residency);
       }
       residencies.add(residency);
-      log.info("worker {} on {} with a budget of {} bytes, pool {}", i, device, inference.workerMemoryBytes(),
+      log.info("worker {} with a budget of {} bytes, pool {}", id, inference.workerMemoryBytes(),
           inference.workerPool() == null ? "shared" : inference.workerPool());
     }
     WorkerMetrics.register(metrics.registry(), residencies);
@@ -330,7 +335,8 @@ final class Guardian {
     if (demo == null) {
       ctx.getSelf().tell(new Served(address));
     } else {
-      ctx.pipeToSelf(demo.get(), (done, failure) -> failure == null ? new Served(address) : new StartFailed(failure));
+      ctx.pipeToSelf(demo.apply(address),
+          (done, failure) -> failure == null ? new Served(address) : new StartFailed(failure));
     }
     return Behaviors.same();
   }

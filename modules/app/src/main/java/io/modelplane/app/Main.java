@@ -25,7 +25,7 @@ public final class Main {
    */
   public record Node(ActorSystem<?> system, InetSocketAddress httpAddress, CompletableFuture<Void> stopped) {
     public String baseUrl() {
-      return "http://" + httpAddress.getHostString() + ":" + httpAddress.getPort();
+      return Main.baseUrl(httpAddress);
     }
 
     /** Stops the node and waits until it has stopped. */
@@ -33,6 +33,16 @@ public final class Main {
       system.terminate();
       stopped.join();
     }
+  }
+
+  /**
+   * The URL of an HTTP API bound to {@code address}; a wildcard bind (0.0.0.0, ::) is named by the
+   * loopback address, which reaches it from the node's own machine.
+   */
+  static String baseUrl(InetSocketAddress address) {
+    String host = address.getAddress() != null && address.getAddress().isAnyLocalAddress()
+        ? "127.0.0.1" : address.getHostString();
+    return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
   }
 
   /** How long a node may take from start to serving: schema creation, binding, the demo tenant. */
@@ -45,6 +55,9 @@ public final class Main {
     try {
       Node node = init(ConfigFactory.parseMap(Map.of("akka.coordinated-shutdown.exit-jvm", "on")));
       log.info("ModelPlane is up on {}", node.baseUrl());
+    } catch (RefusedSettingException e) {
+      log.error("ModelPlane refuses to start: {}", e.getMessage());
+      System.exit(1);
     } catch (RuntimeException e) {
       log.error("ModelPlane failed to start: {}", e.getMessage(), e);
       System.exit(1);
@@ -72,6 +85,7 @@ public final class Main {
     Config config = nodeConfig(overrides);
     NodeSettings settings = NodeSettings.fromConfig(config);
     refuseCredentialsOnWorkerOnly(config, settings);
+    OperatorKey.requireStrong(settings.operatorKey());
     secureDataDir(settings);
     Teardown teardown = new Teardown();
     // last of all: files a library made since start (H2's trace file) are made owner-only too
@@ -116,7 +130,7 @@ public final class Main {
         .sorted()
         .toList();
     if (!given.isEmpty()) {
-      throw new IllegalStateException("worker-only nodes must not be given database credentials (nor the operator"
+      throw new RefusedSettingException("worker-only nodes must not be given database credentials (nor the operator"
           + " key or Keycloak admin credentials): unset " + String.join(", ", given)
           + " on this node; only control and gateway nodes use them");
     }

@@ -447,12 +447,21 @@ class ManagementApiTest {
       assertThat(d1.status()).as(d1.toString()).isEqualTo(202);
       assertThat(d1.json().get("revision").asLong()).isEqualTo(1);
       assertThat(d1.json().get("replicas").asInt()).isEqualTo(1);
+      assertThat(d1.json().get("rollbackAvailable").asBoolean()).isFalse();
+      assertThat(d1.json().get("rollbackRevision").isNull()).isTrue();
       ApiClient.Reply d2 = api.put("/api/v1/tenants/ml-co/models/digits/deployment", dev,
           Map.of("traffic", Map.of("1", 90, "2", 10), "replicas", 2, "maxBatchSize", 16, "engineThreads", 0,
               "expectedRevision", 1));
       assertThat(d2.status()).as(d2.toString()).isEqualTo(202);
       assertThat(d2.json().get("revision").asLong()).isEqualTo(2);
       assertThat(d2.json().get("traffic").get("2").asInt()).isEqualTo(10);
+      assertThat(d2.json().get("previousRevision").asLong()).isEqualTo(1);
+      assertThat(d2.json().get("rollbackAvailable").asBoolean()).isTrue();
+      assertThat(d2.json().get("rollbackRevision").asLong()).isEqualTo(1);
+      JsonNode current = api.get("/api/v1/tenants/ml-co/models/digits/deployment", dev).json();
+      assertThat(current.get("revision").asLong()).isEqualTo(2);
+      assertThat(current.get("rollbackAvailable").asBoolean()).isTrue();
+      assertThat(current.get("rollbackRevision").asLong()).isEqualTo(1);
       assertThat(d2.json().get("engineThreads").asInt()).isZero();
       assertThat(d1.json().get("engineThreads").isNull()).as("the node's default").isTrue();
       assertError(api.put("/api/v1/tenants/ml-co/models/digits/deployment", dev,
@@ -460,7 +469,14 @@ class ManagementApiTest {
 
       ApiClient.Reply back = api.post("/api/v1/tenants/ml-co/models/digits/deployment/rollback", dev, Map.of());
       assertThat(back.status()).as(back.toString()).isEqualTo(202);
-      assertThat(back.json().get("revision").asLong()).isEqualTo(1);
+      assertThat(back.json().get("revision").asLong()).as("the now-current revision").isEqualTo(1);
+      assertThat(back.json().get("previousRevision").asLong()).as("the one rolled back from").isEqualTo(2);
+      assertThat(back.json().get("rollbackAvailable").asBoolean()).as("nothing left to roll back").isFalse();
+      assertThat(back.json().get("rollbackRevision").isNull()).isTrue();
+      assertThat(api.get("/api/v1/tenants/ml-co/models/digits/deployment", dev).json().get("rollbackAvailable")
+          .asBoolean()).isFalse();
+      assertThat(api.get("/api/v1/tenants/ml-co/models/digits", dev).json().get("deployment").get("rollbackAvailable")
+          .asBoolean()).isFalse();
       assertThat(api.get("/api/v1/tenants/ml-co/models/digits/deployment", dev).json().get("traffic").get("1").asInt())
           .isEqualTo(100);
       assertError(api.post("/api/v1/tenants/ml-co/models/digits/deployment/rollback", dev, Map.of()), 409,

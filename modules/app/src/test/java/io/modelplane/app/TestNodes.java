@@ -15,7 +15,7 @@ import java.util.Map;
 
 /** Starts real nodes for tests: loopback only, random ports, a given data dir and database. */
 final class TestNodes {
-  static final String OPERATOR_KEY = "test-operator-key-0123456789";
+  static final String OPERATOR_KEY = "test-operator-key-9f2c4e7a1b8d3f6c0e5a2d9b7c4f1e8a";
 
   private TestNodes() {}
 

@@ -3,6 +3,7 @@ package io.modelplane.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import akka.actor.Address;
 import akka.cluster.typed.Cluster;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
@@ -37,6 +38,13 @@ class WorkerIsolationTest {
   static Main.Node worker;
   static ApiClient api;
   static String workerAddress;
+  static String controlAddress;
+
+  /** A node's cluster address as worker ids name it: host:port. */
+  static String hostPort(Main.Node node) {
+    Address a = Cluster.get(node.system()).selfMember().address();
+    return a.getHost().orElseThrow() + ":" + a.getPort().orElseThrow();
+  }
 
   static Map<String, Object> workerSettings() {
     Map<String, Object> settings = new HashMap<>();
@@ -53,7 +61,8 @@ class WorkerIsolationTest {
         "modelplane.db.url", "jdbc:h2:mem:isolation;DB_CLOSE_DELAY=-1",
         "modelplane.cluster.roles", "control,gateway,worker"));
     worker = TestNodes.start(workerDir, workerSettings());
-    workerAddress = Cluster.get(worker.system()).selfMember().address().hostPort();
+    workerAddress = hostPort(worker);
+    controlAddress = hostPort(control);
     api = new ApiClient(control.baseUrl());
     TestNodes.eventually(Duration.ofSeconds(30), () -> api.get("/api/v1/admin/cluster", OP).json()
         .path("workers").size() == 2, "both workers listed");
@@ -85,7 +94,7 @@ class WorkerIsolationTest {
     }
     JsonNode workers = api.get("/api/v1/admin/cluster", OP).json().get("workers");
     assertThat(workers).anySatisfy(w -> {
-      assertThat(w.get("workerId").asText()).startsWith(workerAddress);
+      assertThat(w.get("workerId").asText()).isEqualTo(workerAddress + "/cpu0");
       assertThat(w.get("pool").asText()).isEqualTo(POOL);
     });
     assertThat(new ApiClient(worker.baseUrl()).get("/v2/health/ready", null).status()).isEqualTo(200);
@@ -115,7 +124,7 @@ class WorkerIsolationTest {
     assertThat(predict(acme).status()).isEqualTo(200);
     assertThat(replicas("acme", acme)).singleElement().satisfies(r -> {
       assertThat(r.get("state").asText()).isEqualTo("READY");
-      assertThat(r.get("worker").asText()).contains(workerAddress);
+      assertThat(r.get("worker").asText()).isEqualTo(workerAddress + "/cpu0");
     });
 
     // another tenant wants two replicas: one on the shared worker, the other waits rather than use acme's
@@ -125,7 +134,13 @@ class WorkerIsolationTest {
     List<JsonNode> globexReplicas = replicas("globex", globex);
     assertThat(globexReplicas).hasSize(2);
     assertThat(globexReplicas).noneMatch(r -> r.path("worker").asText().contains(workerAddress));
-    assertThat(globexReplicas).anySatisfy(r -> assertThat(r.get("state").asText()).isEqualTo("READY"));
+    // the control node's own worker is named by its address too, as in the cluster view (not a local-only path)
+    assertThat(globexReplicas).anySatisfy(r -> {
+      assertThat(r.get("state").asText()).isEqualTo("READY");
+      assertThat(r.get("worker").asText()).isEqualTo(controlAddress + "/cpu0");
+    });
+    assertThat(api.get("/api/v1/admin/cluster", OP).json().get("workers").findValuesAsText("workerId"))
+        .containsExactlyInAnyOrder(controlAddress + "/cpu0", workerAddress + "/cpu0");
     assertThat(globexReplicas).anySatisfy(r -> {
       assertThat(r.get("state").asText()).isEqualTo("PENDING");
       assertThat(r.get("reason").asText()).startsWith("no worker has");

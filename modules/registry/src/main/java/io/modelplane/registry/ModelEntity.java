@@ -118,7 +118,10 @@ public final class ModelEntity
   public record Deploy(DeploymentSpec spec, Long expectedRevision, String actor, ActorRef<Reply> replyTo)
       implements Command {}
 
-  /** Returns to the revision that was current before the current one. */
+  /**
+   * Undoes the latest deploy still in effect: the revision current before it is current again. Revisions
+   * form a stack: each rollback goes one further back (never forward again: redeploy for that).
+   */
   public record Rollback(String actor, ActorRef<Reply> replyTo) implements Command {}
 
   /** Retires a version that no reachable revision uses. */
@@ -132,9 +135,17 @@ public final class ModelEntity
   /** What a model answers. */
   public sealed interface Reply extends CborSerializable {}
 
-  /** The model: its versions by number and its current deployment (null when never deployed). */
+  /**
+   * The model: its versions by number, its current deployment (null when never deployed) and the revision
+   * a rollback would make current (null: none, or not known where the summary was built).
+   */
   public record Summary(String tenant, String model, Instant createdAt, List<VersionInfo> versions,
-      DeploymentRevision deployment) implements Reply {}
+      DeploymentRevision deployment, Long rollbackRevision) implements Reply {
+    public Summary(String tenant, String model, Instant createdAt, List<VersionInfo> versions,
+        DeploymentRevision deployment) {
+      this(tenant, model, createdAt, versions, deployment, null);
+    }
+  }
 
   /** The model has no version; reservations up to {@code releasedUpTo} can no longer create it. */
   public record Vacant(long releasedUpTo) implements Reply {}
@@ -142,8 +153,20 @@ public final class ModelEntity
   /** The version a {@link RegisterVersion} added. */
   public record VersionAdded(VersionInfo version) implements Reply {}
 
-  /** The now-current revision after a deploy or rollback, and the one current before (null if none). */
-  public record Deployed(DeploymentRevision revision, Long previousRevision) implements Reply {}
+  /**
+   * The now-current revision after a deploy or rollback, the one current before this change (null if
+   * none; after a rollback, the one rolled back from), and the one a rollback would now make current
+   * (null: no rollback possible).
+   */
+  public record Deployed(DeploymentRevision revision, Long previousRevision, Long rollbackRevision) implements Reply {
+    public Deployed(DeploymentRevision revision, Long previousRevision) {
+      this(revision, previousRevision, null);
+    }
+
+    public boolean rollbackAvailable() {
+      return rollbackRevision != null;
+    }
+  }
 
   /** The command was refused and nothing changed. */
   public record Rejected(Rejection rejection) implements Reply {}
@@ -204,6 +227,11 @@ public final class ModelEntity
     /** The current revision, or null when never deployed. */
     DeploymentRevision current() {
       return applied.isEmpty() ? null : revision(applied.get(applied.size() - 1));
+    }
+
+    /** The revision a rollback would make current, or null when there is none to return to. */
+    Long rollbackRevision() {
+      return applied.size() >= 2 ? applied.get(applied.size() - 2) : null;
     }
 
     long currentRevisionNumber() {
@@ -418,8 +446,8 @@ public final class ModelEntity
     DeploymentRevision previous = model.current();
     DeploymentRevised event =
         new DeploymentRevised(model.revisions().size() + 1L, c.spec(), clock.instant(), c.actor());
-    return Effect().persist(event).thenReply(c.replyTo(), state -> new Deployed(
-        ((Model) state).current(), previous == null ? null : previous.revision()));
+    return Effect().persist(event).thenReply(c.replyTo(), state -> new Deployed(((Model) state).current(),
+        previous == null ? null : previous.revision(), ((Model) state).rollbackRevision()));
   }
 
   private Rejection deploymentRejection(Model model, Deploy c) {
@@ -475,14 +503,17 @@ public final class ModelEntity
   }
 
   private ReplyEffect<Event, State> onRollback(Model model, Rollback c) {
-    if (model.applied().size() < 2) {
+    Long to = model.rollbackRevision();
+    if (to == null) {
+      String oldest = model.applied().isEmpty() ? ""
+          : ": revision " + model.currentRevisionNumber() + " is the oldest one still in effect (deploy to change it)";
       return Effect().reply(c.replyTo(), new Rejected(Rejection.conflict("no_previous_revision",
-          "model " + modelName() + " has no previous revision to roll back to")));
+          "model " + modelName() + " has no previous revision to roll back to" + oldest)));
     }
     long from = model.currentRevisionNumber();
-    long to = model.applied().get(model.applied().size() - 2);
     return Effect().persist(new DeploymentRolledBack(from, to, clock.instant(), c.actor()))
-        .thenReply(c.replyTo(), state -> new Deployed(((Model) state).current(), from));
+        .thenReply(c.replyTo(),
+            state -> new Deployed(((Model) state).current(), from, ((Model) state).rollbackRevision()));
   }
 
   private ReplyEffect<Event, State> onArchiveVersion(Model model, ArchiveVersion c) {
@@ -505,7 +536,7 @@ public final class ModelEntity
 
   private Summary summary(Model model) {
     return new Summary(key.tenant().value(), key.model().value(), model.createdAt(), model.versions(),
-        model.current());
+        model.current(), model.rollbackRevision());
   }
 
   private Rejected modelNotFound() {

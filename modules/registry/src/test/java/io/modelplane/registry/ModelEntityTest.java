@@ -478,6 +478,35 @@ class ModelEntityTest {
   }
 
   @Test
+  void everyAnswerSaysWhetherAnotherRollbackIsPossibleAndToWhichRevision() {
+    registerVersion();
+    registerVersion();
+    Deployed first = deploy(Map.of(1, 100));
+    assertThat(first.rollbackAvailable()).isFalse();
+    assertThat(first.rollbackRevision()).isNull();
+    assertThat(summary().rollbackRevision()).isNull();
+    Deployed second = deploy(Map.of(2, 100));
+    assertThat(second.rollbackAvailable()).isTrue();
+    assertThat(second.rollbackRevision()).isEqualTo(1L);
+    assertThat(summary().rollbackRevision()).isEqualTo(1L);
+
+    // the answer a user read as "revision 2 is where a next rollback goes": it says where the model is now
+    Deployed back = run(r -> new Rollback("dave", r)).replyOfType(Deployed.class);
+    assertThat(back.revision().revision()).isEqualTo(1);
+    assertThat(back.previousRevision()).isEqualTo(2L);
+    assertThat(back.rollbackAvailable()).isFalse();
+    assertThat(back.rollbackRevision()).isNull();
+    assertThat(summary().rollbackRevision()).isNull();
+    assertRejected(run(r -> new Rollback("dave", r)), Rejection.Reason.CONFLICT, "no_previous_revision");
+
+    Deployed third = deploy(Map.of(2, 100));
+    assertThat(third.rollbackRevision()).isEqualTo(1L);
+    kit.restart();
+    assertThat(summary().rollbackRevision()).isEqualTo(1L);
+    assertThat(summary().deployment().revision()).isEqualTo(3);
+  }
+
+  @Test
   void rollbackNeedsARevisionBelowTheCurrentOne() {
     registerVersion();
     assertRejected(run(r -> new Rollback("dave", r)), Rejection.Reason.CONFLICT, "no_previous_revision");

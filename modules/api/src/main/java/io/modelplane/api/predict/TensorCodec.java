@@ -172,13 +172,15 @@ public final class TensorCodec {
   /**
    * A request's {@code outputs} filter and binary choices. An output's own {@code parameters.binary_data}
    * decides for it; else the request's {@code parameters.binary_data_output}, else its top-level
-   * {@code binary_data_output}. An empty or unknown-named filter is a 400.
+   * {@code binary_data_output} (both mean the same; each, when given, must be a boolean). An empty or
+   * unknown-named filter is a 400.
    */
   public static OutputSelection selectOutputs(JsonNode request, List<TensorSpec> outputs) {
     JsonNode parameters = request.get("parameters");
+    boolean topLevel = flag(request, "binary_data_output", "the request");
     boolean binaryByDefault = parameters != null && parameters.isObject() && present(parameters.get("binary_data_output"))
         ? flag(parameters, "binary_data_output", "the request's parameters")
-        : flag(request, "binary_data_output", "the request");
+        : topLevel;
     JsonNode filter = request.get("outputs");
     if (filter == null || filter.isNull()) {
       return new OutputSelection(null, Map.of(), binaryByDefault);

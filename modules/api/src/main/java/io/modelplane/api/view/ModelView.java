@@ -21,9 +21,15 @@ public record ModelView(String name, Instant createdAt, List<VersionView> versio
 
   /** {@code replicas} null: placement not asked. */
   public static ModelView from(ModelEntity.Summary s, List<PlacementCoordinator.ReplicaView> replicas) {
-    DeploymentView deployment = DeploymentView.from(s.deployment());
+    DeploymentView deployment = DeploymentView.current(s);
     return new ModelView(s.model(), s.createdAt(), VersionView.from(s.versions()), deployment,
         status(deployment, replicas), ReplicaView.from(replicas));
+  }
+
+  /** A model in a list (read side): no placement, and the deployment's rollback fields unknown (null). */
+  public static ModelView listed(ModelEntity.Summary s) {
+    return new ModelView(s.model(), s.createdAt(), VersionView.from(s.versions()), DeploymentView.from(s.deployment()),
+        null, null);
   }
 
   /**

@@ -360,6 +360,16 @@ class TensorCodecTest {
   }
 
   @ParameterizedTest
+  @ValueSource(strings = {"{'binary_data_output':'yes','parameters':{'binary_data_output':true}}",
+      "{'binary_data_output':1,'parameters':{'binary_data_output':false}}",
+      "{'binary_data_output':true,'parameters':{'binary_data_output':'true'}}",
+      "{'parameters':{'binary_data_output':[true]}}"})
+  void aNonBooleanBinaryDataOutputIsRefusedWhereverItStands(String request) {
+    assertInvalid(() -> TensorCodec.selectOutputs(json(request), TWO_OUTPUTS), MALFORMED, "invalid_input",
+        "binary_data_output", "must be true or false");
+  }
+
+  @ParameterizedTest
   @ValueSource(strings = {"{'id':7}", "{'id':true}", "{'id':{'a':1}}", "{'id':['x']}"})
   void aRequestIdMustBeAString(String request) {
     assertInvalid(() -> TensorCodec.requestId(json(request)), MALFORMED, "invalid_input", "id must be a string");

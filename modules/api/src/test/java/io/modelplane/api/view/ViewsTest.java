@@ -66,10 +66,30 @@ class ViewsTest {
         new ModelEntity.DeploymentSpec(Map.of(10, 80, 2, 20), 2, 16, 3), AT, "me");
     String expected = "{\"revision\":3,\"traffic\":{\"2\":20,\"10\":80},\"replicas\":2,\"maxBatchSize\":16,"
         + "\"maxBatchDelayMs\":3,\"engineThreads\":null,\"createdAt\":\"2026-01-01T00:00:00Z\",\"createdBy\":\"me\"";
-    assertThat(json(DeploymentView.from(revision))).isEqualTo(expected + "}");
+    assertThat(json(DeploymentView.from(revision)))
+        .isEqualTo(expected + ",\"rollbackAvailable\":null,\"rollbackRevision\":null}");
     assertThat(json(DeploymentView.Deployed.from(new ModelEntity.Deployed(revision, null))))
-        .isEqualTo(expected + ",\"previousRevision\":null}");
-    assertThat(DeploymentView.from(null)).isNull();
+        .isEqualTo(expected + ",\"previousRevision\":null,\"rollbackAvailable\":false,\"rollbackRevision\":null}");
+    assertThat(DeploymentView.from((ModelEntity.DeploymentRevision) null)).isNull();
+  }
+
+  @Test
+  void aDeploymentSaysWhetherARollbackIsPossibleAndToWhichRevision() throws Exception {
+    ModelEntity.DeploymentRevision one = new ModelEntity.DeploymentRevision(1,
+        new ModelEntity.DeploymentSpec(Map.of(1, 100), 1, 8, 0), AT, "me");
+    // rolled back from 2 to 1: 1 is current, nothing left to roll back to
+    assertThat(json(DeploymentView.Deployed.from(new ModelEntity.Deployed(one, 2L, null))))
+        .startsWith("{\"revision\":1,")
+        .endsWith(",\"previousRevision\":2,\"rollbackAvailable\":false,\"rollbackRevision\":null}");
+    ModelEntity.DeploymentRevision three = new ModelEntity.DeploymentRevision(3,
+        new ModelEntity.DeploymentSpec(Map.of(1, 100), 1, 8, 0), AT, "me");
+    assertThat(json(DeploymentView.Deployed.from(new ModelEntity.Deployed(three, 1L, 1L))))
+        .endsWith(",\"previousRevision\":1,\"rollbackAvailable\":true,\"rollbackRevision\":1}");
+    ModelEntity.Summary model = new ModelEntity.Summary("acme", "digits", AT, List.of(), three, 1L);
+    assertThat(json(DeploymentView.current(model))).endsWith(",\"rollbackAvailable\":true,\"rollbackRevision\":1}");
+    assertThat(json(ModelView.from(model, List.of()).deployment())).contains("\"rollbackAvailable\":true");
+    assertThat(ModelView.listed(model).deployment().rollbackAvailable()).as("lists do not know").isNull();
+    assertThat(DeploymentView.current(new ModelEntity.Summary("acme", "digits", AT, List.of(), null))).isNull();
   }
 
   @Test

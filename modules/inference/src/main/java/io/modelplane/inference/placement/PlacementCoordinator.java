@@ -76,7 +76,8 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
 
   private record RoutersListed(Set<ActorRef<Router.Command>> routers) implements Command {}
 
-  private record WorkerBudget(ActorRef<WorkerActor.Command> worker, long budgetBytes, String pool) implements Command {}
+  private record WorkerBudget(ActorRef<WorkerActor.Command> worker, String workerId, long budgetBytes, String pool)
+      implements Command {}
 
   private record HealthReported(WorkerActor.ReplicaHealth health) implements Command {}
 
@@ -137,6 +138,8 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
   private final Map<ActorRef<WorkerActor.Command>, Long> workers = new HashMap<>();
   /** worker → the dedicated pool it announced (absent: shared) */
   private final Map<ActorRef<WorkerActor.Command>, String> workerPools = new HashMap<>();
+  /** Each worker's own id (node address and device): the same in every answer, whichever node hosts this. */
+  private final Map<ActorRef<WorkerActor.Command>, String> workerIds = new HashMap<>();
   private final Set<ActorRef<Router.Command>> routers = new HashSet<>();
   /** version → worker → replica */
   private final Map<VersionKey, Map<ActorRef<WorkerActor.Command>, Replica>> replicas = new HashMap<>();
@@ -183,7 +186,7 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
         .onMessage(HealthReported.class, this::onHealthReported)
         .onMessage(GetReplicas.class, this::onGetReplicas)
         .onMessage(GetWorkers.class, get -> {
-          get.replyTo().tell(new Workers(workers.keySet().stream().map(w -> w.path().toString()).sorted().toList()));
+          get.replyTo().tell(new Workers(workers.keySet().stream().map(this::workerId).sorted().toList()));
           return this;
         })
         .build();
@@ -266,11 +269,12 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
   private Behavior<Command> onWorkersListed(WorkersListed listed) {
     workers.keySet().retainAll(listed.workers());
     workerPools.keySet().retainAll(listed.workers());
+    workerIds.keySet().retainAll(listed.workers());
     for (ActorRef<WorkerActor.Command> worker : listed.workers()) {
       if (!workers.containsKey(worker)) {
         getContext().ask(WorkerActor.WorkerStatus.class, worker, Duration.ofSeconds(10), WorkerActor.GetStatus::new,
-            (status, failure) -> status == null ? new WorkerBudget(worker, -1, null)
-                : new WorkerBudget(worker, status.budgetBytes(), status.pool()));
+            (status, failure) -> status == null ? new WorkerBudget(worker, null, -1, null)
+                : new WorkerBudget(worker, status.workerId(), status.budgetBytes(), status.pool()));
       }
     }
     // replicas on workers that left are gone
@@ -282,10 +286,13 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
   private Behavior<Command> onWorkerBudget(WorkerBudget budget) {
     if (budget.budgetBytes() >= 0) {
       workers.put(budget.worker(), budget.budgetBytes());
+      if (budget.workerId() != null) {
+        workerIds.put(budget.worker(), budget.workerId());
+      }
       if (budget.pool() != null) {
         workerPools.put(budget.worker(), budget.pool());
       }
-      getContext().getLog().info("worker {} joined with {} bytes (pool {})", budget.worker().path(), budget.budgetBytes(),
+      getContext().getLog().info("worker {} joined with {} bytes (pool {})", workerId(budget.worker()), budget.budgetBytes(),
           budget.pool() == null ? "shared" : budget.pool());
       replan();
     }
@@ -335,7 +342,7 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
     if (d != null) {
       new TreeMap<>(d.versions()).forEach((version, v) -> {
         replicas.getOrDefault(v.key(), Map.of()).forEach((worker, r) ->
-            views.add(new ReplicaView(version, worker.path().toString(), r.state(), r.reason())));
+            views.add(new ReplicaView(version, workerId(worker), r.state(), r.reason())));
         if (pending.containsKey(v.key())) {
           views.add(new ReplicaView(version, null, ReplicaState.PENDING, pending.get(v.key())));
         }
@@ -346,6 +353,12 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
     }
     get.replyTo().tell(new Replicas(get.model(), views));
     return this;
+  }
+
+  /** The worker's own id; its full actor address (never a local-only path) if it announced none. */
+  private String workerId(ActorRef<WorkerActor.Command> worker) {
+    String id = workerIds.get(worker);
+    return id != null ? id : worker.path().toStringWithAddress(getContext().getSystem().address());
   }
 
   private void replan() {

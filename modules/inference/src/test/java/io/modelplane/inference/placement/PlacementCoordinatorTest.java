@@ -107,6 +107,10 @@ class PlacementCoordinatorTest {
     testKit.spawn(fakeWorker("shared", 10_000, shared, Set.of()));
     testKit.spawn(fakeWorker("pooled", 1_000_000, pooled, Set.of(), "acme-only"));
     awaitWorkers(placement, 2);
+    // workers are named by the ids they announce (node address and device in a cluster), not by actor paths
+    TestProbe<PlacementCoordinator.Workers> listed = testKit.createTestProbe();
+    placement.tell(new PlacementCoordinator.GetWorkers(listed.getRef()));
+    assertThat(listed.receiveMessage().workers()).containsExactly("pooled", "shared");
 
     PlacementCoordinator.DesiredDeployment plain = deployment(1, 2, 1);
     placement.tell(setDeployment(ACME_M, plain));
@@ -115,6 +119,8 @@ class PlacementCoordinatorTest {
       assertThat(pooled).isEmpty();
       assertThat(replicas(placement)).extracting(PlacementCoordinator.ReplicaView::state)
           .containsExactlyInAnyOrder(PlacementCoordinator.ReplicaState.READY, PlacementCoordinator.ReplicaState.PENDING);
+      assertThat(replicas(placement)).filteredOn(r -> r.state() == PlacementCoordinator.ReplicaState.READY)
+          .extracting(PlacementCoordinator.ReplicaView::worker).containsExactly("shared");
       return null;
     });
 

@@ -26,6 +26,19 @@ class DevicesTest {
   }
 
   @Test
+  void devicesHaveShortNamesForWorkerIds() {
+    assertThat(Devices.name(Device.cpu())).isEqualTo("cpu0");
+    assertThat(Devices.name(Device.gpu(0))).isEqualTo("gpu0");
+    assertThat(Devices.name(Device.gpu(3))).isEqualTo("gpu3");
+  }
+
+  @Test
+  void detectionGivesOneDevicePerWorkerAsTheEngineSeesThem() {
+    int gpus = Devices.gpuCount();
+    assertThat(Devices.detect()).hasSize(Math.max(1, gpus)).allMatch(d -> d.isGpu() == gpus > 0);
+  }
+
+  @Test
   void theEnginesGpuCountDecidesTheDevice() {
     int gpus = Devices.gpuCount();
     assertThat(gpus).isNotNegative();
