@@ -2,6 +2,7 @@
 // (no serious or critical axe violation, no console error, a screenshot at 1280 and 390 px).
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 
@@ -68,6 +69,26 @@ export async function eventually(what, check, timeout = SLOW) {
   throw new Error(`${what} did not happen within ${timeout} ms${last ? `: ${last.message}` : ''}`);
 }
 
+/**
+ * The tests of one file as steps of one story: after a step fails, the later ones are skipped (they would
+ * only time out on a page the failed step never reached).
+ */
+export function steps() {
+  let failed = null;
+  return (name, fn) => test(name, async (t) => {
+    if (failed) {
+      t.skip(`after the failed step "${failed}"`);
+      return;
+    }
+    try {
+      await fn(t);
+    } catch (e) {
+      failed = name;
+      throw e;
+    }
+  });
+}
+
 /** A browser with one page; console errors and page errors are collected for {@link Browser#assertNoConsoleErrors}. */
 export class Browser {
   static async launch() {
@@ -87,9 +108,13 @@ export class Browser {
     this.consoleErrors = [];
     page.setDefaultTimeout(20_000);
     page.on('console', (m) => {
-      if (m.type() === 'error') this.consoleErrors.push(m.text());
+      if (m.type() === 'error') this.consoleErrors.push(`${m.text()} [${m.location().url}]`);
     });
     page.on('pageerror', (e) => this.consoleErrors.push(`uncaught: ${e.message}`));
+    // Chromium's console line for a refused fetch names no URL: these do
+    page.on('response', (r) => {
+      if (r.status() >= 400) this.consoleErrors.push(`(${r.request().method()} ${r.url()} answered ${r.status()})`);
+    });
   }
 
   /**
@@ -98,8 +123,10 @@ export class Browser {
    */
   assertNoConsoleErrors(allowed = []) {
     const errors = this.consoleErrors.filter((e) => !allowed.some((a) => a.test(e)));
+    // the answers alone are context for a console error, not errors themselves
+    const failing = errors.some((e) => !e.startsWith('('));
     this.consoleErrors = [];
-    assert.deepEqual(errors, [], `console errors:\n${errors.join('\n')}`);
+    assert.ok(!failing, `console errors:\n${errors.join('\n')}`);
   }
 
   async goto(path) {

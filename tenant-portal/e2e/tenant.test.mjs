@@ -3,8 +3,10 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { after, before, test } from 'node:test';
-import { Browser, DEMO_KEY, SLOW, api, eventually, readRepoJson, repoFile } from './support.mjs';
+import { after, before } from 'node:test';
+import { Browser, steps, DEMO_KEY, SLOW, api, eventually, readRepoJson, repoFile } from './support.mjs';
+
+const step = steps();
 
 const MODEL_FILE = repoFile('modules/inference/src/main/resources/io/modelplane/inference/demo/digits.pt');
 const MANIFEST = readRepoJson('modules/inference/src/main/resources/io/modelplane/inference/demo/digits-manifest.json');
@@ -29,7 +31,7 @@ async function openModel() {
   await page.getByRole('heading', { level: 1, name: 'digits' }).waitFor();
 }
 
-test('sign in with the demo key: the overview shows digits ready', async () => {
+step('sign in with the demo key: the overview shows digits ready', async () => {
   await b.goto('');
   await page.getByLabel('API key').waitFor();
   await b.checkPage('sign-in');
@@ -40,7 +42,7 @@ test('sign in with the demo key: the overview shows digits ready', async () => {
   b.assertNoConsoleErrors();
 });
 
-test('the models list links each model to its page', async () => {
+step('the models list links each model to its page', async () => {
   await b.navigate('Models');
   await page.getByRole('link', { name: 'digits', exact: true }).waitFor();
   await b.checkPage('models');
@@ -50,7 +52,7 @@ test('the models list links each model to its page', async () => {
   b.assertNoConsoleErrors();
 });
 
-test('upload a TorchScript version with a progress bar; the server verifies its sha256', async () => {
+step('upload a TorchScript version with a progress bar; the server verifies its sha256', async () => {
   const bytes = readFileSync(MODEL_FILE);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   await page.getByRole('link', { name: 'Upload a version' }).click();
@@ -92,7 +94,7 @@ test('upload a TorchScript version with a progress bar; the server verifies its 
   b.assertNoConsoleErrors();
 });
 
-test('deploy 90/10 across versions 1 and 2: the replicas become READY', async () => {
+step('deploy 90/10 across versions 1 and 2: the replicas become READY', async () => {
   await openModel();
   await page.getByText(createHash('sha256').update(readFileSync(MODEL_FILE)).digest('hex').slice(0, 12)).first().waitFor();
   await page.getByRole('spinbutton', { name: /version 1\b/i }).fill('90');
@@ -110,7 +112,7 @@ test('deploy 90/10 across versions 1 and 2: the replicas become READY', async ()
   b.assertNoConsoleErrors();
 });
 
-test('try it: the held-out seven comes out 7, with latency and the equivalent curl', async () => {
+step('try it: the held-out seven comes out 7, with latency and the equivalent curl', async () => {
   await page.getByRole('link', { name: 'Try it' }).click();
   await page.getByRole('button', { name: 'Send' }).waitFor();
   await b.checkPage('try-it');
@@ -128,7 +130,7 @@ test('try it: the held-out seven comes out 7, with latency and the equivalent cu
   b.assertNoConsoleErrors();
 });
 
-test('roll back after confirming: version 1 takes all traffic and the timeline shows the rollback', async () => {
+step('roll back after confirming: version 1 takes all traffic and the timeline shows the rollback', async () => {
   await openModel();
   await page.getByRole('button', { name: /roll ?back/i }).click();
   const dialog = page.getByRole('dialog');
@@ -147,7 +149,7 @@ test('roll back after confirming: version 1 takes all traffic and the timeline s
   b.assertNoConsoleErrors();
 });
 
-test('create a key, see it once, revoke it: the revoked key gets 401', async () => {
+step('create a key, see it once, revoke it: the revoked key gets 401', async () => {
   await b.navigate('API keys');
   await page.getByRole('heading', { level: 1, name: 'API keys' }).waitFor();
   await b.checkPage('api-keys');
@@ -181,7 +183,7 @@ test('create a key, see it once, revoke it: the revoked key gets 401', async () 
   b.assertNoConsoleErrors([/status of 401/]);
 });
 
-test('usage shows the calls in its chart, table and CSV', async () => {
+step('usage shows the calls in its chart, table and CSV', async () => {
   const calls = 5;
   for (let i = 0; i < calls; i++) {
     const r = await fetch(new URL('/v2/models/digits/infer', page.url()), {
@@ -215,7 +217,7 @@ test('usage shows the calls in its chart, table and CSV', async () => {
   b.assertNoConsoleErrors();
 });
 
-test('the audit page shows the tenant\'s history', async () => {
+step('the audit page shows the tenant\'s history', async () => {
   await b.navigate('Audit');
   await page.getByRole('heading', { level: 1, name: 'Audit' }).waitFor();
   await page.getByText(/e2e-temp/).first().waitFor({ timeout: SLOW });
@@ -223,7 +225,7 @@ test('the audit page shows the tenant\'s history', async () => {
   b.assertNoConsoleErrors();
 });
 
-test('sign out forgets the key', async () => {
+step('sign out forgets the key', async () => {
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByLabel('API key').waitFor();
   await b.goto('models');

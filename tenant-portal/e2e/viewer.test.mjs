@@ -15,6 +15,7 @@ before(async () => {
   viewerKeyId = created.json.id;
   b = await Browser.launch();
   page = b.page;
+  await b.signIn(viewerKey);
 });
 
 after(async () => {
@@ -35,7 +36,6 @@ async function assertUnusable(locator, what) {
 }
 
 test('a viewer sees the model but no deploy or upload controls', async () => {
-  await b.signIn(viewerKey);
   await b.navigate('Models');
   await page.getByRole('link', { name: 'digits', exact: true }).click();
   await page.getByRole('heading', { level: 1, name: 'digits' }).waitFor();
