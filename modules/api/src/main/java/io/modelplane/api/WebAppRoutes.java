@@ -85,7 +85,7 @@ public final class WebAppRoutes extends AllDirectives {
   public static WebAppRoutes portal(String issuer) {
     return new WebAppRoutes("portal", "io/modelplane/portal", WebAppRoutes.class.getClassLoader(),
         issuer == null ? List.of() : List.of(origin(issuer)),
-        "the tenant portal is not part of this build (it was built without it); build with Node 20+ installed");
+        "the tenant portal is not part of this build (built with -DskipPortal); build it with Node 20+ installed");
   }
 
   /** Whether the app's build is on the classpath. */
