@@ -8,6 +8,7 @@ import akka.http.javadsl.model.MediaTypes;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
 import io.modelplane.api.predict.PredictRoutes;
+import io.modelplane.api.view.MeView;
 import io.modelplane.common.TenantId;
 import io.modelplane.control.ControlPlane;
 import io.modelplane.control.placement.DeploymentFeed;
@@ -27,7 +28,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 import static akka.http.javadsl.server.PathMatchers.segment;
 
-/** The whole HTTP surface of a node: health, the management API and its OpenAPI document. */
+/** The whole HTTP surface of a node: health, the management API, its OpenAPI document and the tenant portal. */
 public final class HttpApi extends ApiDirectives {
   private final Authenticator authenticator;
   private final Supplier<CompletionStage<Boolean>> readiness;
@@ -41,6 +42,7 @@ public final class HttpApi extends ApiDirectives {
   private final Map<String, String> authConfig;
   private final Metrics metrics;
   private final FailedAuthentications failures;
+  private final WebAppRoutes portal;
   // built once: the route's suppliers run on every request
   private final akka.http.javadsl.server.ExceptionHandler exceptions = ErrorHandling.exceptionHandler();
   private final akka.http.javadsl.server.RejectionHandler rejections = ErrorHandling.rejectionHandler();
@@ -71,6 +73,7 @@ public final class HttpApi extends ApiDirectives {
     this.usage = new UsageRoutes(controlPlane, usage.store(), usage.queries(), java.time.Clock.systemUTC());
     this.cluster = new ClusterView(controlPlane.system());
     this.openApi = resource("openapi.yaml");
+    this.portal = WebAppRoutes.portal(provisioning == null ? null : provisioning.settings().issuer());
   }
 
   /** Metering as the API uses it: the node's meter, the usage tables and a pool for their blocking queries. */
@@ -80,6 +83,7 @@ public final class HttpApi extends ApiDirectives {
     return withRequestTimeoutResponse(ServerErrors::requestTimeout, () -> handleExceptions(exceptions, () ->
         handleRejections(rejections, () -> concat(
             health(),
+            portal.route(),
             path("metrics", () -> get(() -> authenticated(principal ->
                 authorized(principal, io.modelplane.identity.Action.MANAGE_TENANTS, null, () ->
                     complete(HttpResponse.create().withEntity(ContentTypes.TEXT_PLAIN_UTF8, metrics.scrape())))))),
@@ -125,6 +129,7 @@ public final class HttpApi extends ApiDirectives {
 
   private Route management(Principal principal) {
     return concat(
+        path("me", () -> get(() -> complete(Json.response(StatusCodes.OK, MeView.of(principal))))),
         path(segment("admin").slash("cluster"), () -> get(() ->
             authorized(principal, io.modelplane.identity.Action.MANAGE_TENANTS, null, () ->
                 respond(cluster.snapshot().thenApply(view -> Json.response(StatusCodes.OK, view)))))),

@@ -341,6 +341,9 @@ class KeycloakModeTest {
 
     String viewer = token(tokenUrl(), login);
     assertThat(api.get("/api/v1/tenants/kc-people", viewer).status()).isEqualTo(200);
+    JsonNode me = api.get("/api/v1/me", viewer).json();
+    assertThat(List.of(me.get("tenant").asText(), me.get("role").asText(), me.get("credential").asText(), me.get("name").asText()))
+        .containsExactly("kc-people", "viewer", "token", "alice");
     ManagementApiTest.assertError(api.get("/api/v1/tenants/kc-people/members", viewer), 403, "forbidden");
     JsonNode members = api.get("/api/v1/tenants/kc-people/members", OP).json().get("members");
     assertThat(ApiClient.each(members, "username")).containsExactly("alice");

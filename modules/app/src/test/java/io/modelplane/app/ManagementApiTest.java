@@ -197,6 +197,29 @@ class ManagementApiTest {
     }
 
     @Test
+    void meNamesTheCaller() {
+      createTenant("me-co", null);
+      ApiClient.Reply created = api.post("/api/v1/tenants/me-co/api-keys", OP, Map.of("name", "portal", "role", "viewer"));
+      String key = created.json().get("key").asText();
+      JsonNode me = api.get("/api/v1/me", key).json();
+      assertThat(me.get("tenant").asText()).isEqualTo("me-co");
+      assertThat(me.get("role").asText()).isEqualTo("viewer");
+      assertThat(me.get("credential").asText()).isEqualTo("api_key");
+      assertThat(me.get("name").asText()).isEqualTo(created.json().get("id").asText());
+
+      ApiClient.Reply operator = api.get("/api/v1/me", OP);
+      assertThat(operator.status()).isEqualTo(200);
+      assertThat(operator.json().get("tenant").isNull()).as(operator.toString()).isTrue();
+      assertThat(operator.json().get("role").asText()).isEqualTo("operator");
+      assertThat(operator.json().get("credential").asText()).isEqualTo("operator_key");
+      assertThat(operator.json().get("name").asText()).isEqualTo("operator");
+
+      assertError(api.get("/api/v1/me", null), 401, "missing_credential");
+      assertError(api.get("/api/v1/me", key.substring(0, key.length() - 4) + "0000"), 401, "invalid_credential");
+      assertError(api.post("/api/v1/me", key, Map.of()), 405, "method_not_allowed");
+    }
+
+    @Test
     void badKeyRequestsAre400() {
       createTenant("badkey-co", null);
       assertError(api.post("/api/v1/tenants/badkey-co/api-keys", OP, Map.of("name", "x", "role", "operator")), 400, "invalid_role");

@@ -36,7 +36,7 @@ class ReadmeIT {
   private static final String JAR = "modules/app/target/modelplane.jar";
   private static final Pattern BASH_BLOCK = Pattern.compile("^```bash\\n(.*?)^```", Pattern.DOTALL | Pattern.MULTILINE);
   private static final Pattern OPERATOR_KEY = Pattern.compile("^mp_operator_[0-9a-f]{64}$", Pattern.MULTILINE);
-  private static final Pattern DEMO_KEY = Pattern.compile("^mp_demo\\.[0-9a-f]+_[0-9a-f]{64}$", Pattern.MULTILINE);
+  static final Pattern DEMO_KEY = Pattern.compile("^mp_demo\\.[0-9a-f]+_[0-9a-f]{64}$", Pattern.MULTILINE);
   /** A JSON field with a scalar or a flat array as its value, nothing elided ("…"): what an answer must contain. */
   private static final Pattern FIELD =
       Pattern.compile("\"[^\"]+\":(?:\"[^\"…]*\"|-?[0-9][0-9.eE+-]*|true|false|null|\\[[^\\[\\]{}…]*\\])");

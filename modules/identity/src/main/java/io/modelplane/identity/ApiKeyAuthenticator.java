@@ -47,7 +47,7 @@ public final class ApiKeyAuthenticator implements Authenticator {
           .filter(s -> matches)
           .map(s -> {
             onUse.accept(key.keyId());
-            return new Principal("apikey:" + key.keyId(), s.role(), key.tenant(), s.tenantActive());
+            return Principal.apiKey(key.keyId(), s.role(), key.tenant(), s.tenantActive());
           });
     });
   }

@@ -15,7 +15,7 @@ public final class OperatorAuthenticator implements Authenticator {
   @Override
   public CompletionStage<Optional<Principal>> authenticate(String bearerCredential) {
     return CompletableFuture.completedFuture(Secrets.matches(bearerCredential, keyHash)
-        ? Optional.of(Principal.operator("operator"))
+        ? Optional.of(Principal.operatorKey())
         : Optional.empty());
   }
 }

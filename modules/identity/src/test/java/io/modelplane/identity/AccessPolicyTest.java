@@ -54,21 +54,21 @@ class AccessPolicyTest {
   @ParameterizedTest(name = "{0} {1} own tenant -> {2}")
   @MethodSource("matrix")
   void tenantRolesOnTheirOwnTenant(Role role, Action action, AccessPolicy.Decision expected) {
-    Principal p = new Principal("apikey:x", role, ACME, true);
+    Principal p = Principal.apiKey("x", role, ACME, true);
     assertThat(AccessPolicy.decide(p, action, ACME)).isEqualTo(expected);
   }
 
   @ParameterizedTest(name = "{0} {1} other tenant -> NOT_FOUND")
   @MethodSource("matrix")
   void anotherTenantsResourcesLookMissing(Role role, Action action, AccessPolicy.Decision ignored) {
-    Principal p = new Principal("apikey:x", role, ACME, true);
+    Principal p = Principal.apiKey("x", role, ACME, true);
     assertThat(AccessPolicy.decide(p, action, OTHER)).isEqualTo(NOT_FOUND);
   }
 
   @ParameterizedTest(name = "{0} {1} suspended -> SUSPENDED")
   @MethodSource("matrix")
   void aSuspendedTenantMayDoNothing(Role role, Action action, AccessPolicy.Decision ignored) {
-    Principal p = new Principal("apikey:x", role, ACME, false);
+    Principal p = Principal.apiKey("x", role, ACME, false);
     assertThat(AccessPolicy.decide(p, action, ACME)).isEqualTo(SUSPENDED);
   }
 
@@ -76,8 +76,8 @@ class AccessPolicyTest {
   void platformWideActionsAreForOperatorsOnly() {
     for (Role role : Role.values()) {
       Principal p = role == Role.OPERATOR
-          ? Principal.operator("operator")
-          : new Principal("apikey:x", role, ACME, true);
+          ? Principal.operatorKey()
+          : Principal.apiKey("x", role, ACME, true);
       assertThat(AccessPolicy.decide(p, Action.MANAGE_TENANTS, null))
           .as(role.wireName())
           .isEqualTo(role == Role.OPERATOR ? ALLOW : FORBIDDEN);
@@ -87,7 +87,7 @@ class AccessPolicyTest {
   @Test
   void theOperatorMayDoEverythingEverywhere() {
     for (Action action : Action.values()) {
-      assertThat(AccessPolicy.decide(Principal.operator("operator"), action, OTHER)).isEqualTo(ALLOW);
+      assertThat(AccessPolicy.decide(Principal.operatorKey(), action, OTHER)).isEqualTo(ALLOW);
     }
   }
 }

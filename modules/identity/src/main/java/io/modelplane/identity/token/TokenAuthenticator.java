@@ -1,5 +1,6 @@
 package io.modelplane.identity.token;
 
+import io.modelplane.common.Role;
 import io.modelplane.common.TenantId;
 import io.modelplane.identity.Authenticator;
 import io.modelplane.identity.Principal;
@@ -50,10 +51,10 @@ public final class TokenAuthenticator implements Authenticator {
     }
     VerifiedToken token = verified.get();
     if (token.tenant() == null) {
-      return CompletableFuture.completedFuture(Optional.of(Principal.operator(token.subject())));
+      return CompletableFuture.completedFuture(Optional.of(Principal.token(token.name(), Role.OPERATOR, null, true)));
     }
     return tenantAccess.apply(token.tenant()).thenApply(access -> access
         .filter(a -> !a.revoked(token.keycloakSubject(), token.issuedAt()))
-        .map(a -> new Principal(token.subject(), token.role(), token.tenant(), a.active())));
+        .map(a -> Principal.token(token.name(), token.role(), token.tenant(), a.active())));
   }
 }

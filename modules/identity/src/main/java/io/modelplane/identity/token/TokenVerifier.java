@@ -110,12 +110,12 @@ public final class TokenVerifier {
   }
 
   private static Optional<VerifiedToken> callerOf(JWTClaimsSet claims) throws ParseException {
-    String subject = "token:" + firstPresent(claims, "preferred_username", "client_id", "azp", "sub");
+    String name = firstPresent(claims, "preferred_username", "client_id", "azp", "sub");
     Instant expiresAt = claims.getExpirationTime().toInstant();
     String sub = claims.getSubject();
     Instant issuedAt = claims.getIssueTime() == null ? null : claims.getIssueTime().toInstant();
     if (isOperator(claims)) {
-      return Optional.of(new VerifiedToken(subject, null, Role.OPERATOR, expiresAt, sub, issuedAt));
+      return Optional.of(new VerifiedToken(name, null, Role.OPERATOR, expiresAt, sub, issuedAt));
     }
     List<String> groups = claims.getStringListClaim("groups");
     if (groups == null) {
@@ -142,7 +142,7 @@ public final class TokenVerifier {
         continue;
       }
       if (tenant != null && !tenant.equals(named)) {
-        LOG.log(System.Logger.Level.DEBUG, "token rejected: {0} has roles in two tenants", subject);
+        LOG.log(System.Logger.Level.DEBUG, "token rejected: {0} has roles in two tenants", name);
         return Optional.empty();
       }
       tenant = named;
@@ -152,7 +152,7 @@ public final class TokenVerifier {
     }
     return strongest == null
         ? Optional.empty()
-        : Optional.of(new VerifiedToken(subject, tenant, strongest, expiresAt, sub, issuedAt));
+        : Optional.of(new VerifiedToken(name, tenant, strongest, expiresAt, sub, issuedAt));
   }
 
   /**

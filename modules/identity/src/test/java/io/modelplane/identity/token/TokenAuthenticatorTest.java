@@ -64,7 +64,7 @@ class TokenAuthenticatorTest {
   @Test
   void aTenantTokenBecomesAPrincipalOfItsTenant() {
     Principal principal = authenticate(realm.tenantToken(KEY, "/tenants/acme/predictor")).orElseThrow();
-    assertThat(principal).isEqualTo(new Principal("token:alice", Role.PREDICTOR, TenantId.of("acme"), true));
+    assertThat(principal).isEqualTo(Principal.token("alice", Role.PREDICTOR, TenantId.of("acme"), true));
     assertThat(AccessPolicy.decide(principal, Action.PREDICT, TenantId.of("acme"))).isEqualTo(AccessPolicy.Decision.ALLOW);
     assertThat(AccessPolicy.decide(principal, Action.READ_MODELS, TenantId.of("acme")))
         .isEqualTo(AccessPolicy.Decision.FORBIDDEN);
@@ -92,7 +92,7 @@ class TokenAuthenticatorTest {
   @Test
   void anOperatorTokenBecomesTheOperatorWithoutATenantLookup() {
     String jwt = realm.token(KEY, c -> c.claim("realm_access", Map.of("roles", List.of("operator"))));
-    assertThat(authenticate(jwt)).contains(Principal.operator("token:alice"));
+    assertThat(authenticate(jwt)).contains(Principal.token("alice", Role.OPERATOR, null, true));
     assertThat(tenantLookups).hasValue(0);
   }
 

@@ -1,0 +1,124 @@
+package io.modelplane.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The tenant portal in a real Chromium against the built jar: the browser tests of {@code tenant-portal/e2e/},
+ * run by {@code npm run e2e} with the node's portal address, its operator key and the demo tenant's key.
+ * Runs after {@code package} (failsafe), as {@code mvn verify} does.
+ */
+class PortalIT {
+  private static final String JAR = "modules/app/target/modelplane.jar";
+  private static final String CHROMIUM = System.getenv().getOrDefault("CHROMIUM_PATH", "/usr/bin/chromium");
+  private static final Duration E2E_TIMEOUT = Duration.ofMinutes(10);
+  private static final Path REPO = Path.of(System.getProperty("modelplane.repo", "../..")).toAbsolutePath().normalize();
+
+  @TempDir
+  static Path dir;
+  private static NodeProcess node;
+  private static String operatorKey;
+  private static String demoKey;
+
+  @BeforeAll
+  static void startTheJar() throws IOException {
+    Path jar = REPO.resolve(JAR);
+    assertThat(jar).as("build %s first (mvn package)", JAR).isRegularFile();
+    assertThat(Path.of(CHROMIUM)).as("the browser tests drive Chromium at %s: install it (apt-get install -y chromium)"
+        + " or point CHROMIUM_PATH at one", CHROMIUM).isRegularFile();
+    byte[] secret = new byte[32];
+    new SecureRandom().nextBytes(secret);
+    operatorKey = "mp_operator_" + HexFormat.of().formatHex(secret);
+    Path log = dir.resolve("node.log");
+    node = NodeProcess.startJar(jar, dir.resolve("data"), log,
+        Map.of("MODELPLANE_OPERATOR_KEY", operatorKey, "MODELPLANE_DEMO", "true"));
+    node.awaitReady(Duration.ofMinutes(3));
+    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    while (System.nanoTime() < deadline) {
+      Matcher demo = ReadmeIT.DEMO_KEY.matcher(Files.readString(log, StandardCharsets.UTF_8));
+      if (demo.find()) {
+        demoKey = demo.group();
+        return;
+      }
+      sleep(100);
+    }
+    fail("the node printed no demo tenant key within 2 minutes:\n" + node.tail());
+  }
+
+  @AfterAll
+  static void stopTheJar() {
+    if (node != null) {
+      node.close();
+    }
+  }
+
+  @Test
+  void theJarServesThePortal() throws IOException, InterruptedException {
+    HttpResponse<String> index = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create(node.baseUrl() + "/portal/")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(index.statusCode()).as("GET /portal/ (was the jar built without the portal?) %s", index.body()).isEqualTo(200);
+    assertThat(index.body()).contains("<div id=\"root\"").contains("/portal/assets/");
+    assertThat(index.headers().firstValue("Content-Security-Policy")).hasValueSatisfying(csp ->
+        assertThat(csp).contains("script-src 'self';"));
+  }
+
+  @Test
+  void theBrowserTestsPass() throws IOException, InterruptedException {
+    Path output = dir.resolve("e2e.out");
+    ProcessBuilder npm = new ProcessBuilder("npm", "run", "e2e").directory(REPO.resolve("tenant-portal").toFile())
+        .redirectErrorStream(true).redirectOutput(output.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+    Map<String, String> env = npm.environment();
+    env.put("PORTAL_URL", node.baseUrl() + "/portal/");
+    env.put("OPERATOR_KEY", operatorKey);
+    env.put("DEMO_KEY", demoKey);
+    env.put("CHROMIUM_PATH", CHROMIUM);
+    long started = System.nanoTime();
+    Process process = npm.start();
+    if (!process.waitFor(E2E_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly().waitFor();
+      fail("the browser tests did not finish within " + E2E_TIMEOUT + ":\n" + tail(output));
+    }
+    String out = Files.readString(output, StandardCharsets.UTF_8);
+    System.out.printf("browser tests: exit %d in %d s%n%s%n", process.exitValue(),
+        TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started), out);
+    if (process.exitValue() != 0) {
+      fail("the browser tests failed (exit " + process.exitValue() + "):\n" + tail(output) + "\nnode log:\n" + node.tail());
+    }
+    assertThat(out).as("node's test runner reports its counts").containsPattern("(?m)^# pass [1-9]").contains("# fail 0");
+  }
+
+  /** The last 20,000 characters of the tests' output: enough for every failure, not a flood. */
+  private static String tail(Path output) throws IOException {
+    String out = Files.readString(output, StandardCharsets.UTF_8);
+    return out.substring(Math.max(0, out.length() - 20_000));
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,235 @@
+// A tenant's day in the portal, in order, against a real node started from the built jar (modules/app PortalIT):
+// sign in with a key, upload a version, deploy 90/10, try it, roll back, manage keys, read usage and audit.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { after, before } from 'node:test';
+import { Browser, steps, DEMO_KEY, SLOW, api, eventually, readRepoJson, repoFile } from './support.mjs';
+
+const step = steps();
+
+const MODEL_FILE = repoFile('modules/inference/src/main/resources/io/modelplane/inference/demo/digits.pt');
+const MANIFEST = readRepoJson('modules/inference/src/main/resources/io/modelplane/inference/demo/digits-manifest.json');
+const SEVEN = readRepoJson('ops/scripts/digit-request.json');
+const MODEL_API = '/api/v1/tenants/demo/models/digits';
+
+let b;
+let page;
+
+before(async () => {
+  b = await Browser.launch();
+  page = b.page;
+});
+
+after(async () => {
+  await b?.close();
+});
+
+async function openModel() {
+  await b.navigate('Models');
+  await page.getByRole('link', { name: 'digits', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'digits' }).waitFor();
+}
+
+step('sign in with the demo key: the overview shows digits ready', async () => {
+  await b.goto('');
+  await page.getByLabel('API key').waitFor();
+  await b.checkPage('sign-in');
+  await b.signIn(DEMO_KEY);
+  const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: 'digits', exact: true }) });
+  await row.getByText('ready', { exact: true }).waitFor({ timeout: SLOW });
+  await b.checkPage('overview');
+  b.assertNoConsoleErrors();
+});
+
+step('the models list links each model to its page', async () => {
+  await b.navigate('Models');
+  await page.getByRole('link', { name: 'digits', exact: true }).waitFor();
+  await b.checkPage('models');
+  await page.getByRole('link', { name: 'digits', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'digits' }).waitFor();
+  await b.checkPage('model');
+  b.assertNoConsoleErrors();
+});
+
+step('upload a TorchScript version with a progress bar; the server verifies its sha256', async () => {
+  const bytes = readFileSync(MODEL_FILE);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  await page.getByRole('link', { name: 'Upload a version' }).click();
+  await page.getByRole('heading', { level: 1 }).waitFor();
+  await b.checkPage('upload');
+  await page.locator('input[type=file]').setInputFiles(MODEL_FILE);
+  const manifest = page.getByRole('textbox', { name: 'Manifest (JSON)' });
+  if (!(await manifest.isVisible())) {
+    await page.getByRole('radio', { name: 'JSON' }).or(page.getByRole('tab', { name: 'JSON' })).click();
+  }
+  await manifest.fill(JSON.stringify(MANIFEST, null, 2));
+
+  // a slow uplink so that the bar has values between 0 and 100 to show; every value it shows is recorded
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 24 * 1024,
+  });
+  await page.evaluate(() => {
+    window.__progress = [];
+    const record = () => document.querySelectorAll('[role=progressbar]').forEach((bar) => {
+      const value = Number(bar.getAttribute('aria-valuenow'));
+      if (!Number.isNaN(value)) window.__progress.push(value);
+    });
+    new MutationObserver(record).observe(document.body,
+      { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-valuenow'] });
+  });
+  await page.getByRole('button', { name: 'Upload', exact: true }).click();
+  await page.getByText(/version 2/i).first().waitFor({ timeout: SLOW });
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+  const progress = await page.evaluate(() => window.__progress);
+  assert.ok(progress.some((v) => v > 0 && v < 100), `the bar showed progress on the way: ${progress.join(', ')}`);
+  assert.ok(progress.includes(100), `the bar reached 100: ${progress.join(', ')}`);
+
+  const model = await api('GET', MODEL_API, DEMO_KEY);
+  const v2 = model.json.versions.find((v) => v.version === 2);
+  assert.ok(v2, `version 2 is in ${model.text}`);
+  assert.equal(v2.sha256, sha256);
+  b.assertNoConsoleErrors();
+});
+
+step('deploy 90/10 across versions 1 and 2: the replicas become READY', async () => {
+  await openModel();
+  await page.getByText(createHash('sha256').update(readFileSync(MODEL_FILE)).digest('hex').slice(0, 12)).first().waitFor();
+  await page.getByRole('spinbutton', { name: /version 1\b/i }).fill('90');
+  await page.getByRole('spinbutton', { name: /version 2\b/i }).fill('10');
+  await page.getByRole('button', { name: 'Deploy', exact: true }).click();
+  await eventually('the deployment to be 90/10', async () => {
+    const d = (await api('GET', MODEL_API, DEMO_KEY)).json.deployment;
+    return d?.traffic?.['1'] === 90 && d?.traffic?.['2'] === 10;
+  });
+  const replicas = page.getByRole('region', { name: 'Replicas' });
+  await eventually('both versions\' replicas to show READY', async () =>
+    (await replicas.getByText('READY', { exact: true }).count()) >= 2
+      && (await replicas.getByText(/LOADING|PENDING/).count()) === 0);
+  await b.checkPage('model-deployed');
+  b.assertNoConsoleErrors();
+});
+
+step('try it: the held-out seven comes out 7, with latency and the equivalent curl', async () => {
+  await page.getByRole('link', { name: 'Try it' }).click();
+  await page.getByRole('button', { name: 'Send' }).waitFor();
+  await b.checkPage('try-it');
+  const input = SEVEN.inputs[0];
+  await page.getByRole('textbox', { name: input.name }).fill(JSON.stringify(input.data));
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.url().includes('/v2/models/digits') && r.url().endsWith('/infer')),
+    page.getByRole('button', { name: 'Send' }).click(),
+  ]);
+  assert.equal(response.status(), 200, await response.text());
+  const logits = (await response.json()).outputs[0].data;
+  assert.equal(logits.indexOf(Math.max(...logits)), 7, `logits ${logits}`);
+  await page.getByText(/\d+(\.\d+)?\s?ms/).first().waitFor();
+  await page.getByText(/curl .*\/v2\/models\/digits/).first().waitFor();
+  b.assertNoConsoleErrors();
+});
+
+step('roll back after confirming: version 1 takes all traffic and the timeline shows the rollback', async () => {
+  await openModel();
+  await page.getByRole('button', { name: /roll ?back/i }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  await dialog.getByRole('button', { name: /roll ?back/i }).click();
+  await eventually('the deployment to be back at version 1', async () => {
+    const d = (await api('GET', MODEL_API, DEMO_KEY)).json.deployment;
+    return d?.traffic?.['1'] === 100 && Object.keys(d.traffic).length === 1;
+  });
+  const history = page.getByRole('region', { name: 'History' });
+  await eventually('the timeline to show the rollback', async () => {
+    if ((await history.getByText(/roll(ed)? ?back/i).count()) > 0) return true;
+    await page.reload();
+    return false;
+  });
+  b.assertNoConsoleErrors();
+});
+
+step('create a key, see it once, revoke it: the revoked key gets 401', async () => {
+  await b.navigate('API keys');
+  await page.getByRole('heading', { level: 1, name: 'API keys' }).waitFor();
+  await b.checkPage('api-keys');
+  await page.getByRole('button', { name: 'Create key' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('textbox', { name: 'Name' }).fill('e2e-temp');
+  await dialog.getByRole('textbox', { name: 'Role' }).or(dialog.getByRole('combobox', { name: 'Role' })).first().click();
+  await page.getByRole('option', { name: 'predictor' }).click();
+  await dialog.getByRole('button', { name: /^create/i }).click();
+  const key = await eventually('the new key to be shown', () => page.evaluate(() => {
+    const texts = [document.body.innerText, ...[...document.querySelectorAll('input, textarea')].map((e) => e.value)];
+    for (const t of texts) {
+      const m = /mp_demo\.[0-9a-f]+_[0-9a-f]{64}/.exec(t);
+      if (m) return m[0];
+    }
+    return null;
+  }), 20_000);
+  const me = await api('GET', '/api/v1/me', key);
+  assert.equal(me.status, 200, me.text);
+  assert.equal(me.json.role, 'predictor');
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog').waitFor({ state: 'detached' });
+
+  const row = page.getByRole('row').filter({ hasText: 'e2e-temp' });
+  await row.getByRole('button', { name: 'Revoke' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
+  await row.waitFor({ state: 'detached' });
+  const status = await page.evaluate(async (k) =>
+    (await fetch('/api/v1/me', { headers: { Authorization: `Bearer ${k}` } })).status, key);
+  assert.equal(status, 401);
+  b.assertNoConsoleErrors([/status of 401/]);
+});
+
+step('usage shows the calls in its chart, table and CSV', async () => {
+  const calls = 5;
+  for (let i = 0; i < calls; i++) {
+    const r = await fetch(new URL('/v2/models/digits/infer', page.url()), {
+      method: 'POST', headers: { Authorization: `Bearer ${DEMO_KEY}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(SEVEN),
+    });
+    assert.equal(r.status, 200);
+  }
+  await b.navigate('Usage');
+  await page.getByRole('heading', { level: 1, name: 'Usage' }).waitFor();
+  const row = page.getByRole('row').filter({ hasText: 'digits' }).first();
+  await eventually('the table to show the calls to digits', async () => {
+    if (await row.isVisible()) {
+      const numbers = ((await row.innerText()).match(/\d+/g) ?? []).map(Number);
+      if (numbers.some((n) => n >= calls + 1)) return true; // the try-it call and these
+    }
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Usage' }).waitFor();
+    return false;
+  });
+  await page.getByRole('img', { name: /requests/i }).first().waitFor();
+  await b.checkPage('usage');
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download CSV' }).or(page.getByRole('link', { name: 'Download CSV' })).click(),
+  ]);
+  const csv = readFileSync(await download.path(), 'utf8');
+  const lines = csv.trim().split(/\r?\n/);
+  assert.match(lines[0], /model/i, 'a header line');
+  assert.ok(lines.some((l) => l.includes('digits')), csv);
+  b.assertNoConsoleErrors();
+});
+
+step('the audit page shows the tenant\'s history', async () => {
+  await b.navigate('Audit');
+  await page.getByRole('heading', { level: 1, name: 'Audit' }).waitFor();
+  await page.getByText(/e2e-temp/).first().waitFor({ timeout: SLOW });
+  await b.checkPage('audit');
+  b.assertNoConsoleErrors();
+});
+
+step('sign out forgets the key', async () => {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByLabel('API key').waitFor();
+  await b.goto('models');
+  await page.getByLabel('API key').waitFor();
+  assert.equal(await page.evaluate(() => JSON.stringify(sessionStorage).includes('mp_demo.')), false);
+  b.assertNoConsoleErrors();
+});

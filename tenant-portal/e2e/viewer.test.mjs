@@ -1,0 +1,56 @@
+// What a viewer sees: no deploy or upload controls, and a call its role may not make shows the API's sentence.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Browser, OPERATOR_KEY, api } from './support.mjs';
+
+let b;
+let page;
+let viewerKey;
+let viewerKeyId;
+
+before(async () => {
+  const created = await api('POST', '/api/v1/tenants/demo/api-keys', OPERATOR_KEY, { name: 'e2e-viewer', role: 'viewer' });
+  assert.equal(created.status, 201, created.text);
+  viewerKey = created.json.key;
+  viewerKeyId = created.json.id;
+  b = await Browser.launch();
+  page = b.page;
+  await b.signIn(viewerKey);
+});
+
+after(async () => {
+  await b?.close();
+  if (viewerKeyId) {
+    await api('DELETE', `/api/v1/tenants/demo/api-keys/${viewerKeyId}`, OPERATOR_KEY);
+  }
+});
+
+/** A control the role may not use is absent, or present but disabled. */
+async function assertUnusable(locator, what) {
+  const count = await locator.count();
+  for (let i = 0; i < count; i++) {
+    const control = locator.nth(i);
+    const disabled = (await control.isDisabled()) || (await control.getAttribute('aria-disabled')) === 'true';
+    assert.ok(disabled, `a viewer can use ${what}`);
+  }
+}
+
+test('a viewer sees the model but no deploy or upload controls', async () => {
+  await b.navigate('Models');
+  await page.getByRole('link', { name: 'digits', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'digits' }).waitFor();
+  await page.getByRole('region', { name: 'Replicas' }).waitFor();
+  await assertUnusable(page.getByRole('button', { name: 'Deploy', exact: true }), 'Deploy');
+  await assertUnusable(page.getByRole('button', { name: /roll ?back/i }), 'Roll back');
+  await assertUnusable(page.getByRole('link', { name: 'Upload a version' }), 'Upload a version');
+  await assertUnusable(page.getByRole('button', { name: 'Upload a version' }), 'Upload a version');
+  await b.checkPage('model-viewer');
+  b.assertNoConsoleErrors();
+});
+
+test('a call the role may not make shows the API\'s sentence', async () => {
+  await b.goto('api-keys');
+  await page.getByText('role viewer may not do this').first().waitFor();
+  await b.checkPage('api-keys-viewer');
+  b.assertNoConsoleErrors([/status of 403/]);
+});
