@@ -75,7 +75,7 @@ export function Shell({ children }: { children: ReactNode }) {
         </Stack>
       </AppShell.Navbar>
       <AppShell.Main>
-        <main>{children}</main>
+        {children}
       </AppShell.Main>
     </AppShell>
   );
