@@ -17,12 +17,16 @@ describe('error mapping', () => {
     expect(toApiError(404, { error: 'No such model.', code: 'model_not_found' }).message).toBe('No such model.');
   });
 
-  it('words the codes a portal user meets differently', () => {
-    expect(toApiError(403, { error: 'forbidden', code: 'forbidden' }).message).toBe('Your role does not allow this.');
-    expect(toApiError(401, { error: 'invalid credential', code: 'invalid_credential' }).message).toMatch(/Sign in again/);
-    expect(toApiError(409, { error: 'expectedRevision 3 is not current', code: 'stale_revision' }).message).toMatch(
-      /newer revision is shown/,
+  it("keeps the API's sentence for a refused role, rewords only the credential codes meant for curl users", () => {
+    expect(toApiError(403, { error: 'role viewer may not do this', code: 'forbidden' }).message).toBe('Role viewer may not do this.');
+    expect(toApiError(401, { error: 'send Authorization: Bearer <API key or access token>', code: 'missing_credential' }).message).toBe(
+      'You are not signed in. Sign in again.',
     );
+    expect(toApiError(401, { error: 'the credential is not valid', code: 'invalid_credential' }).message).toMatch(/Sign in again/);
+  });
+
+  it('falls back to the status when the sentence is empty', () => {
+    expect(toApiError(403, { error: ' ', code: 'forbidden' }).message).toBe('Your role does not allow this.');
   });
 
   it('never shows a raw dump', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addVersion, fromTraffic, removeVersion, setPercent, splitError, toTraffic, total } from './traffic';
+import { addVersion, fromTraffic, removeVersion, setPercent, splitError, toTraffic, total, withdraw } from './traffic';
 import { deploymentRequest, validateDeployment, type DeploymentForm } from './deployment';
 
 describe('traffic split editor', () => {
@@ -24,10 +24,36 @@ describe('traffic split editor', () => {
     expect(splitError(s)).toBeNull();
   });
 
-  it('adds with 0 when nothing is left and then refuses to send', () => {
+  it('adds with 0 when nothing is left: listed, but given no traffic', () => {
     const s = addVersion([{ version: 1, percent: 100 }], 2);
     expect(s[1]).toEqual({ version: 2, percent: 0 });
-    expect(splitError(s)).toMatch(/Version 2 needs a whole percent from 1 to 100/);
+    expect(splitError(s)).toBeNull();
+    expect(toTraffic(s)).toEqual({ '1': 100 });
+  });
+
+  it('lists every deployable version, those without traffic at 0 %', () => {
+    expect(fromTraffic({ '1': 100 }, [1, 2, 3])).toEqual([
+      { version: 1, percent: 100 },
+      { version: 2, percent: 0 },
+      { version: 3, percent: 0 },
+    ]);
+  });
+
+  it('taking a version out gives its share to the largest other one', () => {
+    const s = withdraw(
+      [
+        { version: 1, percent: 10 },
+        { version: 2, percent: 60 },
+        { version: 3, percent: 30 },
+      ],
+      1,
+    );
+    expect(s).toEqual([
+      { version: 1, percent: 0 },
+      { version: 2, percent: 70 },
+      { version: 3, percent: 30 },
+    ]);
+    expect(toTraffic(withdraw([{ version: 1, percent: 100 }, { version: 2, percent: 0 }], 1))).toEqual({ '2': 100 });
   });
 
   it('does not add a version twice', () => {
@@ -64,8 +90,10 @@ describe('traffic split editor', () => {
     expect(splitError([{ version: 1, percent: 100 }])).toBeNull();
   });
 
-  it('refuses fractional percents', () => {
+  it('refuses fractional, negative and all-zero splits', () => {
     expect(splitError([{ version: 1, percent: 50.5 }, { version: 2, percent: 49.5 }])).toMatch(/whole percent/);
+    expect(splitError([{ version: 1, percent: 110 }, { version: 2, percent: -10 }])).toMatch(/Version 1 needs a whole percent/);
+    expect(splitError([{ version: 1, percent: 0 }])).toBe('Give at least one version traffic.');
   });
 
   it('does not mutate its input', () => {

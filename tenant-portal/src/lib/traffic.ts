@@ -4,17 +4,21 @@ export interface Share {
   percent: number;
 }
 
-/** The API's `{"1": 90, "2": 10}` as rows, by version. */
-export function fromTraffic(traffic: Record<string, number> | undefined | null): Share[] {
-  return Object.entries(traffic ?? {})
+/**
+ * The API's `{"1": 90, "2": 10}` as rows by version, plus a 0 % row for each of `others` (versions that
+ * could get traffic) so every deployable version can be given a share.
+ */
+export function fromTraffic(traffic: Record<string, number> | undefined | null, others: ReadonlyArray<number> = []): Share[] {
+  const rows = Object.entries(traffic ?? {})
     .map(([v, p]) => ({ version: Number(v), percent: p }))
-    .filter((s) => Number.isInteger(s.version) && s.version > 0)
-    .sort((a, b) => a.version - b.version);
+    .filter((s) => Number.isInteger(s.version) && s.version > 0);
+  for (const v of others) if (!rows.some((r) => r.version === v)) rows.push({ version: v, percent: 0 });
+  return rows.sort((a, b) => a.version - b.version);
 }
 
-/** Rows as the API's traffic object, with canonical keys ("1", never "01"). */
+/** Rows as the API's traffic object, with canonical keys ("1", never "01"); 0 % rows get no traffic. */
 export function toTraffic(shares: ReadonlyArray<Share>): Record<string, number> {
-  return Object.fromEntries(shares.map((s) => [String(s.version), s.percent]));
+  return Object.fromEntries(shares.filter((s) => s.percent !== 0).map((s) => [String(s.version), s.percent]));
 }
 
 export function total(shares: ReadonlyArray<Share>): number {
@@ -38,15 +42,26 @@ export function removeVersion(shares: ReadonlyArray<Share>, version: number): Sh
   return rest;
 }
 
+/** Takes a version out of the split (0 %); its share goes to the largest other one. */
+export function withdraw(shares: ReadonlyArray<Share>, version: number): Share[] {
+  const gone = shares.find((s) => s.version === version);
+  const next = shares.map((s) => ({ ...s, percent: s.version === version ? 0 : s.percent }));
+  const others = next.filter((s) => s.version !== version);
+  if (!gone || others.length === 0) return next;
+  const largest = others.reduce((a, b) => (b.percent > a.percent ? b : a));
+  largest.percent += gone.percent;
+  return next;
+}
+
 export function setPercent(shares: ReadonlyArray<Share>, version: number, percent: number): Share[] {
   return shares.map((s) => (s.version === version ? { ...s, percent } : s));
 }
 
 /** Why the split cannot be sent, in one sentence; null when it can. */
 export function splitError(shares: ReadonlyArray<Share>): string | null {
-  if (shares.length === 0) return 'Give at least one version traffic.';
-  const bad = shares.find((s) => !Number.isInteger(s.percent) || s.percent < 1 || s.percent > 100);
-  if (bad) return `Version ${bad.version} needs a whole percent from 1 to 100 (remove it to give it no traffic).`;
+  const bad = shares.find((s) => !Number.isInteger(s.percent) || s.percent < 0 || s.percent > 100);
+  if (bad) return `Version ${bad.version} needs a whole percent from 0 to 100 (0: no traffic).`;
+  if (!shares.some((s) => s.percent > 0)) return 'Give at least one version traffic.';
   if (new Set(shares.map((s) => s.version)).size !== shares.length) return 'Each version may appear once.';
   const sum = total(shares);
   if (sum !== 100) return `The shares add up to ${sum}%; they must add up to 100%.`;

@@ -104,12 +104,12 @@ export default function ModelPage({ params }: { params: Record<string, string> }
               ) : (
                 <Text c="dimmed">Not deployed.</Text>
               )}
-              <div>
-                <Title order={3} size="h4" mb="xs">
+              <section aria-labelledby="replicas-heading">
+                <Title order={3} size="h4" mb="xs" id="replicas-heading">
                   Replicas
                 </Title>
                 <Replicas replicas={model.replicas ?? []} />
-              </div>
+              </section>
               {write.allowed && (
                 <DeploymentEditor key={name} tenant={tenant ?? ''} model={model} />
               )}

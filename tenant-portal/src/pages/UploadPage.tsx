@@ -238,7 +238,7 @@ export default function UploadPage({ params }: { params: Record<string, string> 
               </Paper>
             ) : (
               <JsonInput
-                label="Manifest JSON"
+                label="Manifest (JSON)"
                 description='{"format": "torchscript", "inputs": [{"name", "datatype", "shape"}], "outputs": [...], "description"}; sha256 is added from the file.'
                 value={json}
                 onChange={setJson}

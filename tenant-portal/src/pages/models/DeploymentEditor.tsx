@@ -1,17 +1,20 @@
 import { useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { ActionIcon, Alert, Button, Group, NumberInput, Paper, Select, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Alert, Button, Group, NumberInput, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { api, call } from '../../api/client';
 import { ApiError, errorMessage } from '../../api/errors';
 import type { Deployment, Model, Version } from '../../api/queries';
 import { deploymentRequest, validateDeployment, type DeploymentForm, type FormErrors } from '../../lib/deployment';
-import { addVersion, fromTraffic, removeVersion, setPercent, total } from '../../lib/traffic';
+import { fromTraffic, setPercent, total, withdraw } from '../../lib/traffic';
 
 function formOf(d: Deployment | null | undefined, versions: Version[]): DeploymentForm {
-  const newest = [...versions].reverse().find((v) => !v.archived)?.version;
+  const active = versions.filter((v) => !v.archived).map((v) => v.version ?? 0);
+  const newest = active.at(-1);
+  // every deployable version gets a row; without a deployment the newest takes all traffic
+  const traffic = d?.traffic ?? (newest ? { [String(newest)]: 100 } : {});
   return {
-    shares: d?.traffic ? fromTraffic(d.traffic) : newest ? [{ version: newest, percent: 100 }] : [],
+    shares: fromTraffic(traffic, active),
     replicas: d?.replicas ?? 1,
     maxBatchSize: d?.maxBatchSize ?? 32,
     maxBatchDelayMs: d?.maxBatchDelayMs ?? 0,
@@ -39,7 +42,6 @@ export function DeploymentEditor({ tenant, model }: { tenant: string; model: Mod
   const [basis, setBasis] = useState<number>(model.deployment?.revision ?? 0);
   const [errors, setErrors] = useState<FormErrors>({});
   const [stale, setStale] = useState<Deployment | null>(null);
-  const [adding, setAdding] = useState<string | null>(null);
 
   const deploy = useMutation({
     mutationFn: (f: DeploymentForm) =>
@@ -69,10 +71,6 @@ export function DeploymentEditor({ tenant, model }: { tenant: string; model: Mod
       }
     },
   });
-
-  const candidates = versions
-    .filter((v) => !v.archived && !form.shares.some((s) => s.version === v.version))
-    .map((v) => ({ value: String(v.version), label: `Version ${v.version}` }));
 
   function submit() {
     const errs = validateDeployment(form);
@@ -125,55 +123,37 @@ export function DeploymentEditor({ tenant, model }: { tenant: string; model: Mod
           <fieldset style={{ border: 0, padding: 0, margin: 0 }} aria-describedby="traffic-total">
             <legend>
               <Text fw={500} size="sm">
-                Traffic split
+                Traffic split (0 % = no traffic)
               </Text>
             </legend>
             <Stack gap="xs" mt="xs">
+              {form.shares.length === 0 && <Text c="dimmed">No versions to deploy yet.</Text>}
               {form.shares.map((s) => (
                 <Group key={s.version} gap="xs" wrap="nowrap" align="flex-end">
                   <NumberInput
                     label={`Version ${s.version} traffic (%)`}
                     value={s.percent}
-                    min={1}
+                    min={0}
                     max={100}
                     allowDecimal={false}
+                    allowNegative={false}
                     clampBehavior="none"
                     onChange={(v) => setForm((f) => ({ ...f, shares: setPercent(f.shares, s.version, v === '' ? 0 : Number(v)) }))}
                     w={180}
                   />
-                  <ActionIcon
-                    variant="subtle"
-                    color="red"
-                    size="lg"
-                    aria-label={`Remove version ${s.version} from the split`}
-                    onClick={() => setForm((f) => ({ ...f, shares: removeVersion(f.shares, s.version) }))}
-                  >
-                    ✕
-                  </ActionIcon>
+                  {s.percent > 0 && form.shares.length > 1 && (
+                    <Button
+                      variant="subtle"
+                      size="xs"
+                      mb={6}
+                      aria-label={`Take version ${s.version} out of the split`}
+                      onClick={() => setForm((f) => ({ ...f, shares: withdraw(f.shares, s.version) }))}
+                    >
+                      Take out
+                    </Button>
+                  )}
                 </Group>
               ))}
-              <Group gap="xs" align="flex-end" wrap="wrap">
-                <Select
-                  label="Add a version"
-                  placeholder={candidates.length ? 'Choose a version' : 'No other versions'}
-                  data={candidates}
-                  value={adding}
-                  onChange={setAdding}
-                  disabled={candidates.length === 0}
-                  w={180}
-                />
-                <Button
-                  variant="light"
-                  disabled={!adding}
-                  onClick={() => {
-                    if (!adding) return;
-                    setForm((f) => ({ ...f, shares: addVersion(f.shares, Number(adding)) }));
-                    setAdding(null);
-                  }}
-                >
-                  Add
-                </Button>
-              </Group>
               <Text id="traffic-total" size="sm" c={sum === 100 ? undefined : 'red'} aria-live="polite">
                 Total: {sum}% {sum === 100 ? '' : '(must be 100%)'}
               </Text>
