@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import {
-  Alert, Anchor, Button, Code, Group, JsonInput, Paper, Progress, SegmentedControl, Stack, Text, TextInput, Textarea, Title,
+  Alert, Anchor, Button, Code, Group, JsonInput, Paper, Progress, Stack, Tabs, Text, TextInput, Textarea, Title,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { ApiError, errorMessage } from '../api/errors';
@@ -187,21 +187,15 @@ export default function UploadPage({ params }: { params: Record<string, string> 
           </section>
 
           <section aria-labelledby="manifest-heading">
-            <Group justify="space-between" mb="sm" wrap="wrap">
-              <Title order={2} size="h3" id="manifest-heading">
-                Manifest
-              </Title>
-              <SegmentedControl
-                aria-label="Manifest editor"
-                value={mode}
-                onChange={switchMode}
-                data={[
-                  { value: 'form', label: 'Form' },
-                  { value: 'json', label: 'JSON' },
-                ]}
-              />
-            </Group>
-            {mode === 'form' ? (
+            <Title order={2} size="h3" id="manifest-heading" mb="sm">
+              Manifest
+            </Title>
+            <Tabs value={mode} onChange={(v) => v && switchMode(v)} keepMounted={false}>
+              <Tabs.List aria-label="Manifest editor" mb="sm">
+                <Tabs.Tab value="form">Form</Tabs.Tab>
+                <Tabs.Tab value="json">JSON</Tabs.Tab>
+              </Tabs.List>
+              <Tabs.Panel value="form">
               <Paper withBorder p="md">
                 <Stack gap="md">
                   <TensorListEditor
@@ -236,7 +230,8 @@ export default function UploadPage({ params }: { params: Record<string, string> 
                   ))}
                 </Stack>
               </Paper>
-            ) : (
+              </Tabs.Panel>
+              <Tabs.Panel value="json">
               <JsonInput
                 label="Manifest (JSON)"
                 description='{"format": "torchscript", "inputs": [{"name", "datatype", "shape"}], "outputs": [...], "description"}; sha256 is added from the file.'
@@ -247,7 +242,8 @@ export default function UploadPage({ params }: { params: Record<string, string> 
                 minRows={10}
                 formatOnBlur
               />
-            )}
+              </Tabs.Panel>
+            </Tabs>
           </section>
 
           {uploading && (

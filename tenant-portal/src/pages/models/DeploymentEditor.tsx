@@ -1,12 +1,13 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { Alert, Button, Group, NumberInput, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Alert, Button, Group, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { IntegerInput } from '../../components/IntegerInput';
 import { notifications } from '@mantine/notifications';
 import { api, call } from '../../api/client';
 import { ApiError, errorMessage } from '../../api/errors';
 import type { Deployment, Model, Version } from '../../api/queries';
 import { deploymentRequest, validateDeployment, type DeploymentForm, type FormErrors } from '../../lib/deployment';
-import { fromTraffic, setPercent, total, withdraw } from '../../lib/traffic';
+import { fromTraffic, setPercent, toTraffic, total, withdraw } from '../../lib/traffic';
 
 function formOf(d: Deployment | null | undefined, versions: Version[]): DeploymentForm {
   const active = versions.filter((v) => !v.archived).map((v) => v.version ?? 0);
@@ -21,8 +22,6 @@ function formOf(d: Deployment | null | undefined, versions: Version[]): Deployme
     engineThreads: d?.engineThreads ?? '',
   };
 }
-
-const num = (v: number | string): number | '' => (v === '' ? '' : Number(v));
 
 function summary(d: Deployment): string {
   const split = Object.entries(d.traffic ?? {})
@@ -42,6 +41,13 @@ export function DeploymentEditor({ tenant, model }: { tenant: string; model: Mod
   const [basis, setBasis] = useState<number>(model.deployment?.revision ?? 0);
   const [errors, setErrors] = useState<FormErrors>({});
   const [stale, setStale] = useState<Deployment | null>(null);
+
+  // a version uploaded while the editor is open gets a 0 % row; the person's edits stay
+  const activeKey = versions.filter((v) => !v.archived).map((v) => v.version).join(',');
+  useEffect(() => {
+    const active = activeKey ? activeKey.split(',').map(Number) : [];
+    setForm((f) => ({ ...f, shares: fromTraffic(toTraffic(f.shares), active) }));
+  }, [activeKey]);
 
   const deploy = useMutation({
     mutationFn: (f: DeploymentForm) =>
@@ -130,15 +136,12 @@ export function DeploymentEditor({ tenant, model }: { tenant: string; model: Mod
               {form.shares.length === 0 && <Text c="dimmed">No versions to deploy yet.</Text>}
               {form.shares.map((s) => (
                 <Group key={s.version} gap="xs" wrap="nowrap" align="flex-end">
-                  <NumberInput
+                  <IntegerInput
                     label={`Version ${s.version} traffic (%)`}
                     value={s.percent}
                     min={0}
                     max={100}
-                    allowDecimal={false}
-                    allowNegative={false}
-                    clampBehavior="none"
-                    onChange={(v) => setForm((f) => ({ ...f, shares: setPercent(f.shares, s.version, v === '' ? 0 : Number(v)) }))}
+                    onChange={(v) => setForm((f) => ({ ...f, shares: setPercent(f.shares, s.version, v === '' ? 0 : v) }))}
                     w={180}
                   />
                   {s.percent > 0 && form.shares.length > 1 && (
@@ -166,44 +169,40 @@ export function DeploymentEditor({ tenant, model }: { tenant: string; model: Mod
           </fieldset>
 
           <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }}>
-            <NumberInput
+            <IntegerInput
               label="Replicas"
               description="per version, 1–64"
               value={form.replicas}
               min={1}
               max={64}
-              allowDecimal={false}
-              onChange={(v) => setForm((f) => ({ ...f, replicas: num(v) }))}
+              onChange={(v) => setForm((f) => ({ ...f, replicas: v }))}
               error={errors.replicas}
             />
-            <NumberInput
+            <IntegerInput
               label="Max batch size"
               description="1–1024"
               value={form.maxBatchSize}
               min={1}
               max={1024}
-              allowDecimal={false}
-              onChange={(v) => setForm((f) => ({ ...f, maxBatchSize: num(v) }))}
+              onChange={(v) => setForm((f) => ({ ...f, maxBatchSize: v }))}
               error={errors.maxBatchSize}
             />
-            <NumberInput
+            <IntegerInput
               label="Max batch delay (ms)"
               description="0–10000"
               value={form.maxBatchDelayMs}
               min={0}
               max={10000}
-              allowDecimal={false}
-              onChange={(v) => setForm((f) => ({ ...f, maxBatchDelayMs: num(v) }))}
+              onChange={(v) => setForm((f) => ({ ...f, maxBatchDelayMs: v }))}
               error={errors.maxBatchDelayMs}
             />
-            <NumberInput
+            <IntegerInput
               label="Engine threads"
               description="0 = one per core; empty = node default"
               value={form.engineThreads}
               min={0}
               max={256}
-              allowDecimal={false}
-              onChange={(v) => setForm((f) => ({ ...f, engineThreads: num(v) }))}
+              onChange={(v) => setForm((f) => ({ ...f, engineThreads: v }))}
               error={errors.engineThreads}
             />
           </SimpleGrid>

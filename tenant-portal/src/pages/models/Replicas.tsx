@@ -6,7 +6,7 @@ import { StatusBadge } from '../../components/StatusBadge';
 export function Replicas({ replicas }: { replicas: NonNullable<Model['replicas']> }) {
   if (replicas.length === 0) return <Text c="dimmed">No replicas: the model is not deployed.</Text>;
   return (
-    <Table.ScrollContainer minWidth={360}>
+    <Table.ScrollContainer minWidth={560}>
       <Table aria-live="polite">
         <Table.Thead>
           <Table.Tr>

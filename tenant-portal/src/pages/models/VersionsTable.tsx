@@ -1,4 +1,4 @@
-import { ActionIcon, Badge, CopyButton, Code, Group, Stack, Table, Text, Tooltip } from '@mantine/core';
+import { Badge, Button, CopyButton, Code, Group, Stack, Table, Text } from '@mantine/core';
 import type { Version } from '../../api/queries';
 import { ConfirmButton } from '../../components/ConfirmButton';
 import { formatBytes, formatTime } from '../../lib/format';
@@ -37,16 +37,14 @@ export function VersionsTable({
                   <Code title={v.sha256}>{v.sha256?.slice(0, 12)}…</Code>
                   <CopyButton value={v.sha256 ?? ''}>
                     {({ copied, copy }) => (
-                      <Tooltip label={copied ? 'Copied' : 'Copy sha256'}>
-                        <ActionIcon
-                          variant="subtle"
-                          size="sm"
-                          onClick={copy}
-                          aria-label={`Copy sha256 of version ${v.version}`}
-                        >
-                          {copied ? '✓' : '⧉'}
-                        </ActionIcon>
-                      </Tooltip>
+                      <Button
+                        variant="subtle"
+                        size="compact-xs"
+                        onClick={copy}
+                        aria-label={copied ? `Copied sha256 of version ${v.version}` : `Copy sha256 of version ${v.version}`}
+                      >
+                        {copied ? 'Copied' : 'Copy'}
+                      </Button>
                     )}
                   </CopyButton>
                 </Group>
