@@ -40,7 +40,7 @@ export default function ModelPage({ params }: { params: Record<string, string> }
             </Group>
             <Group gap="xs">
               {predict.allowed && (
-                <Button variant="light" component={Link} to={`/models/${encodeURIComponent(name)}/try`}>
+                <Button variant="default" component={Link} to={`/models/${encodeURIComponent(name)}/try`}>
                   Try it
                 </Button>
               )}
@@ -70,8 +70,7 @@ export default function ModelPage({ params }: { params: Record<string, string> }
               </Title>
               {write.allowed && model.deployment && (
                 <ConfirmButton
-                  variant="light"
-                  color="orange"
+                  variant="default"
                   label="Roll back"
                   title="Roll back the deployment?"
                   message={`Revision ${model.deployment.revision} is replaced by the revision before it; its traffic split and settings take effect at once.`}

@@ -112,7 +112,7 @@ export function DeploymentEditor({ tenant, model }: { tenant: string; model: Mod
                 <Group>
                   <Button
                     size="xs"
-                    variant="light"
+                    variant="default"
                     onClick={() => {
                       setForm(formOf(stale, versions));
                       setErrors({});

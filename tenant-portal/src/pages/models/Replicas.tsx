@@ -6,8 +6,7 @@ import { StatusBadge } from '../../components/StatusBadge';
 export function Replicas({ replicas }: { replicas: NonNullable<Model['replicas']> }) {
   if (replicas.length === 0) return <Text c="dimmed">No replicas: the model is not deployed.</Text>;
   return (
-    <Table.ScrollContainer minWidth={560}>
-      <Table aria-live="polite">
+    <Table aria-live="polite" style={{ overflowWrap: 'anywhere' }}>
         <Table.Thead>
           <Table.Tr>
             <Table.Th>Version</Table.Th>
@@ -29,6 +28,5 @@ export function Replicas({ replicas }: { replicas: NonNullable<Model['replicas']
           ))}
         </Table.Tbody>
       </Table>
-    </Table.ScrollContainer>
   );
 }

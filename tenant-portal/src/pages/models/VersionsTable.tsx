@@ -73,14 +73,13 @@ export function VersionsTable({
               </Table.Td>
               <Table.Td>
                 {v.archived ? (
-                  <Badge color="gray" variant="light">
+                  <Badge color="gray">
                     archived
                   </Badge>
                 ) : canArchive ? (
                   <ConfirmButton
                     size="xs"
-                    variant="light"
-                    color="orange"
+                    variant="default"
                     label="Archive"
                     ariaLabel={`Archive version ${v.version}`}
                     title={`Archive version ${v.version}?`}

@@ -63,7 +63,7 @@ export function TensorListEditor({
           </Group>
         ))}
         <div>
-          <Button variant="light" size="xs" onClick={() => onChange([...tensors, emptyTensor()])}>
+          <Button variant="default" size="xs" onClick={() => onChange([...tensors, emptyTensor()])}>
             Add {kind.toLowerCase()}
           </Button>
         </div>
