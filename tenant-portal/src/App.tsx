@@ -1,4 +1,4 @@
-import { Suspense, type ReactNode } from 'react';
+import { Suspense, useEffect, type ReactNode } from 'react';
 import { Alert, Center, Loader } from '@mantine/core';
 import { useAuth } from './auth/AuthProvider';
 import { OrganizationPicker, SignInPage } from './auth/SignInPage';
@@ -19,6 +19,11 @@ function Loading() {
 /** Pages need to know the tenant: wait for GET /api/v1/me, explain when it fails or there is none. */
 function TenantGate({ children }: { children: ReactNode }) {
   const meQ = useMe();
+  const { confirmed } = useAuth();
+  const ok = meQ.isSuccess;
+  useEffect(() => {
+    if (ok) confirmed();
+  }, [ok, confirmed]);
   if (meQ.isPending) return <Loading />;
   if (meQ.isError) return <ErrorAlert error={meQ.error} title="Could not tell who you are" onRetry={() => void meQ.refetch()} />;
   if (!meQ.tenant) {
