@@ -1,0 +1,20 @@
+// Measures the JavaScript index.html loads before any lazy page (entry + its static imports), gzipped.
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { join } from 'node:path';
+
+const LIMIT = 300 * 1024;
+const dist = new URL('../dist/', import.meta.url).pathname;
+const html = readFileSync(join(dist, 'index.html'), 'utf8');
+const rel = (href) => href.replace(/^\/portal\//, '');
+const files = new Set();
+for (const m of html.matchAll(/<script[^>]+src="([^"]+\.js)"/g)) files.add(rel(m[1]));
+for (const m of html.matchAll(/<link[^>]+rel="modulepreload"[^>]+href="([^"]+\.js)"/g)) files.add(rel(m[1]));
+let total = 0;
+for (const f of files) total += gzipSync(readFileSync(join(dist, f))).length;
+const kb = (total / 1024).toFixed(1);
+console.log(`initial JS: ${kb} KB gzipped (${files.size} files; limit 300 KB)`);
+if (total > LIMIT) {
+  console.error(`initial JS ${kb} KB gzipped exceeds 300 KB`);
+  process.exit(1);
+}
