@@ -1,5 +1,194 @@
-import { Coming } from '../components/Coming';
+import { useState, type FormEvent } from 'react';
+import { Button, Code, Group, NativeSelect, Paper, Stack, Table, Text, TextInput, Title, VisuallyHidden } from '@mantine/core';
+import { errorMessage } from '../api/errors';
+import type { Role } from '../auth/permissions';
+import { useMe } from '../auth/useMe';
+import { QueryState } from '../components/QueryState';
+import { ConfirmButton } from '../components/access/ConfirmButton';
+import { KeycloakOnly } from '../components/access/KeycloakOnly';
+import { NotAllowed } from '../components/access/NotAllowed';
+import { SecretOnce } from '../components/access/SecretOnce';
+import {
+  useCreateServiceAccount,
+  useDeleteServiceAccount,
+  useRotateServiceAccount,
+  useServiceAccounts,
+  type ServiceAccount,
+  type ServiceAccountSecret,
+} from '../features/access/api';
+import { roleData, serviceAccountNameProblem } from '../features/access/roles';
+import { shellQuote } from '../features/tryit/tensor';
 
 export default function ServiceAccountsPage() {
-  return <Coming title="Service accounts" />;
+  const { can, isPending } = useMe();
+  const allowed = can('manageAccess');
+  return (
+    <Stack gap="lg">
+      <div>
+        <Title order={1}>Service accounts</Title>
+        <Text c="dimmed">Programs that get tokens from Keycloak with a client id and secret (client credentials).</Text>
+      </div>
+      <KeycloakOnly what="Service accounts">
+        {isPending ? null : allowed.allowed ? <Accounts /> : <NotAllowed reason={allowed.reason} />}
+      </KeycloakOnly>
+    </Stack>
+  );
+}
+
+function Accounts() {
+  const accountsQ = useServiceAccounts(true);
+  const [secret, setSecret] = useState<{ secret: ServiceAccountSecret; rotated: boolean } | null>(null);
+  return (
+    <>
+      <CreateForm onCreated={(s) => setSecret({ secret: s, rotated: false })} />
+      {secret && <SecretShown {...secret} onDone={() => setSecret(null)} />}
+      <section aria-labelledby="accounts-heading">
+        <Title order={2} size="h3" id="accounts-heading" mb="sm">
+          Accounts
+        </Title>
+        <QueryState
+          query={accountsQ}
+          label="service accounts"
+          isEmpty={(d) => d.length === 0}
+          empty={<Text c="dimmed">No service accounts yet. Create one above.</Text>}
+        >
+          {(accounts) => <AccountTable accounts={accounts} onRotated={(s) => setSecret({ secret: s, rotated: true })} />}
+        </QueryState>
+      </section>
+    </>
+  );
+}
+
+function SecretShown({ secret, rotated, onDone }: { secret: ServiceAccountSecret; rotated: boolean; onDone: () => void }) {
+  const curl = `curl -sS ${shellQuote(secret.tokenUrl)} \\\n  -d grant_type=client_credentials \\\n  -d client_id=${shellQuote(secret.clientId)} \\\n  -d client_secret="$CLIENT_SECRET"`;
+  return (
+    <SecretOnce
+      title={rotated ? `New secret for ${secret.clientId}` : `Service account ${secret.clientId} created (${secret.role})`}
+      label="The client secret"
+      value={secret.clientSecret}
+      copyLabel="Copy secret"
+      onDone={onDone}
+    >
+      <Text size="sm">
+        Client id: <Code>{secret.clientId}</Code>
+      </Text>
+      <Text size="sm">
+        Token URL: <Code style={{ wordBreak: 'break-all' }}>{secret.tokenUrl}</Code>
+      </Text>
+      {rotated && <Text size="sm">The old secret gets no more tokens; tokens it already got run out within their lifetime.</Text>}
+      <Text size="sm">A token, with the secret in CLIENT_SECRET:</Text>
+      <Code block aria-label="Token request with curl">
+        {curl}
+      </Code>
+    </SecretOnce>
+  );
+}
+
+function CreateForm({ onCreated }: { onCreated: (s: ServiceAccountSecret) => void }) {
+  const create = useCreateServiceAccount();
+  const [name, setName] = useState('');
+  const [role, setRole] = useState<Role>('predictor');
+  const [problem, setProblem] = useState<string | null>(null);
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    const p = serviceAccountNameProblem(name.trim());
+    setProblem(p);
+    if (p) return;
+    create.mutate({ name: name.trim(), role }, { onSuccess: (s) => { setName(''); onCreated(s); } });
+  }
+
+  return (
+    <Paper withBorder p="md" component="section" aria-labelledby="create-account-heading">
+      <Title order={2} size="h3" id="create-account-heading" mb="sm">
+        Create a service account
+      </Title>
+      <form onSubmit={submit} noValidate>
+        <Stack gap="sm">
+          <Group align="flex-start" grow wrap="wrap">
+            <TextInput
+              label="Name"
+              description="Lowercase letters, digits and -, up to 40"
+              value={name}
+              onChange={(e) => {
+                setName(e.currentTarget.value);
+                setProblem(null);
+              }}
+              error={problem}
+              autoComplete="off"
+              required
+              miw={200}
+            />
+            <NativeSelect label="Role" data={roleData} value={role} onChange={(e) => setRole(e.currentTarget.value as Role)} miw={200} />
+          </Group>
+          {create.isError && (
+            <Text c="red" size="sm" role="alert">
+              {errorMessage(create.error)}
+            </Text>
+          )}
+          <Group>
+            <Button type="submit" loading={create.isPending}>
+              Create service account
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Paper>
+  );
+}
+
+function AccountTable({ accounts, onRotated }: { accounts: ServiceAccount[]; onRotated: (s: ServiceAccountSecret) => void }) {
+  const rotate = useRotateServiceAccount();
+  const remove = useDeleteServiceAccount();
+  const sorted = [...accounts].sort((a, b) => (a.clientId ?? '').localeCompare(b.clientId ?? ''));
+  return (
+    <Table.ScrollContainer minWidth={560}>
+      <Table striped>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Client id</Table.Th>
+            <Table.Th>Role</Table.Th>
+            <Table.Th>Enabled</Table.Th>
+            <Table.Th>
+              <VisuallyHidden>Actions</VisuallyHidden>
+            </Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {sorted.map((a) => (
+            <Table.Tr key={a.id}>
+              <Table.Td>
+                <Text size="sm" ff="monospace">
+                  {a.clientId}
+                </Text>
+              </Table.Td>
+              <Table.Td>{a.role}</Table.Td>
+              <Table.Td>{a.enabled === false ? 'no (organization suspended)' : 'yes'}</Table.Td>
+              <Table.Td>
+                <Group gap="xs" wrap="nowrap">
+                  <ConfirmButton
+                    label="Rotate secret"
+                    ariaLabel={`Rotate secret of ${a.clientId}`}
+                    color="orange"
+                    title={`Rotate the secret of ${a.clientId}?`}
+                    message="A new secret is made and shown once; the old one gets no more tokens."
+                    confirmLabel="Rotate secret"
+                    onConfirm={async () => onRotated(await rotate.mutateAsync(a.id ?? ''))}
+                  />
+                  <ConfirmButton
+                    label="Delete"
+                    ariaLabel={`Delete ${a.clientId}`}
+                    title={`Delete ${a.clientId}?`}
+                    message="Its client is removed from Keycloak; tokens it got are refused from now on. This cannot be undone."
+                    confirmLabel="Delete service account"
+                    onConfirm={() => remove.mutateAsync(a.id ?? '')}
+                  />
+                </Group>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
+  );
 }
