@@ -12,6 +12,7 @@ import { useApiKeys, useCreateApiKey, useRevokeApiKey, type NewApiKey } from '..
 import { keyNameProblem, roleData } from '../features/access/roles';
 import { pageOf } from '../features/audit/filter';
 import { formatTime } from '../lib/format';
+import { ScrollTable } from '../components/ScrollTable';
 
 const PAGE_SIZE = 20;
 
@@ -141,7 +142,7 @@ function CreateKeyForm({ onCreated }: { onCreated: (k: NewApiKey) => void }) {
 function KeyTable({ keys }: { keys: ReadonlyArray<{ id?: string; name?: string; role?: string; createdAt?: string; createdBy?: string; lastUsedAt?: string | null }> }) {
   const revoke = useRevokeApiKey();
   return (
-    <Table.ScrollContainer minWidth={640}>
+    <ScrollTable label="API keys table" minWidth={640}>
       <Table striped>
         <Table.Thead>
           <Table.Tr>
@@ -188,6 +189,6 @@ function KeyTable({ keys }: { keys: ReadonlyArray<{ id?: string; name?: string; 
           ))}
         </Table.Tbody>
       </Table>
-    </Table.ScrollContainer>
+    </ScrollTable>
   );
 }

@@ -9,6 +9,7 @@ import { useAuditTrail } from '../features/audit/api';
 import { detailsText, distinct, filterEvents, modelOf, pageOf, typeLabel, type AuditEvent, type AuditFilter } from '../features/audit/filter';
 import { fromLocalInput } from '../features/usage/range';
 import { formatTime } from '../lib/format';
+import { ScrollTable } from '../components/ScrollTable';
 
 const PAGE_SIZE = 50;
 const ALL = '';
@@ -144,7 +145,7 @@ function Trail() {
 
 function EventTable({ events }: { events: AuditEvent[] }) {
   return (
-    <Table.ScrollContainer minWidth={720}>
+    <ScrollTable label="Changes table" minWidth={720}>
       <Table striped>
         <Table.Thead>
           <Table.Tr>
@@ -161,7 +162,7 @@ function EventTable({ events }: { events: AuditEvent[] }) {
               <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatTime(e.at)}</Table.Td>
               <Table.Td>{typeLabel(e.type)}</Table.Td>
               <Table.Td>
-                <Text size="sm" style={{ wordBreak: 'break-all' }}>
+                <Text size="sm" style={{ overflowWrap: 'anywhere' }}>
                   {e.actor}
                 </Text>
               </Table.Td>
@@ -175,6 +176,6 @@ function EventTable({ events }: { events: AuditEvent[] }) {
           ))}
         </Table.Tbody>
       </Table>
-    </Table.ScrollContainer>
+    </ScrollTable>
   );
 }

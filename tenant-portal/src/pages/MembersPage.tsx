@@ -9,6 +9,7 @@ import { KeycloakOnly } from '../components/access/KeycloakOnly';
 import { NotAllowed } from '../components/access/NotAllowed';
 import { useChangeMemberRole, useInviteMember, useMembers, useRemoveMember, type Member } from '../features/access/api';
 import { invitee, isRole, roleData } from '../features/access/roles';
+import { ScrollTable } from '../components/ScrollTable';
 
 export default function MembersPage() {
   const { can, isPending } = useMe();
@@ -124,7 +125,7 @@ function MemberTable({ members }: { members: Member[] }) {
           {errorMessage(change.error)}
         </Text>
       )}
-      <Table.ScrollContainer minWidth={560}>
+      <ScrollTable label="Members table" minWidth={560}>
         <Table striped>
           <Table.Thead>
             <Table.Tr>
@@ -171,7 +172,7 @@ function MemberTable({ members }: { members: Member[] }) {
             })}
           </Table.Tbody>
         </Table>
-      </Table.ScrollContainer>
+      </ScrollTable>
     </Stack>
   );
 }

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { Button, Code, Group, NativeSelect, Paper, Stack, Table, Text, TextInput, Title, VisuallyHidden } from '@mantine/core';
+import { Button, Code, Group, NativeSelect, Paper, Stack, Table, Text, Textarea, TextInput, Title, VisuallyHidden } from '@mantine/core';
 import { errorMessage } from '../api/errors';
 import type { Role } from '../auth/permissions';
 import { useMe } from '../auth/useMe';
@@ -18,6 +18,7 @@ import {
 } from '../features/access/api';
 import { roleData, serviceAccountNameProblem } from '../features/access/roles';
 import { shellQuote } from '../features/tryit/tensor';
+import { ScrollTable } from '../components/ScrollTable';
 
 export default function ServiceAccountsPage() {
   const { can, isPending } = useMe();
@@ -76,10 +77,15 @@ function SecretShown({ secret, rotated, onDone }: { secret: ServiceAccountSecret
         Token URL: <Code style={{ wordBreak: 'break-all' }}>{secret.tokenUrl}</Code>
       </Text>
       {rotated && <Text size="sm">The old secret gets no more tokens; tokens it already got run out within their lifetime.</Text>}
-      <Text size="sm">A token, with the secret in CLIENT_SECRET:</Text>
-      <Code block aria-label="Token request with curl">
-        {curl}
-      </Code>
+      <Text size="sm">To get a token, put the secret in CLIENT_SECRET first:</Text>
+      <Textarea
+        label="Token request with curl"
+        value={curl}
+        readOnly
+        autosize
+        spellCheck={false}
+        styles={{ input: { fontFamily: 'monospace', fontSize: 13, wordBreak: 'break-all' } }}
+      />
     </SecretOnce>
   );
 }
@@ -142,7 +148,7 @@ function AccountTable({ accounts, onRotated }: { accounts: ServiceAccount[]; onR
   const remove = useDeleteServiceAccount();
   const sorted = [...accounts].sort((a, b) => (a.clientId ?? '').localeCompare(b.clientId ?? ''));
   return (
-    <Table.ScrollContainer minWidth={560}>
+    <ScrollTable label="Service accounts table" minWidth={560}>
       <Table striped>
         <Table.Thead>
           <Table.Tr>
@@ -189,6 +195,6 @@ function AccountTable({ accounts, onRotated }: { accounts: ServiceAccount[]; onR
           ))}
         </Table.Tbody>
       </Table>
-    </Table.ScrollContainer>
+    </ScrollTable>
   );
 }

@@ -3,7 +3,6 @@ import {
   Alert,
   Anchor,
   Button,
-  Code,
   CopyButton,
   Group,
   NativeSelect,
@@ -30,6 +29,7 @@ import {
   type TensorSpec,
 } from '../features/tryit/tensor';
 import { formatNumber } from '../lib/format';
+import { ScrollTable } from '../components/ScrollTable';
 
 const TRAFFIC = '';
 
@@ -46,7 +46,7 @@ export default function TryItPage({ params }: { params: Record<string, string> }
         <Title order={1}>Try {model}</Title>
         <Text c="dimmed">
           Send one prediction request from the browser.{' '}
-          <Anchor component={Link} to={`/models/${encodeURIComponent(model)}`}>
+          <Anchor component={Link} to={`/models/${encodeURIComponent(model)}`} underline="always">
             Back to {model}
           </Anchor>
         </Text>
@@ -198,9 +198,15 @@ function TryForm({
             <Text size="sm" c="dimmed" mb="xs">
               Put your API key or token in KEY first (export KEY=…); it is not shown here.
             </Text>
-            <Code block aria-label="curl command" style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all', maxHeight: 320, overflow: 'auto' }}>
-              {curl}
-            </Code>
+            <Textarea
+              aria-label="curl command"
+              value={curl}
+              readOnly
+              autosize
+              maxRows={12}
+              spellCheck={false}
+              styles={{ input: { fontFamily: 'monospace', fontSize: 13, wordBreak: 'break-all' } }}
+            />
           </>
         ) : (
           <Text c="dimmed">Fill in every input to see the command.</Text>
@@ -220,7 +226,7 @@ function Answer({ result }: { result: InferResult }) {
       <Alert color="green" title="Answered" role="status">
         In {formatNumber(latencyMs, 0)} ms (measured in the browser) by {response.model_name} version {response.model_version}.
       </Alert>
-      <Table.ScrollContainer minWidth={360}>
+      <ScrollTable label="Outputs table" minWidth={360}>
         <Table>
           <Table.Thead>
             <Table.Tr>
@@ -252,7 +258,7 @@ function Answer({ result }: { result: InferResult }) {
             })}
           </Table.Tbody>
         </Table>
-      </Table.ScrollContainer>
+      </ScrollTable>
     </Stack>
   );
 }

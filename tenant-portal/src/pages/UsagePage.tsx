@@ -33,6 +33,7 @@ import {
 } from '../features/usage/range';
 import { seriesKeys, seriesLabel, totalsBy } from '../features/usage/series';
 import { METRICS, type Metric } from '../features/usage/metrics';
+import { ScrollTable } from '../components/ScrollTable';
 
 const UsageCharts = lazy(() => import('../features/usage/UsageCharts'));
 
@@ -71,7 +72,7 @@ export default function UsagePage() {
         <NotAllowed reason={allowed.reason} />
       ) : (
         <>
-          <Paper withBorder p="md" component="section" aria-label="Range and step">
+          <Paper withBorder p="md" component="section" aria-label="What to show">
             <Stack gap="sm">
               <Group align="flex-end" wrap="wrap" gap="md">
                 <div>
@@ -164,10 +165,10 @@ export default function UsagePage() {
                         Download CSV
                       </Button>
                     </Group>
-                    <Table.ScrollContainer minWidth={520}>
+                    <ScrollTable label="Usage totals table" minWidth={520}>
                       <Table striped>
                         <Table.Caption>
-                          Sums over the range; the CSV has one line per {step} and model version ({rows.length} lines).
+                          Sums over the range; the CSV has one line per {step} and model version ({rows.length} {rows.length === 1 ? 'line' : 'lines'}).
                         </Table.Caption>
                         <Table.Thead>
                           <Table.Tr>
@@ -190,7 +191,7 @@ export default function UsagePage() {
                           ))}
                         </Table.Tbody>
                       </Table>
-                    </Table.ScrollContainer>
+                    </ScrollTable>
                   </section>
                 </Stack>
               )}

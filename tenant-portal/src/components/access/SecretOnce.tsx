@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { Alert, Button, Code, CopyButton, Group, Stack, Text } from '@mantine/core';
+import { Alert, Button, CopyButton, Group, Stack, Text, Textarea } from '@mantine/core';
 
 /** A secret the API shows only once: the value, a copy button and the warning that it will not be shown again. */
 export function SecretOnce({
@@ -24,12 +24,15 @@ export function SecretOnce({
         <Text size="sm" fw={600}>
           Copy it now: it is shown only this once and cannot be read again.
         </Text>
-        <Text size="sm" id="secret-label">
-          {label}
-        </Text>
-        <Code block aria-labelledby="secret-label" style={{ wordBreak: 'break-all', whiteSpace: 'pre-wrap' }}>
-          {value}
-        </Code>
+        <Textarea
+          label={label}
+          value={value}
+          readOnly
+          autosize
+          minRows={1}
+          onFocus={(e) => e.currentTarget.select()}
+          styles={{ input: { fontFamily: 'monospace', wordBreak: 'break-all' } }}
+        />
         {children}
         <Group gap="sm">
           <CopyButton value={value}>
