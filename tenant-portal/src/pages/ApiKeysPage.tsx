@@ -1,15 +1,14 @@
-import { useState, type FormEvent } from 'react';
-import { Button, Group, NativeSelect, Paper, Stack, Table, Text, TextInput, Title, VisuallyHidden } from '@mantine/core';
-import { errorMessage } from '../api/errors';
-import type { Role } from '../auth/permissions';
+import { useState } from 'react';
+import { Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
 import { useMe } from '../auth/useMe';
 import { QueryState } from '../components/QueryState';
 import { ConfirmButton } from '../components/access/ConfirmButton';
+import { NameRoleForm } from '../components/access/NameRoleForm';
 import { NotAllowed } from '../components/access/NotAllowed';
 import { Pager } from '../components/access/Pager';
 import { SecretOnce } from '../components/access/SecretOnce';
 import { useApiKeys, useCreateApiKey, useRevokeApiKey, type NewApiKey } from '../features/access/api';
-import { keyNameProblem, roleData } from '../features/access/roles';
+import { keyNameProblem } from '../features/access/roles';
 import { pageOf } from '../features/audit/filter';
 import { formatTime } from '../lib/format';
 import { ScrollTable } from '../components/ScrollTable';
@@ -73,69 +72,20 @@ export default function ApiKeysPage() {
 
 function CreateKeyForm({ onCreated }: { onCreated: (k: NewApiKey) => void }) {
   const create = useCreateApiKey();
-  const [name, setName] = useState('');
-  const [role, setRole] = useState<Role>('developer');
-  const [problem, setProblem] = useState<string | null>(null);
-
-  function submit(e: FormEvent) {
-    e.preventDefault();
-    const p = keyNameProblem(name);
-    setProblem(p);
-    if (p) return;
-    create.mutate(
-      { name: name.trim(), role },
-      {
-        onSuccess: (k) => {
-          setName('');
-          onCreated(k);
-        },
-      },
-    );
-  }
-
   return (
-    <Paper withBorder p="md" component="section" aria-labelledby="create-key-heading">
-      <Title order={2} size="h3" id="create-key-heading" mb="sm">
-        Create a key
-      </Title>
-      <form onSubmit={submit} noValidate>
-        <Stack gap="sm">
-          <Group align="flex-start" grow wrap="wrap">
-            <TextInput
-              label="Name"
-              description="What or who the key is for"
-              value={name}
-              maxLength={100}
-              onChange={(e) => {
-                setName(e.currentTarget.value);
-                setProblem(null);
-              }}
-              error={problem}
-              required
-              miw={200}
-            />
-            <NativeSelect
-              label="Role"
-              description="What the key may do"
-              data={roleData}
-              value={role}
-              onChange={(e) => setRole(e.currentTarget.value as Role)}
-              miw={200}
-            />
-          </Group>
-          {create.isError && (
-            <Text c="red" size="sm" role="alert">
-              {errorMessage(create.error)}
-            </Text>
-          )}
-          <Group>
-            <Button type="submit" loading={create.isPending}>
-              Create key
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Paper>
+    <NameRoleForm
+      title="Create a key"
+      id="create-key-heading"
+      field="Name"
+      description="What or who the key is for"
+      maxLength={100}
+      defaultRole="developer"
+      submitLabel="Create key"
+      problem={keyNameProblem}
+      pending={create.isPending}
+      error={create.error}
+      onSubmit={async (name, role) => onCreated(await create.mutateAsync({ name, role }))}
+    />
   );
 }
 

@@ -1,11 +1,11 @@
-import { useState, type FormEvent } from 'react';
-import { Alert, Button, Group, NativeSelect, Paper, Stack, Table, Text, TextInput, Title, VisuallyHidden } from '@mantine/core';
+import { useState } from 'react';
+import { Alert, NativeSelect, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
 import { errorMessage } from '../api/errors';
-import type { Role } from '../auth/permissions';
 import { useMe } from '../auth/useMe';
 import { QueryState } from '../components/QueryState';
 import { ConfirmButton } from '../components/access/ConfirmButton';
 import { KeycloakOnly } from '../components/access/KeycloakOnly';
+import { NameRoleForm } from '../components/access/NameRoleForm';
 import { NotAllowed } from '../components/access/NotAllowed';
 import { useChangeMemberRole, useInviteMember, useMembers, useRemoveMember, type Member } from '../features/access/api';
 import { invitee, isRole, roleData } from '../features/access/roles';
@@ -51,66 +51,32 @@ function Members() {
 
 function InviteForm() {
   const invite = useInviteMember();
-  const [who, setWho] = useState('');
-  const [role, setRole] = useState<Role>('developer');
-  const [problem, setProblem] = useState<string | null>(null);
   const [result, setResult] = useState<Member | null>(null);
-
-  function submit(e: FormEvent) {
-    e.preventDefault();
-    const w = invitee(who);
-    if (!w) {
-      setProblem('Enter an e-mail address or a username.');
-      return;
-    }
-    setResult(null);
-    invite.mutate({ ...w, role }, { onSuccess: (m) => { setWho(''); setResult(m as Member); } });
-  }
-
   return (
-    <Paper withBorder p="md" component="section" aria-labelledby="invite-heading">
-      <Title order={2} size="h3" id="invite-heading" mb="sm">
-        Invite a person
-      </Title>
-      <form onSubmit={submit} noValidate>
-        <Stack gap="sm">
-          <Group align="flex-start" grow wrap="wrap">
-            <TextInput
-              label="E-mail or username"
-              description="Someone new gets an account, with a password to set at first sign-in"
-              value={who}
-              onChange={(e) => {
-                setWho(e.currentTarget.value);
-                setProblem(null);
-              }}
-              error={problem}
-              autoComplete="off"
-              required
-              miw={220}
-            />
-            <NativeSelect label="Role" data={roleData} value={role} onChange={(e) => setRole(e.currentTarget.value as Role)} miw={200} />
-          </Group>
-          {invite.isError && (
-            <Text c="red" size="sm" role="alert">
-              {errorMessage(invite.error)}
-            </Text>
-          )}
-          {result && (
-            <Alert color="green" role="status" withCloseButton onClose={() => setResult(null)} closeButtonLabel="Dismiss">
-              {result.username ?? result.email} is now a member ({result.role}).{' '}
-              {result.invitation === 'sent' && 'An e-mail with a link to set a password was sent (valid 3 days).'}
-              {result.invitation === 'not_needed' && 'They already had an account and can sign in now.'}
-              {result.invitation === 'not_sent' && (result.invitationNote ?? 'No e-mail was sent; tell them how to sign in.')}
-            </Alert>
-          )}
-          <Group>
-            <Button type="submit" loading={invite.isPending}>
-              Invite
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Paper>
+    <NameRoleForm
+      title="Invite a person"
+      id="invite-heading"
+      field="E-mail or username"
+      description="Someone new gets an account, with a password to set at first sign-in"
+      defaultRole="developer"
+      submitLabel="Invite"
+      problem={(t) => (invitee(t) ? null : 'Enter an e-mail address or a username.')}
+      pending={invite.isPending}
+      error={invite.error}
+      onSubmit={async (text, role) => {
+        setResult(null);
+        setResult(await invite.mutateAsync({ ...(invitee(text) as NonNullable<ReturnType<typeof invitee>>), role }));
+      }}
+    >
+      {result && (
+        <Alert color="green" role="status" withCloseButton onClose={() => setResult(null)} closeButtonLabel="Dismiss">
+          {result.username ?? result.email} is now a member ({result.role}).{' '}
+          {result.invitation === 'sent' && 'An e-mail with a link to set a password was sent (valid 3 days).'}
+          {result.invitation === 'not_needed' && 'They already had an account and can sign in now.'}
+          {result.invitation === 'not_sent' && (result.invitationNote ?? 'No e-mail was sent; tell them how to sign in.')}
+        </Alert>
+      )}
+    </NameRoleForm>
   );
 }
 

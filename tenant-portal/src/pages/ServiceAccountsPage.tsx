@@ -1,11 +1,10 @@
-import { useState, type FormEvent } from 'react';
-import { Button, Code, Group, NativeSelect, Paper, Stack, Table, Text, Textarea, TextInput, Title, VisuallyHidden } from '@mantine/core';
-import { errorMessage } from '../api/errors';
-import type { Role } from '../auth/permissions';
+import { useState } from 'react';
+import { Code, Group, Stack, Table, Text, Textarea, Title, VisuallyHidden } from '@mantine/core';
 import { useMe } from '../auth/useMe';
 import { QueryState } from '../components/QueryState';
 import { ConfirmButton } from '../components/access/ConfirmButton';
 import { KeycloakOnly } from '../components/access/KeycloakOnly';
+import { NameRoleForm } from '../components/access/NameRoleForm';
 import { NotAllowed } from '../components/access/NotAllowed';
 import { SecretOnce } from '../components/access/SecretOnce';
 import {
@@ -16,7 +15,7 @@ import {
   type ServiceAccount,
   type ServiceAccountSecret,
 } from '../features/access/api';
-import { roleData, serviceAccountNameProblem } from '../features/access/roles';
+import { serviceAccountNameProblem } from '../features/access/roles';
 import { shellQuote } from '../features/tryit/tensor';
 import { ScrollTable } from '../components/ScrollTable';
 
@@ -92,54 +91,19 @@ function SecretShown({ secret, rotated, onDone }: { secret: ServiceAccountSecret
 
 function CreateForm({ onCreated }: { onCreated: (s: ServiceAccountSecret) => void }) {
   const create = useCreateServiceAccount();
-  const [name, setName] = useState('');
-  const [role, setRole] = useState<Role>('predictor');
-  const [problem, setProblem] = useState<string | null>(null);
-
-  function submit(e: FormEvent) {
-    e.preventDefault();
-    const p = serviceAccountNameProblem(name.trim());
-    setProblem(p);
-    if (p) return;
-    create.mutate({ name: name.trim(), role }, { onSuccess: (s) => { setName(''); onCreated(s); } });
-  }
-
   return (
-    <Paper withBorder p="md" component="section" aria-labelledby="create-account-heading">
-      <Title order={2} size="h3" id="create-account-heading" mb="sm">
-        Create a service account
-      </Title>
-      <form onSubmit={submit} noValidate>
-        <Stack gap="sm">
-          <Group align="flex-start" grow wrap="wrap">
-            <TextInput
-              label="Name"
-              description="Lowercase letters, digits and -, up to 40"
-              value={name}
-              onChange={(e) => {
-                setName(e.currentTarget.value);
-                setProblem(null);
-              }}
-              error={problem}
-              autoComplete="off"
-              required
-              miw={200}
-            />
-            <NativeSelect label="Role" data={roleData} value={role} onChange={(e) => setRole(e.currentTarget.value as Role)} miw={200} />
-          </Group>
-          {create.isError && (
-            <Text c="red" size="sm" role="alert">
-              {errorMessage(create.error)}
-            </Text>
-          )}
-          <Group>
-            <Button type="submit" loading={create.isPending}>
-              Create service account
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Paper>
+    <NameRoleForm
+      title="Create a service account"
+      id="create-account-heading"
+      field="Name"
+      description="Lowercase letters, digits and -, up to 40"
+      defaultRole="predictor"
+      submitLabel="Create service account"
+      problem={(t) => serviceAccountNameProblem(t.trim())}
+      pending={create.isPending}
+      error={create.error}
+      onSubmit={async (name, role) => onCreated(await create.mutateAsync({ name, role }))}
+    />
   );
 }
 

@@ -18,140 +18,85 @@ export interface ServiceAccountSecret {
   role: Role;
 }
 
-function tenantOrThrow(tenant: string | undefined): string {
-  if (!tenant) throw new Error('not signed in');
-  return tenant;
+/** A list of the signed-in tenant's, cached under `[name, tenant]`. */
+function useTenantList<T>(name: string, enabled: boolean, load: (tenant: string) => Promise<T[]>) {
+  const { tenant } = useMe();
+  return useQuery({ queryKey: [name, tenant], enabled: !!tenant && enabled, queryFn: () => load(tenant as string) });
 }
 
-export function useApiKeys(enabled: boolean) {
+/** A change in the signed-in tenant; the list it changes (`[name, tenant]`) is read again after it. */
+function useTenantChange<V, R>(name: string | null, change: (tenant: string, v: V) => Promise<R>) {
   const { tenant } = useMe();
-  return useQuery({
-    queryKey: ['apiKeys', tenant],
-    enabled: !!tenant && enabled,
-    queryFn: async () => {
-      const res = await call(api.GET('/api/v1/tenants/{tenant}/api-keys', { params: { path: { tenant: tenantOrThrow(tenant) } } }));
-      return res.apiKeys ?? [];
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: V) => {
+      if (!tenant) throw new Error('not signed in');
+      return change(tenant, v);
+    },
+    onSuccess: () => {
+      if (name) void qc.invalidateQueries({ queryKey: [name, tenant] });
     },
   });
 }
 
-export function useCreateApiKey() {
-  const { tenant } = useMe();
-  const qc = useQueryClient();
-  return useMutation({
-    mutationFn: (body: { name: string; role: Role }) =>
-      call(api.POST('/api/v1/tenants/{tenant}/api-keys', { params: { path: { tenant: tenantOrThrow(tenant) } }, body })),
-    onSuccess: () => void qc.invalidateQueries({ queryKey: ['apiKeys', tenant] }),
-  });
-}
+const path = (tenant: string) => ({ params: { path: { tenant } } });
 
-export function useRevokeApiKey() {
-  const { tenant } = useMe();
-  const qc = useQueryClient();
-  return useMutation({
-    mutationFn: (keyId: string) =>
-      call(api.DELETE('/api/v1/tenants/{tenant}/api-keys/{keyId}', { params: { path: { tenant: tenantOrThrow(tenant), keyId } } })),
-    onSuccess: () => void qc.invalidateQueries({ queryKey: ['apiKeys', tenant] }),
-  });
-}
+export const useApiKeys = (enabled: boolean) =>
+  useTenantList('apiKeys', enabled, async (tenant) => (await call(api.GET('/api/v1/tenants/{tenant}/api-keys', path(tenant)))).apiKeys ?? []);
 
-export function useMembers(enabled: boolean) {
-  const { tenant } = useMe();
-  return useQuery({
-    queryKey: ['members', tenant],
-    enabled: !!tenant && enabled,
-    queryFn: async () => {
-      const res = (await call(api.GET('/api/v1/tenants/{tenant}/members', { params: { path: { tenant: tenantOrThrow(tenant) } } }))) as unknown as
-        | { members?: Member[] }
-        | undefined;
-      return res?.members ?? [];
-    },
-  });
-}
+export const useCreateApiKey = () =>
+  useTenantChange('apiKeys', (tenant, body: { name: string; role: Role }) =>
+    call(api.POST('/api/v1/tenants/{tenant}/api-keys', { ...path(tenant), body })),
+  );
 
-export function useInviteMember() {
-  const { tenant } = useMe();
-  const qc = useQueryClient();
-  return useMutation({
-    mutationFn: (body: ({ email: string } | { username: string }) & { role: Role }) =>
-      call(api.POST('/api/v1/tenants/{tenant}/members', { params: { path: { tenant: tenantOrThrow(tenant) } }, body })),
-    onSuccess: () => void qc.invalidateQueries({ queryKey: ['members', tenant] }),
-  });
-}
+export const useRevokeApiKey = () =>
+  useTenantChange('apiKeys', (tenant, keyId: string) =>
+    call(api.DELETE('/api/v1/tenants/{tenant}/api-keys/{keyId}', { params: { path: { tenant, keyId } } })),
+  );
 
-export function useChangeMemberRole() {
-  const { tenant } = useMe();
-  const qc = useQueryClient();
-  return useMutation({
-    mutationFn: ({ memberId, role }: { memberId: string; role: Role }) =>
-      call(
-        api.PATCH('/api/v1/tenants/{tenant}/members/{memberId}', {
-          params: { path: { tenant: tenantOrThrow(tenant), memberId } },
-          body: { role },
-        }),
-      ),
-    onSuccess: () => void qc.invalidateQueries({ queryKey: ['members', tenant] }),
+export const useMembers = (enabled: boolean) =>
+  useTenantList('members', enabled, async (tenant) => {
+    const res = (await call(api.GET('/api/v1/tenants/{tenant}/members', path(tenant)))) as unknown as { members?: Member[] } | undefined;
+    return res?.members ?? [];
   });
-}
 
-export function useRemoveMember() {
-  const { tenant } = useMe();
-  const qc = useQueryClient();
-  return useMutation({
-    mutationFn: (memberId: string) =>
-      call(api.DELETE('/api/v1/tenants/{tenant}/members/{memberId}', { params: { path: { tenant: tenantOrThrow(tenant), memberId } } })),
-    onSuccess: () => void qc.invalidateQueries({ queryKey: ['members', tenant] }),
-  });
-}
+export const useInviteMember = () =>
+  useTenantChange('members', async (tenant, body: ({ email: string } | { username: string }) & { role: Role }) =>
+    (await call(api.POST('/api/v1/tenants/{tenant}/members', { ...path(tenant), body }))) as Member,
+  );
 
-export function useServiceAccounts(enabled: boolean) {
-  const { tenant } = useMe();
-  return useQuery({
-    queryKey: ['serviceAccounts', tenant],
-    enabled: !!tenant && enabled,
-    queryFn: async () => {
-      const res = (await call(
-        api.GET('/api/v1/tenants/{tenant}/service-accounts', { params: { path: { tenant: tenantOrThrow(tenant) } } }),
-      )) as unknown as { serviceAccounts?: ServiceAccount[] } | undefined;
-      return res?.serviceAccounts ?? [];
-    },
-  });
-}
+export const useChangeMemberRole = () =>
+  useTenantChange('members', (tenant, { memberId, role }: { memberId: string; role: Role }) =>
+    call(api.PATCH('/api/v1/tenants/{tenant}/members/{memberId}', { params: { path: { tenant, memberId } }, body: { role } })),
+  );
 
-export function useCreateServiceAccount() {
-  const { tenant } = useMe();
-  const qc = useQueryClient();
-  return useMutation({
-    mutationFn: async (body: { name: string; role: Role }) =>
-      (await call(
-        api.POST('/api/v1/tenants/{tenant}/service-accounts', { params: { path: { tenant: tenantOrThrow(tenant) } }, body }),
-      )) as unknown as ServiceAccountSecret,
-    onSuccess: () => void qc.invalidateQueries({ queryKey: ['serviceAccounts', tenant] }),
-  });
-}
+export const useRemoveMember = () =>
+  useTenantChange('members', (tenant, memberId: string) =>
+    call(api.DELETE('/api/v1/tenants/{tenant}/members/{memberId}', { params: { path: { tenant, memberId } } })),
+  );
 
-export function useRotateServiceAccount() {
-  const { tenant } = useMe();
-  return useMutation({
-    mutationFn: async (accountId: string) =>
-      (await call(
-        api.POST('/api/v1/tenants/{tenant}/service-accounts/{accountId}/secret', {
-          params: { path: { tenant: tenantOrThrow(tenant), accountId } },
-        }),
-      )) as unknown as ServiceAccountSecret,
+export const useServiceAccounts = (enabled: boolean) =>
+  useTenantList('serviceAccounts', enabled, async (tenant) => {
+    const res = (await call(api.GET('/api/v1/tenants/{tenant}/service-accounts', path(tenant)))) as unknown as
+      | { serviceAccounts?: ServiceAccount[] }
+      | undefined;
+    return res?.serviceAccounts ?? [];
   });
-}
 
-export function useDeleteServiceAccount() {
-  const { tenant } = useMe();
-  const qc = useQueryClient();
-  return useMutation({
-    mutationFn: (accountId: string) =>
-      call(
-        api.DELETE('/api/v1/tenants/{tenant}/service-accounts/{accountId}', {
-          params: { path: { tenant: tenantOrThrow(tenant), accountId } },
-        }),
-      ),
-    onSuccess: () => void qc.invalidateQueries({ queryKey: ['serviceAccounts', tenant] }),
-  });
-}
+export const useCreateServiceAccount = () =>
+  useTenantChange('serviceAccounts', async (tenant, body: { name: string; role: Role }) =>
+    (await call(api.POST('/api/v1/tenants/{tenant}/service-accounts', { ...path(tenant), body }))) as unknown as ServiceAccountSecret,
+  );
+
+/** The list does not change (no secret is listed), so nothing is read again. */
+export const useRotateServiceAccount = () =>
+  useTenantChange(null, async (tenant, accountId: string) =>
+    (await call(
+      api.POST('/api/v1/tenants/{tenant}/service-accounts/{accountId}/secret', { params: { path: { tenant, accountId } } }),
+    )) as unknown as ServiceAccountSecret,
+  );
+
+export const useDeleteServiceAccount = () =>
+  useTenantChange('serviceAccounts', (tenant, accountId: string) =>
+    call(api.DELETE('/api/v1/tenants/{tenant}/service-accounts/{accountId}', { params: { path: { tenant, accountId } } })),
+  );
