@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState, type FormEvent } from 'react';
+import { useMemo, useRef, useState, type Dispatch, type FormEvent, type SetStateAction } from 'react';
 import {
   Alert,
   Anchor,
@@ -38,6 +38,8 @@ export default function TryItPage({ params }: { params: Record<string, string> }
   const { can, isPending } = useMe();
   const allowed = can('predict');
   const [version, setVersion] = useState(TRAFFIC);
+  // kept here so that switching versions keeps what was typed for inputs of the same name
+  const [texts, setTexts] = useState<Record<string, string>>({});
   const metaQ = useModelMetadata(model, version || undefined, !isPending && allowed.allowed);
 
   return (
@@ -65,6 +67,8 @@ export default function TryItPage({ params }: { params: Record<string, string> }
                 versions={meta.versions ?? []}
                 onVersion={setVersion}
                 specs={specs}
+                texts={texts}
+                setTexts={setTexts}
                 outputs={(meta.outputs ?? []).map((t) => `${t.name} (${t.datatype} ${formatShape(t.shape)})`)}
               />
             );
@@ -81,6 +85,8 @@ function TryForm({
   versions,
   onVersion,
   specs,
+  texts,
+  setTexts,
   outputs,
 }: {
   model: string;
@@ -88,9 +94,10 @@ function TryForm({
   versions: string[];
   onVersion: (v: string) => void;
   specs: TensorSpec[];
+  texts: Record<string, string>;
+  setTexts: Dispatch<SetStateAction<Record<string, string>>>;
   outputs: string[];
 }) {
-  const [texts, setTexts] = useState<Record<string, string>>({});
   const [errors, setErrors] = useState<Record<string, string>>({});
   const infer = useInfer(model);
   const form = useRef<HTMLFormElement>(null);
