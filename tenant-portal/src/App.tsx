@@ -1,9 +1,10 @@
-import { Suspense } from 'react';
-import { Center, Loader } from '@mantine/core';
+import { Suspense, useEffect, type ReactNode } from 'react';
+import { Alert, Center, Loader } from '@mantine/core';
 import { useAuth } from './auth/AuthProvider';
 import { OrganizationPicker, SignInPage } from './auth/SignInPage';
 import { ErrorAlert } from './components/QueryState';
 import { Shell } from './shell/Shell';
+import { useMe } from './auth/useMe';
 import { matchPath, usePath } from './router';
 import { NotFound, ROUTES } from './routes';
 
@@ -13,6 +14,26 @@ function Loading() {
       <Loader size="sm" />
     </Center>
   );
+}
+
+/** Pages need to know the tenant: wait for GET /api/v1/me, explain when it fails or there is none. */
+function TenantGate({ children }: { children: ReactNode }) {
+  const meQ = useMe();
+  const { confirmed } = useAuth();
+  const ok = meQ.isSuccess;
+  useEffect(() => {
+    if (ok) confirmed();
+  }, [ok, confirmed]);
+  if (meQ.isPending) return <Loading />;
+  if (meQ.isError) return <ErrorAlert error={meQ.error} title="Could not tell who you are" onRetry={() => void meQ.refetch()} />;
+  if (!meQ.tenant) {
+    return (
+      <Alert color="yellow" title="No tenant">
+        This credential belongs to no tenant (the operator key). Sign out and sign in with a tenant's key or account.
+      </Alert>
+    );
+  }
+  return <>{children}</>;
 }
 
 export function App() {
@@ -48,9 +69,11 @@ export function App() {
   }
   return (
     <Shell>
-      <Suspense fallback={<Loading />}>
-        <Page key={path} params={params} />
-      </Suspense>
+      <TenantGate>
+        <Suspense fallback={<Loading />}>
+          <Page key={path} params={params} />
+        </Suspense>
+      </TenantGate>
     </Shell>
   );
 }

@@ -8,7 +8,7 @@ import '@mantine/notifications/styles.css';
 import { ApiError } from './api/errors';
 import { AuthProvider } from './auth/AuthProvider';
 import { App } from './App';
-import { cssVariablesResolver, theme } from './theme';
+import { cssVariables, theme } from './theme';
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -22,7 +22,7 @@ const queryClient = new QueryClient({
 
 createRoot(document.getElementById('root') as HTMLElement).render(
   <StrictMode>
-    <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver}>
+    <MantineProvider theme={theme} cssVariablesResolver={cssVariables}>
       <Notifications />
       <QueryClientProvider client={queryClient}>
         <AuthProvider>

@@ -17,14 +17,10 @@ export class ApiError extends Error {
   }
 }
 
-// Sentences for codes whose server text is written for API users, not for someone in the portal.
+// The API's own sentence is shown, except for codes whose text is written for curl users.
 const SENTENCES: Record<string, string> = {
   missing_credential: 'You are not signed in. Sign in again.',
   invalid_credential: 'Your sign-in is no longer valid (the key was revoked or the session ran out). Sign in again.',
-  forbidden: 'Your role does not allow this.',
-  tenant_suspended: 'Your organization is suspended; ask the operator to resume it.',
-  too_many_failed_authentications: 'Too many failed sign-ins from this address. Wait a moment and try again.',
-  stale_revision: 'Someone changed the deployment meanwhile. The newer revision is shown; review it and apply again.',
 };
 
 const BY_STATUS: Record<number, string> = {

@@ -4,7 +4,8 @@ import type { Role } from '../auth/permissions';
 
 /** Who the current credential is: its tenant, role and kind. */
 export interface Me {
-  tenant: string;
+  /** null for the operator key, which belongs to no tenant */
+  tenant: string | null;
   role: Role | 'operator';
   credential: 'api_key' | 'token' | 'operator_key';
   name: string;

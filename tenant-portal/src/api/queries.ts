@@ -48,7 +48,7 @@ export function useModels() {
 export function modelQueryOptions(tenant: string | undefined, model: string, pollMs?: number | false) {
   return {
     queryKey: ['model', tenant, model],
-    enabled: !!tenant,
+    enabled: !!tenant && model !== '',
     refetchInterval: pollMs,
     queryFn: () =>
       call(api.GET('/api/v1/tenants/{tenant}/models/{model}', { params: { path: { tenant: tenant as string, model } } })),

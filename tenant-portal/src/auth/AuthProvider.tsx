@@ -1,4 +1,4 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import type { UserManager } from 'oidc-client-ts';
 import { api, call } from '../api/client';
@@ -23,6 +23,8 @@ interface AuthContextValue {
   signInWithKeycloak(): Promise<void>;
   chooseOrganization(tenant: string): Promise<void>;
   signOut(): Promise<void>;
+  /** The credential worked once (GET /api/v1/me answered): a later 401 means the session ended. */
+  confirmed(): void;
 }
 
 const AuthContext = createContext<AuthContextValue | null>(null);
@@ -51,6 +53,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const [config, setConfig] = useState<AuthConfig | null>(null);
   const [status, setStatus] = useState<AuthStatus>({ kind: 'loading' });
   const [manager, setManager] = useState<UserManager | null>(null);
+  // a 401 right after pasting a key means the key is wrong, not that a session ended
+  const freshKey = useRef(false);
 
   const adoptToken = useCallback((accessToken: string) => {
     const claims = decodeClaims(accessToken);
@@ -120,7 +124,11 @@ export function AuthProvider({ children }: { children: ReactNode }) {
         setTokenSource(null);
         void manager?.removeUser();
         queryClient.clear();
-        setStatus({ kind: 'signedOut', notice: 'Your sign-in is no longer valid. Sign in again.' });
+        const notice = freshKey.current
+          ? 'That API key was not accepted (wrong, revoked or of a suspended tenant).'
+          : 'Your sign-in is no longer valid. Sign in again.';
+        freshKey.current = false;
+        setStatus({ kind: 'signedOut', notice });
       }),
     [manager, queryClient],
   );
@@ -131,6 +139,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       status,
       signInWithKey(key) {
         storeApiKey(key.trim());
+        freshKey.current = true;
         queryClient.clear();
         setStatus({ kind: 'signedIn' });
       },
@@ -142,6 +151,9 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       async chooseOrganization(tenant) {
         if (!manager) return;
         await manager.signinRedirect({ scope: `openid organization:${tenant}` });
+      },
+      confirmed() {
+        freshKey.current = false;
       },
       async signOut() {
         const hadKey = storedApiKey() !== null;

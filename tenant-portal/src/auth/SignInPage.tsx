@@ -77,7 +77,7 @@ export function OrganizationPicker({ tenants }: { tenants: string[] }) {
           </Title>
           <Text size="sm">You belong to several organizations; work in one at a time.</Text>
           {tenants.map((t) => (
-            <Button key={t} variant="light" onClick={() => void chooseOrganization(t)}>
+            <Button key={t} variant="default" onClick={() => void chooseOrganization(t)}>
               {t}
             </Button>
           ))}

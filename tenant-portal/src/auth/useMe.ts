@@ -9,7 +9,7 @@ export function useMe() {
   return {
     ...query,
     me,
-    tenant: me?.tenant,
+    tenant: me?.tenant ?? undefined,
     can: (action: Action): Permission => permission(me?.role, action),
   };
 }

@@ -39,7 +39,7 @@ export function ErrorAlert({ error, title, onRetry }: { error: unknown; title?: 
       <Group justify="space-between" wrap="wrap" gap="sm">
         <Text size="sm">{errorMessage(error)}</Text>
         {onRetry && (
-          <Button size="xs" variant="light" color="red" onClick={onRetry}>
+          <Button size="xs" variant="default" onClick={onRetry}>
             Retry
           </Button>
         )}

@@ -20,7 +20,7 @@ const STATUS: Record<string, { color: string; label: string }> = {
 export function StatusBadge({ status }: { status: string | null | undefined }) {
   const s = STATUS[status ?? 'not_deployed'] ?? { color: 'gray', label: status ?? 'unknown' };
   return (
-    <Badge color={s.color} variant="light" radius="sm">
+    <Badge color={s.color} radius="sm" style={{ flexShrink: 0, overflow: 'visible' }}>
       {s.label}
     </Badge>
   );

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
 import { useMe } from '../auth/useMe';
 import { QueryState } from '../components/QueryState';
-import { ConfirmButton } from '../components/access/ConfirmButton';
+import { ConfirmButton } from '../components/ConfirmButton';
 import { NameRoleForm } from '../components/access/NameRoleForm';
 import { NotAllowed } from '../components/access/NotAllowed';
 import { Pager } from '../components/access/Pager';
@@ -127,6 +127,7 @@ function KeyTable({ keys }: { keys: ReadonlyArray<{ id?: string; name?: string; 
               <Table.Td>{k.lastUsedAt ? formatTime(k.lastUsedAt) : 'never'}</Table.Td>
               <Table.Td>
                 <ConfirmButton
+                  size="xs" variant="light" color="red"
                   label="Revoke"
                   ariaLabel={`Revoke ${k.name ?? k.id}`}
                   title={`Revoke the key “${k.name ?? k.id}”?`}

@@ -3,7 +3,7 @@ import { Alert, NativeSelect, Stack, Table, Text, Title, VisuallyHidden } from '
 import { errorMessage } from '../api/errors';
 import { useMe } from '../auth/useMe';
 import { QueryState } from '../components/QueryState';
-import { ConfirmButton } from '../components/access/ConfirmButton';
+import { ConfirmButton } from '../components/ConfirmButton';
 import { KeycloakOnly } from '../components/access/KeycloakOnly';
 import { NameRoleForm } from '../components/access/NameRoleForm';
 import { NotAllowed } from '../components/access/NotAllowed';
@@ -125,6 +125,7 @@ function MemberTable({ members }: { members: Member[] }) {
                   </Table.Td>
                   <Table.Td>
                     <ConfirmButton
+                      size="xs" variant="light" color="red"
                       label="Remove"
                       ariaLabel={`Remove ${who}`}
                       title={`Remove ${who} from the organization?`}

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Code, Group, Stack, Table, Text, Textarea, Title, VisuallyHidden } from '@mantine/core';
 import { useMe } from '../auth/useMe';
 import { QueryState } from '../components/QueryState';
-import { ConfirmButton } from '../components/access/ConfirmButton';
+import { ConfirmButton } from '../components/ConfirmButton';
 import { KeycloakOnly } from '../components/access/KeycloakOnly';
 import { NameRoleForm } from '../components/access/NameRoleForm';
 import { NotAllowed } from '../components/access/NotAllowed';
@@ -137,6 +137,7 @@ function AccountTable({ accounts, onRotated }: { accounts: ServiceAccount[]; onR
               <Table.Td>
                 <Group gap="xs" wrap="nowrap">
                   <ConfirmButton
+                    size="xs" variant="light"
                     label="Rotate secret"
                     ariaLabel={`Rotate secret of ${a.clientId}`}
                     color="orange"
@@ -146,6 +147,7 @@ function AccountTable({ accounts, onRotated }: { accounts: ServiceAccount[]; onR
                     onConfirm={async () => onRotated(await rotate.mutateAsync(a.id ?? ''))}
                   />
                   <ConfirmButton
+                    size="xs" variant="light" color="red"
                     label="Delete"
                     ariaLabel={`Delete ${a.clientId}`}
                     title={`Delete ${a.clientId}?`}
