@@ -10,6 +10,7 @@ export const theme = createTheme({
     // light-variant alert titles (yellow, green) are below AA on their tinted background
     Alert: { styles: { title: { color: 'var(--mantine-color-text)' } } },
     Modal: { defaultProps: { closeButtonProps: { 'aria-label': 'Close' } } },
+    Notification: { defaultProps: { closeButtonProps: { 'aria-label': 'Close notification' } } },
   },
 });
 

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
 import { useMe } from '../auth/useMe';
-import { QueryState } from '../components/QueryState';
+import { ErrorAlert, QueryState } from '../components/QueryState';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { NameRoleForm } from '../components/access/NameRoleForm';
 import { NotAllowed } from '../components/access/NotAllowed';
@@ -18,7 +18,8 @@ const PAGE_SIZE = 20;
 export default function ApiKeysPage() {
   const { can, isPending } = useMe();
   const allowed = can('manageAccess');
-  const keysQ = useApiKeys(allowed.allowed);
+  // asked even for a role that may not list keys: the server's refusal is shown as it words it
+  const keysQ = useApiKeys(!isPending);
   const [created, setCreated] = useState<NewApiKey | null>(null);
   const [page, setPage] = useState(1);
 
@@ -29,7 +30,10 @@ export default function ApiKeysPage() {
         <Text c="dimmed">Keys let programs call the API as this organization, each with one role.</Text>
       </div>
       {isPending ? null : !allowed.allowed ? (
-        <NotAllowed reason={allowed.reason} />
+        <>
+          <NotAllowed reason={allowed.reason} />
+          {keysQ.isError && <ErrorAlert error={keysQ.error} title="The server refused to list the keys" />}
+        </>
       ) : (
         <>
           <CreateKeyForm onCreated={setCreated} />

@@ -68,6 +68,7 @@ export function Shell({ children }: { children: ReactNode }) {
               to={n.to}
               label={n.label}
               active={isActive(n.to, path)}
+              variant="filled"
               aria-current={isActive(n.to, path) ? 'page' : undefined}
               onClick={close}
             />
