@@ -12,6 +12,7 @@ describe('Keycloak sign-in', { skip: !KEYCLOAK && 'Keycloak mode only (E2E_AUTH=
   const step = steps();
   let b;
   let page;
+  let done = false;
 
   before(async () => {
     assert.ok(USER && PASSWORD, 'KEYCLOAK_USER and KEYCLOAK_PASSWORD name the member who signs in');
@@ -20,13 +21,23 @@ describe('Keycloak sign-in', { skip: !KEYCLOAK && 'Keycloak mode only (E2E_AUTH=
   });
 
   after(async () => {
+    // where a failed step stopped: the address and the text of the page (Keycloak's pages are not the portal's)
+    if (page && !done) {
+      console.log(`last page: ${page.url()}\n${(await page.locator('body').innerText().catch(() => '')).slice(0, 2000)}`);
+    }
     await b?.close();
   });
 
-  /** Fills Keycloak's own login form (its theme's field ids) and submits it. */
+  /**
+   * Fills Keycloak's own login form (its theme's field ids) and submits it. With organizations on, Keycloak asks
+   * for the username first and for the password on a second page.
+   */
   async function keycloakLogin() {
     await page.waitForURL((url) => url.origin !== ORIGIN);
     await page.locator('#username').fill(USER);
+    if (!(await page.locator('#password').isVisible())) {
+      await page.locator('#kc-login').click();
+    }
     await page.locator('#password').fill(PASSWORD);
     await page.locator('#kc-login').click();
   }
@@ -74,9 +85,10 @@ describe('Keycloak sign-in', { skip: !KEYCLOAK && 'Keycloak mode only (E2E_AUTH=
     await page.waitForURL((url) => url.href.startsWith(PORTAL_URL));
     await page.getByRole('button', { name: 'Continue with Keycloak' }).waitFor();
     b.assertNoConsoleErrors();
-    // no session left at Keycloak: signing in asks for the password again
+    // no session left at Keycloak: signing in shows its login form again instead of coming straight back
     await page.getByRole('button', { name: 'Continue with Keycloak' }).click();
     await page.waitForURL((url) => url.origin !== ORIGIN);
-    await page.locator('#password').waitFor();
+    await page.locator('#username').waitFor();
+    done = true;
   });
 });
