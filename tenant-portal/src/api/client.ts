@@ -1,6 +1,6 @@
 import createClient, { type Middleware } from 'openapi-fetch';
 import type { paths } from './schema';
-import { ApiError, toApiError } from './errors';
+import { toApiError } from './errors';
 import { currentBearer, notifyUnauthorized } from '../auth/credentials';
 
 const auth: Middleware = {
@@ -32,30 +32,3 @@ export async function call<T>(
   if (!result.response.ok) throw toApiError(result.response.status, result.error);
   return result.data as T;
 }
-
-/** For the few endpoints the generated client cannot express (multipart progress, not yet in the contract). */
-export async function rawJson<T>(path: string, init: RequestInit = {}): Promise<T> {
-  const headers = new Headers(init.headers);
-  const bearer = currentBearer();
-  if (bearer) headers.set('Authorization', `Bearer ${bearer}`);
-  let response: Response;
-  try {
-    response = await fetch(path, { ...init, headers });
-  } catch {
-    throw toApiError(0, undefined);
-  }
-  const text = await response.text();
-  let body: unknown = undefined;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    body = undefined;
-  }
-  if (!response.ok) {
-    if (response.status === 401) notifyUnauthorized();
-    throw toApiError(response.status, body);
-  }
-  return body as T;
-}
-
-export { ApiError };
