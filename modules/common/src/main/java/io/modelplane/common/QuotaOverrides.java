@@ -18,12 +18,13 @@ public record QuotaOverrides(Quota values, List<String> limits) implements CborS
       Arrays.stream(Quota.class.getRecordComponents()).map(RecordComponent::getName).toList();
 
   public QuotaOverrides {
-    values = values == null ? Quota.unlimited() : values;
     TreeSet<String> named = new TreeSet<>(limits == null ? List.of() : limits);
     if (!LIMITS.containsAll(named)) {
       throw new IllegalArgumentException("not limits of a quota: " + named);
     }
     limits = LIMITS.stream().filter(named::contains).toList();
+    // one form for equal overrides: the values of limits not named are null
+    values = merge(values == null ? Quota.unlimited() : values, Quota.unlimited(), limits);
   }
 
   public static QuotaOverrides none() {
@@ -48,10 +49,15 @@ public record QuotaOverrides(Quota values, List<String> limits) implements CborS
 
   /** {@code base} with each overridden limit replaced: a tenant's effective quota on a plan with quota {@code base}. */
   public Quota over(Quota base) {
+    return merge(values, base, limits);
+  }
+
+  /** {@code base} with the {@code named} limits taken from {@code values}. */
+  private static Quota merge(Quota values, Quota base, List<String> named) {
     Object[] merged = new Object[LIMITS.size()];
     for (int i = 0; i < merged.length; i++) {
       String limit = LIMITS.get(i);
-      merged[i] = limits.contains(limit) ? value(values, limit) : value(base, limit);
+      merged[i] = named.contains(limit) ? value(values, limit) : value(base, limit);
     }
     return new Quota((Double) merged[0], (Integer) merged[1], (Integer) merged[2], (Integer) merged[3],
         (Integer) merged[4], (Long) merged[5], (Long) merged[6]);
