@@ -1,5 +1,6 @@
 package io.modelplane.common;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.lang.reflect.RecordComponent;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -43,6 +44,7 @@ public record QuotaOverrides(Quota values, List<String> limits) implements CborS
     return new QuotaOverrides(values, List.copyOf(limits));
   }
 
+  @JsonIgnore // not a property: the journal and the read tables keep values and limits only
   public boolean isEmpty() {
     return limits.isEmpty();
   }
