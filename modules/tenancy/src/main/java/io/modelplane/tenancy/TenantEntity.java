@@ -599,8 +599,10 @@ public final class TenantEntity
   private ReplyEffect<Event, State> onUpdate(Tenant tenant, Update cmd) {
     String plan = cmd.plan() == null ? tenant.plan() : cmd.plan();
     QuotaOverrides overrides = cmd.overrides() == null ? tenant.quotaOverrides() : cmd.overrides();
-    boolean termsChanged = !plan.equals(tenant.plan()) || !overrides.equals(tenant.quotaOverrides());
     Quota quota = overrides.over(cmd.planQuota() == null ? Quota.defaults() : cmd.planQuota());
+    // a plan named again with its quota as it is now records the quota anew if the plan's changed since
+    boolean termsChanged = !plan.equals(tenant.plan()) || !overrides.equals(tenant.quotaOverrides())
+        || cmd.plan() != null && cmd.planQuota() != null && !quota.equals(tenant.quota());
     Rejection invalid = cmd.displayName() == null ? null : displayNameProblem(cmd.displayName());
     if (invalid == null) {
       invalid = planProblem(plan);

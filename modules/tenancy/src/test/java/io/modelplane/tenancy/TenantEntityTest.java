@@ -810,6 +810,11 @@ class TenantEntityTest {
     // the same terms again: nothing to record
     assertThat(run(r -> new Update(null, "silver", silver, maxModels, "alice", r)).hasNoEvents()).isTrue();
     assertThat(((Tenant) tenant.restart().state()).plan()).isEqualTo("silver");
+    // the same plan named again after its quota changed: the quota is recorded anew (placement reads it)
+    Quota bigger = new Quota(10.0, 20, 4, 3, 3, 4096L, null);
+    var again = run(r -> new Update(null, "silver", bigger, null, "alice", r));
+    assertThat(again.events()).containsExactly(new TenantEntity.PlanTermsChanged("silver", maxModels,
+        new Quota(10.0, 20, 4, 7, 3, 4096L, null), T0, "alice"));
   }
 
   @Test
