@@ -11,6 +11,7 @@ import io.modelplane.api.predict.PredictRoutes;
 import io.modelplane.api.view.MeView;
 import io.modelplane.common.TenantId;
 import io.modelplane.control.ControlPlane;
+import io.modelplane.control.Plans;
 import io.modelplane.control.placement.DeploymentFeed;
 import io.modelplane.control.IdentityProvisioning;
 import io.modelplane.control.changes.TenantChanges;
@@ -38,6 +39,7 @@ public final class HttpApi extends ApiDirectives {
   private final ClusterView cluster;
   private final UsageRoutes usage;
   private final AuditRoutes audit;
+  private final PlanRoutes plans;
   private final IdentityRoutes identity;
   private final Map<String, String> authConfig;
   private final Metrics metrics;
@@ -63,7 +65,9 @@ public final class HttpApi extends ApiDirectives {
     this.failures = failures;
     this.authenticator = authenticator;
     this.readiness = readiness;
-    this.tenants = new TenantRoutes(controlPlane, readSide, changes, provisioning, settings);
+    Plans planCatalog = new Plans(controlPlane, readSide, changes);
+    this.plans = new PlanRoutes(planCatalog, settings);
+    this.tenants = new TenantRoutes(controlPlane, planCatalog, readSide, changes, provisioning, settings);
     this.identity = new IdentityRoutes(controlPlane, changes, provisioning, settings);
     this.authConfig = provisioning == null ? Map.of("mode", "api-key") : Map.of("mode", "keycloak",
         "issuer", provisioning.settings().issuer(), "clientId", io.modelplane.identity.keycloak.KeycloakProvisioner.WEB_CLIENT);
@@ -135,6 +139,7 @@ public final class HttpApi extends ApiDirectives {
                 respond(cluster.snapshot().thenApply(view -> Json.response(StatusCodes.OK, view)))))),
         usage.platformRoutes(principal),
         audit.routes(principal),
+        plans.routes(principal),
         tenantRoutes(principal));
   }
 

@@ -208,8 +208,10 @@ final class ModelRoutes extends ApiDirectives {
       VersionUpload.Result received, int attemptsLeft) {
     VersionManifest m = received.manifest();
     String name = key.model().value();
-    return controlPlane.tenant(key.tenant(), r -> new TenantEntity.AddModel(name, principal.subject(), r),
-            TenantEntity.Summary.class)
+    // counted against the tenant's quota on its plan as the plan is now
+    return controlPlane.tenantSummary(key.tenant())
+        .thenCompose(now -> controlPlane.tenant(key.tenant(),
+            r -> new TenantEntity.AddModel(name, principal.subject(), r, now.quota()), TenantEntity.Summary.class))
         .thenCompose(t -> {
           long reservation = t.modelReservations().getOrDefault(name, 0L);
           return controlPlane.model(key, r -> new ModelEntity.RegisterVersion(

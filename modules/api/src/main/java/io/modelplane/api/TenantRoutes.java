@@ -3,6 +3,7 @@ package io.modelplane.api;
 import io.modelplane.control.IdentityProvisioning;
 import io.modelplane.control.changes.TenantChanges;
 import io.modelplane.control.ControlPlane;
+import io.modelplane.control.Plans;
 import io.modelplane.api.view.TenantList;
 import io.modelplane.control.readside.PageRequest;
 import io.modelplane.control.readside.ReadSide;
@@ -19,7 +20,8 @@ import io.modelplane.api.view.CreateTenantRequest;
 import io.modelplane.api.view.HistoryView;
 import io.modelplane.api.view.QuotaView;
 import io.modelplane.api.view.TenantView;
-import io.modelplane.common.Quota;
+import io.modelplane.common.Plan;
+import io.modelplane.common.QuotaOverrides;
 import io.modelplane.common.Role;
 import io.modelplane.common.TenantId;
 import io.modelplane.identity.Action;
@@ -35,21 +37,24 @@ import java.util.concurrent.CompletionStage;
 
 /** {@code /api/v1/tenants}: tenants, their status and quota, and their API keys. */
 final class TenantRoutes extends ApiDirectives {
-  private static final Set<String> PATCHABLE = Set.of("displayName", "quota", "workerPool");
+  private static final Set<String> PATCHABLE = Set.of("displayName", "quota", "quotaOverrides", "plan", "workerPool");
+  private static final int MAX_SEARCH_LENGTH = 200;
 
   private TenantView view(TenantEntity.Summary s) {
     return TenantView.from(s, provisioning != null);
   }
 
   private final ControlPlane controlPlane;
+  private final Plans plans;
   private final ReadSide readSide;
   private final ApiSettings settings;
   private final TenantChanges changes;
   private final IdentityProvisioning provisioning;
 
   /** {@code provisioning} null when Keycloak is off. */
-  TenantRoutes(ControlPlane controlPlane, ReadSide readSide, TenantChanges changes, IdentityProvisioning provisioning,
-      ApiSettings settings) {
+  TenantRoutes(ControlPlane controlPlane, Plans plans, ReadSide readSide, TenantChanges changes,
+      IdentityProvisioning provisioning, ApiSettings settings) {
+    this.plans = plans;
     this.readSide = readSide;
     this.provisioning = provisioning;
     this.changes = changes;
@@ -61,8 +66,8 @@ final class TenantRoutes extends ApiDirectives {
   Route collection(Principal principal) {
     return pathEnd(() -> authorized(principal, Action.MANAGE_TENANTS, null, () -> concat(
         post(() -> jsonBody(settings.maxJsonBytes(), body -> respond(create(principal, body)))),
-        get(() -> parameterOptional("limit", limit -> parameterOptional("after", after ->
-            respond(list(PageRequest.parse(limit.orElse(null), after.orElse(null))))))))));
+        get(() -> parameterMap(params -> respond(list(filter(params),
+            PageRequest.parse(params.get("limit"), params.get("after")))))))));
   }
 
   /** {@code /tenants/{tenant}/…} for one tenant. */
@@ -102,10 +107,10 @@ final class TenantRoutes extends ApiDirectives {
           "tenant id must be 3-40 characters of lowercase letters, digits and '-'");
     }
     TenantId tenant = TenantId.of(request.id());
-    Quota quota = QuotaRequest.over(Quota.defaults(), request.quota());
-    return controlPlane.tenant(tenant,
-            r -> new TenantEntity.Create(request.displayName(), quota, principal.subject(), r, request.workerPool()),
-            TenantEntity.Summary.class)
+    QuotaOverrides overrides = QuotaRequest.overrides(request.quota());
+    return plans.forTenant(request.plan())
+        .thenCompose(plan -> controlPlane.tenant(tenant, r -> new TenantEntity.Create(request.displayName(), plan.id(),
+            plan.quota(), overrides, principal.subject(), r, request.workerPool()), TenantEntity.Summary.class))
         // this node learns that the tenant exists (its keys are refused unheard of); the others from the journal
         .thenCompose(s -> changes.changedHere(tenant).thenApply(told -> s))
         // Keycloak mode: usually provisioned before the answer; if Keycloak is slow or down the
@@ -117,9 +122,24 @@ final class TenantRoutes extends ApiDirectives {
   }
 
   /** A page of the tenants table, by id. */
-  private CompletionStage<HttpResponse> list(PageRequest page) {
-    return readSide.tenants().page(page).thenApply(p -> Json.response(StatusCodes.OK,
+  private CompletionStage<HttpResponse> list(TenantDirectory.Filter filter, PageRequest page) {
+    return readSide.tenants().page(filter, page).thenApply(p -> Json.response(StatusCodes.OK,
         new TenantList(p.items().stream().map(this::view).toList(), p.next())));
+  }
+
+  /** {@code ?plan=<id>&status=active|suspended&q=<text>}: each given narrows the list. */
+  private static TenantDirectory.Filter filter(Map<String, String> params) {
+    String status = params.get("status");
+    TenantEntity.Status wanted = null;
+    if (status != null) {
+      wanted = java.util.Arrays.stream(TenantEntity.Status.values()).filter(s -> s.wireName().equals(status))
+          .findFirst().orElseThrow(() -> ApiError.badRequest("invalid_status", "status must be active or suspended"));
+    }
+    String q = params.get("q");
+    if (q != null && q.length() > MAX_SEARCH_LENGTH) {
+      throw ApiError.badRequest("invalid_request", "q must be at most " + MAX_SEARCH_LENGTH + " characters");
+    }
+    return new TenantDirectory.Filter(params.get("plan"), wanted, q == null || q.isBlank() ? null : q.strip());
   }
 
   private TenantView view(TenantDirectory.TenantRow r) {
@@ -127,14 +147,18 @@ final class TenantRoutes extends ApiDirectives {
         r.updatedAt(), r.models(),
         provisioning == null ? null : r.organizationId() == null ? new TenantView.IdentityView("provisioning", null)
             : new TenantView.IdentityView("provisioned", r.organizationId()),
-        r.workerPool());
+        r.workerPool(), r.plan(), r.quotaOverrides().asMap());
   }
 
-  /** PATCH: fields present replace; inside {@code quota}, only the limits named change (null = unlimited). */
+  /**
+   * PATCH: fields present replace; {@code quota} names limits to override (null = unlimited), keeping the other
+   * overrides; {@code quotaOverrides} replaces the whole set ({@code {}}: none, the plan's quota as it is).
+   */
   private CompletionStage<HttpResponse> update(Principal principal, TenantId tenant, JsonNode body) {
     body.fieldNames().forEachRemaining(field -> {
       if (!PATCHABLE.contains(field)) {
-        throw ApiError.badRequest("invalid_request", "unknown field '" + field + "'; patchable: displayName, quota, workerPool");
+        throw ApiError.badRequest("invalid_request",
+            "unknown field '" + field + "'; patchable: displayName, plan, quota, quotaOverrides, workerPool");
       }
     });
     JsonNode poolNode = body.get("workerPool");
@@ -153,12 +177,31 @@ final class TenantRoutes extends ApiDirectives {
     if (quotaPatch != null && !quotaPatch.isObject()) {
       throw ApiError.badRequest("invalid_quota", "quota must be an object");
     }
+    JsonNode overridesNode = body.get("quotaOverrides");
+    if (overridesNode != null && !overridesNode.isObject()) {
+      throw ApiError.badRequest("invalid_quota", "quotaOverrides must be an object");
+    }
+    JsonNode planNode = body.get("plan");
+    if (planNode != null && !planNode.isTextual()) {
+      throw ApiError.badRequest("unknown_plan", "plan must be the id of a plan");
+    }
+    // parsed before anything is written: a PATCH is applied whole or not at all
+    QuotaOverrides replaced = overridesNode == null ? null : QuotaRequest.overrides(overridesNode);
+    QuotaOverrides named = quotaPatch == null ? null : QuotaRequest.overrides(quotaPatch);
     String displayName = nameNode == null ? null : nameNode.asText();
-    CompletionStage<Quota> quota = quotaPatch == null
-        ? CompletableFuture.completedFuture(null)
-        : controlPlane.tenantSummary(tenant).thenApply(current -> QuotaRequest.over(current.quota(), quotaPatch));
-    return quota.thenCompose(q -> controlPlane.tenant(tenant,
-            r -> new TenantEntity.Update(displayName, q, principal.subject(), r), TenantEntity.Summary.class))
+    boolean termsChange = planNode != null || replaced != null || named != null;
+    CompletionStage<TenantEntity.Summary> change = !termsChange
+        ? controlPlane.tenant(tenant, r -> new TenantEntity.Update(displayName, null, null, null, principal.subject(), r),
+            TenantEntity.Summary.class)
+        : controlPlane.tenantSummary(tenant).thenCompose(current -> {
+          QuotaOverrides overrides = replaced != null ? replaced : current.quotaOverrides();
+          QuotaOverrides next = named == null ? overrides : overrides.and(named);
+          CompletionStage<Plan> plan = planNode != null ? plans.forTenant(planNode.textValue())
+              : controlPlane.planOf(tenant);
+          return plan.thenCompose(p -> controlPlane.tenant(tenant, r -> new TenantEntity.Update(displayName, p.id(),
+              p.quota(), next, principal.subject(), r), TenantEntity.Summary.class));
+        });
+    return change
         .thenCompose(s -> poolNode == null ? CompletableFuture.completedFuture(s)
             : controlPlane.tenant(tenant, r -> new TenantEntity.SetWorkerPool(poolNode.isNull() ? null : poolNode.asText(),
                 principal.subject(), r), TenantEntity.Summary.class))

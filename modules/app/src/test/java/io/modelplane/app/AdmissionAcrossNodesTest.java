@@ -176,6 +176,36 @@ class AdmissionAcrossNodesTest {
     }
   }
 
+
+  @Test
+  void aPlansLowerRateIsInForceForItsTenantsOnBothNodesWithinASecond() {
+    ApiClient.Reply plan = viaA.post("/api/v1/admin/plans", OP, Map.of("id", "metered", "displayName", "Metered",
+        "quota", Map.of("requestsPerSecond", 1000, "burst", 1000)));
+    assertThat(plan.status()).as(plan.toString()).isEqualTo(201);
+    String onPlan = TestNodes.tenantWithDigits(viaA, "on-metered", "metered", null, 1);
+    TestNodes.eventually(Duration.ofSeconds(60),
+        () -> viaB.get("/v2/models/digits/ready", onPlan).json().path("ready").asBoolean(), "on-metered ready on B");
+    for (ApiClient via : List.of(viaA, viaB)) {
+      assertThat(via.post("/v2/models/digits/infer", onPlan, one).header("RateLimit-Limit")).isEqualTo("1000");
+    }
+
+    assertThat(viaA.patch("/api/v1/admin/plans/metered", OP,
+        Map.of("quota", Map.of("requestsPerSecond", 2, "burst", 2))).status()).isEqualTo(200);
+    long changed = System.nanoTime();
+
+    // on both nodes, within a second: the new limit announced and calls over it refused
+    for (ApiClient via : List.of(viaB, viaA)) {
+      boolean limited = false;
+      while (!limited && System.nanoTime() - changed < 1_000_000_000L) {
+        ApiClient.Reply r = via.post("/v2/models/digits/infer", onPlan, one);
+        limited = r.status() == 429 && "rate_limited".equals(r.code()) && "2".equals(r.header("RateLimit-Limit"));
+      }
+      assertThat(limited).as("429 rate_limited at the plan's new rate within a second of the change").isTrue();
+    }
+    System.out.printf("a plan's lower rate refused calls on both nodes %.0f ms after the change%n",
+        (System.nanoTime() - changed) / 1e6);
+  }
+
   private static int count(Map<String, AtomicInteger> counts, String key) {
     AtomicInteger n = counts.get(key);
     return n == null ? 0 : n.get();

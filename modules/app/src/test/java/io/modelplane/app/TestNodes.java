@@ -93,9 +93,17 @@ final class TestNodes {
    * {@code replicas}, ready on {@code via}; returns a developer key of it.
    */
   static String tenantWithDigits(ApiClient via, String id, Map<String, Object> quota, int replicas) {
+    return tenantWithDigits(via, id, null, quota, replicas);
+  }
+
+  /** As above, on {@code plan} (null: the default plan). */
+  static String tenantWithDigits(ApiClient via, String id, String plan, Map<String, Object> quota, int replicas) {
     Map<String, Object> create = new HashMap<>(Map.of("id", id, "displayName", id));
     if (quota != null) {
       create.put("quota", quota);
+    }
+    if (plan != null) {
+      create.put("plan", plan);
     }
     assertStatus(via.post("/api/v1/tenants", OPERATOR_KEY, create), 201);
     String key = via.post("/api/v1/tenants/" + id + "/api-keys", OPERATOR_KEY, Map.of("name", "k", "role", "developer"))

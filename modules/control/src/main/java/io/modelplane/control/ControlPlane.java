@@ -6,12 +6,14 @@ import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import io.modelplane.common.Rejected;
 import io.modelplane.common.ModelId;
 import io.modelplane.common.ModelKey;
+import io.modelplane.common.Plan;
 import io.modelplane.common.TenantId;
 import io.modelplane.identity.ApiKeyAuthenticator;
 import io.modelplane.identity.ApiKeyCredential;
 import io.modelplane.identity.token.TenantAccess;
 import io.modelplane.registry.ModelEntity;
 import io.modelplane.tenancy.TenantEntity;
+import io.modelplane.tenancy.plan.PlanEntity;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -41,16 +43,68 @@ public final class ControlPlane {
     return system;
   }
 
-  /** Sends a state-changing command to a tenant: one attempt, so a write is never applied twice by us. */
+  /**
+   * Sends a state-changing command to a tenant: one attempt, so a write is never applied twice by us. A
+   * {@link TenantEntity.Summary} answered carries the tenant's effective quota on its plan as it is now.
+   */
   public <T extends TenantEntity.Reply> CompletionStage<T> tenant(
       TenantId id, Function<ActorRef<TenantEntity.Reply>, TenantEntity.Command> command, Class<T> expected) {
-    return expect(sharding.entityRefFor(TenantEntity.ENTITY_KEY, id.value()).ask(command::apply, askTimeout), expected);
+    return expect(sharding.entityRefFor(TenantEntity.ENTITY_KEY, id.value()).ask(command::apply, askTimeout), expected)
+        .thenCompose(this::onPlanNow);
   }
 
-  /** Asks a tenant a question that changes nothing, retrying on timeout. */
+  /** Asks a tenant a question that changes nothing, retrying on timeout (a summary as {@link #tenant} answers it). */
   public <T extends TenantEntity.Reply> CompletionStage<T> readTenant(
       TenantId id, Function<ActorRef<TenantEntity.Reply>, TenantEntity.Command> query, Class<T> expected) {
+    return rawReadTenant(id, query, expected).thenCompose(this::onPlanNow);
+  }
+
+  private <T extends TenantEntity.Reply> CompletionStage<T> rawReadTenant(
+      TenantId id, Function<ActorRef<TenantEntity.Reply>, TenantEntity.Command> query, Class<T> expected) {
     return expect(retrying(() -> sharding.entityRefFor(TenantEntity.ENTITY_KEY, id.value()).ask(query::apply, askTimeout), readAttempts), expected);
+  }
+
+  /** Sends a state-changing command to a plan: one attempt. */
+  public <T extends PlanEntity.Reply> CompletionStage<T> plan(
+      String planId, Function<ActorRef<PlanEntity.Reply>, PlanEntity.Command> command, Class<T> expected) {
+    return expect(sharding.entityRefFor(PlanEntity.ENTITY_KEY, planId).ask(command::apply, askTimeout), expected);
+  }
+
+  /** The plan as it is now; fails with {@code plan_not_found} when it does not exist. */
+  public CompletionStage<PlanEntity.Details> planDetails(String planId) {
+    return expect(retrying(() -> sharding.entityRefFor(PlanEntity.ENTITY_KEY, planId)
+        .<PlanEntity.Reply>ask(PlanEntity.Get::new, askTimeout), readAttempts), PlanEntity.Details.class);
+  }
+
+  /** The tenant's plan as it is now (what it is billed by). */
+  public CompletionStage<Plan> planOf(TenantId tenant) {
+    return rawReadTenant(tenant, TenantEntity.Get::new, TenantEntity.Summary.class)
+        .thenCompose(s -> currentPlan(s.plan()));
+  }
+
+  /**
+   * The plan, or the built-in default plan when it was deleted (only a tenant moved onto a plan while it was being
+   * deleted can be on a plan that no longer exists).
+   */
+  private CompletionStage<Plan> currentPlan(String planId) {
+    return planDetails(planId).handle((details, failure) -> {
+      if (failure == null) {
+        return CompletableFuture.completedFuture(details.plan());
+      }
+      if (!Plan.DEFAULT_ID.equals(planId) && Rejected.unwrap(failure) instanceof Rejected e
+          && e.rejection().reason() == io.modelplane.common.Rejection.Reason.NOT_FOUND) {
+        return planDetails(Plan.DEFAULT_ID).thenApply(PlanEntity.Details::plan);
+      }
+      return CompletableFuture.<Plan>failedFuture(Rejected.unwrap(failure));
+    }).thenCompose(Function.identity());
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T> CompletionStage<T> onPlanNow(T reply) {
+    if (reply instanceof TenantEntity.Summary s) {
+      return currentPlan(s.plan()).thenApply(plan -> (T) s.onPlanQuota(plan.quota()));
+    }
+    return CompletableFuture.completedFuture(reply);
   }
 
   public <T extends ModelEntity.Reply> CompletionStage<T> model(
@@ -95,7 +149,7 @@ public final class ControlPlane {
 
   /** Whether the tenant is active (false: suspended) and whose tokens it revoked; empty when it does not exist. */
   public CompletionStage<Optional<TenantAccess>> tenantAccess(TenantId id) {
-    return tenantSummary(id).handle((s, failure) -> {
+    return rawReadTenant(id, TenantEntity.Get::new, TenantEntity.Summary.class).handle((s, failure) -> {
       if (failure == null) {
         return Optional.of(new TenantAccess(s.status() == TenantEntity.Status.ACTIVE, s.tokensRevokedBefore()));
       }
@@ -139,6 +193,9 @@ public final class ControlPlane {
         throw new Rejected(rejected.rejection());
       }
       if (r instanceof ModelEntity.Rejected rejected) {
+        throw new Rejected(rejected.rejection());
+      }
+      if (r instanceof PlanEntity.Rejected rejected) {
         throw new Rejected(rejected.rejection());
       }
       throw new IllegalStateException("unexpected reply " + r.getClass().getSimpleName());

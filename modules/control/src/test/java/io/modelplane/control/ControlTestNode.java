@@ -46,6 +46,7 @@ final class ControlTestNode implements AutoCloseable {
     }
     TenantEntity.init(kit.system());
     ModelEntity.init(kit.system());
+    io.modelplane.tenancy.plan.PlanEntity.init(kit.system());
     ControlTestNode node = new ControlTestNode(kit, database);
     if (join) {
       node.join();

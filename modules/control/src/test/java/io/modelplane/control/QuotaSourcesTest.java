@@ -6,7 +6,9 @@ import static io.modelplane.control.ControlFixtures.failure;
 import static io.modelplane.control.ControlFixtures.refusal;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.modelplane.common.Plan;
 import io.modelplane.common.Quota;
+import io.modelplane.common.QuotaOverrides;
 import io.modelplane.common.Rejection;
 import io.modelplane.common.TenantId;
 import io.modelplane.metering.MinuteCount;
@@ -17,6 +19,9 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Set;
+import io.modelplane.tenancy.TenantEntity;
+import io.modelplane.tenancy.plan.PlanEntity;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterAll;
@@ -51,6 +56,33 @@ class QuotaSourcesTest {
       QuotaSources sources = new QuotaSources(controlPlane, store, blocking);
       assertThat(await(sources.quota(TenantId.of("metered")))).isEqualTo(plan);
       assertThat(refusal(sources.quota(TenantId.of("unmetered")), Rejection.Reason.NOT_FOUND).code())
+          .isEqualTo("tenant_not_found");
+    } finally {
+      store.close();
+    }
+  }
+
+
+  @Test
+  void aTenantOnAPlanHasThePlansQuotaAsItIsNowWithItsOverrides() {
+    UsageStore store = UsageStore.open("jdbc:h2:mem:quota-sources-usage-plan;DB_CLOSE_DELAY=-1", "", "");
+    try {
+      Quota silver = new Quota(20.0, 40, 4, 5, 5, null, null);
+      Plan plan = new Plan("silver", "Silver", silver, new Plan.Prices(100, 0, 0, 0), "USD");
+      await(controlPlane.plan("silver", r -> new PlanEntity.Create(plan, "op", r), PlanEntity.Details.class));
+      QuotaOverrides burst = QuotaOverrides.of(new Quota(null, 99, null, null, null, null, null), Set.of("burst"));
+      await(controlPlane.tenant(TenantId.of("on-silver"), r -> new TenantEntity.Create("On silver", "silver", silver,
+          burst, "op", r, null), TenantEntity.Summary.class));
+      QuotaSources sources = new QuotaSources(controlPlane, store, blocking);
+      assertThat(await(sources.quota(TenantId.of("on-silver")))).isEqualTo(new Quota(20.0, 99, 4, 5, 5, null, null));
+
+      Plan slower = new Plan("silver", "Silver", new Quota(1.0, 2, 1, 5, 5, null, null), plan.prices(), "USD");
+      await(controlPlane.plan("silver", r -> new PlanEntity.Update(slower, "op", r), PlanEntity.Details.class));
+
+      // the next read has the plan's new quota: nothing of the tenant changed
+      assertThat(await(sources.quota(TenantId.of("on-silver")))).isEqualTo(new Quota(1.0, 99, 1, 5, 5, null, null));
+      assertThat(await(controlPlane.planOf(TenantId.of("on-silver")))).isEqualTo(slower);
+      assertThat(refusal(controlPlane.planOf(TenantId.of("nobody")), Rejection.Reason.NOT_FOUND).code())
           .isEqualTo("tenant_not_found");
     } finally {
       store.close();

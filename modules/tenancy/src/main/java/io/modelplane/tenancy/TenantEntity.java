@@ -19,7 +19,9 @@ import com.fasterxml.jackson.annotation.JsonValue;
 import io.modelplane.common.SlicedTags;
 import io.modelplane.common.CborSerializable;
 import io.modelplane.common.ModelId;
+import io.modelplane.common.Plan;
 import io.modelplane.common.Quota;
+import io.modelplane.common.QuotaOverrides;
 import io.modelplane.common.Rejection;
 import io.modelplane.common.Role;
 import io.modelplane.common.TenantId;
@@ -34,7 +36,11 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.TreeSet;
 
-/** One tenant of the platform: its name, quota, status, API keys and model names, event sourced. */
+/**
+ * One tenant of the platform: its name, plan and quota overrides, status, API keys and model names, event sourced.
+ * The quota it keeps is its effective quota as of its last change of plan or overrides; the control plane works
+ * out the current one from the plan as it is now.
+ */
 public final class TenantEntity
     extends EventSourcedBehaviorWithEnforcedReplies<TenantEntity.Command, TenantEntity.Event, TenantEntity.State> {
 
@@ -87,11 +93,18 @@ public final class TenantEntity
   public sealed interface Command extends CborSerializable {}
 
   /**
-   * Creates the tenant; a null quota means {@link Quota#defaults()}; {@code workerPool} (null: the
-   * shared workers) is the dedicated pool its replicas are confined to.
+   * Creates the tenant on {@code plan} (null: the built-in default plan) whose quota is now {@code planQuota}
+   * (the caller read it from the plan; null: {@link Quota#defaults()}), with {@code overrides} (null: none);
+   * {@code workerPool} (null: the shared workers) is the dedicated pool its replicas are confined to.
    */
-  public record Create(String displayName, Quota quota, String actor, ActorRef<Reply> replyTo, String workerPool)
-      implements Command {
+  public record Create(String displayName, String plan, Quota planQuota, QuotaOverrides overrides, String actor,
+      ActorRef<Reply> replyTo, String workerPool) implements Command {
+    /** On the default plan, overriding each limit of {@code quota} that differs from the default quota. */
+    public Create(String displayName, Quota quota, String actor, ActorRef<Reply> replyTo, String workerPool) {
+      this(displayName, null, null, quota == null ? null : QuotaOverrides.differences(Quota.defaults(), quota), actor,
+          replyTo, workerPool);
+    }
+
     public Create(String displayName, Quota quota, String actor, ActorRef<Reply> replyTo) {
       this(displayName, quota, actor, replyTo, null);
     }
@@ -100,8 +113,19 @@ public final class TenantEntity
   /** Confines the tenant's replicas to a dedicated worker pool; null returns them to the shared workers. */
   public record SetWorkerPool(String workerPool, String actor, ActorRef<Reply> replyTo) implements Command {}
 
-  /** Changes the display name and/or quota; a null field is left unchanged. */
-  public record Update(String displayName, Quota quota, String actor, ActorRef<Reply> replyTo) implements Command {}
+  /**
+   * Changes the display name, plan and/or quota overrides (the whole set); a null field is left unchanged.
+   * {@code planQuota} is the quota of the plan the tenant will be on, as the caller read it (null: the default
+   * quota).
+   */
+  public record Update(String displayName, String plan, Quota planQuota, QuotaOverrides overrides, String actor,
+      ActorRef<Reply> replyTo) implements Command {
+    /** On the default plan: overrides each limit of {@code quota} that differs from the default quota. */
+    public Update(String displayName, Quota quota, String actor, ActorRef<Reply> replyTo) {
+      this(displayName, null, null, quota == null ? null : QuotaOverrides.differences(Quota.defaults(), quota), actor,
+          replyTo);
+    }
+  }
 
   /** Suspends the tenant (idempotent). */
   public record Suspend(String actor, ActorRef<Reply> replyTo) implements Command {}
@@ -127,7 +151,18 @@ public final class TenantEntity
    * Reserves a model name for the tenant (counted against quota.maxModels) before its first version is
    * registered; idempotent. The reply's {@link Summary#modelReservations()} holds the name's reservation.
    */
-  public record AddModel(String modelId, String actor, ActorRef<Reply> replyTo) implements Command {}
+  public record AddModel(String modelId, String actor, ActorRef<Reply> replyTo, Integer maxModels, boolean limitKnown)
+      implements Command {
+    /** Counted against the tenant's quota as of its last change of plan or overrides. */
+    public AddModel(String modelId, String actor, ActorRef<Reply> replyTo) {
+      this(modelId, actor, replyTo, null, false);
+    }
+
+    /** Counted against {@code quota} (the tenant's effective quota now, as the caller worked it out). */
+    public AddModel(String modelId, String actor, ActorRef<Reply> replyTo, Quota quota) {
+      this(modelId, actor, replyTo, quota.maxModels(), true);
+    }
+  }
 
   /**
    * Gives up a model name whose model entity has no version and has released this reservation (an
@@ -191,19 +226,29 @@ public final class TenantEntity
       Identity identity,
       Map<String, Instant> tokensRevokedBefore,
       Map<String, Long> modelReservations,
-      String workerPool)
+      String workerPool,
+      String plan,
+      QuotaOverrides quotaOverrides)
       implements Reply {
     public Summary {
       apiKeys = List.copyOf(apiKeys);
       models = List.copyOf(models);
       tokensRevokedBefore = Map.copyOf(tokensRevokedBefore);
       modelReservations = modelReservations == null ? Map.of() : Map.copyOf(modelReservations);
+      plan = plan == null ? Plan.DEFAULT_ID : plan;
+      quotaOverrides = quotaOverrides == null ? QuotaOverrides.none() : quotaOverrides;
     }
 
     public Summary(String id, String displayName, Quota quota, Status status, Instant createdAt, Instant updatedAt,
         List<ApiKeyInfo> apiKeys, List<String> models, Identity identity, Map<String, Instant> tokensRevokedBefore) {
       this(id, displayName, quota, status, createdAt, updatedAt, apiKeys, models, identity, tokensRevokedBefore,
-          Map.of(), null);
+          Map.of(), null, null, QuotaOverrides.differences(Quota.defaults(), quota));
+    }
+
+    /** This tenant with its effective quota on a plan whose quota is now {@code planQuota}. */
+    public Summary onPlanQuota(Quota planQuota) {
+      return new Summary(id, displayName, quotaOverrides.over(planQuota), status, createdAt, updatedAt, apiKeys, models,
+          identity, tokensRevokedBefore, modelReservations, workerPool, plan, quotaOverrides);
     }
   }
 
@@ -220,12 +265,26 @@ public final class TenantEntity
   /** What happened to a tenant; every event says when and by whom. */
   public sealed interface Event extends CborSerializable {}
 
-  public record TenantCreated(String tenantId, String displayName, Quota quota, Instant at, String actor)
-      implements Event {}
+  /**
+   * {@code quota}: the effective quota at creation. {@code plan} and {@code overrides} are null in events journaled
+   * before plans existed: such a tenant is on the default plan and overrides each limit of {@code quota} that differs
+   * from {@link Quota#defaults()} (so its quota stays what it was).
+   */
+  public record TenantCreated(String tenantId, String displayName, Quota quota, Instant at, String actor, String plan,
+      QuotaOverrides overrides) implements Event {
+    public TenantCreated(String tenantId, String displayName, Quota quota, Instant at, String actor) {
+      this(tenantId, displayName, quota, at, actor, null, null);
+    }
+  }
 
   public record DisplayNameChanged(String displayName, Instant at, String actor) implements Event {}
 
+  /** Journaled before plans existed: the tenant (on the default plan) overrides each limit that differs from the default. */
   public record QuotaChanged(Quota quota, Instant at, String actor) implements Event {}
+
+  /** The tenant's plan and/or overrides changed; {@code quota} is its effective quota then. */
+  public record PlanTermsChanged(String plan, QuotaOverrides overrides, Quota quota, Instant at, String actor)
+      implements Event {}
 
   public record TenantSuspended(Instant at, String actor) implements Event {}
 
@@ -306,7 +365,9 @@ public final class TenantEntity
       Map<String, Instant> tokensRevokedBefore,
       Map<String, Long> modelReservations,
       long reservationsMade,
-      String workerPool)
+      String workerPool,
+      String plan,
+      QuotaOverrides quotaOverrides)
       implements State {
 
     /** How long a revocation is kept: longer than any access token lives. */
@@ -323,12 +384,15 @@ public final class TenantEntity
         numbered.put(model, modelReservations == null ? 0L : modelReservations.getOrDefault(model, 0L));
       }
       modelReservations = Map.copyOf(numbered);
+      // null in snapshots taken before plans existed: the default plan, overriding what differs from it
+      plan = plan == null ? Plan.DEFAULT_ID : plan;
+      quotaOverrides = quotaOverrides == null ? QuotaOverrides.differences(Quota.defaults(), quota) : quotaOverrides;
     }
 
     Tenant(String id, String displayName, Quota quota, Status status, Instant createdAt, Instant updatedAt,
         List<ApiKey> apiKeys, List<String> models, Identity identity, Map<String, Instant> tokensRevokedBefore) {
       this(id, displayName, quota, status, createdAt, updatedAt, apiKeys, models, identity, tokensRevokedBefore,
-          Map.of(), 0, null);
+          Map.of(), 0, null, null, null);
     }
 
     Optional<ApiKey> key(String keyId) {
@@ -346,35 +410,42 @@ public final class TenantEntity
     Summary summary() {
       List<ApiKeyInfo> active = apiKeys.stream().filter(ApiKey::isActive).map(ApiKey::info).toList();
       return new Summary(id, displayName, quota, status, createdAt, updatedAt, active, models, identity,
-          tokensRevokedBefore, modelReservations, workerPool);
+          tokensRevokedBefore, modelReservations, workerPool, plan, quotaOverrides);
     }
 
     Tenant withDisplayName(String newName, Instant at) {
       return new Tenant(id, newName, quota, status, createdAt, at, apiKeys, models, identity, tokensRevokedBefore,
-          modelReservations, reservationsMade, workerPool);
+          modelReservations, reservationsMade, workerPool, plan, quotaOverrides);
     }
 
+    /** A quota set before plans existed: the default plan, overriding what differs from it. */
     Tenant withQuota(Quota newQuota, Instant at) {
       return new Tenant(id, displayName, newQuota, status, createdAt, at, apiKeys, models, identity, tokensRevokedBefore,
-          modelReservations, reservationsMade, workerPool);
+          modelReservations, reservationsMade, workerPool, Plan.DEFAULT_ID,
+          QuotaOverrides.differences(Quota.defaults(), newQuota));
+    }
+
+    Tenant withPlanTerms(String newPlan, QuotaOverrides newOverrides, Quota effective, Instant at) {
+      return new Tenant(id, displayName, effective, status, createdAt, at, apiKeys, models, identity,
+          tokensRevokedBefore, modelReservations, reservationsMade, workerPool, newPlan, newOverrides);
     }
 
     Tenant withStatus(Status newStatus, Instant at) {
       return new Tenant(id, displayName, quota, newStatus, createdAt, at, apiKeys, models, identity, tokensRevokedBefore,
-          modelReservations, reservationsMade, workerPool);
+          modelReservations, reservationsMade, workerPool, plan, quotaOverrides);
     }
 
     Tenant withKeyAdded(ApiKey key, Instant at) {
       List<ApiKey> keys = new ArrayList<>(apiKeys);
       keys.add(key);
       return new Tenant(id, displayName, quota, status, createdAt, at, keys, models, identity, tokensRevokedBefore,
-          modelReservations, reservationsMade, workerPool);
+          modelReservations, reservationsMade, workerPool, plan, quotaOverrides);
     }
 
     Tenant withKeyRevoked(String keyId, Instant at) {
       List<ApiKey> keys = apiKeys.stream().map(k -> k.id().equals(keyId) ? k.revoked(at) : k).toList();
       return new Tenant(id, displayName, quota, status, createdAt, at, keys, models, identity, tokensRevokedBefore,
-          modelReservations, reservationsMade, workerPool);
+          modelReservations, reservationsMade, workerPool, plan, quotaOverrides);
     }
 
     /** Last-used times are not changes of the tenant: {@code updatedAt} stays. */
@@ -383,12 +454,12 @@ public final class TenantEntity
           .map(k -> lastUsed.containsKey(k.id()) ? k.used(lastUsed.get(k.id())) : k)
           .toList();
       return new Tenant(id, displayName, quota, status, createdAt, updatedAt, keys, models, identity, tokensRevokedBefore,
-          modelReservations, reservationsMade, workerPool);
+          modelReservations, reservationsMade, workerPool, plan, quotaOverrides);
     }
 
     Tenant withIdentity(Identity newIdentity, Instant at) {
       return new Tenant(id, displayName, quota, status, createdAt, at, apiKeys, models, newIdentity, tokensRevokedBefore,
-          modelReservations, reservationsMade, workerPool);
+          modelReservations, reservationsMade, workerPool, plan, quotaOverrides);
     }
 
     /** Tokens of {@code subject} issued before {@code at} are refused; revocations past their use are dropped. */
@@ -401,12 +472,12 @@ public final class TenantEntity
       });
       kept.put(subject, at);
       return new Tenant(id, displayName, quota, status, createdAt, updatedAt, apiKeys, models, identity, kept,
-          modelReservations, reservationsMade, workerPool);
+          modelReservations, reservationsMade, workerPool, plan, quotaOverrides);
     }
 
     Tenant withWorkerPool(String pool, Instant at) {
       return new Tenant(id, displayName, quota, status, createdAt, at, apiKeys, models, identity, tokensRevokedBefore,
-          modelReservations, reservationsMade, pool);
+          modelReservations, reservationsMade, pool, plan, quotaOverrides);
     }
 
     Tenant withModel(String modelId, Instant at) {
@@ -415,14 +486,14 @@ public final class TenantEntity
       Map<String, Long> reservations = new java.util.HashMap<>(modelReservations);
       reservations.put(modelId, reservationsMade + 1);
       return new Tenant(id, displayName, quota, status, createdAt, at, apiKeys, names, identity, tokensRevokedBefore,
-          reservations, reservationsMade + 1, workerPool);
+          reservations, reservationsMade + 1, workerPool, plan, quotaOverrides);
     }
 
     Tenant withoutModel(String modelId, Instant at) {
       List<String> names = new ArrayList<>(models);
       names.remove(modelId);
       return new Tenant(id, displayName, quota, status, createdAt, at, apiKeys, names, identity, tokensRevokedBefore,
-          modelReservations, reservationsMade, workerPool);
+          modelReservations, reservationsMade, workerPool, plan, quotaOverrides);
     }
   }
 
@@ -497,8 +568,13 @@ public final class TenantEntity
       return reject(cmd.replyTo(), Rejection.invalid("invalid_tenant_id",
           "tenant id must be 3-40 characters of lowercase letters, digits and '-'"));
     }
-    Quota quota = cmd.quota() == null ? Quota.defaults() : cmd.quota();
+    String plan = cmd.plan() == null ? Plan.DEFAULT_ID : cmd.plan();
+    QuotaOverrides overrides = cmd.overrides() == null ? QuotaOverrides.none() : cmd.overrides();
+    Quota quota = overrides.over(cmd.planQuota() == null ? Quota.defaults() : cmd.planQuota());
     Rejection invalid = displayNameProblem(cmd.displayName());
+    if (invalid == null) {
+      invalid = planProblem(plan);
+    }
     if (invalid == null) {
       invalid = quotaProblem(quota);
     }
@@ -510,7 +586,7 @@ public final class TenantEntity
     }
     Instant now = clock.instant();
     List<Event> events = new ArrayList<>(2);
-    events.add(new TenantCreated(tenantId, cmd.displayName(), quota, now, cmd.actor()));
+    events.add(new TenantCreated(tenantId, cmd.displayName(), quota, now, cmd.actor(), plan, overrides));
     if (cmd.workerPool() != null) {
       // one atomic write: the tenant never exists without its pool
       events.add(new WorkerPoolChanged(cmd.workerPool(), now, cmd.actor()));
@@ -521,9 +597,18 @@ public final class TenantEntity
   }
 
   private ReplyEffect<Event, State> onUpdate(Tenant tenant, Update cmd) {
+    String plan = cmd.plan() == null ? tenant.plan() : cmd.plan();
+    QuotaOverrides overrides = cmd.overrides() == null ? tenant.quotaOverrides() : cmd.overrides();
+    Quota quota = overrides.over(cmd.planQuota() == null ? Quota.defaults() : cmd.planQuota());
+    // a plan named again with its quota as it is now records the quota anew if the plan's changed since
+    boolean termsChanged = !plan.equals(tenant.plan()) || !overrides.equals(tenant.quotaOverrides())
+        || cmd.plan() != null && cmd.planQuota() != null && !quota.equals(tenant.quota());
     Rejection invalid = cmd.displayName() == null ? null : displayNameProblem(cmd.displayName());
-    if (invalid == null && cmd.quota() != null) {
-      invalid = quotaProblem(cmd.quota());
+    if (invalid == null) {
+      invalid = planProblem(plan);
+    }
+    if (invalid == null && termsChanged) {
+      invalid = quotaProblem(quota);
     }
     if (invalid != null) {
       return reject(cmd.replyTo(), invalid);
@@ -533,8 +618,8 @@ public final class TenantEntity
     if (cmd.displayName() != null && !cmd.displayName().equals(tenant.displayName())) {
       events.add(new DisplayNameChanged(cmd.displayName(), now, cmd.actor()));
     }
-    if (cmd.quota() != null && !cmd.quota().equals(tenant.quota())) {
-      events.add(new QuotaChanged(cmd.quota(), now, cmd.actor()));
+    if (termsChanged) {
+      events.add(new PlanTermsChanged(plan, overrides, quota, now, cmd.actor()));
     }
     if (events.isEmpty()) {
       return Effect().reply(cmd.replyTo(), tenant.summary());
@@ -637,7 +722,7 @@ public final class TenantEntity
     if (tenant.models().contains(cmd.modelId())) {
       return Effect().reply(cmd.replyTo(), tenant.summary());
     }
-    Integer maxModels = tenant.quota().maxModels();
+    Integer maxModels = cmd.limitKnown() ? cmd.maxModels() : tenant.quota().maxModels();
     if (maxModels != null && tenant.models().size() >= maxModels) {
       return reject(cmd.replyTo(), Rejection.quotaExceeded("model_quota_exceeded",
           "tenant " + tenantId + " may hold at most " + maxModels + " models"));
@@ -682,6 +767,10 @@ public final class TenantEntity
         : Rejection.invalid("invalid_worker_pool", WorkerPool.RULE_TEXT);
   }
 
+  private static Rejection planProblem(String plan) {
+    return Plan.isValidId(plan) ? null : Rejection.invalid("unknown_plan", "plan " + plan + " does not exist");
+  }
+
   private static Rejection quotaProblem(Quota quota) {
     String violation = quota.violation();
     return violation == null ? null : Rejection.invalid("invalid_quota", violation);
@@ -700,11 +789,13 @@ public final class TenantEntity
     builder
         .forStateType(Unknown.class)
         .onEvent(TenantCreated.class, (unknown, e) -> new Tenant(
-            e.tenantId(), e.displayName(), e.quota(), Status.ACTIVE, e.at(), e.at(), List.of(), List.of(), null, Map.of()));
+            e.tenantId(), e.displayName(), e.quota(), Status.ACTIVE, e.at(), e.at(), List.of(), List.of(), null, Map.of(),
+            Map.of(), 0, null, e.plan(), e.overrides()));
     builder
         .forStateType(Tenant.class)
         .onEvent(DisplayNameChanged.class, (tenant, e) -> tenant.withDisplayName(e.displayName(), e.at()))
         .onEvent(QuotaChanged.class, (tenant, e) -> tenant.withQuota(e.quota(), e.at()))
+        .onEvent(PlanTermsChanged.class, (tenant, e) -> tenant.withPlanTerms(e.plan(), e.overrides(), e.quota(), e.at()))
         .onEvent(TenantSuspended.class, (tenant, e) -> tenant.withStatus(Status.SUSPENDED, e.at()))
         .onEvent(TenantResumed.class, (tenant, e) -> tenant.withStatus(Status.ACTIVE, e.at()))
         .onEvent(ApiKeyAdded.class, (tenant, e) -> tenant.withKeyAdded(

@@ -22,6 +22,10 @@ public final class TenantHistory {
     if (event instanceof TenantEntity.TenantCreated e) {
       d.put("displayName", e.displayName());
       d.put("quota", quota(e.quota()));
+      if (e.plan() != null) {
+        d.put("plan", e.plan());
+        d.put("quotaOverrides", e.overrides() == null ? Map.of() : Collections.unmodifiableMap(e.overrides().asMap()));
+      }
       return entry(sequenceNr, "tenant_created", e.at(), e.actor(), d);
     }
     if (event instanceof TenantEntity.DisplayNameChanged e) {
@@ -31,6 +35,12 @@ public final class TenantHistory {
     if (event instanceof TenantEntity.QuotaChanged e) {
       d.put("quota", quota(e.quota()));
       return entry(sequenceNr, "quota_changed", e.at(), e.actor(), d);
+    }
+    if (event instanceof TenantEntity.PlanTermsChanged e) {
+      d.put("plan", e.plan());
+      d.put("quotaOverrides", Collections.unmodifiableMap(e.overrides().asMap()));
+      d.put("quota", quota(e.quota()));
+      return entry(sequenceNr, "plan_terms_changed", e.at(), e.actor(), d);
     }
     if (event instanceof TenantEntity.TenantSuspended e) {
       return entry(sequenceNr, "tenant_suspended", e.at(), e.actor(), d);

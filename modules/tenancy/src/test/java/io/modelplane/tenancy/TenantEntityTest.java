@@ -9,6 +9,7 @@ import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelplane.common.Quota;
+import io.modelplane.common.QuotaOverrides;
 import io.modelplane.common.Rejection;
 import io.modelplane.common.Role;
 import io.modelplane.tenancy.TenantEntity.AddModel;
@@ -99,7 +100,7 @@ class TenantEntityTest {
     var result = run(r -> new Create("Acme Corp", null, ADMIN, r));
 
     assertThat(result.events())
-        .containsExactly(new TenantCreated("acme", "Acme Corp", Quota.defaults(), T0, ADMIN));
+        .containsExactly(new TenantCreated("acme", "Acme Corp", Quota.defaults(), T0, ADMIN, "default", QuotaOverrides.none()));
     assertThat(result.reply())
         .isEqualTo(new Summary("acme", "Acme Corp", Quota.defaults(), Status.ACTIVE, T0, T0, List.of(), List.of(), null, Map.of()));
   }
@@ -119,7 +120,7 @@ class TenantEntityTest {
     createAcme();
 
     assertThat(tenant.persistenceTestKit().persistedInStorage("Tenant|acme"))
-        .containsExactly(new TenantCreated("acme", "Acme", Quota.defaults(), T0, ADMIN));
+        .containsExactly(new TenantCreated("acme", "Acme", Quota.defaults(), T0, ADMIN, "default", QuotaOverrides.none()));
   }
 
   @Test
@@ -224,7 +225,7 @@ class TenantEntityTest {
 
     var result = run(r -> new Update(null, quota, "alice", r));
 
-    assertThat(result.events()).containsExactly(new QuotaChanged(quota, T0, "alice"));
+    assertThat(result.events()).containsExactly(terms(quota, "alice"));
     assertThat(summary(result).quota()).isEqualTo(quota);
     assertThat(summary(result).displayName()).isEqualTo("Acme");
   }
@@ -237,7 +238,7 @@ class TenantEntityTest {
     var result = run(r -> new Update("Acme Corp", quota, "alice", r));
 
     assertThat(result.events())
-        .containsExactly(new DisplayNameChanged("Acme Corp", T0, "alice"), new QuotaChanged(quota, T0, "alice"));
+        .containsExactly(new DisplayNameChanged("Acme Corp", T0, "alice"), terms(quota, "alice"));
     assertThat(summary(result).displayName()).isEqualTo("Acme Corp");
     assertThat(summary(result).quota()).isEqualTo(quota);
   }
@@ -746,6 +747,106 @@ class TenantEntityTest {
     assertThat(lookup("key-59").tenantStatus()).isEqualTo(Status.SUSPENDED);
   }
 
+
+  // ---------------------------------------------------------------------------------------------
+  // Plans and quota overrides
+
+  @Test
+  void aTenantJournaledBeforePlansIsOnTheDefaultPlanWithTheSameEffectiveQuota() {
+    Quota created = new Quota(50.0, 200, 32, 5, 10, 4L * 1024 * 1024 * 1024, null);
+    Quota changed = new Quota(50.0, 200, 32, 5, 10, null, 3600L);
+    tenant.initialize(new TenantCreated("acme", "Acme", created, T0, ADMIN),
+        new QuotaChanged(changed, T0.plusSeconds(5), ADMIN));
+
+    Summary summary = getSummary();
+
+    assertThat(summary.plan()).isEqualTo("default");
+    assertThat(summary.quotaOverrides().asMap()).containsOnlyKeys("requestsPerSecond", "maxModels",
+        "maxVersionsPerModel", "maxResidentBytes", "monthlyComputeSeconds");
+    assertThat(summary.quota()).isEqualTo(changed);
+    // on the default plan as it first was, the effective quota is exactly the one it had
+    assertThat(summary.onPlanQuota(Quota.defaults()).quota()).isEqualTo(changed);
+    // a tenant that kept the defaults overrides nothing: it follows the default plan
+    var plain = entity("plain");
+    plain.initialize(new TenantCreated("plain", "Plain", Quota.defaults(), T0, ADMIN));
+    Summary plainSummary = plain.<Reply>runCommand(Get::new).replyOfType(Summary.class);
+    assertThat(plainSummary.quotaOverrides().isEmpty()).isTrue();
+    Quota raised = new Quota(500.0, 1000, 64, 50, 50, null, null);
+    assertThat(plainSummary.onPlanQuota(raised).quota()).isEqualTo(raised);
+  }
+
+  @Test
+  void createOnAPlanRecordsThePlanTheOverridesAndTheEffectiveQuota() {
+    Quota gold = new Quota(1000.0, 2000, 128, 100, 100, null, null);
+    QuotaOverrides overrides = QuotaOverrides.of(new Quota(5.0, null, null, null, null, null, null),
+        java.util.Set.of("requestsPerSecond", "monthlyComputeSeconds"));
+    Quota effective = new Quota(5.0, 2000, 128, 100, 100, null, null);
+
+    var result = run(r -> new Create("Acme", "gold", gold, overrides, ADMIN, r, null));
+
+    assertThat(result.events()).containsExactly(
+        new TenantCreated("acme", "Acme", effective, T0, ADMIN, "gold", overrides));
+    assertThat(summary(result).plan()).isEqualTo("gold");
+    assertThat(summary(result).quota()).isEqualTo(effective);
+    assertThat(summary(result).quotaOverrides().asMap())
+        .containsExactly(Map.entry("requestsPerSecond", 5.0), new java.util.AbstractMap.SimpleEntry<>("monthlyComputeSeconds", null));
+    Tenant recovered = (Tenant) tenant.restart().state();
+    assertThat(recovered.plan()).isEqualTo("gold");
+    assertThat(recovered.quotaOverrides()).isEqualTo(overrides);
+  }
+
+  @Test
+  void changingThePlanOrTheOverridesIsOneEventWithTheNewEffectiveQuota() {
+    createAcme();
+    Quota silver = new Quota(10.0, 20, 4, 3, 3, 1024L, null);
+    QuotaOverrides maxModels = QuotaOverrides.of(new Quota(null, null, null, 7, null, null, null), java.util.Set.of("maxModels"));
+
+    var moved = run(r -> new Update(null, "silver", silver, maxModels, "alice", r));
+
+    Quota effective = new Quota(10.0, 20, 4, 7, 3, 1024L, null);
+    assertThat(moved.events()).containsExactly(
+        new TenantEntity.PlanTermsChanged("silver", maxModels, effective, T0, "alice"));
+    assertThat(summary(moved).quota()).isEqualTo(effective);
+    // the same terms again: nothing to record
+    assertThat(run(r -> new Update(null, "silver", silver, maxModels, "alice", r)).hasNoEvents()).isTrue();
+    assertThat(((Tenant) tenant.restart().state()).plan()).isEqualTo("silver");
+    // the same plan named again after its quota changed: the quota is recorded anew (placement reads it)
+    Quota bigger = new Quota(10.0, 20, 4, 3, 3, 4096L, null);
+    var again = run(r -> new Update(null, "silver", bigger, null, "alice", r));
+    assertThat(again.events()).containsExactly(new TenantEntity.PlanTermsChanged("silver", maxModels,
+        new Quota(10.0, 20, 4, 7, 3, 4096L, null), T0, "alice"));
+  }
+
+  @Test
+  void aPlanIdThatCannotExistIsRefused() {
+    assertRejected(run(r -> new Create("Acme", "Not A Plan", Quota.defaults(), null, ADMIN, r, null)),
+        Rejection.Reason.INVALID, "unknown_plan");
+    createAcme();
+    assertRejected(run(r -> new Update(null, "x", Quota.defaults(), null, "alice", r)),
+        Rejection.Reason.INVALID, "unknown_plan");
+  }
+
+  @Test
+  void overridesThatMakeTheQuotaInvalidAreRefused() {
+    createAcme();
+    QuotaOverrides negative = QuotaOverrides.of(new Quota(null, -1, null, null, null, null, null), java.util.Set.of("burst"));
+
+    assertRejected(run(r -> new Update(null, "default", Quota.defaults(), negative, "alice", r)),
+        Rejection.Reason.INVALID, "invalid_quota");
+  }
+
+  @Test
+  void aNewModelCountsAgainstTheQuotaTheCallerGives() {
+    createAcme();
+    Quota oneModel = new Quota(null, null, null, 1, null, null, null);
+    run(r -> new AddModel("a", "alice", r, oneModel));
+
+    assertRejected(run(r -> new AddModel("b", "alice", r, oneModel)), Rejection.Reason.QUOTA_EXCEEDED,
+        "model_quota_exceeded");
+    // the plan allows more now: the same tenant may add it
+    assertThat(run(r -> new AddModel("b", "alice", r, Quota.defaults())).reply()).isInstanceOf(Summary.class);
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Helpers
 
@@ -756,7 +857,7 @@ class TenantEntityTest {
   void aTenantCreatedWithAWorkerPoolHasItFromItsFirstWriteAndAfterRecovery() {
     var result = run(r -> new Create("Acme", null, ADMIN, r, "acme-only"));
     assertThat(result.events()).containsExactly(
-        new TenantCreated("acme", "Acme", Quota.defaults(), T0, ADMIN),
+        new TenantCreated("acme", "Acme", Quota.defaults(), T0, ADMIN, "default", QuotaOverrides.none()),
         new TenantEntity.WorkerPoolChanged("acme-only", T0, ADMIN));
     assertThat(summary(result).workerPool()).isEqualTo("acme-only");
     assertThat(((Tenant) tenant.restart().state()).workerPool()).isEqualTo("acme-only");
@@ -792,6 +893,12 @@ class TenantEntityTest {
 
   private CommandResultWithReply<Command, Event, State, Reply> run(Function<ActorRef<Reply>, Command> command) {
     return tenant.runCommand(command);
+  }
+
+  /** What an update to {@code quota} on the default plan records. */
+  private static TenantEntity.PlanTermsChanged terms(Quota quota, String actor) {
+    return new TenantEntity.PlanTermsChanged("default", QuotaOverrides.differences(Quota.defaults(), quota), quota, T0,
+        actor);
   }
 
   private void createAcme() {

@@ -9,6 +9,7 @@ import io.modelplane.common.TensorSpec;
 import io.modelplane.inference.placement.PlacementCoordinator;
 import io.modelplane.inference.placement.PlacementCoordinator.ReplicaState;
 import io.modelplane.registry.ModelEntity;
+import io.modelplane.common.QuotaOverrides;
 import io.modelplane.tenancy.TenantEntity;
 import java.time.Instant;
 import java.util.List;
@@ -26,7 +27,7 @@ class ViewsTest {
   static TenantEntity.Summary tenant(TenantEntity.Status status, TenantEntity.Identity identity, String pool) {
     return new TenantEntity.Summary("acme", "Acme", Quota.defaults(), status, AT, AT,
         List.of(new TenantEntity.ApiKeyInfo("acme.k1", "ci", Role.TENANT_ADMIN, AT, "operator")), List.of("digits"),
-        identity, Map.of(), Map.of("digits", 1L), pool);
+        identity, Map.of(), Map.of("digits", 1L), pool, null, null);
   }
 
   @Test
@@ -41,15 +42,28 @@ class ViewsTest {
   void tenantShowsWireStatusAndLeavesOutIdentityAndPoolWhenAbsent() throws Exception {
     String plain = json(TenantView.from(tenant(TenantEntity.Status.SUSPENDED, null, null), false));
     assertThat(plain).startsWith("{\"id\":\"acme\",\"displayName\":\"Acme\",\"status\":\"suspended\",\"quota\":{")
-        .endsWith("\"createdAt\":\"2026-01-01T00:00:00Z\",\"updatedAt\":\"2026-01-01T00:00:00Z\",\"models\":[\"digits\"]}")
+        .endsWith("\"createdAt\":\"2026-01-01T00:00:00Z\",\"updatedAt\":\"2026-01-01T00:00:00Z\",\"models\":[\"digits\"],"
+            + "\"plan\":\"default\",\"quotaOverrides\":{}}")
         .doesNotContain("identity").doesNotContain("workerPool").doesNotContain("modelReservations");
     // Keycloak mode shows whether provisioning is done
     assertThat(json(TenantView.from(tenant(TenantEntity.Status.ACTIVE, null, "gpu"), true)))
         .contains("\"status\":\"active\"")
-        .endsWith("\"identity\":{\"state\":\"provisioning\",\"organizationId\":null},\"workerPool\":\"gpu\"}");
+        .endsWith("\"identity\":{\"state\":\"provisioning\",\"organizationId\":null},\"workerPool\":\"gpu\","
+            + "\"plan\":\"default\",\"quotaOverrides\":{}}");
     assertThat(json(TenantView.from(tenant(TenantEntity.Status.ACTIVE,
         new TenantEntity.Identity("org-1", Map.of("developer", "g")), null), true)))
         .contains("\"identity\":{\"state\":\"provisioned\",\"organizationId\":\"org-1\"}");
+  }
+
+  @Test
+  void tenantShowsItsPlanAndOnlyTheLimitsItOverridesWithNullForUnlimited() throws Exception {
+    QuotaOverrides overrides = QuotaOverrides.of(new Quota(5.0, null, null, null, null, null, null),
+        java.util.Set.of("monthlyComputeSeconds", "requestsPerSecond"));
+    TenantEntity.Summary onGold = new TenantEntity.Summary("acme", "Acme", Quota.defaults(), TenantEntity.Status.ACTIVE,
+        AT, AT, List.of(), List.of(), null, Map.of(), Map.of(), null, "gold", overrides);
+
+    assertThat(json(TenantView.from(onGold, false)))
+        .endsWith("\"plan\":\"gold\",\"quotaOverrides\":{\"requestsPerSecond\":5.0,\"monthlyComputeSeconds\":null}}");
   }
 
   @Test

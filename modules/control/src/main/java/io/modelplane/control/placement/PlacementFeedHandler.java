@@ -91,6 +91,7 @@ final class PlacementFeedHandler extends JdbcHandler<EventEnvelope<Object>, Read
   static boolean invalidatesCaches(TenantEntity.Event e) {
     return e instanceof TenantEntity.TenantCreated || e instanceof TenantEntity.TenantSuspended
         || e instanceof TenantEntity.TenantResumed || e instanceof TenantEntity.QuotaChanged
+        || e instanceof TenantEntity.PlanTermsChanged
         || e instanceof TenantEntity.ApiKeyAdded || e instanceof TenantEntity.ApiKeyRevoked
         || e instanceof TenantEntity.AccessChanged a && a.revokesTokensOf() != null;
   }
@@ -149,6 +150,8 @@ final class PlacementFeedHandler extends JdbcHandler<EventEnvelope<Object>, Read
     if (event instanceof TenantEntity.TenantCreated e) {
       bytes = maxResidentBytes(e.quota());
     } else if (event instanceof TenantEntity.QuotaChanged e) {
+      bytes = maxResidentBytes(e.quota());
+    } else if (event instanceof TenantEntity.PlanTermsChanged e) {
       bytes = maxResidentBytes(e.quota());
     } else if (event instanceof TenantEntity.WorkerPoolChanged e) {
       pool = e.workerPool();

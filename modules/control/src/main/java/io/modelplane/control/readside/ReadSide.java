@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The read side of the control plane: the {@value #PROJECTION} projection (journal events to the
- * tenants, models, api_keys and audit_log tables) and the queries over those tables. A change the API
+ * tenants, plans, models, api_keys and audit_log tables) and the queries over those tables. A change the API
  * acknowledged is in the tables after the journal's poll interval plus the handler's time.
  */
 public final class ReadSide implements AutoCloseable {
@@ -25,6 +25,7 @@ public final class ReadSide implements AutoCloseable {
   private final TenantDirectory tenants;
   private final ModelDirectory models;
   private final AuditLog audit;
+  private final PlanDirectory plans;
 
   ReadSide(ReadSideDatabase db, Executor executor) {
     this.db = db;
@@ -32,6 +33,7 @@ public final class ReadSide implements AutoCloseable {
     this.tenants = new TenantDirectory(reads);
     this.models = new ModelDirectory(reads);
     this.audit = new AuditLog(reads);
+    this.plans = new PlanDirectory(reads);
   }
 
   /**
@@ -82,6 +84,10 @@ public final class ReadSide implements AutoCloseable {
 
   public AuditLog audit() {
     return audit;
+  }
+
+  public PlanDirectory plans() {
+    return plans;
   }
 
   /**

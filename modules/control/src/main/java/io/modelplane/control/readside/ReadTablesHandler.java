@@ -8,6 +8,11 @@ import io.modelplane.registry.ModelEntity;
 import io.modelplane.registry.ModelHistory;
 import io.modelplane.tenancy.TenantEntity;
 import io.modelplane.tenancy.TenantHistory;
+import io.modelplane.tenancy.plan.PlanEntity;
+import io.modelplane.tenancy.plan.PlanHistory;
+import io.modelplane.common.Plan;
+import io.modelplane.common.Quota;
+import io.modelplane.common.QuotaOverrides;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -31,6 +36,7 @@ public final class ReadTablesHandler extends JdbcHandler<EventEnvelope<Object>, 
 
   private static final String TENANT_PREFIX = TenantEntity.ENTITY_KEY.name() + "|";
   private static final String MODEL_PREFIX = ModelEntity.ENTITY_KEY.name() + "|";
+  private static final String PLAN_PREFIX = PlanEntity.ENTITY_KEY.name() + "|";
 
   @Override
   public void process(ReadSideDatabase.Session session, EventEnvelope<Object> envelope) throws Exception {
@@ -63,6 +69,10 @@ public final class ReadTablesHandler extends JdbcHandler<EventEnvelope<Object>, 
       if (!(e instanceof ModelEntity.ReservationReleased)) {
         audit(c, tenant, model, ModelHistory.describe(sequenceNr, e), persistenceId);
       }
+    } else if (event instanceof PlanEntity.Event e && persistenceId.startsWith(PLAN_PREFIX)) {
+      applyPlan(c, persistenceId.substring(PLAN_PREFIX.length()), e);
+      // a plan belongs to no tenant
+      audit(c, null, null, PlanHistory.describe(sequenceNr, e), persistenceId);
     }
     if (applied == null) {
       update(c, "INSERT INTO projected_events (persistence_id, sequence_nr) VALUES (?, ?)", persistenceId, sequenceNr);
@@ -90,17 +100,42 @@ public final class ReadTablesHandler extends JdbcHandler<EventEnvelope<Object>, 
         persistenceId, entry.sequenceNr());
   }
 
+  private static void applyPlan(Connection c, String planId, PlanEntity.Event event) throws SQLException {
+    if (event instanceof PlanEntity.PlanCreated e) {
+      update(c, "DELETE FROM plans WHERE id = ?", planId);
+      update(c, "INSERT INTO plans (id, display_name, quota, prices, currency, created_ns, updated_ns)"
+              + " VALUES (?, ?, ?, ?, ?, ?, ?)", planId, e.plan().displayName(), ReadTables.json(e.plan().quota()),
+          ReadTables.json(e.plan().prices()), e.plan().currency(), ReadTables.nanos(e.at()), ReadTables.nanos(e.at()));
+    } else if (event instanceof PlanEntity.PlanUpdated e) {
+      // the built-in plan's first change sets its creation time too (its entity counts it from then)
+      update(c, "UPDATE plans SET display_name = ?, quota = ?, prices = ?, currency = ?,"
+              + " created_ns = COALESCE(created_ns, ?), updated_ns = ? WHERE id = ?", e.plan().displayName(),
+          ReadTables.json(e.plan().quota()), ReadTables.json(e.plan().prices()), e.plan().currency(),
+          ReadTables.nanos(e.at()), ReadTables.nanos(e.at()), planId);
+    } else if (event instanceof PlanEntity.PlanDeleted) {
+      update(c, "DELETE FROM plans WHERE id = ?", planId);
+    }
+  }
+
   private static void applyTenant(Connection c, String tenant, TenantEntity.Event event) throws SQLException {
     if (event instanceof TenantEntity.TenantCreated e) {
       update(c, "DELETE FROM tenants WHERE id = ?", tenant);
+      QuotaOverrides overrides = e.overrides() != null ? e.overrides()
+          : QuotaOverrides.differences(Quota.defaults(), e.quota());
       update(c, "INSERT INTO tenants (id, display_name, status, quota, worker_pool, organization_id, created_ns,"
-              + " updated_ns, model_count, api_key_count, reservations_made) VALUES (?, ?, ?, ?, NULL, NULL, ?, ?, 0, 0, 0)",
+              + " updated_ns, model_count, api_key_count, reservations_made, plan, quota_overrides)"
+              + " VALUES (?, ?, ?, ?, NULL, NULL, ?, ?, 0, 0, 0, ?, ?)",
           tenant, e.displayName(), TenantEntity.Status.ACTIVE.wireName(), ReadTables.json(e.quota()),
-          ReadTables.nanos(e.at()), ReadTables.nanos(e.at()));
+          ReadTables.nanos(e.at()), ReadTables.nanos(e.at()), e.plan() == null ? Plan.DEFAULT_ID : e.plan(),
+          ReadTables.json(overrides));
     } else if (event instanceof TenantEntity.DisplayNameChanged e) {
       tenantSet(c, tenant, "display_name = ?", e.at(), e.displayName());
     } else if (event instanceof TenantEntity.QuotaChanged e) {
-      tenantSet(c, tenant, "quota = ?", e.at(), ReadTables.json(e.quota()));
+      tenantSet(c, tenant, "quota = ?, plan = ?, quota_overrides = ?", e.at(), ReadTables.json(e.quota()),
+          Plan.DEFAULT_ID, ReadTables.json(QuotaOverrides.differences(Quota.defaults(), e.quota())));
+    } else if (event instanceof TenantEntity.PlanTermsChanged e) {
+      tenantSet(c, tenant, "quota = ?, plan = ?, quota_overrides = ?", e.at(), ReadTables.json(e.quota()),
+          e.plan(), ReadTables.json(e.overrides()));
     } else if (event instanceof TenantEntity.TenantSuspended e) {
       tenantSet(c, tenant, "status = ?", e.at(), TenantEntity.Status.SUSPENDED.wireName());
     } else if (event instanceof TenantEntity.TenantResumed e) {

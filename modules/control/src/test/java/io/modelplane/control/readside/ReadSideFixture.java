@@ -13,6 +13,7 @@ import io.modelplane.common.SlicedTags;
 import io.modelplane.common.TensorSpec;
 import io.modelplane.registry.ModelEntity;
 import io.modelplane.tenancy.TenantEntity;
+import io.modelplane.tenancy.plan.PlanEntity;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
@@ -39,6 +40,7 @@ final class ReadSideFixture implements AutoCloseable {
   final ReadSide readSide;
   private final Map<String, ActorRef<TenantEntity.Command>> tenants = new HashMap<>();
   private final Map<String, ActorRef<ModelEntity.Command>> models = new HashMap<>();
+  private final Map<String, ActorRef<PlanEntity.Command>> plans = new HashMap<>();
   private final List<ActorRef<ProjectionBehavior.Command>> projections = new ArrayList<>();
 
   ReadSideFixture(String jdbcUrl, String user, String password, boolean postgres) throws Exception {
@@ -95,6 +97,12 @@ final class ReadSideFixture implements AutoCloseable {
   }
 
   // ---- the entities ----
+
+  PlanEntity.Reply toPlan(String id, java.util.function.Function<ActorRef<PlanEntity.Reply>, PlanEntity.Command> command) {
+    TestProbe<PlanEntity.Reply> probe = testKit.createTestProbe();
+    plans.computeIfAbsent(id, p -> testKit.spawn(PlanEntity.create(p))).tell(command.apply(probe.ref()));
+    return probe.receiveMessage(Duration.ofSeconds(10));
+  }
 
   ActorRef<TenantEntity.Command> tenant(String id) {
     return tenants.computeIfAbsent(id, t -> testKit.spawn(TenantEntity.create(t)));
@@ -206,6 +214,7 @@ final class ReadSideFixture implements AutoCloseable {
   Map<String, List<Map<String, String>>> dump() throws Exception {
     Map<String, List<Map<String, String>>> all = new LinkedHashMap<>();
     all.put("tenants", rows("SELECT * FROM tenants ORDER BY id"));
+    all.put("plans", rows("SELECT * FROM plans ORDER BY id"));
     all.put("models", rows("SELECT * FROM models ORDER BY tenant, model"));
     all.put("api_keys", rows("SELECT * FROM api_keys ORDER BY tenant, key_id"));
     all.put("audit_log", rows("SELECT time_ns, tenant, model, actor, event_type, summary, persistence_id, sequence_nr"

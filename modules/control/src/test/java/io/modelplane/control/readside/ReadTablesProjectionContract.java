@@ -12,7 +12,11 @@ import akka.stream.javadsl.Sink;
 import io.modelplane.common.HistoryEntry;
 import io.modelplane.common.ModelKey;
 import io.modelplane.common.TenantId;
+import io.modelplane.common.Plan;
+import io.modelplane.common.Quota;
+import io.modelplane.common.QuotaOverrides;
 import io.modelplane.tenancy.TenantEntity;
+import io.modelplane.tenancy.plan.PlanEntity;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
@@ -109,6 +113,98 @@ abstract class ReadTablesProjectionContract {
         .map(env -> io.modelplane.registry.ModelHistory.describe(env.sequenceNr(),
             (io.modelplane.registry.ModelEntity.Event) env.event()))
         .runWith(Sink.seq(), fixture.testKit.system()));
+  }
+
+
+  @Test
+  void plansAndTheTenantsOnThemReachTheTables() throws Exception {
+    fixture.startProjections();
+    Quota goldQuota = new Quota(1000.0, 2000, 128, 100, 100, null, null);
+    Plan gold = new Plan("gold", "Gold", goldQuota, new Plan.Prices(250, 1200, 40, 9900), "EUR");
+    ReadSideFixture.expect(PlanEntity.Details.class, fixture.toPlan("gold", r -> new PlanEntity.Create(gold, "op", r)));
+    Plan spare = new Plan("spare", "Spare", Quota.defaults(), Plan.Prices.FREE, "USD");
+    ReadSideFixture.expect(PlanEntity.Details.class, fixture.toPlan("spare", r -> new PlanEntity.Create(spare, "op", r)));
+    ReadSideFixture.expect(PlanEntity.Deleted.class, fixture.toPlan("spare", r -> new PlanEntity.Delete(0, "op", r)));
+    QuotaOverrides slow = QuotaOverrides.of(new Quota(5.0, null, null, null, null, null, null),
+        java.util.Set.of("requestsPerSecond"));
+    for (String id : List.of("alpha", "bravo", "charlie")) {
+      boolean onGold = !id.equals("bravo");
+      ReadSideFixture.expect(TenantEntity.Summary.class, fixture.toTenant(id, r -> new TenantEntity.Create(
+          "Tenant " + id.toUpperCase(java.util.Locale.ROOT), onGold ? "gold" : null, onGold ? goldQuota : null,
+          id.equals("alpha") ? slow : null, "op", r, null)));
+    }
+    ReadSideFixture.expect(TenantEntity.Summary.class, fixture.toTenant("charlie", r -> new TenantEntity.Suspend("op", r)));
+    eventually(LAG, () -> fixture.auditRows() == 7, "plans and tenants projected");
+
+    List<PlanDirectory.PlanRow> plans = join(fixture.readSide.plans().page(PageRequest.first(10))).items();
+    assertThat(plans).extracting(r -> r.plan().id()).containsExactly("default", "gold");
+    assertThat(plans.get(0).plan()).isEqualTo(Plan.builtInDefault());
+    assertThat(plans.get(0).createdAt()).isNull();
+    assertThat(plans.get(0).tenants()).isEqualTo(1);
+    assertThat(plans.get(1).plan()).isEqualTo(gold);
+    assertThat(plans.get(1).tenants()).isEqualTo(2);
+
+    TenantDirectory tenants = fixture.readSide.tenants();
+    assertThat(join(tenants.page(new TenantDirectory.Filter("gold", null, null), PageRequest.first(10))).items())
+        .extracting(TenantDirectory.TenantRow::id).containsExactly("alpha", "charlie");
+    assertThat(join(tenants.page(new TenantDirectory.Filter("gold", TenantEntity.Status.ACTIVE, null),
+        PageRequest.first(10))).items()).extracting(TenantDirectory.TenantRow::id).containsExactly("alpha");
+    assertThat(join(tenants.page(new TenantDirectory.Filter(null, null, "tenant b"), PageRequest.first(10))).items())
+        .extracting(TenantDirectory.TenantRow::id).containsExactly("bravo");
+    assertThat(join(tenants.page(new TenantDirectory.Filter(null, null, "%"), PageRequest.first(10))).items()).isEmpty();
+    Page<TenantDirectory.TenantRow> first = join(tenants.page(new TenantDirectory.Filter("gold", null, null),
+        PageRequest.first(1)));
+    assertThat(first.items()).extracting(TenantDirectory.TenantRow::id).containsExactly("alpha");
+    assertThat(join(tenants.page(new TenantDirectory.Filter("gold", null, null), new PageRequest(1, first.next())))
+        .items()).extracting(TenantDirectory.TenantRow::id).containsExactly("charlie");
+    TenantDirectory.TenantRow alpha = join(tenants.page(PageRequest.first(1))).items().get(0);
+    assertThat(alpha.plan()).isEqualTo("gold");
+    assertThat(alpha.quotaOverrides()).isEqualTo(slow);
+    assertThat(alpha.quota()).isEqualTo(new Quota(5.0, 2000, 128, 100, 100, null, null));
+
+    // a plan's new quota is every tenant's on it, at once, overrides still applied
+    Quota lower = new Quota(50.0, 60, 8, 10, 10, null, null);
+    Plan cheaper = new Plan("gold", "Gold", lower, gold.prices(), "EUR");
+    ReadSideFixture.expect(PlanEntity.Details.class, fixture.toPlan("gold", r -> new PlanEntity.Update(cheaper, "op", r)));
+    eventually(LAG, () -> join(tenants.page(PageRequest.first(1))).items().get(0).quota()
+        .equals(new Quota(5.0, 60, 8, 10, 10, null, null)), "alpha on the new plan quota");
+
+    AuditLog.Filter planEvents = new AuditLog.Filter(null, null, "op", null, null, null);
+    List<AuditLog.AuditEntry> audit = join(fixture.readSide.audit().page(planEvents, PageRequest.first(50))).items();
+    assertThat(audit).filteredOn(e -> e.type().startsWith("plan_")).extracting(AuditLog.AuditEntry::type)
+        .containsExactlyInAnyOrder("plan_created", "plan_created", "plan_deleted", "plan_updated");
+    assertThat(audit).filteredOn(e -> e.type().startsWith("plan_"))
+        .allSatisfy(e -> assertThat(e.tenant()).isNull());
+    assertThat(audit).filteredOn(e -> e.type().equals("plan_updated")).singleElement()
+        .satisfies(e -> assertThat(e.summary()).containsEntry("plan", "gold"));
+  }
+
+  @Test
+  void tablesProjectedBeforePlansGainThemAndKeepEveryQuota() throws Exception {
+    fixture.execute("DROP TABLE tenants");
+    fixture.execute("DROP TABLE plans");
+    // the tenants table as it was made before plans existed, with a tenant that lowered two limits
+    fixture.execute("CREATE TABLE tenants (id VARCHAR(64) PRIMARY KEY, display_name VARCHAR(400),"
+        + " status VARCHAR(16) NOT NULL, quota " + (fixture.db.postgres() ? "TEXT" : "CLOB") + " NOT NULL,"
+        + " worker_pool VARCHAR(64), organization_id VARCHAR(255), created_ns BIGINT NOT NULL,"
+        + " updated_ns BIGINT NOT NULL, model_count INT NOT NULL, api_key_count INT NOT NULL,"
+        + " reservations_made BIGINT NOT NULL)");
+    Quota lowered = new Quota(50.0, 200, 32, 5, 50, 4L * 1024 * 1024 * 1024, null);
+    fixture.execute("INSERT INTO tenants VALUES ('acme', 'Acme', 'active', '" + ReadTables.json(lowered)
+        + "', NULL, NULL, 1, 1, 0, 0, 0)");
+
+    ReadTables.create(fixture.db);
+
+    TenantDirectory.TenantRow acme = join(fixture.readSide.tenants().page(
+        new TenantDirectory.Filter("default", null, null), PageRequest.first(10))).items().get(0);
+    assertThat(acme.plan()).isEqualTo("default");
+    assertThat(acme.quota()).isEqualTo(lowered);
+    assertThat(acme.quotaOverrides().limits()).containsExactly("requestsPerSecond", "maxModels");
+    assertThat(join(fixture.readSide.plans().tenantsOn("default"))).isEqualTo(1);
+    // a second start changes nothing
+    var before = fixture.dump();
+    ReadTables.create(fixture.db);
+    assertThat(fixture.dump()).isEqualTo(before);
   }
 
   @Test
