@@ -12,7 +12,7 @@ import java.util.List;
  * Prices a month's usage at a plan: a pure function of the exact metered integers and the plan, so the same
  * month gives the same statement however often and wherever it is computed.
  *
- * <p>Lines, in this order: {@code base} (the plan's monthly base, once per month), {@code requests} (requests
+ * <p>Lines, in this order: {@code base} (the plan's monthly base, once per month the tenant existed in), {@code requests} (requests
  * answered without error, per million), {@code compute} (model compute time, per hour) and {@code resident}
  * (GiB kept resident, per hour: the sum over the month's minutes of bytes / 2^30, divided by 60). Each line's
  * amount is its exact quantity times the unit price, rounded half up to a whole minor unit; the total is the
@@ -26,12 +26,18 @@ public final class Pricing {
 
   private Pricing() {}
 
+  /** The statement of a tenant that existed in the month. */
   public static Statement statement(YearMonth month, BillableUsage usage, Plan plan) {
+    return statement(month, usage, plan, true);
+  }
+
+  /** {@code existed}: whether the tenant existed in the month (else it owes no monthly base). */
+  public static Statement statement(YearMonth month, BillableUsage usage, Plan plan, boolean existed) {
     Plan.Prices prices = plan.prices();
     long billable = Math.max(0, usage.requests() - usage.errors());
     List<Statement.Line> lines = List.of(
-        line("base", "Monthly base of plan " + plan.displayName(), BigInteger.ONE, BigInteger.ONE, "month",
-            prices.monthlyBase()),
+        line("base", "Monthly base of plan " + plan.displayName(), existed ? BigInteger.ONE : BigInteger.ZERO,
+            BigInteger.ONE, "month", prices.monthlyBase()),
         line("requests", "Predict requests answered without error", BigInteger.valueOf(billable), MILLION,
             "million requests", prices.perMillionRequests()),
         line("compute", "Model compute time", BigInteger.valueOf(usage.computeMicros()), MICROS_PER_HOUR,

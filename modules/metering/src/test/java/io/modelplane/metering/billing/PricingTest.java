@@ -63,6 +63,8 @@ class PricingTest {
     assertThat(first.total()).isEqualTo(1999);
     assertThat(first.usage()).isEqualTo(new Statement.Usage(0, 0, 0, 0.0, 0.0));
     assertThat(Pricing.statement(MONTH, BillableUsage.none("idle"), PRO)).isEqualTo(first);
+    // a month before the tenant was created owes no base
+    assertThat(Pricing.statement(MONTH, BillableUsage.none("idle"), PRO, false).total()).isZero();
   }
 
   @Test
