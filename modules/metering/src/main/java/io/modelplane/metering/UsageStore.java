@@ -186,37 +186,21 @@ public final class UsageStore implements AutoCloseable {
    * it again overwrites instead of adding and a retried flush never double-counts.
    */
   public void write(List<MinuteCount> rows) throws SQLException {
-    if (rows.isEmpty()) {
-      return;
-    }
-    try (Connection c = pool.getConnection()) {
-      c.setAutoCommit(false);
-      try (PreparedStatement ps = c.prepareStatement(dialect.upsert)) {
-        for (MinuteCount r : rows) {
-          ps.setString(1, r.tenant());
-          ps.setString(2, r.model());
-          ps.setString(3, r.version());
-          ps.setLong(4, r.minuteEpochMillis());
-          ps.setInt(5, r.status());
-          ps.setString(6, r.writer());
-          ps.setLong(7, r.requests());
-          ps.setLong(8, r.items());
-          ps.setLong(9, r.computeMicros());
-          long[] latency = r.latency();
-          for (int i = 0; i < latency.length; i++) {
-            ps.setLong(10 + i, latency[i]);
-          }
-          ps.addBatch();
-        }
-        ps.executeBatch();
-        c.commit();
-      } catch (SQLException | RuntimeException e) {
-        rollbackQuietly(c, e);
-        throw e;
-      } finally {
-        c.setAutoCommit(true);
+    upsert(dialect.upsert, rows, (ps, r) -> {
+      ps.setString(1, r.tenant());
+      ps.setString(2, r.model());
+      ps.setString(3, r.version());
+      ps.setLong(4, r.minuteEpochMillis());
+      ps.setInt(5, r.status());
+      ps.setString(6, r.writer());
+      ps.setLong(7, r.requests());
+      ps.setLong(8, r.items());
+      ps.setLong(9, r.computeMicros());
+      long[] latency = r.latency();
+      for (int i = 0; i < latency.length; i++) {
+        ps.setLong(10 + i, latency[i]);
       }
-    }
+    });
   }
 
   /**
@@ -228,19 +212,30 @@ public final class UsageStore implements AutoCloseable {
     if (minuteEpochMillis % 60_000L != 0) {
       throw new IllegalArgumentException("minuteEpochMillis must start a UTC minute, was " + minuteEpochMillis);
     }
-    if (samples.isEmpty()) {
+    upsert(dialect.residentUpsert, samples, (ps, r) -> {
+      ps.setString(1, r.tenant());
+      ps.setString(2, r.model());
+      ps.setString(3, r.version());
+      ps.setLong(4, minuteEpochMillis);
+      ps.setString(5, r.worker());
+      ps.setLong(6, r.bytes());
+    });
+  }
+
+  private interface Binder<T> {
+    void bind(PreparedStatement ps, T row) throws SQLException;
+  }
+
+  /** Runs {@code sql} once per row, all in one transaction. */
+  private <T> void upsert(String sql, List<T> rows, Binder<T> binder) throws SQLException {
+    if (rows.isEmpty()) {
       return;
     }
     try (Connection c = pool.getConnection()) {
       c.setAutoCommit(false);
-      try (PreparedStatement ps = c.prepareStatement(dialect.residentUpsert)) {
-        for (ResidentSample r : samples) {
-          ps.setString(1, r.tenant());
-          ps.setString(2, r.model());
-          ps.setString(3, r.version());
-          ps.setLong(4, minuteEpochMillis);
-          ps.setString(5, r.worker());
-          ps.setLong(6, r.bytes());
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        for (T row : rows) {
+          binder.bind(ps, row);
           ps.addBatch();
         }
         ps.executeBatch();

@@ -48,7 +48,8 @@ public final class Pricing {
     Statement.Usage totals = new Statement.Usage(usage.requests(), usage.errors(), usage.items(),
         ratio(BigInteger.valueOf(usage.computeMicros()), MILLION),
         ratio(BigInteger.valueOf(usage.residentByteMinutes()), BYTE_MINUTES_PER_GIB_HOUR));
-    return new Statement(usage.tenant(), month.toString(), plan.id(), plan.currency(), totals, prices, lines, total);
+    return new Statement(usage.tenant(), month.toString(), plan.id(), plan.currency(), totals,
+        Statement.Prices.of(prices), lines, total);
   }
 
   /** A line of quantity {@code numerator / denominator} units at {@code unitPrice}. */

@@ -11,11 +11,18 @@ import java.util.Objects;
  * @param month {@code YYYY-MM}
  * @param plan the plan's id
  */
-public record Statement(String tenant, String month, String plan, String currency, Usage usage, Plan.Prices prices,
+public record Statement(String tenant, String month, String plan, String currency, Usage usage, Prices prices,
                         List<Line> lines, long total) {
   public Statement {
     Objects.requireNonNull(tenant, "tenant");
     lines = List.copyOf(lines);
+  }
+
+  /** The plan's prices the statement applies, in minor units (a copy of the plan's: statements are no plans). */
+  public record Prices(long perMillionRequests, long perComputeHour, long perGiBHourResident, long monthlyBase) {
+    public static Prices of(Plan.Prices p) {
+      return new Prices(p.perMillionRequests(), p.perComputeHour(), p.perGiBHourResident(), p.monthlyBase());
+    }
   }
 
   /**

@@ -31,7 +31,7 @@ class PricingTest {
     assertThat(s.month()).isEqualTo("2026-11");
     assertThat(s.plan()).isEqualTo("pro");
     assertThat(s.currency()).isEqualTo("EUR");
-    assertThat(s.prices()).isEqualTo(PRO.prices());
+    assertThat(s.prices()).isEqualTo(new Statement.Prices(200, 360, 50, 1999));
     assertThat(s.usage()).isEqualTo(new Statement.Usage(1_252_500, 250_000, 1_300_000, 5_405.0, 0.725));
     assertThat(s.lines()).extracting(Statement.Line::item, Statement.Line::quantity, Statement.Line::unit,
             Statement.Line::unitPrice, Statement.Line::amount)
