@@ -92,7 +92,7 @@ public final class ResidentSampler {
       }
     } catch (SQLException | RuntimeException e) {
       log.warn("resident samples of {} minutes not written, kept for the next sample: {}",
-          pending.size() - written.size(), e.toString());
+          pending.size() - written.size(), UsageMeter.firstLine(e));
       written.forEach(pending::remove);
       while (pending.size() > MAX_PENDING_MINUTES) {
         long dropped = pending.keySet().iterator().next();

@@ -249,7 +249,7 @@ public final class UsageMeter implements AutoCloseable {
   }
 
   /** One short line: drivers put the whole SQL statement into their messages. */
-  private static String firstLine(Exception e) {
+  static String firstLine(Exception e) {
     String message = String.valueOf(e.getMessage());
     int end = message.indexOf('\n');
     String line = end < 0 ? message : message.substring(0, end);
