@@ -12,6 +12,8 @@ import io.modelplane.api.view.MeView;
 import io.modelplane.common.TenantId;
 import io.modelplane.control.ControlPlane;
 import io.modelplane.control.Plans;
+import io.modelplane.control.billing.Billing;
+import io.modelplane.control.billing.PlatformOverview;
 import io.modelplane.control.placement.DeploymentFeed;
 import io.modelplane.control.IdentityProvisioning;
 import io.modelplane.control.changes.TenantChanges;
@@ -24,6 +26,7 @@ import io.modelplane.registry.ArtifactStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
@@ -38,6 +41,7 @@ public final class HttpApi extends ApiDirectives {
   private final PredictRoutes predict;
   private final ClusterView cluster;
   private final UsageRoutes usage;
+  private final BillingRoutes billing;
   private final AuditRoutes audit;
   private final PlanRoutes plans;
   private final IdentityRoutes identity;
@@ -75,6 +79,10 @@ public final class HttpApi extends ApiDirectives {
     this.audit = new AuditRoutes(readSide.audit());
     this.predict = pipeline == null ? null : new PredictRoutes(controlPlane, pipeline, settings, metrics);
     this.usage = new UsageRoutes(controlPlane, usage.store(), usage.queries(), java.time.Clock.systemUTC());
+    this.billing = new BillingRoutes(controlPlane,
+        new Billing(readSide.tenants(), usage.store(), usage.queries(), controlPlane::planOf),
+        new PlatformOverview(readSide.tenants(), readSide.models(), usage.store(), usage.queries(), Clock.systemUTC()),
+        Clock.systemUTC());
     this.cluster = new ClusterView(controlPlane.system());
     this.openApi = resource("openapi.yaml");
     this.portal = WebAppRoutes.portal(provisioning == null ? null : provisioning.settings().issuer());
@@ -138,6 +146,7 @@ public final class HttpApi extends ApiDirectives {
             authorized(principal, io.modelplane.identity.Action.MANAGE_TENANTS, null, () ->
                 respond(cluster.snapshot().thenApply(view -> Json.response(StatusCodes.OK, view)))))),
         usage.platformRoutes(principal),
+        billing.platformRoutes(principal),
         audit.routes(principal),
         plans.routes(principal),
         tenantRoutes(principal));
@@ -151,7 +160,7 @@ public final class HttpApi extends ApiDirectives {
             return complete(Json.error(ApiError.tenantNotFound(id)));
           }
           TenantId tenant = TenantId.of(id);
-          return concat(tenants.one(principal, tenant), usage.routes(principal, tenant),
+          return concat(tenants.one(principal, tenant), usage.routes(principal, tenant), billing.routes(principal, tenant),
               identity.routes(principal, tenant), models.routes(principal, tenant));
         })));
   }

@@ -62,6 +62,7 @@ import io.modelplane.inference.runtime.Devices;
 import io.modelplane.inference.runtime.ModelLoader;
 import io.modelplane.inference.runtime.ModelResidency;
 import io.modelplane.inference.worker.WorkerActor;
+import io.modelplane.metering.ResidentSampler;
 import io.modelplane.metering.UsageMeter;
 import io.modelplane.metering.UsageStore;
 import io.modelplane.registry.ArtifactStore;
@@ -220,8 +221,13 @@ final class Guardian {
     return new Services(controlPlane, readSide, usage, artifacts, provisioning, deployments, changes);
   }
 
-  /** Control nodes: the coordinators' periodic work (artifact sweep, Keycloak resync). */
+  /** Control nodes: the coordinators' periodic work (artifact sweep, Keycloak resync, resident samples). */
   private void startControl(Services services) {
+    // every control node samples: a minute's row per worker is written once however many do, and one
+    // node's crash leaves the others sampling
+    ResidentSampler residents = new ResidentSampler(services.usage().store(), new ResidentSampling(system),
+        services.usage().queries(), Clock.systemUTC());
+    every(config.getDuration("modelplane.resident-sample-interval"), residents::sample);
     ArtifactSweep sweep = new ArtifactSweep(services.readSide(), services.artifacts(),
         config.getDuration("modelplane.artifact-sweep.grace"), Clock.systemUTC(), dispatcher("blocking-io"));
     every(config.getDuration("modelplane.artifact-sweep.interval"), sweep::runAndLog);

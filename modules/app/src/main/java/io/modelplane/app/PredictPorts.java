@@ -38,13 +38,13 @@ final class PredictPorts {
     return limits.limit() == null ? null : new Admission.RateLimit(limits.limit(), limits.remaining(), limits.resetNanos());
   }
 
-  /** Metered by the HTTP status the call was answered with, as the usage API reports it. */
+  /** Metered by the HTTP status the call was answered with, as the usage API reports it, with its latency. */
   static UsageRecorder usage(UsageMeter meter) {
     return usage -> meter.record(usage.caller().tenant().value(),
         usage.model() == null ? "" : usage.model().model().value(),
         usage.version() == null ? "" : String.valueOf(usage.version()),
         usage.failure() == null ? 200 : PredictErrors.status(usage.failure()),
-        usage.items(), usage.computeMicros());
+        usage.items(), usage.computeMicros(), usage.latencyMicros());
   }
 
   static ModelCatalog catalog(ControlPlane controlPlane) {

@@ -59,7 +59,8 @@ class WorkerIsolationTest {
   static void start() {
     control = TestNodes.start(controlDir, Map.of(
         "modelplane.db.url", "jdbc:h2:mem:isolation;DB_CLOSE_DELAY=-1",
-        "modelplane.cluster.roles", "control,gateway,worker"));
+        "modelplane.cluster.roles", "control,gateway,worker",
+        "modelplane.resident-sample-interval", "1s"));
     worker = TestNodes.start(workerDir, workerSettings());
     workerAddress = hostPort(worker);
     controlAddress = hostPort(control);
@@ -112,6 +113,20 @@ class WorkerIsolationTest {
         .hasMessageContaining("MODELPLANE_" + setting.substring("modelplane.".length())
             .replace("keycloak.", "KEYCLOAK_").replace("db.", "DB_").replace('-', '_').toUpperCase())
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("s3cret"));
+  }
+
+  @Test
+  void aModelResidentOnlyOnTheWorkerOnlyNodeIsBilledFromTheControlNodesSamples() {
+    ApiClient.Reply created = api.post("/api/v1/tenants", OP,
+        Map.of("id", "initech", "displayName", "Initech", "workerPool", POOL));
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+    String key = deployDigits("initech", 1);
+    assertThat(predict(key).status()).isEqualTo(200);
+    assertThat(replicas("initech", key)).allSatisfy(r ->
+        assertThat(r.get("worker").asText()).isEqualTo(workerAddress + "/cpu0"));
+    // the worker-only node has no database: its resident bytes reach the usage tables through the control node
+    TestNodes.eventually(Duration.ofSeconds(15), () -> api.get("/api/v1/tenants/initech/billing", OP).json()
+        .path("usage").path("residentGiBHours").asDouble() > 0, "the pooled model's resident bytes billed");
   }
 
   @Test

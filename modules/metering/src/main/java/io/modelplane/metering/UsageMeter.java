@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The hot-path recorder of billable usage: in-memory counters per (tenant, model, version, UTC
- * minute, status), written to a {@link UsageStore} every flush interval as cumulative rows of
+ * minute, status), with a latency histogram of fixed {@link LatencyBuckets}, written to a {@link UsageStore} every flush interval as cumulative rows of
  * this meter's writer id.
  *
  * <p>Crash-loss bound: a crash loses at most what was recorded since the last successful flush
@@ -41,7 +41,22 @@ public final class UsageMeter implements AutoCloseable {
     final LongAdder requests = new LongAdder();
     final LongAdder items = new LongAdder();
     final LongAdder computeMicros = new LongAdder();
+    final LongAdder[] latency = new LongAdder[LatencyBuckets.COUNT];
     final AtomicBoolean dirty = new AtomicBoolean();
+
+    Counter() {
+      for (int i = 0; i < latency.length; i++) {
+        latency[i] = new LongAdder();
+      }
+    }
+
+    long[] latencySums() {
+      long[] sums = new long[latency.length];
+      for (int i = 0; i < sums.length; i++) {
+        sums[i] = latency[i].sum();
+      }
+      return sums;
+    }
   }
 
   private final UsageStore store;
@@ -78,6 +93,15 @@ public final class UsageMeter implements AutoCloseable {
    * the table cannot hold, because one such row would make every later flush fail.
    */
   public void record(String tenant, String model, String version, int status, long items, long computeMicros) {
+    record(tenant, model, version, status, items, computeMicros, -1);
+  }
+
+  /**
+   * Counts one predict answer as {@link #record(String, String, String, int, long, long)} does, and its latency
+   * ({@code latencyMicros}, end to end; negative: not measured) in the minute's latency buckets.
+   */
+  public void record(String tenant, String model, String version, int status, long items, long computeMicros,
+      long latencyMicros) {
     requireWidth(tenant, 40, "tenant");
     requireWidth(model, 64, "model");
     requireWidth(version, 16, "version");
@@ -93,6 +117,9 @@ public final class UsageMeter implements AutoCloseable {
       c.requests.increment();
       c.items.add(items);
       c.computeMicros.add(computeMicros);
+      if (latencyMicros >= 0) {
+        c.latency[LatencyBuckets.of(latencyMicros)].increment();
+      }
       // after the adds: a flush that clears the flag before reading the sums either sees them or leaves it set
       if (!c.dirty.get()) {
         c.dirty.set(true);
@@ -117,7 +144,7 @@ public final class UsageMeter implements AutoCloseable {
           Key k = e.getKey();
           taken.add(c);
           rows.add(new MinuteCount(k.tenant(), k.model(), k.version(), k.minute(), k.status(), writerId,
-              c.requests.sum(), c.items.sum(), c.computeMicros.sum()));
+              c.requests.sum(), c.items.sum(), c.computeMicros.sum(), c.latencySums()));
         }
       }
       try {
@@ -222,7 +249,7 @@ public final class UsageMeter implements AutoCloseable {
   }
 
   /** One short line: drivers put the whole SQL statement into their messages. */
-  private static String firstLine(Exception e) {
+  static String firstLine(Exception e) {
     String message = String.valueOf(e.getMessage());
     int end = message.indexOf('\n');
     String line = end < 0 ? message : message.substring(0, end);

@@ -16,15 +16,18 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The {@code usage_minute} table on H2 or PostgreSQL: per-writer cumulative minute counts in,
- * per-tenant aggregates out. Plain JDBC over a small Hikari pool; every method blocks, so callers
+ * The usage tables on H2 or PostgreSQL: {@code usage_minute} (per-writer cumulative minute counts with
+ * their latency buckets) and {@code resident_minute} (bytes resident per minute and worker) in, per-tenant
+ * aggregates out. Plain JDBC over a small Hikari pool; every method blocks, so callers
  * on an actor must run it on a dedicated dispatcher.
  */
 public final class UsageStore implements AutoCloseable {
 
   private static final String KEY = "tenant, minute_start, model, version, status, writer";
+  private static final String LATENCY_COLUMNS = latencyColumns();
   private static final String COLUMNS =
-      "tenant, model, version, minute_start, status, writer, requests, items, compute_micros";
+      "tenant, model, version, minute_start, status, writer, requests, items, compute_micros, " + LATENCY_COLUMNS;
+  private static final String PLACEHOLDERS = "?, ".repeat(8 + LatencyBuckets.COUNT) + "?";
 
   // The primary key leads with (tenant, minute_start): the index of a tenant's queries; the platform's
   // query over all tenants reads by time alone.
@@ -32,24 +35,47 @@ public final class UsageStore implements AutoCloseable {
       + "tenant VARCHAR(40) NOT NULL, model VARCHAR(64) NOT NULL, version VARCHAR(16) NOT NULL, "
       + "minute_start BIGINT NOT NULL, status INT NOT NULL, writer VARCHAR(64) NOT NULL, "
       + "requests BIGINT NOT NULL, items BIGINT NOT NULL, compute_micros BIGINT NOT NULL, "
+      + LATENCY_COLUMNS.replace(",", " BIGINT DEFAULT 0 NOT NULL,") + " BIGINT DEFAULT 0 NOT NULL, "
       + "PRIMARY KEY (" + KEY + "))";
   private static final String CREATE_TIME_INDEX =
       "CREATE INDEX IF NOT EXISTS usage_minute_by_time ON usage_minute (minute_start)";
 
+  // One row per (minute, worker, version): each sample of a minute keeps the largest bytes seen, so samplers
+  // on several nodes, and a retried write, leave one value per minute and worker.
+  private static final String RESIDENT_KEY = "tenant, minute_start, model, version, worker";
+  private static final String CREATE_RESIDENT_TABLE = "CREATE TABLE IF NOT EXISTS resident_minute ("
+      + "tenant VARCHAR(40) NOT NULL, model VARCHAR(64) NOT NULL, version VARCHAR(16) NOT NULL, "
+      + "minute_start BIGINT NOT NULL, worker VARCHAR(128) NOT NULL, bytes BIGINT NOT NULL, "
+      + "PRIMARY KEY (" + RESIDENT_KEY + "))";
+  private static final String CREATE_RESIDENT_TIME_INDEX =
+      "CREATE INDEX IF NOT EXISTS resident_minute_by_time ON resident_minute (minute_start)";
+
   private enum Dialect {
     H2("org.h2.Driver",
-        "MERGE INTO usage_minute (" + COLUMNS + ") KEY (" + KEY + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+        "MERGE INTO usage_minute (" + COLUMNS + ") KEY (" + KEY + ") VALUES (" + PLACEHOLDERS + ")",
+        "MERGE INTO resident_minute r USING (VALUES (CAST(? AS VARCHAR(40)), CAST(? AS VARCHAR(64)),"
+            + " CAST(? AS VARCHAR(16)), CAST(? AS BIGINT), CAST(? AS VARCHAR(128)), CAST(? AS BIGINT)))"
+            + " AS s(tenant, model, version, minute_start, worker, bytes)"
+            + " ON r.tenant = s.tenant AND r.minute_start = s.minute_start AND r.model = s.model"
+            + " AND r.version = s.version AND r.worker = s.worker"
+            + " WHEN MATCHED THEN UPDATE SET bytes = GREATEST(r.bytes, s.bytes)"
+            + " WHEN NOT MATCHED THEN INSERT (tenant, model, version, minute_start, worker, bytes)"
+            + " VALUES (s.tenant, s.model, s.version, s.minute_start, s.worker, s.bytes)"),
     POSTGRES("org.postgresql.Driver",
-        "INSERT INTO usage_minute (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (" + KEY + ")"
+        "INSERT INTO usage_minute (" + COLUMNS + ") VALUES (" + PLACEHOLDERS + ") ON CONFLICT (" + KEY + ")"
             + " DO UPDATE SET requests = EXCLUDED.requests, items = EXCLUDED.items,"
-            + " compute_micros = EXCLUDED.compute_micros");
+            + " compute_micros = EXCLUDED.compute_micros, " + latencyUpdates(),
+        "INSERT INTO resident_minute (tenant, model, version, minute_start, worker, bytes) VALUES (?, ?, ?, ?, ?, ?)"
+            + " ON CONFLICT (" + RESIDENT_KEY + ") DO UPDATE SET bytes = GREATEST(resident_minute.bytes, EXCLUDED.bytes)");
 
     final String driver;
     final String upsert;
+    final String residentUpsert;
 
-    Dialect(String driver, String upsert) {
+    Dialect(String driver, String upsert, String residentUpsert) {
       this.driver = driver;
       this.upsert = upsert;
+      this.residentUpsert = residentUpsert;
     }
 
     static Dialect of(String jdbcUrl) {
@@ -110,23 +136,49 @@ public final class UsageStore implements AutoCloseable {
       try {
         s.execute(CREATE_TABLE);
         s.execute(CREATE_TIME_INDEX);
+        // tables made before latencies were metered gain the columns (their old rows count no latency)
+        for (int i = 0; i < LatencyBuckets.COUNT; i++) {
+          s.execute("ALTER TABLE usage_minute ADD COLUMN IF NOT EXISTS " + LatencyBuckets.column(i)
+              + " BIGINT DEFAULT 0 NOT NULL");
+        }
+        s.execute(CREATE_RESIDENT_TABLE);
+        s.execute(CREATE_RESIDENT_TIME_INDEX);
       } catch (SQLException e) {
-        // two nodes starting together race on PostgreSQL's IF NOT EXISTS; the loser finds the table there
-        // (and the index comes with the next start)
-        if (!tableExists(c)) {
+        // two nodes starting together race on PostgreSQL's IF NOT EXISTS; the loser finds the tables there
+        // (and the indexes come with the next start)
+        if (!tablesExist(c)) {
           throw e;
         }
       }
     }
   }
 
-  private static boolean tableExists(Connection c) throws SQLException {
+  private static boolean tablesExist(Connection c) throws SQLException {
     try (Statement s = c.createStatement()) {
-      s.executeQuery("SELECT 1 FROM usage_minute WHERE 1 = 0").close();
+      s.executeQuery("SELECT " + LatencyBuckets.column(LatencyBuckets.COUNT - 1) + " FROM usage_minute WHERE 1 = 0")
+          .close();
+      s.executeQuery("SELECT 1 FROM resident_minute WHERE 1 = 0").close();
       return true;
     } catch (SQLException e) {
       return false;
     }
+  }
+
+  private static String latencyColumns() {
+    StringBuilder columns = new StringBuilder();
+    for (int i = 0; i < LatencyBuckets.COUNT; i++) {
+      columns.append(i == 0 ? "" : ", ").append(LatencyBuckets.column(i));
+    }
+    return columns.toString();
+  }
+
+  private static String latencyUpdates() {
+    StringBuilder updates = new StringBuilder();
+    for (int i = 0; i < LatencyBuckets.COUNT; i++) {
+      String column = LatencyBuckets.column(i);
+      updates.append(i == 0 ? "" : ", ").append(column).append(" = EXCLUDED.").append(column);
+    }
+    return updates.toString();
   }
 
   /**
@@ -134,22 +186,56 @@ public final class UsageStore implements AutoCloseable {
    * it again overwrites instead of adding and a retried flush never double-counts.
    */
   public void write(List<MinuteCount> rows) throws SQLException {
+    upsert(dialect.upsert, rows, (ps, r) -> {
+      ps.setString(1, r.tenant());
+      ps.setString(2, r.model());
+      ps.setString(3, r.version());
+      ps.setLong(4, r.minuteEpochMillis());
+      ps.setInt(5, r.status());
+      ps.setString(6, r.writer());
+      ps.setLong(7, r.requests());
+      ps.setLong(8, r.items());
+      ps.setLong(9, r.computeMicros());
+      long[] latency = r.latency();
+      for (int i = 0; i < latency.length; i++) {
+        ps.setLong(10 + i, latency[i]);
+      }
+    });
+  }
+
+  /**
+   * Upserts resident samples taken in the UTC minute starting at {@code minuteEpochMillis}, in one transaction:
+   * a (minute, worker, version) row keeps the largest bytes written to it, so writing a sample again, or
+   * another node's sample of the same worker in the same minute, never adds.
+   */
+  public void writeResident(long minuteEpochMillis, List<ResidentSample> samples) throws SQLException {
+    if (minuteEpochMillis % 60_000L != 0) {
+      throw new IllegalArgumentException("minuteEpochMillis must start a UTC minute, was " + minuteEpochMillis);
+    }
+    upsert(dialect.residentUpsert, samples, (ps, r) -> {
+      ps.setString(1, r.tenant());
+      ps.setString(2, r.model());
+      ps.setString(3, r.version());
+      ps.setLong(4, minuteEpochMillis);
+      ps.setString(5, r.worker());
+      ps.setLong(6, r.bytes());
+    });
+  }
+
+  private interface Binder<T> {
+    void bind(PreparedStatement ps, T row) throws SQLException;
+  }
+
+  /** Runs {@code sql} once per row, all in one transaction. */
+  private <T> void upsert(String sql, List<T> rows, Binder<T> binder) throws SQLException {
     if (rows.isEmpty()) {
       return;
     }
     try (Connection c = pool.getConnection()) {
       c.setAutoCommit(false);
-      try (PreparedStatement ps = c.prepareStatement(dialect.upsert)) {
-        for (MinuteCount r : rows) {
-          ps.setString(1, r.tenant());
-          ps.setString(2, r.model());
-          ps.setString(3, r.version());
-          ps.setLong(4, r.minuteEpochMillis());
-          ps.setInt(5, r.status());
-          ps.setString(6, r.writer());
-          ps.setLong(7, r.requests());
-          ps.setLong(8, r.items());
-          ps.setLong(9, r.computeMicros());
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        for (T row : rows) {
+          binder.bind(ps, row);
           ps.addBatch();
         }
         ps.executeBatch();
@@ -229,6 +315,80 @@ public final class UsageStore implements AutoCloseable {
       }
     }
     return buckets;
+  }
+
+  /**
+   * Per tenant (one tenant, or null: every tenant with usage), the exact totals of the minutes in [from, to):
+   * requests, errors, items and compute from the usage rows, resident byte-minutes from the resident samples.
+   */
+  public Map<String, BillableUsage> billableUsage(String tenant, Instant from, Instant to) throws SQLException {
+    String where = "WHERE " + (tenant == null ? "" : "tenant = ? AND ") + "minute_start >= ? AND minute_start < ? ";
+    Map<String, long[]> sums = new TreeMap<>();
+    try (Connection c = pool.getConnection()) {
+      try (PreparedStatement ps = c.prepareStatement("SELECT tenant, SUM(requests), "
+          + "SUM(CASE WHEN status >= 400 THEN requests ELSE 0 END), SUM(items), SUM(compute_micros) "
+          + "FROM usage_minute " + where + "GROUP BY tenant")) {
+        bindRange(ps, tenant, from, to);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            long[] s = sums.computeIfAbsent(rs.getString(1), t -> new long[5]);
+            for (int i = 0; i < 4; i++) {
+              s[i] = rs.getLong(2 + i);
+            }
+          }
+        }
+      }
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT tenant, SUM(bytes) FROM resident_minute " + where + "GROUP BY tenant")) {
+        bindRange(ps, tenant, from, to);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            sums.computeIfAbsent(rs.getString(1), t -> new long[5])[4] = rs.getLong(2);
+          }
+        }
+      }
+    }
+    Map<String, BillableUsage> usage = new TreeMap<>();
+    sums.forEach((t, s) -> usage.put(t, new BillableUsage(t, s[0], s[1], s[2], s[3], s[4])));
+    return usage;
+  }
+
+  /**
+   * Every tenant with calls in the minutes of [from, to): requests, errors, compute and the merged latency
+   * buckets of the calls not refused as the caller's fault (statuses 4xx leave them out), ordered by tenant.
+   */
+  public List<TenantActivity> activity(Instant from, Instant to) throws SQLException {
+    StringBuilder sql = new StringBuilder("SELECT tenant, SUM(requests), "
+        + "SUM(CASE WHEN status >= 400 THEN requests ELSE 0 END), SUM(compute_micros)");
+    for (int i = 0; i < LatencyBuckets.COUNT; i++) {
+      sql.append(", SUM(CASE WHEN status >= 400 AND status < 500 THEN 0 ELSE ")
+          .append(LatencyBuckets.column(i)).append(" END)");
+    }
+    sql.append(" FROM usage_minute WHERE minute_start >= ? AND minute_start < ? GROUP BY tenant");
+    List<TenantActivity> rows = new ArrayList<>();
+    try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
+      bindRange(ps, null, from, to);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          long[] latency = new long[LatencyBuckets.COUNT];
+          for (int i = 0; i < latency.length; i++) {
+            latency[i] = rs.getLong(5 + i);
+          }
+          rows.add(new TenantActivity(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), latency));
+        }
+      }
+    }
+    rows.sort(Comparator.comparing(TenantActivity::tenant));
+    return rows;
+  }
+
+  private static void bindRange(PreparedStatement ps, String tenant, Instant from, Instant to) throws SQLException {
+    int p = 1;
+    if (tenant != null) {
+      ps.setString(p++, tenant);
+    }
+    ps.setLong(p++, from.toEpochMilli());
+    ps.setLong(p, to.toEpochMilli());
   }
 
   /** Total compute microseconds of the tenant in the minutes starting at or after {@code from} (for monthly budgets). */

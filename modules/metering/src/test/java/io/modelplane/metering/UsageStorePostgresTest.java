@@ -45,6 +45,7 @@ class UsageStorePostgresTest {
     store = UsageStore.open(url, "postgres", "postgres");
     try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
       s.execute("TRUNCATE usage_minute");
+      s.execute("TRUNCATE resident_minute");
     }
   }
 
@@ -128,5 +129,34 @@ class UsageStorePostgresTest {
     assertThat(store.query("acme", DAY_START, DAY_END, Step.DAY)).containsExactly(
         new UsageRow(DAY_START, "resnet", "1", 2, 5, 1, 2.5, Map.of(200, 1L, 429, 1L)));
     assertThat(store.computeMicrosSince("acme", DAY_START)).isEqualTo(2_500);
+  }
+
+  @Test
+  void latencyBucketsAndResidentSamplesUpsertAsOnH2() throws SQLException {
+    long[] fast = new long[LatencyBuckets.COUNT];
+    fast[2] = 3;
+    long[] slow = new long[LatencyBuckets.COUNT];
+    slow[9] = 1;
+    store.write(List.of(new MinuteCount("acme", "m", "1", M0, 200, "a", 3, 3, 30, fast)));
+    fast[2] = 5; // cumulative: the row grows, a rewrite does not add
+    store.write(List.of(new MinuteCount("acme", "m", "1", M0, 200, "a", 5, 5, 50, fast),
+        new MinuteCount("acme", "m", "1", M1, 200, "b", 1, 1, 10, slow),
+        new MinuteCount("acme", "m", "1", M1, 404, "b", 1, 0, 0, slow)));
+    store.write(List.of(new MinuteCount("acme", "m", "1", M0, 200, "a", 5, 5, 50, fast)));
+    List<TenantActivity> activity = store.activity(T0, T0.plusSeconds(3600));
+    assertThat(activity).hasSize(1);
+    assertThat(activity.get(0).requests()).isEqualTo(7);
+    assertThat(activity.get(0).errors()).isEqualTo(1);
+    assertThat(activity.get(0).latency()[2]).isEqualTo(5);
+    assertThat(activity.get(0).latency()[9]).isEqualTo(1); // the 404's is left out
+
+    store.writeResident(M0, List.of(new ResidentSample("w1", "acme", "m", "1", 100)));
+    store.writeResident(M0, List.of(new ResidentSample("w1", "acme", "m", "1", 300),
+        new ResidentSample("w2", "acme", "m", "1", 7)));
+    store.writeResident(M0, List.of(new ResidentSample("w1", "acme", "m", "1", 200)));
+    store.writeResident(M1, List.of(new ResidentSample("w1", "acme", "m", "1", 100)));
+    BillableUsage usage = store.billableUsage("acme", DAY_START, DAY_END).get("acme");
+    assertThat(usage).isEqualTo(new BillableUsage("acme", 7, 1, 6, 60, 300 + 7 + 100));
+    assertThat(store.billableUsage(null, DAY_START, DAY_END)).containsOnlyKeys("acme");
   }
 }

@@ -8,7 +8,9 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletionStage;
 
 /** The models as the read tables hold them: a tenant's models paged by name, and every registered artifact. */
@@ -42,6 +44,21 @@ public final class ModelDirectory {
   public CompletionStage<List<ModelRow>> vacant(TenantId tenant) {
     return reads.read(c -> Reads.list(c, "SELECT * FROM models WHERE tenant = ? AND version_count = 0 ORDER BY model",
         ModelDirectory::row, tenant.value()));
+  }
+
+  /**
+   * How many models (names with at least one version) there are by status: {@code deployed} (with a current
+   * deployment) or {@code not_deployed}; a status without models is left out.
+   */
+  public CompletionStage<Map<String, Long>> countByStatus() {
+    return reads.read(c -> {
+      Map<String, Long> counts = new TreeMap<>();
+      Reads.list(c, "SELECT CASE WHEN current_revision IS NULL THEN 'not_deployed' ELSE 'deployed' END AS status,"
+          + " COUNT(*) FROM models WHERE version_count > 0"
+          + " GROUP BY CASE WHEN current_revision IS NULL THEN 'not_deployed' ELSE 'deployed' END",
+          rs -> counts.put(rs.getString(1), rs.getLong(2)));
+      return counts;
+    });
   }
 
   /** The SHA-256 of every version of every model (archived ones included). */

@@ -104,6 +104,26 @@ public final class TenantDirectory {
     return counts;
   }
 
+  /** Every tenant id with when it was created, sorted by id (suspended tenants too): whom the platform bills. */
+  public CompletionStage<Map<String, Instant>> createdAt() {
+    return reads.read(c -> {
+      Map<String, Instant> created = new java.util.LinkedHashMap<>();
+      Reads.list(c, "SELECT id, created_ns FROM tenants ORDER BY id",
+          rs -> created.put(rs.getString(1), ReadTables.instant(rs, "created_ns")));
+      return created;
+    });
+  }
+
+  /** How many tenants there are in each status (a status without tenants is left out). */
+  public CompletionStage<Map<TenantEntity.Status, Long>> countByStatus() {
+    return reads.read(c -> {
+      Map<TenantEntity.Status, Long> counts = new java.util.EnumMap<>(TenantEntity.Status.class);
+      Reads.list(c, "SELECT status, COUNT(*) FROM tenants GROUP BY status", rs -> counts.put(
+          TenantEntity.Status.valueOf(rs.getString(1).toUpperCase(Locale.ROOT)), rs.getLong(2)));
+      return counts;
+    });
+  }
+
   private static List<TenantRow> withModels(Connection c, List<TenantRow> tenants) throws SQLException {
     if (tenants.isEmpty()) {
       return tenants;

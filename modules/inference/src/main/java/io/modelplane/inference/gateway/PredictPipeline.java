@@ -52,10 +52,10 @@ public final class PredictPipeline {
   /**
    * What a call is metered as: {@code model} null when it names no deployed model (made-up names
    * must not grow the usage tables), {@code version} null when no deployed version was routed to;
-   * {@code failure} null for a prediction.
+   * {@code failure} null for a prediction; {@code latencyMicros} from the call's start to its answer.
    */
   public record Usage(Caller caller, ModelKey model, Integer version, PredictFailure failure, long items,
-      long computeMicros) {}
+      long computeMicros, long latencyMicros) {}
 
   /** The outcome of a call; {@code rateLimit} is the tenant's admission state (null: unlimited or unknown). */
   public sealed interface Result permits Predicted, Failed {
@@ -83,15 +83,16 @@ public final class PredictPipeline {
 
   /** Never fails: every outcome, refusals included, is a {@link Result}. */
   public CompletionStage<Result> predict(Caller caller, Request request) {
+    long start = System.nanoTime();
     return safely(() -> admission.admit(caller.tenant())).handle((decision, failure) -> {
       if (decision instanceof Admission.Permit permit) {
-        return admitted(caller, request, permit);
+        return admitted(caller, request, permit, start);
       }
       request.inputs().discard();
       PredictFailure refused = failure != null
           ? new PredictFailure(Code.REQUEST_FAILED, "admission failed", null, unwrap(failure))
           : refusal((Admission.Refusal) decision);
-      return CompletableFuture.<Result>completedFuture(finish(call(caller, request.model()), refused,
+      return CompletableFuture.<Result>completedFuture(finish(call(caller, request.model(), start), refused,
           decision == null ? null : decision.rateLimit()));
     }).thenCompose(r -> r);
   }
@@ -110,8 +111,8 @@ public final class PredictPipeline {
     return gateway.route(model).isPresent();
   }
 
-  private CompletionStage<Result> admitted(Caller caller, Request request, Admission.Permit permit) {
-    Call call = call(caller, request.model());
+  private CompletionStage<Result> admitted(Caller caller, Request request, Admission.Permit permit, long start) {
+    Call call = call(caller, request.model(), start);
     return safely(() -> route(request, call)).handle((prediction, failure) -> {
       permit.release().run();
       if (failure == null) {
@@ -167,8 +168,8 @@ public final class PredictPipeline {
         });
   }
 
-  private Call call(Caller caller, ModelKey model) {
-    return new Call(caller, model, gateway.route(model).isPresent());
+  private Call call(Caller caller, ModelKey model, long startNanos) {
+    return new Call(caller, model, gateway.route(model).isPresent(), startNanos);
   }
 
   private Result finish(Call call, PredictFailure failure, Admission.RateLimit rateLimit) {
@@ -238,18 +239,21 @@ public final class PredictPipeline {
     final Caller caller;
     final ModelKey model;
     final boolean deployed;
+    final long startNanos;
     volatile Integer version;
     volatile long items;
     volatile long computeMicros;
 
-    Call(Caller caller, ModelKey model, boolean deployed) {
+    Call(Caller caller, ModelKey model, boolean deployed, long startNanos) {
       this.caller = caller;
       this.model = model;
       this.deployed = deployed;
+      this.startNanos = startNanos;
     }
 
     Usage usage(PredictFailure failure) {
-      return new Usage(caller, deployed ? model : null, version, failure, items, computeMicros);
+      return new Usage(caller, deployed ? model : null, version, failure, items, computeMicros,
+          (System.nanoTime() - startNanos) / 1_000);
     }
   }
 }

@@ -191,7 +191,23 @@ class PredictPipelineTest {
     assertThat(asked).hasValue(1);
     assertThat(admitted).hasValue(1);
     assertEveryPermitReleased();
-    assertThat(metered).containsExactly(new PredictPipeline.Usage(CALLER, MODEL, 1, null, 3, 7));
+    assertThat(metered).hasSize(1);
+    assertThat(metered.get(0)).usingRecursiveComparison().ignoringFields("latencyMicros")
+        .isEqualTo(new PredictPipeline.Usage(CALLER, MODEL, 1, null, 3, 7, 0));
+    assertThat(metered.get(0).latencyMicros()).isNotNegative();
+  }
+
+  @Test
+  void theMeteredLatencyCoversTheWholeCallUpToItsAnswer() {
+    List<Tensor> tensors = rows(2).tensors;
+    PredictPipeline.Inputs slowInputs = signature -> CompletableFuture.supplyAsync(() -> tensors,
+        CompletableFuture.delayedExecutor(60, TimeUnit.MILLISECONDS));
+    route(Map.of(1, 100), Map.of(1, ready(worker(PredictPipelineTest::echo, new AtomicInteger()))));
+
+    assertThat(predict(null, slowInputs)).isInstanceOf(PredictPipeline.Predicted.class);
+
+    assertThat(metered).hasSize(1);
+    assertThat(metered.get(0).latencyMicros()).isBetween(60_000L, 10_000_000L);
   }
 
   @Test
