@@ -35,7 +35,7 @@ public final class HttpApi extends ApiDirectives {
   private final TenantRoutes tenants;
   private final ModelRoutes models;
   private final PredictRoutes predict;
-  private final ClusterView cluster;
+  private final ClusterRoutes cluster;
   private final UsageRoutes usage;
   private final AuditRoutes audit;
   private final IdentityRoutes identity;
@@ -71,7 +71,7 @@ public final class HttpApi extends ApiDirectives {
     this.audit = new AuditRoutes(readSide.audit());
     this.predict = pipeline == null ? null : new PredictRoutes(controlPlane, pipeline, settings, metrics);
     this.usage = new UsageRoutes(controlPlane, usage.store(), usage.queries(), java.time.Clock.systemUTC());
-    this.cluster = new ClusterView(controlPlane.system());
+    this.cluster = new ClusterRoutes(new ClusterView(controlPlane.system(), deployments), deployments);
     this.openApi = resource("openapi.yaml");
     this.portal = WebAppRoutes.portal(provisioning == null ? null : provisioning.settings().issuer());
   }
@@ -130,9 +130,7 @@ public final class HttpApi extends ApiDirectives {
   private Route management(Principal principal) {
     return concat(
         path("me", () -> get(() -> complete(Json.response(StatusCodes.OK, MeView.of(principal))))),
-        path(segment("admin").slash("cluster"), () -> get(() ->
-            authorized(principal, io.modelplane.identity.Action.MANAGE_TENANTS, null, () ->
-                respond(cluster.snapshot().thenApply(view -> Json.response(StatusCodes.OK, view)))))),
+        cluster.routes(principal),
         usage.platformRoutes(principal),
         audit.routes(principal),
         tenantRoutes(principal));
