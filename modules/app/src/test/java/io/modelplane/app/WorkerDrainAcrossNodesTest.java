@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -33,10 +32,7 @@ class WorkerDrainAcrossNodesTest {
     Main.Node a = TestNodes.start(dataDir, db);
     Main.Node b = null;
     try {
-      Map<String, Object> joinA = new HashMap<>(db);
-      joinA.put("modelplane.db.create-schema", false);
-      joinA.put("akka.cluster.seed-nodes", List.of(Cluster.get(a.system()).selfMember().address().toString()));
-      b = TestNodes.start(dataDir, joinA);
+      b = TestNodes.startJoining(a, dataDir, db);
       ApiClient viaA = new ApiClient(a.baseUrl());
       ApiClient viaB = new ApiClient(b.baseUrl());
       TestNodes.eventually(Duration.ofSeconds(30), () -> viaA.get("/api/v1/admin/cluster", OP).json()
@@ -153,6 +149,24 @@ class WorkerDrainAcrossNodesTest {
       String openApi = viaA.get("/api/v1/openapi.yaml", null).raw().body();
       assertThat(openApi).contains("/api/v1/admin/workers/{worker}/drain:", "/api/v1/admin/workers/{worker}/undrain:",
           "/api/v1/admin/workers/{worker}/residents/{tenant}/{model}/{version}:");
+
+      // a drain survives placement moving: drain B's worker, stop A (the oldest node: it runs placement)
+      String workerOfB = workerOf(b, viaB);
+      assertThat(viaB.post(workerPath(workerOfB) + "/drain", OP, Map.of()).status()).isEqualTo(202);
+      a.stop();
+      Main.Node nodeB = b;
+      TestNodes.eventually(Duration.ofSeconds(30), () -> PlacementFeedAcrossNodesTest.upMembers(nodeB) == 1, "A gone");
+      // B's new placement read the drain back: its worker stays drained, so digits has nowhere to go
+      TestNodes.eventually(Duration.ofSeconds(60), () -> {
+        JsonNode v = viaB.get("/api/v1/admin/cluster", OP).json();
+        return v.get("drainsKnown").asBoolean() && worker(v, workerOfB).get("draining").asBoolean();
+      }, "the drain known to the new placement");
+      assertThat(holders(viaB, "drainer")).isEmpty();
+      TestNodes.eventually(Duration.ofSeconds(10), () -> viaB.get("/api/v1/tenants/drainer/models/digits", key).json()
+          .get("replicas").toString().contains("no worker that is not draining"), "the replica pending, with the reason");
+      assertThat(viaB.post(workerPath(workerOfB) + "/undrain", OP, Map.of()).status()).isEqualTo(200);
+      TestNodes.eventually(Duration.ofSeconds(30), () -> "1".equals(PlacementFeedAcrossNodesTest.version(viaB, key)),
+          "digits placed on B's undrained worker");
     } finally {
       if (b != null) {
         b.stop();
@@ -163,6 +177,14 @@ class WorkerDrainAcrossNodesTest {
 
   static String workerPath(String worker) {
     return "/api/v1/admin/workers/" + URLEncoder.encode(worker, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  /** The id of the node's worker, as the cluster view lists it (its cluster host:port, then the device). */
+  static String workerOf(Main.Node node, ApiClient via) {
+    akka.actor.Address address = Cluster.get(node.system()).selfMember().address();
+    String prefix = address.getHost().orElseThrow() + ":" + address.getPort().orElseThrow() + "/";
+    return ApiClient.each(via.get("/api/v1/admin/cluster", OP).json().get("workers"), "workerId").stream()
+        .filter(id -> id.startsWith(prefix)).findFirst().orElseThrow();
   }
 
   /** The workers on which the tenant's digits version 1 is resident, by the cluster view. */
