@@ -520,8 +520,28 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
     overQuota.clear();
     overQuota.putAll(decision.overQuota());
     drainBlocked.clear();
-    decision.drainBlocked().forEach((worker, why) -> drainBlocked.put(workerId(byId.get(worker)), why));
+    decision.drainBlocked().forEach((worker, why) -> drainBlocked.put(workerId(byId.get(worker)), new ArrayList<>(why)));
+    addFailedReplacements();
     publish();
+  }
+
+  /**
+   * A replica on a draining worker whose replacement failed to load stays (a failed replica is retried
+   * only by a new revision): the drain says so, with the load's reason.
+   */
+  private void addFailedReplacements() {
+    replicas.forEach((version, held) -> held.forEach((worker, replica) -> {
+      String id = workerId(worker);
+      if (!draining.contains(id)) {
+        return;
+      }
+      held.forEach((other, r) -> {
+        if (!other.equals(worker) && r.state() == ReplicaState.FAILED && !draining.contains(workerId(other))) {
+          drainBlocked.computeIfAbsent(id, w -> new ArrayList<>()).add(version + " stays (it keeps serving): its replacement on "
+              + workerId(other) + " failed to load (" + r.reason() + "); a new deployment revision retries it");
+        }
+      });
+    }));
   }
 
   private void load(ActorRef<WorkerActor.Command> worker, VersionToLoad version, BatchSettings batch) {

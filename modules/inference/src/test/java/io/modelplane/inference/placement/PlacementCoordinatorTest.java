@@ -573,6 +573,27 @@ class PlacementCoordinatorTest {
   }
 
   @Test
+  void aDrainWhoseReplacementFailedToLoadSaysSo() {
+    VersionKey m1 = new VersionKey(ACME_M, 1);
+    Set<VersionKey> w1 = ConcurrentHashMap.newKeySet();
+    ActorRef<PlacementCoordinator.Command> placement = testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5)));
+    testKit.spawn(fakeWorker("w1", 10_000, w1, Set.of()));
+    awaitWorkers(placement, 1);
+    placement.tell(setDeployment(ACME_M, deployment(1, 1, 1)));
+    awaitReplicas(placement, "w1");
+    testKit.spawn(fakeWorker("w2", 10_000, ConcurrentHashMap.newKeySet(), Set.of(m1)));
+    awaitWorkers(placement, 2);
+
+    setDraining(placement, "w1", true);
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertThat(drains(placement).get("w1")).singleElement().asString()
+          .contains("replacement on w2 failed to load (corrupt artifact)");
+      return null;
+    });
+    assertThat(w1).containsExactly(m1);
+  }
+
+  @Test
   void drainsAreRecordedBeforeTheyApplyAndAStartingCoordinatorReadsThem() {
     Set<VersionKey> w1 = ConcurrentHashMap.newKeySet();
     Set<VersionKey> w2 = ConcurrentHashMap.newKeySet();
