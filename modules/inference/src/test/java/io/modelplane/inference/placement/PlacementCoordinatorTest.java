@@ -497,6 +497,16 @@ class PlacementCoordinatorTest {
     });
   }
 
+  /** A coordinator with version 1 of acme/m deployed and ready on worker w1 (its only worker), which holds {@code w1}. */
+  ActorRef<PlacementCoordinator.Command> placedOnW1(Set<VersionKey> w1) {
+    ActorRef<PlacementCoordinator.Command> placement = testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5)));
+    testKit.spawn(fakeWorker("w1", 10_000, w1, Set.of()));
+    awaitWorkers(placement, 1);
+    placement.tell(setDeployment(ACME_M, deployment(1, 1, 1)));
+    awaitReplicas(placement, "w1");
+    return placement;
+  }
+
   @Test
   void aDrainingWorkersReplicaMovesAndLeavesOnlyOnceItsReplacementIsReady() {
     VersionKey m1 = new VersionKey(ACME_M, 1);
@@ -547,11 +557,7 @@ class PlacementCoordinatorTest {
   @Test
   void aDrainNoOtherWorkerCanTakeWaitsWithTheReplicaServingAndSaysWhy() {
     Set<VersionKey> w1 = ConcurrentHashMap.newKeySet();
-    ActorRef<PlacementCoordinator.Command> placement = testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5)));
-    testKit.spawn(fakeWorker("w1", 10_000, w1, Set.of()));
-    awaitWorkers(placement, 1);
-    placement.tell(setDeployment(ACME_M, deployment(1, 1, 1)));
-    awaitReplicas(placement, "w1");
+    ActorRef<PlacementCoordinator.Command> placement = placedOnW1(w1);
 
     setDraining(placement, "w1", true);
     assertThat(drains(placement).get("w1")).singleElement().asString()
@@ -576,11 +582,7 @@ class PlacementCoordinatorTest {
   void aDrainWhoseReplacementFailedToLoadSaysSo() {
     VersionKey m1 = new VersionKey(ACME_M, 1);
     Set<VersionKey> w1 = ConcurrentHashMap.newKeySet();
-    ActorRef<PlacementCoordinator.Command> placement = testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5)));
-    testKit.spawn(fakeWorker("w1", 10_000, w1, Set.of()));
-    awaitWorkers(placement, 1);
-    placement.tell(setDeployment(ACME_M, deployment(1, 1, 1)));
-    awaitReplicas(placement, "w1");
+    ActorRef<PlacementCoordinator.Command> placement = placedOnW1(w1);
     testKit.spawn(fakeWorker("w2", 10_000, ConcurrentHashMap.newKeySet(), Set.of(m1)));
     awaitWorkers(placement, 2);
 
