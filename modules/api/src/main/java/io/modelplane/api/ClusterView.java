@@ -4,54 +4,88 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.AskPattern;
 import akka.actor.typed.receptionist.Receptionist;
+import akka.actor.typed.receptionist.ServiceKey;
 import akka.cluster.Member;
 import akka.cluster.typed.Cluster;
 import io.modelplane.api.view.WorkerView;
+import io.modelplane.control.NodeInfo;
+import io.modelplane.control.placement.DeploymentFeed;
+import io.modelplane.inference.placement.PlacementCoordinator;
 import io.modelplane.inference.worker.WorkerActor;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
 
 /** The operator's view of the cluster: nodes with roles and status, workers with their budgets and resident models. */
 final class ClusterView {
   private static final Duration ASK = Duration.ofSeconds(2);
 
-  record NodeView(String address, List<String> roles, String status, boolean reachable) {}
+  /** {@code upSince}: when the node started; null if it did not say in time. */
+  record NodeView(String address, List<String> roles, String status, boolean reachable, Instant upSince) {}
+
+  /**
+   * The whole view, in a stable order (so that equal views give equal tags). {@code drainsKnown}: false when
+   * placement did not answer in time (during a failover): then no worker shows as draining.
+   */
+  record Snapshot(String self, List<NodeView> nodes, List<WorkerView> workers, boolean drainsKnown) {}
 
   private final ActorSystem<?> system;
+  private final DeploymentFeed placement;
 
-  ClusterView(ActorSystem<?> system) {
+  ClusterView(ActorSystem<?> system, DeploymentFeed placement) {
     this.system = system;
+    this.placement = placement;
   }
 
-  CompletionStage<Map<String, Object>> snapshot() {
+  CompletionStage<Snapshot> snapshot() {
     Cluster cluster = Cluster.get(system);
     Set<Member> unreachable = cluster.state().getUnreachable();
-    List<NodeView> nodes = StreamSupport.stream(cluster.state().getMembers().spliterator(), false)
-        .map(m -> new NodeView(m.address().toString(),
-            m.getRoles().stream().filter(r -> !r.startsWith("dc-")).sorted().toList(),
-            m.status().toString().toLowerCase(), !unreachable.contains(m)))
-        .toList();
+    List<Member> members = StreamSupport.stream(cluster.state().getMembers().spliterator(), false).toList();
+    CompletableFuture<List<NodeInfo.Node>> started = askAll(NodeInfo.SERVICE_KEY, NodeInfo.Get::new);
+    CompletableFuture<List<WorkerActor.WorkerStatus>> statuses = askAll(WorkerActor.SERVICE_KEY, WorkerActor.GetStatus::new);
+    CompletableFuture<PlacementCoordinator.Drains> drains = placement.drains().toCompletableFuture()
+        .exceptionally(failure -> null);
+    return CompletableFuture.allOf(started, statuses, drains).thenApply(done -> {
+      Map<String, Instant> upSince = started.join().stream()
+          .collect(Collectors.toMap(NodeInfo.Node::address, NodeInfo.Node::upSince, (a, b) -> a));
+      List<NodeView> nodes = members.stream()
+          .map(m -> new NodeView(m.address().toString(),
+              m.getRoles().stream().filter(r -> !r.startsWith("dc-")).sorted().toList(),
+              m.status().toString().toLowerCase(), !unreachable.contains(m), upSince.get(m.address().toString())))
+          .toList();
+      Map<String, List<String>> draining = drains.join() == null ? Map.of() : drains.join().blockedBy();
+      List<WorkerView> workers = statuses.join().stream()
+          .map(s -> WorkerView.from(s, draining.containsKey(s.workerId()), draining.getOrDefault(s.workerId(), List.of())))
+          .sorted(Comparator.comparing(WorkerView::workerId))
+          .toList();
+      return new Snapshot(cluster.selfMember().address().toString(), nodes, workers, drains.join() != null);
+    });
+  }
+
+  /** Asks every actor registered under {@code key}; one that does not answer in time is left out. */
+  private <C, R> CompletableFuture<List<R>> askAll(ServiceKey<C> key, Function<ActorRef<R>, C> question) {
     return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
-            replyTo -> Receptionist.find(WorkerActor.SERVICE_KEY, replyTo), ASK, system.scheduler())
+            replyTo -> Receptionist.find(key, replyTo), ASK, system.scheduler())
         .thenCompose(listing -> {
-          List<CompletableFuture<WorkerActor.WorkerStatus>> statuses = new ArrayList<>();
-          for (ActorRef<WorkerActor.Command> worker : listing.getServiceInstances(WorkerActor.SERVICE_KEY)) {
-            statuses.add(AskPattern.<WorkerActor.Command, WorkerActor.WorkerStatus>ask(worker,
-                    WorkerActor.GetStatus::new, ASK, system.scheduler())
+          List<CompletableFuture<R>> answers = new ArrayList<>();
+          for (ActorRef<C> actor : listing.getServiceInstances(key)) {
+            answers.add(AskPattern.<C, R>ask(actor, question::apply, ASK, system.scheduler())
                 .toCompletableFuture()
-                .exceptionally(failure -> null)); // a worker that does not answer is left out
+                .exceptionally(failure -> null));
           }
-          return CompletableFuture.allOf(statuses.toArray(CompletableFuture[]::new)).thenApply(done -> Map.of(
-              "self", cluster.selfMember().address().toString(),
-              "nodes", nodes,
-              "workers", statuses.stream().map(CompletableFuture::join).filter(Objects::nonNull).map(WorkerView::from).toList()));
-        });
+          return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+              .thenApply(all -> answers.stream().map(CompletableFuture::join).filter(Objects::nonNull).toList());
+        })
+        .toCompletableFuture();
   }
 }

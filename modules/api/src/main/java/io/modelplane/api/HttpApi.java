@@ -39,7 +39,7 @@ public final class HttpApi extends ApiDirectives {
   private final TenantRoutes tenants;
   private final ModelRoutes models;
   private final PredictRoutes predict;
-  private final ClusterView cluster;
+  private final ClusterRoutes cluster;
   private final UsageRoutes usage;
   private final BillingRoutes billing;
   private final AuditRoutes audit;
@@ -83,7 +83,7 @@ public final class HttpApi extends ApiDirectives {
         new Billing(readSide.tenants(), usage.store(), usage.queries(), controlPlane::planOf),
         new PlatformOverview(readSide.tenants(), readSide.models(), usage.store(), usage.queries(), Clock.systemUTC()),
         Clock.systemUTC());
-    this.cluster = new ClusterView(controlPlane.system());
+    this.cluster = new ClusterRoutes(new ClusterView(controlPlane.system(), deployments), deployments);
     this.openApi = resource("openapi.yaml");
     this.portal = WebAppRoutes.portal(provisioning == null ? null : provisioning.settings().issuer());
   }
@@ -142,9 +142,7 @@ public final class HttpApi extends ApiDirectives {
   private Route management(Principal principal) {
     return concat(
         path("me", () -> get(() -> complete(Json.response(StatusCodes.OK, MeView.of(principal))))),
-        path(segment("admin").slash("cluster"), () -> get(() ->
-            authorized(principal, io.modelplane.identity.Action.MANAGE_TENANTS, null, () ->
-                respond(cluster.snapshot().thenApply(view -> Json.response(StatusCodes.OK, view)))))),
+        cluster.routes(principal),
         usage.platformRoutes(principal),
         billing.platformRoutes(principal),
         audit.routes(principal),

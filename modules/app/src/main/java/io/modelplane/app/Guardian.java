@@ -39,6 +39,7 @@ import io.modelplane.control.placement.DesiredDeployments;
 import io.modelplane.control.readside.ControlProjections;
 import io.modelplane.control.IdentityProvisioning;
 import io.modelplane.control.KeyUsage;
+import io.modelplane.control.NodeInfo;
 import io.modelplane.control.QuotaSources;
 import io.modelplane.tenancy.plan.PlanEntity;
 import io.modelplane.control.changes.TenantChanges;
@@ -198,6 +199,7 @@ final class Guardian {
     TenantEntity.init(system); // a proxy off control nodes: the readiness probe asks through it
     ModelEntity.init(system);
     PlanEntity.init(system);
+    system.systemActorOf(NodeInfo.create(), "node-info", Props.empty());
   }
 
   /** Control and gateway nodes: the entities' door, the usage tables, the artifacts, Keycloak, placement. */

@@ -50,6 +50,11 @@ final class ApiClient {
     return send(builder(path, credential).GET());
   }
 
+  /** GET with extra request headers (such as If-None-Match). */
+  Reply get(String path, String credential, Map<String, String> headers) {
+    return send(withHeaders(builder(path, credential), headers).GET());
+  }
+
   Reply delete(String path, String credential) {
     return send(builder(path, credential).DELETE());
   }

@@ -7,7 +7,6 @@ import akka.cluster.typed.Cluster;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.StreamSupport;
@@ -29,10 +28,7 @@ class PlacementFeedAcrossNodesTest {
     Main.Node a = TestNodes.start(dataDir, db);
     Main.Node b = null;
     try {
-      Map<String, Object> joinA = new HashMap<>(db);
-      joinA.put("modelplane.db.create-schema", false);
-      joinA.put("akka.cluster.seed-nodes", List.of(Cluster.get(a.system()).selfMember().address().toString()));
-      b = TestNodes.start(dataDir, joinA);
+      b = TestNodes.startJoining(a, dataDir, db);
       Main.Node nodeB = b;
       TestNodes.eventually(Duration.ofSeconds(30), () -> upMembers(a) == 2 && upMembers(nodeB) == 2, "both nodes Up");
       ApiClient viaA = new ApiClient(a.baseUrl());

@@ -41,6 +41,15 @@ final class TestNodes {
     return node;
   }
 
+  /** A second node on the same database ({@code db}) that joins {@code seed}'s cluster. */
+  static Main.Node startJoining(Main.Node seed, Path dataDir, Map<String, Object> db) {
+    Map<String, Object> join = new HashMap<>(db);
+    join.put("modelplane.db.create-schema", false);
+    join.put("akka.cluster.seed-nodes", java.util.List.of(
+        akka.cluster.typed.Cluster.get(seed.system()).selfMember().address().toString()));
+    return start(dataDir, join);
+  }
+
   /** Polls /v2/health/ready until 200, as a load balancer would. */
   static void awaitReady(Main.Node node, Duration timeout) {
     HttpClient client = HttpClient.newHttpClient();

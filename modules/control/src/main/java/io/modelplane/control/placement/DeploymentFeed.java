@@ -9,6 +9,7 @@ import akka.cluster.typed.ClusterSingletonSettings;
 import akka.cluster.typed.SingletonActor;
 import io.modelplane.common.ModelKey;
 import io.modelplane.common.TenantId;
+import io.modelplane.common.VersionKey;
 import io.modelplane.control.readside.ControlProjections;
 import io.modelplane.control.readside.ReadSideDatabase;
 import io.modelplane.inference.placement.PlacementCoordinator;
@@ -54,7 +55,7 @@ public final class DeploymentFeed {
     }
     ActorRef<PlacementCoordinator.Command> coordinator = ClusterSingleton.get(system).init(
         SingletonActor.of(PlacementCoordinator.create(settings.loadTimeout(),
-                desiredState(db, settings.deployments(), blocking)), "placement")
+                desiredState(db, settings.deployments(), blocking), drainRecord(db, blocking)), "placement")
             .withSettings(ClusterSingletonSettings.create(system).withRole("control")));
     ControlProjections.start(system, PROJECTION, db, tag -> () -> new PlacementFeedHandler(tag, coordinator,
         settings.deployments(), tenantChanged, db), settings.projection());
@@ -74,7 +75,22 @@ public final class DeploymentFeed {
     }
   }
 
-  /** The desired state as the tables hold it: every deployed model and its tenant's limit, nothing else. */
+  /**
+   * Which workers are draining, kept next to the desired deployments: a coordinator that starts on another
+   * node reads them with the rest. Operational state, not tenant history: nothing else needs its events.
+   */
+  static PlacementCoordinator.DrainRecord drainRecord(ReadSideDatabase db, Executor blocking) {
+    return (workerId, draining) -> CompletableFuture.runAsync(() -> {
+      try (Connection c = db.connection()) {
+        PlacementTables.putDraining(c, workerId, draining);
+        c.commit();
+      } catch (SQLException e) {
+        throw new IllegalStateException("cannot record the drain of " + workerId + ": " + e.getMessage(), e);
+      }
+    }, blocking);
+  }
+
+  /** The desired state as the tables hold it: every deployed model, its tenant's limit and the draining workers. */
   static PlacementCoordinator.DesiredState desiredState(ReadSideDatabase db, DesiredDeployments deployments,
       Executor blocking) {
     return () -> CompletableFuture.supplyAsync(() -> {
@@ -91,12 +107,30 @@ public final class DeploymentFeed {
               deployments.toPlace(ModelKey.parse(row.modelKey()), row.desired(), pools.get(row.tenant())),
               row.journalOrder()));
         }
+        java.util.Set<String> draining = PlacementTables.drainingWorkers(c);
         c.rollback();
-        return new PlacementCoordinator.Snapshot(tenants, placed);
+        return new PlacementCoordinator.Snapshot(tenants, placed, draining);
       } catch (SQLException e) {
         throw new IllegalStateException("cannot read the placement tables: " + e.getMessage(), e);
       }
     }, blocking);
+  }
+
+  /** Drains ({@code draining} true) or undrains the worker; fails if placement does not answer within 5 s. */
+  public CompletionStage<PlacementCoordinator.DrainSet> setDraining(String workerId, boolean draining) {
+    return AskPattern.ask(coordinator, replyTo -> new PlacementCoordinator.SetDraining(workerId, draining, replyTo),
+        Duration.ofSeconds(5), scheduler);
+  }
+
+  /** Evicts the version from the worker; fails if placement does not answer within 2 s. */
+  public CompletionStage<PlacementCoordinator.Evicted> evict(String workerId, VersionKey version) {
+    return AskPattern.ask(coordinator, replyTo -> new PlacementCoordinator.Evict(workerId, version, replyTo),
+        Duration.ofSeconds(2), scheduler);
+  }
+
+  /** The draining workers and what blocks each drain; fails if placement does not answer within 2 s. */
+  public CompletionStage<PlacementCoordinator.Drains> drains() {
+    return AskPattern.ask(coordinator, PlacementCoordinator.GetDrains::new, Duration.ofSeconds(2), scheduler);
   }
 
   /** Each replica of the model's deployed versions and its state (empty if placement does not answer quickly). */

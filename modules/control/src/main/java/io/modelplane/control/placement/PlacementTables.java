@@ -18,7 +18,7 @@ import java.util.Optional;
  * The desired placement, kept durably by the placement feed: the versions and deployment revisions it has
  * seen (to build a deployment from the journal alone), each model's current deployment and each tenant's
  * limit and worker pool. Every row of the last two carries the journal order of the change it reflects
- * and its slice tag.
+ * and its slice tag. Also the workers an operator is draining.
  */
 final class PlacementTables {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -38,7 +38,9 @@ final class PlacementTables {
       "CREATE INDEX IF NOT EXISTS placement_deployments_slice ON placement_deployments (slice)",
       "CREATE TABLE IF NOT EXISTS placement_tenants (tenant VARCHAR(255) NOT NULL PRIMARY KEY,"
           + " slice VARCHAR(64) NOT NULL, max_resident_bytes BIGINT, worker_pool VARCHAR(255),"
-          + " journal_order BIGINT NOT NULL)");
+          + " journal_order BIGINT NOT NULL)",
+      // written by the placement singleton itself (an operator's drain), not by the feed
+      "CREATE TABLE IF NOT EXISTS placement_draining_workers (worker_id VARCHAR(255) NOT NULL PRIMARY KEY)");
 
   /** A tenant's row: limit (null: unlimited), pool (null: shared workers). */
   record TenantRow(String tenant, String slice, Long maxResidentBytes, String workerPool, long journalOrder) {}
@@ -157,6 +159,26 @@ final class PlacementTables {
       s.setLong(5, row.journalOrder());
       s.executeUpdate();
     }
+  }
+
+  static void putDraining(Connection c, String workerId, boolean draining) throws SQLException {
+    delete(c, "DELETE FROM placement_draining_workers WHERE worker_id = ?", workerId);
+    if (draining) {
+      try (PreparedStatement s = c.prepareStatement("INSERT INTO placement_draining_workers (worker_id) VALUES (?)")) {
+        s.setString(1, workerId);
+        s.executeUpdate();
+      }
+    }
+  }
+
+  static java.util.Set<String> drainingWorkers(Connection c) throws SQLException {
+    java.util.Set<String> ids = new java.util.TreeSet<>();
+    try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT worker_id FROM placement_draining_workers")) {
+      while (r.next()) {
+        ids.add(r.getString(1));
+      }
+    }
+    return ids;
   }
 
   private static List<DeploymentRow> deployments(Connection c, String where, Object... args) throws SQLException {

@@ -390,6 +390,34 @@ abstract class PlacementFeedContract {
     }
   }
 
+  @Test
+  void drainedWorkersAreKeptInTheTablesAndReadBackByAStartingCoordinator() throws Exception {
+    java.util.concurrent.Executor blocking = testKit.system().dispatchers().lookup(DispatcherSelector.blocking());
+    PlacementCoordinator.DrainRecord record = DeploymentFeed.drainRecord(db, blocking);
+    PlacementCoordinator.DesiredState source = DeploymentFeed.desiredState(db, desired, blocking);
+    record.save("10.0.0.1:25520/cpu()", true).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    record.save("10.0.0.2:25520/cpu()", true).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    record.save("10.0.0.2:25520/cpu()", true).toCompletableFuture().get(10, TimeUnit.SECONDS); // again: no error
+    record.save("10.0.0.1:25520/cpu()", false).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertThat(source.load().toCompletableFuture().get(10, TimeUnit.SECONDS).drainingWorkers())
+        .containsExactly("10.0.0.2:25520/cpu()");
+
+    // the coordinator hears it from the tables alone
+    ActorRef<PlacementCoordinator.Command> placement =
+        testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5), source, record));
+    TestProbe<PlacementCoordinator.Drains> drains = testKit.createTestProbe();
+    drains.awaitAssert(WAIT, () -> {
+      placement.tell(new PlacementCoordinator.GetDrains(drains.getRef()));
+      assertThat(drains.receiveMessage().blockedBy()).containsOnlyKeys("10.0.0.2:25520/cpu()");
+      return null;
+    });
+    // undrained through the coordinator (the worker left: allowed), gone from the tables too
+    TestProbe<PlacementCoordinator.DrainSet> set = testKit.createTestProbe();
+    placement.tell(new PlacementCoordinator.SetDraining("10.0.0.2:25520/cpu()", false, set.getRef()));
+    assertThat(set.receiveMessage().outcome()).isEqualTo(PlacementCoordinator.Outcome.DONE);
+    assertThat(source.load().toCompletableFuture().get(10, TimeUnit.SECONDS).drainingWorkers()).isEmpty();
+  }
+
   long offset() throws Exception {
     try (Connection c = db.connection(); Statement s = c.createStatement();
          ResultSet r = s.executeQuery("SELECT \"current_offset\" FROM \"akka_projection_offset_store\"")) {

@@ -53,8 +53,47 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
    */
   public record SetTenantQuota(TenantId tenant, Long maxResidentBytes, long journalOrder) implements Command {}
 
-  /** Everything that should run, as recorded durably: what a starting coordinator reads once. */
-  public record Snapshot(List<SetTenantQuota> tenants, List<SetDeployment> deployments) {}
+  /**
+   * Everything that should run, as recorded durably: what a starting coordinator reads once;
+   * {@code drainingWorkers} the ids of the workers an operator is draining.
+   */
+  public record Snapshot(List<SetTenantQuota> tenants, List<SetDeployment> deployments, Set<String> drainingWorkers) {
+    public Snapshot(List<SetTenantQuota> tenants, List<SetDeployment> deployments) {
+      this(tenants, deployments, Set.of());
+    }
+  }
+
+  /**
+   * Where the coordinator records which workers are draining, before it acts on a change: a coordinator
+   * that starts later (the singleton moved) reads them back with the {@link Snapshot}.
+   */
+  @FunctionalInterface
+  public interface DrainRecord {
+    CompletionStage<Void> save(String workerId, boolean draining);
+  }
+
+  /**
+   * Drain ({@code draining} true) or undrain a worker by the id {@link GetWorkers} lists: a draining
+   * worker gets no new replicas, and each of its replicas is unloaded once a replacement elsewhere is ready.
+   */
+  public record SetDraining(String workerId, boolean draining, ActorRef<DrainSet> replyTo) implements Command {}
+
+  /** WORKER_NOT_FOUND: no such worker (undraining a worker that left is allowed); NOT_READY: retry shortly. */
+  public enum Outcome { DONE, WORKER_NOT_FOUND, RESIDENT_NOT_FOUND, NOT_READY }
+
+  public record DrainSet(String workerId, boolean draining, Outcome outcome, String error) implements CborSerializable {}
+
+  /** Unload {@code version} from the worker; placement then places it again if its deployment still wants it. */
+  public record Evict(String workerId, VersionKey version, ActorRef<Evicted> replyTo) implements Command {}
+
+  public record Evicted(String workerId, VersionKey version, Outcome outcome) implements CborSerializable {}
+
+  /** The draining workers and, for each, why replicas stay on it (empty while its drain progresses). */
+  public record GetDrains(ActorRef<Drains> replyTo) implements Command {}
+
+  public record Drains(Map<String, List<String>> blockedBy) implements CborSerializable {}
+
+  private record DrainSaved(SetDraining set, Throwable failure) implements Command {}
 
   /** Where a starting coordinator reads the desired state (its predecessor's knowledge died with it). */
   @FunctionalInterface
@@ -115,11 +154,16 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
     return create(loadTimeout, DesiredState.NONE);
   }
 
+  /** {@link #create(Duration, DesiredState, DrainRecord)} that keeps drains in memory only (tests). */
+  public static Behavior<Command> create(Duration loadTimeout, DesiredState source) {
+    return create(loadTimeout, source, (worker, draining) -> java.util.concurrent.CompletableFuture.completedFuture(null));
+  }
+
   /**
    * A coordinator that first reads the desired state from {@code source} (retrying until it can), and
    * places nothing before: no deployment is placed before its tenant's limit is known.
    */
-  public static Behavior<Command> create(Duration loadTimeout, DesiredState source) {
+  public static Behavior<Command> create(Duration loadTimeout, DesiredState source, DrainRecord drains) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       // one adapter per message class: both listings go through it
       ActorRef<Receptionist.Listing> listings = ctx.messageAdapter(Receptionist.Listing.class, l ->
@@ -129,7 +173,7 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
       ctx.getSystem().receptionist().tell(Receptionist.subscribe(WorkerActor.SERVICE_KEY, listings));
       ctx.getSystem().receptionist().tell(Receptionist.subscribe(Router.SERVICE_KEY, listings));
       ctx.getSelf().tell(new LoadSnapshot());
-      return new PlacementCoordinator(ctx, loadTimeout, source, timers);
+      return new PlacementCoordinator(ctx, loadTimeout, source, drains, timers);
     }));
   }
 
@@ -153,15 +197,21 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
   private final Map<ModelKey, Long> deploymentOrders = new HashMap<>();
   private final Map<TenantId, Long> tenantOrders = new HashMap<>();
   private final DesiredState source;
+  private final DrainRecord drainRecord;
+  /** ids of the workers being drained (also of drained workers that left: they stay drained if they come back) */
+  private final Set<String> draining = new HashSet<>();
+  /** draining worker id → why replicas stay on it, as the last decision said */
+  private final Map<String, List<String>> drainBlocked = new HashMap<>();
   private final TimerScheduler<Command> timers;
   private boolean snapshotLoaded;
   private long generation;
 
   private PlacementCoordinator(ActorContext<Command> ctx, Duration loadTimeout, DesiredState source,
-      TimerScheduler<Command> timers) {
+      DrainRecord drainRecord, TimerScheduler<Command> timers) {
     super(ctx);
     this.loadTimeout = loadTimeout;
     this.source = source;
+    this.drainRecord = drainRecord;
     this.timers = timers;
     // gateways keep the table of the highest generation: a coordinator started after another (the singleton
     // moved) must outrank every table its predecessor sent, whatever their number (a million per millisecond)
@@ -185,6 +235,15 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
         .onMessage(Loaded.class, this::onLoaded)
         .onMessage(HealthReported.class, this::onHealthReported)
         .onMessage(GetReplicas.class, this::onGetReplicas)
+        .onMessage(SetDraining.class, this::onSetDraining)
+        .onMessage(DrainSaved.class, this::onDrainSaved)
+        .onMessage(Evict.class, this::onEvict)
+        .onMessage(GetDrains.class, get -> {
+          Map<String, List<String>> view = new TreeMap<>();
+          draining.forEach(id -> view.put(id, List.copyOf(drainBlocked.getOrDefault(id, List.of()))));
+          get.replyTo().tell(new Drains(view));
+          return this;
+        })
         .onMessage(GetWorkers.class, get -> {
           get.replyTo().tell(new Workers(workers.keySet().stream().map(this::workerId).sorted().toList()));
           return this;
@@ -201,9 +260,10 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
     // messages that arrived meanwhile are newer or equal: applyQuota/applyDeployment keep the newest
     loaded.snapshot().tenants().forEach(this::applyQuota);
     loaded.snapshot().deployments().forEach(this::applyDeployment);
+    draining.addAll(loaded.snapshot().drainingWorkers());
     snapshotLoaded = true;
-    getContext().getLog().info("read {} deployments and {} tenant limits", loaded.snapshot().deployments().size(),
-        loaded.snapshot().tenants().size());
+    getContext().getLog().info("read {} deployments, {} tenant limits and {} draining workers",
+        loaded.snapshot().deployments().size(), loaded.snapshot().tenants().size(), draining.size());
     replan();
     return this;
   }
@@ -313,7 +373,11 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
       held.put(loaded.worker(), loaded.ok()
           ? new Replica(ReplicaState.READY, null, loaded.generation())
           : new Replica(ReplicaState.FAILED, loaded.error(), loaded.generation()));
-      publish();
+      if (draining.isEmpty()) {
+        publish();
+      } else {
+        replan(); // a replacement ready: the draining worker's replica may go now
+      }
     }
     return this;
   }
@@ -355,6 +419,59 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
     return this;
   }
 
+  private Behavior<Command> onSetDraining(SetDraining set) {
+    if (!snapshotLoaded) {
+      // the snapshot read later would undo a change made before it
+      set.replyTo().tell(new DrainSet(set.workerId(), set.draining(), Outcome.NOT_READY, "placement is starting"));
+    } else if (worker(set.workerId()) == null && !(draining.contains(set.workerId()) && !set.draining())) {
+      set.replyTo().tell(new DrainSet(set.workerId(), set.draining(), Outcome.WORKER_NOT_FOUND, null));
+    } else {
+      // recorded first: once the operator hears "draining", a new coordinator knows it too
+      getContext().pipeToSelf(drainRecord.save(set.workerId(), set.draining()), (ok, failure) -> new DrainSaved(set, failure));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onDrainSaved(DrainSaved saved) {
+    SetDraining set = saved.set();
+    if (saved.failure() != null) {
+      getContext().getLog().warn("cannot record that worker {} is draining={}: {}", set.workerId(), set.draining(),
+          saved.failure().toString());
+      set.replyTo().tell(new DrainSet(set.workerId(), set.draining(), Outcome.NOT_READY,
+          "the drain could not be recorded; retry shortly"));
+      return this;
+    }
+    boolean changed = set.draining() ? draining.add(set.workerId()) : draining.remove(set.workerId());
+    if (changed) {
+      getContext().getLog().info("worker {} {}", set.workerId(), set.draining() ? "is draining" : "is no longer draining");
+      drainBlocked.remove(set.workerId());
+      replan();
+    }
+    set.replyTo().tell(new DrainSet(set.workerId(), set.draining(), Outcome.DONE, null));
+    return this;
+  }
+
+  private Behavior<Command> onEvict(Evict evict) {
+    ActorRef<WorkerActor.Command> worker = worker(evict.workerId());
+    Map<ActorRef<WorkerActor.Command>, Replica> held = replicas.get(evict.version());
+    Outcome outcome = worker == null ? Outcome.WORKER_NOT_FOUND
+        : held == null || !held.containsKey(worker) ? Outcome.RESIDENT_NOT_FOUND
+        : Outcome.DONE;
+    if (outcome == Outcome.DONE) {
+      getContext().getLog().info("evicting {} from worker {}", evict.version(), evict.workerId());
+      held.remove(worker);
+      worker.tell(new WorkerActor.Unload(evict.version()));
+      replan();
+    }
+    evict.replyTo().tell(new Evicted(evict.workerId(), evict.version(), outcome));
+    return this;
+  }
+
+  /** The live worker of that id; null if none. */
+  private ActorRef<WorkerActor.Command> worker(String id) {
+    return workers.keySet().stream().filter(w -> workerId(w).equals(id)).findFirst().orElse(null);
+  }
+
   /** The worker's own id; its full actor address (never a local-only path) if it announced none. */
   private String workerId(ActorRef<WorkerActor.Command> worker) {
     String id = workerIds.get(worker);
@@ -377,13 +494,18 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
     List<PlacementPolicy.WorkerView> views = new ArrayList<>();
     workers.forEach((ref, budget) -> {
       byId.put(ref.path().toString(), ref);
-      views.add(new PlacementPolicy.WorkerView(ref.path().toString(), budget, workerPools.get(ref)));
+      views.add(new PlacementPolicy.WorkerView(ref.path().toString(), budget, workerPools.get(ref),
+          draining.contains(workerId(ref))));
     });
     Map<VersionKey, Set<String>> current = new HashMap<>();
-    replicas.forEach((version, held) -> current.put(version,
-        new HashSet<>(held.keySet().stream().map(w -> w.path().toString()).toList())));
+    Map<VersionKey, Set<String>> ready = new HashMap<>();
+    replicas.forEach((version, held) -> {
+      current.put(version, new HashSet<>(held.keySet().stream().map(w -> w.path().toString()).toList()));
+      ready.put(version, new HashSet<>(held.entrySet().stream().filter(e -> e.getValue().state() == ReplicaState.READY)
+          .map(e -> e.getKey().path().toString()).toList()));
+    });
 
-    PlacementPolicy.Decision decision = PlacementPolicy.decide(wanted, views, current, tenantByteLimits);
+    PlacementPolicy.Decision decision = PlacementPolicy.decide(wanted, views, current, ready, tenantByteLimits);
     for (PlacementPolicy.Assignment unload : decision.unloads()) {
       ActorRef<WorkerActor.Command> worker = byId.get(unload.worker());
       replicas.getOrDefault(unload.version(), new HashMap<>()).remove(worker);
@@ -397,7 +519,29 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
     pending.putAll(decision.unplaceable());
     overQuota.clear();
     overQuota.putAll(decision.overQuota());
+    drainBlocked.clear();
+    decision.drainBlocked().forEach((worker, why) -> drainBlocked.put(workerId(byId.get(worker)), new ArrayList<>(why)));
+    addFailedReplacements();
     publish();
+  }
+
+  /**
+   * A replica on a draining worker whose replacement failed to load stays (a failed replica is retried
+   * only by a new revision): the drain says so, with the load's reason.
+   */
+  private void addFailedReplacements() {
+    replicas.forEach((version, held) -> held.forEach((worker, replica) -> {
+      String id = workerId(worker);
+      if (!draining.contains(id)) {
+        return;
+      }
+      held.forEach((other, r) -> {
+        if (!other.equals(worker) && r.state() == ReplicaState.FAILED && !draining.contains(workerId(other))) {
+          drainBlocked.computeIfAbsent(id, w -> new ArrayList<>()).add(version + " stays (it keeps serving): its replacement on "
+              + workerId(other) + " failed to load (" + r.reason() + "); a new deployment revision retries it");
+        }
+      });
+    }));
   }
 
   private void load(ActorRef<WorkerActor.Command> worker, VersionToLoad version, BatchSettings batch) {

@@ -41,14 +41,21 @@ public final class PlacementPolicy {
   static final Comparator<VersionKey> VERSION_ORDER = Comparator.comparing((VersionKey v) -> v.model().entityId())
       .thenComparingInt(VersionKey::version);
 
-  /** A worker, its byte budget and the dedicated pool it belongs to (null: shared by every tenant without one). */
-  public record WorkerView(String id, long budgetBytes, String pool) {
+  /**
+   * A worker, its byte budget, the dedicated pool it belongs to (null: shared by every tenant without one)
+   * and whether an operator is draining it (it gets no new replicas; its replicas move elsewhere).
+   */
+  public record WorkerView(String id, long budgetBytes, String pool, boolean draining) {
     public WorkerView {
       pool = poolName(pool);
     }
 
+    public WorkerView(String id, long budgetBytes, String pool) {
+      this(id, budgetBytes, pool, false);
+    }
+
     public WorkerView(String id, long budgetBytes) {
-      this(id, budgetBytes, null);
+      this(id, budgetBytes, null, false);
     }
   }
 
@@ -72,9 +79,10 @@ public final class PlacementPolicy {
    * for one or more of their replicas (the deployment shows them as pending); {@code overQuota}
    * lists versions with one or more replicas refused because their tenant would exceed its
    * resident-bytes limit (the deployment shows them as over quota). Values are the reasons.
+   * {@code drainBlocked}: draining worker → why replicas stay on it (no other worker can take them).
    */
   public record Decision(List<Assignment> loads, List<Assignment> unloads, Map<VersionKey, String> unplaceable,
-      Map<VersionKey, String> overQuota) {
+      Map<VersionKey, String> overQuota, Map<String, List<String>> drainBlocked) {
     public boolean isEmpty() {
       return loads.isEmpty() && unloads.isEmpty();
     }
@@ -107,6 +115,20 @@ public final class PlacementPolicy {
    */
   public static Decision decide(List<DesiredVersion> desired, List<WorkerView> workers,
       Map<VersionKey, Set<String>> current, Map<TenantId, Long> tenantByteLimits) {
+    return decide(desired, workers, current, current, tenantByteLimits);
+  }
+
+  /**
+   * {@link #decide(List, List, Map, Map)} where some workers may be draining. A draining worker gets
+   * no new replica; each replica it holds is replaced on another worker first, and unloaded only once
+   * its version has all its wanted replicas ready elsewhere (so the version keeps serving throughout).
+   * When no other worker can take the replacement, the replica stays and {@code drainBlocked} says why.
+   * A replica being moved does not count toward its tenant's limit: the move briefly holds both.
+   *
+   * @param ready version → workers where it is loaded and serving (a subset of {@code current})
+   */
+  public static Decision decide(List<DesiredVersion> desired, List<WorkerView> workers,
+      Map<VersionKey, Set<String>> current, Map<VersionKey, Set<String>> ready, Map<TenantId, Long> tenantByteLimits) {
     Map<String, WorkerView> live = new LinkedHashMap<>();
     workers.forEach(w -> live.put(w.id(), w));
     Map<String, Long> used = new HashMap<>();
@@ -116,10 +138,15 @@ public final class PlacementPolicy {
 
     List<Assignment> unloads = new ArrayList<>();
     Map<VersionKey, List<String>> kept = new HashMap<>();
+    // replicas on draining workers that still serve their version while it moves
+    List<Assignment> moving = new ArrayList<>();
     current.forEach((version, holders) -> holders.stream().sorted().forEach(worker -> {
       DesiredVersion d = wanted.get(version);
       List<String> keptForVersion = kept.computeIfAbsent(version, v -> new ArrayList<>());
-      if (d == null || !live.containsKey(worker) || keptForVersion.size() >= d.replicas()
+      if (d != null && live.containsKey(worker) && live.get(worker).draining() && mayHold(live.get(worker), d)) {
+        moving.add(new Assignment(worker, version));
+        used.merge(worker, d.bytes(), Long::sum);
+      } else if (d == null || !live.containsKey(worker) || keptForVersion.size() >= d.replicas()
           || !mayHold(live.get(worker), d)) {
         if (live.containsKey(worker)) {
           unloads.add(new Assignment(worker, version));
@@ -155,7 +182,7 @@ public final class PlacementPolicy {
               + tenantBytes + "; replica " + (held.size() + 1) + " of " + d.replicas() + " needs " + d.bytes() + " more");
           continue;
         }
-        List<WorkerView> eligible = live.values().stream().filter(w -> mayHold(w, d)).toList();
+        List<WorkerView> eligible = live.values().stream().filter(w -> !w.draining() && mayHold(w, d)).toList();
         WorkerView best = eligible.stream()
             .filter(w -> !held.contains(w.id()))
             .filter(w -> w.budgetBytes() - used.getOrDefault(w.id(), 0L) >= d.bytes())
@@ -165,6 +192,8 @@ public final class PlacementPolicy {
         if (best == null) {
           String which = d.pool() == null ? "worker" : "worker of pool " + d.pool();
           unplaceable.put(d.key(), live.isEmpty() ? "no worker is available"
+              : eligible.isEmpty() && live.values().stream().anyMatch(w -> mayHold(w, d))
+                  ? "no " + which + " that is not draining is available"
               : eligible.isEmpty() && d.pool() == null ? "no shared worker is available (every worker is in a dedicated pool)"
               : eligible.isEmpty() ? "no worker of pool " + d.pool() + " is available"
               : "no " + which + " has " + d.bytes() + " bytes free for replica " + (held.size() + 1) + " of " + d.replicas());
@@ -176,6 +205,20 @@ public final class PlacementPolicy {
         loads.add(new Assignment(best.id(), d.key()));
       }
     }
-    return new Decision(loads, unloads, unplaceable, overQuota);
+    Map<String, List<String>> drainBlocked = new LinkedHashMap<>();
+    moving.sort(Comparator.comparing(Assignment::worker).thenComparing(Assignment::version, VERSION_ORDER));
+    for (Assignment m : moving) {
+      DesiredVersion d = wanted.get(m.version());
+      Set<String> readyElsewhere = new HashSet<>(ready.getOrDefault(m.version(), Set.of()));
+      readyElsewhere.retainAll(kept.getOrDefault(m.version(), List.of()));
+      if (readyElsewhere.size() >= d.replicas()) {
+        unloads.add(m);
+      } else if (unplaceable.containsKey(m.version()) || overQuota.containsKey(m.version())) {
+        String why = unplaceable.containsKey(m.version()) ? unplaceable.get(m.version()) : overQuota.get(m.version());
+        drainBlocked.computeIfAbsent(m.worker(), w -> new ArrayList<>())
+            .add(m.version() + " stays (it keeps serving): " + why);
+      }
+    }
+    return new Decision(loads, unloads, unplaceable, overQuota, drainBlocked);
   }
 }

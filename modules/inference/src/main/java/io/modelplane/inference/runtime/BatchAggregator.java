@@ -41,6 +41,9 @@ public final class BatchAggregator implements AutoCloseable {
   private final AtomicLong completedBatches = new AtomicLong();
   private final AtomicLong completedItems = new AtomicLong();
   private final AtomicLong expired = new AtomicLong();
+  // written by the batch thread only; read by status pages
+  private volatile int lastBatchSize;
+  private volatile double recentBatchSize;
   // System.nanoTime() when the running forward pass began; 0 while none runs
   private volatile long forwardStarted;
   private final Thread thread;
@@ -120,6 +123,16 @@ public final class BatchAggregator implements AutoCloseable {
   public long runningForwardNanos() {
     long started = forwardStarted;
     return started == 0 ? 0 : Math.max(1, System.nanoTime() - started);
+  }
+
+  /** Requests in the last forward pass; 0 before the first. */
+  public int lastBatchSize() {
+    return lastBatchSize;
+  }
+
+  /** Requests per forward pass, averaged over about the last twenty passes (exponentially weighted); 0 before the first. */
+  public double recentBatchSize() {
+    return recentBatchSize;
   }
 
   /** Requests that were part of a forward pass run (successful or not). */
@@ -333,6 +346,9 @@ public final class BatchAggregator implements AutoCloseable {
     // count before answering, so a caller that saw its answer sees the count
     completedBatches.incrementAndGet();
     completedItems.addAndGet(batch.size());
+    lastBatchSize = batch.size();
+    // about the last twenty batches: a mean since load would hide a change of traffic
+    recentBatchSize = recentBatchSize == 0 ? batch.size() : recentBatchSize * 0.95 + batch.size() * 0.05;
     if (failure == null) {
       long computeNanos = System.nanoTime() - started;
       long rows = batch.stream().mapToLong(j -> Math.max(1, j.rows)).sum();

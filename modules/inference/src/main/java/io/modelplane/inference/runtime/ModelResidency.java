@@ -275,7 +275,8 @@ public final class ModelResidency implements AutoCloseable {
     List<ResidentModelStatus> status = new ArrayList<>();
     for (ResidentModel r : residents.values()) {
       status.add(new ResidentModelStatus(r.spec.key(), r.bytes, r.batcher.queueDepth(), r.batcher.inFlight(),
-          r.lastUsed(), r.batcher.completedBatches(), r.batcher.completedItems(), r.loadNanos / 1e9));
+          r.lastUsed(), r.batcher.completedBatches(), r.batcher.completedItems(), r.loadNanos / 1e9,
+          r.batcher.lastBatchSize(), r.batcher.recentBatchSize()));
     }
     status.sort(Comparator.comparing((ResidentModelStatus s) -> s.key().model().entityId())
         .thenComparingInt(s -> s.key().version()));
@@ -373,9 +374,11 @@ public final class ModelResidency implements AutoCloseable {
    * @param batches forward passes run so far; {@code items / batches} is the mean batch size
    * @param items requests answered by those passes
    * @param loadSeconds how long loading this version took
+   * @param lastBatchSize requests in the last forward pass
+   * @param recentBatchSize requests per forward pass lately (see {@link BatchAggregator#recentBatchSize()})
    */
   public record ResidentModelStatus(VersionKey key, long bytes, int queueDepth, int inFlight, Instant lastUsed,
-      long batches, long items, double loadSeconds) {}
+      long batches, long items, double loadSeconds, int lastBatchSize, double recentBatchSize) {}
 
   private record Eviction(boolean fits, List<ResidentModel> victims, InsufficientMemoryException refusal) {}
 }

@@ -70,6 +70,8 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
 
   public record GetStatus(ActorRef<WorkerStatus> replyTo) implements Command {}
 
+  private record UnloadFinished(VersionKey version, CompletableFuture<Void> unload) implements Command {}
+
   private record LoadFinished(VersionKey version, Throwable failure, ActorRef<LoadResult> replyTo) implements Command {}
 
   public record LoadResult(String workerId, VersionKey version, boolean loaded, String error) implements CborSerializable {}
@@ -110,7 +112,16 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
     }
   }
 
-  public record ModelStatus(VersionKey version, long bytes, int queueDepth, int inFlight) implements CborSerializable {}
+  /**
+   * A resident version: {@code lastUsedAt} its last request (or its load), {@code batches} forward passes run,
+   * {@code lastBatchSize} and {@code recentBatchSize} requests per pass last time and lately (0 before the first).
+   */
+  public record ModelStatus(VersionKey version, long bytes, int queueDepth, int inFlight, java.time.Instant lastUsedAt,
+      long batches, int lastBatchSize, double recentBatchSize) implements CborSerializable {
+    public ModelStatus(VersionKey version, long bytes, int queueDepth, int inFlight) {
+      this(version, bytes, queueDepth, inFlight, null, 0, 0, 0);
+    }
+  }
 
   /** {@code pool}: the dedicated worker pool this worker serves (null: shared by every tenant without one). */
   public record WorkerStatus(String workerId, String device, long budgetBytes, long usedBytes, List<ModelStatus> models,
@@ -152,6 +163,8 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
   private final Map<VersionKey, ActorRef<ReplicaHealth>> watchers = new HashMap<>();
   /** versions last reported degraded */
   private final Set<VersionKey> degraded = new HashSet<>();
+  /** version → its unload still running */
+  private final Map<VersionKey, CompletableFuture<Void>> unloading = new HashMap<>();
 
   private WorkerActor(ActorContext<Command> ctx, String workerId, String pool, ModelResidency residency,
       Executor loadExecutor, Duration forwardLimit) {
@@ -169,6 +182,10 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
         .onMessage(Load.class, this::onLoad)
         .onMessage(LoadFinished.class, this::onLoadFinished)
         .onMessage(Unload.class, this::onUnload)
+        .onMessage(UnloadFinished.class, done -> {
+          unloading.remove(done.version(), done.unload());
+          return this;
+        })
         .onMessage(Infer.class, this::onInfer)
         .onMessage(GetStatus.class, this::onGetStatus)
         .onMessageEquals(CheckForwards.INSTANCE, this::onCheckForwards)
@@ -184,7 +201,10 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
       watchers.put(load.version().key(), load.healthTo());
     }
     long started = System.nanoTime();
-    CompletableFuture<Void> loading = CompletableFuture.runAsync(
+    // a load right after an unload of the same version (an eviction placed back here) waits for it:
+    // run side by side, the unload could remove the freshly loaded model
+    CompletableFuture<Void> before = unloading.getOrDefault(load.version().key(), CompletableFuture.completedFuture(null));
+    CompletableFuture<Void> loading = before.handle((ok, failure) -> null).thenRunAsync(
         () -> residency.load(load.version().toSpec(), load.batch()), loadExecutor);
     getContext().pipeToSelf(loading, (ok, failure) -> {
       if (failure == null) {
@@ -213,7 +233,11 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
     watchers.remove(unload.version());
     degraded.remove(unload.version());
     // closing drains the model's batch thread: keep that off this actor's thread
-    CompletableFuture.runAsync(() -> residency.unload(unload.version()), loadExecutor);
+    CompletableFuture<Void> done = CompletableFuture.runAsync(() -> residency.unload(unload.version()), loadExecutor);
+    unloading.put(unload.version(), done);
+    // forgotten once done (on this actor's thread), unless a later unload replaced it
+    ActorRef<Command> self = getContext().getSelf();
+    done.whenComplete((ok, failure) -> self.tell(new UnloadFinished(unload.version(), done)));
     return this;
   }
 
@@ -277,7 +301,8 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
 
   private Behavior<Command> onGetStatus(GetStatus get) {
     List<ModelStatus> models = residency.status().stream()
-        .map(s -> new ModelStatus(s.key(), s.bytes(), s.queueDepth(), s.inFlight()))
+        .map(s -> new ModelStatus(s.key(), s.bytes(), s.queueDepth(), s.inFlight(), s.lastUsed(), s.batches(),
+            s.lastBatchSize(), s.recentBatchSize()))
         .toList();
     get.replyTo().tell(new WorkerStatus(workerId, residency.device().toString(), residency.budgetBytes(),
         residency.usedBytes(), models, pool));

@@ -71,6 +71,9 @@ class CrossNodeMessagesSerializationTest {
     roundTrip(new WorkerActor.InferFailed(WorkerActor.Reason.MODEL_NOT_RESIDENT, "gone"));
     roundTrip(new WorkerActor.WorkerStatus("w1", "cpu()", 100, 10,
         List.of(new WorkerActor.ModelStatus(VERSION, 10, 1, 0)), "pool-a"));
+    WorkerActor.WorkerStatus status = roundTrip(new WorkerActor.WorkerStatus("w1", "cpu()", 100, 10, List.of(
+        new WorkerActor.ModelStatus(VERSION, 10, 1, 0, java.time.Instant.parse("2026-12-01T10:00:00.123Z"), 40, 3, 2.5)), null));
+    assertThat(status.models().get(0).lastUsedAt()).isEqualTo(java.time.Instant.parse("2026-12-01T10:00:00.123Z"));
   }
 
   @Test
@@ -87,6 +90,17 @@ class CrossNodeMessagesSerializationTest {
     roundTrip(new PlacementCoordinator.GetReplicas(VERSION.model(), replicas.getRef()));
     roundTrip(new PlacementCoordinator.Replicas(VERSION.model(), List.of(
         new PlacementCoordinator.ReplicaView(3, "w1", PlacementCoordinator.ReplicaState.READY, null))));
+
+    TestProbe<PlacementCoordinator.DrainSet> drained = testKit.createTestProbe();
+    TestProbe<PlacementCoordinator.Evicted> evicted = testKit.createTestProbe();
+    TestProbe<PlacementCoordinator.Drains> drains = testKit.createTestProbe();
+    roundTrip(new PlacementCoordinator.SetDraining("10.0.0.1:25520/cpu()", true, drained.getRef()));
+    roundTrip(new PlacementCoordinator.DrainSet("10.0.0.1:25520/cpu()", true, PlacementCoordinator.Outcome.DONE, null));
+    roundTrip(new PlacementCoordinator.Evict("10.0.0.1:25520/cpu()", VERSION, evicted.getRef()));
+    assertThat(roundTrip(new PlacementCoordinator.Evicted("w1", VERSION, PlacementCoordinator.Outcome.RESIDENT_NOT_FOUND))
+        .version()).isEqualTo(VERSION);
+    roundTrip(new PlacementCoordinator.GetDrains(drains.getRef()));
+    roundTrip(new PlacementCoordinator.Drains(Map.of("w1", List.of("acme/digits:3 stays (it keeps serving): no room"))));
 
     RoutingTable table = new RoutingTable(9, List.of(new RoutingTable.ModelRoute(VERSION.model(), 4,
         Map.of(3, 80, 4, 20), Map.of(

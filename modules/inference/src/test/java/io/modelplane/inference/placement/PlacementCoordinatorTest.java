@@ -445,4 +445,230 @@ class PlacementCoordinatorTest {
   private PlacementCoordinator.SetTenantQuota setQuota(TenantId tenant, Long maxResidentBytes) {
     return new PlacementCoordinator.SetTenantQuota(tenant, maxResidentBytes, journalOrder.incrementAndGet());
   }
+
+  /** A worker that answers a load only when the test says so (its {@code pending} loads), then holds the version. */
+  static Behavior<WorkerActor.Command> gatedWorker(String id, Set<VersionKey> holds,
+      java.util.Queue<WorkerActor.Load> pending) {
+    return Behaviors.setup(ctx -> {
+      ctx.getSystem().receptionist().tell(Receptionist.register(WorkerActor.SERVICE_KEY, ctx.getSelf()));
+      return Behaviors.receiveMessage(msg -> {
+        if (msg instanceof WorkerActor.GetStatus get) {
+          get.replyTo().tell(new WorkerActor.WorkerStatus(id, "cpu()", 10_000, 0, List.of(), null));
+        } else if (msg instanceof WorkerActor.Load load) {
+          pending.add(load);
+        } else if (msg instanceof WorkerActor.Unload unload) {
+          holds.remove(unload.version());
+        }
+        return Behaviors.same();
+      });
+    });
+  }
+
+  static void release(java.util.Queue<WorkerActor.Load> pending, Set<VersionKey> holds) {
+    for (WorkerActor.Load load; (load = pending.poll()) != null; ) {
+      holds.add(load.version().key());
+      load.replyTo().tell(new WorkerActor.LoadResult("w", load.version().key(), true, null));
+    }
+  }
+
+  PlacementCoordinator.DrainSet setDraining(ActorRef<PlacementCoordinator.Command> placement, String worker, boolean on) {
+    TestProbe<PlacementCoordinator.DrainSet> probe = testKit.createTestProbe();
+    placement.tell(new PlacementCoordinator.SetDraining(worker, on, probe.getRef()));
+    return probe.receiveMessage();
+  }
+
+  Map<String, List<String>> drains(ActorRef<PlacementCoordinator.Command> placement) {
+    TestProbe<PlacementCoordinator.Drains> probe = testKit.createTestProbe();
+    placement.tell(new PlacementCoordinator.GetDrains(probe.getRef()));
+    return probe.receiveMessage().blockedBy();
+  }
+
+  PlacementCoordinator.Outcome evict(ActorRef<PlacementCoordinator.Command> placement, String worker, VersionKey version) {
+    TestProbe<PlacementCoordinator.Evicted> probe = testKit.createTestProbe();
+    placement.tell(new PlacementCoordinator.Evict(worker, version, probe.getRef()));
+    return probe.receiveMessage().outcome();
+  }
+
+  void awaitReplicas(ActorRef<PlacementCoordinator.Command> placement, String... readyOn) {
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertThat(replicas(placement)).allMatch(r -> r.state() == PlacementCoordinator.ReplicaState.READY)
+          .extracting(PlacementCoordinator.ReplicaView::worker).containsExactlyInAnyOrder(readyOn);
+      return null;
+    });
+  }
+
+  /** A coordinator with version 1 of acme/m deployed and ready on worker w1 (its only worker), which holds {@code w1}. */
+  ActorRef<PlacementCoordinator.Command> placedOnW1(Set<VersionKey> w1) {
+    ActorRef<PlacementCoordinator.Command> placement = testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5)));
+    testKit.spawn(fakeWorker("w1", 10_000, w1, Set.of()));
+    awaitWorkers(placement, 1);
+    placement.tell(setDeployment(ACME_M, deployment(1, 1, 1)));
+    awaitReplicas(placement, "w1");
+    return placement;
+  }
+
+  @Test
+  void aDrainingWorkersReplicaMovesAndLeavesOnlyOnceItsReplacementIsReady() {
+    VersionKey m1 = new VersionKey(ACME_M, 1);
+    Set<VersionKey> w1 = ConcurrentHashMap.newKeySet();
+    Set<VersionKey> w2 = ConcurrentHashMap.newKeySet();
+    java.util.Queue<WorkerActor.Load> w2Loads = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    Map<String, Boolean> recorded = new ConcurrentHashMap<>();
+    ActorRef<PlacementCoordinator.Command> placement = testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5),
+        PlacementCoordinator.DesiredState.NONE, (worker, draining) -> {
+          recorded.put(worker, draining);
+          return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }));
+    testKit.spawn(fakeWorker("w1", 10_000, w1, Set.of()));
+    awaitWorkers(placement, 1);
+    placement.tell(setDeployment(ACME_M, deployment(1, 1, 1)));
+    awaitReplicas(placement, "w1");
+    testKit.spawn(gatedWorker("w2", w2, w2Loads));
+    awaitWorkers(placement, 2);
+
+    assertThat(setDraining(placement, "w1", true).outcome()).isEqualTo(PlacementCoordinator.Outcome.DONE);
+    assertThat(recorded).containsEntry("w1", true);
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertThat(w2Loads).extracting(l -> l.version().key()).containsExactly(m1);
+      return null;
+    });
+    // the replacement is loading: the draining worker keeps serving
+    assertThat(w1).containsExactly(m1);
+    assertThat(replicas(placement)).filteredOn(r -> r.state() == PlacementCoordinator.ReplicaState.READY)
+        .extracting(PlacementCoordinator.ReplicaView::worker).containsExactly("w1");
+    assertThat(drains(placement)).containsExactly(Map.entry("w1", List.of()));
+
+    release(w2Loads, w2);
+    awaitReplicas(placement, "w2");
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertThat(w1).isEmpty();
+      assertThat(w2).containsExactly(m1);
+      return null;
+    });
+
+    // undrained, it takes replicas again
+    assertThat(setDraining(placement, "w1", false).draining()).isFalse();
+    assertThat(recorded).containsEntry("w1", false);
+    assertThat(drains(placement)).isEmpty();
+    placement.tell(setDeployment(ACME_M, deployment(2, 2, 1)));
+    awaitReplicas(placement, "w1", "w2");
+  }
+
+  @Test
+  void aDrainNoOtherWorkerCanTakeWaitsWithTheReplicaServingAndSaysWhy() {
+    Set<VersionKey> w1 = ConcurrentHashMap.newKeySet();
+    ActorRef<PlacementCoordinator.Command> placement = placedOnW1(w1);
+
+    setDraining(placement, "w1", true);
+    assertThat(drains(placement).get("w1")).singleElement().asString()
+        .contains("acme/m:1").contains("keeps serving").contains("not draining");
+    assertThat(w1).containsExactly(new VersionKey(ACME_M, 1));
+    // it keeps serving; the replacement shows as pending with the reason
+    assertThat(replicas(placement)).extracting(r -> r.state() + " " + r.worker())
+        .containsExactlyInAnyOrder("READY w1", "PENDING null");
+
+    // a worker with room joins: the drain goes on by itself
+    Set<VersionKey> w2 = ConcurrentHashMap.newKeySet();
+    testKit.spawn(fakeWorker("w2", 10_000, w2, Set.of()));
+    awaitReplicas(placement, "w2");
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertThat(w1).isEmpty();
+      assertThat(drains(placement)).containsExactly(Map.entry("w1", List.of()));
+      return null;
+    });
+  }
+
+  @Test
+  void aDrainWhoseReplacementFailedToLoadSaysSo() {
+    VersionKey m1 = new VersionKey(ACME_M, 1);
+    Set<VersionKey> w1 = ConcurrentHashMap.newKeySet();
+    ActorRef<PlacementCoordinator.Command> placement = placedOnW1(w1);
+    testKit.spawn(fakeWorker("w2", 10_000, ConcurrentHashMap.newKeySet(), Set.of(m1)));
+    awaitWorkers(placement, 2);
+
+    setDraining(placement, "w1", true);
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertThat(drains(placement).get("w1")).singleElement().asString()
+          .contains("replacement on w2 failed to load (corrupt artifact)");
+      return null;
+    });
+    assertThat(w1).containsExactly(m1);
+  }
+
+  @Test
+  void drainsAreRecordedBeforeTheyApplyAndAStartingCoordinatorReadsThem() {
+    Set<VersionKey> w1 = ConcurrentHashMap.newKeySet();
+    Set<VersionKey> w2 = ConcurrentHashMap.newKeySet();
+    testKit.spawn(fakeWorker("w1", 1_000_000, w1, Set.of()));
+    testKit.spawn(fakeWorker("w2", 10_000, w2, Set.of()));
+    PlacementCoordinator.DesiredState source = () -> java.util.concurrent.CompletableFuture.completedFuture(
+        new PlacementCoordinator.Snapshot(List.of(), List.of(setDeployment(ACME_M, deployment(1, 1, 1))), Set.of("w1")));
+    ActorRef<PlacementCoordinator.Command> placement = testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5),
+        source, (worker, draining) -> java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("db down"))));
+    awaitWorkers(placement, 2);
+    // w1 has far more room, but it was draining before this coordinator started
+    awaitReplicas(placement, "w2");
+    assertThat(w1).isEmpty();
+    assertThat(drains(placement)).containsOnlyKeys("w1");
+
+    // a drain that cannot be recorded does not happen
+    PlacementCoordinator.DrainSet refused = setDraining(placement, "w2", true);
+    assertThat(refused.outcome()).isEqualTo(PlacementCoordinator.Outcome.NOT_READY);
+    assertThat(refused.error()).contains("could not be recorded");
+    assertThat(drains(placement)).containsOnlyKeys("w1");
+  }
+
+  @Test
+  void anEvictedReplicaIsUnloadedAndPlacedAgainWhileItsDeploymentWantsIt() {
+    VersionKey m1 = new VersionKey(ACME_M, 1);
+    java.util.List<String> seen = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    Set<VersionKey> w1 = ConcurrentHashMap.newKeySet();
+    Behavior<WorkerActor.Command> plain = fakeWorker("w1", 10_000, w1, Set.of());
+    testKit.spawn(Behaviors.intercept(
+        () -> new akka.actor.typed.BehaviorInterceptor<WorkerActor.Command, WorkerActor.Command>(WorkerActor.Command.class) {
+          @Override
+          public Behavior<WorkerActor.Command> aroundReceive(akka.actor.typed.TypedActorContext<WorkerActor.Command> ctx,
+              WorkerActor.Command msg, ReceiveTarget<WorkerActor.Command> target) {
+            if (!(msg instanceof WorkerActor.GetStatus)) {
+              seen.add(msg.getClass().getSimpleName());
+            }
+            return target.apply(ctx, msg);
+          }
+        }, plain));
+    ActorRef<PlacementCoordinator.Command> placement = testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5)));
+    awaitWorkers(placement, 1);
+    placement.tell(setDeployment(ACME_M, deployment(1, 1, 1)));
+    awaitReplicas(placement, "w1");
+
+    assertThat(evict(placement, "nope", m1)).isEqualTo(PlacementCoordinator.Outcome.WORKER_NOT_FOUND);
+    assertThat(evict(placement, "w1", new VersionKey(ACME_M, 2))).isEqualTo(PlacementCoordinator.Outcome.RESIDENT_NOT_FOUND);
+    assertThat(seen).containsExactly("Load");
+
+    assertThat(evict(placement, "w1", m1)).isEqualTo(PlacementCoordinator.Outcome.DONE);
+    awaitReplicas(placement, "w1");
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertThat(seen).containsExactly("Load", "Unload", "Load");
+      assertThat(w1).containsExactly(m1);
+      return null;
+    });
+
+    // no longer deployed: evicted for good
+    placement.tell(setDeployment(ACME_M, null));
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertThat(w1).isEmpty();
+      return null;
+    });
+    assertThat(evict(placement, "w1", m1)).isEqualTo(PlacementCoordinator.Outcome.RESIDENT_NOT_FOUND);
+  }
+
+  @Test
+  void anUnknownWorkerCannotBeDrained() {
+    ActorRef<PlacementCoordinator.Command> placement = testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5)));
+    // NOT_READY until the (empty) desired state is read
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertThat(setDraining(placement, "nope", true).outcome()).isEqualTo(PlacementCoordinator.Outcome.WORKER_NOT_FOUND);
+      return null;
+    });
+    assertThat(drains(placement)).isEmpty();
+  }
 }

@@ -258,4 +258,85 @@ class PlacementPolicyTest {
     assertThat(decision.loads()).isNotEmpty().allSatisfy(load ->
         assertThat(poolOfWorker.get(load.worker())).as(load.toString()).isEqualTo(poolOfVersion.get(load.version())));
   }
+
+  @Test
+  void aDrainingWorkerGetsNoNewReplica() {
+    var decision = PlacementPolicy.decide(
+        List.of(new DesiredVersion(v("a", "m", 1), 100 * MB, 1)),
+        List.of(new WorkerView("w1", 1000 * MB, null, true), new WorkerView("w2", 500 * MB)),
+        Map.of(), Map.of(), Map.of());
+    assertThat(decision.loads()).containsExactly(new Assignment("w2", v("a", "m", 1)));
+  }
+
+  @Test
+  void drainingPlacesTheReplicaElsewhereFirstAndUnloadsItOnlyOnceTheNewOneIsReady() {
+    List<DesiredVersion> desired = List.of(new DesiredVersion(v("a", "m", 1), 100 * MB, 1));
+    List<WorkerView> workers = List.of(new WorkerView("w1", 1000 * MB, null, true), new WorkerView("w2", 1000 * MB));
+
+    var start = PlacementPolicy.decide(desired, workers, Map.of(v("a", "m", 1), Set.of("w1")),
+        Map.of(v("a", "m", 1), Set.of("w1")), Map.of());
+    assertThat(start.loads()).containsExactly(new Assignment("w2", v("a", "m", 1)));
+    assertThat(start.unloads()).isEmpty(); // w1 keeps serving meanwhile
+    assertThat(start.drainBlocked()).isEmpty();
+
+    var loading = PlacementPolicy.decide(desired, workers, Map.of(v("a", "m", 1), Set.of("w1", "w2")),
+        Map.of(v("a", "m", 1), Set.of("w1")), Map.of());
+    assertThat(loading.isEmpty()).isTrue();
+
+    var ready = PlacementPolicy.decide(desired, workers, Map.of(v("a", "m", 1), Set.of("w1", "w2")),
+        Map.of(v("a", "m", 1), Set.of("w1", "w2")), Map.of());
+    assertThat(ready.unloads()).containsExactly(new Assignment("w1", v("a", "m", 1)));
+    assertThat(ready.loads()).isEmpty();
+  }
+
+  @Test
+  void aDrainWaitsWhileNoOtherWorkerCanTakeAReplicaAndSaysWhy() {
+    List<DesiredVersion> desired = List.of(new DesiredVersion(v("a", "m", 1), 600 * MB, 1),
+        new DesiredVersion(v("a", "small", 1), 10 * MB, 1));
+    List<WorkerView> workers = List.of(new WorkerView("w1", 1000 * MB, null, true), new WorkerView("w2", 500 * MB));
+    Map<VersionKey, Set<String>> held = Map.of(v("a", "m", 1), Set.of("w1"), v("a", "small", 1), Set.of("w1"));
+
+    var decision = PlacementPolicy.decide(desired, workers, held, held, Map.of());
+    assertThat(decision.loads()).containsExactly(new Assignment("w2", v("a", "small", 1))); // what fits moves
+    assertThat(decision.unloads()).isEmpty();
+    assertThat(decision.drainBlocked()).containsOnlyKeys("w1");
+    assertThat(decision.drainBlocked().get("w1")).singleElement().asString()
+        .contains(v("a", "m", 1).toString()).contains("no worker has " + 600 * MB + " bytes free");
+
+    var alone = PlacementPolicy.decide(desired, List.of(new WorkerView("w1", 1000 * MB, null, true)), held, held, Map.of());
+    assertThat(alone.unloads()).isEmpty();
+    assertThat(alone.drainBlocked().get("w1")).hasSize(2).allMatch(r -> r.contains("that is not draining"));
+  }
+
+  @Test
+  void undrainingKeepsTheReplicasThereAndPlacesThereAgain() {
+    List<DesiredVersion> desired = List.of(new DesiredVersion(v("a", "m", 1), 100 * MB, 1),
+        new DesiredVersion(v("a", "n", 1), 100 * MB, 1));
+    var decision = PlacementPolicy.decide(desired,
+        List.of(new WorkerView("w1", 1000 * MB, null, false), new WorkerView("w2", 150 * MB)),
+        Map.of(v("a", "m", 1), Set.of("w1")), Map.of(v("a", "m", 1), Set.of("w1")), Map.of());
+    assertThat(decision.unloads()).isEmpty();
+    assertThat(decision.loads()).containsExactly(new Assignment("w1", v("a", "n", 1)));
+    assertThat(decision.drainBlocked()).isEmpty();
+  }
+
+  @Test
+  void aReplicaBeingMovedDoesNotCountTowardItsTenantsLimit() {
+    List<DesiredVersion> desired = List.of(new DesiredVersion(v("a", "m", 1), 100 * MB, 1));
+    Map<VersionKey, Set<String>> held = Map.of(v("a", "m", 1), Set.of("w1"));
+    var decision = PlacementPolicy.decide(desired,
+        List.of(new WorkerView("w1", 1000 * MB, null, true), new WorkerView("w2", 1000 * MB)),
+        held, held, Map.of(t("a"), 100 * MB));
+    assertThat(decision.loads()).containsExactly(new Assignment("w2", v("a", "m", 1)));
+    assertThat(decision.overQuota()).isEmpty();
+  }
+
+  @Test
+  void aDrainingWorkersReplicasOfVersionsNoLongerDeployedGoAtOnce() {
+    var decision = PlacementPolicy.decide(List.of(),
+        List.of(new WorkerView("w1", 1000 * MB, null, true), new WorkerView("w2", 1000 * MB)),
+        Map.of(v("a", "m", 1), Set.of("w1")), Map.of(v("a", "m", 1), Set.of("w1")), Map.of());
+    assertThat(decision.unloads()).containsExactly(new Assignment("w1", v("a", "m", 1)));
+    assertThat(decision.loads()).isEmpty();
+  }
 }

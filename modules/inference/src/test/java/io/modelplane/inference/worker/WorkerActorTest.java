@@ -142,6 +142,47 @@ class WorkerActorTest {
   }
 
   @Test
+  void aLoadRightAfterAnUnloadOfTheSameVersionLeavesItResident() throws Exception {
+    // its own worker, on threads that start the next task late when told: the unload then runs after the load
+    java.util.concurrent.atomic.AtomicBoolean delayNext = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.Executor lateStarts = task -> new Thread(() -> {
+      if (delayNext.getAndSet(false)) {
+        try {
+          Thread.sleep(300);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+      task.run();
+    }).start();
+    ActorRef<WorkerActor.Command> own = testKit.spawn(WorkerActor.create("evicting-worker",
+        new ModelResidency(10L * 1024 * 1024, Device.cpu(), new ModelLoader()), lateStarts));
+    VersionToLoad evicted = version(key("evicted", 1), digits);
+    TestProbe<WorkerActor.LoadResult> loads = testKit.createTestProbe();
+    own.tell(new WorkerActor.Load(evicted, new BatchSettings(16, 1, 64), loads.getRef()));
+    assertThat(loads.receiveMessage(Duration.ofSeconds(60)).loaded()).isTrue();
+
+    // an eviction placed back on the same worker: both messages at once
+    delayNext.set(true);
+    own.tell(new WorkerActor.Unload(evicted.key()));
+    own.tell(new WorkerActor.Load(evicted, new BatchSettings(16, 1, 64), loads.getRef()));
+    assertThat(loads.receiveMessage(Duration.ofSeconds(60)).loaded()).isTrue();
+    Thread.sleep(500); // past the late unload: had it run after the load, the version would be gone now
+    TestProbe<WorkerActor.InferResult> results = testKit.createTestProbe();
+    own.tell(new WorkerActor.Infer(evicted.key(), List.of(pixels(2)), results.getRef()));
+    assertThat(results.receiveMessage(Duration.ofSeconds(30))).isInstanceOf(WorkerActor.Inferred.class);
+
+    TestProbe<WorkerActor.WorkerStatus> statuses = testKit.createTestProbe();
+    own.tell(new WorkerActor.GetStatus(statuses.getRef()));
+    WorkerActor.ModelStatus resident = statuses.receiveMessage().models().get(0);
+    assertThat(resident.lastUsedAt()).isAfter(java.time.Instant.now().minusSeconds(60));
+    assertThat(resident.batches()).isEqualTo(1); // since its last load
+    assertThat(resident.lastBatchSize()).isEqualTo(1);
+    assertThat(resident.recentBatchSize()).isEqualTo(1.0);
+    testKit.stop(own);
+  }
+
+  @Test
   void aCorruptArtifactIsReportedAndTheWorkerStaysHealthy() throws Exception {
     Path corrupt = dir.resolve("corrupt");
     byte[] junk = new byte[4096];
