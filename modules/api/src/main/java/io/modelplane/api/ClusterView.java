@@ -2,8 +2,6 @@ package io.modelplane.api;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
-import akka.actor.typed.javadsl.AskPattern;
-import akka.actor.typed.receptionist.Receptionist;
 import akka.actor.typed.receptionist.ServiceKey;
 import akka.cluster.Member;
 import akka.cluster.typed.Cluster;
@@ -12,13 +10,12 @@ import io.modelplane.control.NodeInfo;
 import io.modelplane.control.placement.DeploymentFeed;
 import io.modelplane.inference.placement.PlacementCoordinator;
 import io.modelplane.inference.worker.WorkerActor;
+import io.modelplane.inference.worker.WorkerStatuses;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -72,20 +69,7 @@ final class ClusterView {
     });
   }
 
-  /** Asks every actor registered under {@code key}; one that does not answer in time is left out. */
   private <C, R> CompletableFuture<List<R>> askAll(ServiceKey<C> key, Function<ActorRef<R>, C> question) {
-    return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
-            replyTo -> Receptionist.find(key, replyTo), ASK, system.scheduler())
-        .thenCompose(listing -> {
-          List<CompletableFuture<R>> answers = new ArrayList<>();
-          for (ActorRef<C> actor : listing.getServiceInstances(key)) {
-            answers.add(AskPattern.<C, R>ask(actor, question::apply, ASK, system.scheduler())
-                .toCompletableFuture()
-                .exceptionally(failure -> null));
-          }
-          return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
-              .thenApply(all -> answers.stream().map(CompletableFuture::join).filter(Objects::nonNull).toList());
-        })
-        .toCompletableFuture();
+    return WorkerStatuses.askAll(system, key, question, ASK);
   }
 }
