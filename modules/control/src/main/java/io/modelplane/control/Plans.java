@@ -3,6 +3,7 @@ package io.modelplane.control;
 import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.Source;
 import io.modelplane.common.Plan;
+import io.modelplane.common.Quota;
 import io.modelplane.common.Rejected;
 import io.modelplane.common.Rejection;
 import io.modelplane.common.TenantId;
@@ -11,6 +12,7 @@ import io.modelplane.control.readside.Page;
 import io.modelplane.control.readside.PageRequest;
 import io.modelplane.control.readside.PlanDirectory;
 import io.modelplane.control.readside.ReadSide;
+import io.modelplane.tenancy.TenantEntity;
 import io.modelplane.tenancy.plan.PlanEntity;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -62,7 +64,7 @@ public final class Plans {
       return controlPlane.plan(planId, r -> new PlanEntity.Update(changed, actor, r), PlanEntity.Details.class)
           .thenApply(updated -> {
             if (!updated.plan().quota().equals(current.plan().quota())) {
-              refreshTenantsOn(planId);
+              refreshTenantsOn(planId, updated.plan().quota(), actor);
             }
             return updated;
           });
@@ -130,16 +132,23 @@ public final class Plans {
     });
   }
 
-  /** Tells the quota entity of every tenant on the plan to read its quota again (and every node to drop leases). */
-  private void refreshTenantsOn(String planId) {
+  /**
+   * Tells the quota entity of every tenant on the plan to read its quota again (and every node to drop leases), and
+   * each tenant to record its new effective quota (what placement reads the resident-bytes limit from).
+   */
+  private void refreshTenantsOn(String planId, Quota planQuota, String actor) {
     readSide.tenants().idsOnPlan(planId)
         .thenCompose(ids -> Source.from(ids)
             .mapAsyncUnordered(16, id -> changes.changed(TenantId.of(id)))
-            .runWith(Sink.ignore(), controlPlane.system()))
+            .runWith(Sink.ignore(), controlPlane.system())
+            .thenCompose(told -> Source.from(ids)
+                .mapAsyncUnordered(16, id -> controlPlane.tenant(TenantId.of(id),
+                    r -> new TenantEntity.FollowPlan(planId, planQuota, actor, r), TenantEntity.Summary.class))
+                .runWith(Sink.ignore(), controlPlane.system())))
         .whenComplete((done, failure) -> {
           if (failure != null) {
-            // each quota entity still reads the plan again within a second
-            log.warn("could not tell the tenants of plan {} of its new quota: {}", planId, failure.toString());
+            // each quota entity still reads the plan again within a second; placement follows at the tenant's next change
+            log.warn("could not tell every tenant of plan {} of its new quota: {}", planId, failure.toString());
           }
         });
   }

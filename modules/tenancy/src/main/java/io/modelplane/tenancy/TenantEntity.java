@@ -127,6 +127,12 @@ public final class TenantEntity
     }
   }
 
+  /**
+   * The tenant's plan {@code plan} now has {@code planQuota}: a tenant still on it records its new effective quota (so
+   * placement, which reads quotas from tenant events, follows); a tenant that moved to another plan ignores it.
+   */
+  public record FollowPlan(String plan, Quota planQuota, String actor, ActorRef<Reply> replyTo) implements Command {}
+
   /** Suspends the tenant (idempotent). */
   public record Suspend(String actor, ActorRef<Reply> replyTo) implements Command {}
 
@@ -525,6 +531,7 @@ public final class TenantEntity
         // A lookup must not reveal whether the tenant exists: it answers like an unknown key.
         .onCommand(LookupApiKey.class, cmd -> reject(cmd.replyTo(), apiKeyNotFound(cmd.keyId())))
         .onCommand(Update.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
+        .onCommand(FollowPlan.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
         .onCommand(Suspend.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
         .onCommand(Resume.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
         .onCommand(Get.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
@@ -542,6 +549,7 @@ public final class TenantEntity
             Create.class,
             cmd -> reject(cmd.replyTo(), Rejection.conflict("tenant_exists", "tenant " + tenantId + " already exists")))
         .onCommand(Update.class, this::onUpdate)
+        .onCommand(FollowPlan.class, this::onFollowPlan)
         .onCommand(Suspend.class, this::onSuspend)
         .onCommand(Resume.class, this::onResume)
         .onCommand(Get.class, (tenant, cmd) -> Effect().reply(cmd.replyTo(), tenant.summary()))
@@ -625,6 +633,15 @@ public final class TenantEntity
       return Effect().reply(cmd.replyTo(), tenant.summary());
     }
     return Effect().persist(events).thenReply(cmd.replyTo(), state -> ((Tenant) state).summary());
+  }
+
+  private ReplyEffect<Event, State> onFollowPlan(Tenant tenant, FollowPlan cmd) {
+    Quota quota = tenant.quotaOverrides().over(cmd.planQuota());
+    if (!cmd.plan().equals(tenant.plan()) || quota.equals(tenant.quota())) {
+      return Effect().reply(cmd.replyTo(), tenant.summary());
+    }
+    return Effect().persist(new PlanTermsChanged(tenant.plan(), tenant.quotaOverrides(), quota, clock.instant(), cmd.actor()))
+        .thenReply(cmd.replyTo(), state -> ((Tenant) state).summary());
   }
 
   private ReplyEffect<Event, State> onSetWorkerPool(Tenant tenant, SetWorkerPool cmd) {

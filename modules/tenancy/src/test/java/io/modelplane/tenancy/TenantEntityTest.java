@@ -818,6 +818,24 @@ class TenantEntityTest {
   }
 
   @Test
+  void aTenantFollowsItsPlansNewQuotaButNotAnotherPlans() {
+    createAcme();
+    Quota silver = new Quota(10.0, 20, 4, 3, 3, 1024L, null);
+    QuotaOverrides maxModels = QuotaOverrides.of(new Quota(null, null, null, 7, null, null, null), java.util.Set.of("maxModels"));
+    run(r -> new Update(null, "silver", silver, maxModels, "alice", r));
+
+    Quota silverNow = new Quota(10.0, 20, 4, 3, 3, 8192L, null);
+    var followed = run(r -> new TenantEntity.FollowPlan("silver", silverNow, "ops", r));
+
+    assertThat(followed.events()).containsExactly(new TenantEntity.PlanTermsChanged("silver", maxModels,
+        new Quota(10.0, 20, 4, 7, 3, 8192L, null), T0, "ops"));
+    // the same quota again, or another plan's change: nothing to record
+    assertThat(run(r -> new TenantEntity.FollowPlan("silver", silverNow, "ops", r)).hasNoEvents()).isTrue();
+    assertThat(run(r -> new TenantEntity.FollowPlan("gold", Quota.unlimited(), "ops", r)).hasNoEvents()).isTrue();
+    assertThat(summary(run(r -> new TenantEntity.Get(r))).quota()).isEqualTo(new Quota(10.0, 20, 4, 7, 3, 8192L, null));
+  }
+
+  @Test
   void aPlanIdThatCannotExistIsRefused() {
     assertRejected(run(r -> new Create("Acme", "Not A Plan", Quota.defaults(), null, ADMIN, r, null)),
         Rejection.Reason.INVALID, "unknown_plan");
