@@ -63,26 +63,21 @@ public final class Billing {
   public CompletionStage<MonthStatements> statements(YearMonth month) {
     Instant from = start(month);
     Instant to = start(month.plusMonths(1));
-    return tenants.createdAt().thenCompose(created -> {
-      List<String> billed = created.entrySet().stream().filter(e -> e.getValue().isBefore(to))
-          .map(Map.Entry::getKey).toList();
-      List<CompletableFuture<io.modelplane.common.Plan>> planOfEach = billed.stream()
-          .map(t -> plans.planOf(TenantId.of(t)).toCompletableFuture()).toList();
-      return CompletableFuture.allOf(planOfEach.toArray(CompletableFuture[]::new))
-          .thenCombine(query(null, from, to), (done, totals) -> {
-            List<Statement> statements = new ArrayList<>(billed.size());
-            Map<String, Long> byCurrency = new TreeMap<>();
-            for (int i = 0; i < billed.size(); i++) {
-              String t = billed.get(i);
-              Statement s = Pricing.statement(month, totals.getOrDefault(t, BillableUsage.none(t)),
-                  planOfEach.get(i).join());
-              statements.add(s);
-              byCurrency.merge(s.currency(), s.total(), Long::sum);
-            }
-            List<CurrencyTotal> sums = byCurrency.entrySet().stream()
-                .map(e -> new CurrencyTotal(e.getKey(), e.getValue())).toList();
-            return new MonthStatements(month.toString(), from, to, statements, sums);
-          });
+    // plans from the read tables (one query), not one entity ask per tenant: the platform may have many
+    return tenants.billed().thenCombine(query(null, from, to), (all, totals) -> {
+      List<Statement> statements = new ArrayList<>(all.size());
+      Map<String, Long> byCurrency = new TreeMap<>();
+      for (TenantDirectory.Billed t : all) {
+        if (!t.createdAt().isBefore(to)) {
+          continue;
+        }
+        Statement s = Pricing.statement(month, totals.getOrDefault(t.id(), BillableUsage.none(t.id())), t.plan());
+        statements.add(s);
+        byCurrency.merge(s.currency(), s.total(), Long::sum);
+      }
+      List<CurrencyTotal> sums = byCurrency.entrySet().stream()
+          .map(e -> new CurrencyTotal(e.getKey(), e.getValue())).toList();
+      return new MonthStatements(month.toString(), from, to, statements, sums);
     });
   }
 

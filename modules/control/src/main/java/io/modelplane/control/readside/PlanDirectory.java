@@ -42,9 +42,13 @@ public final class PlanDirectory {
   }
 
   private static PlanRow row(ResultSet rs) throws SQLException {
-    Plan plan = new Plan(rs.getString("id"), rs.getString("display_name"),
-        ReadTables.json(rs.getString("quota"), Quota.class),
-        ReadTables.json(rs.getString("prices"), Plan.Prices.class), rs.getString("currency"));
-    return new PlanRow(plan, ReadTables.instant(rs, "created_ns"), ReadTables.instant(rs, "updated_ns"), 0);
+    return new PlanRow(plan(rs, ""), ReadTables.instant(rs, "created_ns"), ReadTables.instant(rs, "updated_ns"), 0);
+  }
+
+  /** The plan in a row of the plans table whose columns carry {@code prefix}. */
+  static Plan plan(ResultSet rs, String prefix) throws SQLException {
+    return new Plan(rs.getString(prefix + "id"), rs.getString(prefix + "display_name"),
+        ReadTables.json(rs.getString(prefix + "quota"), Quota.class),
+        ReadTables.json(rs.getString(prefix + "prices"), Plan.Prices.class), rs.getString(prefix + "currency"));
   }
 }

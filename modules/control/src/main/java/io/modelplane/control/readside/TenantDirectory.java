@@ -104,14 +104,17 @@ public final class TenantDirectory {
     return counts;
   }
 
-  /** Every tenant id with when it was created, sorted by id (suspended tenants too): whom the platform bills. */
-  public CompletionStage<Map<String, Instant>> createdAt() {
-    return reads.read(c -> {
-      Map<String, Instant> created = new java.util.LinkedHashMap<>();
-      Reads.list(c, "SELECT id, created_ns FROM tenants ORDER BY id",
-          rs -> created.put(rs.getString(1), ReadTables.instant(rs, "created_ns")));
-      return created;
-    });
+  /** A tenant as billing sees it: when it was created and the plan it is on now. */
+  public record Billed(String id, Instant createdAt, Plan plan) {}
+
+  /** Every tenant, sorted by id (suspended ones too), with its plan as the plans table holds it: whom the platform bills. */
+  public CompletionStage<List<Billed>> billed() {
+    return reads.read(c -> Reads.list(c, "SELECT t.id AS tenant_id, t.created_ns AS tenant_created_ns, p.id AS p_id,"
+            + " p.display_name AS p_display_name, p.quota AS p_quota, p.prices AS p_prices, p.currency AS p_currency"
+            + " FROM tenants t LEFT JOIN plans p ON p.id = COALESCE(t.plan, '" + Plan.DEFAULT_ID + "') ORDER BY t.id",
+        rs -> new Billed(rs.getString("tenant_id"), ReadTables.instant(rs, "tenant_created_ns"),
+            // a plan deleted while a tenant moved onto it: the default plan, as the control plane answers
+            rs.getString("p_id") == null ? Plan.builtInDefault() : PlanDirectory.plan(rs, "p_"))));
   }
 
   /** How many tenants there are in each status (a status without tenants is left out). */

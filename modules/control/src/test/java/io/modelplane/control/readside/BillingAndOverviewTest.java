@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.modelplane.common.Plan;
 import io.modelplane.common.Quota;
+import io.modelplane.common.QuotaOverrides;
 import io.modelplane.common.TenantId;
 import io.modelplane.common.TensorSpec;
 import io.modelplane.common.testing.ManualClock;
@@ -18,6 +19,7 @@ import io.modelplane.metering.UsageStore;
 import io.modelplane.metering.billing.Statement;
 import io.modelplane.registry.ModelEntity;
 import io.modelplane.tenancy.TenantEntity;
+import io.modelplane.tenancy.plan.PlanEntity;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -85,6 +87,15 @@ class BillingAndOverviewTest {
     apply("Tenant|" + id, new TenantEntity.TenantCreated(id, "T " + id, Quota.defaults(), at, "op"));
   }
 
+  /** The plan created, the tenant moved onto it: as the entities record it, so the read tables hold it. */
+  void onPlan(String tenant, Plan plan) throws Exception {
+    if (sequenceNrs.get("Plan|" + plan.id()) == null) {
+      apply("Plan|" + plan.id(), new PlanEntity.PlanCreated(plan, IN_MONTH, "op"));
+    }
+    apply("Tenant|" + tenant, new TenantEntity.PlanTermsChanged(plan.id(), QuotaOverrides.none(), plan.quota(), IN_MONTH, "op"));
+    plans.put(tenant, plan);
+  }
+
   void model(String tenant, String model, boolean deployed) throws Exception {
     apply("Tenant|" + tenant, new TenantEntity.ModelAdded(model, IN_MONTH, "dev"));
     List<TensorSpec> io = List.of(new TensorSpec("x", "FP32", List.of(1L)));
@@ -110,8 +121,8 @@ class BillingAndOverviewTest {
     tenant("globex", Instant.parse("2026-11-20T00:00:00Z"));
     apply("Tenant|globex", new TenantEntity.TenantSuspended(Instant.parse("2026-11-25T00:00:00Z"), "op"));
     tenant("later", Instant.parse("2026-12-01T00:00:00Z"));
-    plans.put("acme", PRO);
-    plans.put("globex", BASIC);
+    onPlan("acme", PRO);
+    onPlan("globex", BASIC);
     long m = IN_MONTH.toEpochMilli();
     usage.write(List.of(
         new MinuteCount("acme", "digits", "1", m, 200, "node-a", 1_000_000, 1_000_000, 3_000_000_000L),
