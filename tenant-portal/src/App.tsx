@@ -1,12 +1,17 @@
 import { Suspense, useEffect, type ReactNode } from 'react';
 import { Alert, Center, Loader } from '@mantine/core';
-import { useAuth } from './auth/AuthProvider';
-import { OrganizationPicker, SignInPage } from './auth/SignInPage';
-import { ErrorAlert } from './components/QueryState';
+import { ErrorAlert, matchPath, OrganizationPicker, SignInPage, type SignInText, useAuth, usePath } from '@modelplane/web-kit';
 import { Shell } from './shell/Shell';
 import { useMe } from './auth/useMe';
-import { matchPath, usePath } from './router';
 import { NotFound, ROUTES } from './routes';
+
+const SIGN_IN: SignInText = {
+  title: 'Sign in to ModelPlane',
+  keyLabel: 'API key',
+  orKey: 'or use an API key',
+  checkKey: (k) => (/^mp_\S+$/.test(k) ? null : 'An API key starts with mp_ (as shown when it was created).'),
+  footer: "Ask your organization's tenant-admin for a key.",
+};
 
 function Loading() {
   return (
@@ -50,7 +55,7 @@ export function App() {
         </Center>
       );
     case 'signedOut':
-      return <SignInPage notice={status.notice} />;
+      return <SignInPage notice={status.notice} text={SIGN_IN} />;
     case 'chooseOrganization':
       return <OrganizationPicker tenants={status.tenants} />;
     case 'signedIn':

@@ -5,10 +5,8 @@ import { Notifications } from '@mantine/notifications';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import '@mantine/core/styles.css';
 import '@mantine/notifications/styles.css';
-import { ApiError } from './api/errors';
-import { AuthProvider } from './auth/AuthProvider';
+import { ApiError, AuthProvider, cssVariables, theme } from '@modelplane/web-kit';
 import { App } from './App';
-import { cssVariables, theme } from './theme';
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -25,7 +23,7 @@ createRoot(document.getElementById('root') as HTMLElement).render(
     <MantineProvider theme={theme} cssVariablesResolver={cssVariables}>
       <Notifications />
       <QueryClientProvider client={queryClient}>
-        <AuthProvider>
+        <AuthProvider organizations rejectedKey="That API key was not accepted (wrong, revoked or of a suspended tenant).">
           <App />
         </AuthProvider>
       </QueryClientProvider>

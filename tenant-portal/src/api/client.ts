@@ -1,61 +1,7 @@
-import createClient, { type Middleware } from 'openapi-fetch';
+import { createApiClient } from '@modelplane/web-kit';
 import type { paths } from './schema';
-import { ApiError, toApiError } from './errors';
-import { currentBearer, notifyUnauthorized } from '../auth/credentials';
-
-const auth: Middleware = {
-  onRequest({ request }) {
-    const bearer = currentBearer();
-    if (bearer) request.headers.set('Authorization', `Bearer ${bearer}`);
-    return request;
-  },
-  onResponse({ response }) {
-    if (response.status === 401) notifyUnauthorized();
-    return response;
-  },
-};
 
 /** The typed client generated from openapi.yaml; same origin as the portal. */
-export const api = createClient<paths>({ baseUrl: '' });
-api.use(auth);
+export const api = createApiClient<paths>();
 
-/** Unwraps an openapi-fetch result: the data, or an ApiError with the sentence to show. */
-export async function call<T>(
-  pending: Promise<{ data?: T; error?: unknown; response: Response }>,
-): Promise<T> {
-  let result: { data?: T; error?: unknown; response: Response };
-  try {
-    result = await pending;
-  } catch {
-    throw toApiError(0, undefined);
-  }
-  if (!result.response.ok) throw toApiError(result.response.status, result.error);
-  return result.data as T;
-}
-
-/** For the few endpoints the generated client cannot express (multipart progress, not yet in the contract). */
-export async function rawJson<T>(path: string, init: RequestInit = {}): Promise<T> {
-  const headers = new Headers(init.headers);
-  const bearer = currentBearer();
-  if (bearer) headers.set('Authorization', `Bearer ${bearer}`);
-  let response: Response;
-  try {
-    response = await fetch(path, { ...init, headers });
-  } catch {
-    throw toApiError(0, undefined);
-  }
-  const text = await response.text();
-  let body: unknown = undefined;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    body = undefined;
-  }
-  if (!response.ok) {
-    if (response.status === 401) notifyUnauthorized();
-    throw toApiError(response.status, body);
-  }
-  return body as T;
-}
-
-export { ApiError };
+export { ApiError, call, rawJson } from '@modelplane/web-kit';
