@@ -4,4 +4,4 @@ import type { paths } from './schema';
 /** The typed client generated from openapi.yaml; same origin as the portal. */
 export const api = createApiClient<paths>();
 
-export { ApiError, call, rawJson } from '@modelplane/web-kit';
+export { call } from '@modelplane/web-kit';

@@ -1,16 +1,9 @@
-// TODO(contract): replace with components["schemas"]["Me"] once GET /api/v1/me is in openapi.yaml.
-import { rawJson } from './client';
-import type { Role } from '../auth/permissions';
+import { api, call } from './client';
+import type { components } from './schema';
 
-/** Who the current credential is: its tenant, role and kind. */
-export interface Me {
-  /** null for the operator key, which belongs to no tenant */
-  tenant: string | null;
-  role: Role | 'operator';
-  credential: 'api_key' | 'token' | 'operator_key';
-  name: string;
-}
+/** Who the current credential is: its tenant (null for the operator key), role and kind. */
+export type Me = components['schemas']['Me'];
 
 export function fetchMe(): Promise<Me> {
-  return rawJson<Me>('/api/v1/me');
+  return call(api.GET('/api/v1/me'));
 }

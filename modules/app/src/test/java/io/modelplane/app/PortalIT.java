@@ -15,7 +15,6 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,9 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PortalIT {
   private static final String JAR = "modules/app/target/modelplane.jar";
-  private static final String CHROMIUM = System.getenv().getOrDefault("CHROMIUM_PATH", "/usr/bin/chromium");
-  private static final Duration E2E_TIMEOUT = Duration.ofMinutes(10);
-  private static final Path REPO = Path.of(System.getProperty("modelplane.repo", "../..")).toAbsolutePath().normalize();
 
   @TempDir
   static Path dir;
@@ -41,10 +37,9 @@ class PortalIT {
 
   @BeforeAll
   static void startTheJar() throws IOException {
-    Path jar = REPO.resolve(JAR);
+    Path jar = BrowserTests.REPO.resolve(JAR);
     assertThat(jar).as("build %s first (mvn package)", JAR).isRegularFile();
-    assertThat(Path.of(CHROMIUM)).as("the browser tests drive Chromium at %s: install it (apt-get install -y chromium)"
-        + " or point CHROMIUM_PATH at one", CHROMIUM).isRegularFile();
+    BrowserTests.assumeChromium();
     byte[] secret = new byte[32];
     new SecureRandom().nextBytes(secret);
     operatorKey = "mp_operator_" + HexFormat.of().formatHex(secret);
@@ -83,35 +78,8 @@ class PortalIT {
 
   @Test
   void theBrowserTestsPass() throws IOException, InterruptedException {
-    Path output = dir.resolve("e2e.out");
-    ProcessBuilder npm = new ProcessBuilder("npm", "run", "e2e").directory(REPO.resolve("tenant-portal").toFile())
-        .redirectErrorStream(true).redirectOutput(output.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-    Map<String, String> env = npm.environment();
-    env.put("PORTAL_URL", node.baseUrl() + "/portal/");
-    env.put("OPERATOR_KEY", operatorKey);
-    env.put("DEMO_KEY", demoKey);
-    env.put("CHROMIUM_PATH", CHROMIUM);
-    long started = System.nanoTime();
-    Process process = npm.start();
-    if (!process.waitFor(E2E_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-      process.descendants().forEach(ProcessHandle::destroyForcibly);
-      process.destroyForcibly().waitFor();
-      fail("the browser tests did not finish within " + E2E_TIMEOUT + ":\n" + tail(output));
-    }
-    String out = Files.readString(output, StandardCharsets.UTF_8);
-    System.out.printf("browser tests: exit %d in %d s%n%s%n", process.exitValue(),
-        TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started), out);
-    if (process.exitValue() != 0) {
-      fail("the browser tests failed (exit " + process.exitValue() + "):\n" + tail(output) + "\nnode log:\n" + node.tail());
-    }
-    assertThat(out).as("node's test runner reports its counts").containsPattern("(?m)^# pass [1-9]").contains("# fail 0");
-  }
-
-  /** The last 20,000 characters of the tests' output: enough for every failure, not a flood. */
-  private static String tail(Path output) throws IOException {
-    String out = Files.readString(output, StandardCharsets.UTF_8);
-    return out.substring(Math.max(0, out.length() - 20_000));
+    BrowserTests.run("tenant-portal", "e2e", Map.of("PORTAL_URL", node.baseUrl() + "/portal/",
+        "OPERATOR_KEY", operatorKey, "DEMO_KEY", demoKey), dir.resolve("e2e.out"), Duration.ofMinutes(10), node);
   }
 
   private static void sleep(long ms) {

@@ -1,19 +1,15 @@
 package io.modelplane.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import io.modelplane.identity.keycloak.KeycloakTestServer;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,9 +27,6 @@ import org.keycloak.representations.idm.UserRepresentation;
  */
 class PortalKeycloakIT {
   private static final String JAR = "modules/app/target/modelplane.jar";
-  private static final String CHROMIUM = System.getenv().getOrDefault("CHROMIUM_PATH", "/usr/bin/chromium");
-  private static final Duration E2E_TIMEOUT = Duration.ofMinutes(5);
-  private static final Path REPO = Path.of(System.getProperty("modelplane.repo", "../..")).toAbsolutePath().normalize();
   private static final String REALM = "modelplane";
   private static final String MEMBER = "pat";
   private static final String PASSWORD = "pat-password-1";
@@ -47,10 +40,9 @@ class PortalKeycloakIT {
 
   @BeforeAll
   static void startKeycloakAndTheJar() {
-    Path jar = REPO.resolve(JAR);
+    Path jar = BrowserTests.REPO.resolve(JAR);
     assertThat(jar).as("build %s first (mvn package)", JAR).isRegularFile();
-    assertThat(Path.of(CHROMIUM)).as("the browser tests drive Chromium at %s: install it (apt-get install -y chromium)"
-        + " or point CHROMIUM_PATH at one", CHROMIUM).isRegularFile();
+    BrowserTests.assumeChromium();
     keycloak = KeycloakTestServer.builder().build().start();
     System.out.printf("Keycloak ready in %d ms%n", keycloak.lastStartDuration().toMillis());
     byte[] secret = new byte[32];
@@ -113,31 +105,8 @@ class PortalKeycloakIT {
   @Test
   void aMemberSignsInThroughKeycloakAndWorksInOneTenant() throws IOException, InterruptedException {
     twoTenantsAndTheirMember();
-    Path output = dir.resolve("e2e.out");
-    ProcessBuilder npm = new ProcessBuilder("npm", "run", "e2e:keycloak").directory(REPO.resolve("tenant-portal").toFile())
-        .redirectErrorStream(true).redirectOutput(output.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-    Map<String, String> env = npm.environment();
-    env.put("E2E_AUTH", "keycloak");
-    env.put("PORTAL_URL", node.baseUrl() + "/portal/");
-    env.put("OPERATOR_KEY", operatorKey);
-    env.put("KEYCLOAK_USER", MEMBER);
-    env.put("KEYCLOAK_PASSWORD", PASSWORD);
-    env.put("CHROMIUM_PATH", CHROMIUM);
-    long started = System.nanoTime();
-    Process process = npm.start();
-    if (!process.waitFor(E2E_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-      process.descendants().forEach(ProcessHandle::destroyForcibly);
-      process.destroyForcibly().waitFor();
-      fail("the browser tests did not finish within " + E2E_TIMEOUT + ":\n" + Files.readString(output, StandardCharsets.UTF_8));
-    }
-    String out = Files.readString(output, StandardCharsets.UTF_8);
-    System.out.printf("Keycloak browser tests: exit %d in %d s%n%s%n", process.exitValue(),
-        TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started), out);
-    if (process.exitValue() != 0) {
-      fail("the browser tests failed (exit " + process.exitValue() + "):\n" + out + "\nnode log:\n" + node.tail());
-    }
-    assertThat(out).as("node's test runner reports its counts").containsPattern("(?m)^# pass [1-9]").contains("# fail 0")
-        .contains("# skipped 0");
+    BrowserTests.run("tenant-portal", "e2e:keycloak", Map.of("E2E_AUTH", "keycloak",
+        "PORTAL_URL", node.baseUrl() + "/portal/", "OPERATOR_KEY", operatorKey,
+        "KEYCLOAK_USER", MEMBER, "KEYCLOAK_PASSWORD", PASSWORD), dir.resolve("e2e.out"), Duration.ofMinutes(5), node);
   }
 }
