@@ -41,7 +41,7 @@ export function QuotaEditor({ tenant, quota, overrides, planQuota, onDone }: {
 
   return (
     <Stack>
-      <ScrollTable label="Quota overrides" minWidth={640}>
+      <ScrollTable label="Quota overrides table" minWidth={640}>
         <Table>
           <Table.Thead>
             <Table.Tr>

@@ -67,7 +67,7 @@ export default function AuditPage() {
         empty={<Text c="dimmed">No change matches these filters.</Text>}>
         {(d) => (
           <Stack>
-            <ScrollTable label="Audit log" minWidth={900}>
+            <ScrollTable label="Audit log table" minWidth={900}>
               <Table striped>
                 <Table.Thead>
                   <Table.Tr>

@@ -111,7 +111,7 @@ export default function BillingPage() {
             {b.statements.length === 0 ? (
               <Text c="dimmed">No statement for {monthLabel(b.month)}.</Text>
             ) : (
-              <ScrollTable label={`Statements of ${monthLabel(b.month)}`} minWidth={760}>
+              <ScrollTable label={`Statements of ${monthLabel(b.month)} table`} minWidth={760}>
                 <Table striped>
                   <Table.Thead>
                     <Table.Tr>

@@ -61,7 +61,7 @@ function Worker({ w, now }: { w: ClusterWorker; now: number }) {
         {w.models.length === 0 ? (
           <Text size="sm" c="dimmed">No resident model versions.</Text>
         ) : (
-          <ScrollTable label={`Residents of ${w.workerId}`} minWidth={760}>
+          <ScrollTable label={`Residents of ${w.workerId} table`} minWidth={760}>
             <Table>
               <Table.Thead>
                 <Table.Tr>
@@ -132,7 +132,7 @@ export default function ClusterPage() {
           <Stack gap="lg">
             <section aria-labelledby="nodes-h">
               <Title order={2} size="h3" id="nodes-h" mb="xs">Nodes</Title>
-              <ScrollTable label="Nodes" minWidth={640}>
+              <ScrollTable label="Nodes table" minWidth={640}>
                 <Table>
                   <Table.Thead>
                     <Table.Tr>

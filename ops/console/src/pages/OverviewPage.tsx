@@ -65,7 +65,7 @@ export default function OverviewPage() {
                 {o.lastHour.tenants.length === 0 ? (
                   <Text c="dimmed">No requests in the last hour.</Text>
                 ) : (
-                  <ScrollTable label="Last hour per tenant" minWidth={640}>
+                  <ScrollTable label="Last hour per tenant table" minWidth={640}>
                     <Table striped>
                       <Table.Thead>
                         <Table.Tr>

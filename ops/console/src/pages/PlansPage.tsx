@@ -93,7 +93,7 @@ export default function PlansPage() {
       </Text>
       <QueryState query={plansQ} label="plans" isEmpty={(d) => d.length === 0}>
         {(plans) => (
-          <ScrollTable label="Plans" minWidth={900}>
+          <ScrollTable label="Plans table" minWidth={900}>
             <Table striped>
               <Table.Thead>
                 <Table.Tr>

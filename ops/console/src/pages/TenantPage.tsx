@@ -38,7 +38,7 @@ function Models({ tenant, names }: { tenant: string; names: string[] }) {
   });
   if (names.length === 0) return <Text c="dimmed">No models yet.</Text>;
   return (
-    <ScrollTable label="Models" minWidth={420}>
+    <ScrollTable label="Models table" minWidth={420}>
       <Table>
         <Table.Thead>
           <Table.Tr>
@@ -123,7 +123,7 @@ function History({ tenant }: { tenant: string }) {
   return (
     <QueryState query={historyQ} label="history" isEmpty={(h) => (h.events ?? []).length === 0}>
       {(h) => (
-        <ScrollTable label="History" minWidth={640}>
+        <ScrollTable label="History table" minWidth={640}>
           <Table>
             <Table.Thead>
               <Table.Tr>

@@ -97,7 +97,7 @@ export default function TenantsPage() {
         empty={<Text c="dimmed">No tenant matches these filters.</Text>}>
         {(data) => (
           <Stack>
-            <ScrollTable label="Tenants" minWidth={760}>
+            <ScrollTable label="Tenants table" minWidth={760}>
               <Table striped highlightOnHover>
                 <Table.Thead>
                   <Table.Tr>
