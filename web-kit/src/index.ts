@@ -20,3 +20,7 @@ export { bucketSeries, STEP_MS, type Series, type Step, type UsageRowLike } from
 export { detailsText, distinct, filterEvents, modelOf, pageOf, typeLabel, type AuditEvent, type AuditFilter } from './audit';
 export { AppFrame, type NavItem } from './components/AppFrame';
 export { NotFoundPage } from './components/NotFoundPage';
+export { mountApp } from './mount';
+export { lazyPage, Loading, RoutedPage, type PageRoute } from './pages';
+export { useAction } from './useAction';
+export { SignInGate } from './auth/SignInGate';

@@ -1,6 +1,6 @@
-import { Suspense, useEffect, type ReactNode } from 'react';
-import { Button, Center, Loader, Paper, Stack, Text, Title } from '@mantine/core';
-import { ErrorAlert, matchPath, SignInPage, useAuth, usePath, type SignInText } from '@modelplane/web-kit';
+import { useEffect, type ReactNode } from 'react';
+import { Button, Center, Paper, Stack, Text, Title } from '@mantine/core';
+import { ErrorAlert, Loading, RoutedPage, SignInGate, useAuth, usePath, type SignInText } from '@modelplane/web-kit';
 import { Shell } from './Shell';
 import { useMe } from './api/me';
 import { NotFound, ROUTES } from './routes';
@@ -13,13 +13,6 @@ const SIGN_IN: SignInText = {
   footer: 'The console is for the people who run the platform. Tenants use the portal at /portal/.',
 };
 
-function Loading() {
-  return (
-    <Center py="xl" role="status" aria-label="Loading">
-      <Loader size="sm" />
-    </Center>
-  );
-}
 
 /** Someone signed in who is not an operator: say so plainly, with the way out. */
 function NotAnOperator({ who }: { who: string }) {
@@ -68,44 +61,16 @@ function OperatorGate({ children }: { children: (name: string) => ReactNode }) {
 }
 
 export function App() {
-  const { status } = useAuth();
   const path = usePath();
-
-  switch (status.kind) {
-    case 'loading':
-      return <Loading />;
-    case 'error':
-      return (
-        <Center mih="100vh" p="md" component="main">
-          <ErrorAlert error={status.error} title="The console could not start" onRetry={() => location.reload()} />
-        </Center>
-      );
-    case 'signedOut':
-    case 'chooseOrganization':
-      return <SignInPage notice={status.kind === 'signedOut' ? status.notice : undefined} text={SIGN_IN} />;
-    case 'signedIn':
-      break;
-  }
-
-  let Page = NotFound;
-  let params: Record<string, string> = {};
-  for (const r of ROUTES) {
-    const m = matchPath(r.pattern, path);
-    if (m) {
-      Page = r.page;
-      params = m;
-      break;
-    }
-  }
   return (
-    <OperatorGate>
-      {(name) => (
-        <Shell name={name}>
-          <Suspense fallback={<Loading />}>
-            <Page key={path} params={params} />
-          </Suspense>
-        </Shell>
-      )}
-    </OperatorGate>
+    <SignInGate appName="console" text={SIGN_IN}>
+      <OperatorGate>
+        {(name) => (
+          <Shell name={name}>
+            <RoutedPage routes={ROUTES} notFound={NotFound} path={path} />
+          </Shell>
+        )}
+      </OperatorGate>
+    </SignInGate>
   );
 }

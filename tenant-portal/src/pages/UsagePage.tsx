@@ -101,7 +101,15 @@ export default function UsagePage() {
                   data={METRICS.map((m) => ({ value: m.value, label: m.label }))}
                   w={220}
                 />
-                <Button variant="default" onClick={() => setNow(new Date())} disabled={preset === 'custom'}>
+                <Button
+                  variant="default"
+                  onClick={() => {
+                    // a new bucket gives a new range; within the same bucket the range is the same: ask again
+                    setNow(new Date());
+                    void usageQ.refetch();
+                  }}
+                  disabled={preset === 'custom'}
+                >
                   Refresh
                 </Button>
               </Group>

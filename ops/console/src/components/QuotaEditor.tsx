@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Button, Group, Radio, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
-import { ErrorAlert, formatBytes, ScrollTable } from '@modelplane/web-kit';
+import { ErrorAlert, formatBytes, ScrollTable, useAction } from '@modelplane/web-kit';
 import { patchTenant } from '../api/admin';
 import type { Quota, QuotaKey } from '../api/types';
 import { QUOTA_FIELDS, limitText, overrideDiff, overrideForm, type LimitChoice, type OverrideForm } from '../lib/quota';
@@ -16,8 +16,7 @@ export function QuotaEditor({ tenant, quota, overrides, planQuota, onDone }: {
 }) {
   const qc = useQueryClient();
   const [form, setForm] = useState<OverrideForm>(() => overrideForm(overrides));
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const diff = overrideDiff(overrides, planQuota, form);
   const [tried, setTried] = useState(false);
   const set = (key: QuotaKey, choice: LimitChoice) => setForm({ ...form, [key]: choice });
@@ -25,18 +24,12 @@ export function QuotaEditor({ tenant, quota, overrides, planQuota, onDone }: {
   async function save() {
     setTried(true);
     if (Object.keys(diff.problems).length > 0) return;
-    setBusy(true);
-    setError(null);
-    try {
+    const done = await run(async () => {
       await patchTenant(tenant, { quota: diff.quota });
       await qc.invalidateQueries({ queryKey: ['tenant', tenant] });
       await qc.invalidateQueries({ queryKey: ['tenants'] });
-      onDone();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
+    if (done) onDone();
   }
 
   return (

@@ -5,7 +5,8 @@ import { detailsText, formatTime, Link, QueryState, ScrollTable, typeLabel, useS
 import { api, call } from '../api/client';
 import { PAGE_SIZE } from '../api/admin';
 import { EMPTY_AUDIT, auditQuery, type AuditForm } from '../lib/audit';
-import { FIRST_PAGE, cursorOf, nextPage, previousPage } from '../lib/tenants';
+import { FIRST_PAGE, cursorOf } from '../lib/tenants';
+import { CursorPager } from '../components/CursorPager';
 
 export default function AuditPage() {
   const search = useSearch();
@@ -93,17 +94,7 @@ export default function AuditPage() {
                 </Table.Tbody>
               </Table>
             </ScrollTable>
-            <Group gap="sm" justify="flex-end" component="nav" aria-label="Audit pages">
-              <Button size="xs" variant="default" disabled={pages.index === 0} onClick={() => setPages(previousPage(pages))}>
-                Previous page
-              </Button>
-              <Text size="sm" aria-live="polite">
-                Page {pages.index + 1}
-              </Text>
-              <Button size="xs" variant="default" disabled={!d.next} onClick={() => setPages(nextPage(pages, d.next))}>
-                Next page
-              </Button>
-            </Group>
+            <CursorPager pages={pages} next={d.next} onPages={setPages} label="Audit" />
           </Stack>
         )}
       </QueryState>

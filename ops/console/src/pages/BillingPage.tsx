@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { Button, Card, Group, NativeSelect, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
-import { ErrorAlert, formatNumber, Link, QueryState, ScrollTable, useSearch } from '@modelplane/web-kit';
+import { ErrorAlert, formatNumber, Link, QueryState, ScrollTable, useAction, useSearch } from '@modelplane/web-kit';
 import { billingCsv, useBilling } from '../api/admin';
 import { csvFileName, monthLabel, quantityText, recentMonths, sortStatements, unitPriceText } from '../lib/billing';
 import { formatMoney } from '../lib/plans';
@@ -61,13 +61,10 @@ export default function BillingPage() {
   const asked = search.get('month');
   const [month, setMonth] = useState(asked && months.includes(asked) ? asked : (months[0] as string));
   const billQ = useBilling(month);
-  const [csvError, setCsvError] = useState<unknown>(null);
-  const [downloading, setDownloading] = useState(false);
+  const { busy: downloading, error: csvError, run } = useAction();
 
-  async function download() {
-    setCsvError(null);
-    setDownloading(true);
-    try {
+  const download = () =>
+    run(async () => {
       const blob = await billingCsv(month);
       const url = URL.createObjectURL(blob);
       const a = document.createElement('a');
@@ -75,12 +72,7 @@ export default function BillingPage() {
       a.download = csvFileName(month);
       a.click();
       setTimeout(() => URL.revokeObjectURL(url), 1000);
-    } catch (e) {
-      setCsvError(e);
-    } finally {
-      setDownloading(false);
-    }
-  }
+    });
 
   return (
     <Stack>

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { Button, Group, Modal, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
-import { ConfirmButton, ErrorAlert, formatBytes, Link, QueryState, ScrollTable } from '@modelplane/web-kit';
+import { ConfirmButton, ErrorAlert, formatBytes, Link, QueryState, ScrollTable, useAction } from '@modelplane/web-kit';
 import { createPlan, deletePlan, patchPlan, usePlans } from '../api/admin';
 import type { Plan } from '../api/types';
 import { PRICE_FIELDS, affectedText, emptyPlanForm, formatMoney, planFormOf, validatePlan, type PlanForm } from '../lib/plans';
@@ -12,8 +12,7 @@ function PlanEditor({ plan, onClose }: { plan: Plan | null; onClose: () => void 
   const creating = plan === null;
   const [form, setForm] = useState<PlanForm>(() => (plan ? planFormOf(plan) : emptyPlanForm()));
   const [tried, setTried] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const { problems, body } = validatePlan(form, creating);
   const shown = (k: keyof typeof problems) => (tried ? problems[k] : undefined);
 
@@ -21,19 +20,13 @@ function PlanEditor({ plan, onClose }: { plan: Plan | null; onClose: () => void 
     e.preventDefault();
     setTried(true);
     if (!body) return;
-    setBusy(true);
-    setError(null);
-    try {
+    const done = await run(async () => {
       if (creating) await createPlan(body);
       else await patchPlan(plan.id, body);
       await qc.invalidateQueries({ queryKey: ['plans'] });
       await qc.invalidateQueries({ queryKey: ['tenants'] });
-      onClose();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
+    if (done) onClose();
   }
 
   return (

@@ -2,7 +2,7 @@ import { useMemo, useState } from 'react';
 import { Alert, Anchor, Badge, Button, Card, Group, Modal, NativeSelect, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
-  type AuditEvent, bucketSeries, detailsText, ErrorAlert, formatNumber, formatTime, Link, QueryState, ScrollTable, StatusBadge, typeLabel,
+  type AuditEvent, bucketSeries, detailsText, ErrorAlert, formatNumber, formatTime, Link, QueryState, ScrollTable, StatusBadge, typeLabel, useAction,
 } from '@modelplane/web-kit';
 import { TimeChart } from '@modelplane/web-kit/chart';
 import { api, call, rawJson } from '../api/client';
@@ -88,7 +88,7 @@ function UsageChart({ rows, from, to }: { rows: { start?: string; requests?: num
   return (
     <Stack gap="xs">
       <Text size="sm">
-        Last 24 hours: {formatNumber(requests)} requests, {formatNumber(errors)} errors.
+        Last 24 hours: {formatNumber(requests)} request{requests === 1 ? '' : 's'}, {formatNumber(errors)} error{errors === 1 ? '' : 's'}.
       </Text>
       <TimeChart x={s.x} lines={lines} title={`Requests and errors per hour: ${requests} requests, ${errors} errors in 24 hours`} />
     </Stack>
@@ -173,25 +173,16 @@ function PlanChoice({ tenant, plan }: { tenant: string; plan: string }) {
   const qc = useQueryClient();
   const plansQ = usePlans();
   const [value, setValue] = useState(plan);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   if (!plansQ.data) return null;
   return (
     <Stack gap="xs">
       <Group align="flex-end">
         <NativeSelect label="Plan" data={plansQ.data.map((x) => x.id)} value={value} onChange={(e) => setValue(e.currentTarget.value)} w={200} />
-        <Button variant="default" disabled={value === plan} loading={busy} onClick={async () => {
-          setBusy(true);
-          setError(null);
-          try {
-            await patchTenant(tenant, { plan: value });
-            await qc.invalidateQueries({ queryKey: ['tenant', tenant] });
-          } catch (e) {
-            setError(e);
-          } finally {
-            setBusy(false);
-          }
-        }}>
+        <Button variant="default" disabled={value === plan} loading={busy} onClick={() => void run(async () => {
+          await patchTenant(tenant, { plan: value });
+          await qc.invalidateQueries({ queryKey: ['tenant', tenant] });
+        })}>
           Change plan
         </Button>
       </Group>

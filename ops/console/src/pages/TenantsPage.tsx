@@ -2,11 +2,12 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { Alert, Button, Group, Modal, NativeSelect, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useQueryClient } from '@tanstack/react-query';
-import { ErrorAlert, formatTime, Link, navigate, QueryState, ScrollTable, useSearch } from '@modelplane/web-kit';
+import { ErrorAlert, formatTime, Link, navigate, QueryState, ScrollTable, useAction, useSearch } from '@modelplane/web-kit';
 import { createTenant, usePlans, useTenantPage } from '../api/admin';
 import { TenantStatus } from '../components/StatusBadge';
 import { SuspendResume } from '../components/TenantActions';
-import { FIRST_PAGE, cursorOf, filtersFromSearch, nextPage, previousPage, searchOf, tenantIdProblem, type TenantFilters } from '../lib/tenants';
+import { FIRST_PAGE, cursorOf, filtersFromSearch, searchOf, tenantIdProblem, type TenantFilters } from '../lib/tenants';
+import { CursorPager } from '../components/CursorPager';
 
 function CreateTenant({ plans, onClose }: { plans: string[] | null; onClose: () => void }) {
   const qc = useQueryClient();
@@ -14,26 +15,21 @@ function CreateTenant({ plans, onClose }: { plans: string[] | null; onClose: () 
   const [displayName, setDisplayName] = useState('');
   const [plan, setPlan] = useState('default');
   const [idError, setIdError] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
   async function submit(e: FormEvent) {
     e.preventDefault();
     const problem = tenantIdProblem(id.trim());
     setIdError(problem);
     if (problem) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const body = { id: id.trim(), displayName: displayName.trim() || id.trim(), ...(plans ? { plan } : {}) };
+    const body = { id: id.trim(), displayName: displayName.trim() || id.trim(), ...(plans ? { plan } : {}) };
+    const done = await run(async () => {
       await createTenant(body);
       await qc.invalidateQueries({ queryKey: ['tenants'] });
+    });
+    if (done) {
       onClose();
       navigate(`/tenants/${encodeURIComponent(body.id)}`);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
     }
   }
 
@@ -131,17 +127,7 @@ export default function TenantsPage() {
                 </Table.Tbody>
               </Table>
             </ScrollTable>
-            <Group gap="sm" justify="flex-end" component="nav" aria-label="Tenant pages">
-              <Button size="xs" variant="default" disabled={pages.index === 0} onClick={() => setPages(previousPage(pages))}>
-                Previous page
-              </Button>
-              <Text size="sm" aria-live="polite">
-                Page {pages.index + 1}
-              </Text>
-              <Button size="xs" variant="default" disabled={!data.next} onClick={() => setPages(nextPage(pages, data.next))}>
-                Next page
-              </Button>
-            </Group>
+            <CursorPager pages={pages} next={data.next} onPages={setPages} label="Tenant" />
           </Stack>
         )}
       </QueryState>
