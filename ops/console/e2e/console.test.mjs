@@ -72,7 +72,7 @@ step('create a tenant: its page has the tenant id as heading', async () => {
   await dialog.getByLabel('Display name').fill('End to end');
   await dialog.getByRole('button', { name: 'Create tenant' }).click();
   await h1(TENANT).waitFor();
-  await page.getByText('End to end').waitFor();
+  await page.getByText('End to end', { exact: true }).waitFor();
   // the search field finds it, and its id links to its page
   await b.navigate('Tenants');
   await page.getByLabel('Search tenants').fill(TENANT);
