@@ -15,7 +15,8 @@ export default function AuditPage() {
   const [applied, setApplied] = useState<AuditForm>(start);
   const [pages, setPages] = useState(FIRST_PAGE);
   const built = auditQuery(applied, PAGE_SIZE, cursorOf(pages));
-  const problem = 'problem' in auditQuery(form, PAGE_SIZE) ? (auditQuery(form, PAGE_SIZE) as { problem: string }).problem : null;
+  const typed = auditQuery(form, PAGE_SIZE);
+  const problem = 'problem' in typed ? typed.problem : null;
 
   const auditQ = useQuery({
     queryKey: ['audit', applied, cursorOf(pages)],
