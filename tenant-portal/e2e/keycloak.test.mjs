@@ -28,24 +28,10 @@ describe('Keycloak sign-in', { skip: !KEYCLOAK && 'Keycloak mode only (E2E_AUTH=
     await b?.close();
   });
 
-  /**
-   * Fills Keycloak's own login form (its theme's field ids) and submits it. With organizations on, Keycloak asks
-   * for the username first and for the password on a second page.
-   */
-  async function keycloakLogin() {
-    await page.waitForURL((url) => url.origin !== ORIGIN);
-    await page.locator('#username').fill(USER);
-    if (!(await page.locator('#password').isVisible())) {
-      await page.locator('#kc-login').click();
-    }
-    await page.locator('#password').fill(PASSWORD);
-    await page.locator('#kc-login').click();
-  }
-
   step('signing in goes to Keycloak and back; a member of two tenants picks one', async () => {
     await b.goto('');
     await page.getByRole('button', { name: 'Continue with Keycloak' }).click();
-    await keycloakLogin();
+    await b.keycloakLogin(USER, PASSWORD);
     await page.waitForURL((url) => url.href.startsWith(APP_URL));
     await page.getByRole('heading', { level: 1, name: 'Choose an organization' }).waitFor();
     await page.getByRole('button', { name: 'kc-south' }).waitFor();

@@ -147,6 +147,21 @@ export class Browser {
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
   }
 
+  /**
+   * Fills Keycloak's own login form (its theme's field ids) once the app has sent the browser there, and submits
+   * it. With organizations on, Keycloak asks for the username first and for the password on a second page.
+   */
+  async keycloakLogin(user, password) {
+    const page = this.page;
+    await page.waitForURL((url) => url.origin !== ORIGIN);
+    await page.locator('#username').fill(user);
+    if (!(await page.locator('#password').isVisible())) {
+      await page.locator('#kc-login').click();
+    }
+    await page.locator('#password').fill(password);
+    await page.locator('#kc-login').click();
+  }
+
   /** Follows a link of the main navigation (opening it first on a narrow screen, where it is folded away). */
   async navigate(name) {
     const page = this.page;

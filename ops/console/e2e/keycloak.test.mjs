@@ -3,7 +3,7 @@
 // a tenant-admin signs in too and is refused with the operators-only page.
 import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
-import { APP_URL, Browser, KEYCLOAK, ORIGIN, WIDE, steps } from '@modelplane/web-kit/e2e';
+import { APP_URL, Browser, KEYCLOAK, WIDE, steps } from '@modelplane/web-kit/e2e';
 
 const OPERATOR = process.env.KEYCLOAK_OPERATOR;
 const MEMBER = process.env.KEYCLOAK_MEMBER;
@@ -29,16 +29,10 @@ describe('Keycloak sign-in', { skip: !KEYCLOAK && 'Keycloak mode only (E2E_AUTH=
     await b?.close();
   });
 
-  /** Keycloak's own login form (username first with organizations on, then the password). */
+  /** Continue with Keycloak, sign in there as {@code user}, and come back. */
   async function keycloakLogin(user) {
     await page.getByRole('button', { name: 'Continue with Keycloak' }).click();
-    await page.waitForURL((url) => url.origin !== ORIGIN);
-    await page.locator('#username').fill(user);
-    if (!(await page.locator('#password').isVisible())) {
-      await page.locator('#kc-login').click();
-    }
-    await page.locator('#password').fill(PASSWORD);
-    await page.locator('#kc-login').click();
+    await b.keycloakLogin(user, PASSWORD);
     await page.waitForURL((url) => url.href.startsWith(APP_URL));
   }
 
