@@ -3,7 +3,7 @@
 // opens its members and service accounts, and signs out.
 import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
-import { Browser, KEYCLOAK, ORIGIN, PORTAL_URL, steps } from './support.mjs';
+import { Browser, KEYCLOAK, ORIGIN, APP_URL, steps } from '@modelplane/web-kit/e2e';
 
 const USER = process.env.KEYCLOAK_USER;
 const PASSWORD = process.env.KEYCLOAK_PASSWORD;
@@ -28,25 +28,11 @@ describe('Keycloak sign-in', { skip: !KEYCLOAK && 'Keycloak mode only (E2E_AUTH=
     await b?.close();
   });
 
-  /**
-   * Fills Keycloak's own login form (its theme's field ids) and submits it. With organizations on, Keycloak asks
-   * for the username first and for the password on a second page.
-   */
-  async function keycloakLogin() {
-    await page.waitForURL((url) => url.origin !== ORIGIN);
-    await page.locator('#username').fill(USER);
-    if (!(await page.locator('#password').isVisible())) {
-      await page.locator('#kc-login').click();
-    }
-    await page.locator('#password').fill(PASSWORD);
-    await page.locator('#kc-login').click();
-  }
-
   step('signing in goes to Keycloak and back; a member of two tenants picks one', async () => {
     await b.goto('');
     await page.getByRole('button', { name: 'Continue with Keycloak' }).click();
-    await keycloakLogin();
-    await page.waitForURL((url) => url.href.startsWith(PORTAL_URL));
+    await b.keycloakLogin(USER, PASSWORD);
+    await page.waitForURL((url) => url.href.startsWith(APP_URL));
     await page.getByRole('heading', { level: 1, name: 'Choose an organization' }).waitFor();
     await page.getByRole('button', { name: 'kc-south' }).waitFor();
     await b.checkPage('keycloak-choose');
@@ -54,7 +40,7 @@ describe('Keycloak sign-in', { skip: !KEYCLOAK && 'Keycloak mode only (E2E_AUTH=
     await page.getByRole('button', { name: 'kc-north' }).click();
     // Keycloak signs in again for that organization, without asking again (its session)
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
-    assert.ok(new URL(page.url()).href.startsWith(PORTAL_URL), page.url());
+    assert.ok(new URL(page.url()).href.startsWith(APP_URL), page.url());
   });
 
   step('the portal shows the chosen tenant and only it', async () => {
@@ -82,7 +68,7 @@ describe('Keycloak sign-in', { skip: !KEYCLOAK && 'Keycloak mode only (E2E_AUTH=
 
   step('signing out ends the Keycloak session too', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.waitForURL((url) => url.href.startsWith(PORTAL_URL));
+    await page.waitForURL((url) => url.href.startsWith(APP_URL));
     await page.getByRole('button', { name: 'Continue with Keycloak' }).waitFor();
     b.assertNoConsoleErrors();
     // no session left at Keycloak: signing in shows its login form again instead of coming straight back

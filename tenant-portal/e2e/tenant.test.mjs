@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before } from 'node:test';
-import { Browser, steps, DEMO_KEY, OPERATOR_KEY, SLOW, api, eventually, readRepoJson, repoFile } from './support.mjs';
+import { Browser, steps, DEMO_KEY, OPERATOR_KEY, SLOW, api, eventually, readRepoJson, repoFile } from '@modelplane/web-kit/e2e';
 
 const step = steps();
 

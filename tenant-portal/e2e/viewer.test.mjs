@@ -1,7 +1,7 @@
 // What a viewer sees: no deploy or upload controls, and a call its role may not make shows the API's sentence.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Browser, OPERATOR_KEY, api } from './support.mjs';
+import { Browser, OPERATOR_KEY, api } from '@modelplane/web-kit/e2e';
 
 let b;
 let page;

@@ -1,20 +1,18 @@
-import { Suspense, useEffect, type ReactNode } from 'react';
-import { Alert, Center, Loader } from '@mantine/core';
-import { useAuth } from './auth/AuthProvider';
-import { OrganizationPicker, SignInPage } from './auth/SignInPage';
-import { ErrorAlert } from './components/QueryState';
+import { useEffect, type ReactNode } from 'react';
+import { Alert } from '@mantine/core';
+import { ErrorAlert, Loading, RoutedPage, SignInGate, type SignInText, useAuth, usePath } from '@modelplane/web-kit';
 import { Shell } from './shell/Shell';
 import { useMe } from './auth/useMe';
-import { matchPath, usePath } from './router';
 import { NotFound, ROUTES } from './routes';
 
-function Loading() {
-  return (
-    <Center py="xl" role="status" aria-label="Loading">
-      <Loader size="sm" />
-    </Center>
-  );
-}
+const SIGN_IN: SignInText = {
+  title: 'Sign in to ModelPlane',
+  keyLabel: 'API key',
+  orKey: 'or use an API key',
+  checkKey: (k) => (/^mp_\S+$/.test(k) ? null : 'An API key starts with mp_ (as shown when it was created).'),
+  footer: "Ask your organization's tenant-admin for a key.",
+};
+
 
 /** Pages need to know the tenant: wait for GET /api/v1/me, explain when it fails or there is none. */
 function TenantGate({ children }: { children: ReactNode }) {
@@ -37,43 +35,14 @@ function TenantGate({ children }: { children: ReactNode }) {
 }
 
 export function App() {
-  const { status } = useAuth();
   const path = usePath();
-
-  switch (status.kind) {
-    case 'loading':
-      return <Loading />;
-    case 'error':
-      return (
-        <Center mih="100vh" p="md" component="main">
-          <ErrorAlert error={status.error} title="The portal could not start" onRetry={() => location.reload()} />
-        </Center>
-      );
-    case 'signedOut':
-      return <SignInPage notice={status.notice} />;
-    case 'chooseOrganization':
-      return <OrganizationPicker tenants={status.tenants} />;
-    case 'signedIn':
-      break;
-  }
-
-  let Page = NotFound;
-  let params: Record<string, string> = {};
-  for (const r of ROUTES) {
-    const m = matchPath(r.pattern, path);
-    if (m) {
-      Page = r.page;
-      params = m;
-      break;
-    }
-  }
   return (
-    <Shell>
-      <TenantGate>
-        <Suspense fallback={<Loading />}>
-          <Page key={path} params={params} />
-        </Suspense>
-      </TenantGate>
-    </Shell>
+    <SignInGate appName="portal" text={SIGN_IN}>
+      <Shell>
+        <TenantGate>
+          <RoutedPage routes={ROUTES} notFound={NotFound} path={path} />
+        </TenantGate>
+      </Shell>
+    </SignInGate>
   );
 }

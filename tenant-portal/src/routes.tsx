@@ -1,13 +1,6 @@
-import { lazy, type ComponentType, type LazyExoticComponent } from 'react';
+import { lazyPage as page, type PageRoute } from '@modelplane/web-kit';
 
-/** Every page, lazy so the first load stays small; each page is its own file under pages/. */
-export interface PageRoute {
-  pattern: string;
-  page: LazyExoticComponent<ComponentType<{ params: Record<string, string> }>>;
-}
-
-const page = (load: () => Promise<{ default: ComponentType<{ params: Record<string, string> }> }>) => lazy(load);
-
+// Every page, lazy so the first load stays small; each page is its own file under pages/.
 export const ROUTES: PageRoute[] = [
   { pattern: '/', page: page(() => import('./pages/OverviewPage')) },
   { pattern: '/models', page: page(() => import('./pages/ModelsPage')) },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toApiError } from './errors';
+import { toApiError } from '@modelplane/web-kit';
 
 // The sentences the try-it, access and usage pages show for the errors they meet (the mapping itself: errors.test.ts).
 describe('error sentences on the try-it, access and usage pages', () => {

@@ -2,7 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { api, call } from './client';
 import type { components } from './schema';
 import { useMe } from '../auth/useMe';
-import type { Step } from '../lib/usage';
+import type { Step } from '@modelplane/web-kit';
 
 export type Model = components['schemas']['Model'];
 export type Version = components['schemas']['Version'];

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bucketSeries } from './usage';
+import { bucketSeries, chosenOrganization, decodeClaims, tenantsOf } from '@modelplane/web-kit';
 import { sha256Hex } from './upload';
-import { chosenOrganization, decodeClaims, tenantsOf } from '../auth/tokenTenants';
 import { permission } from '../auth/permissions';
 
 describe('usage series', () => {

@@ -1,4 +1,4 @@
-import { formatBytes, formatNumber } from './format';
+import { formatBytes, formatNumber } from '@modelplane/web-kit';
 
 export type MeterLevel = 'ok' | 'warn' | 'over' | 'unlimited' | 'unknown';
 

@@ -1,4 +1,4 @@
-import { toApiError } from '../api/errors';
+import { toApiError } from '@modelplane/web-kit';
 import type { Manifest } from './manifest';
 
 /** sha256 of the bytes as 64 lowercase hex digits (Web Crypto), the form manifest.sha256 takes. */

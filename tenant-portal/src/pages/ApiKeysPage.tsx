@@ -1,17 +1,11 @@
 import { useState } from 'react';
 import { Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
 import { useMe } from '../auth/useMe';
-import { ErrorAlert, QueryState } from '../components/QueryState';
-import { ConfirmButton } from '../components/ConfirmButton';
+import { ConfirmButton, ErrorAlert, formatTime, NotAllowed, pageOf, Pager, QueryState, ScrollTable } from '@modelplane/web-kit';
 import { NameRoleForm } from '../components/access/NameRoleForm';
-import { NotAllowed } from '../components/access/NotAllowed';
-import { Pager } from '../components/access/Pager';
 import { SecretOnce } from '../components/access/SecretOnce';
 import { useApiKeys, useCreateApiKey, useRevokeApiKey, type NewApiKey } from '../features/access/api';
 import { keyNameProblem } from '../features/access/roles';
-import { pageOf } from '../features/audit/filter';
-import { formatTime } from '../lib/format';
-import { ScrollTable } from '../components/ScrollTable';
 
 const PAGE_SIZE = 20;
 

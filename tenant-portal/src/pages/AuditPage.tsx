@@ -1,15 +1,9 @@
 import { useMemo, useState } from 'react';
 import { Alert, Button, Group, NativeSelect, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
-import { errorMessage } from '../api/errors';
+import { type AuditEvent, type AuditFilter, detailsText, distinct, errorMessage, filterEvents, formatTime, modelOf, NotAllowed, pageOf, Pager, QueryState, ScrollTable, typeLabel } from '@modelplane/web-kit';
 import { useMe } from '../auth/useMe';
-import { QueryState } from '../components/QueryState';
-import { NotAllowed } from '../components/access/NotAllowed';
-import { Pager } from '../components/access/Pager';
 import { useAuditTrail } from '../features/audit/api';
-import { detailsText, distinct, filterEvents, modelOf, pageOf, typeLabel, type AuditEvent, type AuditFilter } from '../features/audit/filter';
 import { fromLocalInput } from '../features/usage/range';
-import { formatTime } from '../lib/format';
-import { ScrollTable } from '../components/ScrollTable';
 
 const PAGE_SIZE = 50;
 const ALL = '';

@@ -1,15 +1,11 @@
 import { useState } from 'react';
 import { Alert, NativeSelect, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
-import { errorMessage } from '../api/errors';
+import { ConfirmButton, errorMessage, NotAllowed, QueryState, ScrollTable } from '@modelplane/web-kit';
 import { useMe } from '../auth/useMe';
-import { QueryState } from '../components/QueryState';
-import { ConfirmButton } from '../components/ConfirmButton';
 import { KeycloakOnly } from '../components/access/KeycloakOnly';
 import { NameRoleForm } from '../components/access/NameRoleForm';
-import { NotAllowed } from '../components/access/NotAllowed';
 import { useChangeMemberRole, useInviteMember, useMembers, useRemoveMember, type Member } from '../features/access/api';
 import { invitee, isRole, roleData } from '../features/access/roles';
-import { ScrollTable } from '../components/ScrollTable';
 
 export default function MembersPage() {
   const { can, isPending } = useMe();

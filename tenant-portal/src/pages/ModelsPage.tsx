@@ -1,9 +1,7 @@
 import { Anchor, Button, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { useModels } from '../api/queries';
 import { useMe } from '../auth/useMe';
-import { QueryState } from '../components/QueryState';
-import { Link } from '../router';
-import { formatTime } from '../lib/format';
+import { formatTime, Link, QueryState } from '@modelplane/web-kit';
 
 export default function ModelsPage() {
   const modelsQ = useModels();

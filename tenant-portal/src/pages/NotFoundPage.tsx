@@ -1,13 +1,2 @@
-import { Stack, Text, Title } from '@mantine/core';
-import { Link } from '../router';
-
-export default function NotFoundPage() {
-  return (
-    <Stack>
-      <Title order={1}>Page not found</Title>
-      <Text>
-        There is no such page. <Link to="/">Go to the overview</Link>.
-      </Text>
-    </Stack>
-  );
-}
+// The shared page for a path no route matches, as a lazily loaded page of this app.
+export { NotFoundPage as default } from '@modelplane/web-kit';

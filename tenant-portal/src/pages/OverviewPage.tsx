@@ -3,13 +3,9 @@ import { useQueries } from '@tanstack/react-query';
 import { Alert, Anchor, Group, Paper, Skeleton, Stack, Table, Text, Title } from '@mantine/core';
 import { modelQueryOptions, useModels, useTenant, useUsage } from '../api/queries';
 import { useMe } from '../auth/useMe';
-import { ErrorAlert, QueryState } from '../components/QueryState';
-import { StatusBadge } from '../components/StatusBadge';
-import { TimeChart } from '../components/TimeChart';
-import { Link } from '../router';
+import { bucketSeries, ErrorAlert, formatNumber, Link, QueryState, StatusBadge } from '@modelplane/web-kit';
+import { TimeChart } from '@modelplane/web-kit/chart';
 import { bytesMeter, computeSeconds, meter, monthStart, recentRate, residentBytes } from '../lib/quota';
-import { bucketSeries } from '../lib/usage';
-import { formatNumber } from '../lib/format';
 import { QuotaMeters } from './overview/QuotaMeters';
 
 const DAY_MS = 86_400_000;

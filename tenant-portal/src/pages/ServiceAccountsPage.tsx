@@ -1,11 +1,9 @@
 import { useState } from 'react';
 import { Code, Group, Stack, Table, Text, Textarea, Title, VisuallyHidden } from '@mantine/core';
 import { useMe } from '../auth/useMe';
-import { QueryState } from '../components/QueryState';
-import { ConfirmButton } from '../components/ConfirmButton';
+import { ConfirmButton, NotAllowed, QueryState, ScrollTable } from '@modelplane/web-kit';
 import { KeycloakOnly } from '../components/access/KeycloakOnly';
 import { NameRoleForm } from '../components/access/NameRoleForm';
-import { NotAllowed } from '../components/access/NotAllowed';
 import { SecretOnce } from '../components/access/SecretOnce';
 import {
   useCreateServiceAccount,
@@ -17,7 +15,6 @@ import {
 } from '../features/access/api';
 import { serviceAccountNameProblem } from '../features/access/roles';
 import { shellQuote } from '../features/tryit/tensor';
-import { ScrollTable } from '../components/ScrollTable';
 
 export default function ServiceAccountsPage() {
   const { can, isPending } = useMe();

@@ -13,10 +13,8 @@ import {
   Textarea,
   Title,
 } from '@mantine/core';
-import { ErrorAlert, QueryState } from '../components/QueryState';
-import { NotAllowed } from '../components/access/NotAllowed';
+import { ErrorAlert, formatNumber, Link, NotAllowed, QueryState, ScrollTable } from '@modelplane/web-kit';
 import { useMe } from '../auth/useMe';
-import { Link } from '../router';
 import { useInfer, useModelMetadata, type InferResult } from '../features/tryit/api';
 import {
   argmaxRows,
@@ -28,8 +26,6 @@ import {
   type ParsedTensor,
   type TensorSpec,
 } from '../features/tryit/tensor';
-import { formatNumber } from '../lib/format';
-import { ScrollTable } from '../components/ScrollTable';
 
 const TRAFFIC = '';
 

@@ -4,12 +4,9 @@ import {
   Alert, Anchor, Button, Code, Group, JsonInput, Paper, Progress, Stack, Tabs, Text, TextInput, Textarea, Title,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { ApiError, errorMessage } from '../api/errors';
+import { ApiError, currentBearer, errorMessage, formatBytes, Link, navigate, notifyUnauthorized } from '@modelplane/web-kit';
 import { useModel } from '../api/queries';
-import { currentBearer, notifyUnauthorized } from '../auth/credentials';
 import { useMe } from '../auth/useMe';
-import { Link, navigate } from '../router';
-import { formatBytes } from '../lib/format';
 import {
   INPUT_DATATYPES, OUTPUT_DATATYPES, buildManifest, draftToJson, emptyTensor, firstError, hasErrors, parseManifestJson,
   validateManifest, type ManifestDraft, type ManifestErrors,

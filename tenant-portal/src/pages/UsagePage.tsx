@@ -14,10 +14,7 @@ import {
 } from '@mantine/core';
 import { useUsage } from '../api/queries';
 import { useMe } from '../auth/useMe';
-import { QueryState } from '../components/QueryState';
-import { NotAllowed } from '../components/access/NotAllowed';
-import { formatNumber, formatTime } from '../lib/format';
-import type { Step } from '../lib/usage';
+import { formatNumber, formatTime, NotAllowed, QueryState, ScrollTable, type Step } from '@modelplane/web-kit';
 import { csvFileName, downloadText, usageCsv } from '../features/usage/csv';
 import {
   allowedSteps,
@@ -33,7 +30,6 @@ import {
 } from '../features/usage/range';
 import { seriesKeys, seriesLabel, totalsBy } from '../features/usage/series';
 import { METRICS, type Metric } from '../features/usage/metrics';
-import { ScrollTable } from '../components/ScrollTable';
 
 const UsageCharts = lazy(() => import('../features/usage/UsageCharts'));
 
@@ -105,7 +101,15 @@ export default function UsagePage() {
                   data={METRICS.map((m) => ({ value: m.value, label: m.label }))}
                   w={220}
                 />
-                <Button variant="default" onClick={() => setNow(new Date())} disabled={preset === 'custom'}>
+                <Button
+                  variant="default"
+                  onClick={() => {
+                    // a new bucket gives a new range; within the same bucket the range is the same: ask again
+                    setNow(new Date());
+                    void usageQ.refetch();
+                  }}
+                  disabled={preset === 'custom'}
+                >
                   Refresh
                 </Button>
               </Group>

@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import { Alert } from '@mantine/core';
-import { useAuth } from '../../auth/AuthProvider';
+import { useAuth } from '@modelplane/web-kit';
 
 /** Members and service accounts live in Keycloak; in API-key mode there is nothing to manage. */
 export function KeycloakOnly({ what, children }: { what: string; children: ReactNode }) {

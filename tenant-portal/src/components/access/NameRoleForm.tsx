@@ -1,6 +1,6 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { Button, Group, NativeSelect, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
-import { errorMessage } from '../../api/errors';
+import { errorMessage } from '@modelplane/web-kit';
 import type { Role } from '../../auth/permissions';
 import { roleData } from '../../features/access/roles';
 

@@ -2,7 +2,7 @@ import { useQueries, useQuery } from '@tanstack/react-query';
 import { api, call } from '../../api/client';
 import { useModels } from '../../api/queries';
 import { useMe } from '../../auth/useMe';
-import type { AuditEvent } from './filter';
+import type { AuditEvent } from '@modelplane/web-kit';
 
 // TODO(contract): the tenant history's answer is described in openapi.yaml only in words.
 interface TenantHistory {

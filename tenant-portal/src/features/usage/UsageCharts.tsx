@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import { Paper, SimpleGrid, Text, Title } from '@mantine/core';
-import { TimeChart, type ChartLine } from '../../components/TimeChart';
-import { bucketSeries, type Series, type Step, type UsageRowLike } from '../../lib/usage';
+import { TimeChart, type ChartLine } from '@modelplane/web-kit/chart';
+import { bucketSeries, type Series, type Step, type UsageRowLike } from '@modelplane/web-kit';
 import { METRICS, type Metric } from './metrics';
 import { seriesLabel, type SeriesKey } from './series';
 

@@ -1,4 +1,4 @@
-import type { UsageRowLike } from '../../lib/usage';
+import type { UsageRowLike } from '@modelplane/web-kit';
 
 export const CSV_COLUMNS = ['start', 'model', 'version', 'requests', 'errors', 'items', 'computeMillis'] as const;
 

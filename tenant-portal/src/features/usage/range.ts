@@ -1,4 +1,4 @@
-import { STEP_MS, type Step } from '../../lib/usage';
+import { STEP_MS, type Step } from '@modelplane/web-kit';
 
 export type Preset = '24h' | '7d' | '30d' | 'custom';
 

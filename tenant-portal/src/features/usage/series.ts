@@ -1,4 +1,4 @@
-import type { UsageRowLike } from '../../lib/usage';
+import type { UsageRowLike } from '@modelplane/web-kit';
 
 export interface SeriesKey {
   model: string;

@@ -1,10 +1,9 @@
 import { useEffect, useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Alert, Button, Group, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
-import { IntegerInput } from '../../components/IntegerInput';
+import { ApiError, errorMessage, IntegerInput } from '@modelplane/web-kit';
 import { notifications } from '@mantine/notifications';
 import { api, call } from '../../api/client';
-import { ApiError, errorMessage } from '../../api/errors';
 import type { Deployment, Model, Version } from '../../api/queries';
 import { deploymentRequest, validateDeployment, type DeploymentForm, type FormErrors } from '../../lib/deployment';
 import { fromTraffic, setPercent, toTraffic, total, withdraw } from '../../lib/traffic';

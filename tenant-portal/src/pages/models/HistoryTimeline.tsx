@@ -1,8 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { Text, Timeline } from '@mantine/core';
 import { api, call } from '../../api/client';
-import { QueryState } from '../../components/QueryState';
-import { formatTime } from '../../lib/format';
+import { formatTime, QueryState } from '@modelplane/web-kit';
 
 const TITLES: Record<string, string> = {
   version_registered: 'Version uploaded',

@@ -1,6 +1,6 @@
 import { Table, Text } from '@mantine/core';
 import type { Model } from '../../api/queries';
-import { StatusBadge } from '../../components/StatusBadge';
+import { StatusBadge } from '@modelplane/web-kit';
 
 /** Each replica's state, refreshed by the page's polling. */
 export function Replicas({ replicas }: { replicas: NonNullable<Model['replicas']> }) {

@@ -1,7 +1,6 @@
 import { Badge, Button, CopyButton, Code, Group, Stack, Table, Text } from '@mantine/core';
 import type { Version } from '../../api/queries';
-import { ConfirmButton } from '../../components/ConfirmButton';
-import { formatBytes, formatTime } from '../../lib/format';
+import { ConfirmButton, formatBytes, formatTime } from '@modelplane/web-kit';
 import { describeTensor } from './tensors';
 
 export function VersionsTable({

@@ -1,6 +1,6 @@
 import { useRef, useState } from 'react';
 import { Button, Paper, Stack, Text } from '@mantine/core';
-import { formatBytes } from '../../lib/format';
+import { formatBytes } from '@modelplane/web-kit';
 
 /** Drag a file onto it, or choose one with the button (keyboard users). */
 export function DropArea({ file, onFile, disabled }: { file: File | null; onFile: (f: File) => void; disabled?: boolean }) {

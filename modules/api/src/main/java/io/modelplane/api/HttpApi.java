@@ -32,7 +32,10 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 import static akka.http.javadsl.server.PathMatchers.segment;
 
-/** The whole HTTP surface of a node: health, the management API, its OpenAPI document and the tenant portal. */
+/**
+ * The whole HTTP surface of a node: health, the management API, its OpenAPI document, the tenant portal and
+ * the operator console.
+ */
 public final class HttpApi extends ApiDirectives {
   private final Authenticator authenticator;
   private final Supplier<CompletionStage<Boolean>> readiness;
@@ -49,6 +52,7 @@ public final class HttpApi extends ApiDirectives {
   private final Metrics metrics;
   private final FailedAuthentications failures;
   private final WebAppRoutes portal;
+  private final WebAppRoutes console;
   // built once: the route's suppliers run on every request
   private final akka.http.javadsl.server.ExceptionHandler exceptions = ErrorHandling.exceptionHandler();
   private final akka.http.javadsl.server.RejectionHandler rejections = ErrorHandling.rejectionHandler();
@@ -85,7 +89,9 @@ public final class HttpApi extends ApiDirectives {
         Clock.systemUTC());
     this.cluster = new ClusterRoutes(new ClusterView(controlPlane.system(), deployments), deployments);
     this.openApi = resource("openapi.yaml");
-    this.portal = WebAppRoutes.portal(provisioning == null ? null : provisioning.settings().issuer());
+    String issuer = provisioning == null ? null : provisioning.settings().issuer();
+    this.portal = WebAppRoutes.portal(issuer);
+    this.console = WebAppRoutes.console(issuer);
   }
 
   /** Metering as the API uses it: the node's meter, the usage tables and a pool for their blocking queries. */
@@ -96,6 +102,7 @@ public final class HttpApi extends ApiDirectives {
         handleRejections(rejections, () -> concat(
             health(),
             portal.route(),
+            console.route(),
             path("metrics", () -> get(() -> authenticated(principal ->
                 authorized(principal, io.modelplane.identity.Action.MANAGE_TENANTS, null, () ->
                     complete(HttpResponse.create().withEntity(ContentTypes.TEXT_PLAIN_UTF8, metrics.scrape())))))),

@@ -88,6 +88,13 @@ public final class WebAppRoutes extends AllDirectives {
         "the tenant portal is not part of this build (built with -DskipPortal); build it with Node 20+ installed");
   }
 
+  /** The operator console at {@code /console/}; {@code issuer} as for {@link #portal}. */
+  public static WebAppRoutes console(String issuer) {
+    return new WebAppRoutes("console", "io/modelplane/console", WebAppRoutes.class.getClassLoader(),
+        issuer == null ? List.of() : List.of(origin(issuer)),
+        "the operator console is not part of this build (built with -DskipPortal); build it with Node 20+ installed");
+  }
+
   /** Whether the app's build is on the classpath. */
   public boolean present() {
     return index != null;

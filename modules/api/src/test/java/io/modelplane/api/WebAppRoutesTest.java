@@ -40,6 +40,8 @@ class WebAppRoutesTest {
   static String fromFolder;
   static String fromJar;
   static String missing;
+  /** The portal and the console side by side, as {@link HttpApi} serves them. */
+  static String twoApps;
   static byte[] index;
 
   @BeforeAll
@@ -61,6 +63,9 @@ class WebAppRoutesTest {
     fromJar = bind(new WebAppRoutes("portal", "web/app", jarLoader, List.of(), "not built"));
     missing = bind(new WebAppRoutes("portal", "io/modelplane/api/no-such-bundle", loader, List.of(),
         "the portal is not part of this build"));
+    WebAppRoutes portal = new WebAppRoutes("portal", "io/modelplane/api/test-web-app", loader, List.of(), "not built");
+    WebAppRoutes console = new WebAppRoutes("console", "web/app", jarLoader, List.of(), "not built");
+    twoApps = bind(() -> new AllDirectives() { }.concat(portal.route(), console.route()));
   }
 
   static void entry(JarOutputStream out, String name, byte[] bytes) throws IOException {
@@ -71,8 +76,12 @@ class WebAppRoutesTest {
 
   /** Serves the routes as {@link HttpApi} does: inside the API's rejection handling. */
   static String bind(WebAppRoutes routes) throws Exception {
+    return bind(routes::route);
+  }
+
+  static String bind(java.util.function.Supplier<Route> routes) throws Exception {
     AllDirectives d = new AllDirectives() { };
-    Route route = d.handleRejections(ErrorHandling.rejectionHandler(), routes::route);
+    Route route = d.handleRejections(ErrorHandling.rejectionHandler(), routes);
     ServerBinding binding = Http.get(testKit.system()).newServerAt("127.0.0.1", 0).bind(route)
         .toCompletableFuture().get(10, TimeUnit.SECONDS);
     return "http://127.0.0.1:" + binding.localAddress().getPort();
@@ -230,6 +239,37 @@ class WebAppRoutesTest {
   void thePortalKnowsWhetherItsBundleIsThere() {
     // modules/api's own classpath has no portal build: the app module packs it
     assertThat(WebAppRoutes.portal(null).present()).isFalse();
+  }
+
+  @Test
+  void theConsoleIsServedBesideThePortalWithTheSameHeaders() throws Exception {
+    HttpResponse<byte[]> bare = get(twoApps, "/console");
+    assertThat(bare.statusCode()).isEqualTo(301);
+    assertThat(bare.headers().firstValue("Location")).hasValue("/console/");
+    for (String path : List.of("/console/", "/console/tenants/acme", "/console/cluster")) {
+      HttpResponse<byte[]> r = get(twoApps, path);
+      assertThat(r.statusCode()).as(path).isEqualTo(200);
+      assertThat(r.body()).isEqualTo(index);
+      assertThat(r.headers().firstValue("Cache-Control")).hasValue("no-cache");
+      assertSecurityHeaders(r);
+    }
+    HttpResponse<byte[]> js = get(twoApps, "/console/assets/main-Q1w2E3r4.js");
+    assertThat(js.statusCode()).isEqualTo(200);
+    assertThat(js.headers().firstValue("Cache-Control")).hasValue(WebAppRoutes.IMMUTABLE);
+    assertSecurityHeaders(js);
+    // each app answers from its own bundle only
+    assertJsonError(get(twoApps, "/console/assets/index-B7x_q9Zk.js"), 404, "not_found");
+    assertJsonError(get(twoApps, "/portal/assets/main-Q1w2E3r4.js"), 404, "not_found");
+    assertThat(get(twoApps, JS).statusCode()).isEqualTo(200);
+    assertJsonError(get(twoApps, "/console/../outside-the-bundle.txt"), 404, "not_found");
+    assertJsonError(get(twoApps, "/consolex/"), 404, "not_found");
+  }
+
+  @Test
+  void theConsoleKnowsWhetherItsBundleIsThereAndSaysHowToBuildIt() {
+    WebAppRoutes console = WebAppRoutes.console(ISSUER);
+    assertThat(console.present()).isFalse();
+    assertThat(console.answer("/").status().intValue()).isEqualTo(404);
   }
 
   @Test

@@ -1,13 +1,15 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import type { UserManager } from 'oidc-client-ts';
-import { api, call } from '../api/client';
-import type { components } from '../api/schema';
+import { createApiClient, call } from '../api/http';
+import type { components, paths } from '../api/schema';
 import { clearApiKey, onUnauthorized, setTokenSource, storeApiKey, storedApiKey } from './credentials';
 import { chosenOrganization, decodeClaims, tenantsOf } from './tokenTenants';
 import { navigate } from '../router';
 
-type AuthConfig = components['schemas']['AuthConfig'];
+export type AuthConfig = components['schemas']['AuthConfig'];
+
+const api = createApiClient<paths>();
 
 export type AuthStatus =
   | { kind: 'loading' }
@@ -48,7 +50,20 @@ async function createUserManager(config: AuthConfig): Promise<UserManager> {
   });
 }
 
-export function AuthProvider({ children }: { children: ReactNode }) {
+/**
+ * Sign-in state for an app: an API key (sessionStorage only) or, in Keycloak mode, authorization code + PKCE.
+ * {@code organizations}: a person whose token names several tenants picks one (the portal; the console does not).
+ * {@code rejectedKey}: the notice when a freshly pasted key gets 401.
+ */
+export function AuthProvider({
+  children,
+  organizations = false,
+  rejectedKey = 'That key was not accepted.',
+}: {
+  children: ReactNode;
+  organizations?: boolean;
+  rejectedKey?: string;
+}) {
   const queryClient = useQueryClient();
   const [config, setConfig] = useState<AuthConfig | null>(null);
   const [status, setStatus] = useState<AuthStatus>({ kind: 'loading' });
@@ -59,12 +74,12 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const adoptToken = useCallback((accessToken: string) => {
     const claims = decodeClaims(accessToken);
     const tenants = tenantsOf(claims);
-    if (tenants.length > 1 && !chosenOrganization(claims)) {
+    if (organizations && tenants.length > 1 && !chosenOrganization(claims)) {
       setStatus({ kind: 'chooseOrganization', tenants });
     } else {
       setStatus({ kind: 'signedIn' });
     }
-  }, []);
+  }, [organizations]);
 
   useEffect(() => {
     let cancelled = false;
@@ -124,13 +139,11 @@ export function AuthProvider({ children }: { children: ReactNode }) {
         setTokenSource(null);
         void manager?.removeUser();
         queryClient.clear();
-        const notice = freshKey.current
-          ? 'That API key was not accepted (wrong, revoked or of a suspended tenant).'
-          : 'Your sign-in is no longer valid. Sign in again.';
+        const notice = freshKey.current ? rejectedKey : 'Your sign-in is no longer valid. Sign in again.';
         freshKey.current = false;
         setStatus({ kind: 'signedOut', notice });
       }),
-    [manager, queryClient],
+    [manager, queryClient, rejectedKey],
   );
 
   const value = useMemo<AuthContextValue>(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detailsText, distinct, filterEvents, modelOf, pageOf, typeLabel, type AuditEvent } from './filter';
+import { detailsText, distinct, filterEvents, modelOf, pageOf, typeLabel, type AuditEvent } from './audit';
 
 const ev = (sequenceNr: number, type: string, at: string, actor: string, details: Record<string, unknown> = {}, model?: string): AuditEvent => ({
   sequenceNr,

@@ -1,6 +1,7 @@
 // The bearer every API call sends. API keys live in sessionStorage only (gone when the tab closes);
 // Keycloak tokens are held by oidc-client-ts, which registers a getter here.
-const KEY_STORAGE = 'modelplane.apiKey';
+// per app (the portal and the console share the origin, so a tab's sessionStorage too)
+const KEY_STORAGE = `modelplane.apiKey:${import.meta.env.BASE_URL}`;
 
 let tokenSource: (() => string | null) | null = null;
 

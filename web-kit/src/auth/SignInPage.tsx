@@ -2,8 +2,22 @@ import { useState, type FormEvent } from 'react';
 import { Alert, Button, Center, Divider, Paper, PasswordInput, Stack, Text, Title } from '@mantine/core';
 import { useAuth } from './AuthProvider';
 
+/** What differs between the apps' sign-in pages. */
+export interface SignInText {
+  /** the heading, e.g. "Sign in to ModelPlane" */
+  title: string;
+  /** the key field's label ("API key", "Operator key") */
+  keyLabel: string;
+  /** the divider before the key form in Keycloak mode ("or use an API key") */
+  orKey: string;
+  /** why a typed key cannot be one, or null when it may be */
+  checkKey: (key: string) => string | null;
+  /** a line under the form: where keys come from */
+  footer: string;
+}
+
 /** API-key sign-in (every mode) and, in Keycloak mode, sign-in through Keycloak. */
-export function SignInPage({ notice }: { notice?: string }) {
+export function SignInPage({ notice, text }: { notice?: string; text: SignInText }) {
   const { config, signInWithKey, signInWithKeycloak } = useAuth();
   const [key, setKey] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -12,8 +26,9 @@ export function SignInPage({ notice }: { notice?: string }) {
   function submit(e: FormEvent) {
     e.preventDefault();
     const k = key.trim();
-    if (!/^mp_\S+$/.test(k)) {
-      setError('An API key starts with mp_ (as shown when it was created).');
+    const problem = text.checkKey(k);
+    if (problem) {
+      setError(problem);
       return;
     }
     signInWithKey(k);
@@ -24,7 +39,7 @@ export function SignInPage({ notice }: { notice?: string }) {
       <Paper withBorder p="lg" w="100%" maw={420} component="main">
         <Stack>
           <Title order={1} size="h2">
-            Sign in to ModelPlane
+            {text.title}
           </Title>
           {notice && (
             <Alert color="yellow" role="status">
@@ -34,13 +49,13 @@ export function SignInPage({ notice }: { notice?: string }) {
           {keycloak && (
             <>
               <Button onClick={() => void signInWithKeycloak()}>Continue with Keycloak</Button>
-              <Divider label="or use an API key" labelPosition="center" />
+              <Divider label={text.orKey} labelPosition="center" />
             </>
           )}
           <form onSubmit={submit} noValidate>
             <Stack>
               <PasswordInput
-                label="API key"
+                label={text.keyLabel}
                 description="Kept in this tab only; closing the tab or signing out forgets it."
                 value={key}
                 onChange={(e) => {
@@ -57,7 +72,7 @@ export function SignInPage({ notice }: { notice?: string }) {
             </Stack>
           </form>
           <Text size="xs" c="dimmed">
-            Ask your organization's tenant-admin for a key.
+            {text.footer}
           </Text>
         </Stack>
       </Paper>

@@ -1,19 +1,22 @@
-// Shared by the browser tests: the node under test, a Chromium per test file, and the checks every page gets
-// (no serious or critical axe violation, no console error, a screenshot at 1280 and 390 px).
+// Shared by the apps' browser tests (run with the app's folder as working directory): the node under test,
+// a Chromium per test file, and the checks every page gets (no serious or critical axe violation, no console
+// error, a screenshot at 1280 and 390 px under the app's target/screenshots/).
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 
-export const PORTAL_URL = required('PORTAL_URL').replace(/\/?$/, '/'); // e.g. http://127.0.0.1:8080/portal/
-export const ORIGIN = new URL(PORTAL_URL).origin;
+/** The app under test, e.g. http://127.0.0.1:8080/portal/ (APP_URL; PORTAL_URL for the portal's runs). */
+export const APP_URL = (process.env.APP_URL || required('PORTAL_URL')).replace(/\/?$/, '/');
+export const ORIGIN = new URL(APP_URL).origin;
 export const OPERATOR_KEY = required('OPERATOR_KEY');
 /** Keycloak mode's run (PortalKeycloakIT): its spec runs, the API-key ones need the demo key. */
 export const KEYCLOAK = process.env.E2E_AUTH === 'keycloak';
 export const DEMO_KEY = KEYCLOAK ? process.env.DEMO_KEY : required('DEMO_KEY');
 export const REPO = new URL('../../', import.meta.url);
-const SCREENSHOTS = new URL('../target/screenshots/', import.meta.url);
+const SCREENSHOTS = new URL('target/screenshots/', pathToFileURL(`${process.cwd()}/`));
 // the flags that work on the build machines (no sandbox as root, nothing reaching out)
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -25,7 +28,7 @@ export const SLOW = 60_000;
 function required(name) {
   const value = process.env[name];
   if (!value) {
-    throw new Error(`${name} is not set: the browser tests run against a node (see modules/app PortalIT)`);
+    throw new Error(`${name} is not set: the browser tests run against a node (see modules/app PortalIT and ConsoleIT)`);
   }
   return value;
 }
@@ -132,16 +135,31 @@ export class Browser {
   }
 
   async goto(path) {
-    await this.page.goto(new URL(path.replace(/^\//, ''), PORTAL_URL).href);
+    await this.page.goto(new URL(path.replace(/^\//, ''), APP_URL).href);
   }
 
-  /** Signs in with an API key on the sign-in form and waits for the main navigation. */
-  async signIn(key) {
+  /** Signs in with a key on the sign-in form (the field labelled {@code label}) and waits for the main navigation. */
+  async signIn(key, label = 'API key') {
     const page = this.page;
     await this.goto('');
-    await page.getByLabel('API key').fill(key);
+    await page.getByLabel(label).fill(key);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  }
+
+  /**
+   * Fills Keycloak's own login form (its theme's field ids) once the app has sent the browser there, and submits
+   * it. With organizations on, Keycloak asks for the username first and for the password on a second page.
+   */
+  async keycloakLogin(user, password) {
+    const page = this.page;
+    await page.waitForURL((url) => url.origin !== ORIGIN);
+    await page.locator('#username').fill(user);
+    if (!(await page.locator('#password').isVisible())) {
+      await page.locator('#kc-login').click();
+    }
+    await page.locator('#password').fill(password);
+    await page.locator('#kc-login').click();
   }
 
   /** Follows a link of the main navigation (opening it first on a narrow screen, where it is folded away). */
@@ -155,14 +173,14 @@ export class Browser {
   }
 
   /**
-   * The checks every page gets: axe-core finds no serious or critical violation at 1280 px and at 390 px,
-   * and a full-page screenshot at each width is saved as target/screenshots/<name>-<width>.png.
+   * The checks every page gets: axe-core finds no serious or critical violation at each width (1280 px and
+   * 390 px unless told), and a full-page screenshot at each width is saved as target/screenshots/<name>-<width>.png.
    */
-  async checkPage(name) {
+  async checkPage(name, sizes = [WIDE, NARROW]) {
     const page = this.page;
     mkdirSync(SCREENSHOTS, { recursive: true });
     await page.getByRole('heading', { level: 1 }).first().waitFor();
-    for (const size of [WIDE, NARROW]) {
+    for (const size of sizes) {
       await page.setViewportSize(size);
       await page.waitForTimeout(300); // layout and charts follow the resize
       await page.screenshot({ path: new URL(`${name}-${size.width}.png`, SCREENSHOTS).pathname, fullPage: true });

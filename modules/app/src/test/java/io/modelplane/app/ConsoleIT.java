@@ -1,0 +1,97 @@
+package io.modelplane.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.regex.Matcher;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The operator console in a real Chromium against the built jar: the browser tests of {@code ops/console/e2e/},
+ * run by {@code npm run e2e} with the node's console address and its operator key.
+ * Runs after {@code package} (failsafe), as {@code mvn verify} does.
+ */
+class ConsoleIT {
+  private static final String JAR = "modules/app/target/modelplane.jar";
+
+  @TempDir
+  static Path dir;
+  private static NodeProcess node;
+  private static String operatorKey;
+  private static String demoKey;
+
+  @BeforeAll
+  static void startTheJar() throws IOException {
+    Path jar = BrowserTests.REPO.resolve(JAR);
+    assertThat(jar).as("build %s first (mvn package)", JAR).isRegularFile();
+    BrowserTests.assumeChromium();
+    byte[] secret = new byte[32];
+    new SecureRandom().nextBytes(secret);
+    operatorKey = "mp_operator_" + HexFormat.of().formatHex(secret);
+    Path log = dir.resolve("node.log");
+    node = NodeProcess.startJar(jar, dir.resolve("data"), log,
+        Map.of("MODELPLANE_OPERATOR_KEY", operatorKey, "MODELPLANE_DEMO", "true"));
+    node.awaitReady(Duration.ofMinutes(3));
+    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    while (System.nanoTime() < deadline) {
+      Matcher demo = ReadmeIT.DEMO_KEY.matcher(Files.readString(log, StandardCharsets.UTF_8));
+      if (demo.find()) {
+        demoKey = demo.group();
+        return;
+      }
+      sleep(100);
+    }
+    fail("the node printed no demo tenant key within 2 minutes:\n" + node.tail());
+  }
+
+  @AfterAll
+  static void stopTheJar() {
+    if (node != null) {
+      node.close();
+    }
+  }
+
+  @Test
+  void theJarServesTheConsole() throws IOException, InterruptedException {
+    HttpClient client = HttpClient.newHttpClient();
+    HttpResponse<String> index = client.send(
+        HttpRequest.newBuilder(URI.create(node.baseUrl() + "/console/")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(index.statusCode()).as("GET /console/ (was the jar built without the web apps?) %s", index.body()).isEqualTo(200);
+    assertThat(index.body()).contains("<div id=\"root\"").contains("/console/assets/");
+    assertThat(index.headers().firstValue("Content-Security-Policy")).hasValueSatisfying(csp ->
+        assertThat(csp).contains("script-src 'self';", "frame-ancestors 'none'"));
+    HttpResponse<String> deep = client.send(
+        HttpRequest.newBuilder(URI.create(node.baseUrl() + "/console/tenants/demo")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(deep.statusCode()).isEqualTo(200);
+    assertThat(deep.body()).isEqualTo(index.body());
+  }
+
+  @Test
+  void theBrowserTestsPass() throws IOException, InterruptedException {
+    BrowserTests.run("ops/console", "e2e", Map.of("APP_URL", node.baseUrl() + "/console/",
+        "OPERATOR_KEY", operatorKey, "DEMO_KEY", demoKey), dir.resolve("e2e.out"), Duration.ofMinutes(10), node);
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import type { Statement, StatementLine } from '../api/types';
+import { formatMoney } from './plans';
+
+/** "2026-12" of a date, in UTC (statements are per UTC month). */
+export function monthOf(d: Date): string {
+  return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+}
+
+/** The months the picker offers, newest first: this month and the `count - 1` before it. */
+export function recentMonths(now: Date, count = 12): string[] {
+  const months: string[] = [];
+  for (let i = 0; i < count; i++) {
+    months.push(monthOf(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - i, 1))));
+  }
+  return months;
+}
+
+/** "2026-12" → "December 2026". */
+export function monthLabel(month: string): string {
+  const m = /^(\d{4})-(\d{2})$/.exec(month);
+  if (!m) return month;
+  return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1)).toLocaleString('en', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+}
+
+/** A line's quantity with its unit, to the precision the unit needs ("1,234 requests", "0.25 GiB-hours"). */
+export function quantityText(line: Pick<StatementLine, 'quantity' | 'unit'>): string {
+  const digits = Number.isInteger(line.quantity) ? 0 : 3;
+  return `${line.quantity.toLocaleString('en', { maximumFractionDigits: digits })} ${line.unit}`;
+}
+
+/** A line's unit price: "$0.80 per 1M requests". */
+export function unitPriceText(line: Pick<StatementLine, 'unitPrice' | 'unit'>, currency: string): string {
+  return `${formatMoney(line.unitPrice, currency)} per ${line.unit.replace(/s$/, '')}`;
+}
+
+/** Statements ordered for the table: highest total first, then by tenant. */
+export function sortStatements(statements: ReadonlyArray<Statement>): Statement[] {
+  return [...statements].sort((a, b) => b.total - a.total || a.tenant.localeCompare(b.tenant));
+}
+
+/** The totals per currency, summed from the statements (the server's totals are shown; this checks them). */
+export function totalsOf(statements: ReadonlyArray<Statement>): { currency: string; total: number }[] {
+  const by = new Map<string, number>();
+  for (const s of statements) by.set(s.currency, (by.get(s.currency) ?? 0) + s.total);
+  return [...by.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([currency, total]) => ({ currency, total }));
+}
+
+/** The file name a month's CSV is saved as. */
+export function csvFileName(month: string): string {
+  return `modelplane-billing-${month}.csv`;
+}

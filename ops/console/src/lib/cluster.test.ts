@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { ago, batchText, budgetColor, budgetPercent, drainProgress, evictPath, residentParts, uptime, workerLoad } from './cluster';
+
+const resident = (key: string, queueDepth = 0, inFlight = 0) => ({ key, bytes: 1, queueDepth, inFlight });
+
+describe('cluster view maths', () => {
+  it('budget share, clamped, with its colour', () => {
+    expect(budgetPercent(512, 1024)).toBe(50);
+    expect(budgetPercent(1, 3)).toBe(33.3);
+    expect(budgetPercent(2048, 1024)).toBe(100);
+    expect(budgetPercent(5, 0)).toBe(0);
+    expect([budgetColor(50), budgetColor(75), budgetColor(95)]).toEqual(['blue', 'orange', 'red']);
+  });
+  it("reads a resident's parts and builds the evict URL with a worker id holding / and :", () => {
+    expect(residentParts(resident('demo/digits:3'))).toEqual({ tenant: 'demo', model: 'digits', version: '3' });
+    expect(residentParts({ key: 'x', tenant: 't', model: 'm', version: 2 })).toEqual({ tenant: 't', model: 'm', version: '2' });
+    expect(residentParts(resident('nonsense'))).toBeNull();
+    expect(evictPath('127.0.0.1:25520/cpu0', resident('demo/digits:3'))).toBe(
+      '/api/v1/admin/workers/127.0.0.1%3A25520%2Fcpu0/residents/demo/digits/3',
+    );
+  });
+  it('sums queues over residents', () => {
+    expect(workerLoad({ models: [resident('a/b:1', 2, 1), resident('a/c:1', 3, 0)] })).toEqual({ queued: 5, inFlight: 1 });
+  });
+  it('shows batch sizes, last use and uptime', () => {
+    expect(batchText({ average: 3.25, last: 4 })).toBe('avg 3.3 · last 4');
+    expect(batchText(null)).toBe('–');
+    const now = Date.parse('2026-12-01T12:00:00Z');
+    expect(ago('2026-12-01T11:59:48Z', now)).toBe('12 s ago');
+    expect(ago('2026-12-01T09:00:00Z', now)).toBe('3 h ago');
+    expect(ago(null, now)).toBe('never');
+    expect(uptime('2026-11-28T08:00:00Z', now)).toBe('3 d 4 h');
+    expect(uptime('2026-12-01T11:59:20Z', now)).toBe('40 s');
+  });
+  it('tells how far a drain has come', () => {
+    expect(drainProgress(4, 4)).toEqual({ done: false, percent: 0 });
+    expect(drainProgress(4, 1)).toEqual({ done: false, percent: 75 });
+    expect(drainProgress(4, 0)).toEqual({ done: true, percent: 100 });
+  });
+});

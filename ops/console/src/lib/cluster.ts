@@ -1,0 +1,85 @@
+import type { BatchSizes, ClusterWorker, Resident } from '../api/types';
+
+/** The share of a worker's byte budget in use, 0–100 (an over-full worker shows 100). */
+export function budgetPercent(used: number, budget: number): number {
+  if (!(budget > 0) || !(used > 0)) return 0;
+  return Math.min(100, Math.round((used / budget) * 1000) / 10);
+}
+
+/** The bar's colour: it turns orange from 75 % and red from 90 %. */
+export function budgetColor(percent: number): string {
+  return percent >= 90 ? 'red' : percent >= 75 ? 'orange' : 'blue';
+}
+
+/** A resident's tenant, model and version: its own fields, or read from its key "tenant/model:version". */
+export function residentParts(r: Pick<Resident, 'key' | 'tenant' | 'model' | 'version'>): { tenant: string; model: string; version: string } | null {
+  if (r.tenant && r.model && r.version !== undefined && r.version !== null) {
+    return { tenant: r.tenant, model: r.model, version: String(r.version) };
+  }
+  const m = /^([^/]+)\/(.+):([^:]+)$/.exec(r.key);
+  return m ? { tenant: m[1] as string, model: m[2] as string, version: m[3] as string } : null;
+}
+
+/** The evict URL of a resident on a worker (each part encoded: a worker id holds "/" and ":"). */
+export function evictPath(workerId: string, r: Resident): string | null {
+  const p = residentParts(r);
+  if (!p) return null;
+  return `/api/v1/admin/workers/${encodeURIComponent(workerId)}/residents/${encodeURIComponent(p.tenant)}/${encodeURIComponent(p.model)}/${encodeURIComponent(p.version)}`;
+}
+
+/** Requests waiting and running on a worker, over its residents. */
+export function workerLoad(w: Pick<ClusterWorker, 'models'>): { queued: number; inFlight: number } {
+  let queued = 0;
+  let inFlight = 0;
+  for (const m of w.models) {
+    queued += m.queueDepth ?? 0;
+    inFlight += m.inFlight ?? 0;
+  }
+  return { queued, inFlight };
+}
+
+/** Recent batch sizes as text: "avg 3.2 · last 4", "–" before the first batch. */
+export function batchText(b: BatchSizes | null | undefined): string {
+  if (!b) return '–';
+  const parts: string[] = [];
+  if (typeof b.average === 'number') parts.push(`avg ${b.average.toLocaleString('en', { maximumFractionDigits: 1 })}`);
+  if (typeof b.last === 'number') parts.push(`last ${b.last}`);
+  return parts.length > 0 ? parts.join(' · ') : '–';
+}
+
+/** "12 s ago", "5 min ago", "3 h ago", "2 d ago"; "never" without a time. */
+export function ago(iso: string | null | undefined, now: number): string {
+  if (!iso) return 'never';
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return '–';
+  const s = Math.max(0, Math.round((now - t) / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86400)} d ago`;
+}
+
+/** How long a node has been up: "3 d 4 h", "2 h 5 min", "40 s". */
+export function uptime(since: string | null | undefined, now: number): string {
+  if (!since) return '–';
+  const t = Date.parse(since);
+  if (Number.isNaN(t)) return '–';
+  const s = Math.max(0, Math.floor((now - t) / 1000));
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (d > 0) return `${d} d ${h} h`;
+  if (h > 0) return `${h} h ${m} min`;
+  if (m > 0) return `${m} min`;
+  return `${s} s`;
+}
+
+/**
+ * How far a drain has come, from the cluster view: done when the worker holds no resident, else how many
+ * of the residents it held when the drain started have gone.
+ */
+export function drainProgress(startCount: number, nowCount: number): { done: boolean; percent: number } {
+  if (nowCount === 0) return { done: true, percent: 100 };
+  if (startCount <= 0) return { done: false, percent: 0 };
+  return { done: false, percent: Math.max(0, Math.min(99, Math.round(((startCount - nowCount) / startCount) * 100))) };
+}
