@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -38,7 +39,11 @@ class WorkerDrainAcrossNodesTest {
       TestNodes.eventually(Duration.ofSeconds(30), () -> viaA.get("/api/v1/admin/cluster", OP).json()
           .path("workers").size() == 2, "both workers in the cluster view");
 
-      String key = TestNodes.tenantWithDigits(viaA, "drainer", null, 1);
+      // no rate or concurrency limit: the callers below may outrun the default quota, and a 429 is no drain failure
+      Map<String, Object> unlimited = new HashMap<>();
+      unlimited.put("requestsPerSecond", null);
+      unlimited.put("maxConcurrentRequests", null);
+      String key = TestNodes.tenantWithDigits(viaA, "drainer", unlimited, 1);
       String holder = holders(viaA, "drainer").get(0);
       String other = ApiClient.each(viaA.get("/api/v1/admin/cluster", OP).json().get("workers"), "workerId").stream()
           .filter(w -> !w.equals(holder)).findFirst().orElseThrow();
