@@ -1,5 +1,5 @@
 // A tenant's day in the portal, in order, against a real node started from the built jar (modules/app PortalIT):
-// sign in with a key, upload a version, deploy 90/10, try it, roll back, manage keys, read usage and audit.
+// sign in with a key, upload a version, deploy 90/10, try it, roll back, manage keys, read usage, billing and audit.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -224,6 +224,41 @@ step('usage shows the calls in its chart, table and CSV', async () => {
   const lines = csv.trim().split(/\r?\n/);
   assert.match(lines[0], /model/i, 'a header line');
   assert.ok(lines.some((l) => l.includes('digits')), csv);
+  b.assertNoConsoleErrors();
+});
+
+step('billing shows this month\'s statement, its requests line counting the calls, and downloads the CSV', async () => {
+  const now = new Date();
+  const month = `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
+  await b.navigate('Billing');
+  await page.getByRole('heading', { level: 1, name: 'Billing' }).waitFor();
+  assert.equal(await page.getByRole('combobox', { name: 'Month' }).inputValue(), month, 'this month is picked');
+  const monthName = now.toLocaleString('en', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+  await page.getByRole('heading', { level: 2, name: monthName }).waitFor({ timeout: SLOW });
+  // the try-it call and the usage step's five, all answered without error: at least six billed requests
+  const lines = page.getByRole('region', { name: 'Line items table' });
+  const requestsLine = lines.getByRole('row').filter({ hasText: 'Predict requests' });
+  await eventually('the requests line to count the calls', async () => {
+    const quantity = (await requestsLine.getByRole('cell').nth(1).innerText().catch(() => '')).replace(/,/g, '');
+    const billed = Math.round(Number.parseFloat(quantity) * 1_000_000);
+    if (billed >= 6) return true;
+    await page.reload();
+    await page.getByRole('heading', { level: 2, name: monthName }).waitFor({ timeout: SLOW });
+    throw new Error(`the requests line reads "${quantity}"`);
+  });
+  assert.match(await requestsLine.getByRole('cell').nth(1).innerText(), /million requests/);
+  assert.match(await lines.getByRole('row').last().innerText(), /Total\s+\D*\d/, 'the total row shows an amount');
+  await b.checkPage('billing');
+
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download CSV' }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), `billing-demo-${month}.csv`);
+  const csv = readFileSync(await download.path(), 'utf8').trim().split(/\r?\n/);
+  assert.match(csv[0], /^month,tenant,plan,currency,item/, 'the header line');
+  const requests = csv.find((l) => l.startsWith(`${month},demo,`) && l.includes(',requests,'));
+  assert.ok(requests, csv.join('\n'));
   b.assertNoConsoleErrors();
 });
 
