@@ -64,7 +64,7 @@ function StatementView({ statement: s }: { statement: Statement }) {
     ['Errors (not billed)', formatNumber(s.usage.errors ?? 0, 0)],
     ['Items', formatNumber(s.usage.items ?? 0, 0)],
     ['Compute', `${formatNumber(s.usage.computeSeconds ?? 0, 2)} s`],
-    ['Resident memory', `${formatNumber(s.usage.residentGiBHours ?? 0, 3)} GiB-hours`],
+    ['Resident memory', `${formatNumber(s.usage.residentGiBHours ?? 0, 6)} GiB-hours`],
   ];
   return (
     <Stack gap="lg">

@@ -1,11 +1,9 @@
 import { useQuery } from '@tanstack/react-query';
-import { rawFetch, toApiError } from '@modelplane/web-kit';
 import { api, call } from '../../api/client';
 import type { components } from '../../api/schema';
 import { useMe } from '../../auth/useMe';
 
 export type Statement = components['schemas']['Statement'];
-export type StatementLine = Statement['lines'][number];
 
 /** The tenant's statement of one UTC month. */
 export function useStatement(month: string, enabled: boolean) {
@@ -21,18 +19,13 @@ export function useStatement(month: string, enabled: boolean) {
   });
 }
 
-/** The month's statement as the server's CSV (the signed-in bearer goes with it; an error becomes its sentence). */
-export async function statementCsv(tenant: string, month: string): Promise<string> {
-  const path = `/api/v1/tenants/${encodeURIComponent(tenant)}/billing?month=${encodeURIComponent(month)}`;
-  const response = await rawFetch(path, { headers: { Accept: 'text/csv' } });
-  if (!response.ok) {
-    let body: unknown;
-    try {
-      body = await response.json();
-    } catch {
-      body = undefined;
-    }
-    throw toApiError(response.status, body);
-  }
-  return response.text();
+/** The month's statement as the server's CSV, through the typed client (so the bearer goes with it; an error becomes its sentence). */
+export function statementCsv(tenant: string, month: string): Promise<string> {
+  return call(
+    api.GET('/api/v1/tenants/{tenant}/billing', {
+      params: { path: { tenant }, query: { month } },
+      headers: { Accept: 'text/csv' },
+      parseAs: 'text',
+    }),
+  );
 }
