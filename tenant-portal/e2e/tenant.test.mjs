@@ -1,5 +1,5 @@
 // A tenant's day in the portal, in order, against a real node started from the built jar (modules/app PortalIT):
-// sign in with a key, upload a version, deploy 90/10, try it, roll back, manage keys, read usage and audit.
+// sign in with a key, upload a version, deploy 90/10, try it, roll back, manage keys, read usage, billing and audit.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -225,6 +225,61 @@ step('usage shows the calls in its chart, table and CSV', async () => {
   assert.match(lines[0], /model/i, 'a header line');
   assert.ok(lines.some((l) => l.includes('digits')), csv);
   b.assertNoConsoleErrors();
+});
+
+step('billing shows this month\'s statement at a priced plan, its requests line counting the calls, and downloads the CSV', async () => {
+  // a plan with prices in euros, so that amounts, the currency and the total are shown non-zero; demo goes back to
+  // the default plan at the end
+  const plan = await api('POST', '/api/v1/admin/plans', OPERATOR_KEY, {
+    id: 'e2e-priced', displayName: 'E2E priced', currency: 'EUR', prices: { monthlyBase: 1250, perMillionRequests: 1_000_000 },
+  });
+  assert.equal(plan.status, 201, plan.text);
+  const moved = await api('PATCH', '/api/v1/tenants/demo', OPERATOR_KEY, { plan: 'e2e-priced' });
+  assert.equal(moved.status, 200, moved.text);
+  const euros = (cents) => new Intl.NumberFormat('en', { style: 'currency', currency: 'EUR' }).format(cents / 100);
+
+  const now = new Date();
+  const month = `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
+  const monthName = now.toLocaleString('en', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+  await b.navigate('Billing');
+  await page.getByRole('heading', { level: 1, name: 'Billing' }).waitFor();
+  assert.equal(await page.getByRole('combobox', { name: 'Month' }).inputValue(), month, 'this month is picked');
+  const lines = page.getByRole('region', { name: 'Line items table' });
+  const requestsLine = lines.getByRole('row').filter({ hasText: 'Predict requests' });
+  // the try-it call and the usage step's five, all answered without error: at least six billed requests, a cent each
+  let billed = 0;
+  await eventually('the statement to be priced at the plan and count the calls', async () => {
+    await page.getByRole('heading', { level: 2, name: monthName }).waitFor({ timeout: SLOW });
+    const quantity = (await requestsLine.getByRole('cell').nth(1).innerText()).replace(/,/g, '');
+    billed = Math.round(Number.parseFloat(quantity) * 1_000_000);
+    const priced = await page.getByText('Monthly base of plan E2E priced').isVisible();
+    if (billed >= 6 && priced) return true;
+    await page.reload();
+    throw new Error(`the requests line reads "${quantity}", the plan is ${priced ? '' : 'not yet '}E2E priced`);
+  });
+  assert.match(await requestsLine.getByRole('cell').nth(1).innerText(), /million requests$/);
+  assert.equal(await requestsLine.getByRole('cell').nth(2).innerText(), `${euros(1_000_000)} per million requests`);
+  assert.equal(await requestsLine.getByRole('cell').nth(3).innerText(), euros(billed));
+  const totalCells = await lines.getByRole('row').last().getByRole('cell').allInnerTexts();
+  assert.equal(totalCells.at(-1), euros(1250 + billed), 'the total: the base and the requests (compute and memory are free)');
+  await b.checkPage('billing');
+
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download CSV' }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), `billing-demo-${month}.csv`);
+  const csv = readFileSync(await download.path(), 'utf8').trim().split(/\r?\n/);
+  assert.match(csv[0], /^month,tenant,plan,currency,item/, 'the header line');
+  const requests = csv.find((l) => l.startsWith(`${month},demo,e2e-priced,EUR,requests,`));
+  assert.ok(requests, csv.join('\n'));
+  assert.ok(requests.endsWith(`,${billed},${1250 + billed}`), `the amount and total of ${requests}`);
+  b.assertNoConsoleErrors();
+
+  assert.equal((await api('PATCH', '/api/v1/tenants/demo', OPERATOR_KEY, { plan: 'default' })).status, 200);
+  // the plan counts its tenants from the read side, which trails the change by a moment
+  await eventually('the plan to be deleted', async () =>
+    (await api('DELETE', '/api/v1/admin/plans/e2e-priced', OPERATOR_KEY)).status === 204);
 });
 
 step('the audit page shows the tenant\'s history', async () => {

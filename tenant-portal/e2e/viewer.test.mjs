@@ -54,3 +54,12 @@ test('a call the role may not make shows the API\'s sentence', async () => {
   await b.checkPage('api-keys-viewer');
   b.assertNoConsoleErrors([/status of 403/]);
 });
+
+test('a viewer has no Billing link, and the page says why', async () => {
+  await b.goto('');
+  await page.getByRole('navigation').getByRole('link', { name: 'Usage', exact: true }).waitFor({ state: 'attached' });
+  assert.equal(await page.getByRole('navigation').getByRole('link', { name: 'Billing', exact: true }).count(), 0);
+  await b.goto('billing');
+  await page.getByText('Billing is visible to the tenant-admin role only.').waitFor();
+  b.assertNoConsoleErrors();
+});

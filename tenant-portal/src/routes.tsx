@@ -10,6 +10,7 @@ export const ROUTES: PageRoute[] = [
   { pattern: '/models/:model/try', page: page(() => import('./pages/TryItPage')) },
   { pattern: '/api-keys', page: page(() => import('./pages/ApiKeysPage')) },
   { pattern: '/usage', page: page(() => import('./pages/UsagePage')) },
+  { pattern: '/billing', page: page(() => import('./pages/BillingPage')) },
   { pattern: '/audit', page: page(() => import('./pages/AuditPage')) },
   { pattern: '/members', page: page(() => import('./pages/MembersPage')) },
   { pattern: '/service-accounts', page: page(() => import('./pages/ServiceAccountsPage')) },

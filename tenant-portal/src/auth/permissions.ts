@@ -8,7 +8,8 @@ export type Action =
   | 'writeModels' // upload, deploy, roll back, archive
   | 'predict'
   | 'manageAccess' // API keys, members, service accounts, tenant history
-  | 'readUsage';
+  | 'readUsage'
+  | 'readBilling';
 
 const ALLOWED: Record<Action, ReadonlyArray<Role | 'operator'>> = {
   readModels: ['operator', 'tenant-admin', 'developer', 'viewer'],
@@ -16,6 +17,7 @@ const ALLOWED: Record<Action, ReadonlyArray<Role | 'operator'>> = {
   predict: ['tenant-admin', 'developer', 'predictor'],
   manageAccess: ['operator', 'tenant-admin'],
   readUsage: ['operator', 'tenant-admin'],
+  readBilling: ['operator', 'tenant-admin'],
 };
 
 const NEEDS: Record<Action, string> = {
@@ -24,6 +26,7 @@ const NEEDS: Record<Action, string> = {
   predict: 'Predicting needs the predictor, developer or tenant-admin role.',
   manageAccess: 'Managing API keys, members and service accounts needs the tenant-admin role.',
   readUsage: 'Usage is visible to the tenant-admin role only.',
+  readBilling: 'Billing is visible to the tenant-admin role only.',
 };
 
 export interface Permission {

@@ -58,6 +58,10 @@ describe('role permissions', () => {
       reason: 'Uploading, deploying, rolling back and archiving need the developer or tenant-admin role.',
     });
     expect(permission('developer', 'readUsage').allowed).toBe(false);
+    expect(permission('tenant-admin', 'readBilling').allowed).toBe(true);
+    expect(permission('operator', 'readBilling').allowed).toBe(true);
+    expect(permission('developer', 'readBilling')).toEqual({ allowed: false, reason: 'Billing is visible to the tenant-admin role only.' });
+    expect(permission('viewer', 'readBilling').allowed).toBe(false);
     expect(permission('tenant-admin', 'manageAccess').allowed).toBe(true);
     expect(permission('predictor', 'readModels').allowed).toBe(false);
     expect(permission(undefined, 'readModels').allowed).toBe(false);

@@ -1,12 +1,15 @@
 import type { ReactNode } from 'react';
 import { AppFrame, useAuth, type NavItem } from '@modelplane/web-kit';
 import { useMe } from '../auth/useMe';
+import type { Action } from '../auth/permissions';
 
-const NAV: (NavItem & { keycloakOnly?: boolean })[] = [
+// `needs`: shown only to roles allowed it (the page itself says why to anyone who opens it anyway)
+const NAV: (NavItem & { keycloakOnly?: boolean; needs?: Action })[] = [
   { label: 'Overview', to: '/' },
   { label: 'Models', to: '/models' },
   { label: 'API keys', to: '/api-keys' },
   { label: 'Usage', to: '/usage' },
+  { label: 'Billing', to: '/billing', needs: 'readBilling' },
   { label: 'Audit', to: '/audit' },
   { label: 'Members', to: '/members', keycloakOnly: true },
   { label: 'Service accounts', to: '/service-accounts', keycloakOnly: true },
@@ -15,8 +18,8 @@ const NAV: (NavItem & { keycloakOnly?: boolean })[] = [
 /** The signed-in frame: header with tenant and role, navigation, and the page. */
 export function Shell({ children }: { children: ReactNode }) {
   const { config } = useAuth();
-  const { me } = useMe();
-  const items = NAV.filter((n) => !n.keycloakOnly || config?.mode === 'keycloak');
+  const { me, can } = useMe();
+  const items = NAV.filter((n) => (!n.keycloakOnly || config?.mode === 'keycloak') && (!n.needs || can(n.needs).allowed));
   return (
     <AppFrame title="ModelPlane" who={me ? `${me.tenant} · ${me.role}` : undefined} nav={items}>
       {children}
