@@ -1,4 +1,4 @@
-// Keycloak mode (modules/app PortalKeycloakIT; run with E2E_AUTH=keycloak, skipped otherwise): a member of two
+// Keycloak mode (modules/app WebAppsKeycloakIT; run with E2E_AUTH=keycloak, skipped otherwise): a member of two
 // tenants signs in on Keycloak's login page (authorization code with PKCE), picks one tenant, sees only it,
 // opens its members and service accounts, and signs out.
 import assert from 'node:assert/strict';

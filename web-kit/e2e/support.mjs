@@ -12,7 +12,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 export const APP_URL = (process.env.APP_URL || required('PORTAL_URL')).replace(/\/?$/, '/');
 export const ORIGIN = new URL(APP_URL).origin;
 export const OPERATOR_KEY = required('OPERATOR_KEY');
-/** Keycloak mode's run (PortalKeycloakIT): its spec runs, the API-key ones need the demo key. */
+/** Keycloak mode's run (WebAppsKeycloakIT): its spec runs, the API-key ones need the demo key. */
 export const KEYCLOAK = process.env.E2E_AUTH === 'keycloak';
 export const DEMO_KEY = KEYCLOAK ? process.env.DEMO_KEY : required('DEMO_KEY');
 export const REPO = new URL('../../', import.meta.url);

@@ -1,4 +1,4 @@
-// Keycloak mode (modules/app ConsoleKeycloakIT; run with E2E_AUTH=keycloak, skipped otherwise): a user with the
+// Keycloak mode (modules/app WebAppsKeycloakIT; run with E2E_AUTH=keycloak, skipped otherwise): a user with the
 // realm role operator signs in on Keycloak's login page (authorization code with PKCE) and works in the console;
 // a tenant-admin signs in too and is refused with the operators-only page.
 import assert from 'node:assert/strict';

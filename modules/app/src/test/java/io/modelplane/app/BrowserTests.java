@@ -7,9 +7,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
 
 /**
  * Runs a web app's browser tests ({@code npm run <script>} in its directory, node's test runner driving Debian's
@@ -22,9 +25,41 @@ final class BrowserTests {
   private BrowserTests() {
   }
 
-  static void assumeChromium() {
+  static final String JAR = "modules/app/target/modelplane.jar";
+
+  /** The built jar and Chromium are there, or the test says how to get them. */
+  static void assumeJarAndChromium() {
+    assertThat(REPO.resolve(JAR)).as("build %s first (mvn package)", JAR).isRegularFile();
     assertThat(Path.of(CHROMIUM)).as("the browser tests drive Chromium at %s: install it (apt-get install -y chromium)"
         + " or point CHROMIUM_PATH at one", CHROMIUM).isRegularFile();
+  }
+
+  /** A strong operator key of the node's format, new for each run. */
+  static String newOperatorKey() {
+    byte[] secret = new byte[32];
+    new SecureRandom().nextBytes(secret);
+    return "mp_operator_" + HexFormat.of().formatHex(secret);
+  }
+
+  /** The built jar started with {@code env} (data and log under {@code dir}), ready. */
+  static NodeProcess startJar(Path dir, Map<String, String> env) {
+    assumeJarAndChromium();
+    NodeProcess node = NodeProcess.startJar(REPO.resolve(JAR), dir.resolve("data"), dir.resolve("node.log"), env);
+    node.awaitReady(Duration.ofMinutes(3));
+    return node;
+  }
+
+  /** The demo tenant's key the node printed (started with MODELPLANE_DEMO=true). */
+  static String demoKey(Path dir, NodeProcess node) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    while (System.nanoTime() < deadline) {
+      Matcher demo = ReadmeIT.DEMO_KEY.matcher(Files.readString(dir.resolve("node.log"), StandardCharsets.UTF_8));
+      if (demo.find()) {
+        return demo.group();
+      }
+      Thread.sleep(100);
+    }
+    return fail("the node printed no demo tenant key within 2 minutes:\n" + node.tail());
   }
 
   /** {@code npm run script} in {@code app} (relative to the repository) with {@code env}; passes when all tests do. */

@@ -1,21 +1,15 @@
 package io.modelplane.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Map;
-import java.util.regex.Matcher;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,8 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
  * Runs after {@code package} (failsafe), as {@code mvn verify} does.
  */
 class PortalIT {
-  private static final String JAR = "modules/app/target/modelplane.jar";
-
   @TempDir
   static Path dir;
   private static NodeProcess node;
@@ -36,27 +28,10 @@ class PortalIT {
   private static String demoKey;
 
   @BeforeAll
-  static void startTheJar() throws IOException {
-    Path jar = BrowserTests.REPO.resolve(JAR);
-    assertThat(jar).as("build %s first (mvn package)", JAR).isRegularFile();
-    BrowserTests.assumeChromium();
-    byte[] secret = new byte[32];
-    new SecureRandom().nextBytes(secret);
-    operatorKey = "mp_operator_" + HexFormat.of().formatHex(secret);
-    Path log = dir.resolve("node.log");
-    node = NodeProcess.startJar(jar, dir.resolve("data"), log,
-        Map.of("MODELPLANE_OPERATOR_KEY", operatorKey, "MODELPLANE_DEMO", "true"));
-    node.awaitReady(Duration.ofMinutes(3));
-    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-    while (System.nanoTime() < deadline) {
-      Matcher demo = ReadmeIT.DEMO_KEY.matcher(Files.readString(log, StandardCharsets.UTF_8));
-      if (demo.find()) {
-        demoKey = demo.group();
-        return;
-      }
-      sleep(100);
-    }
-    fail("the node printed no demo tenant key within 2 minutes:\n" + node.tail());
+  static void startTheJar() throws IOException, InterruptedException {
+    operatorKey = BrowserTests.newOperatorKey();
+    node = BrowserTests.startJar(dir, Map.of("MODELPLANE_OPERATOR_KEY", operatorKey, "MODELPLANE_DEMO", "true"));
+    demoKey = BrowserTests.demoKey(dir, node);
   }
 
   @AfterAll
@@ -80,13 +55,5 @@ class PortalIT {
   void theBrowserTestsPass() throws IOException, InterruptedException {
     BrowserTests.run("tenant-portal", "e2e", Map.of("PORTAL_URL", node.baseUrl() + "/portal/",
         "OPERATOR_KEY", operatorKey, "DEMO_KEY", demoKey), dir.resolve("e2e.out"), Duration.ofMinutes(10), node);
-  }
-
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }
