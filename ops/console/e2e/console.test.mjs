@@ -269,7 +269,7 @@ step("this month's billing shows the tenant with a non-zero total, and the CSV d
   const total = Number(cells[5].replace(/[^0-9.]/g, ''));
   assert.ok(total >= 25, `total ${cells[5]}`);
   await row.getByRole('button', { name: `Show the lines of ${TENANT}` }).click();
-  await page.getByRole('cell', { name: '$25.00 per month' }).waitFor();
+  await page.getByRole('cell', { name: '$25.00 per month', exact: true }).waitFor();
   await b.checkPage('billing', WIDE_ONLY);
   const [download] = await Promise.all([
     page.waitForEvent('download'),
