@@ -1,41 +1,39 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { api, call, rawFetch, rawJson } from './client';
+import { api, call, rawFetch } from './client';
 import { ApiError, toApiError } from '@modelplane/web-kit';
-import type { Billing, Cluster, Overview, Plan, Statement, TenantWithPlan } from './types';
+import type { Billing, Cluster, CreatePlan, Overview, PatchPlan, Plan, Statement, Tenant, TenantPatch, WorkerDrain } from './types';
 import { tenantQuery, type TenantFilters } from '../lib/tenants';
-
-const json = (method: string, body?: unknown): RequestInit => ({
-  method,
-  headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-  body: body === undefined ? undefined : JSON.stringify(body),
-});
 
 const qs = (query: Record<string, string | number>) => new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
 
 export const PAGE_SIZE = 50;
 
-// Tenants: main's API, with the plans work's filters and fields. TODO(contract): plan, q, status are not in openapi.yaml yet.
+// Tenants, filtered by the server (q, status, plan) and paged.
 export function useTenantPage(filters: TenantFilters, after: string | undefined) {
   return useQuery({
     queryKey: ['tenants', filters, after],
     placeholderData: keepPreviousData,
-    queryFn: () => rawJson<{ tenants: TenantWithPlan[]; next: string | null }>(`/api/v1/tenants?${qs(tenantQuery(filters, PAGE_SIZE, after))}`),
+    queryFn: async () => {
+      const res = await call(api.GET('/api/v1/tenants', { params: { query: tenantQuery(filters, PAGE_SIZE, after) } }));
+      return { tenants: res.tenants ?? [], next: res.next ?? null };
+    },
   });
 }
 
 export function useTenant(tenant: string) {
   return useQuery({
     queryKey: ['tenant', tenant],
-    queryFn: () => call(api.GET('/api/v1/tenants/{tenant}', { params: { path: { tenant } } })) as Promise<TenantWithPlan>,
+    queryFn: () => call(api.GET('/api/v1/tenants/{tenant}', { params: { path: { tenant } } })),
   });
 }
 
-export function createTenant(body: { id: string; displayName: string; plan?: string }) {
-  return rawJson<TenantWithPlan>('/api/v1/tenants', json('POST', body));
+export function createTenant(body: { id: string; displayName: string; plan?: string }): Promise<Tenant> {
+  return call(api.POST('/api/v1/tenants', { body }));
 }
 
-export function patchTenant(tenant: string, body: Record<string, unknown>) {
-  return rawJson<TenantWithPlan>(`/api/v1/tenants/${encodeURIComponent(tenant)}`, json('PATCH', body));
+/** quotaOverrides replaces the tenant's whole set of overrides ({} clears it). */
+export function patchTenant(tenant: string, body: TenantPatch): Promise<Tenant> {
+  return call(api.PATCH('/api/v1/tenants/{tenant}', { params: { path: { tenant } }, body }));
 }
 
 export function suspendTenant(tenant: string) {
@@ -46,7 +44,7 @@ export function resumeTenant(tenant: string) {
   return call(api.POST('/api/v1/tenants/{tenant}/resume', { params: { path: { tenant } } }));
 }
 
-// Plans. TODO(contract): hand-typed until /api/v1/admin/plans is in openapi.yaml.
+// Plans: every page of them (a platform has a few).
 export function usePlans() {
   return useQuery({
     queryKey: ['plans'],
@@ -54,8 +52,8 @@ export function usePlans() {
       const plans: Plan[] = [];
       let after: string | undefined;
       for (let page = 0; page < 20; page++) {
-        const res = await rawJson<{ items: Plan[]; next: string | null }>(`/api/v1/admin/plans?${qs({ limit: 500, ...(after ? { after } : {}) })}`);
-        plans.push(...res.items);
+        const res = await call(api.GET('/api/v1/admin/plans', { params: { query: { limit: 500, ...(after ? { after } : {}) } } }));
+        plans.push(...((res.items ?? []) as Plan[]));
         if (!res.next) break;
         after = res.next;
       }
@@ -64,31 +62,38 @@ export function usePlans() {
   });
 }
 
-export function createPlan(body: unknown) {
-  return rawJson<Plan>('/api/v1/admin/plans', json('POST', body));
+export async function createPlan(body: CreatePlan): Promise<Plan> {
+  return (await call(api.POST('/api/v1/admin/plans', { body }))) as Plan;
 }
 
-export function patchPlan(plan: string, body: unknown) {
-  return rawJson<Plan>(`/api/v1/admin/plans/${encodeURIComponent(plan)}`, json('PATCH', body));
+export async function patchPlan(plan: string, body: PatchPlan): Promise<Plan> {
+  return (await call(api.PATCH('/api/v1/admin/plans/{plan}', { params: { path: { plan } }, body }))) as Plan;
 }
 
 export async function deletePlan(plan: string): Promise<void> {
-  await rawJson<unknown>(`/api/v1/admin/plans/${encodeURIComponent(plan)}`, json('DELETE'));
+  await call(api.DELETE('/api/v1/admin/plans/{plan}', { params: { path: { plan } } }));
 }
 
-// Overview and billing. TODO(contract): hand-typed until they are in openapi.yaml.
+// Overview and billing.
 export function useOverview() {
-  return useQuery({ queryKey: ['overview'], refetchInterval: 30_000, queryFn: () => rawJson<Overview>('/api/v1/admin/overview') });
+  return useQuery({
+    queryKey: ['overview'],
+    refetchInterval: 30_000,
+    queryFn: async () => (await call(api.GET('/api/v1/admin/overview'))) as Overview,
+  });
 }
 
 export function useBilling(month: string) {
-  return useQuery({ queryKey: ['billing', month], queryFn: () => rawJson<Billing>(`/api/v1/admin/billing?${qs({ month })}`) });
+  return useQuery({
+    queryKey: ['billing', month],
+    queryFn: async () => (await call(api.GET('/api/v1/admin/billing', { params: { query: { month } } }))) as Billing,
+  });
 }
 
 export function useTenantBilling(tenant: string, month: string) {
   return useQuery({
     queryKey: ['billing', month, tenant],
-    queryFn: () => rawJson<Statement>(`/api/v1/tenants/${encodeURIComponent(tenant)}/billing?${qs({ month })}`),
+    queryFn: async () => (await call(api.GET('/api/v1/tenants/{tenant}/billing', { params: { path: { tenant }, query: { month } } }))) as Statement,
   });
 }
 
@@ -135,17 +140,19 @@ export function useCluster() {
   return useQuery({ queryKey: ['cluster'], refetchInterval: CLUSTER_POLL_MS, queryFn: fetchCluster });
 }
 
-// Cluster actions. TODO(contract): hand-typed until they are in openapi.yaml.
-export function drainWorker(worker: string) {
-  return rawJson<{ worker: string; draining: boolean }>(`/api/v1/admin/workers/${encodeURIComponent(worker)}/drain`, json('POST'));
+// Cluster actions; openapi-fetch encodes each path parameter (a worker id holds "/" and ":").
+export async function drainWorker(worker: string): Promise<WorkerDrain> {
+  return (await call(api.POST('/api/v1/admin/workers/{worker}/drain', { params: { path: { worker } } }))) as WorkerDrain;
 }
 
-export function undrainWorker(worker: string) {
-  return rawJson<{ worker: string; draining: boolean }>(`/api/v1/admin/workers/${encodeURIComponent(worker)}/undrain`, json('POST'));
+export async function undrainWorker(worker: string): Promise<WorkerDrain> {
+  return (await call(api.POST('/api/v1/admin/workers/{worker}/undrain', { params: { path: { worker } } }))) as WorkerDrain;
 }
 
-export function evictResident(path: string) {
-  return rawJson<{ evicted: boolean }>(path, json('DELETE'));
+export function evictResident(worker: string, r: { tenant: string; model: string; version: number }) {
+  return call(api.DELETE('/api/v1/admin/workers/{worker}/residents/{tenant}/{model}/{version}', {
+    params: { path: { worker, tenant: r.tenant, model: r.model, version: r.version } },
+  }));
 }
 
 export { ApiError };

@@ -1,112 +1,45 @@
-import type { components } from '@modelplane/web-kit/schema';
+import type { components, paths } from '@modelplane/web-kit/schema';
 
-export type Tenant = components['schemas']['Tenant'];
-export type Quota = components['schemas']['Quota'];
-export type AuditEntry = components['schemas']['AuditEntry'];
-export type Me = components['schemas']['Me'];
+type S = components['schemas'];
+
+/**
+ * The server always sends these fields, but openapi.yaml marks few of them required: each is made present
+ * here (a nullable one stays nullable).
+ */
+type Sent<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
+type Item<T> = NonNullable<T> extends ReadonlyArray<infer I> ? I : never;
+
+export type Quota = S['Quota'];
 export type QuotaKey = keyof Quota;
+export type AuditEntry = S['AuditEntry'];
+export type Me = S['Me'];
+export type Tenant = S['Tenant'];
+export type TenantPatch = paths['/api/v1/tenants/{tenant}']['patch']['requestBody']['content']['application/json'];
 
-// TODO(contract): the types below are the shared contract's JSON, hand-typed until openapi.yaml has them.
+export type Prices = Sent<S['PlanPrices']>;
+export type Plan = Sent<Omit<S['Plan'], 'prices'>> & { prices: Prices };
+export type CreatePlan = S['CreatePlan'];
+export type PatchPlan = S['PatchPlan'];
 
-/** A tenant as the plans work shows it: its plan and the limits it overrides. */
-export type TenantWithPlan = Tenant & { plan?: string; quotaOverrides?: Partial<Quota> };
+export type StatementLine = S['Statement']['lines'][number];
+export type Statement = Omit<S['Statement'], 'usage' | 'prices'> & { usage: Sent<S['Statement']['usage']>; prices: Prices };
+type BillingJson = paths['/api/v1/admin/billing']['get']['responses']['200']['content']['application/json'];
+export type Billing = Omit<BillingJson, 'statements'> & { statements: Statement[] };
 
-export interface Prices {
-  perMillionRequests: number;
-  perComputeHour: number;
-  perGiBHourResident: number;
-  monthlyBase: number;
-}
+type O = S['Overview'];
+export type OverviewTenant = Sent<Item<Sent<O['lastHour']>['tenants']>>;
+export type Overview = {
+  tenants: Sent<O['tenants']>;
+  models: Sent<O['models']>;
+  lastHour: Omit<Sent<O['lastHour']>, 'tenants'> & { tenants: OverviewTenant[] };
+  topByCompute: Sent<Item<O['topByCompute']>>[];
+};
 
-export interface Plan {
-  id: string;
-  displayName: string;
-  quota: Quota;
-  prices: Prices;
-  currency: string;
-  /** tenants on it now */
-  tenants: number;
-  createdAt?: string;
-  updatedAt?: string;
-}
-
-export interface StatementLine {
-  item: 'base' | 'requests' | 'compute' | 'resident';
-  description: string;
-  quantity: number;
-  unit: string;
-  unitPrice: number;
-  amount: number;
-}
-
-export interface Statement {
-  tenant: string;
-  month: string;
-  plan: string;
-  currency: string;
-  usage: { requests: number; errors: number; items: number; computeSeconds: number; residentGiBHours: number };
-  prices: Prices;
-  lines: StatementLine[];
-  total: number;
-}
-
-export interface Billing {
-  month: string;
-  from: string;
-  to: string;
-  statements: Statement[];
-  totals: { currency: string; total: number }[];
-}
-
-export interface Overview {
-  tenants: { total: number; active: number; suspended: number };
-  models: { total: number; byStatus: Record<string, number> };
-  lastHour: {
-    from: string;
-    to: string;
-    tenants: { tenant: string; requests: number; errors: number; p50Ms: number | null; p99Ms: number | null; computeSeconds: number }[];
-  };
-  topByCompute: { tenant: string; computeSeconds: number }[];
-}
-
-export interface ClusterNode {
-  address: string;
-  roles: string[];
-  status: string;
-  reachable: boolean;
-  upSince?: string | null;
-}
-
-export interface BatchSizes {
-  average?: number | null;
-  last?: number | null;
-}
-
-export interface Resident {
-  /** tenant/model:version */
-  key: string;
-  tenant?: string;
-  model?: string;
-  version?: number | string;
-  bytes: number;
-  queueDepth: number;
-  inFlight: number;
-  lastUsedAt?: string | null;
-  batchSizes?: BatchSizes | null;
-}
-
-export interface ClusterWorker {
-  workerId: string;
-  device: string;
-  budgetBytes: number;
-  usedBytes: number;
-  models: Resident[];
-  pool: string | null;
-  draining?: boolean;
-}
-
-export interface Cluster {
-  self: string;
-  nodes: ClusterNode[];
-  workers: ClusterWorker[];
-}
+type CV = S['ClusterView'];
+export type ClusterNode = Sent<Item<CV['nodes']>>;
+type WorkerJson = Sent<Item<CV['workers']>>;
+export type BatchSizes = Sent<NonNullable<Item<WorkerJson['models']>['batchSizes']>>;
+export type Resident = Omit<Sent<Item<WorkerJson['models']>>, 'batchSizes'> & { batchSizes: BatchSizes };
+export type ClusterWorker = Omit<WorkerJson, 'models'> & { models: Resident[] };
+export type Cluster = Omit<Sent<CV>, 'nodes' | 'workers'> & { nodes: ClusterNode[]; workers: ClusterWorker[] };
+export type WorkerDrain = Sent<S['WorkerDrain']>;

@@ -17,15 +17,16 @@ export function QuotaEditor({ tenant, quota, overrides, planQuota, onDone }: {
   const qc = useQueryClient();
   const [form, setForm] = useState<OverrideForm>(() => overrideForm(overrides));
   const { busy, error, run } = useAction();
-  const diff = overrideDiff(overrides, planQuota, form);
+  const diff = overrideDiff(overrides, form);
   const [tried, setTried] = useState(false);
   const set = (key: QuotaKey, choice: LimitChoice) => setForm({ ...form, [key]: choice });
 
   async function save() {
     setTried(true);
-    if (Object.keys(diff.problems).length > 0) return;
+    const quotaOverrides = diff.quotaOverrides;
+    if (Object.keys(diff.problems).length > 0 || quotaOverrides === null) return;
     const done = await run(async () => {
-      await patchTenant(tenant, { quota: diff.quota });
+      await patchTenant(tenant, { quotaOverrides });
       await qc.invalidateQueries({ queryKey: ['tenant', tenant] });
       await qc.invalidateQueries({ queryKey: ['tenants'] });
     });
@@ -76,14 +77,14 @@ export function QuotaEditor({ tenant, quota, overrides, planQuota, onDone }: {
         </Table>
       </ScrollTable>
       {diff.backToPlan.length > 0 && (
-        <Text size="sm">Limits set back to the plan are saved with the plan’s current value.</Text>
+        <Text size="sm">Limits set back to the plan follow the plan’s value from then on, also when the plan changes.</Text>
       )}
       {error !== null && <ErrorAlert error={error} title="The quota was not changed" />}
       <Group justify="flex-end">
         <Button variant="default" onClick={onDone}>
           Cancel
         </Button>
-        <Button onClick={() => void save()} loading={busy} disabled={Object.keys(diff.quota).length === 0}>
+        <Button onClick={() => void save()} loading={busy} disabled={diff.quotaOverrides === null}>
           Save overrides
         </Button>
       </Group>

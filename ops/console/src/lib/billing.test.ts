@@ -19,9 +19,12 @@ describe('billing months', () => {
 
 describe('statements', () => {
   it('show quantities and unit prices with their units', () => {
-    expect(quantityText({ quantity: 1234, unit: 'requests' })).toBe('1,234 requests');
-    expect(quantityText({ quantity: 0.25, unit: 'GiB-hours' })).toBe('0.25 GiB-hours');
-    expect(unitPriceText({ unitPrice: 150, unit: 'compute hours' }, 'USD')).toBe('$1.50 per compute hour');
+    expect(quantityText({ quantity: 1, unit: 'month' })).toBe('1 month');
+    expect(quantityText({ quantity: 0.000012, unit: 'million requests' })).toBe('0.000012 million requests');
+    expect(quantityText({ quantity: 0.25, unit: 'GiB-hour' })).toBe('0.25 GiB-hours');
+    expect(quantityText({ quantity: 1234.56789, unit: 'compute hour' })).toBe('1,234.568 compute hours');
+    expect(unitPriceText({ unitPrice: 150, unit: 'compute hour' }, 'USD')).toBe('$1.50 per compute hour');
+    expect(unitPriceText({ unitPrice: 80, unit: 'million requests' }, 'USD')).toBe('$0.80 per million requests');
   });
   it('sort by total, then tenant, and sum per currency', () => {
     const s = [statement('b', 'USD', 100), statement('a', 'USD', 100), statement('c', 'EUR', 5), statement('d', 'USD', 900)];

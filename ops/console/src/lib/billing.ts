@@ -22,15 +22,24 @@ export function monthLabel(month: string): string {
   return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1)).toLocaleString('en', { month: 'long', year: 'numeric', timeZone: 'UTC' });
 }
 
-/** A line's quantity with its unit, to the precision the unit needs ("1,234 requests", "0.25 GiB-hours"). */
+/**
+ * A line's quantity with the server's unit ("month", "million requests", "compute hour", "GiB-hour"), plural
+ * unless it is exactly 1; small quantities keep three significant digits ("0.0000120 million requests" → "0.000012").
+ */
 export function quantityText(line: Pick<StatementLine, 'quantity' | 'unit'>): string {
-  const digits = Number.isInteger(line.quantity) ? 0 : 3;
-  return `${line.quantity.toLocaleString('en', { maximumFractionDigits: digits })} ${line.unit}`;
+  const q = line.quantity;
+  const text = Number.isInteger(q)
+    ? q.toLocaleString('en')
+    : Math.abs(q) < 1
+      ? q.toLocaleString('en', { maximumSignificantDigits: 3 })
+      : q.toLocaleString('en', { maximumFractionDigits: 3 });
+  const unit = q === 1 || line.unit.endsWith('s') ? line.unit : `${line.unit}s`;
+  return `${text} ${unit}`;
 }
 
-/** A line's unit price: "$0.80 per 1M requests". */
+/** A line's unit price: "$0.80 per million requests", "$1.50 per compute hour". */
 export function unitPriceText(line: Pick<StatementLine, 'unitPrice' | 'unit'>, currency: string): string {
-  return `${formatMoney(line.unitPrice, currency)} per ${line.unit.replace(/s$/, '')}`;
+  return `${formatMoney(line.unitPrice, currency)} per ${line.unit}`;
 }
 
 /** Statements ordered for the table: highest total first, then by tenant. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ago, batchText, budgetColor, budgetPercent, drainProgress, evictPath, residentParts, uptime, workerLoad } from './cluster';
+import { ago, batchText, budgetColor, budgetPercent, drainProgress, residentName, uptime, workerLoad } from './cluster';
 
-const resident = (key: string, queueDepth = 0, inFlight = 0) => ({ key, bytes: 1, queueDepth, inFlight });
+const load = (queueDepth: number, inFlight: number) => ({ queueDepth, inFlight });
 
 describe('cluster view maths', () => {
   it('budget share, clamped, with its colour', () => {
@@ -11,19 +11,16 @@ describe('cluster view maths', () => {
     expect(budgetPercent(5, 0)).toBe(0);
     expect([budgetColor(50), budgetColor(75), budgetColor(95)]).toEqual(['blue', 'orange', 'red']);
   });
-  it("reads a resident's parts and builds the evict URL with a worker id holding / and :", () => {
-    expect(residentParts(resident('demo/digits:3'))).toEqual({ tenant: 'demo', model: 'digits', version: '3' });
-    expect(residentParts({ key: 'x', tenant: 't', model: 'm', version: 2 })).toEqual({ tenant: 't', model: 'm', version: '2' });
-    expect(residentParts(resident('nonsense'))).toBeNull();
-    expect(evictPath('127.0.0.1:25520/cpu0', resident('demo/digits:3'))).toBe(
-      '/api/v1/admin/workers/127.0.0.1%3A25520%2Fcpu0/residents/demo/digits/3',
-    );
+  it('names a resident', () => {
+    expect(residentName({ tenant: 'demo', model: 'digits', version: 3 })).toBe('demo/digits v3');
   });
   it('sums queues over residents', () => {
-    expect(workerLoad({ models: [resident('a/b:1', 2, 1), resident('a/c:1', 3, 0)] })).toEqual({ queued: 5, inFlight: 1 });
+    expect(workerLoad({ models: [load(2, 1), load(3, 0)] })).toEqual({ queued: 5, inFlight: 1 });
   });
   it('shows batch sizes, last use and uptime', () => {
-    expect(batchText({ average: 3.25, last: 4 })).toBe('avg 3.3 · last 4');
+    expect(batchText({ recent: 3.25, last: 4, batches: 1200 })).toBe('avg 3.3 · last 4 · 1,200 batches');
+    expect(batchText({ recent: 1, last: 1, batches: 1 })).toBe('avg 1 · last 1 · 1 batch');
+    expect(batchText({ recent: 0, last: 0, batches: 0 })).toBe('–');
     expect(batchText(null)).toBe('–');
     const now = Date.parse('2026-12-01T12:00:00Z');
     expect(ago('2026-12-01T11:59:48Z', now)).toBe('12 s ago');

@@ -1,4 +1,4 @@
-import type { BatchSizes, ClusterWorker, Resident } from '../api/types';
+import type { BatchSizes, Resident } from '../api/types';
 
 /** The share of a worker's byte budget in use, 0–100 (an over-full worker shows 100). */
 export function budgetPercent(used: number, budget: number): number {
@@ -11,24 +11,13 @@ export function budgetColor(percent: number): string {
   return percent >= 90 ? 'red' : percent >= 75 ? 'orange' : 'blue';
 }
 
-/** A resident's tenant, model and version: its own fields, or read from its key "tenant/model:version". */
-export function residentParts(r: Pick<Resident, 'key' | 'tenant' | 'model' | 'version'>): { tenant: string; model: string; version: string } | null {
-  if (r.tenant && r.model && r.version !== undefined && r.version !== null) {
-    return { tenant: r.tenant, model: r.model, version: String(r.version) };
-  }
-  const m = /^([^/]+)\/(.+):([^:]+)$/.exec(r.key);
-  return m ? { tenant: m[1] as string, model: m[2] as string, version: m[3] as string } : null;
-}
-
-/** The evict URL of a resident on a worker (each part encoded: a worker id holds "/" and ":"). */
-export function evictPath(workerId: string, r: Resident): string | null {
-  const p = residentParts(r);
-  if (!p) return null;
-  return `/api/v1/admin/workers/${encodeURIComponent(workerId)}/residents/${encodeURIComponent(p.tenant)}/${encodeURIComponent(p.model)}/${encodeURIComponent(p.version)}`;
+/** A resident as people read it: "acme/digits v3". */
+export function residentName(r: Pick<Resident, 'tenant' | 'model' | 'version'>): string {
+  return `${r.tenant}/${r.model} v${r.version}`;
 }
 
 /** Requests waiting and running on a worker, over its residents. */
-export function workerLoad(w: Pick<ClusterWorker, 'models'>): { queued: number; inFlight: number } {
+export function workerLoad(w: { models: ReadonlyArray<Pick<Resident, 'queueDepth' | 'inFlight'>> }): { queued: number; inFlight: number } {
   let queued = 0;
   let inFlight = 0;
   for (const m of w.models) {
@@ -38,13 +27,11 @@ export function workerLoad(w: Pick<ClusterWorker, 'models'>): { queued: number; 
   return { queued, inFlight };
 }
 
-/** Recent batch sizes as text: "avg 3.2 · last 4", "–" before the first batch. */
+/** Batch sizes as text: "avg 3.2 · last 4 · 12 batches"; "–" before the first forward pass. */
 export function batchText(b: BatchSizes | null | undefined): string {
-  if (!b) return '–';
-  const parts: string[] = [];
-  if (typeof b.average === 'number') parts.push(`avg ${b.average.toLocaleString('en', { maximumFractionDigits: 1 })}`);
-  if (typeof b.last === 'number') parts.push(`last ${b.last}`);
-  return parts.length > 0 ? parts.join(' · ') : '–';
+  if (!b || !(b.batches > 0)) return '–';
+  const avg = b.recent.toLocaleString('en', { maximumFractionDigits: 1 });
+  return `avg ${avg} · last ${b.last} · ${b.batches.toLocaleString('en')} batch${b.batches === 1 ? '' : 'es'}`;
 }
 
 /** "12 s ago", "5 min ago", "3 h ago", "2 d ago"; "never" without a time. */

@@ -41,7 +41,7 @@ describe('plan form', () => {
   });
   it('does not send the id of a plan being edited, and reads a plan back into the form', () => {
     const plan = {
-      id: 'pro', displayName: 'Pro', currency: 'USD', tenants: 3, quota: { maxModels: 5, burst: null },
+      id: 'pro', displayName: 'Pro', currency: 'USD', tenants: 3, createdAt: null, updatedAt: null, quota: { maxModels: 5, burst: null },
       prices: { monthlyBase: 9900, perMillionRequests: 80, perComputeHour: 150, perGiBHourResident: 2 },
     };
     const form = planFormOf(plan);

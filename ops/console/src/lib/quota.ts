@@ -41,24 +41,22 @@ export function limitProblem(text: string, fraction = false): string | null {
 }
 
 export interface OverrideDiff {
-  /** the PATCH body's quota: only the limits that change (null = unlimited) */
-  quota: Partial<Quota>;
-  /** limits that go back to the plan: sent as the plan's current value (the API has no "clear") */
+  /** The tenant's whole new set of overrides (PATCH quotaOverrides replaces the set; {} clears it); null when unchanged. */
+  quotaOverrides: Partial<Quota> | null;
+  /** Limits overridden now that the form sets back to the plan's value. */
   backToPlan: QuotaKey[];
   problems: Partial<Record<QuotaKey, string>>;
 }
 
 /**
- * What to send so the tenant's overrides become the form: the limits whose override changes. A limit set
- * back to the plan is sent as the plan's value (the effective quota is the plan's again).
+ * The override set the form describes, to send as quotaOverrides: a limit left to the plan is simply not in it,
+ * so the tenant follows the plan's value, also when the plan changes later.
  */
-export function overrideDiff(current: Partial<Quota> | undefined, plan: Quota | undefined, form: OverrideForm): OverrideDiff {
-  const quota: Partial<Quota> = {};
+export function overrideDiff(current: Partial<Quota> | undefined, form: OverrideForm): OverrideDiff {
+  const next: Record<string, number | null> = {};
   const backToPlan: QuotaKey[] = [];
   const problems: Partial<Record<QuotaKey, string>> = {};
-  const set = (key: QuotaKey, v: number | null) => {
-    (quota as Record<QuotaKey, number | null>)[key] = v;
-  };
+  let changed = false;
   for (const { key, fraction } of QUOTA_FIELDS) {
     const choice = form[key];
     const overridden = !!current && key in current;
@@ -66,20 +64,23 @@ export function overrideDiff(current: Partial<Quota> | undefined, plan: Quota | 
     if (choice.kind === 'plan') {
       if (overridden) {
         backToPlan.push(key);
-        set(key, plan?.[key] ?? null);
+        changed = true;
       }
-    } else if (choice.kind === 'unlimited') {
-      if (!overridden || now !== null) set(key, null);
-    } else {
-      const problem = limitProblem(choice.text, fraction);
-      if (problem) problems[key] = problem;
-      else {
-        const v = Number(choice.text.trim());
-        if (!overridden || now !== v) set(key, v);
-      }
+      continue;
     }
+    let v: number | null = null;
+    if (choice.kind === 'limit') {
+      const problem = limitProblem(choice.text, fraction);
+      if (problem) {
+        problems[key] = problem;
+        continue;
+      }
+      v = Number(choice.text.trim());
+    }
+    next[key] = v;
+    if (!overridden || now !== v) changed = true;
   }
-  return { quota, backToPlan, problems };
+  return { quotaOverrides: changed ? (next as Partial<Quota>) : null, backToPlan, problems };
 }
 
 /** A limit for a table: "unlimited", or the number with its unit. */

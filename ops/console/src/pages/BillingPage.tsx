@@ -20,7 +20,7 @@ function StatementRow({ s }: { s: Statement }) {
         <Table.Td>{formatNumber(s.usage.residentGiBHours, 3)}</Table.Td>
         <Table.Td fw={600}>{formatMoney(s.total, s.currency)}</Table.Td>
         <Table.Td>
-          <Button size="xs" variant="subtle" aria-expanded={open} onClick={() => setOpen(!open)} aria-label={`${open ? 'Hide' : 'Show'} the lines of ${s.tenant}`}>
+          <Button size="xs" variant="default" aria-expanded={open} onClick={() => setOpen(!open)} aria-label={`${open ? 'Hide' : 'Show'} the lines of ${s.tenant}`}>
             {open ? 'Hide lines' : 'Lines'}
           </Button>
         </Table.Td>

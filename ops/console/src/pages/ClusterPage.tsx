@@ -4,7 +4,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { ConfirmButton, formatBytes, formatTime, QueryState, ScrollTable } from '@modelplane/web-kit';
 import { CLUSTER_POLL_MS, drainWorker, evictResident, undrainWorker, useCluster } from '../api/admin';
 import type { ClusterWorker } from '../api/types';
-import { ago, batchText, budgetColor, budgetPercent, drainProgress, evictPath, residentParts, uptime, workerLoad } from '../lib/cluster';
+import { ago, batchText, budgetColor, budgetPercent, drainProgress, residentName, uptime, workerLoad } from '../lib/cluster';
 
 /** Residents a worker held when its drain was asked for, to show the drain's progress. */
 const drainStarts = new Map<string, number>();
@@ -56,6 +56,14 @@ function Worker({ w, now }: { w: ClusterWorker; now: number }) {
           <Stack gap={4} role="status">
             <Text size="sm">{progress.done ? 'Drained: no resident left.' : `Draining: ${w.models.length} resident${w.models.length === 1 ? '' : 's'} left.`}</Text>
             <Progress value={progress.percent} color="orange" aria-label={`Drain of ${w.workerId}: ${progress.percent} %`} />
+            {w.drainBlockedBy.length > 0 && (
+              <Stack gap={2}>
+                <Text size="sm" fw={500}>Held up:</Text>
+                {w.drainBlockedBy.map((why) => (
+                  <Text size="sm" key={why}>{why}</Text>
+                ))}
+              </Stack>
+            )}
           </Stack>
         )}
         {w.models.length === 0 ? (
@@ -76,9 +84,7 @@ function Worker({ w, now }: { w: ClusterWorker; now: number }) {
               </Table.Thead>
               <Table.Tbody>
                 {w.models.map((m) => {
-                  const path = evictPath(w.workerId, m);
-                  const parts = residentParts(m);
-                  const name = parts ? `${parts.tenant}/${parts.model} v${parts.version}` : m.key;
+                  const name = residentName(m);
                   return (
                     <Table.Tr key={m.key}>
                       <Table.Td>{name}</Table.Td>
@@ -88,16 +94,14 @@ function Worker({ w, now }: { w: ClusterWorker; now: number }) {
                       <Table.Td>{m.inFlight}</Table.Td>
                       <Table.Td>{batchText(m.batchSizes)}</Table.Td>
                       <Table.Td>
-                        {path && (
-                          <ConfirmButton size="xs" variant="default" color="red" label="Evict" ariaLabel={`Evict ${name} from ${w.workerId}`}
+                        <ConfirmButton size="xs" variant="default" color="red" label="Evict" ariaLabel={`Evict ${name} from ${w.workerId}`}
                             title={`Evict ${name}?`}
                             message="It is unloaded from this worker; placement loads it again if its deployment still wants it."
                             confirmLabel="Evict"
                             onConfirm={async () => {
-                              await evictResident(path);
+                              await evictResident(w.workerId, m);
                               await refresh();
                             }} />
-                        )}
                       </Table.Td>
                     </Table.Tr>
                   );
@@ -162,6 +166,9 @@ export default function ClusterPage() {
             </section>
             <section aria-labelledby="workers-h">
               <Title order={2} size="h3" id="workers-h" mb="xs">Workers</Title>
+              {!c.drainsKnown && (
+                <Text size="sm" c="dimmed" mb="xs">Placement did not answer in time: drains are not shown until it does.</Text>
+              )}
               <Stack>
                 {c.workers.length === 0 && <Text c="dimmed">No worker answered.</Text>}
                 {[...c.workers].sort((a, b) => a.workerId.localeCompare(b.workerId)).map((w) => (

@@ -21,7 +21,7 @@ function PlanEditor({ plan, onClose }: { plan: Plan | null; onClose: () => void 
     setTried(true);
     if (!body) return;
     const done = await run(async () => {
-      if (creating) await createPlan(body);
+      if (creating) await createPlan({ ...body, id: body.id ?? form.id });
       else await patchPlan(plan.id, body);
       await qc.invalidateQueries({ queryKey: ['plans'] });
       await qc.invalidateQueries({ queryKey: ['tenants'] });

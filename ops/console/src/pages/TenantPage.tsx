@@ -2,7 +2,7 @@ import { useMemo, useState } from 'react';
 import { Alert, Anchor, Badge, Button, Card, Group, Modal, NativeSelect, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
-  type AuditEvent, bucketSeries, detailsText, ErrorAlert, formatNumber, formatTime, Link, QueryState, ScrollTable, StatusBadge, typeLabel, useAction,
+  type AuditEvent, bucketSeries, detailsText, ErrorAlert, formatNumber, formatTime, Link, QueryState, ScrollTable, StatusBadge, typeLabel, useAction, useAuth,
 } from '@modelplane/web-kit';
 import { TimeChart } from '@modelplane/web-kit/chart';
 import { api, call, rawJson } from '../api/client';
@@ -152,15 +152,16 @@ function History({ tenant }: { tenant: string }) {
 
 function Counts({ tenant }: { tenant: string }) {
   const keysQ = useQuery({ queryKey: ['keys', tenant], queryFn: () => call(api.GET('/api/v1/tenants/{tenant}/api-keys', p(tenant))) });
+  // members live in Keycloak: in API-key mode there are none to ask for
+  const keycloak = useAuth().config?.mode === 'keycloak';
   const membersQ = useQuery({
     queryKey: ['members', tenant],
+    enabled: keycloak,
     queryFn: () => rawJson<{ members?: unknown[] }>(`/api/v1/tenants/${encodeURIComponent(tenant)}/members`),
   });
-  const members = membersQ.data
-    ? String(membersQ.data.members?.length ?? 0)
-    : membersQ.error && (membersQ.error as { code?: string }).code === 'keycloak_not_configured'
-      ? 'API-key mode'
-      : membersQ.isError ? 'unavailable' : '…';
+  const members = !keycloak
+    ? 'API-key mode'
+    : membersQ.data ? String(membersQ.data.members?.length ?? 0) : membersQ.isError ? 'unavailable' : '…';
   return (
     <>
       <Fact label="API keys">{keysQ.data ? (keysQ.data.apiKeys?.length ?? 0) : keysQ.isError ? 'unavailable' : '…'}</Fact>
