@@ -316,7 +316,7 @@ public final class ModelResidency implements AutoCloseable {
       this.batcher = batcher;
       this.bytes = bytes;
       this.uses = uses;
-      touch();
+      used();
     }
 
     /** New settings for a resident version: the next batches and forward passes use them. */
@@ -348,13 +348,13 @@ public final class ModelResidency implements AutoCloseable {
 
     /** Queues a request on this version's batcher and marks it used. */
     public CompletableFuture<Inference> infer(List<Tensor> inputs) {
-      touch();
+      used();
       return batcher.submit(inputs);
     }
 
     /** {@link #infer(List)} for a request that is dropped unrun once {@code deadline} ({@link System#nanoTime()}) passes. */
     public CompletableFuture<Inference> infer(List<Tensor> inputs, long deadline) {
-      touch();
+      used();
       return batcher.submit(inputs, deadline);
     }
 
@@ -363,8 +363,14 @@ public final class ModelResidency implements AutoCloseable {
       return batcher.runningForwardNanos();
     }
 
+    /** Last in line for eviction (a load asked again or a lookup counts, not only a request). */
     void touch() {
       lastUse = uses.incrementAndGet();
+    }
+
+    /** A request: last in line for eviction, and the time shown as its last use. */
+    private void used() {
+      touch();
       lastUsedMillis = System.currentTimeMillis();
     }
   }

@@ -322,6 +322,18 @@ class ModelResidencyTest {
   }
 
   @Test
+  void aLoadAskedAgainKeepsAVersionFromEvictionButIsNotShownAsAUse() throws Exception {
+    residency = new ModelResidency(1000, Device.cpu(), echoLoader);
+    residency.load(FakeModel.spec(key("a", 1), 100), SETTINGS);
+    Instant loaded = residency.status().get(0).lastUsed();
+    Thread.sleep(20);
+    residency.load(FakeModel.spec(key("a", 1), 100), SETTINGS); // placement asks again: no request
+    assertThat(residency.status().get(0).lastUsed()).isEqualTo(loaded);
+    assertThat(residency.infer(key("a", 1), List.of(input()))).succeedsWithin(WAIT);
+    assertThat(residency.status().get(0).lastUsed()).isAfter(loaded);
+  }
+
+  @Test
   void accountsWhatTheModelSaysItHolds() {
     FakeLoader loader = new FakeLoader((spec, device) -> remember(FakeModel.echo(spec).holding(spec.sizeBytes() / 2)));
     residency = new ModelResidency(1000, Device.cpu(), loader);
