@@ -12,6 +12,7 @@ export { ScrollTable } from './components/ScrollTable';
 export { NotAllowed } from './components/NotAllowed';
 export { ConfirmButton } from './components/ConfirmButton';
 export { formatBytes, formatNumber, formatTime } from './format';
+export { formatMoney, minorDigits, monthLabel, monthOf } from './money';
 export { cssVariables, theme } from './theme';
 export { StatusBadge } from './components/StatusBadge';
 export { Pager } from './components/Pager';

@@ -1,10 +1,7 @@
 import type { Statement, StatementLine } from '../api/types';
-import { formatMoney } from './plans';
+import { formatMoney, monthOf } from '@modelplane/web-kit';
 
-/** "2026-12" of a date, in UTC (statements are per UTC month). */
-export function monthOf(d: Date): string {
-  return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
-}
+export { monthLabel, monthOf } from '@modelplane/web-kit';
 
 /** The months the picker offers, newest first: this month and the `count - 1` before it. */
 export function recentMonths(now: Date, count = 12): string[] {
@@ -13,13 +10,6 @@ export function recentMonths(now: Date, count = 12): string[] {
     months.push(monthOf(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - i, 1))));
   }
   return months;
-}
-
-/** "2026-12" → "December 2026". */
-export function monthLabel(month: string): string {
-  const m = /^(\d{4})-(\d{2})$/.exec(month);
-  if (!m) return month;
-  return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1)).toLocaleString('en', { month: 'long', year: 'numeric', timeZone: 'UTC' });
 }
 
 /**

@@ -1,4 +1,7 @@
+import { minorDigits } from '@modelplane/web-kit';
 import type { Plan, Prices, Quota } from '../api/types';
+
+export { formatMoney, minorDigits } from '@modelplane/web-kit';
 
 export const PRICE_FIELDS: { key: keyof Prices; label: string }[] = [
   { key: 'monthlyBase', label: 'Monthly base' },
@@ -16,15 +19,6 @@ export interface PlanForm {
   quota: Partial<Record<keyof Quota, string>>;
 }
 
-/** The currency's minor-unit digits (USD 2, JPY 0), as the browser's Intl knows them. */
-export function minorDigits(currency: string): number {
-  try {
-    return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  } catch {
-    return 2;
-  }
-}
-
 /** "12.5" USD → 1250; null when it is not a non-negative amount with at most the currency's decimals. */
 export function parseMoney(text: string, currency: string): number | null {
   const digits = minorDigits(currency);
@@ -40,16 +34,6 @@ export function parseMoney(text: string, currency: string): number | null {
 export function moneyText(minor: number, currency: string): string {
   const digits = minorDigits(currency);
   return digits === 0 ? String(minor) : (minor / 10 ** digits).toFixed(digits);
-}
-
-/** 1250 USD → "$12.50". */
-export function formatMoney(minor: number, currency: string): string {
-  const digits = minorDigits(currency);
-  try {
-    return new Intl.NumberFormat('en', { style: 'currency', currency }).format(minor / 10 ** digits);
-  } catch {
-    return `${moneyText(minor, currency)} ${currency}`;
-  }
 }
 
 export function emptyPlanForm(): PlanForm {
