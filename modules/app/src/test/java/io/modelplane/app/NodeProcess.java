@@ -51,12 +51,25 @@ final class NodeProcess implements AutoCloseable {
    * generated and printed at first start) on free loopback ports over {@code dataDir}; {@code env} on top.
    */
   static NodeProcess startJar(Path jar, Path dataDir, Path log, Map<String, String> env) {
-    return launch(List.of(java(), "-jar", jar.toString()), dataDir, log, env);
+    return startJar(jar, List.of(), dataDir, log, env);
+  }
+
+  /**
+   * {@link #startJar} with JVM options (heap size…) before {@code -jar}; ports given in {@code env}
+   * ({@code MODELPLANE_HTTP_PORT}, {@code MODELPLANE_CLUSTER_PORT}) are kept: a node started again over its
+   * data dir keeps its address, as a seed node must.
+   */
+  static NodeProcess startJar(Path jar, List<String> jvmOptions, Path dataDir, Path log, Map<String, String> env) {
+    List<String> command = new java.util.ArrayList<>(List.of(java()));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-jar", jar.toString()));
+    return launch(command, dataDir, log, env);
   }
 
   private static NodeProcess launch(List<String> command, Path dataDir, Path log, Map<String, String> env) {
-    int httpPort = freePort();
-    int clusterPort = freePort();
+    int httpPort = env.containsKey("MODELPLANE_HTTP_PORT") ? Integer.parseInt(env.get("MODELPLANE_HTTP_PORT")) : freePort();
+    int clusterPort = env.containsKey("MODELPLANE_CLUSTER_PORT")
+        ? Integer.parseInt(env.get("MODELPLANE_CLUSTER_PORT")) : freePort();
     ProcessBuilder builder = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
@@ -86,9 +99,13 @@ final class NodeProcess implements AutoCloseable {
 
   /** Polls /v2/health/ready until 200; fails with the log's tail if the process dies or the time runs out. */
   void awaitReady(Duration timeout) {
+    awaitReady(baseUrl() + "/v2/health/ready", timeout);
+  }
+
+  /** Polls {@code url} (a readiness endpoint of this node) until 200, as {@link #awaitReady(Duration)}. */
+  void awaitReady(String url, Duration timeout) {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    HttpRequest ready = HttpRequest.newBuilder(URI.create(baseUrl() + "/v2/health/ready"))
-        .timeout(Duration.ofSeconds(5)).build();
+    HttpRequest ready = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build();
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
@@ -123,6 +140,33 @@ final class NodeProcess implements AutoCloseable {
     return sent;
   }
 
+  /** SIGTERM (what {@code kill} and Kubernetes send): the node leaves gracefully. */
+  void terminate() {
+    process.destroy();
+  }
+
+  /** Waits for the process to end; its exit code, or fails with the log's tail when it outlives {@code timeout}. */
+  int awaitExit(Duration timeout) {
+    try {
+      if (!process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        throw new AssertionError("node process " + process.pid() + " still running " + timeout + " later:\n" + tail());
+      }
+    } catch (InterruptedException ex) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", ex);
+    }
+    Runtime.getRuntime().removeShutdownHook(killHook);
+    return process.exitValue();
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
   @Override
   public void close() {
     if (process.isAlive()) {
@@ -140,7 +184,7 @@ final class NodeProcess implements AutoCloseable {
     }
   }
 
-  private static int freePort() {
+  static int freePort() {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     } catch (IOException ex) {
