@@ -375,7 +375,6 @@ class ClusterIT {
         "MODELPLANE_DB_USER", "postgres",
         "MODELPLANE_DB_PASSWORD", "postgres");
     Map<String, String> shared = new HashMap<>(s3.nodeEnv(name));
-    shared.put("MODELPLANE_ARTIFACT_STORE", "s3");
     shared.put("MODELPLANE_DOWNING", downing);
     return new LocalCluster(OUT.resolve(name), journal, shared, jvmOptions);
   }
