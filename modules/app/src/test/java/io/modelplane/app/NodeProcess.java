@@ -23,12 +23,14 @@ import java.util.Map;
 final class NodeProcess implements AutoCloseable {
   private final Process process;
   private final int httpPort;
+  private final int managementPort;
   private final Path log;
   private final Thread killHook;
 
-  private NodeProcess(Process process, int httpPort, Path log) {
+  private NodeProcess(Process process, int httpPort, int managementPort, Path log) {
     this.process = process;
     this.httpPort = httpPort;
+    this.managementPort = managementPort;
     this.log = log;
     this.killHook = new Thread(process::destroyForcibly, "kill-node-" + process.pid());
     Runtime.getRuntime().addShutdownHook(killHook);
@@ -70,6 +72,7 @@ final class NodeProcess implements AutoCloseable {
     int httpPort = env.containsKey("MODELPLANE_HTTP_PORT") ? Integer.parseInt(env.get("MODELPLANE_HTTP_PORT")) : freePort();
     int clusterPort = env.containsKey("MODELPLANE_CLUSTER_PORT")
         ? Integer.parseInt(env.get("MODELPLANE_CLUSTER_PORT")) : freePort();
+    int managementPort = freePort();
     ProcessBuilder builder = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
@@ -80,10 +83,11 @@ final class NodeProcess implements AutoCloseable {
     e.put("MODELPLANE_HTTP_PORT", String.valueOf(httpPort));
     e.put("MODELPLANE_CLUSTER_HOST", "127.0.0.1");
     e.put("MODELPLANE_CLUSTER_PORT", String.valueOf(clusterPort));
+    e.put("MODELPLANE_MANAGEMENT_PORT", String.valueOf(managementPort));
     e.put("MODELPLANE_DATA_DIR", dataDir.toAbsolutePath().toString());
     e.putAll(env);
     try {
-      return new NodeProcess(builder.start(), httpPort, log);
+      return new NodeProcess(builder.start(), httpPort, Integer.parseInt(e.get("MODELPLANE_MANAGEMENT_PORT")), log);
     } catch (IOException ex) {
       throw new UncheckedIOException("cannot start a node process", ex);
     }
@@ -95,6 +99,11 @@ final class NodeProcess implements AutoCloseable {
 
   String baseUrl() {
     return "http://127.0.0.1:" + httpPort;
+  }
+
+  /** Akka Management: /alive, /ready, /cluster/members. */
+  String managementUrl() {
+    return "http://127.0.0.1:" + managementPort;
   }
 
   /** Polls /v2/health/ready until 200; fails with the log's tail if the process dies or the time runs out. */
