@@ -42,6 +42,8 @@ class ClusterIT {
   static final Path OUT = Path.of("target", "cluster-it");
   static final int FAILOVER_RUNS = Integer.getInteger("modelplane.clusterFailoverRuns", 1);
   static final int LATENCY_CALLS = Integer.getInteger("modelplane.clusterLatencyCalls", 0);
+  /** {@code s3} (the bucket of S3TestServer), or {@code shared-local}: one local artifact directory linked into every node's data dir. */
+  static final String ARTIFACTS = System.getProperty("modelplane.clusterArtifacts", "shared-local");
   /** From the kill until every tenant, model and predict answers again through the survivors. */
   static final Duration FAILOVER_BOUND = Duration.ofSeconds(20);
   /** Small heaps (the digits model is 78 KB) and a quick JIT: four JVMs share two cores. */
@@ -374,9 +376,9 @@ class ClusterIT {
         "MODELPLANE_DB_URL", "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/" + name,
         "MODELPLANE_DB_USER", "postgres",
         "MODELPLANE_DB_PASSWORD", "postgres");
-    Map<String, String> shared = new HashMap<>(s3.nodeEnv(name));
+    Map<String, String> shared = new HashMap<>(ARTIFACTS.equals("s3") ? s3.nodeEnv(name) : Map.of());
     shared.put("MODELPLANE_DOWNING", downing);
-    return new LocalCluster(OUT.resolve(name), journal, shared, jvmOptions);
+    return new LocalCluster(OUT.resolve(name), journal, shared, jvmOptions, !ARTIFACTS.equals("s3"));
   }
 
   /** The cluster view's worker ids once it lists {@code count} workers. */
