@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,8 +43,7 @@ class ClusterIT {
   static final Path OUT = Path.of("target", "cluster-it");
   static final int FAILOVER_RUNS = Integer.getInteger("modelplane.clusterFailoverRuns", 1);
   static final int LATENCY_CALLS = Integer.getInteger("modelplane.clusterLatencyCalls", 0);
-  /** {@code s3} (the bucket of S3TestServer), or {@code shared-local}: one local artifact directory linked into every node's data dir. */
-  static final String ARTIFACTS = System.getProperty("modelplane.clusterArtifacts", "shared-local");
+  static final int SPREAD_TENANTS = 30;
   /** From the kill until every tenant, model and predict answers again through the survivors. */
   static final Duration FAILOVER_BOUND = Duration.ofSeconds(20);
   /** Small heaps (the digits model is 78 KB) and a quick JIT: four JVMs share two cores. */
@@ -96,19 +96,30 @@ class ClusterIT {
             "digits answers through " + n.name);
       }
 
+      // tenants on every node's shards, so that each kill takes some away (the writers' own are few per run)
+      for (int i = 0; i < SPREAD_TENANTS; i++) {
+        ApiClient.Reply created = three.nodes().get(i % 3).api().post("/api/v1/tenants", OP,
+            Map.of("id", "spread-" + i, "displayName", "Spread " + i));
+        assertThat(created.status()).as(created.toString()).isEqualTo(201);
+      }
+
+      // every run's figures even when one fails its bounds (the stress profile's five)
+      SoftAssertions softly = new SoftAssertions();
       List<Long> figures = new ArrayList<>();
       for (int run = 0; run < FAILOVER_RUNS; run++) {
-        figures.add(failover(run));
+        figures.add(failover(run, softly));
       }
       long[] sorted = figures.stream().mapToLong(Long::longValue).sorted().toArray();
       figure("failover runs=%d p50_ms=%d max_ms=%d all_ms=%s", sorted.length, sorted[(sorted.length - 1) / 2],
           sorted[sorted.length - 1], figures);
-      assertThat(figures).as("ms from the kill until every entity answered again").allMatch(ms -> ms <= FAILOVER_BOUND.toMillis());
+      softly.assertThat(figures).as("ms from the kill until every entity answered again")
+          .allMatch(ms -> ms <= FAILOVER_BOUND.toMillis());
+      softly.assertAll();
     });
   }
 
   /** One kill of the oldest node under load; the node is then started again over its data dir. The failover ms. */
-  private long failover(int run) {
+  private long failover(int run, SoftAssertions softly) {
     // the oldest node holds the placement singleton and the shard coordinator: the hardest one to lose.
     // Each run starts the killed node again, so the next oldest is the next in line.
     LocalCluster.Node victim = three.nodes().get(run % 3);
@@ -120,6 +131,9 @@ class ClusterIT {
       TestNodes.eventually(Duration.ofSeconds(60), () -> load.tenants().size() >= 8, "some writes acknowledged");
       List<String> tenants = new ArrayList<>(load.tenants());
       tenants.add("load");
+      for (int i = 0; i < SPREAD_TENANTS; i++) {
+        tenants.add("spread-" + i);
+      }
       long killed = victim.kill();
       long recovered = awaitEverythingAnswers(survivors, tenants, killed);
       failoverMs = (recovered - killed) / 1_000_000;
@@ -130,16 +144,17 @@ class ClusterIT {
     }
     System.out.println("failover run " + run + ": " + load.summary());
     lost = load.lost(survivors.get(0).api(), Duration.ofSeconds(30));
-    assertThat(lost).as("acknowledged writes missing after the kill (%d acknowledged)", load.acked.size()).isEmpty();
-    assertThat(load.successPercent()).as("predicts that succeeded (one retry): %s; failures %s", load.summary(), load.failures)
-        .isGreaterThanOrEqualTo(99.9);
-    figure("failover run=%d predicts=%d failed=%d success_percent=%.3f writes_acked=%d writes_lost=%d", run,
-        load.predicts.get(), load.failed.get(), load.successPercent(), load.acked.size(), lost.size());
-
-    // back to three: the killed node starts again over its data dir, at its old address
+    // back to three before judging, so that a failed run leaves the next tests their cluster: the killed node
+    // starts again over its data dir, at its old address
     victim.start();
     victim.awaitReady();
     awaitWorkers(survivors.get(0).api(), 3);
+    figure("failover run=%d predicts=%d failed=%d success_percent=%.3f writes_acked=%d writes_lost=%d", run,
+        load.predicts.get(), load.failed.get(), load.successPercent(), load.acked.size(), lost.size());
+    softly.assertThat(lost).as("run %d: acknowledged writes missing after the kill (%d acknowledged)", run, load.acked.size())
+        .isEmpty();
+    softly.assertThat(load.successPercent()).as("run %d: predicts that succeeded (one retry): %s; failures %s", run, load.summary(), load.failures)
+        .isGreaterThanOrEqualTo(99.9);
     return failoverMs;
   }
 
@@ -376,9 +391,9 @@ class ClusterIT {
         "MODELPLANE_DB_URL", "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/" + name,
         "MODELPLANE_DB_USER", "postgres",
         "MODELPLANE_DB_PASSWORD", "postgres");
-    Map<String, String> shared = new HashMap<>(ARTIFACTS.equals("s3") ? s3.nodeEnv(name) : Map.of());
+    Map<String, String> shared = new HashMap<>(s3.nodeEnv(name));
     shared.put("MODELPLANE_DOWNING", downing);
-    return new LocalCluster(OUT.resolve(name), journal, shared, jvmOptions, !ARTIFACTS.equals("s3"));
+    return new LocalCluster(OUT.resolve(name), journal, shared, jvmOptions);
   }
 
   /** The cluster view's worker ids once it lists {@code count} workers. */

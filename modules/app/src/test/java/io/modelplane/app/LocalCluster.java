@@ -71,9 +71,6 @@ final class LocalCluster implements AutoCloseable {
     }
 
     void start() {
-      if (sharedLocalArtifacts) {
-        shareArtifacts(dataDir);
-      }
       process = NodeProcess.startJar(JAR, jvmOptions, dataDir, log, env(this));
       api = new ApiClient(baseUrl());
       System.out.printf("started %s (pid %d, roles %s, http %d, cluster %d, management %d)%n",
@@ -117,7 +114,6 @@ final class LocalCluster implements AutoCloseable {
   private final Map<String, String> journal;
   private final Map<String, String> shared;
   private final List<String> jvmOptions;
-  private final boolean sharedLocalArtifacts;
   private final List<Node> nodes = new ArrayList<>();
   private List<Node> seeds = List.of();
 
@@ -126,20 +122,10 @@ final class LocalCluster implements AutoCloseable {
    * database settings (control and gateway nodes only), {@code shared} the settings of every node.
    */
   LocalCluster(Path dir, Map<String, String> journal, Map<String, String> shared, List<String> jvmOptions) {
-    this(dir, journal, shared, jvmOptions, false);
-  }
-
-  /**
-   * {@code sharedLocalArtifacts}: the local artifact store, each node's {@code <data>/artifacts} a link to one
-   * directory (as one network file system would be), for a build whose workers cannot yet load from S3.
-   */
-  LocalCluster(Path dir, Map<String, String> journal, Map<String, String> shared, List<String> jvmOptions,
-      boolean sharedLocalArtifacts) {
     this.dir = dir;
     this.journal = journal;
     this.shared = shared;
     this.jvmOptions = jvmOptions;
-    this.sharedLocalArtifacts = sharedLocalArtifacts;
     deleteRecursively(dir);
     try {
       Files.createDirectories(dir);
@@ -228,18 +214,6 @@ final class LocalCluster implements AutoCloseable {
       if (n.process != null) {
         n.process.close();
       }
-    }
-  }
-
-  private void shareArtifacts(Path dataDir) {
-    try {
-      Path one = Files.createDirectories(dir.resolve("artifacts")).toAbsolutePath();
-      Path link = Files.createDirectories(dataDir).resolve("artifacts");
-      if (!Files.isSymbolicLink(link)) {
-        Files.createSymbolicLink(link, one);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 
