@@ -22,10 +22,8 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -35,7 +33,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -44,7 +41,6 @@ import java.util.stream.Stream;
  * 0700, files being written 0600, stored artifacts read-only (0400).
  */
 public final class LocalArtifactStore implements ArtifactStore {
-  private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
   private final Path tmp;
   private final Path objects;
@@ -53,20 +49,32 @@ public final class LocalArtifactStore implements ArtifactStore {
   private final Object addressLock = new Object();
   // uploads between store and registration, per address: one upload's refusal must not delete the
   // file that a concurrent upload of the same bytes is registering (guarded by addressLock)
-  private final Map<String, Uploads> inFlight = new HashMap<>();
-
-  private static final class Uploads {
-    int holders;
-    boolean kept;
-  }
+  private final PendingUploads pending = new PendingUploads();
+  private final boolean readOnly;
 
   public LocalArtifactStore(Path root, long maxBytes) {
+    this(root, maxBytes, false);
+  }
+
+  /**
+   * The store that other nodes write under {@code root} (a shared volume, mounted read-only on
+   * worker-only nodes): {@link #find} and {@link #download} only, and nothing under it is touched.
+   */
+  public static LocalArtifactStore readOnly(Path root) {
+    return new LocalArtifactStore(root, 1, true);
+  }
+
+  private LocalArtifactStore(Path root, long maxBytes, boolean readOnly) {
     if (maxBytes <= 0) {
       throw new IllegalArgumentException("maxBytes must be positive");
     }
     this.tmp = root.resolve("tmp");
     this.objects = root.resolve("sha256");
     this.maxBytes = maxBytes;
+    this.readOnly = readOnly;
+    if (readOnly) {
+      return;
+    }
     try {
       PrivateFiles.directory(root);
       PrivateFiles.directory(tmp);
@@ -110,6 +118,9 @@ public final class LocalArtifactStore implements ArtifactStore {
    */
   @Override
   public CompletionStage<StoredArtifact> store(Source<ByteString, ?> bytes, String expectedSha256, Materializer mat) {
+    if (readOnly) {
+      return CompletableFuture.failedFuture(new IllegalStateException("this node only reads the artifact store"));
+    }
     Path part = tmp.resolve(UUID.randomUUID() + ".part");
     // per call, and the source is materialized exactly once below, so these are never shared
     MessageDigest digest = newDigest();
@@ -168,7 +179,7 @@ public final class LocalArtifactStore implements ArtifactStore {
       syncDirectory(objects); // the new fan-out directory's own entry
     }
     synchronized (addressLock) {
-      inFlight.computeIfAbsent(sha256, k -> new Uploads()).holders++;
+      pending.stored(sha256, Files.exists(target) ? null : "this node");
       if (Files.exists(target)) {
         Files.delete(part);
         // stored again just now: an orphan sweep gives it the whole grace period to be registered
@@ -207,16 +218,7 @@ public final class LocalArtifactStore implements ArtifactStore {
   @Override
   public void release(StoredArtifact stored, boolean registered) {
     synchronized (addressLock) {
-      Uploads uploads = inFlight.get(stored.sha256());
-      if (uploads == null) {
-        return;
-      }
-      uploads.kept |= registered;
-      if (--uploads.holders > 0) {
-        return;
-      }
-      inFlight.remove(stored.sha256());
-      if (!uploads.kept && stored.newlyCreated()) {
+      if (pending.released(stored.sha256(), registered, stored.newlyCreated()) != null) {
         delete(stored.sha256());
       }
     }
@@ -225,7 +227,7 @@ public final class LocalArtifactStore implements ArtifactStore {
   /** Removes an artifact, to undo a newly stored one whose registration was refused. True if it existed. */
   @Override
   public boolean delete(String sha256) {
-    if (!isSha256(sha256)) {
+    if (!isSha256(sha256) || readOnly) {
       return false;
     }
     synchronized (addressLock) {
@@ -244,6 +246,9 @@ public final class LocalArtifactStore implements ArtifactStore {
    */
   @Override
   public List<String> deleteUnreferenced(Set<String> referenced, Instant storedBefore) {
+    if (readOnly) {
+      return List.of();
+    }
     List<String> deleted = new ArrayList<>();
     try (Stream<Path> files = Files.walk(objects, 2)) {
       for (Path file : files.filter(Files::isRegularFile).toList()) {
@@ -269,8 +274,7 @@ public final class LocalArtifactStore implements ArtifactStore {
   }
 
   private static boolean isSha256(String value) {
-    // also keeps path separators and ".." out of the address
-    return value != null && SHA256.matcher(value).matches();
+    return PendingUploads.isSha256(value); // also keeps path separators and ".." out of the address
   }
 
   private static MessageDigest newDigest() {
