@@ -149,16 +149,16 @@ final class NodeProcess implements AutoCloseable {
     return sent;
   }
 
-  /** SIGTERM (what {@code kill} and Kubernetes send): the node leaves gracefully. */
+  /** SIGTERM (what {@code kill -TERM} and Kubernetes send): the node leaves gracefully. */
   void terminate() {
     process.destroy();
   }
 
-  /** Waits for the process to end; its exit code, or fails with the log's tail when it outlives {@code timeout}. */
+  /** The exit code once the process has ended within {@code timeout}; fails with the log's tail if it has not. */
   int awaitExit(Duration timeout) {
     try {
       if (!process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
-        throw new AssertionError("node process " + process.pid() + " still running " + timeout + " later:\n" + tail());
+        throw new AssertionError("node process " + process.pid() + " still running after " + timeout + ":\n" + tail());
       }
     } catch (InterruptedException ex) {
       Thread.currentThread().interrupt();
@@ -174,6 +174,15 @@ final class NodeProcess implements AutoCloseable {
 
   long pid() {
     return process.pid();
+  }
+
+  /** The node's whole output so far. */
+  String output() {
+    try {
+      return Files.readString(log);
+    } catch (IOException ex) {
+      return "(no log: " + ex + ")";
+    }
   }
 
   @Override
