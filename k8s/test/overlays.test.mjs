@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CHECKS, K8S_DIR, OVERLAYS, containers, deployments, id, render } from "./manifests.mjs";
 import { schemaErrors } from "./schema.mjs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const rendered = Object.fromEntries(OVERLAYS.map((o) => [o, render(join(K8S_DIR, "overlays", o))]));
@@ -96,6 +97,19 @@ describe("overlay production", () => {
         expect(rule.to?.length, `${id(d)}: an egress rule to anywhere`).toBeGreaterThan(0);
       }
     }
+  });
+
+  it("refers to Secrets that docs/kubernetes.md tells how to create, key by key", () => {
+    const doc = readFileSync(join(K8S_DIR, "..", "docs", "kubernetes.md"), "utf8");
+    const refs = containers(objects).flatMap((c) => [...c.env.values()].map((e) => e.ref?.secretKeyRef).filter(Boolean));
+    expect(refs.length).toBeGreaterThan(5);
+    for (const { name, key } of refs) {
+      const row = doc.split("\n").find((line) => line.startsWith(`| \`${name}\` |`));
+      expect(row, `a row for Secret ${name}`).toBeDefined();
+      expect(row, `Secret ${name}'s row`).toContain(`\`${key}\``);
+    }
+    const tls = objects.find((o) => o.kind === "Ingress").spec.tls[0].secretName;
+    expect(doc).toContain(`| \`${tls}\` |`);
   });
 
   it("names a pinned image for every container", () => {
