@@ -129,6 +129,19 @@ function portNumber(container, port) {
   return container.ports?.find((p) => p.name === port)?.containerPort;
 }
 
+/** A Kubernetes quantity (500m, 2Gi, 4) as a number. */
+export function quantity(q) {
+  const m = String(q).match(/^([\d.]+)(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/);
+  return m ? Number(m[1]) * ({ m: 1e-3, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, k: 1e3, M: 1e6, G: 1e9, T: 1e12 }[m[2]] ?? 1) : NaN;
+}
+
+/** A HOCON size (8GiB, 10 GiB, 512 MiB, 1024) in bytes. */
+export function bytes(size) {
+  const m = String(size).trim().match(/^(\d+)\s*(KiB|MiB|GiB|TiB|K|M|G|T)?$/);
+  if (!m) throw new Error(`not a size: ${size}`);
+  return Number(m[1]) * ({ K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30, TiB: 2 ** 40 }[m[2]] ?? 1);
+}
+
 /** A HOCON duration (60s, 2m, 500ms) in seconds. */
 export function seconds(duration) {
   const m = String(duration).trim().match(/^(\d+)\s*(ms|s|m|h)?$/);
@@ -158,10 +171,6 @@ export function checkProbes(objects) {
 /** Requests and limits of CPU and memory on every container, requests no larger than limits. */
 export function checkResources(objects) {
   const out = [];
-  const quantity = (q) => {
-    const m = String(q).match(/^([\d.]+)(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/);
-    return m ? Number(m[1]) * ({ m: 1e-3, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, k: 1e3, M: 1e6, G: 1e9, T: 1e12 }[m[2]] ?? 1) : NaN;
-  };
   for (const { container, where } of containers(objects)) {
     const { requests = {}, limits = {} } = container.resources ?? {};
     for (const r of ["cpu", "memory"]) {
@@ -205,6 +214,31 @@ export function checkWritablePaths(objects) {
       if (!path) { out.push(`${where}: ${what} is not set (the image's default is not on a volume)`); continue; }
       if (!writable.some((m) => path === m || path.startsWith(`${m}/`))) out.push(`${where}: ${what} (${path}) is on no writable volume`);
     }
+  }
+  return out;
+}
+
+/**
+ * Every emptyDir has a size limit, the pod's ephemeral-storage limit holds them all, and the data volume
+ * holds the artifact cache (plus, on workers, the unpacked models: up to the worker's byte budget).
+ */
+export function checkStorage(objects) {
+  const out = [];
+  const settings = appSettings();
+  const setting = (env, name) => env.get(name)?.value ?? settings.get(name);
+  for (const { pod, container, env, where } of containers(objects)) {
+    const limits = pod.volumes?.filter((v) => v.emptyDir).map((v) => [v.name, v.emptyDir.sizeLimit]) ?? [];
+    for (const [name, limit] of limits) if (!limit) out.push(`${where}: emptyDir ${name} has no sizeLimit`);
+    const total = limits.reduce((sum, [, limit]) => sum + quantity(limit ?? 0), 0);
+    const podLimit = pod.containers.reduce((sum, c) => sum + quantity(c.resources?.limits?.["ephemeral-storage"] ?? NaN), 0);
+    if (!(total <= podLimit)) out.push(`${where}: emptyDirs of ${total / 2 ** 30} GiB exceed the ephemeral-storage limit (${podLimit / 2 ** 30} GiB)`);
+    const dataDir = setting(env, "MODELPLANE_DATA_DIR");
+    const mount = (container.volumeMounts ?? []).find((m) => m.mountPath === dataDir);
+    const data = pod.volumes?.find((v) => v.name === mount?.name)?.emptyDir?.sizeLimit;
+    if (!data) continue;
+    const needed = bytes(setting(env, "MODELPLANE_ARTIFACT_CACHE_BYTES")) +
+      (rolesOf({ env }).includes("worker") ? bytes(setting(env, "MODELPLANE_WORKER_MEMORY_BYTES")) : 0);
+    if (needed >= quantity(data)) out.push(`${where}: the data volume (${data}) cannot hold the artifact cache and unpacked models (${needed / 2 ** 30} GiB)`);
   }
   return out;
 }
@@ -367,7 +401,7 @@ export function checkGpu(objects) {
 }
 
 export const CHECKS = {
-  probes: checkProbes, resources: checkResources, security: checkSecurity, writablePaths: checkWritablePaths,
+  probes: checkProbes, resources: checkResources, storage: checkStorage, security: checkSecurity, writablePaths: checkWritablePaths,
   environment: checkEnvironment, ports: checkPorts, selectors: checkSelectors, workerCredentials: checkWorkerCredentials,
   gracePeriod: checkGracePeriod, clusterFormation: checkClusterFormation, gpu: checkGpu,
 };
