@@ -1,0 +1,119 @@
+import { describe, expect, it } from "vitest";
+import { CHECKS, K8S_DIR, OVERLAYS, containers, deployments, id, render } from "./manifests.mjs";
+import { schemaErrors } from "./schema.mjs";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+const rendered = Object.fromEntries(OVERLAYS.map((o) => [o, render(join(K8S_DIR, "overlays", o))]));
+
+describe.each(OVERLAYS)("overlay %s", (overlay) => {
+  const objects = rendered[overlay];
+
+  it("renders with kubectl kustomize", () => {
+    expect(objects.length).toBeGreaterThan(5);
+  });
+
+  it("every object is valid against the Kubernetes schemas", async () => {
+    const errors = [];
+    for (const o of objects) errors.push(...(await schemaErrors(o)).map((e) => `${id(o)}: ${e}`));
+    expect(errors).toEqual([]);
+  });
+
+  it.each(Object.keys(CHECKS))("%s", (check) => {
+    expect(CHECKS[check](objects)).toEqual([]);
+  });
+
+  it("every namespaced object is in the overlay's namespace", () => {
+    const namespace = objects.find((o) => o.kind === "Namespace").metadata.name;
+    const outside = objects.filter((o) => o.kind !== "Namespace" && o.metadata.namespace !== namespace).map(id);
+    expect(outside).toEqual([]);
+  });
+});
+
+describe("overlay dev", () => {
+  const objects = rendered.dev;
+
+  it("is one pod with every role, the H2 journal and the demo tenant", () => {
+    const [node, ...others] = deployments(objects);
+    expect(others).toEqual([]);
+    expect(node.spec.replicas).toBe(1);
+    expect(node.spec.strategy.type).toBe("Recreate");
+    const [c] = containers(objects);
+    expect(c.env.get("MODELPLANE_ROLES").value).toBe("control,gateway,worker");
+    expect(c.env.get("MODELPLANE_DEMO").value).toBe("true");
+    expect(c.env.has("MODELPLANE_DB_URL")).toBe(false);
+    expect(c.env.has("MODELPLANE_SEED_NODES")).toBe(false);
+    expect(node.spec.template.spec.volumes.find((v) => v.name === "data").emptyDir).toBeDefined();
+  });
+});
+
+describe("overlay production", () => {
+  const objects = rendered.production;
+  const byName = (name) => containers(objects).find((c) => c.deployment.metadata.name === name);
+
+  it("has control+gateway nodes scaled from 3, CPU and GPU workers, an ingress and budgets", () => {
+    expect(deployments(objects).map((d) => d.metadata.name).sort()).toEqual(["modelplane", "modelplane-worker-cpu", "modelplane-worker-gpu"]);
+    const hpa = objects.find((o) => o.kind === "HorizontalPodAutoscaler");
+    expect(hpa.spec.scaleTargetRef.name).toBe("modelplane");
+    expect(hpa.spec.minReplicas).toBe(3);
+    expect(objects.filter((o) => o.kind === "PodDisruptionBudget")).toHaveLength(3);
+    expect(objects.filter((o) => o.kind === "Ingress")).toHaveLength(1);
+    expect(byName("modelplane").env.get("MODELPLANE_ROLES").value).toBe("control,gateway");
+    expect(byName("modelplane-worker-cpu").env.get("MODELPLANE_ROLES").value).toBe("worker");
+    expect(byName("modelplane-worker-gpu").container.resources.limits["nvidia.com/gpu"]).toBe(1);
+  });
+
+  it("forms the cluster through the Kubernetes API with keep-majority, artifacts in S3, the journal in PostgreSQL", () => {
+    for (const c of containers(objects)) {
+      expect(c.env.get("MODELPLANE_DISCOVERY").value, c.where).toBe("kubernetes-api");
+      expect(c.env.get("MODELPLANE_DOWNING").value, c.where).toBe("keep-majority");
+      expect(c.env.get("MODELPLANE_ARTIFACT_STORE").value, c.where).toBe("s3");
+      expect(c.env.get("MODELPLANE_S3_BUCKET").value, c.where).not.toBe("");
+      expect(c.env.get("AWS_ACCESS_KEY_ID").from, c.where).toBe("secretKeyRef");
+    }
+    const control = byName("modelplane").env;
+    expect(control.get("MODELPLANE_DB_URL").value).toMatch(/^jdbc:postgresql:\/\//);
+    expect(control.get("MODELPLANE_DEMO").value).toBe("false");
+    expect(control.get("MODELPLANE_DB_CREATE_SCHEMA").value).toBe("false");
+    for (const name of ["MODELPLANE_DB_PASSWORD", "MODELPLANE_OPERATOR_KEY", "MODELPLANE_KEYCLOAK_ADMIN_PASSWORD"]) {
+      expect(control.get(name).from, name).toBe("secretKeyRef");
+    }
+  });
+
+  it("network policies select every pod for both directions, and workers may reach neither PostgreSQL nor Keycloak", () => {
+    const policies = objects.filter((o) => o.kind === "NetworkPolicy");
+    for (const d of deployments(objects)) {
+      const labels = d.spec.template.metadata.labels;
+      const applying = policies.filter((p) => Object.entries(p.spec.podSelector.matchLabels ?? {}).every(([k, v]) => labels[k] === v));
+      expect(applying.flatMap((p) => p.spec.policyTypes), id(d)).toEqual(expect.arrayContaining(["Ingress", "Egress"]));
+      const egressPorts = applying.flatMap((p) => p.spec.egress ?? []).flatMap((r) => (r.ports ?? []).map((x) => x.port));
+      if (labels["app.kubernetes.io/component"] === "worker") {
+        expect(egressPorts, id(d)).not.toContain(5432);
+        expect(applying.flatMap((p) => p.spec.ingress ?? []).flatMap((r) => r.ports.map((x) => x.port)), id(d)).not.toContain(8080);
+      } else {
+        expect(egressPorts, id(d)).toContain(5432);
+      }
+      for (const rule of applying.flatMap((p) => p.spec.egress ?? [])) {
+        expect(rule.to?.length, `${id(d)}: an egress rule to anywhere`).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it("refers to Secrets that docs/kubernetes.md tells how to create, key by key", () => {
+    const doc = readFileSync(join(K8S_DIR, "..", "docs", "kubernetes.md"), "utf8");
+    const refs = containers(objects).flatMap((c) => [...c.env.values()].map((e) => e.ref?.secretKeyRef).filter(Boolean));
+    expect(refs.length).toBeGreaterThan(5);
+    for (const { name, key } of refs) {
+      const row = doc.split("\n").find((line) => line.startsWith(`| \`${name}\` |`));
+      expect(row, `a row for Secret ${name}`).toBeDefined();
+      expect(row, `Secret ${name}'s row`).toContain(`\`${key}\``);
+    }
+    const tls = objects.find((o) => o.kind === "Ingress").spec.tls[0].secretName;
+    expect(doc).toContain(`| \`${tls}\` |`);
+  });
+
+  it("names a pinned image for every container", () => {
+    for (const c of containers(objects)) expect(c.container.image, c.where).toMatch(/^[\w.\/-]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/);
+    for (const c of containers(objects)) expect(c.container.image, c.where).not.toMatch(/:latest$/);
+  });
+});
