@@ -10,7 +10,7 @@
 # MODELPLANE_S3_BUCKET (and MODELPLANE_S3_ENDPOINT, MODELPLANE_S3_REGION, MODELPLANE_S3_PATH_STYLE for a
 # store other than AWS) and S3 credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE).
 # Optional, with their defaults:
-#   CLUSTER_DIR=./cluster-data        node N's data in CLUSTER_DIR/node-N, its output in node-N.log
+#   CLUSTER_DIR=./cluster-data        node N: data in CLUSTER_DIR/node-N, output in node-N.log, PID in node-N.pid
 #   CLUSTER_JAR=<repo>/modules/app/target/modelplane.jar
 #   CLUSTER_HTTP_PORT=8080            node N serves HTTP on CLUSTER_HTTP_PORT+N-1 (8080, 8081, 8082)
 #   CLUSTER_REMOTING_PORT=25520       Akka remoting on 25520, 25521, 25522
@@ -53,19 +53,17 @@ http_port() { echo $((HTTP_PORT + $1 - 1)); }
 remoting_port() { echo $((REMOTING_PORT + $1 - 1)); }
 management_port() { echo $((MANAGEMENT_PORT + $1 - 1)); }
 pid_file() { echo "$CLUSTER_DIR/node-$1.pid"; }
+started_file() { echo "$CLUSTER_DIR/node-$1.started"; }
 log_file() { echo "$CLUSTER_DIR/node-$1.log"; }
 
-# The PID recorded for node $1 if that process still runs (same PID and start time as recorded), else nothing.
+# The PID recorded for node $1 if that process still runs: same PID and same start time as recorded.
 node_pid() {
-  local file pid started now
-  file=$(pid_file "$1")
-  [[ -f $file ]] || return 0
-  read -r pid started <"$file" || true
-  [[ $pid =~ ^[0-9]+$ ]] || return 0
-  now=$(process_start "$pid")
-  if [[ -n $now && $now == "$started" ]]; then
-    echo "$pid"
-  fi
+  local pid started
+  [[ -f $(pid_file "$1") && -f $(started_file "$1") ]] || return 0
+  pid=$(<"$(pid_file "$1")")
+  started=$(<"$(started_file "$1")")
+  [[ $pid =~ ^[0-9]+$ && -n $started && $(process_start "$pid") == "$started" ]] || return 0
+  echo "$pid"
 }
 
 # The process's start time as ps shows it, empty when it has ended (a zombie has ended too).
@@ -147,7 +145,8 @@ start_node() {
     MODELPLANE_ARTIFACT_STORE=s3 MODELPLANE_OPERATOR_KEY="$key" \
     "${launcher[@]}" java "${java_opts[@]}" -jar "$JAR" </dev/null >>"$log" 2>&1 &
   pid=$!
-  echo "$pid $(process_start "$pid")" >"$(pid_file "$n")"
+  echo "$pid" >"$(pid_file "$n")"
+  process_start "$pid" >"$(started_file "$n")"
 }
 
 # Waits until node $1's /ready answers 200; on failure shows the end of its log.
@@ -300,7 +299,7 @@ cmd_down() {
     pid=$(node_pid "$n")
     if [[ -z $pid ]]; then
       echo "node $n is not running"
-      rm -f "$(pid_file "$n")"
+      rm -f "$(pid_file "$n")" "$(started_file "$n")"
       continue
     fi
     echo "stopping node $n (pid $pid) …"
@@ -319,7 +318,7 @@ cmd_down() {
       kill -KILL "$pid" 2>/dev/null || true
       while [[ -n $(node_pid "$n") ]]; do sleep 1; done
     fi
-    rm -f "$(pid_file "$n")"
+    rm -f "$(pid_file "$n")" "$(started_file "$n")"
     echo "node $n stopped"
   done
 }
