@@ -18,7 +18,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,7 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The README's "Run a cluster" as written: {@code ops/scripts/cluster.sh up} starts three nodes from the built
  * jar over a real PostgreSQL (embedded, in this JVM) and a real S3-compatible server, the demo model answers
  * through each node with the keys the script says where to find, {@code status} shows three members up, and
- * {@code down} ends every process the script started. Runs after {@code package} (failsafe).
+ * {@code down} ends every process the script started. The README's cluster blocks ({@code sh}, which
+ * {@link ReadmeIT} does not run: they need PostgreSQL and an S3 store) are checked here against what this test
+ * sets. Runs after {@code package} (failsafe).
  */
 class ClusterScriptIT {
   private static final Path REPO = Path.of(System.getProperty("modelplane.repo", "../..")).toAbsolutePath().normalize();
@@ -36,6 +42,7 @@ class ClusterScriptIT {
   private static final Path JAR = REPO.resolve("modules/app/target/modelplane.jar");
   private static final String BUCKET = "modelplane-cluster";
   private static final int NODES = 3;
+  private static final Pattern EXPORTED = Pattern.compile("\\b((?:MODELPLANE|AWS)_[A-Z0-9_]+)=");
 
   @TempDir
   static Path dir;
@@ -67,6 +74,23 @@ class ClusterScriptIT {
     if (pg != null) {
       pg.close();
     }
+  }
+
+  @Test
+  void theReadmeRunsTheScriptWithTheVariablesThisTestSets() throws IOException {
+    String readme = Files.readString(REPO.resolve("README.md"), StandardCharsets.UTF_8);
+    int start = readme.indexOf("## Run a cluster");
+    assertThat(start).as("the README's section \"Run a cluster\"").isNotNegative();
+    String section = readme.substring(start, readme.indexOf("\n## ", start + 1));
+    assertThat(section).contains("ops/scripts/cluster.sh up", "ops/scripts/cluster.sh status",
+        "ops/scripts/cluster.sh down", "cluster-data/demo-key", "cluster-data/operator-key");
+    Set<String> set = new TreeSet<>();
+    Matcher m = EXPORTED.matcher(section);
+    while (m.find()) {
+      set.add(m.group(1));
+    }
+    assertThat(set).as("variables the README sets").contains("MODELPLANE_DB_URL", "MODELPLANE_S3_BUCKET");
+    assertThat(exported.keySet()).as("variables this test sets").containsAll(set);
   }
 
   @Test
