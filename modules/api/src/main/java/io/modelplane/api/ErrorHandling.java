@@ -61,6 +61,10 @@ public final class ErrorHandling {
     if (t instanceof ChecksumMismatchException) {
       return ApiError.badRequest("checksum_mismatch", t.getMessage());
     }
+    if (t instanceof io.modelplane.registry.ArtifactStoreUnavailableException) {
+      log.warn("{}", t.getMessage());
+      return ApiError.unavailable("the artifact store did not answer; retry shortly");
+    }
     if (t instanceof ArtifactStoreException) {
       return ApiError.badRequest("invalid_artifact", t.getMessage());
     }

@@ -115,6 +115,7 @@ final class Guardian {
   private final Teardown teardown;
   private final CompletableFuture<InetSocketAddress> serving;
   private final Metrics metrics = new Metrics();
+  private ArtifactStore artifacts;
   /** Set on gateway nodes in demo mode: creates the demo tenant once the node serves at the given address. */
   private Function<InetSocketAddress, CompletionStage<Void>> demo;
 
@@ -202,6 +203,15 @@ final class Guardian {
     system.systemActorOf(NodeInfo.create(), "node-info", Props.empty());
   }
 
+  /** The artifact store of {@code modelplane.artifacts}, made once (workers download from it too), closed with the node. */
+  private ArtifactStore artifacts() {
+    if (artifacts == null) {
+      artifacts = NodeArtifacts.settings(config).open(settings.dataDir(), ApiSettings.fromConfig(config).maxArtifactBytes());
+      teardown.add(artifacts::close);
+    }
+    return artifacts;
+  }
+
   /** Control and gateway nodes: the entities' door, the usage tables, the artifacts, Keycloak, placement. */
   private Services startServices() {
     ApiSettings api = ApiSettings.fromConfig(config);
@@ -213,7 +223,7 @@ final class Guardian {
     HttpApi.Usage usage = metering();
     IdentityProvisioning provisioning = keycloak(controlPlane, readSide);
     QuotaEntity.init(system, new QuotaSources(controlPlane, usage.store(), usage.queries()));
-    ArtifactStore artifacts = new ArtifactStore(settings.dataDir().resolve("artifacts"), api.maxArtifactBytes());
+    ArtifactStore artifacts = artifacts();
     TenantChanges changes = new TenantChanges(system);
     // placement and every node's caches follow the journal; an estimate past four worker budgets is no use
     // to count further: no worker can hold it

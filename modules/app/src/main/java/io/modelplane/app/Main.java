@@ -86,6 +86,7 @@ public final class Main {
     NodeSettings settings = NodeSettings.fromConfig(config);
     refuseCredentialsOnWorkerOnly(config, settings);
     OperatorKey.requireStrong(settings.operatorKey());
+    NodeArtifacts.settings(config); // e.g. s3 without a bucket: refused before anything starts
     secureDataDir(settings);
     Teardown teardown = new Teardown();
     // last of all: files a library made since start (H2's trace file) are made owner-only too

@@ -42,7 +42,7 @@ class ArtifactStoreTest {
 
   @BeforeEach
   void setUp() {
-    store = new ArtifactStore(root, MAX_BYTES);
+    store = new LocalArtifactStore(root, MAX_BYTES);
   }
 
   @AfterAll
@@ -253,7 +253,7 @@ class ArtifactStoreTest {
     Files.createDirectories(root.resolve("tmp").resolve("nested"));
     Files.writeString(root.resolve("tmp").resolve("nested").resolve("other.part"), "more");
 
-    ArtifactStore restarted = new ArtifactStore(root, MAX_BYTES);
+    ArtifactStore restarted = new LocalArtifactStore(root, MAX_BYTES);
 
     try (Stream<Path> tmp = Files.list(root.resolve("tmp"))) {
       assertThat(tmp).isEmpty();
@@ -283,7 +283,7 @@ class ArtifactStoreTest {
   @Test
   void aRootThatCannotBeCreatedFailsAtConstruction() throws Exception {
     Path file = Files.writeString(root.resolve("a-file"), "x");
-    assertThatThrownBy(() -> new ArtifactStore(file, MAX_BYTES)).isInstanceOf(java.io.UncheckedIOException.class);
+    assertThatThrownBy(() -> new LocalArtifactStore(file, MAX_BYTES)).isInstanceOf(java.io.UncheckedIOException.class);
   }
 
   @Test
@@ -302,7 +302,7 @@ class ArtifactStoreTest {
     Files.setPosixFilePermissions(stored.path(), PosixFilePermissions.fromString("rw-r--r--"));
     Files.setPosixFilePermissions(stored.path().getParent(), PosixFilePermissions.fromString("rwxr-xr-x"));
     Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
-    new ArtifactStore(root, MAX_BYTES);
+    new LocalArtifactStore(root, MAX_BYTES);
     assertThat(Files.getPosixFilePermissions(stored.path())).isEqualTo(PosixFilePermissions.fromString("r--------"));
     assertThat(Files.getPosixFilePermissions(stored.path().getParent()))
         .isEqualTo(PosixFilePermissions.fromString("rwx------"));

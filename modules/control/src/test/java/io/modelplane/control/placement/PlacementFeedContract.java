@@ -20,6 +20,7 @@ import io.modelplane.control.readside.ControlProjections;
 import io.modelplane.control.readside.ReadSideDatabase;
 import io.modelplane.inference.placement.PlacementCoordinator;
 import io.modelplane.registry.ArtifactStore;
+import io.modelplane.registry.LocalArtifactStore;
 import io.modelplane.registry.ModelEntity;
 import io.modelplane.tenancy.TenantEntity;
 import java.nio.file.Files;
@@ -92,7 +93,7 @@ abstract class PlacementFeedContract {
     db = ReadSideDatabase.open(jdbcUrl(), user(), password(), 4, null);
     DeploymentFeed.createTables(testKit.system(), db);
     Path artifacts = Files.createTempDirectory("feed-artifacts");
-    desired = new DesiredDeployments(new ArtifactStore(artifacts, 1 << 20), 100, DesiredDeployments.DEFAULT_FOOTPRINT_CAP);
+    desired = new DesiredDeployments(new LocalArtifactStore(artifacts, 1 << 20), 100, DesiredDeployments.DEFAULT_FOOTPRINT_CAP);
     coordinator = testKit.createTestProbe();
     tenant = testKit.spawn(TenantEntity.create(TENANT));
     model = testKit.spawn(ModelEntity.create(MODEL));

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.modelplane.control.ArtifactSweep;
 import io.modelplane.registry.ArtifactStore;
+import io.modelplane.registry.LocalArtifactStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -46,7 +47,7 @@ class ArtifactSweepReadSideTest {
 
   @Test
   void deletesOnlyUnregisteredArtifactsAndNothingWhileTheReadSideIsBehind() throws Exception {
-    ArtifactStore store = new ArtifactStore(root, 1 << 20);
+    ArtifactStore store = new LocalArtifactStore(root, 1 << 20);
     // an hour from now: every file stored so far is past the grace period
     ArtifactSweep sweep = new ArtifactSweep(fixture.readSide, store, Duration.ofSeconds(1),
         Clock.offset(Clock.systemUTC(), Duration.ofHours(1)), Runnable::run);

@@ -1,0 +1,310 @@
+package io.modelplane.registry;
+
+import akka.dispatch.Dispatchers;
+import akka.stream.IOOperationIncompleteException;
+import akka.stream.Materializer;
+import akka.stream.javadsl.FileIO;
+import akka.stream.javadsl.Source;
+import akka.util.ByteString;
+import io.modelplane.common.PrivateFiles;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Model artifacts on this node's disk (under the data directory), addressed by their SHA-256. Uploads stream to a temp file and
+ * appear under their address only when complete and verified: never half-written. Directories are
+ * 0700, files being written 0600, stored artifacts read-only (0400).
+ */
+public final class LocalArtifactStore implements ArtifactStore {
+  private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+
+  private final Path tmp;
+  private final Path objects;
+  private final long maxBytes;
+  // serializes the check-then-move of a commit with other commits and deletes of the same address
+  private final Object addressLock = new Object();
+  // uploads between store and registration, per address: one upload's refusal must not delete the
+  // file that a concurrent upload of the same bytes is registering (guarded by addressLock)
+  private final Map<String, Uploads> inFlight = new HashMap<>();
+
+  private static final class Uploads {
+    int holders;
+    boolean kept;
+  }
+
+  public LocalArtifactStore(Path root, long maxBytes) {
+    if (maxBytes <= 0) {
+      throw new IllegalArgumentException("maxBytes must be positive");
+    }
+    this.tmp = root.resolve("tmp");
+    this.objects = root.resolve("sha256");
+    this.maxBytes = maxBytes;
+    try {
+      PrivateFiles.directory(root);
+      PrivateFiles.directory(tmp);
+      PrivateFiles.directory(objects);
+      deleteLeftovers();
+      tightenStored();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot prepare the artifact store under " + root, e);
+    }
+  }
+
+  /** Uploads cut short by a crash leave their temp files behind; nobody will finish them. */
+  private void deleteLeftovers() throws IOException {
+    try (Stream<Path> files = Files.walk(tmp)) {
+      for (Path leftover : files.sorted(Comparator.reverseOrder()).filter(p -> !p.equals(tmp)).toList()) {
+        Files.deleteIfExists(leftover);
+      }
+    }
+  }
+
+  /** Artifacts stored before their modes were set: read-only for the owner alone, directories 0700. */
+  private void tightenStored() throws IOException {
+    PrivateFiles.tighten(objects);
+    try (Stream<Path> files = Files.walk(objects)) {
+      for (Path file : files.filter(Files::isRegularFile).toList()) {
+        PrivateFiles.setMode(file, PrivateFiles.READ_ONLY_MODE);
+      }
+    }
+  }
+
+  @Override
+  public long maxBytes() {
+    return maxBytes;
+  }
+
+  /**
+   * Streams {@code bytes} into the store. Fails with {@link ArtifactTooLargeException} as soon as
+   * more than {@link #maxBytes()} arrive, with {@link ChecksumMismatchException} when
+   * {@code expectedSha256} is given and differs, with the source's own error when it fails; in
+   * every failure nothing is left behind.
+   */
+  @Override
+  public CompletionStage<StoredArtifact> store(Source<ByteString, ?> bytes, String expectedSha256, Materializer mat) {
+    Path part = tmp.resolve(UUID.randomUUID() + ".part");
+    // per call, and the source is materialized exactly once below, so these are never shared
+    MessageDigest digest = newDigest();
+    AtomicLong size = new AtomicLong();
+    Executor blockingIo = mat.system().dispatchers().lookup(Dispatchers.DefaultBlockingDispatcherId());
+    CompletionStage<?> written;
+    try {
+      Files.createFile(part, PrivateFiles.FILE);
+      written = bytes
+          .map(chunk -> {
+            if (size.addAndGet(chunk.size()) > maxBytes) {
+              throw new ArtifactTooLargeException(maxBytes); // fails the stream: no further bytes are pulled
+            }
+            for (ByteBuffer buffer : chunk.getByteBuffers()) {
+              digest.update(buffer);
+            }
+            return chunk;
+          })
+          .runWith(FileIO.toPath(part, Set.of(StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)), mat);
+    } catch (IOException e) {
+      return CompletableFuture.failedFuture(new UncheckedIOException("cannot create an upload file in " + tmp, e));
+    } catch (RuntimeException e) {
+      deleteQuietly(part);
+      return CompletableFuture.failedFuture(e);
+    }
+    // fsync, verification and the move block: done on the blocking IO dispatcher, like FileIO itself
+    return written.handleAsync((io, failure) -> {
+      try {
+        if (failure != null) {
+          throw originalCause(failure);
+        }
+        return CompletableFuture.completedFuture(
+            commit(part, size.get(), HexFormat.of().formatHex(digest.digest()), expectedSha256));
+      } catch (Throwable t) {
+        deleteQuietly(part);
+        return CompletableFuture.<StoredArtifact>failedFuture(t);
+      }
+    }, blockingIo).thenCompose(result -> result);
+  }
+
+  private StoredArtifact commit(Path part, long size, String sha256, String expectedSha256) throws IOException {
+    if (size == 0) {
+      throw new ArtifactStoreException("artifact is empty");
+    }
+    if (expectedSha256 != null && !expectedSha256.equals(sha256)) {
+      throw new ChecksumMismatchException(expectedSha256, sha256);
+    }
+    try (FileChannel channel = FileChannel.open(part, StandardOpenOption.WRITE)) {
+      channel.force(true); // the bytes are on disk before the address says they exist
+    }
+    // read-only from here on: nothing in this process writes an artifact again
+    PrivateFiles.setMode(part, PrivateFiles.READ_ONLY_MODE);
+    Path target = addressOf(sha256);
+    if (!Files.isDirectory(target.getParent())) {
+      Files.createDirectories(target.getParent(), PrivateFiles.DIRECTORY);
+      syncDirectory(objects); // the new fan-out directory's own entry
+    }
+    synchronized (addressLock) {
+      inFlight.computeIfAbsent(sha256, k -> new Uploads()).holders++;
+      if (Files.exists(target)) {
+        Files.delete(part);
+        // stored again just now: an orphan sweep gives it the whole grace period to be registered
+        Files.setLastModifiedTime(target, FileTime.fromMillis(System.currentTimeMillis()));
+        return new StoredArtifact(sha256, size, target, false);
+      }
+      Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
+    }
+    syncDirectory(target.getParent());
+    return new StoredArtifact(sha256, size, target, true);
+  }
+
+  /** The stored file with this SHA-256 (lowercase hex), if any. */
+  @Override
+  public Optional<Path> find(String sha256) {
+    if (!isSha256(sha256)) {
+      return Optional.empty();
+    }
+    Path path = addressOf(sha256);
+    return Files.isRegularFile(path) ? Optional.of(path) : Optional.empty();
+  }
+
+  @Override
+  public void download(String sha256, Path target) throws IOException {
+    Path stored = find(sha256).orElseThrow(() -> new NoSuchFileException(
+        "artifact " + sha256 + " is not in this node's local artifact store"));
+    Files.copy(stored, target);
+  }
+
+  /**
+   * Ends the upload that {@code stored} came from: {@code registered} false when its version was
+   * refused. The file goes only if this upload created it, none of the uploads of the same bytes
+   * that overlapped it kept it, and no other is still under way; else it stays (the orphan sweep
+   * removes it if no version ever refers to it).
+   */
+  @Override
+  public void release(StoredArtifact stored, boolean registered) {
+    synchronized (addressLock) {
+      Uploads uploads = inFlight.get(stored.sha256());
+      if (uploads == null) {
+        return;
+      }
+      uploads.kept |= registered;
+      if (--uploads.holders > 0) {
+        return;
+      }
+      inFlight.remove(stored.sha256());
+      if (!uploads.kept && stored.newlyCreated()) {
+        delete(stored.sha256());
+      }
+    }
+  }
+
+  /** Removes an artifact, to undo a newly stored one whose registration was refused. True if it existed. */
+  @Override
+  public boolean delete(String sha256) {
+    if (!isSha256(sha256)) {
+      return false;
+    }
+    synchronized (addressLock) {
+      try {
+        return Files.deleteIfExists(addressOf(sha256));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot delete artifact " + sha256, e);
+      }
+    }
+  }
+
+  /**
+   * Deletes every artifact that is not in {@code referenced} and was stored (or stored again)
+   * before {@code storedBefore}: the grace keeps an upload whose version is being registered.
+   * Returns the SHA-256 of each artifact deleted.
+   */
+  @Override
+  public List<String> deleteUnreferenced(Set<String> referenced, Instant storedBefore) {
+    List<String> deleted = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(objects, 2)) {
+      for (Path file : files.filter(Files::isRegularFile).toList()) {
+        String sha256 = file.getFileName().toString();
+        if (!isSha256(sha256) || referenced.contains(sha256)) {
+          continue;
+        }
+        synchronized (addressLock) {
+          // checked again under the lock: a commit of the same bytes touches the file under it
+          if (Files.getLastModifiedTime(file).toInstant().isBefore(storedBefore) && Files.deleteIfExists(file)) {
+            deleted.add(sha256);
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot sweep the artifact store", e);
+    }
+    return deleted;
+  }
+
+  private Path addressOf(String sha256) {
+    return objects.resolve(sha256.substring(0, 2)).resolve(sha256);
+  }
+
+  private static boolean isSha256(String value) {
+    // also keeps path separators and ".." out of the address
+    return value != null && SHA256.matcher(value).matches();
+  }
+
+  private static MessageDigest newDigest() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+  }
+
+  /** The error that failed the upload, without the wrappers of futures and of FileIO. */
+  private static Throwable originalCause(Throwable failure) {
+    Throwable t = failure;
+    while ((t instanceof CompletionException || t instanceof ExecutionException
+        || t instanceof IOOperationIncompleteException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  /** Makes the rename itself durable; best effort, as not every file system can sync a directory. */
+  private static void syncDirectory(Path dir) {
+    try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+      channel.force(true);
+    } catch (IOException ignored) {
+      // the artifact is complete either way; at worst a crash forgets it and it is uploaded again
+    }
+  }
+
+  private static void deleteQuietly(Path path) {
+    try {
+      Files.deleteIfExists(path);
+    } catch (IOException ignored) {
+      // a leftover in tmp is removed at the next start
+    }
+  }
+}
