@@ -11,7 +11,6 @@ import akka.actor.typed.DispatcherSelector;
 import akka.actor.typed.Props;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
-import akka.cluster.MemberStatus;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.typed.Cluster;
 import akka.cluster.typed.ClusterSingleton;
@@ -21,6 +20,8 @@ import akka.cluster.typed.SingletonActor;
 import akka.http.javadsl.Http;
 import akka.http.javadsl.ServerBinding;
 import akka.http.javadsl.server.Route;
+import akka.management.cluster.bootstrap.ClusterBootstrap;
+import akka.management.javadsl.AkkaManagement;
 import akka.persistence.jdbc.testkit.javadsl.SchemaUtils;
 import akka.stream.Materializer;
 import com.typesafe.config.Config;
@@ -103,6 +104,8 @@ final class Guardian {
 
   private record StartFailed(Throwable cause) implements Command {}
 
+  private record ManagementStarted() implements Command {}
+
   /** What control and gateway nodes share: the way to the entities and the stores next to the journal. */
   private record Services(ControlPlane controlPlane, ReadSide readSide, HttpApi.Usage usage, ArtifactStore artifacts,
       IdentityProvisioning provisioning, DeploymentFeed deployments, TenantChanges changes) {}
@@ -116,6 +119,8 @@ final class Guardian {
   private final CompletableFuture<InetSocketAddress> serving;
   private final Metrics metrics = new Metrics();
   private ArtifactStore artifacts;
+  private final ClusterSettings cluster;
+  private final GracefulLeave leave;
   /** Set on gateway nodes in demo mode: creates the demo tenant once the node serves at the given address. */
   private Function<InetSocketAddress, CompletionStage<Void>> demo;
 
@@ -128,6 +133,8 @@ final class Guardian {
     this.inference = InferenceSettings.fromConfig(config);
     this.teardown = teardown;
     this.serving = serving;
+    this.cluster = ClusterSettings.fromConfig(config, settings);
+    this.leave = new GracefulLeave(system, cluster.shutdownTimeout());
   }
 
   static Behavior<Command> create(Config config, NodeSettings settings, Teardown teardown,
@@ -136,7 +143,11 @@ final class Guardian {
   }
 
   private Behavior<Command> start() {
-    joinIfAlone();
+    try {
+      startManagement();
+    } catch (RuntimeException e) {
+      ctx.getSelf().tell(new StartFailed(e));
+    }
     if (!settings.workerOnly() && settings.createSchema()) {
       ctx.pipeToSelf(SchemaUtils.createIfNotExists(system), (done, failure) ->
           failure == null ? new SchemaCreated() : new StartFailed(failure));
@@ -147,9 +158,11 @@ final class Guardian {
         .onMessage(SchemaCreated.class, created -> startParts())
         .onMessage(Bound.class, this::onBound)
         .onMessage(Served.class, served -> {
+          NodeReadiness.get(system).started();
           serving.complete(served.address());
           return Behaviors.same();
         })
+        .onMessage(ManagementStarted.class, started -> Behaviors.same())
         .onMessage(StartFailed.class, failed -> {
           serving.completeExceptionally(failed.cause());
           return Behaviors.stopped(); // the system terminates with its guardian
@@ -157,11 +170,27 @@ final class Guardian {
         .build();
   }
 
-  /** Port 0 (tests) has no address to name as seed: the node founds its own cluster. */
-  private void joinIfAlone() {
-    if (config.getStringList("akka.cluster.seed-nodes").isEmpty()) {
-      Cluster cluster = Cluster.get(system);
-      cluster.manager().tell(new Join(cluster.selfMember().address()));
+  /**
+   * Akka Management (health, members, and the contact point Cluster Bootstrap probes), then joining: by
+   * Cluster Bootstrap, the static seed list, or (no seed: port 0 in tests) founding its own cluster.
+   */
+  private void startManagement() {
+    akka.actor.ActorSystem classic = akka.actor.typed.javadsl.Adapter.toClassic(system);
+    ctx.pipeToSelf(AkkaManagement.get(classic).start(), (uri, failure) -> {
+      if (failure != null) {
+        return new StartFailed(new IllegalStateException("Akka Management could not bind "
+            + cluster.managementHost() + ":" + cluster.managementPort() + ": " + failure.getMessage(), failure));
+      }
+      log.info("Akka Management on {}", uri);
+      return new ManagementStarted();
+    });
+    if (cluster.discovery() == ClusterSettings.Discovery.KUBERNETES_API) {
+      log.info("joining by Cluster Bootstrap: pods labelled app.kubernetes.io/name={}, at least {} before a new cluster",
+          cluster.bootstrapServiceName(), cluster.bootstrapRequiredContacts());
+      ClusterBootstrap.get(classic).start();
+    } else if (config.getStringList("akka.cluster.seed-nodes").isEmpty()) {
+      Cluster self = Cluster.get(system);
+      self.manager().tell(new Join(self.selfMember().address()));
     }
   }
 
@@ -174,15 +203,23 @@ final class Guardian {
       }
       startEntities();
       Route route;
+      NodeReadiness readiness = NodeReadiness.get(system);
       if (settings.workerOnly()) {
         startWorkers(null);
         route = healthOnly();
       } else {
+        readiness.add(this::journalAnswers);
         Services services = startServices();
+        readiness.add(() -> databaseAnswers(services.readSide()));
         if (settings.roles().contains("control")) {
           startControl(services);
+          readiness.add(caughtUpOnce(services.readSide()));
         }
         InferenceGateway gateway = settings.roles().contains("gateway") ? startInferenceGateway() : null;
+        if (gateway != null) {
+          // until placement's first table arrives, no deployed model has a route on this node
+          readiness.add(() -> CompletableFuture.completedFuture(gateway.hasTable()));
+        }
         if (settings.roles().contains("worker")) {
           startWorkers(gateway);
         }
@@ -298,17 +335,18 @@ final class Guardian {
         PredictPorts.catalog(controlPlane), PredictPorts.usage(services.usage().meter()));
     return new HttpApi(controlPlane, Authenticator.firstOf(credentials), services.artifacts(), services.deployments(),
         pipeline, changes, services.usage(), services.provisioning(), ApiSettings.fromConfig(config), metrics,
-        failures, this::ready, services.readSide()).route();
+        failures, NodeReadiness.get(system)::ready, services.readSide()).route();
   }
 
   /** Nodes without the gateway role: liveness and readiness only. */
   private Route healthOnly() {
-    return new WorkerNodeApi(this::ready).route();
+    return new WorkerNodeApi(NodeReadiness.get(system)::ready).route();
   }
 
   /** Worker nodes: one worker actor per GPU, or one on the CPU, each with its own resident-model budget. */
   private void startWorkers(InferenceGateway gateway) {
     List<ModelResidency> residencies = new ArrayList<>();
+    List<String> workerIds = new ArrayList<>();
     List<Device> devices = Devices.detect();
     boolean gpus = devices.get(0).isGpu();
     Executor loads = dispatcher("model-load");
@@ -327,10 +365,12 @@ final class Guardian {
         gateway.registerLocal(worker, residency);
       }
       residencies.add(residency);
+      workerIds.add(id);
       log.info("worker {} with a budget of {} bytes, pool {}", id, inference.workerMemoryBytes(),
           inference.workerPool() == null ? "shared" : inference.workerPool());
     }
     WorkerMetrics.register(metrics.registry(), residencies);
+    leave.drainWorkers(workerIds, residencies);
   }
 
   private void bind(Route route) {
@@ -426,16 +466,39 @@ final class Guardian {
     return leases;
   }
 
-  /** Ready when this node is an Up cluster member and an entity answers through the journal. */
-  private CompletionStage<Boolean> ready() {
-    if (Cluster.get(system).selfMember().status() != MemberStatus.up()) {
-      return CompletableFuture.completedFuture(false);
-    }
+  /** Whether an entity answers through the journal (on a control node). */
+  private CompletionStage<Boolean> journalAnswers() {
     // "_probe" is no valid tenant id, so the probe entity never holds data; its answer proves
     // that sharding routes and the journal recovers.
     return ClusterSharding.get(system).entityRefFor(TenantEntity.ENTITY_KEY, "_probe")
         .<TenantEntity.Reply>ask(TenantEntity.Get::new, Duration.ofSeconds(2))
         .thenApply(reply -> true);
+  }
+
+  /** Whether this node's own connections to the database answer (the read tables, usage, placement). */
+  private CompletionStage<Boolean> databaseAnswers(ReadSide readSide) {
+    return CompletableFuture.supplyAsync(() -> {
+      try (java.sql.Connection c = readSide.database().connection()) {
+        return c.isValid(2);
+      } catch (java.sql.SQLException e) {
+        return false;
+      }
+    }, dispatcher("usage-query"));
+  }
+
+  /**
+   * Whether the read side's projection runs: it has applied what was journaled before (checked until it
+   * has once, so that a burst of writes later does not take the node out of service).
+   */
+  private java.util.function.Supplier<CompletionStage<Boolean>> caughtUpOnce(ReadSide readSide) {
+    java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+    return () -> once.get() ? CompletableFuture.completedFuture(true)
+        : readSide.caughtUp().thenApply(caughtUp -> {
+          if (caughtUp) {
+            once.set(true);
+          }
+          return caughtUp;
+        });
   }
 
   private void every(Duration interval, Runnable task) {

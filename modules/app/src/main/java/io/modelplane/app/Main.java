@@ -1,5 +1,7 @@
 package io.modelplane.app;
 
+import akka.Done;
+import akka.actor.CoordinatedShutdown;
 import akka.actor.typed.ActorSystem;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -54,6 +56,7 @@ public final class Main {
     ensureCommonPool();
     try {
       Node node = init(ConfigFactory.parseMap(Map.of("akka.coordinated-shutdown.exit-jvm", "on")));
+      exitWhenLeft(node);
       log.info("ModelPlane is up on {}", node.baseUrl());
     } catch (RefusedSettingException e) {
       log.error("ModelPlane refuses to start: {}", e.getMessage());
@@ -62,6 +65,37 @@ public final class Main {
       log.error("ModelPlane failed to start: {}", e.getMessage(), e);
       System.exit(1);
     }
+  }
+
+  /**
+   * SIGTERM runs the graceful leave from the JVM's shutdown hook, where the process would then end with
+   * 143: once the leave is complete it ends with 0 instead; one that overruns the shutdown timeout is cut
+   * short with 1.
+   */
+  private static void exitWhenLeft(Node node) {
+    CoordinatedShutdown shutdown = CoordinatedShutdown.get(node.system());
+    Duration timeout = node.system().settings().config().getDuration("modelplane.cluster.shutdown-timeout");
+    shutdown.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "leave-deadline", () -> {
+      Thread watchdog = new Thread(() -> {
+        try {
+          Thread.sleep(timeout.toMillis());
+          log.error("the graceful leave did not finish within {} s (MODELPLANE_SHUTDOWN_TIMEOUT): exiting now",
+              timeout.toSeconds());
+          Runtime.getRuntime().halt(1);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }, "leave-deadline");
+      watchdog.setDaemon(true);
+      watchdog.start();
+      return CompletableFuture.completedFuture(Done.getInstance());
+    });
+    node.stopped().thenRun(() -> {
+      if (shutdown.getShutdownReason().filter(CoordinatedShutdown.jvmExitReason()::equals).isPresent()) {
+        log.info("left the cluster; exiting");
+        Runtime.getRuntime().halt(0);
+      }
+    });
   }
 
   /**
@@ -84,6 +118,7 @@ public final class Main {
     }
     Config config = nodeConfig(overrides);
     NodeSettings settings = NodeSettings.fromConfig(config);
+    ClusterSettings.fromConfig(config, settings).refuseAmbiguousDowning(settings);
     refuseCredentialsOnWorkerOnly(config, settings);
     OperatorKey.requireStrong(settings.operatorKey());
     NodeArtifacts.settings(config); // e.g. s3 without a bucket: refused before anything starts
@@ -170,6 +205,7 @@ public final class Main {
           .map(hp -> hp.startsWith("akka://") ? hp : "akka://modelplane@" + hp).toList());
     }
     derived.put("akka.cluster.roles", s.roles());
+    derived.putAll(ClusterSettings.fromConfig(base, s).akkaSettings());
     String db = "akka-persistence-jdbc.shared-databases.slick.";
     // a worker-only node gets no database at all: anything that reached for the journal there would fail
     derived.put(db + "db.url", s.workerOnly() ? "" : s.jdbcUrl());

@@ -23,12 +23,14 @@ import java.util.Map;
 final class NodeProcess implements AutoCloseable {
   private final Process process;
   private final int httpPort;
+  private final int managementPort;
   private final Path log;
   private final Thread killHook;
 
-  private NodeProcess(Process process, int httpPort, Path log) {
+  private NodeProcess(Process process, int httpPort, int managementPort, Path log) {
     this.process = process;
     this.httpPort = httpPort;
+    this.managementPort = managementPort;
     this.log = log;
     this.killHook = new Thread(process::destroyForcibly, "kill-node-" + process.pid());
     Runtime.getRuntime().addShutdownHook(killHook);
@@ -57,6 +59,7 @@ final class NodeProcess implements AutoCloseable {
   private static NodeProcess launch(List<String> command, Path dataDir, Path log, Map<String, String> env) {
     int httpPort = freePort();
     int clusterPort = freePort();
+    int managementPort = freePort();
     ProcessBuilder builder = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
@@ -67,10 +70,11 @@ final class NodeProcess implements AutoCloseable {
     e.put("MODELPLANE_HTTP_PORT", String.valueOf(httpPort));
     e.put("MODELPLANE_CLUSTER_HOST", "127.0.0.1");
     e.put("MODELPLANE_CLUSTER_PORT", String.valueOf(clusterPort));
+    e.put("MODELPLANE_MANAGEMENT_PORT", String.valueOf(managementPort));
     e.put("MODELPLANE_DATA_DIR", dataDir.toAbsolutePath().toString());
     e.putAll(env);
     try {
-      return new NodeProcess(builder.start(), httpPort, log);
+      return new NodeProcess(builder.start(), httpPort, Integer.parseInt(e.get("MODELPLANE_MANAGEMENT_PORT")), log);
     } catch (IOException ex) {
       throw new UncheckedIOException("cannot start a node process", ex);
     }
@@ -82,6 +86,11 @@ final class NodeProcess implements AutoCloseable {
 
   String baseUrl() {
     return "http://127.0.0.1:" + httpPort;
+  }
+
+  /** Akka Management: /alive, /ready, /cluster/members. */
+  String managementUrl() {
+    return "http://127.0.0.1:" + managementPort;
   }
 
   /** Polls /v2/health/ready until 200; fails with the log's tail if the process dies or the time runs out. */

@@ -26,6 +26,7 @@ final class TestNodes {
     settings.put("modelplane.http.port", 0);
     settings.put("modelplane.cluster.host", "127.0.0.1");
     settings.put("modelplane.cluster.port", 0);
+    settings.put("modelplane.management.port", 0);
     settings.put("modelplane.data-dir", dataDir.toString());
     settings.put("modelplane.operator-key", OPERATOR_KEY);
     settings.put("akka.cluster.jmx.multi-mbeans-in-same-jvm", "on");

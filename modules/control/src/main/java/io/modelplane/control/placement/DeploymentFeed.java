@@ -55,7 +55,7 @@ public final class DeploymentFeed {
     }
     ActorRef<PlacementCoordinator.Command> coordinator = ClusterSingleton.get(system).init(
         SingletonActor.of(PlacementCoordinator.create(settings.loadTimeout(),
-                desiredState(db, settings.deployments(), blocking), drainRecord(db, blocking)), "placement")
+                desiredState(db, settings.deployments(), blocking), drainRecord(db, blocking)), PlacementCoordinator.SINGLETON_NAME)
             .withSettings(ClusterSingletonSettings.create(system).withRole("control")));
     ControlProjections.start(system, PROJECTION, db, tag -> () -> new PlacementFeedHandler(tag, coordinator,
         settings.deployments(), tenantChanged, db), settings.projection());

@@ -79,6 +79,11 @@ public final class InferenceGateway {
     tableListeners.forEach(Runnable::run);
   }
 
+  /** Whether placement has sent this node a routing table yet: until then no deployed model has a route here. */
+  public boolean hasTable() {
+    return table.get().table().generation() > 0;
+  }
+
   public Optional<RoutingTable.ModelRoute> route(ModelKey model) {
     return Optional.ofNullable(table.get().byModel().get(model));
   }

@@ -1,6 +1,7 @@
 package io.modelplane.inference.placement;
 
 import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
@@ -8,6 +9,9 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.TimerScheduler;
 import akka.actor.typed.receptionist.Receptionist;
+import akka.cluster.typed.ClusterSingleton;
+import akka.cluster.typed.ClusterSingletonSettings;
+import akka.cluster.typed.SingletonActor;
 import io.modelplane.common.CborSerializable;
 import io.modelplane.common.ModelKey;
 import io.modelplane.common.TenantId;
@@ -77,6 +81,12 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
    * worker gets no new replicas, and each of its replicas is unloaded once a replacement elsewhere is ready.
    */
   public record SetDraining(String workerId, boolean draining, ActorRef<DrainSet> replyTo) implements Command {}
+
+  /**
+   * A worker whose node is leaving the cluster (graceful shutdown) asks to be drained: like {@link SetDraining}
+   * but not recorded, and forgotten once the worker has left, so that the node starts undrained next time.
+   */
+  public record Leaving(String workerId, ActorRef<DrainSet> replyTo) implements Command {}
 
   /** WORKER_NOT_FOUND: no such worker (undraining a worker that left is allowed); NOT_READY: retry shortly. */
   public enum Outcome { DONE, WORKER_NOT_FOUND, RESIDENT_NOT_FOUND, NOT_READY }
@@ -149,6 +159,18 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
 
   private record Replica(ReplicaState state, String reason, long generation) {}
 
+  /** The cluster singleton's name; it runs on control nodes. */
+  public static final String SINGLETON_NAME = "placement";
+
+  /**
+   * The way to the placement singleton from any node. Call it only after the node's own parts started: on
+   * a control node the singleton is the one DeploymentFeed started, and this returns its proxy.
+   */
+  public static ActorRef<Command> proxy(ActorSystem<?> system) {
+    return ClusterSingleton.get(system).init(SingletonActor.of(Behaviors.<Command>empty(), SINGLETON_NAME)
+        .withSettings(ClusterSingletonSettings.create(system).withRole("control")));
+  }
+
   /** A coordinator that starts with nothing desired (tests). */
   public static Behavior<Command> create(Duration loadTimeout) {
     return create(loadTimeout, DesiredState.NONE);
@@ -202,6 +224,8 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
   private final Set<String> draining = new HashSet<>();
   /** draining worker id → why replicas stay on it, as the last decision said */
   private final Map<String, List<String>> drainBlocked = new HashMap<>();
+  /** ids of draining workers whose node is leaving: not recorded, forgotten when the worker leaves */
+  private final Set<String> leaving = new HashSet<>();
   private final TimerScheduler<Command> timers;
   private boolean snapshotLoaded;
   private long generation;
@@ -237,6 +261,7 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
         .onMessage(GetReplicas.class, this::onGetReplicas)
         .onMessage(SetDraining.class, this::onSetDraining)
         .onMessage(DrainSaved.class, this::onDrainSaved)
+        .onMessage(Leaving.class, this::onLeaving)
         .onMessage(Evict.class, this::onEvict)
         .onMessage(GetDrains.class, get -> {
           Map<String, List<String>> view = new TreeMap<>();
@@ -327,6 +352,13 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
   }
 
   private Behavior<Command> onWorkersListed(WorkersListed listed) {
+    for (ActorRef<WorkerActor.Command> gone : workers.keySet()) {
+      String id = workerId(gone);
+      if (!listed.workers().contains(gone) && leaving.remove(id)) {
+        draining.remove(id);
+        drainBlocked.remove(id);
+      }
+    }
     workers.keySet().retainAll(listed.workers());
     workerPools.keySet().retainAll(listed.workers());
     workerIds.keySet().retainAll(listed.workers());
@@ -432,6 +464,23 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
     return this;
   }
 
+  private Behavior<Command> onLeaving(Leaving leave) {
+    if (!snapshotLoaded) {
+      leave.replyTo().tell(new DrainSet(leave.workerId(), true, Outcome.NOT_READY, "placement is starting"));
+    } else if (worker(leave.workerId()) == null) {
+      leave.replyTo().tell(new DrainSet(leave.workerId(), true, Outcome.WORKER_NOT_FOUND, null));
+    } else {
+      if (draining.add(leave.workerId())) {
+        leaving.add(leave.workerId()); // an operator's drain stays recorded: only this one is forgotten
+        getContext().getLog().info("worker {} is leaving the cluster: draining it", leave.workerId());
+        drainBlocked.remove(leave.workerId());
+        replan();
+      }
+      leave.replyTo().tell(new DrainSet(leave.workerId(), true, Outcome.DONE, null));
+    }
+    return this;
+  }
+
   private Behavior<Command> onDrainSaved(DrainSaved saved) {
     SetDraining set = saved.set();
     if (saved.failure() != null) {
@@ -441,6 +490,7 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
           "the drain could not be recorded; retry shortly"));
       return this;
     }
+    leaving.remove(set.workerId()); // the operator's choice is recorded now: it stays
     boolean changed = set.draining() ? draining.add(set.workerId()) : draining.remove(set.workerId());
     if (changed) {
       getContext().getLog().info("worker {} {}", set.workerId(), set.draining() ? "is draining" : "is no longer draining");
