@@ -73,7 +73,8 @@ final class DemoTenant {
             .thenCompose(t -> controlPlane.model(MODEL, r -> new ModelEntity.RegisterVersion(stored.sha256(), stored.sizeBytes(),
                 manifest.get("format").asText(), inputs, outputs, manifest.path("description").asText(null), null,
                 t.modelReservations().getOrDefault(MODEL.model().value(), 0L), ACTOR, r),
-                ModelEntity.VersionAdded.class)))
+                ModelEntity.VersionAdded.class))
+            .whenComplete((added, failure) -> artifacts.release(stored, failure == null)))
         .thenCompose(added -> controlPlane.model(MODEL, r -> new ModelEntity.Deploy(
             new ModelEntity.DeploymentSpec(Map.of(added.version().version(), 100), 1, 64, 0), null, ACTOR, r),
             ModelEntity.Deployed.class))

@@ -33,6 +33,7 @@ import io.modelplane.api.Metrics;
 import io.modelplane.api.WorkerNodeApi;
 import io.modelplane.control.readside.JournalTagBackfill;
 import io.modelplane.control.readside.ReadSide;
+import io.modelplane.control.ArtifactOrigin;
 import io.modelplane.control.ArtifactSweep;
 import io.modelplane.control.ControlPlane;
 import io.modelplane.control.placement.DeploymentFeed;
@@ -63,6 +64,7 @@ import io.modelplane.inference.gateway.Router;
 import io.modelplane.inference.runtime.Devices;
 import io.modelplane.inference.runtime.ModelLoader;
 import io.modelplane.inference.runtime.ModelResidency;
+import io.modelplane.inference.worker.ArtifactCache;
 import io.modelplane.inference.worker.WorkerActor;
 import io.modelplane.metering.ResidentSampler;
 import io.modelplane.metering.UsageMeter;
@@ -119,6 +121,7 @@ final class Guardian {
   private final CompletableFuture<InetSocketAddress> serving;
   private final Metrics metrics = new Metrics();
   private ArtifactStore artifacts;
+  private ArtifactCache artifactCache;
   private final ClusterSettings cluster;
   private final GracefulLeave leave;
   /** Set on gateway nodes in demo mode: creates the demo tenant once the node serves at the given address. */
@@ -249,6 +252,15 @@ final class Guardian {
     return artifacts;
   }
 
+  /** This node's copies of artifacts by sha256 (workers load from it, placement sizes from it), made once. */
+  private ArtifactCache artifactCache() {
+    if (artifactCache == null) {
+      artifactCache = new ArtifactCache(settings.dataDir().resolve("artifact-cache"),
+          NodeArtifacts.settings(config).cacheBytes(), new ArtifactOrigin(artifacts()));
+    }
+    return artifactCache;
+  }
+
   /** Control and gateway nodes: the entities' door, the usage tables, the artifacts, Keycloak, placement. */
   private Services startServices() {
     ApiSettings api = ApiSettings.fromConfig(config);
@@ -265,7 +277,7 @@ final class Guardian {
     // placement and every node's caches follow the journal; an estimate past four worker budgets is no use
     // to count further: no worker can hold it
     DeploymentFeed deployments = DeploymentFeed.start(system, readSide.database(), new DeploymentFeed.Settings(
-        inference.loadTimeout(), new DesiredDeployments(artifacts, inference.queueCapacity(), 4 * inference.workerMemoryBytes()),
+        inference.loadTimeout(), new DesiredDeployments(artifactCache(), inference.queueCapacity(), 4 * inference.workerMemoryBytes()),
         settings.createSchema(), ControlProjections.Settings.defaults()), changes::changed);
     return new Services(controlPlane, readSide, usage, artifacts, provisioning, deployments, changes);
   }
@@ -359,7 +371,8 @@ final class Guardian {
       String id = node.getHost().orElse("local") + ":" + node.getPort().orElse(0) + "/" + Devices.name(device);
       ModelResidency residency = new ModelResidency(inference.workerMemoryBytes(), device, loader);
       ActorRef<WorkerActor.Command> worker = system.systemActorOf(
-          WorkerActor.create(id, inference.workerPool(), residency, loads, inference.inferTimeout()), "worker-" + i,
+          WorkerActor.create(id, inference.workerPool(), residency, artifactCache(), loads, inference.inferTimeout()),
+          "worker-" + i,
           Props.empty());
       if (gateway != null) {
         gateway.registerLocal(worker, residency);

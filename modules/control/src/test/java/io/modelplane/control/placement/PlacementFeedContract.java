@@ -19,7 +19,8 @@ import io.modelplane.common.TensorSpec;
 import io.modelplane.control.readside.ControlProjections;
 import io.modelplane.control.readside.ReadSideDatabase;
 import io.modelplane.inference.placement.PlacementCoordinator;
-import io.modelplane.registry.ArtifactStore;
+import io.modelplane.control.ArtifactOrigin;
+import io.modelplane.inference.worker.ArtifactCache;
 import io.modelplane.registry.LocalArtifactStore;
 import io.modelplane.registry.ModelEntity;
 import io.modelplane.tenancy.TenantEntity;
@@ -93,7 +94,9 @@ abstract class PlacementFeedContract {
     db = ReadSideDatabase.open(jdbcUrl(), user(), password(), 4, null);
     DeploymentFeed.createTables(testKit.system(), db);
     Path artifacts = Files.createTempDirectory("feed-artifacts");
-    desired = new DesiredDeployments(new LocalArtifactStore(artifacts, 1 << 20), 100, DesiredDeployments.DEFAULT_FOOTPRINT_CAP);
+    desired = new DesiredDeployments(new ArtifactCache(artifacts.resolve("cache"), 1 << 20,
+        new ArtifactOrigin(new LocalArtifactStore(artifacts.resolve("store"), 1 << 20))), 100,
+        DesiredDeployments.DEFAULT_FOOTPRINT_CAP);
     coordinator = testKit.createTestProbe();
     tenant = testKit.spawn(TenantEntity.create(TENANT));
     model = testKit.spawn(ModelEntity.create(MODEL));

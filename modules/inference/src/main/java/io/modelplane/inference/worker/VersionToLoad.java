@@ -8,14 +8,15 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A model version as a worker needs it: its key, where its artifact lies (the artifact store,
- * shared by the nodes), its tensor signature, the bytes it may hold once loaded (placement admits
- * it by them) and its registered SHA-256, checked at every load.
+ * A model version as a worker needs it: its key, its artifact's registered SHA-256 (the worker
+ * finds the artifact by it, through its {@link ArtifactCache}, and checks it at every load), its
+ * tensor signature and the bytes it may hold once loaded (placement admits it by them).
  */
-public record VersionToLoad(VersionKey key, String artifactPath, String format, List<TensorSpec> inputs,
-    List<TensorSpec> outputs, long sizeBytes, String sha256) implements CborSerializable {
+public record VersionToLoad(VersionKey key, String format, List<TensorSpec> inputs, List<TensorSpec> outputs,
+    long sizeBytes, String sha256) implements CborSerializable {
 
-  ModelSpec toSpec() {
-    return new ModelSpec(key, Path.of(artifactPath), format, inputs, outputs, sizeBytes, sha256);
+  /** The spec to load from {@code artifact}, this node's file of the version's artifact. */
+  ModelSpec toSpec(Path artifact) {
+    return new ModelSpec(key, artifact, format, inputs, outputs, sizeBytes, sha256);
   }
 }

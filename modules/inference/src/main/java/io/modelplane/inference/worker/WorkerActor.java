@@ -132,8 +132,9 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
   }
 
   /** A worker without a forward-pass limit: its replicas are never degraded. */
-  public static Behavior<Command> create(String workerId, ModelResidency residency, Executor loadExecutor) {
-    return create(workerId, null, residency, loadExecutor, null);
+  public static Behavior<Command> create(String workerId, ModelResidency residency, ArtifactCache artifacts,
+      Executor loadExecutor) {
+    return create(workerId, null, residency, artifacts, loadExecutor, null);
   }
 
   /**
@@ -141,8 +142,8 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
    * {@link GetStatus}) whose replicas are reported degraded while a forward pass runs longer than
    * {@code forwardLimit} (null: no limit), and healthy again once it ended: libtorch cannot interrupt a forward pass.
    */
-  public static Behavior<Command> create(String workerId, String pool, ModelResidency residency, Executor loadExecutor,
-      Duration forwardLimit) {
+  public static Behavior<Command> create(String workerId, String pool, ModelResidency residency,
+      ArtifactCache artifacts, Executor loadExecutor, Duration forwardLimit) {
     String announced = pool == null || pool.isBlank() ? null : pool;
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ctx.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, ctx.getSelf()));
@@ -150,13 +151,14 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
         long every = Math.max(50, Math.min(1_000, forwardLimit.toMillis() / 4));
         timers.startTimerWithFixedDelay(CheckForwards.INSTANCE, Duration.ofMillis(every));
       }
-      return new WorkerActor(ctx, workerId, announced, residency, loadExecutor, forwardLimit);
+      return new WorkerActor(ctx, workerId, announced, residency, artifacts, loadExecutor, forwardLimit);
     }));
   }
 
   private final String workerId;
   private final String pool;
   private final ModelResidency residency;
+  private final ArtifactCache artifacts;
   private final Executor loadExecutor;
   private final Duration forwardLimit;
   /** version → who hears about that replica's health */
@@ -167,11 +169,12 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
   private final Map<VersionKey, CompletableFuture<Void>> unloading = new HashMap<>();
 
   private WorkerActor(ActorContext<Command> ctx, String workerId, String pool, ModelResidency residency,
-      Executor loadExecutor, Duration forwardLimit) {
+      ArtifactCache artifacts, Executor loadExecutor, Duration forwardLimit) {
     super(ctx);
     this.workerId = workerId;
     this.pool = pool;
     this.residency = residency;
+    this.artifacts = artifacts;
     this.loadExecutor = loadExecutor;
     this.forwardLimit = forwardLimit;
   }
@@ -205,7 +208,7 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
     // run side by side, the unload could remove the freshly loaded model
     CompletableFuture<Void> before = unloading.getOrDefault(load.version().key(), CompletableFuture.completedFuture(null));
     CompletableFuture<Void> loading = before.handle((ok, failure) -> null).thenRunAsync(
-        () -> residency.load(load.version().toSpec(), load.batch()), loadExecutor);
+        () -> load(load.version(), load.batch()), loadExecutor);
     getContext().pipeToSelf(loading, (ok, failure) -> {
       if (failure == null) {
         getContext().getLog().info("loaded {} in {} ms", load.version().key(), (System.nanoTime() - started) / 1_000_000);
@@ -213,6 +216,20 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
       return new LoadFinished(load.version().key(), failure, load.replyTo());
     });
     return this;
+  }
+
+  /** On the load executor: the artifact from this node's cache (downloaded first if need be), then the model. */
+  private void load(VersionToLoad version, BatchSettings batch) {
+    Optional<ModelResidency.ResidentModel> resident = residency.get(version.key());
+    if (resident.isPresent()) {
+      // asked again (placement keeps it): only its settings change, the file is not read
+      residency.load(version.toSpec(resident.get().spec().artifact()), batch);
+      return;
+    }
+    // the loader copies the file before the engine reads it: the lease only needs to last the load
+    try (ArtifactCache.Lease artifact = artifacts.acquire(version.sha256())) {
+      residency.load(version.toSpec(artifact.path()), batch);
+    }
   }
 
   private Behavior<Command> onLoadFinished(LoadFinished done) {

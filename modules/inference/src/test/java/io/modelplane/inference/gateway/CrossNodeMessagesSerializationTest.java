@@ -53,7 +53,7 @@ class CrossNodeMessagesSerializationTest {
     TestProbe<WorkerActor.ReplicaHealth> health = testKit.createTestProbe();
     TestProbe<WorkerActor.InferResult> results = testKit.createTestProbe();
     TestProbe<WorkerActor.Command> worker = testKit.createTestProbe();
-    VersionToLoad version = new VersionToLoad(VERSION, "/store/abc", "torchscript", SIG, SIG, 4096, "ab12");
+    VersionToLoad version = new VersionToLoad(VERSION, "torchscript", SIG, SIG, 4096, "ab12");
 
     WorkerActor.Load load = roundTrip(new WorkerActor.Load(version, new BatchSettings(8, 2, 100), loads.getRef(),
         health.getRef()));
@@ -80,7 +80,7 @@ class CrossNodeMessagesSerializationTest {
   void placementMessagesAndRoutingTablesCarryTypedKeys() {
     TestProbe<WorkerActor.Command> worker = testKit.createTestProbe();
     TestProbe<PlacementCoordinator.Replicas> replicas = testKit.createTestProbe();
-    VersionToLoad version = new VersionToLoad(VERSION, "/store/abc", "torchscript", SIG, SIG, 4096, null);
+    VersionToLoad version = new VersionToLoad(VERSION, "torchscript", SIG, SIG, 4096, null);
 
     roundTrip(new PlacementCoordinator.SetDeployment(VERSION.model(), new PlacementCoordinator.DesiredDeployment(4,
         Map.of(3, 100), 2, new BatchSettings(8, 2, 100), Map.of(3, version), "pool-a"), 7));

@@ -41,6 +41,9 @@ class WorkerActorTest {
   @TempDir static Path dir;
   static Path digits;
   static ActorRef<WorkerActor.Command> worker;
+  /** files by sha256, as a local artifact store keeps them on this node's disk */
+  static final java.util.Map<String, Path> stored = new java.util.concurrent.ConcurrentHashMap<>();
+  static ArtifactCache artifacts;
 
   @BeforeAll
   static void start() throws Exception {
@@ -48,8 +51,19 @@ class WorkerActorTest {
     try (InputStream in = WorkerActorTest.class.getResourceAsStream("/io/modelplane/inference/demo/digits.pt")) {
       Files.copy(in, digits);
     }
+    artifacts = new ArtifactCache(dir.resolve("cache"), 1L << 30, new ArtifactCache.Origin() {
+      @Override
+      public java.util.Optional<Path> localFile(String sha256) {
+        return java.util.Optional.ofNullable(stored.get(sha256));
+      }
+
+      @Override
+      public void download(String sha256, Path target) throws java.io.IOException {
+        throw new java.nio.file.NoSuchFileException("artifact " + sha256 + " is not stored");
+      }
+    });
     ModelResidency residency = new ModelResidency(10L * 1024 * 1024, Device.cpu(), new ModelLoader());
-    worker = testKit.spawn(WorkerActor.create("test-worker", residency, loads));
+    worker = testKit.spawn(WorkerActor.create("test-worker", residency, artifacts, loads));
   }
 
   @AfterAll
@@ -59,7 +73,8 @@ class WorkerActorTest {
   }
 
   static VersionToLoad version(VersionKey key, Path artifact) throws Exception {
-    return new VersionToLoad(key, artifact.toString(), "torchscript", IN, OUT, Files.size(artifact), sha256(artifact));
+    stored.put(sha256(artifact), artifact);
+    return new VersionToLoad(key, "torchscript", IN, OUT, Files.size(artifact), sha256(artifact));
   }
 
   static VersionKey key(String model, int version) {
@@ -156,7 +171,7 @@ class WorkerActorTest {
       task.run();
     }).start();
     ActorRef<WorkerActor.Command> own = testKit.spawn(WorkerActor.create("evicting-worker",
-        new ModelResidency(10L * 1024 * 1024, Device.cpu(), new ModelLoader()), lateStarts));
+        new ModelResidency(10L * 1024 * 1024, Device.cpu(), new ModelLoader()), artifacts, lateStarts));
     VersionToLoad evicted = version(key("evicted", 1), digits);
     TestProbe<WorkerActor.LoadResult> loads = testKit.createTestProbe();
     own.tell(new WorkerActor.Load(evicted, new BatchSettings(16, 1, 64), loads.getRef()));
@@ -192,8 +207,8 @@ class WorkerActorTest {
     assertThat(failed.loaded()).isFalse();
     assertThat(failed.error()).isNotBlank();
 
-    WorkerActor.LoadResult tooBig = load(new VersionToLoad(key("huge", 1), digits.toString(), "torchscript", IN, OUT,
-        100L * 1024 * 1024, null));
+    WorkerActor.LoadResult tooBig = load(new VersionToLoad(key("huge", 1), "torchscript", IN, OUT,
+        100L * 1024 * 1024, version(key("huge", 1), digits).sha256()));
     assertThat(tooBig.loaded()).isFalse();
 
     assertThat(load(version(key("digits", 2), digits)).loaded()).isTrue();
