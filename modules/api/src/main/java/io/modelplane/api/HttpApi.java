@@ -176,7 +176,7 @@ public final class HttpApi extends ApiDirectives {
         path("ready", () -> get(() -> onSuccess(readiness.get().exceptionally(failure -> false), ready -> ready
             ? complete(Json.response(StatusCodes.OK, Map.of("ready", true)))
             : complete(Json.response(StatusCodes.SERVICE_UNAVAILABLE, Map.of("ready", false,
-                "error", "the journal or sharding is not up yet", "code", "not_ready"))
+                "error", "this node cannot serve yet (starting, not joined, or shutting down)", "code", "not_ready"))
                 .addHeader(akka.http.javadsl.model.headers.RawHeader.create("Retry-After", "2"))))))));
   }
 
