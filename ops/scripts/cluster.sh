@@ -211,10 +211,19 @@ cmd_up() {
   check_environment
   mkdir -p "$CLUSTER_DIR"
   key=$(operator_key)
-  seeds="$HOST:$(remoting_port 1),$HOST:$(remoting_port 2)"
   for n in "${ALL_NODES[@]}"; do
     [[ -n $(node_pid "$n") ]] && running+=("$n")
   done
+  if ((${#running[@]} == 0)); then
+    seeds="$HOST:$(remoting_port 1),$HOST:$(remoting_port 2)"
+  else
+    # a node (re)started next to running ones joins them: as the first seed it would form a cluster of its
+    # own if they did not answer within Akka's seed-node-timeout (5 s), as on a loaded machine
+    seeds=""
+    for n in "${running[@]}"; do
+      seeds+="${seeds:+,}$HOST:$(remoting_port "$n")"
+    done
+  fi
   for n in "${nodes[@]}"; do
     if [[ -n $(node_pid "$n") ]]; then
       echo "node $n runs already (pid $(node_pid "$n"))"
