@@ -22,10 +22,8 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -35,7 +33,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -44,7 +41,6 @@ import java.util.stream.Stream;
  * 0700, files being written 0600, stored artifacts read-only (0400).
  */
 public final class LocalArtifactStore implements ArtifactStore {
-  private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
   private final Path tmp;
   private final Path objects;
@@ -53,12 +49,7 @@ public final class LocalArtifactStore implements ArtifactStore {
   private final Object addressLock = new Object();
   // uploads between store and registration, per address: one upload's refusal must not delete the
   // file that a concurrent upload of the same bytes is registering (guarded by addressLock)
-  private final Map<String, Uploads> inFlight = new HashMap<>();
-
-  private static final class Uploads {
-    int holders;
-    boolean kept;
-  }
+  private final PendingUploads pending = new PendingUploads();
 
   public LocalArtifactStore(Path root, long maxBytes) {
     if (maxBytes <= 0) {
@@ -168,7 +159,7 @@ public final class LocalArtifactStore implements ArtifactStore {
       syncDirectory(objects); // the new fan-out directory's own entry
     }
     synchronized (addressLock) {
-      inFlight.computeIfAbsent(sha256, k -> new Uploads()).holders++;
+      pending.stored(sha256, Files.exists(target) ? null : "this node");
       if (Files.exists(target)) {
         Files.delete(part);
         // stored again just now: an orphan sweep gives it the whole grace period to be registered
@@ -207,16 +198,7 @@ public final class LocalArtifactStore implements ArtifactStore {
   @Override
   public void release(StoredArtifact stored, boolean registered) {
     synchronized (addressLock) {
-      Uploads uploads = inFlight.get(stored.sha256());
-      if (uploads == null) {
-        return;
-      }
-      uploads.kept |= registered;
-      if (--uploads.holders > 0) {
-        return;
-      }
-      inFlight.remove(stored.sha256());
-      if (!uploads.kept && stored.newlyCreated()) {
+      if (pending.released(stored.sha256(), registered, stored.newlyCreated()) != null) {
         delete(stored.sha256());
       }
     }
@@ -269,8 +251,7 @@ public final class LocalArtifactStore implements ArtifactStore {
   }
 
   private static boolean isSha256(String value) {
-    // also keeps path separators and ".." out of the address
-    return value != null && SHA256.matcher(value).matches();
+    return PendingUploads.isSha256(value); // also keeps path separators and ".." out of the address
   }
 
   private static MessageDigest newDigest() {

@@ -15,6 +15,7 @@ import io.modelplane.registry.ArtifactStoreSettings;
 import io.modelplane.registry.ArtifactStoreUnavailableException;
 import io.modelplane.registry.ArtifactTooLargeException;
 import io.modelplane.registry.ChecksumMismatchException;
+import io.modelplane.registry.PendingUploads;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -28,7 +29,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +40,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,7 +78,6 @@ public final class S3ArtifactStore implements ArtifactStore {
   /** The largest object one CopyObject may copy; larger ones are copied in parts. */
   private static final long MAX_COPY_BYTES = 5L * 1024 * 1024 * 1024;
   private static final long COPY_PART_BYTES = 512L * 1024 * 1024;
-  private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
   /** User metadata naming the upload that last stored an address (a refused upload deletes only its own). */
   private static final String UPLOAD_METADATA = "modelplane-upload";
   private static final Logger log = LoggerFactory.getLogger(S3ArtifactStore.class);
@@ -93,14 +91,7 @@ public final class S3ArtifactStore implements ArtifactStore {
   // serializes the check-then-create of an address with other commits and deletes of it on this node
   private final Object addressLock = new Object();
   // uploads between store and registration, per address (guarded by addressLock), as in the local store
-  private final Map<String, Uploads> inFlight = new HashMap<>();
-
-  private static final class Uploads {
-    int holders;
-    boolean kept;
-    /** the upload id in the object's metadata when an upload on this node created it; null otherwise */
-    String createdBy;
-  }
+  private final PendingUploads pending = new PendingUploads();
 
   /**
    * @param prefix every key starts with it (empty or ending in {@code /})
@@ -323,11 +314,7 @@ public final class S3ArtifactStore implements ArtifactStore {
           }
           created = true;
         }
-        Uploads uploads = inFlight.computeIfAbsent(sha256, k -> new Uploads());
-        uploads.holders++;
-        if (created) {
-          uploads.createdBy = id;
-        }
+        pending.stored(sha256, created ? id : null);
         return new StoredArtifact(sha256, size, copy, created);
       }
     }
@@ -389,17 +376,9 @@ public final class S3ArtifactStore implements ArtifactStore {
   public void release(StoredArtifact stored, boolean registered) {
     deleteQuietly(stored.path()); // each upload's own local copy
     synchronized (addressLock) {
-      Uploads uploads = inFlight.get(stored.sha256());
-      if (uploads == null) {
-        return;
-      }
-      uploads.kept |= registered;
-      if (--uploads.holders > 0) {
-        return;
-      }
-      inFlight.remove(stored.sha256());
-      if (!uploads.kept && stored.newlyCreated() && uploads.createdBy != null) {
-        deleteIfStoredBy(stored.sha256(), uploads.createdBy);
+      String createdBy = pending.released(stored.sha256(), registered, stored.newlyCreated());
+      if (createdBy != null) {
+        deleteIfStoredBy(stored.sha256(), createdBy);
       }
     }
   }
@@ -543,7 +522,7 @@ public final class S3ArtifactStore implements ArtifactStore {
   }
 
   private static boolean isSha256(String value) {
-    return value != null && SHA256.matcher(value).matches();
+    return PendingUploads.isSha256(value);
   }
 
   private static MessageDigest newDigest() {
