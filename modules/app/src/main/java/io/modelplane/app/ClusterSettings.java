@@ -56,15 +56,17 @@ record ClusterSettings(Discovery discovery, String bootstrapServiceName, int boo
   }
 
   /**
-   * With two nodes, keep-majority downs the survivor whenever the node with the lowest address is the one
-   * lost: neither side is a majority. A seed list of exactly two nodes therefore needs an explicit choice.
+   * Two nodes cannot tell a crash from a partition, so only one side may go on: with keep-majority the node
+   * with the lower address, with keep-oldest the oldest. Losing that one downs the other too; operators of a
+   * seed list of exactly two nodes therefore choose knowingly.
    */
   void refuseAmbiguousDowning(NodeSettings node) {
     if (discovery == Discovery.SEEDS && !downingChosen && node.seedNodes().size() == 2) {
       throw new RefusedSettingException("the seed list names exactly two nodes (" + String.join(", ", node.seedNodes())
-          + "): set MODELPLANE_DOWNING=keep-oldest (a two-node cluster survives losing either node; the oldest"
-          + " downs itself when it is left alone) or MODELPLANE_DOWNING=keep-majority (for three or more nodes;"
-          + " with two, losing the one with the lowest address downs the other too)");
+          + "), and two nodes cannot tell a crash from a partition: set MODELPLANE_DOWNING=keep-oldest (the"
+          + " oldest node goes on when the other is lost; losing the oldest stops both) or"
+          + " MODELPLANE_DOWNING=keep-majority (the node with the lower address goes on; meant for three or more"
+          + " nodes, which survive losing any one)");
     }
   }
 

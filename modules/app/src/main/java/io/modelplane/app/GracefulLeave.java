@@ -25,7 +25,7 @@ final class GracefulLeave {
   /** What the steps after the drain (hand-off, leave, terminate) keep of the timeout. */
   private static final Duration AFTER_DRAIN = Duration.ofSeconds(15);
   /** How long placement may leave the drain request unanswered before the node leaves without it. */
-  private static final Duration PLACEMENT_SILENT = Duration.ofSeconds(5);
+  private static final Duration PLACEMENT_SILENT = Duration.ofSeconds(10);
 
   private final ActorSystem<?> system;
   private final Duration timeout;
@@ -50,6 +50,8 @@ final class GracefulLeave {
    * timeout is over. Placement unloads a replica here only once its replacement is ready elsewhere.
    */
   void drainWorkers(List<String> workerIds, List<ModelResidency> residencies) {
+    // the proxy finds the singleton now, not while the node is leaving
+    ActorRef<PlacementCoordinator.Command> placement = PlacementCoordinator.proxy(system);
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeClusterShutdown(), "drain-leaving-workers",
         () -> {
           // a node stopped in-process (tests, a failed start) stops with the rest: only a leave moves replicas
@@ -61,7 +63,6 @@ final class GracefulLeave {
           }
           long start = began != 0 ? began : System.nanoTime();
           long deadline = start + Math.max(timeout.minus(AFTER_DRAIN).toNanos(), timeout.toNanos() / 2);
-          ActorRef<PlacementCoordinator.Command> placement = PlacementCoordinator.proxy(system);
           CompletableFuture<Done> done = new CompletableFuture<>();
           drain(placement, workerIds, residencies, deadline, System.nanoTime() + PLACEMENT_SILENT.toNanos(), false, done);
           return done;

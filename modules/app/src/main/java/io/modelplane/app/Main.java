@@ -90,12 +90,24 @@ public final class Main {
       watchdog.start();
       return CompletableFuture.completedFuture(Done.getInstance());
     });
-    node.stopped().thenRun(() -> {
+    // a hook of its own: Akka's returns once the system has terminated, before the node's teardown has run
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      if (shutdown.getShutdownReason().filter(reason -> !reason.equals(CoordinatedShutdown.jvmExitReason())).isPresent()) {
+        // Akka itself called System.exit (the node was downed, or left on request): its thread waits for
+        // this hook, and may be the one to run the teardown
+        return;
+      }
+      try {
+        node.stopped().get(timeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+      } catch (Exception e) {
+        log.error("the node did not stop cleanly: {}", e.toString());
+        Runtime.getRuntime().halt(1);
+      }
       if (shutdown.getShutdownReason().filter(CoordinatedShutdown.jvmExitReason()::equals).isPresent()) {
         log.info("left the cluster; exiting");
         Runtime.getRuntime().halt(0);
       }
-    });
+    }, "exit-when-left"));
   }
 
   /**

@@ -105,6 +105,7 @@ class ClusterSettingsTest {
         "modelplane.cluster.seed-nodes", "127.0.0.1:25991, 127.0.0.1:25992"))))
         .isInstanceOf(RefusedSettingException.class)
         .hasMessageContaining("exactly two nodes")
+        .hasMessageContaining("cannot tell a crash from a partition")
         .hasMessageContaining("MODELPLANE_DOWNING=keep-oldest")
         .hasMessageContaining("MODELPLANE_DOWNING=keep-majority");
   }

@@ -132,6 +132,38 @@ final class NodeProcess implements AutoCloseable {
     return sent;
   }
 
+  /** SIGTERM (what {@code kill -TERM} and Kubernetes send): the node leaves gracefully. */
+  void terminate() {
+    process.destroy();
+  }
+
+  /** The exit code once the process has ended within {@code timeout}; fails with the log's tail if it has not. */
+  int awaitExit(Duration timeout) {
+    try {
+      if (!process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        throw new AssertionError("node process " + process.pid() + " still running after " + timeout + ":\n" + tail());
+      }
+    } catch (InterruptedException ex) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", ex);
+    }
+    Runtime.getRuntime().removeShutdownHook(killHook);
+    return process.exitValue();
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** The node's whole output so far. */
+  String output() {
+    try {
+      return Files.readString(log);
+    } catch (IOException ex) {
+      return "(no log: " + ex + ")";
+    }
+  }
+
   @Override
   public void close() {
     if (process.isAlive()) {
@@ -149,7 +181,7 @@ final class NodeProcess implements AutoCloseable {
     }
   }
 
-  private static int freePort() {
+  static int freePort() {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     } catch (IOException ex) {

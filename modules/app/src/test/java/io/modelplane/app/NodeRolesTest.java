@@ -20,16 +20,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A control-only node and a gateway-only node in one cluster: the control node hosts the entities
- * and serves only the health endpoints; the gateway serves the API and reaches the entities remotely.
+ * A control-only node, a gateway-only node and a worker-only node in one cluster: the control node hosts
+ * the entities and serves only the health endpoints; the gateway serves the API and reaches the entities
+ * remotely; neither the gateway nor the worker hosts a shard, and the worker has no database.
  */
 class NodeRolesTest {
   static final String OP = TestNodes.OPERATOR_KEY;
 
   @TempDir static Path controlDir;
   @TempDir static Path gatewayDir;
+  @TempDir static Path workerDir;
   static Main.Node control;
   static Main.Node gateway;
+  static Main.Node worker;
 
   @BeforeAll
   static void start() {
@@ -38,10 +41,15 @@ class NodeRolesTest {
     gateway = TestNodes.start(gatewayDir, Map.of("modelplane.db.url", db, "modelplane.cluster.roles", "gateway",
         "modelplane.db.create-schema", false,
         "akka.cluster.seed-nodes", List.of(Cluster.get(control.system()).selfMember().address().toString())));
+    worker = TestNodes.start(workerDir, Map.of("modelplane.cluster.roles", "worker", "modelplane.operator-key", "",
+        "akka.cluster.seed-nodes", List.of(Cluster.get(control.system()).selfMember().address().toString())));
   }
 
   @AfterAll
   static void stop() {
+    if (worker != null) {
+      worker.stop();
+    }
     if (gateway != null) {
       gateway.stop();
     }
@@ -82,6 +90,45 @@ class NodeRolesTest {
         .hasMessageContaining(String.valueOf(gateway.httpAddress().getPort()));
     // the gateway that holds the port is unaffected
     assertThat(new ApiClient(gateway.baseUrl()).get("/v2/health/ready", null).status()).isEqualTo(200);
+  }
+
+  @Test
+  void onlyTheControlNodeHostsShardsAndTheWorkerHasNoDatabase() throws Exception {
+    // a message through each node's region reaches the entity on the control node
+    for (Main.Node node : List.of(gateway, worker)) {
+      TenantEntity.Reply reply = ClusterSharding.get(node.system()).entityRefFor(TenantEntity.ENTITY_KEY, "_probe")
+          .<TenantEntity.Reply>ask(TenantEntity.Get::new, Duration.ofSeconds(5)).toCompletableFuture().get();
+      assertThat(reply).isNotNull();
+    }
+    List<akka.cluster.sharding.typed.javadsl.EntityTypeKey<?>> keys = List.of(TenantEntity.ENTITY_KEY,
+        io.modelplane.registry.ModelEntity.ENTITY_KEY, io.modelplane.tenancy.plan.PlanEntity.ENTITY_KEY);
+    for (var key : keys) {
+      assertThat(shards(worker.system(), key)).as("%s shards on the worker", key.name()).isZero();
+      assertThat(shards(gateway.system(), key)).as("%s shards on the gateway", key.name()).isZero();
+    }
+    assertThat(shards(control.system(), TenantEntity.ENTITY_KEY)).isPositive();
+    assertThat(shards(gateway.system(), io.modelplane.tenancy.admission.QuotaEntity.ENTITY_KEY)).isZero();
+
+    // no database: neither the journal's nor any other connection is configured on the worker
+    com.typesafe.config.Config config = worker.system().settings().config();
+    assertThat(config.getString("akka-persistence-jdbc.shared-databases.slick.db.url")).isEmpty();
+    assertThat(config.getString("modelplane.db.url")).isEmpty();
+    assertThat(config.getString("modelplane.db.password")).isEmpty();
+    assertThat(config.getString("modelplane.operator-key")).isEmpty();
+    // it serves only health on its HTTP port, and is ready
+    ApiClient api = new ApiClient(worker.baseUrl());
+    assertThat(api.get("/v2/health/ready", null).status()).isEqualTo(200);
+    assertThat(api.get("/api/v1/tenants", OP).status()).isEqualTo(404);
+    assertThat(Cluster.get(worker.system()).selfMember().getRoles()).contains("worker").doesNotContain("control", "gateway");
+  }
+
+  private static int shards(ActorSystem<?> system, akka.cluster.sharding.typed.javadsl.EntityTypeKey<?> key)
+      throws Exception {
+    ShardRegion.CurrentShardRegionState state = AskPattern.<akka.cluster.sharding.typed.ClusterShardingQuery,
+        ShardRegion.CurrentShardRegionState>ask(ClusterSharding.get(system).shardState(),
+        replyTo -> new GetShardRegionState(key, replyTo), Duration.ofSeconds(5), system.scheduler())
+        .toCompletableFuture().get();
+    return state.getShards().size();
   }
 
   private static int tenantEntities(ActorSystem<?> system) throws Exception {

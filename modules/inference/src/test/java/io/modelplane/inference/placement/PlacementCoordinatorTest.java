@@ -662,6 +662,46 @@ class PlacementCoordinatorTest {
   }
 
   @Test
+  void aLeavingWorkerIsDrainedWithoutARecordAndForgottenOnceItHasLeft() {
+    VersionKey m1 = new VersionKey(ACME_M, 1);
+    Set<VersionKey> w1 = ConcurrentHashMap.newKeySet();
+    Set<VersionKey> w2 = ConcurrentHashMap.newKeySet();
+    Map<String, Boolean> recorded = new ConcurrentHashMap<>();
+    ActorRef<PlacementCoordinator.Command> placement = testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5),
+        PlacementCoordinator.DesiredState.NONE, (worker, draining) -> {
+          recorded.put(worker, draining);
+          return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }));
+    ActorRef<WorkerActor.Command> leaving = testKit.spawn(fakeWorker("w1", 10_000, w1, Set.of()));
+    awaitWorkers(placement, 1);
+    placement.tell(setDeployment(ACME_M, deployment(1, 1, 1)));
+    awaitReplicas(placement, "w1");
+    testKit.spawn(fakeWorker("w2", 10_000, w2, Set.of()));
+    awaitWorkers(placement, 2);
+
+    TestProbe<PlacementCoordinator.DrainSet> probe = testKit.createTestProbe();
+    placement.tell(new PlacementCoordinator.Leaving("w1", probe.getRef()));
+    assertThat(probe.receiveMessage().outcome()).isEqualTo(PlacementCoordinator.Outcome.DONE);
+    awaitReplicas(placement, "w2");
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertThat(w1).isEmpty();
+      assertThat(w2).containsExactly(m1);
+      return null;
+    });
+    assertThat(drains(placement)).containsOnlyKeys("w1");
+    assertThat(recorded).as("a leaving worker's drain is not recorded").isEmpty();
+
+    // once it has left, its drain is forgotten: it comes back undrained
+    testKit.stop(leaving);
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      assertThat(drains(placement)).isEmpty();
+      return null;
+    });
+    placement.tell(new PlacementCoordinator.Leaving("w1", probe.getRef()));
+    assertThat(probe.receiveMessage().outcome()).isEqualTo(PlacementCoordinator.Outcome.WORKER_NOT_FOUND);
+  }
+
+  @Test
   void anUnknownWorkerCannotBeDrained() {
     ActorRef<PlacementCoordinator.Command> placement = testKit.spawn(PlacementCoordinator.create(Duration.ofSeconds(5)));
     // NOT_READY until the (empty) desired state is read
