@@ -5,6 +5,7 @@
 #   ops/scripts/cluster.sh up [NODE...]     start the nodes not running (default: 1 2 3), wait until ready
 #   ops/scripts/cluster.sh status           each node's process, readiness and the cluster's members
 #   ops/scripts/cluster.sh down [NODE...]   SIGTERM to the nodes (default: all), wait until they have left
+#   ops/scripts/cluster.sh kill NODE...     SIGKILL to the nodes: a crash, to watch the others take over
 #
 # Needs MODELPLANE_DB_URL (jdbc:postgresql://…), MODELPLANE_DB_USER, MODELPLANE_DB_PASSWORD,
 # MODELPLANE_S3_BUCKET (and MODELPLANE_S3_ENDPOINT, MODELPLANE_S3_REGION, MODELPLANE_S3_PATH_STYLE for a
@@ -36,7 +37,7 @@ ALL_NODES=(1 2 3)
 HOST=127.0.0.1
 
 usage() {
-  sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -332,6 +333,23 @@ cmd_down() {
   done
 }
 
+# SIGKILL, by the recorded PID and start time only: a PID reused by another process is never signalled.
+cmd_kill() {
+  local nodes n pid
+  (($# > 0)) || usage
+  read -r -a nodes <<<"$(nodes_from_args "$@")"
+  require_cluster_dir
+  for n in "${nodes[@]}"; do
+    pid=$(node_pid "$n")
+    if [[ -z $pid ]]; then
+      echo "node $n is not running"
+      continue
+    fi
+    kill -KILL "$pid"
+    echo "node $n (pid $pid) killed"
+  done
+}
+
 require_number CLUSTER_HTTP_PORT "$HTTP_PORT"
 require_number CLUSTER_REMOTING_PORT "$REMOTING_PORT"
 require_number CLUSTER_MANAGEMENT_PORT "$MANAGEMENT_PORT"
@@ -344,5 +362,6 @@ case $command in
   up) cmd_up "$@" ;;
   status) cmd_status "$@" ;;
   down) cmd_down "$@" ;;
+  kill) cmd_kill "$@" ;;
   *) usage ;;
 esac
