@@ -8,6 +8,7 @@ import akka.http.javadsl.server.RejectionHandler;
 import akka.http.javadsl.server.UnsupportedRequestContentTypeRejection;
 import akka.http.scaladsl.model.EntityStreamSizeException;
 import io.modelplane.registry.ArtifactStoreException;
+import io.modelplane.registry.ArtifactStoreUnavailableException;
 import io.modelplane.registry.ArtifactTooLargeException;
 import io.modelplane.registry.ChecksumMismatchException;
 import java.util.concurrent.CompletionException;
@@ -61,7 +62,7 @@ public final class ErrorHandling {
     if (t instanceof ChecksumMismatchException) {
       return ApiError.badRequest("checksum_mismatch", t.getMessage());
     }
-    if (t instanceof io.modelplane.registry.ArtifactStoreUnavailableException) {
+    if (t instanceof ArtifactStoreUnavailableException) {
       log.warn("{}", t.getMessage());
       return ApiError.unavailable("the artifact store did not answer; retry shortly");
     }

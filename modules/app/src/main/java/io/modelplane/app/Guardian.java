@@ -246,7 +246,8 @@ final class Guardian {
   /** The artifact store of {@code modelplane.artifacts}, made once (workers download from it too), closed with the node. */
   private ArtifactStore artifacts() {
     if (artifacts == null) {
-      artifacts = NodeArtifacts.settings(config).open(settings.dataDir(), ApiSettings.fromConfig(config).maxArtifactBytes());
+      artifacts = NodeArtifacts.settings(config).open(settings.dataDir(), ApiSettings.fromConfig(config).maxArtifactBytes(),
+          !settings.workerOnly());
       teardown.add(artifacts::close);
     }
     return artifacts;

@@ -40,6 +40,7 @@ class ClusterFailoverTest {
       // B will "crash": no graceful leave or shard hand-off when its actor system stops
       joinA.put("akka.coordinated-shutdown.run-by-actor-system-terminate", "off");
       joinA.put("akka.cluster.seed-nodes", List.of(Cluster.get(a.system()).selfMember().address().toString()));
+      joinA.putAll(TestNodes.sharingArtifactsOf(a));
       b = Main.init(TestNodes.config(dirB, joinA));
       Main.Node nodeB = b;
       TestNodes.eventually(Duration.ofSeconds(30), () -> upMembers(a) == 2 && upMembers(nodeB) == 2, "both nodes Up");

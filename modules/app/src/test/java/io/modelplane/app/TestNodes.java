@@ -48,7 +48,19 @@ final class TestNodes {
     join.put("modelplane.db.create-schema", false);
     join.put("akka.cluster.seed-nodes", java.util.List.of(
         akka.cluster.typed.Cluster.get(seed.system()).selfMember().address().toString()));
+    join.putAll(sharingArtifactsOf(seed));
     return start(dataDir, join);
+  }
+
+  /**
+   * The setting that gives a node {@code seed}'s local artifact store, as nodes on one shared volume
+   * have: workers find artifacts by sha256 in their own node's store.
+   */
+  static Map<String, Object> sharingArtifactsOf(Main.Node seed) {
+    Config config = seed.system().settings().config();
+    String dir = config.getString("modelplane.artifacts.local-dir");
+    return Map.of("modelplane.artifacts.local-dir",
+        dir.isBlank() ? Path.of(config.getString("modelplane.data-dir")).resolve("artifacts").toString() : dir);
   }
 
   /** Polls /v2/health/ready until 200, as a load balancer would. */

@@ -52,6 +52,7 @@ class WorkerIsolationTest {
     settings.put("modelplane.operator-key", ""); // TestNodes gives every node one; a worker-only node takes none
     settings.put("modelplane.inference.worker-pool", POOL);
     settings.put("akka.cluster.seed-nodes", List.of(Cluster.get(control.system()).selfMember().address().toString()));
+    settings.putAll(TestNodes.sharingArtifactsOf(control));
     return settings;
   }
 

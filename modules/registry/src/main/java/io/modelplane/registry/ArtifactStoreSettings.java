@@ -10,7 +10,7 @@ import java.util.Locale;
  * size of the workers' local artifact cache. Credentials for S3 come from the AWS SDK's default
  * provider chain, never from here.
  */
-public record ArtifactStoreSettings(Kind store, S3 s3, long cacheBytes) {
+public record ArtifactStoreSettings(Kind store, Path localDir, S3 s3, long cacheBytes) {
 
   public enum Kind { LOCAL, S3 }
 
@@ -52,21 +52,24 @@ public record ArtifactStoreSettings(Kind store, S3 s3, long cacheBytes) {
     if (store == Kind.S3 && s3.region().isEmpty()) {
       throw new IllegalArgumentException("MODELPLANE_S3_REGION (modelplane.artifacts.s3.region) must not be empty");
     }
+    String localDir = c.getString("local-dir").trim();
     long cacheBytes = c.getBytes("cache-bytes");
     if (cacheBytes <= 0) {
       throw new IllegalArgumentException("MODELPLANE_ARTIFACT_CACHE_BYTES (modelplane.artifacts.cache-bytes) must be"
           + " positive, was " + cacheBytes);
     }
-    return new ArtifactStoreSettings(store, s3, cacheBytes);
+    return new ArtifactStoreSettings(store, localDir.isEmpty() ? null : Path.of(localDir), s3, cacheBytes);
   }
 
   /**
-   * Opens the store these settings name: the local one under {@code dataDir/artifacts}, or the S3
+   * Opens the store these settings name: the local one under {@code localDir} (null: {@code
+   * dataDir/artifacts}), only read when {@code writes} is false (worker-only nodes), or the S3
    * bucket (its uploads' local copies under {@code dataDir/artifact-uploads}).
    */
-  public ArtifactStore open(Path dataDir, long maxBytes) {
+  public ArtifactStore open(Path dataDir, long maxBytes, boolean writes) {
+    Path local = localDir != null ? localDir : dataDir.resolve("artifacts");
     return switch (store) {
-      case LOCAL -> new LocalArtifactStore(dataDir.resolve("artifacts"), maxBytes);
+      case LOCAL -> writes ? new LocalArtifactStore(local, maxBytes) : LocalArtifactStore.readOnly(local);
       case S3 -> S3ArtifactStore.open(s3, dataDir.resolve("artifact-uploads"), maxBytes);
     };
   }

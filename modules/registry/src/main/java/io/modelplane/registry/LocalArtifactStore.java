@@ -50,14 +50,31 @@ public final class LocalArtifactStore implements ArtifactStore {
   // uploads between store and registration, per address: one upload's refusal must not delete the
   // file that a concurrent upload of the same bytes is registering (guarded by addressLock)
   private final PendingUploads pending = new PendingUploads();
+  private final boolean readOnly;
 
   public LocalArtifactStore(Path root, long maxBytes) {
+    this(root, maxBytes, false);
+  }
+
+  /**
+   * The store that other nodes write under {@code root} (a shared volume, mounted read-only on
+   * worker-only nodes): {@link #find} and {@link #download} only, and nothing under it is touched.
+   */
+  public static LocalArtifactStore readOnly(Path root) {
+    return new LocalArtifactStore(root, 1, true);
+  }
+
+  private LocalArtifactStore(Path root, long maxBytes, boolean readOnly) {
     if (maxBytes <= 0) {
       throw new IllegalArgumentException("maxBytes must be positive");
     }
     this.tmp = root.resolve("tmp");
     this.objects = root.resolve("sha256");
     this.maxBytes = maxBytes;
+    this.readOnly = readOnly;
+    if (readOnly) {
+      return;
+    }
     try {
       PrivateFiles.directory(root);
       PrivateFiles.directory(tmp);
@@ -101,6 +118,9 @@ public final class LocalArtifactStore implements ArtifactStore {
    */
   @Override
   public CompletionStage<StoredArtifact> store(Source<ByteString, ?> bytes, String expectedSha256, Materializer mat) {
+    if (readOnly) {
+      return CompletableFuture.failedFuture(new IllegalStateException("this node only reads the artifact store"));
+    }
     Path part = tmp.resolve(UUID.randomUUID() + ".part");
     // per call, and the source is materialized exactly once below, so these are never shared
     MessageDigest digest = newDigest();
@@ -207,7 +227,7 @@ public final class LocalArtifactStore implements ArtifactStore {
   /** Removes an artifact, to undo a newly stored one whose registration was refused. True if it existed. */
   @Override
   public boolean delete(String sha256) {
-    if (!isSha256(sha256)) {
+    if (!isSha256(sha256) || readOnly) {
       return false;
     }
     synchronized (addressLock) {
@@ -226,6 +246,9 @@ public final class LocalArtifactStore implements ArtifactStore {
    */
   @Override
   public List<String> deleteUnreferenced(Set<String> referenced, Instant storedBefore) {
+    if (readOnly) {
+      return List.of();
+    }
     List<String> deleted = new ArrayList<>();
     try (Stream<Path> files = Files.walk(objects, 2)) {
       for (Path file : files.filter(Files::isRegularFile).toList()) {
