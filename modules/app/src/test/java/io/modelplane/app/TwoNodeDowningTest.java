@@ -59,12 +59,13 @@ class TwoNodeDowningTest {
         assertThat(b.output()).contains("SBR took decision DownReachable");
         System.out.println("the younger node, left alone, exited with " + exit);
 
-        // the whole cluster restarts over the same journal: ready means a deployed model answers, never 404
+        // the whole cluster restarts over the same journal (A holds the artifacts: the store is local here):
+        // ready means a deployed model answers, never 404
         Map<String, String> alone = new HashMap<>(db);
-        alone.put("MODELPLANE_CLUSTER_PORT", String.valueOf(portB));
-        b = NodeProcess.start(dir.resolve("b"), dir.resolve("b.log"), alone);
-        b.awaitReady(START);
-        ApiClient.Reply first = new ApiClient(b.baseUrl()).post("/v2/models/digits/infer", key,
+        alone.put("MODELPLANE_CLUSTER_PORT", String.valueOf(Math.min(portA, portB)));
+        a = NodeProcess.start(dir.resolve("a"), dir.resolve("a.log"), alone);
+        a.awaitReady(START);
+        ApiClient.Reply first = new ApiClient(a.baseUrl()).post("/v2/models/digits/infer", key,
             PlacementFeedAcrossNodesTest.one());
         assertThat(first.status()).as(first.toString()).isEqualTo(200);
       } catch (AssertionError | RuntimeException e) {
