@@ -2,6 +2,7 @@ package io.modelplane.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.modelplane.registry.s3.S3TestServer;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,13 +27,16 @@ class GracefulLeaveTest {
 
   @Test
   void aWorkerLeavingOnSigtermHandsItsReplicaOverFirst(@TempDir Path dir) throws Exception {
-    try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
+    // the nodes share no disk: the replica B takes over comes from the bucket
+    try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start(); S3TestServer s3 = S3TestServer.start()) {
+      s3.createBucket("leave");
       int portA = NodeProcess.freePort();
       int portB = NodeProcess.freePort();
-      Map<String, String> cluster = Map.of(
+      Map<String, String> cluster = new HashMap<>(Map.of(
           "MODELPLANE_SEED_NODES", "127.0.0.1:" + portA + ",127.0.0.1:" + portB,
           "MODELPLANE_DOWNING", "keep-oldest",
-          "MODELPLANE_SHUTDOWN_TIMEOUT", SHUTDOWN_TIMEOUT.toSeconds() + "s");
+          "MODELPLANE_SHUTDOWN_TIMEOUT", SHUTDOWN_TIMEOUT.toSeconds() + "s"));
+      cluster.putAll(s3.nodeEnv("leave"));
       Map<String, String> envA = new HashMap<>(cluster);
       envA.putAll(Map.of("MODELPLANE_CLUSTER_PORT", String.valueOf(portA), "MODELPLANE_ROLES", "control,gateway,worker",
           "MODELPLANE_DB_URL", "jdbc:postgresql://127.0.0.1:" + pg.getPort() + "/postgres",
