@@ -1,7 +1,6 @@
 package io.modelplane.registry;
 
 import akka.dispatch.Dispatchers;
-import akka.stream.IOOperationIncompleteException;
 import akka.stream.Materializer;
 import akka.stream.javadsl.FileIO;
 import akka.stream.javadsl.Source;
@@ -18,7 +17,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -28,9 +26,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
@@ -123,7 +119,7 @@ public final class LocalArtifactStore implements ArtifactStore {
     }
     Path part = tmp.resolve(UUID.randomUUID() + ".part");
     // per call, and the source is materialized exactly once below, so these are never shared
-    MessageDigest digest = newDigest();
+    MessageDigest digest = Addresses.newDigest();
     AtomicLong size = new AtomicLong();
     Executor blockingIo = mat.system().dispatchers().lookup(Dispatchers.DefaultBlockingDispatcherId());
     CompletionStage<?> written;
@@ -150,7 +146,7 @@ public final class LocalArtifactStore implements ArtifactStore {
     return written.handleAsync((io, failure) -> {
       try {
         if (failure != null) {
-          throw originalCause(failure);
+          throw Addresses.originalCause(failure);
         }
         return CompletableFuture.completedFuture(
             commit(part, size.get(), HexFormat.of().formatHex(digest.digest()), expectedSha256));
@@ -274,26 +270,10 @@ public final class LocalArtifactStore implements ArtifactStore {
   }
 
   private static boolean isSha256(String value) {
-    return PendingUploads.isSha256(value); // also keeps path separators and ".." out of the address
+    return Addresses.isSha256(value); // also keeps path separators and ".." out of the address
   }
 
-  private static MessageDigest newDigest() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JDK has SHA-256", e);
-    }
-  }
 
-  /** The error that failed the upload, without the wrappers of futures and of FileIO. */
-  private static Throwable originalCause(Throwable failure) {
-    Throwable t = failure;
-    while ((t instanceof CompletionException || t instanceof ExecutionException
-        || t instanceof IOOperationIncompleteException) && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
-  }
 
   /** Makes the rename itself durable; best effort, as not every file system can sync a directory. */
   private static void syncDirectory(Path dir) {

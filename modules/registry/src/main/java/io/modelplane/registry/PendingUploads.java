@@ -44,8 +44,4 @@ public final class PendingUploads {
     return !entry.kept && newlyCreated ? entry.createdBy : null;
   }
 
-  /** Whether {@code value} is a SHA-256 in lowercase hex, the form of every address (no separators, no "..") */
-  public static boolean isSha256(String value) {
-    return value != null && value.length() == 64 && value.chars().allMatch(c -> c >= '0' && c <= '9' || c >= 'a' && c <= 'f');
-  }
 }

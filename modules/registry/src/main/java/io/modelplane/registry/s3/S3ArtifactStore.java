@@ -3,12 +3,12 @@ package io.modelplane.registry.s3;
 import akka.Done;
 import akka.dispatch.Dispatchers;
 import akka.stream.Attributes;
-import akka.stream.IOOperationIncompleteException;
 import akka.stream.Materializer;
 import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.Source;
 import akka.util.ByteString;
 import io.modelplane.common.PrivateFiles;
+import io.modelplane.registry.Addresses;
 import io.modelplane.registry.ArtifactStore;
 import io.modelplane.registry.ArtifactStoreException;
 import io.modelplane.registry.ArtifactStoreSettings;
@@ -26,7 +26,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -36,9 +35,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -185,7 +182,7 @@ public final class S3ArtifactStore implements ArtifactStore {
         .thenApplyAsync(failure -> {
           try {
             if (failure != null) {
-              throw originalCause(failure);
+              throw Addresses.originalCause(failure);
             }
             return CompletableFuture.completedFuture(upload.finish());
           } catch (Throwable t) {
@@ -205,7 +202,7 @@ public final class S3ArtifactStore implements ArtifactStore {
     private final String id = UUID.randomUUID().toString();
     private final Path copy;
     private final FileChannel out;
-    private final MessageDigest digest = newDigest();
+    private final MessageDigest digest = Addresses.newDigest();
     private long size;
     private String key;
     private String uploadId;
@@ -522,25 +519,10 @@ public final class S3ArtifactStore implements ArtifactStore {
   }
 
   private static boolean isSha256(String value) {
-    return PendingUploads.isSha256(value);
+    return Addresses.isSha256(value);
   }
 
-  private static MessageDigest newDigest() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JDK has SHA-256", e);
-    }
-  }
 
-  private static Throwable originalCause(Throwable failure) {
-    Throwable t = failure;
-    while ((t instanceof CompletionException || t instanceof ExecutionException
-        || t instanceof IOOperationIncompleteException) && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
-  }
 
   private static void deleteQuietly(Path path) {
     try {
