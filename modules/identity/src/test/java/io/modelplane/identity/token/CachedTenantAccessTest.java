@@ -21,7 +21,7 @@ class CachedTenantAccessTest {
     calls.incrementAndGet();
     return CompletableFuture.completedFuture(
         tenant.equals(acme) ? Optional.of(new TenantAccess(!suspended.get(), Map.of())) : Optional.empty());
-  }, CachedTenantAccess.DEFAULT_TTL, now::get);
+  }, CachedTenantAccess.DEFAULT_TTL, CachedTenantAccess.DEFAULT_STALE_IF_ERROR, now::get);
 
   Optional<Boolean> status(TenantId tenant) {
     return cached.apply(tenant).toCompletableFuture().join().map(TenantAccess::active);
