@@ -57,4 +57,19 @@ class CachedTenantAccessTest {
     status(other);
     assertThat(calls).hasValue(3);
   }
+
+  @Test
+  void whileTheEntityDoesNotAnswerTheLastStatusStandsUntilAnInvalidation() {
+    AtomicBoolean outOfReach = new AtomicBoolean();
+    CachedTenantAccess moving = new CachedTenantAccess(tenant -> outOfReach.get()
+        ? CompletableFuture.failedFuture(new java.util.concurrent.TimeoutException("ask timed out"))
+        : CompletableFuture.completedFuture(Optional.of(new TenantAccess(!suspended.get(), Map.of()))),
+        CachedTenantAccess.DEFAULT_TTL, CachedTenantAccess.DEFAULT_STALE_IF_ERROR, now::get);
+    assertThat(moving.apply(acme).toCompletableFuture().join()).map(TenantAccess::active).contains(true);
+    outOfReach.set(true);
+    now.addAndGet(Duration.ofSeconds(5).toNanos());
+    assertThat(moving.apply(acme).toCompletableFuture().join()).map(TenantAccess::active).contains(true);
+    moving.invalidate(acme); // suspended meanwhile: the last status must not stand for it
+    assertThat(moving.apply(acme).toCompletableFuture()).isCompletedExceptionally();
+  }
 }
