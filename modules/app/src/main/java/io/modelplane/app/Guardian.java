@@ -311,8 +311,9 @@ final class Guardian {
   private Route startGatewayRoutes(Services services, InferenceGateway gateway) {
     ControlPlane controlPlane = services.controlPlane();
     // a revoked key or suspended tenant is refused on every node at once (TenantChanges), at the
-    // latest after this time-to-live
-    CachedKeyLookup keys = new CachedKeyLookup(controlPlane::findApiKey, Duration.ofMillis(500));
+    // latest after this time-to-live; while the tenant's entity does not answer (its shard moving
+    // after a crash), a key's last answer stands for up to a minute
+    CachedKeyLookup keys = new CachedKeyLookup(controlPlane::findApiKey, Duration.ofMillis(500), Duration.ofSeconds(60));
     // keys of tenants that do not exist are refused without waking an entity
     KnownTenants knownTenants = new KnownTenants(services.readSide()::tenantIdsWhenCaughtUp, Duration.ofSeconds(1));
     // a token's tenant must exist; a suspended one is refused (403) like its API keys, a revoked token (401)

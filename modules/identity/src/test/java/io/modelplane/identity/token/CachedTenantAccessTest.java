@@ -21,7 +21,7 @@ class CachedTenantAccessTest {
     calls.incrementAndGet();
     return CompletableFuture.completedFuture(
         tenant.equals(acme) ? Optional.of(new TenantAccess(!suspended.get(), Map.of())) : Optional.empty());
-  }, CachedTenantAccess.DEFAULT_TTL, now::get);
+  }, CachedTenantAccess.DEFAULT_TTL, CachedTenantAccess.DEFAULT_STALE_IF_ERROR, now::get);
 
   Optional<Boolean> status(TenantId tenant) {
     return cached.apply(tenant).toCompletableFuture().join().map(TenantAccess::active);
@@ -56,5 +56,20 @@ class CachedTenantAccessTest {
     assertThat(status(acme)).contains(false);
     status(other);
     assertThat(calls).hasValue(3);
+  }
+
+  @Test
+  void whileTheEntityDoesNotAnswerTheLastStatusStandsUntilAnInvalidation() {
+    AtomicBoolean outOfReach = new AtomicBoolean();
+    CachedTenantAccess moving = new CachedTenantAccess(tenant -> outOfReach.get()
+        ? CompletableFuture.failedFuture(new java.util.concurrent.TimeoutException("ask timed out"))
+        : CompletableFuture.completedFuture(Optional.of(new TenantAccess(!suspended.get(), Map.of()))),
+        CachedTenantAccess.DEFAULT_TTL, CachedTenantAccess.DEFAULT_STALE_IF_ERROR, now::get);
+    assertThat(moving.apply(acme).toCompletableFuture().join()).map(TenantAccess::active).contains(true);
+    outOfReach.set(true);
+    now.addAndGet(Duration.ofSeconds(5).toNanos());
+    assertThat(moving.apply(acme).toCompletableFuture().join()).map(TenantAccess::active).contains(true);
+    moving.invalidate(acme); // suspended meanwhile: the last status must not stand for it
+    assertThat(moving.apply(acme).toCompletableFuture()).isCompletedExceptionally();
   }
 }

@@ -1,5 +1,6 @@
 package io.modelplane.inference.gateway;
 
+import akka.actor.Address;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.AskPattern;
@@ -16,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -56,6 +58,11 @@ public final class InferenceGateway {
   private final CopyOnWriteArrayList<Runnable> tableListeners = new CopyOnWriteArrayList<>();
   private final ConcurrentHashMap<ActorRef<WorkerActor.Command>, ModelResidency> localWorkers = new ConcurrentHashMap<>();
   private final Executor responses;
+  /** Nodes that left, were removed or are unreachable: their workers get no requests. */
+  private final Set<Address> goneNodes = ConcurrentHashMap.newKeySet();
+  /** Asks to remote workers awaiting an answer, by the worker's node. */
+  private final ConcurrentHashMap<Address, Set<CompletableFuture<WorkerActor.InferResult>>> asking =
+      new ConcurrentHashMap<>();
 
   public InferenceGateway(ActorSystem<?> system, Duration inferTimeout, Duration coldStartTimeout) {
     this.system = system;
@@ -77,6 +84,31 @@ public final class InferenceGateway {
     Indexed indexed = Indexed.of(next);
     table.updateAndGet(current -> next.generation() >= current.table().generation() ? indexed : current);
     tableListeners.forEach(Runnable::run);
+  }
+
+  /**
+   * A node left the cluster or became unreachable: its workers get no more requests, and the
+   * requests waiting on them are tried once more on another replica (or answered 503) at once
+   * instead of waiting out the infer timeout.
+   */
+  public void nodeGone(Address node) {
+    goneNodes.add(node);
+    Set<CompletableFuture<WorkerActor.InferResult>> waiting = asking.get(node);
+    if (waiting != null) {
+      waiting.forEach(reply -> reply.completeExceptionally(new WorkerGone(node)));
+    }
+  }
+
+  /** The node is reachable again (or a new one joined at its address). */
+  public void nodeBack(Address node) {
+    goneNodes.remove(node);
+  }
+
+  /** The worker's node went away while the worker had the request. */
+  static final class WorkerGone extends RuntimeException {
+    WorkerGone(Address node) {
+      super("the node " + node + " left or is unreachable", null, false, false);
+    }
   }
 
   /** Whether placement has sent this node a routing table yet: until then no deployed model has a route here. */
@@ -122,7 +154,8 @@ public final class InferenceGateway {
   /**
    * One try on the least loaded of {@code workers}. The request carries its deadline ({@link System#nanoTime()}):
    * a worker drops it unrun once that has passed, and the caller hears {@link Code#INFERENCE_TIMEOUT}
-   * then, never a late answer. A replica that lost the model is tried once more elsewhere.
+   * then, never a late answer. A replica that lost the model, or whose node went away meanwhile,
+   * is tried once more elsewhere.
    */
   private CompletionStage<Prediction> attempt(VersionKey version, List<Tensor> inputs,
       List<ActorRef<WorkerActor.Command>> workers, int attemptsLeft, long deadline) {
@@ -135,37 +168,73 @@ public final class InferenceGateway {
     counter.incrementAndGet();
     CompletionStage<WorkerActor.InferResult> reply = localWorkers.containsKey(worker)
         ? inferLocally(localWorkers.get(worker), version, inputs, deadline)
-        : AskPattern.ask(worker, replyTo -> new WorkerActor.Infer(version, inputs, Math.max(1, remaining / 1_000_000), replyTo),
-            Duration.ofNanos(remaining), system.scheduler());
+        : askRemote(worker, version, inputs, remaining);
     return reply.handle((result, failure) -> {
       counter.decrementAndGet();
-      if (failure instanceof TimeoutException || failure != null && failure.getCause() instanceof TimeoutException) {
+      Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+      if (cause instanceof WorkerGone) {
+        List<ActorRef<WorkerActor.Command>> others = ready(version).stream().filter(w -> !w.equals(worker)).toList();
+        if (attemptsLeft > 1 && !others.isEmpty()) {
+          return attempt(version, inputs, others, attemptsLeft - 1, deadline);
+        }
+        throw new InferenceRejected(Code.WORKER_UNAVAILABLE, "the worker's node left the cluster; retry shortly", 1);
+      }
+      if (cause instanceof TimeoutException || failure != null && failure.getCause() instanceof TimeoutException) {
         throw timedOut();
       }
       if (failure != null) {
         throw new InferenceRejected(Code.WORKER_UNAVAILABLE, "the worker could not be reached; retry shortly", 1);
       }
-      return result;
-    }).thenCompose(result -> {
-      if (result instanceof WorkerActor.Inferred ok) {
-        return CompletableFuture.completedFuture(new Prediction(version, ok.outputs(), ok.computeMicros()));
+      return answer(version, inputs, worker, result, attemptsLeft, deadline);
+    }).thenCompose(java.util.function.Function.identity());
+  }
+
+  /** An ask that fails at once with {@link WorkerGone} when the worker's node goes away meanwhile. */
+  private CompletionStage<WorkerActor.InferResult> askRemote(ActorRef<WorkerActor.Command> worker, VersionKey version,
+      List<Tensor> inputs, long remaining) {
+    Address node = worker.path().address();
+    CompletableFuture<WorkerActor.InferResult> reply = new CompletableFuture<>();
+    Set<CompletableFuture<WorkerActor.InferResult>> onNode = asking.computeIfAbsent(node, a -> ConcurrentHashMap.newKeySet());
+    onNode.add(reply);
+    reply.whenComplete((r, e) -> onNode.remove(reply));
+    if (goneNodes.contains(node)) { // checked after registering: a departure cannot slip between
+      reply.completeExceptionally(new WorkerGone(node));
+    } else {
+      AskPattern.<WorkerActor.Command, WorkerActor.InferResult>ask(worker,
+              replyTo -> new WorkerActor.Infer(version, inputs, Math.max(1, remaining / 1_000_000), replyTo),
+              Duration.ofNanos(remaining), system.scheduler())
+          .whenComplete((r, e) -> {
+            if (e != null) {
+              reply.completeExceptionally(e);
+            } else {
+              reply.complete(r);
+            }
+          });
+    }
+    return reply;
+  }
+
+  /** A worker's answer: the prediction, one more try elsewhere for a replica that lost the model, or the failure. */
+  private CompletionStage<Prediction> answer(VersionKey version, List<Tensor> inputs,
+      ActorRef<WorkerActor.Command> worker, WorkerActor.InferResult result, int attemptsLeft, long deadline) {
+    if (result instanceof WorkerActor.Inferred ok) {
+      return CompletableFuture.completedFuture(new Prediction(version, ok.outputs(), ok.computeMicros()));
+    }
+    WorkerActor.InferFailed failed = (WorkerActor.InferFailed) result;
+    if (failed.reason() == WorkerActor.Reason.MODEL_NOT_RESIDENT && attemptsLeft > 1) {
+      List<ActorRef<WorkerActor.Command>> others = ready(version).stream().filter(w -> !w.equals(worker)).toList();
+      if (!others.isEmpty()) {
+        return attempt(version, inputs, others, attemptsLeft - 1, deadline);
       }
-      WorkerActor.InferFailed failed = (WorkerActor.InferFailed) result;
-      if (failed.reason() == WorkerActor.Reason.MODEL_NOT_RESIDENT && attemptsLeft > 1) {
-        List<ActorRef<WorkerActor.Command>> others = ready(version).stream().filter(w -> !w.equals(worker)).toList();
-        if (!others.isEmpty()) {
-          return attempt(version, inputs, others, attemptsLeft - 1, deadline);
-        }
-      }
-      throw switch (failed.reason()) {
-        case TIMED_OUT -> timedOut();
-        case CAPACITY_EXCEEDED -> new InferenceRejected(Code.CAPACITY_EXCEEDED, failed.message(), 1);
-        case MODEL_NOT_RESIDENT -> new InferenceRejected(Code.MODEL_NOT_RESIDENT, failed.message(), 1);
-        case INVALID_INPUT -> new InferenceRejected(new PredictFailure(Code.INVALID_INPUT, failed.message(), null,
-            new InvalidInputException(failed.input().kind(), failed.input().code(), failed.message())));
-        case MODEL_ERROR -> new InferenceRejected(Code.MODEL_ERROR, failed.message());
-      };
-    });
+    }
+    throw switch (failed.reason()) {
+      case TIMED_OUT -> timedOut();
+      case CAPACITY_EXCEEDED -> new InferenceRejected(Code.CAPACITY_EXCEEDED, failed.message(), 1);
+      case MODEL_NOT_RESIDENT -> new InferenceRejected(Code.MODEL_NOT_RESIDENT, failed.message(), 1);
+      case INVALID_INPUT -> new InferenceRejected(new PredictFailure(Code.INVALID_INPUT, failed.message(), null,
+          new InvalidInputException(failed.input().kind(), failed.input().code(), failed.message())));
+      case MODEL_ERROR -> new InferenceRejected(Code.MODEL_ERROR, failed.message());
+    };
   }
 
   private InferenceRejected timedOut() {
@@ -201,7 +270,12 @@ public final class InferenceGateway {
 
   private List<ActorRef<WorkerActor.Command>> ready(VersionKey version) {
     RoutingTable.VersionRoute v = versionRoute(version);
-    return v == null ? List.of() : v.ready();
+    if (v == null) {
+      return List.of();
+    }
+    // the table may still list replicas on a node that went away, until placement catches up
+    return goneNodes.isEmpty() ? v.ready()
+        : v.ready().stream().filter(w -> !goneNodes.contains(w.path().address())).toList();
   }
 
   private RoutingTable.Unservable unservable(VersionKey version) {

@@ -19,7 +19,9 @@ import org.slf4j.LoggerFactory;
  * hop. A lease is topped up before it runs dry, re-read twice a second (so quota changes show
  * within a second), and handed back when the tenant goes quiet. When the quota entity cannot be
  * reached (e.g. while it moves after a node crash) the node decides alone from the last limits it
- * saw, each node enforcing the whole quota, until the entity answers again.
+ * saw, each node enforcing the whole quota, until the entity answers again. Those limits outlive
+ * a lease given back for {@link #REMEMBER_NANOS}, so a tenant that comes back during an outage is
+ * not refused for want of them; {@link #invalidate} forgets them.
  */
 public final class AdmissionLeases {
   private static final Logger log = LoggerFactory.getLogger(AdmissionLeases.class);
@@ -30,6 +32,8 @@ public final class AdmissionLeases {
   static final long IDLE_NANOS = 2_000_000_000L;
   /** After a failed exchange with the entity, decide alone for this long before trying again. */
   static final long DEGRADED_NANOS = 2_000_000_000L;
+  /** The last limits the entity granted for a tenant may stand in for it this long after they were granted. */
+  static final long REMEMBER_NANOS = 60_000_000_000L;
   /** Tokens are leased in chunks of this much time at the tenant's rate. */
   static final double CHUNK_SECONDS = 0.05;
   /** With no permit to spare cluster-wide, refuse locally for this long before asking again. */
@@ -63,6 +67,8 @@ public final class AdmissionLeases {
 
   private record Waiter(CompletableFuture<Verdict> future, int rounds) {}
 
+  private record Known(QuotaEntity.Grant grant, long grantedAt) {}
+
   /** Exchanges one request may wait for before the lease decides with what it has. */
   static final int MAX_ROUNDS = 3;
 
@@ -79,6 +85,10 @@ public final class AdmissionLeases {
   private final Transport transport;
   private final LongSupplier clock;
   private final ConcurrentHashMap<TenantId, Lease> leases = new ConcurrentHashMap<>();
+  /** The last grant per tenant, kept past its lease: the limits to decide alone by when the entity is out of reach. */
+  private final ConcurrentHashMap<TenantId, Known> lastKnown = new ConcurrentHashMap<>();
+  // a grant asked for before an invalidation must not be remembered as the latest limits
+  private final java.util.concurrent.atomic.AtomicLong invalidations = new java.util.concurrent.atomic.AtomicLong();
 
   public AdmissionLeases(String node, Transport transport, LongSupplier clock) {
     this.node = node;
@@ -101,6 +111,8 @@ public final class AdmissionLeases {
 
   /** Forgets what this node knows of the tenant's limits: the next request reads them afresh. */
   public void invalidate(TenantId tenant) {
+    invalidations.incrementAndGet();
+    lastKnown.remove(tenant);
     Lease lease = leases.get(tenant);
     if (lease != null) {
       lease.expire();
@@ -110,6 +122,7 @@ public final class AdmissionLeases {
   /** Periodic upkeep (every ~250 ms): renews permits, re-reads stale leases, returns idle ones. */
   public void tick() {
     long now = clock.getAsLong();
+    lastKnown.values().removeIf(known -> now - known.grantedAt() >= REMEMBER_NANOS);
     leases.forEach((tenant, lease) -> {
       if (lease.closeIfIdle(now)) {
         leases.remove(tenant, lease);
@@ -271,11 +284,12 @@ public final class AdmissionLeases {
       int wantPermits = grant == null ? inFlight + 1 + waiters
           : grant.maxConcurrent() != null ? inFlight + permitChunk(grant) + waiters : 0;
       long sentAt = clock.getAsLong();
+      long epoch = invalidations.get();
       transport.ask(tenant, replyTo -> new QuotaEntity.Acquire(node, wantTokens, returnTokens, wantPermits, replyTo))
-          .whenComplete((granted, failure) -> received(granted, failure, wantTokens, sentAt));
+          .whenComplete((granted, failure) -> received(granted, failure, wantTokens, sentAt, epoch));
     }
 
-    private void received(QuotaEntity.Grant granted, Throwable failure, int wantedTokens, long sentAt) {
+    private void received(QuotaEntity.Grant granted, Throwable failure, int wantedTokens, long sentAt, long epoch) {
       List<Map.Entry<CompletableFuture<Verdict>, Verdict>> decided = new ArrayList<>();
       List<CompletableFuture<Verdict>> failed = new ArrayList<>();
       synchronized (this) {
@@ -285,6 +299,12 @@ public final class AdmissionLeases {
           log.warn("quota of tenant {} out of reach, deciding locally for {} ms: {}", tenant,
               DEGRADED_NANOS / 1_000_000, failure.toString());
           degradedUntil = now + DEGRADED_NANOS;
+          Known known = grant == null ? lastKnown.get(tenant) : null;
+          if (known != null && now - known.grantedAt() < REMEMBER_NANOS) {
+            // a new lease (the tenant was quiet, or this node is new to it): the limits seen last
+            grant = known.grant();
+            grantedAt = known.grantedAt();
+          }
         } else {
           if (closed) {
             // came back after the lease was given up: hand the tokens straight back
@@ -295,6 +315,13 @@ public final class AdmissionLeases {
               || !java.util.Objects.equals(grant.burst(), granted.burst()));
           grant = granted;
           grantedAt = sentAt;
+          if (invalidations.get() == epoch) {
+            Known known = new Known(granted, sentAt);
+            lastKnown.put(tenant, known);
+            if (invalidations.get() != epoch) {
+              lastKnown.remove(tenant, known); // invalidated meanwhile
+            }
+          }
           degradedUntil = 0;
           fallback = null;
           tokens += granted.tokens();

@@ -309,4 +309,43 @@ class AdmissionLeasesTest {
       return null;
     });
   }
+
+  /** Lets the quiet lease go: its top-up back, a tick gives it up. */
+  private void idle(AdmissionLeases node) {
+    clock.addAndGet(AdmissionLeases.IDLE_NANOS);
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(3), () -> {
+      node.tick();
+      assertThat(node.size()).isZero();
+      return null;
+    });
+  }
+
+  @Test
+  void aTenantBackAfterItsLeaseWentIsAdmittedByTheLastLimitsWhileTheEntityIsOutOfReach() throws Exception {
+    quota.set(rate(10.0, 3, 1));
+    AdmissionLeases node = node("a", Duration.ofMillis(300));
+    Verdict first = admit(node);
+    assertThat(first).isInstanceOf(Admitted.class);
+    ((Admitted) first).release().run();
+    idle(node);
+    testKit.stop(entity);
+
+    Verdict again = admit(node); // the exchange times out: decided alone by the last limits, not failed
+    assertThat(again).isInstanceOf(Admitted.class);
+    assertThat(again.limits().limit()).isEqualTo(10.0);
+    assertThat(admit(node)).isInstanceOf(Refused.class) // those limits hold: one request in flight at most
+        .extracting(v -> ((Refused) v).reason()).isEqualTo(Refusal.CONCURRENCY_LIMITED);
+    ((Admitted) again).release().run();
+  }
+
+  @Test
+  void anInvalidationForgetsTheLastLimitsSoTheyNeverStandInForAChange() throws Exception {
+    quota.set(rate(10.0, 3, null));
+    AdmissionLeases node = node("a", Duration.ofMillis(300));
+    assertThat(admit(node)).isInstanceOf(Admitted.class);
+    idle(node);
+    testKit.stop(entity);
+    node.invalidate(TENANT); // e.g. the quota was changed
+    assertThat(node.admit(TENANT).toCompletableFuture()).failsWithin(Duration.ofSeconds(5));
+  }
 }
