@@ -19,6 +19,7 @@ import akka.cluster.typed.Join;
 import akka.cluster.typed.SingletonActor;
 import akka.http.javadsl.Http;
 import akka.http.javadsl.ServerBinding;
+import akka.http.javadsl.ServerBuilder;
 import akka.http.javadsl.server.Route;
 import akka.management.cluster.bootstrap.ClusterBootstrap;
 import akka.management.javadsl.AkkaManagement;
@@ -31,6 +32,8 @@ import io.modelplane.api.FailedAuthentications;
 import io.modelplane.api.HttpApi;
 import io.modelplane.api.Metrics;
 import io.modelplane.api.WorkerNodeApi;
+import io.modelplane.api.tls.ServerTls;
+import io.modelplane.common.tls.OutgoingTrust;
 import io.modelplane.control.readside.JournalTagBackfill;
 import io.modelplane.control.readside.ReadSide;
 import io.modelplane.control.ArtifactOrigin;
@@ -118,6 +121,10 @@ final class Guardian {
   private final NodeSettings settings;
   private final InferenceSettings inference;
   private final Teardown teardown;
+  private final NodeTls tls;
+  /** The HTTP API's certificate; null: plain HTTP. */
+  private final ServerTls httpTls;
+  private final OutgoingTrust outgoingTrust;
   private final CompletableFuture<InetSocketAddress> serving;
   private final Metrics metrics = new Metrics();
   private ArtifactStore artifacts;
@@ -127,22 +134,25 @@ final class Guardian {
   /** Set on gateway nodes in demo mode: creates the demo tenant once the node serves at the given address. */
   private Function<InetSocketAddress, CompletionStage<Void>> demo;
 
-  private Guardian(ActorContext<Command> ctx, Config config, NodeSettings settings, Teardown teardown,
-      CompletableFuture<InetSocketAddress> serving) {
+  private Guardian(ActorContext<Command> ctx, Config config, NodeSettings settings, NodeTls tls, ServerTls httpTls,
+      Teardown teardown, CompletableFuture<InetSocketAddress> serving) {
     this.ctx = ctx;
     this.system = ctx.getSystem();
     this.config = config;
     this.settings = settings;
     this.inference = InferenceSettings.fromConfig(config);
     this.teardown = teardown;
+    this.tls = tls;
+    this.httpTls = httpTls;
+    this.outgoingTrust = tls.outgoingTrust();
     this.serving = serving;
     this.cluster = ClusterSettings.fromConfig(config, settings);
     this.leave = new GracefulLeave(system, cluster.shutdownTimeout());
   }
 
-  static Behavior<Command> create(Config config, NodeSettings settings, Teardown teardown,
-      CompletableFuture<InetSocketAddress> serving) {
-    return Behaviors.setup(ctx -> new Guardian(ctx, config, settings, teardown, serving).start());
+  static Behavior<Command> create(Config config, NodeSettings settings, NodeTls tls, ServerTls httpTls,
+      Teardown teardown, CompletableFuture<InetSocketAddress> serving) {
+    return Behaviors.setup(ctx -> new Guardian(ctx, config, settings, tls, httpTls, teardown, serving).start());
   }
 
   private Behavior<Command> start() {
@@ -247,7 +257,7 @@ final class Guardian {
   private ArtifactStore artifacts() {
     if (artifacts == null) {
       artifacts = NodeArtifacts.settings(config).open(settings.dataDir(), ApiSettings.fromConfig(config).maxArtifactBytes(),
-          !settings.workerOnly());
+          !settings.workerOnly(), outgoingTrust);
       teardown.add(artifacts::close);
     }
     return artifacts;
@@ -389,11 +399,20 @@ final class Guardian {
   }
 
   private void bind(Route route) {
-    CompletionStage<ServerBinding> bound = !settings.roles().contains("gateway")
-        ? Http.get(system).newServerAt(settings.httpHost(), settings.httpPort()).bind(route)
+    ServerBuilder server = Http.get(system).newServerAt(settings.httpHost(), settings.httpPort());
+    if (httpTls != null) {
+      server = server.enableHttps(httpTls.httpsContext());
+      system.scheduler().scheduleWithFixedDelay(tls.reloadInterval(), tls.reloadInterval(), httpTls::reloadIfChanged,
+          system.dispatchers().lookup(DispatcherSelector.fromConfig("modelplane.dispatchers.blocking-io")));
+      log.info("HTTPS with certificate serial {} ({}), files checked for changes every {} s",
+          httpTls.certificate().getSerialNumber().toString(16), httpTls.certificate().getSubjectX500Principal().getName(),
+          tls.reloadInterval().toSeconds());
+    }
+    // the connection guard accepts HTTP/1.1 connections itself; HTTP/2 (ALPN) needs akka-http's own accept loop
+    CompletionStage<ServerBinding> bound = !settings.roles().contains("gateway") || tls.http2()
+        ? server.bind(route)
         : new ConnectionGuard(ConnectionGuard.Settings.fromConfig(config))
-            .bind(Http.get(system).newServerAt(settings.httpHost(), settings.httpPort()), route.flow(system),
-                Materializer.matFromSystem(system));
+            .bind(server, route.flow(system), Materializer.matFromSystem(system));
     ctx.pipeToSelf(bound, (binding, failure) -> failure == null ? new Bound(binding) : new StartFailed(failure));
   }
 
@@ -446,9 +465,11 @@ final class Guardian {
       return null;
     }
     String publicUrl = kc.getString("public-url").isBlank()
-        ? "http://" + settings.httpHost() + ":" + settings.httpPort() : kc.getString("public-url");
+        ? (httpTls != null ? "https://" : "http://") + settings.httpHost() + ":" + settings.httpPort()
+        : kc.getString("public-url");
     KeycloakProvisioner keycloak = new KeycloakProvisioner(new KeycloakProvisioner.Settings(kc.getString("url"),
-        kc.getString("realm"), kc.getString("admin-user"), kc.getString("admin-password"), publicUrl));
+        kc.getString("realm"), kc.getString("admin-user"), kc.getString("admin-password"), publicUrl),
+        outgoingTrust.sslContext());
     teardown.add(keycloak::close);
     log.info("Keycloak mode: realm {} at {}", kc.getString("realm"), kc.getString("url"));
     return new IdentityProvisioning(keycloak, controlPlane, readSide.tenants(), dispatcher("keycloak"));
@@ -457,7 +478,8 @@ final class Guardian {
   /** Keycloak access tokens, verified locally against the realm's keys (fetched once, then cached). */
   private Authenticator tokens(KeycloakProvisioner.Settings keycloak, CachedTenantAccess tenantAccess) {
     KeycloakRealm realm = new KeycloakRealm(keycloak.url(), keycloak.realm());
-    JwksKeySource keys = new JwksKeySource(realm.jwksUri());
+    JwksKeySource keys = new JwksKeySource(realm.jwksUri(), JwksKeySource.Settings.defaults(), Clock.systemUTC(),
+        outgoingTrust.sslContext().getSocketFactory());
     teardown.add(keys::close);
     TokenVerifier verifier = new TokenVerifier(realm.issuer(), KeycloakProvisioner.AUDIENCE, keys, Clock.systemUTC(),
         config.getDuration("modelplane.keycloak.clock-skew"));

@@ -5,6 +5,7 @@ import akka.actor.CoordinatedShutdown;
 import akka.actor.typed.ActorSystem;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.modelplane.api.tls.ServerTls;
 import io.modelplane.common.PrivateFiles;
 import io.modelplane.metering.UsageStore;
 import java.net.InetSocketAddress;
@@ -25,9 +26,10 @@ public final class Main {
    * A running node: its actor system, the address its HTTP API listens on, and what completes once
    * the system has terminated and everything the node opened is closed.
    */
-  public record Node(ActorSystem<?> system, InetSocketAddress httpAddress, CompletableFuture<Void> stopped) {
+  public record Node(ActorSystem<?> system, InetSocketAddress httpAddress, boolean https,
+      CompletableFuture<Void> stopped) {
     public String baseUrl() {
-      return Main.baseUrl(httpAddress);
+      return Main.baseUrl(httpAddress, https);
     }
 
     /** Stops the node and waits until it has stopped. */
@@ -42,9 +44,13 @@ public final class Main {
    * loopback address, which reaches it from the node's own machine.
    */
   static String baseUrl(InetSocketAddress address) {
+    return baseUrl(address, false);
+  }
+
+  static String baseUrl(InetSocketAddress address, boolean https) {
     String host = address.getAddress() != null && address.getAddress().isAnyLocalAddress()
         ? "127.0.0.1" : address.getHostString();
-    return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
+    return (https ? "https://" : "http://") + (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
   }
 
   /** How long a node may take from start to serving: schema creation, binding, the demo tenant. */
@@ -134,18 +140,21 @@ public final class Main {
     refuseCredentialsOnWorkerOnly(config, settings);
     OperatorKey.requireStrong(settings.operatorKey());
     NodeArtifacts.settings(config); // e.g. s3 without a bucket: refused before anything starts
+    NodeTls tls = NodeTls.fromConfig(config);
+    ServerTls httpTls = tls.loadHttp(); // a missing or broken certificate stops the start here
+    tls.warnIfPlainAndReachable(settings.httpHost(), settings.clusterHost());
     secureDataDir(settings);
     Teardown teardown = new Teardown();
     // last of all: files a library made since start (H2's trace file) are made owner-only too
     teardown.add(() -> secureDataDir(settings));
     CompletableFuture<InetSocketAddress> serving = new CompletableFuture<>();
     ActorSystem<Guardian.Command> system = ActorSystem.create(
-        Guardian.create(config, settings, teardown, serving), "modelplane", config);
+        Guardian.create(config, settings, tls, httpTls, teardown, serving), "modelplane", config);
     CompletableFuture<Void> stopped = system.getWhenTerminated().toCompletableFuture().thenRun(teardown::run);
     try {
       // schema creation, binding and the demo tenant each have their own limits; this one is the backstop
       InetSocketAddress address = serving.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-      return new Node(system, address, stopped);
+      return new Node(system, address, httpTls != null, stopped);
     } catch (Exception e) {
       system.terminate();
       stopped.join();
@@ -218,6 +227,11 @@ public final class Main {
     }
     derived.put("akka.cluster.roles", s.roles());
     derived.putAll(ClusterSettings.fromConfig(base, s).akkaSettings());
+    NodeTls tls = NodeTls.fromConfig(base);
+    derived.putAll(tls.akkaSettings());
+    if (tls.http2()) {
+      derived.put("akka.http.server.enable-http2", "on");
+    }
     String db = "akka-persistence-jdbc.shared-databases.slick.";
     // a worker-only node gets no database at all: anything that reached for the journal there would fail
     derived.put(db + "db.url", s.workerOnly() ? "" : s.jdbcUrl());

@@ -1,6 +1,7 @@
 package io.modelplane.registry;
 
 import com.typesafe.config.Config;
+import io.modelplane.common.tls.OutgoingTrust;
 import io.modelplane.registry.s3.S3ArtifactStore;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -67,10 +68,15 @@ public record ArtifactStoreSettings(Kind store, Path localDir, S3 s3, long cache
    * bucket (its uploads' local copies under {@code dataDir/artifact-uploads}).
    */
   public ArtifactStore open(Path dataDir, long maxBytes, boolean writes) {
+    return open(dataDir, maxBytes, writes, OutgoingTrust.jdkDefaults());
+  }
+
+  /** {@link #open(Path, long, boolean)}, calling S3 over HTTPS with {@code trust}. */
+  public ArtifactStore open(Path dataDir, long maxBytes, boolean writes, OutgoingTrust trust) {
     Path local = localDir != null ? localDir : dataDir.resolve("artifacts");
     return switch (store) {
       case LOCAL -> writes ? new LocalArtifactStore(local, maxBytes) : LocalArtifactStore.readOnly(local);
-      case S3 -> S3ArtifactStore.open(s3, dataDir.resolve("artifact-uploads"), maxBytes);
+      case S3 -> S3ArtifactStore.open(s3, dataDir.resolve("artifact-uploads"), maxBytes, trust);
     };
   }
 }

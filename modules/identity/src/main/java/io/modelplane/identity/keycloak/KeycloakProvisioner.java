@@ -18,6 +18,7 @@ import org.jboss.resteasy.client.jaxrs.internal.ResteasyClientBuilderImpl;
 import org.keycloak.admin.client.JacksonProvider;
 import org.keycloak.admin.client.Keycloak;
 import org.keycloak.admin.client.KeycloakBuilder;
+import javax.net.ssl.SSLContext;
 import org.keycloak.admin.client.resource.RealmResource;
 import org.keycloak.representations.idm.ClientRepresentation;
 import org.keycloak.representations.idm.ClientScopeRepresentation;
@@ -98,8 +99,17 @@ public final class KeycloakProvisioner implements AutoCloseable {
   private final Keycloak keycloak;
 
   public KeycloakProvisioner(Settings settings) {
+    this(settings, null);
+  }
+
+  /** Calls Keycloak over HTTPS trusting {@code trust}'s authorities (null: the JDK's default ones). */
+  public KeycloakProvisioner(Settings settings, SSLContext trust) {
     this.settings = settings;
-    Client http = new ResteasyClientBuilderImpl()
+    ResteasyClientBuilderImpl builder = new ResteasyClientBuilderImpl();
+    if (trust != null) {
+      builder.sslContext(trust);
+    }
+    Client http = builder
         .connectTimeout(5, TimeUnit.SECONDS)
         .readTimeout(15, TimeUnit.SECONDS)
         .connectionPoolSize(8)

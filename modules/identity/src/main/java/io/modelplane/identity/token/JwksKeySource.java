@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
  * A realm's public signing keys, fetched from its JWKS endpoint and kept in memory, so verifying a
@@ -73,7 +74,12 @@ public final class JwksKeySource implements JWKSource<SecurityContext>, Closeabl
   }
 
   public JwksKeySource(URI jwksUri, Settings settings, Clock clock) {
-    this(fetchingFrom(jwksUri, settings), settings, clock);
+    this(jwksUri, settings, clock, null);
+  }
+
+  /** Fetching over HTTPS with {@code tls}'s trust (null: the JDK's default authorities). */
+  public JwksKeySource(URI jwksUri, Settings settings, Clock clock, SSLSocketFactory tls) {
+    this(fetchingFrom(jwksUri, settings, tls), settings, clock);
   }
 
   /** Keys from any upstream source (the tests' in-memory sets, for one). */
@@ -91,11 +97,11 @@ public final class JwksKeySource implements JWKSource<SecurityContext>, Closeabl
         null, false);
   }
 
-  private static JWKSetSource<SecurityContext> fetchingFrom(URI jwksUri, Settings settings) {
+  private static JWKSetSource<SecurityContext> fetchingFrom(URI jwksUri, Settings settings, SSLSocketFactory tls) {
     int timeout = Math.toIntExact(settings.httpTimeout().toMillis());
     try {
       return new URLBasedJWKSetSource<>(jwksUri.toURL(),
-          new DefaultResourceRetriever(timeout, timeout, MAX_JWKS_BYTES));
+          new DefaultResourceRetriever(timeout, timeout, MAX_JWKS_BYTES, true, tls));
     } catch (MalformedURLException e) {
       throw new IllegalArgumentException("not a JWKS URL: " + jwksUri, e);
     }

@@ -8,6 +8,7 @@ import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.Source;
 import akka.util.ByteString;
 import io.modelplane.common.PrivateFiles;
+import io.modelplane.common.tls.OutgoingTrust;
 import io.modelplane.registry.Addresses;
 import io.modelplane.registry.ArtifactStore;
 import io.modelplane.registry.ArtifactStoreException;
@@ -38,8 +39,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.stream.Stream;
+import javax.net.ssl.TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.core.ResponseInputStream;
@@ -125,13 +128,27 @@ public final class S3ArtifactStore implements ArtifactStore {
    * and not every S3-compatible server knows the newer checksum headers.
    */
   public static S3ArtifactStore open(ArtifactStoreSettings.S3 settings, Path staging, long maxBytes) {
-    return open(settings, staging, maxBytes, DefaultCredentialsProvider.builder().build());
+    return open(settings, staging, maxBytes, OutgoingTrust.jdkDefaults());
+  }
+
+  /** {@link #open(ArtifactStoreSettings.S3, Path, long)} trusting {@code trust}'s authorities over HTTPS. */
+  public static S3ArtifactStore open(ArtifactStoreSettings.S3 settings, Path staging, long maxBytes,
+      OutgoingTrust trust) {
+    return open(settings, staging, maxBytes, DefaultCredentialsProvider.builder().build(), trust);
   }
 
   /** {@link #open(ArtifactStoreSettings.S3, Path, long)} with these credentials. */
   public static S3ArtifactStore open(ArtifactStoreSettings.S3 settings, Path staging, long maxBytes,
       AwsCredentialsProvider credentials) {
+    return open(settings, staging, maxBytes, credentials, OutgoingTrust.jdkDefaults());
+  }
+
+  /** With these credentials and this trust (certificates and host names are always verified). */
+  public static S3ArtifactStore open(ArtifactStoreSettings.S3 settings, Path staging, long maxBytes,
+      AwsCredentialsProvider credentials, OutgoingTrust trust) {
     S3ClientBuilder builder = S3Client.builder()
+        .httpClientBuilder(Apache5HttpClient.builder()
+            .tlsTrustManagersProvider(() -> new TrustManager[] {trust.trustManager()}))
         .credentialsProvider(credentials)
         .region(Region.of(settings.region()))
         .forcePathStyle(settings.pathStyle())
