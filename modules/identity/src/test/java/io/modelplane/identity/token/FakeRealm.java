@@ -18,6 +18,8 @@ import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -29,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
+import javax.net.ssl.SSLContext;
 
 /**
  * A stand-in for a Keycloak realm: real keys, a real JWKS endpoint on 127.0.0.1 (counting its
@@ -46,9 +49,20 @@ final class FakeRealm implements AutoCloseable {
   final KeycloakRealm realm;
 
   FakeRealm(JWK... signingKeys) throws IOException {
+    this(null, signingKeys);
+  }
+
+  /** A realm served over HTTPS with {@code tls}'s certificate (null: plain HTTP). */
+  FakeRealm(SSLContext tls, JWK... signingKeys) throws IOException {
     this.published = List.of(signingKeys);
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    realm = new KeycloakRealm("http://127.0.0.1:" + server.getAddress().getPort(), REALM);
+    if (tls == null) {
+      server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    } else {
+      HttpsServer https = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+      https.setHttpsConfigurator(new HttpsConfigurator(tls));
+      server = https;
+    }
+    realm = new KeycloakRealm((tls == null ? "http" : "https") + "://127.0.0.1:" + server.getAddress().getPort(), REALM);
     server.createContext(realm.jwksUri().getPath(), exchange -> {
       jwksHits.incrementAndGet();
       byte[] body = new JWKSet(published).toPublicJWKSet().toString().getBytes(StandardCharsets.UTF_8);

@@ -1,5 +1,6 @@
 package io.modelplane.registry.s3;
 
+import io.modelplane.common.tls.OutgoingTrust;
 import io.modelplane.registry.ArtifactStoreSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
+import javax.net.ssl.TrustManager;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
@@ -19,6 +21,7 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -37,13 +40,17 @@ public final class S3TestServer implements AutoCloseable {
   private final String endpoint;
   private final S3Client client;
 
-  private S3TestServer(Path dataDir) throws Exception {
+  private S3TestServer(Path dataDir, Path keystore, String password, OutgoingTrust trust) throws Exception {
     this.dataDir = dataDir;
-    this.proxy = S3Proxy.builder()
+    S3Proxy.Builder builder = S3Proxy.builder()
         .blobStore(new FilesystemNio2BlobStore(dataDir.toString()))
-        .endpoint(URI.create("http://127.0.0.1:0"))
-        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
-        .build();
+        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey);
+    if (keystore == null) {
+      builder.endpoint(URI.create("http://127.0.0.1:0"));
+    } else {
+      builder.secureEndpoint(URI.create("https://127.0.0.1:0")).keyStore(keystore.toString(), password);
+    }
+    this.proxy = builder.build();
     proxy.start();
     long deadline = System.nanoTime() + 30_000_000_000L;
     while (!"STARTED".equals(proxy.getState())) {
@@ -52,8 +59,10 @@ public final class S3TestServer implements AutoCloseable {
       }
       Thread.sleep(10);
     }
-    this.endpoint = "http://127.0.0.1:" + proxy.getPort();
+    this.endpoint = keystore == null ? "http://127.0.0.1:" + proxy.getPort() : "https://127.0.0.1:" + proxy.getSecurePort();
     this.client = S3Client.builder()
+        .httpClientBuilder(Apache5HttpClient.builder()
+            .tlsTrustManagersProvider(() -> new TrustManager[] {trust.trustManager()}))
         .endpointOverride(URI.create(endpoint))
         .region(Region.of(REGION))
         .forcePathStyle(true)
@@ -66,7 +75,19 @@ public final class S3TestServer implements AutoCloseable {
   /** Starts a server with an empty store in a new temporary directory. */
   public static S3TestServer start() {
     try {
-      return new S3TestServer(Files.createTempDirectory("s3-test-server"));
+      return new S3TestServer(Files.createTempDirectory("s3-test-server"), null, null, OutgoingTrust.jdkDefaults());
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot start the S3 test server: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A server answering HTTPS only, with the key and certificate of the PKCS#12 {@code keystore}; its own
+   * client trusts {@code trust}.
+   */
+  public static S3TestServer startHttps(Path keystore, String password, OutgoingTrust trust) {
+    try {
+      return new S3TestServer(Files.createTempDirectory("s3-test-server"), keystore, password, trust);
     } catch (Exception e) {
       throw new IllegalStateException("cannot start the S3 test server: " + e.getMessage(), e);
     }
