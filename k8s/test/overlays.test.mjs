@@ -33,6 +33,12 @@ describe.each(OVERLAYS)("overlay %s", (overlay) => {
 describe("overlay dev", () => {
   const objects = rendered.dev;
 
+  it("serves plain HTTP without cluster TLS (no certificates to make for a try-out)", () => {
+    for (const c of containers(rendered.dev)) {
+      for (const name of ["MODELPLANE_TLS_CERT", "MODELPLANE_TLS_KEYSTORE", "MODELPLANE_CLUSTER_TLS_CERT"]) expect(c.env.has(name), name).toBe(false);
+    }
+  });
+
   it("is one pod with every role, the H2 journal and the demo tenant", () => {
     const [node, ...others] = deployments(objects);
     expect(others).toEqual([]);
@@ -110,6 +116,30 @@ describe("overlay production", () => {
     }
     const tls = objects.find((o) => o.kind === "Ingress").spec.tls[0].secretName;
     expect(doc).toContain(`| \`${tls}\` |`);
+  });
+
+  it("serves HTTPS and joins the cluster over mutual TLS, the certificates mounted from Secrets", () => {
+    // the Secret whose mounted volume holds a file at path, in this container
+    const secretAt = (c, path) => {
+      const mount = (c.container.volumeMounts ?? []).find((m) => path.startsWith(`${m.mountPath}/`));
+      const volume = mount && c.pod.volumes.find((v) => v.name === mount.name);
+      return volume?.secret?.secretName;
+    };
+    for (const c of containers(objects)) {
+      for (const name of ["MODELPLANE_CLUSTER_TLS_CERT", "MODELPLANE_CLUSTER_TLS_KEY", "MODELPLANE_CLUSTER_TLS_CA"]) {
+        expect(secretAt(c, c.env.get(name)?.value ?? ""), `${c.where} ${name}`).toBe("modelplane-cluster-tls");
+      }
+    }
+    const control = byName("modelplane");
+    for (const name of ["MODELPLANE_TLS_CERT", "MODELPLANE_TLS_KEY"]) {
+      expect(secretAt(control, control.env.get(name)?.value ?? ""), name).toBe("modelplane-server-tls");
+    }
+    for (const v of control.pod.volumes.filter((v) => v.secret)) expect(v.secret.defaultMode, v.name).toBe(0o440);
+    const annotations = objects.find((o) => o.kind === "Ingress").metadata.annotations;
+    expect(annotations["nginx.ingress.kubernetes.io/backend-protocol"]).toBe("HTTPS");
+    expect(annotations["nginx.ingress.kubernetes.io/proxy-ssl-verify"]).toBe("on");
+    const doc = readFileSync(join(K8S_DIR, "..", "docs", "kubernetes.md"), "utf8");
+    for (const secret of ["modelplane-server-tls", "modelplane-cluster-tls"]) expect(doc).toContain(`| \`${secret}\` |`);
   });
 
   it("names a pinned image for every container", () => {

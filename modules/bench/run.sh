@@ -3,6 +3,7 @@
 # (raw DJL forwards vs the full HTTP path of a child server; loopback only, every phase bounded).
 # Usage, from anywhere:  modules/bench/run.sh [options of InferenceBenchmark, e.g. --model digits --seconds 10]
 #   modules/bench/run.sh readside|deployment|regression [options]   the other benchmarks (--help lists options)
+#   modules/bench/run.sh tls [--seconds 15 --concurrency 8]          HTTPS vs plain HTTP for the digits model
 #   BENCH_SKIP_BUILD=1   reuse the last build
 #   BENCH_JAVA_OPTS      extra JVM options of the benchmark JVM (raw phase and load generator)
 set -euo pipefail
@@ -16,6 +17,7 @@ case "${1:-}" in
   readside) main=io.modelplane.bench.ReadSideBenchmark; model=none; shift ;;
   deployment) main=io.modelplane.bench.DeploymentLatencyBenchmark; model=none; shift ;;
   regression) main=io.modelplane.bench.RegressionBenchmark; shift ;;
+  tls) main=io.modelplane.bench.TlsBenchmark; model=none; shift ;;
 esac
 resnet18=modules/bench/target/models/resnet18.pt
 args=("$@")

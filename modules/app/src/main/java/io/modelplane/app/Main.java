@@ -142,7 +142,7 @@ public final class Main {
     NodeArtifacts.settings(config); // e.g. s3 without a bucket: refused before anything starts
     NodeTls tls = NodeTls.fromConfig(config);
     ServerTls httpTls = tls.loadHttp(); // a missing or broken certificate stops the start here
-    tls.warnIfPlainAndReachable(settings.httpHost(), settings.clusterHost());
+    tls.warnIfPlainAndReachable(settings.roles().contains("gateway"), settings.httpHost(), settings.clusterHost());
     secureDataDir(settings);
     Teardown teardown = new Teardown();
     // last of all: files a library made since start (H2's trace file) are made owner-only too

@@ -140,8 +140,9 @@ record NodeTls(Optional<ServerTls.Source> http, Duration reloadInterval, boolean
   }
 
   /** A warning for each of the API and the cluster port that other machines reach without TLS. */
-  void warnIfPlainAndReachable(String httpHost, String clusterHost) {
-    if (http.isEmpty() && !loopback(httpHost)) {
+  void warnIfPlainAndReachable(boolean servesApi, String httpHost, String clusterHost) {
+    // a node without the gateway role serves only its health endpoints over HTTP
+    if (servesApi && http.isEmpty() && !loopback(httpHost)) {
       log.warn("the HTTP API listens on {} without TLS: API keys, tokens and predictions cross the network in clear"
           + " text; set MODELPLANE_TLS_CERT and MODELPLANE_TLS_KEY (or MODELPLANE_TLS_KEYSTORE), or terminate TLS"
           + " in front of the node", httpHost);

@@ -106,17 +106,28 @@ public final class OutgoingTrust {
       void run(X509TrustManager tm) throws CertificateException;
     }
 
-    private void either(Check check) throws CertificateException {
+    private void either(X509Certificate[] chain, Check check) throws CertificateException {
       try {
         check.run(jdk);
       } catch (CertificateException first) {
         try {
           check.run(extra);
         } catch (CertificateException second) {
-          first.addSuppressed(second);
-          throw first;
+          // report the refusal of the one that knows the chain's issuer (a wrong host name, say)
+          CertificateException shown = issuedByExtra(chain) ? second : first;
+          shown.addSuppressed(shown == first ? second : first);
+          throw shown;
         }
       }
+    }
+
+    private boolean issuedByExtra(X509Certificate[] chain) {
+      if (chain == null || chain.length == 0) {
+        return false;
+      }
+      X509Certificate top = chain[chain.length - 1];
+      return Arrays.stream(extra.getAcceptedIssuers())
+          .anyMatch(ca -> ca.getSubjectX500Principal().equals(top.getIssuerX500Principal()));
     }
 
     private static X509ExtendedTrustManager ext(X509TrustManager tm) {
@@ -125,37 +136,37 @@ public final class OutgoingTrust {
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-      either(tm -> tm.checkClientTrusted(chain, authType));
+      either(chain, tm -> tm.checkClientTrusted(chain, authType));
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-      either(tm -> tm.checkServerTrusted(chain, authType));
+      either(chain, tm -> tm.checkServerTrusted(chain, authType));
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
         throws CertificateException {
-      either(tm -> ext(tm).checkClientTrusted(chain, authType, socket));
+      either(chain, tm -> ext(tm).checkClientTrusted(chain, authType, socket));
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
         throws CertificateException {
       // the extended checks verify the host name against the certificate
-      either(tm -> ext(tm).checkServerTrusted(chain, authType, socket));
+      either(chain, tm -> ext(tm).checkServerTrusted(chain, authType, socket));
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
         throws CertificateException {
-      either(tm -> ext(tm).checkClientTrusted(chain, authType, engine));
+      either(chain, tm -> ext(tm).checkClientTrusted(chain, authType, engine));
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
         throws CertificateException {
-      either(tm -> ext(tm).checkServerTrusted(chain, authType, engine));
+      either(chain, tm -> ext(tm).checkServerTrusted(chain, authType, engine));
     }
 
     @Override
