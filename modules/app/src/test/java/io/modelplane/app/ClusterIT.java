@@ -3,6 +3,7 @@ package io.modelplane.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.modelplane.common.testing.TestCertificates;
 import io.modelplane.registry.s3.S3TestServer;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
@@ -51,6 +52,8 @@ class ClusterIT {
 
   static EmbeddedPostgres postgres;
   static S3TestServer s3;
+  /** Every cluster of these tests runs over mutual TLS with a CA of its own, as in production. */
+  static Map<String, String> clusterTls;
   /** n1..n3, all roles: the failover, the rolling restart and the worker-only node's join and leave. */
   static LocalCluster three;
   static String loadKey;
@@ -61,6 +64,12 @@ class ClusterIT {
     Files.createDirectories(OUT);
     postgres = EmbeddedPostgres.builder().start();
     s3 = S3TestServer.start();
+    TestCertificates.Issued ca = TestCertificates.authority("cluster-it-ca");
+    clusterTls = new HashMap<>();
+    ClusterTlsTest.clusterTls(OUT.toAbsolutePath(), "cluster-tls", ca, ca.issue("node", "RSA", ClusterTlsTest.CLUSTER_NAME))
+        .forEach((setting, file) -> clusterTls.put(
+            "MODELPLANE_CLUSTER_TLS_" + setting.substring(setting.lastIndexOf('.') + 1).toUpperCase(java.util.Locale.ROOT),
+            file.toString()));
   }
 
   @AfterAll
@@ -393,6 +402,7 @@ class ClusterIT {
         "MODELPLANE_DB_PASSWORD", "postgres");
     Map<String, String> shared = new HashMap<>(s3.nodeEnv(name));
     shared.put("MODELPLANE_DOWNING", downing);
+    shared.putAll(clusterTls);
     return new LocalCluster(OUT.resolve(name), journal, shared, jvmOptions);
   }
 
