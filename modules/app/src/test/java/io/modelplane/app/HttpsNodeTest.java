@@ -75,6 +75,14 @@ class HttpsNodeTest {
     }
   }
 
+  private static boolean serves(BigInteger serial) {
+    try {
+      return servedSerial().equals(serial);
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
   @Test
   void predictsOverHttpsAndRefusesPlainHttp() throws Exception {
     assertThat(node.baseUrl()).startsWith("https://127.0.0.1:");
@@ -106,21 +114,9 @@ class HttpsNodeTest {
   @Test
   void newConnectionsGetTheNewCertificateOnceTheFilesAreReplaced() throws Exception {
     TestCertificates.Issued second = CA.issue("localhost", "RSA", "127.0.0.1");
-    TestNodes.eventually(Duration.ofSeconds(5), () -> {
-      try {
-        return servedSerial().equals(first.serial());
-      } catch (Exception e) {
-        return false;
-      }
-    }, "first certificate served");
+    TestNodes.eventually(Duration.ofSeconds(5), () -> serves(first.serial()), "first certificate served");
     second.writePem(dir.resolve("tls.crt"), dir.resolve("tls.key"));
-    TestNodes.eventually(Duration.ofSeconds(10), () -> {
-      try {
-        return servedSerial().equals(second.serial());
-      } catch (Exception e) {
-        return false;
-      }
-    }, "new certificate served without a restart");
+    TestNodes.eventually(Duration.ofSeconds(10), () -> serves(second.serial()), "new certificate served without a restart");
     assertThat(api.get("/v2/health/live", null).status()).isEqualTo(200);
   }
 

@@ -90,9 +90,9 @@ public final class TlsBenchmark {
     String operatorKey = "mp_operator_" + HexFormat.of().formatHex(random(16));
     Path jar = Path.of(o.get("--jar"));
     try (ServerProcess plain = ServerProcess.start(jar, workDir.resolve("plain/data"), workDir.resolve("plain.log"),
-            operatorKey, "", Map.of());
+            operatorKey, "", Map.of("MODELPLANE_MANAGEMENT_PORT", "0"));
          ServerProcess tls = ServerProcess.start(jar, workDir.resolve("tls/data"), workDir.resolve("tls.log"),
-            operatorKey, "", Map.of("MODELPLANE_TLS_KEYSTORE", keystore.toString(),
+            operatorKey, "", Map.of("MODELPLANE_MANAGEMENT_PORT", "0", "MODELPLANE_TLS_KEYSTORE", keystore.toString(),
                 "MODELPLANE_TLS_KEYSTORE_PASSWORD", password))) {
       HttpClient http = BenchMain.httpClient();
       HttpClient https = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(trust)
