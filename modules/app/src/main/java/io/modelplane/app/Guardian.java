@@ -349,7 +349,8 @@ final class Guardian {
     // heals a creation whose news this node missed (keys of such a tenant also trigger a read, once a second)
     every(config.getDuration("modelplane.http.tenants-reread-interval"), readTenants);
     if (config.getBoolean("modelplane.demo")) {
-      demo = address -> new DemoTenant(controlPlane, services.artifacts(), system).ensure(Main.baseUrl(address))
+      demo = address -> new DemoTenant(controlPlane, services.artifacts(), system)
+          .ensure(Main.baseUrl(address, httpTls != null))
           .thenCompose(done -> changes.changedHere(DemoTenant.TENANT));
     }
     Config edge = config.getConfig("modelplane.http");
@@ -405,7 +406,8 @@ final class Guardian {
       system.scheduler().scheduleWithFixedDelay(tls.reloadInterval(), tls.reloadInterval(), httpTls::reloadIfChanged,
           system.dispatchers().lookup(DispatcherSelector.fromConfig("modelplane.dispatchers.blocking-io")));
       log.info("HTTPS with certificate serial {} ({}), files checked for changes every {} s",
-          httpTls.certificate().getSerialNumber().toString(16), httpTls.certificate().getSubjectX500Principal().getName(),
+          httpTls.certificate().getSerialNumber().toString(16),
+          httpTls.certificate().getSubjectX500Principal().getName(),
           tls.reloadInterval().toSeconds());
     }
     // the connection guard accepts HTTP/1.1 connections itself; HTTP/2 (ALPN) needs akka-http's own accept loop

@@ -72,13 +72,14 @@ record NodeTls(Optional<ServerTls.Source> http, Duration reloadInterval, boolean
     given.put("MODELPLANE_CLUSTER_TLS_CERT", c.getString("cert").trim());
     given.put("MODELPLANE_CLUSTER_TLS_KEY", c.getString("key").trim());
     given.put("MODELPLANE_CLUSTER_TLS_CA", c.getString("ca").trim());
-    List<String> missing = given.entrySet().stream().filter(e -> e.getValue().isEmpty()).map(Map.Entry::getKey).toList();
+    List<String> missing = given.entrySet().stream()
+        .filter(e -> e.getValue().isEmpty()).map(Map.Entry::getKey).toList();
     if (missing.size() == given.size()) {
       return Optional.empty();
     }
     if (!missing.isEmpty()) {
-      throw new RefusedSettingException("cluster TLS needs all of MODELPLANE_CLUSTER_TLS_CERT, MODELPLANE_CLUSTER_TLS_KEY"
-          + " and MODELPLANE_CLUSTER_TLS_CA; missing: " + String.join(", ", missing));
+      throw new RefusedSettingException("cluster TLS needs all of MODELPLANE_CLUSTER_TLS_CERT,"
+          + " MODELPLANE_CLUSTER_TLS_KEY and MODELPLANE_CLUSTER_TLS_CA; missing: " + String.join(", ", missing));
     }
     return Optional.of(new Cluster(Path.of(given.get("MODELPLANE_CLUSTER_TLS_CERT")),
         Path.of(given.get("MODELPLANE_CLUSTER_TLS_KEY")), Path.of(given.get("MODELPLANE_CLUSTER_TLS_CA"))));
@@ -106,7 +107,8 @@ record NodeTls(Optional<ServerTls.Source> http, Duration reloadInterval, boolean
     Pem.certificates(cluster.certificate());
     Pem.certificates(cluster.ca());
     if (!(Pem.privateKey(cluster.key()) instanceof RSAPrivateKey)) {
-      throw new TlsFileException("the cluster key " + cluster.key() + " (MODELPLANE_CLUSTER_TLS_KEY) must be an RSA key");
+      throw new TlsFileException("the cluster key " + cluster.key()
+          + " (MODELPLANE_CLUSTER_TLS_KEY) must be an RSA key");
     }
   }
 
