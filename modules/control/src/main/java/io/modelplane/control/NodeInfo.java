@@ -54,7 +54,10 @@ public final class NodeInfo {
       Instant upSince = Instant.ofEpochMilli(ctx.getSystem().startTime());
       if (resources != null) {
         ctx.getSelf().tell(Tick.INSTANCE);
-        timers.startTimerWithFixedDelay(Tick.INSTANCE, interval);
+        // on the wall clock's multiples of the interval: every node's figures change at about the same moment
+        long millis = interval.toMillis();
+        timers.startTimerAtFixedRate(Tick.INSTANCE, Duration.ofMillis(millis - System.currentTimeMillis() % millis),
+            interval);
       }
       NodeResources.Sample[] last = new NodeResources.Sample[1];
       return Behaviors.receive(Command.class)
