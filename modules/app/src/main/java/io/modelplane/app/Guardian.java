@@ -356,7 +356,8 @@ final class Guardian {
         PredictPorts.catalog(controlPlane), PredictPorts.usage(services.usage().meter()));
     return new HttpApi(controlPlane, Authenticator.firstOf(credentials), services.artifacts(), services.deployments(),
         pipeline, changes, services.usage(), services.provisioning(), ApiSettings.fromConfig(config), metrics,
-        failures, NodeReadiness.get(system)::ready, services.readSide()).route();
+        failures, NodeReadiness.get(system)::ready, services.readSide(),
+        NodeArtifacts.uploadDisk(config, settings.dataDir())).route();
   }
 
   /** Nodes without the gateway role: liveness and readiness only. */

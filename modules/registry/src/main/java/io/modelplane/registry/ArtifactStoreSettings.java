@@ -67,10 +67,17 @@ public record ArtifactStoreSettings(Kind store, Path localDir, S3 s3, long cache
    * bucket (its uploads' local copies under {@code dataDir/artifact-uploads}).
    */
   public ArtifactStore open(Path dataDir, long maxBytes, boolean writes) {
-    Path local = localDir != null ? localDir : dataDir.resolve("artifacts");
     return switch (store) {
-      case LOCAL -> writes ? new LocalArtifactStore(local, maxBytes) : LocalArtifactStore.readOnly(local);
-      case S3 -> S3ArtifactStore.open(s3, dataDir.resolve("artifact-uploads"), maxBytes);
+      case LOCAL -> writes ? new LocalArtifactStore(uploadDir(dataDir), maxBytes) : LocalArtifactStore.readOnly(uploadDir(dataDir));
+      case S3 -> S3ArtifactStore.open(s3, uploadDir(dataDir), maxBytes);
+    };
+  }
+
+  /** Where this node writes uploaded bytes: the local store's directory, or S3 uploads' local copies. */
+  public Path uploadDir(Path dataDir) {
+    return switch (store) {
+      case LOCAL -> localDir != null ? localDir : dataDir.resolve("artifacts");
+      case S3 -> dataDir.resolve("artifact-uploads");
     };
   }
 }
