@@ -219,6 +219,14 @@ step('the cluster shows the nodes and the workers with their residents', async (
   await h1('Cluster').waitFor();
   await page.getByRole('region', { name: 'Nodes table' }).getByRole('row').nth(1).waitFor();
   await page.getByText(`${TENANT}/digits v1`).first().waitFor({ timeout: SLOW });
+  // each node's resources (CPU, heap, the data disk's bar) and each worker's device utilization
+  const resources = page.getByRole('region', { name: 'Node resources table' });
+  await resources.getByRole('row').nth(1).getByText(/ of \d+ cores?$/).waitFor({ timeout: SLOW });
+  await resources.getByRole('progressbar', { name: /^Heap of .+: [\d.]+ % used$/ }).first().waitFor();
+  await resources.getByRole('progressbar', { name: /^Disk of .+: [\d.]+ % used$/ }).first().waitFor();
+  await page.getByText(/^Device busy \d+ % of the last few seconds/).first().waitFor();
+  // an idle device's bar has no width: there, not visible
+  await page.getByRole('progressbar', { name: /^Utilization of .+: \d+ %$/ }).first().waitFor({ state: 'attached' });
   await b.checkPage('cluster', WIDE_ONLY);
   b.assertNoConsoleErrors();
 });

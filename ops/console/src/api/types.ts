@@ -36,7 +36,16 @@ export type Overview = {
 };
 
 type CV = S['ClusterView'];
-export type ClusterNode = Sent<Item<CV['nodes']>>;
+type NodeJson = Sent<Item<CV['nodes']>>;
+/** A node with its resources; those are absent (sampledAt too) when the node did not answer in time. */
+export type ClusterNode = Omit<NodeJson, 'cpu' | 'heap' | 'nativeMemory' | 'fileDescriptors' | 'disk' | 'gpus'> & {
+  cpu: Sent<NodeJson['cpu']>;
+  heap: Sent<NodeJson['heap']>;
+  nativeMemory: Sent<NodeJson['nativeMemory']>;
+  fileDescriptors: Sent<NodeJson['fileDescriptors']>;
+  disk: Sent<NodeJson['disk']>;
+  gpus: Sent<Item<NodeJson['gpus']>>[];
+};
 type WorkerJson = Sent<Item<CV['workers']>>;
 export type BatchSizes = Sent<NonNullable<Item<WorkerJson['models']>['batchSizes']>>;
 export type Resident = Omit<Sent<Item<WorkerJson['models']>>, 'batchSizes'> & { batchSizes: BatchSizes };

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ago, batchText, budgetColor, budgetPercent, drainProgress, residentName, uptime, workerLoad } from './cluster';
+import {
+  ago, batchText, budgetColor, budgetPercent, cpuText, diskColor, diskPercent, drainProgress, fdText, gcText, percentText, residentName,
+  uptime, usedPercent, workerLoad,
+} from './cluster';
 
 const load = (queueDepth: number, inFlight: number) => ({ queueDepth, inFlight });
 
@@ -33,5 +36,25 @@ describe('cluster view maths', () => {
     expect(drainProgress(4, 4)).toEqual({ done: false, percent: 0 });
     expect(drainProgress(4, 1)).toEqual({ done: false, percent: 75 });
     expect(drainProgress(4, 0)).toEqual({ done: true, percent: 100 });
+  });
+  it('shows a node\'s resources, with unknown figures as a dash', () => {
+    expect(cpuText({ processLoad: 0.234, systemLoad: 0.41, cores: 8 })).toBe('23 % (machine 41 %) of 8 cores');
+    expect(cpuText({ processLoad: -1, systemLoad: -1, cores: 1 })).toBe('– (machine –) of 1 core');
+    expect(cpuText(undefined)).toBe('–');
+    expect(percentText(0.355)).toBe('36 %');
+    expect(percentText(1)).toBe('100 %');
+    expect(usedPercent(256, 1024)).toBe(25);
+    expect(usedPercent(5, -1)).toBe(0);
+    expect(fdText({ open: 312, max: 1048576 })).toBe('312 of 1,048,576 open');
+    expect(fdText({ open: -1, max: -1 })).toBe('–');
+    expect(gcText(0.4213)).toBe('0.42 s');
+    expect(gcText(63.2)).toBe('1 min 3 s');
+    expect(gcText(-1)).toBe('–');
+  });
+  it('warns of a nearly full disk', () => {
+    expect(diskPercent({ freeBytes: 25, totalBytes: 100 })).toBe(75);
+    expect(diskPercent({ freeBytes: -1, totalBytes: -1 })).toBe(0);
+    expect([diskColor(diskPercent({ freeBytes: 50, totalBytes: 100 })), diskColor(80), diskColor(diskPercent({ freeBytes: 4, totalBytes: 100 }))])
+      .toEqual(['blue', 'orange', 'red']);
   });
 });

@@ -70,3 +70,48 @@ export function drainProgress(startCount: number, nowCount: number): { done: boo
   if (startCount <= 0) return { done: false, percent: 0 };
   return { done: false, percent: Math.max(0, Math.min(99, Math.round(((startCount - nowCount) / startCount) * 100))) };
 }
+
+/** A share as a whole percent, "–" when unknown (a platform without the figure reports -1). */
+export function percentText(share: number | null | undefined): string {
+  if (share == null || !Number.isFinite(share) || share < 0) return '–';
+  return `${Math.round(share * 100)} %`;
+}
+
+/** A node's CPU: "23 % (machine 41 %) of 8 cores". */
+export function cpuText(cpu: { processLoad: number; systemLoad: number; cores: number } | null | undefined): string {
+  if (!cpu) return '–';
+  return `${percentText(cpu.processLoad)} (machine ${percentText(cpu.systemLoad)}) of ${cpu.cores} core${cpu.cores === 1 ? '' : 's'}`;
+}
+
+/** Used of a limit as a share 0–100 (one decimal), 0 when either is unknown. */
+export function usedPercent(used: number, limit: number): number {
+  if (!(limit > 0) || !(used >= 0)) return 0;
+  return Math.min(100, Math.round((used / limit) * 1000) / 10);
+}
+
+/** The share of a disk in use, 0–100: what is not free (reserved blocks count as used). */
+export function diskPercent(disk: { freeBytes: number; totalBytes: number }): number {
+  if (!(disk.totalBytes > 0) || !(disk.freeBytes >= 0)) return 0;
+  return usedPercent(disk.totalBytes - disk.freeBytes, disk.totalBytes);
+}
+
+/**
+ * A disk's colour: orange from 80 % used, red from 90 % (uploads are refused near the operator's minimum,
+ * 5 % free by default).
+ */
+export function diskColor(percent: number): string {
+  return percent >= 90 ? 'red' : percent >= 80 ? 'orange' : 'blue';
+}
+
+/** File descriptors: "312 of 1,048,576 open"; "–" when the platform has no count. */
+export function fdText(fds: { open: number; max: number } | null | undefined): string {
+  if (!fds || fds.open < 0) return '–';
+  return fds.max > 0 ? `${fds.open.toLocaleString('en')} of ${fds.max.toLocaleString('en')} open` : `${fds.open.toLocaleString('en')} open`;
+}
+
+/** Seconds of GC pauses: "0.42 s", "1 min 3 s". */
+export function gcText(seconds: number | null | undefined): string {
+  if (seconds == null || !Number.isFinite(seconds) || seconds < 0) return '–';
+  if (seconds < 60) return `${seconds.toLocaleString('en', { maximumFractionDigits: 2 })} s`;
+  return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+}

@@ -3,11 +3,68 @@ import { Badge, Card, Group, Progress, Stack, Table, Text, Title } from '@mantin
 import { useQueryClient } from '@tanstack/react-query';
 import { ConfirmButton, formatBytes, formatTime, QueryState, ScrollTable } from '@modelplane/web-kit';
 import { CLUSTER_POLL_MS, drainWorker, evictResident, undrainWorker, useCluster } from '../api/admin';
-import type { ClusterWorker } from '../api/types';
-import { ago, batchText, budgetColor, budgetPercent, drainProgress, residentName, uptime, workerLoad } from '../lib/cluster';
+import type { ClusterNode, ClusterWorker } from '../api/types';
+import {
+  ago, batchText, budgetColor, budgetPercent, cpuText, diskColor, diskPercent, drainProgress, fdText, gcText, percentText,
+  residentName, uptime, usedPercent, workerLoad,
+} from '../lib/cluster';
 
 /** Residents a worker held when its drain was asked for, to show the drain's progress. */
 const drainStarts = new Map<string, number>();
+
+/** One node's resources as a table row: each figure with its limit, the disk with a warning colour. */
+function NodeResources({ n }: { n: ClusterNode }) {
+  if (!n.sampledAt) {
+    return (
+      <Table.Tr>
+        <Table.Td>{n.address}</Table.Td>
+        <Table.Td colSpan={7}><Text size="sm" c="dimmed">No sample: the node did not answer in time.</Text></Table.Td>
+      </Table.Tr>
+    );
+  }
+  const heap = usedPercent(n.heap.usedBytes, n.heap.maxBytes);
+  const disk = diskPercent(n.disk);
+  return (
+    <Table.Tr>
+      <Table.Td title={`sampled at ${n.sampledAt}`}>{n.address}</Table.Td>
+      <Table.Td>{cpuText(n.cpu)}</Table.Td>
+      <Table.Td>
+        <Text size="sm">{formatBytes(n.heap.usedBytes)}{n.heap.maxBytes > 0 ? ` of ${formatBytes(n.heap.maxBytes)}` : ''}</Text>
+        {n.heap.maxBytes > 0 && (
+          <Progress value={heap} color={budgetColor(heap)} aria-label={`Heap of ${n.address}: ${heap} % used`} />
+        )}
+      </Table.Td>
+      <Table.Td>
+        <Text size="sm">{formatBytes(n.nativeMemory.residentBytes)} resident</Text>
+        <Text size="xs" c="dimmed">{formatBytes(n.nativeMemory.directBytes)} direct buffers</Text>
+      </Table.Td>
+      <Table.Td>{fdText(n.fileDescriptors)}</Table.Td>
+      <Table.Td>
+        <Text size="sm" title={n.disk.dataDir}>
+          {formatBytes(n.disk.freeBytes)} free of {formatBytes(n.disk.totalBytes)}
+          {disk >= 90 && <Text span size="sm" c="red" fw={600}> · nearly full</Text>}
+        </Text>
+        <Progress value={disk} color={diskColor(disk)} aria-label={`Disk of ${n.address}: ${disk} % used`} />
+      </Table.Td>
+      <Table.Td>{gcText(n.gcPauseSecondsTotal)}</Table.Td>
+      <Table.Td>
+        {n.gpus.length === 0 ? (
+          <Text size="sm" c="dimmed">none</Text>
+        ) : (
+          n.gpus.map((g) => {
+            const used = usedPercent(g.memoryUsedBytes, g.memoryTotalBytes);
+            return (
+              <Stack gap={2} key={g.device}>
+                <Text size="sm">{g.device}: {formatBytes(g.memoryUsedBytes)} of {formatBytes(g.memoryTotalBytes)}</Text>
+                <Progress value={used} color={budgetColor(used)} aria-label={`GPU memory of ${g.device} on ${n.address}: ${used} % used`} />
+              </Stack>
+            );
+          })
+        )}
+      </Table.Td>
+    </Table.Tr>
+  );
+}
 
 function Worker({ w, now }: { w: ClusterWorker; now: number }) {
   const qc = useQueryClient();
@@ -51,6 +108,13 @@ function Worker({ w, now }: { w: ClusterWorker; now: number }) {
             {formatBytes(w.usedBytes)} of {formatBytes(w.budgetBytes)} ({percent} %) · {load.queued} queued · {load.inFlight} running
           </Text>
           <Progress value={percent} color={budgetColor(percent)} aria-label={`Byte budget of ${w.workerId}: ${percent} % used`} />
+        </Stack>
+        <Stack gap={4}>
+          <Text size="sm">
+            Device busy {percentText(w.utilization)} of the last few seconds · {formatBytes(w.residentBytes ?? w.usedBytes)} resident
+          </Text>
+          <Progress value={Math.round((w.utilization ?? 0) * 100)} color="teal"
+            aria-label={`Utilization of ${w.workerId}: ${percentText(w.utilization)}`} />
         </Stack>
         {progress && (
           <Stack gap={4} role="status">
@@ -159,6 +223,30 @@ export default function ClusterPage() {
                         </Table.Td>
                         <Table.Td title={n.upSince ?? undefined}>{n.upSince ? `${formatTime(n.upSince)} (${uptime(n.upSince, now)})` : '–'}</Table.Td>
                       </Table.Tr>
+                    ))}
+                  </Table.Tbody>
+                </Table>
+              </ScrollTable>
+            </section>
+            <section aria-labelledby="resources-h">
+              <Title order={2} size="h3" id="resources-h" mb="xs">Node resources</Title>
+              <ScrollTable label="Node resources table" minWidth={1100}>
+                <Table>
+                  <Table.Thead>
+                    <Table.Tr>
+                      <Table.Th>Node</Table.Th>
+                      <Table.Th>CPU</Table.Th>
+                      <Table.Th>Heap</Table.Th>
+                      <Table.Th>Native memory</Table.Th>
+                      <Table.Th>File descriptors</Table.Th>
+                      <Table.Th>Data disk</Table.Th>
+                      <Table.Th>GC pauses</Table.Th>
+                      <Table.Th>GPU memory</Table.Th>
+                    </Table.Tr>
+                  </Table.Thead>
+                  <Table.Tbody>
+                    {c.nodes.map((n) => (
+                      <NodeResources key={n.address} n={n} />
                     ))}
                   </Table.Tbody>
                 </Table>

@@ -5,6 +5,8 @@ import akka.actor.typed.ActorSystem;
 import akka.actor.typed.receptionist.ServiceKey;
 import akka.cluster.Member;
 import akka.cluster.typed.Cluster;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import io.modelplane.api.view.NodeResourcesView;
 import io.modelplane.api.view.WorkerView;
 import io.modelplane.control.NodeInfo;
 import io.modelplane.control.placement.DeploymentFeed;
@@ -27,8 +29,12 @@ import java.util.stream.StreamSupport;
 final class ClusterView {
   private static final Duration ASK = Duration.ofSeconds(2);
 
-  /** {@code upSince}: when the node started; null if it did not say in time. */
-  record NodeView(String address, List<String> roles, String status, boolean reachable, Instant upSince) {}
+  /**
+   * {@code upSince}: when the node started; null if it did not say in time. {@code resources}: its last
+   * sample, written into the node's object (absent when it did not answer in time).
+   */
+  record NodeView(String address, List<String> roles, String status, boolean reachable, Instant upSince,
+      @JsonUnwrapped NodeResourcesView resources) {}
 
   /**
    * The whole view, in a stable order (so that equal views give equal tags). {@code drainsKnown}: false when
@@ -53,12 +59,16 @@ final class ClusterView {
     CompletableFuture<PlacementCoordinator.Drains> drains = placement.drains().toCompletableFuture()
         .exceptionally(failure -> null);
     return CompletableFuture.allOf(started, statuses, drains).thenApply(done -> {
-      Map<String, Instant> upSince = started.join().stream()
-          .collect(Collectors.toMap(NodeInfo.Node::address, NodeInfo.Node::upSince, (a, b) -> a));
+      Map<String, NodeInfo.Node> info = started.join().stream()
+          .collect(Collectors.toMap(NodeInfo.Node::address, node -> node, (a, b) -> a));
       List<NodeView> nodes = members.stream()
-          .map(m -> new NodeView(m.address().toString(),
-              m.getRoles().stream().filter(r -> !r.startsWith("dc-")).sorted().toList(),
-              m.status().toString().toLowerCase(), !unreachable.contains(m), upSince.get(m.address().toString())))
+          .map(m -> {
+            NodeInfo.Node node = info.get(m.address().toString());
+            return new NodeView(m.address().toString(),
+                m.getRoles().stream().filter(r -> !r.startsWith("dc-")).sorted().toList(),
+                m.status().toString().toLowerCase(), !unreachable.contains(m), node == null ? null : node.upSince(),
+                node == null || node.resources() == null ? null : NodeResourcesView.from(node.resources()));
+          })
           .toList();
       Map<String, List<String>> draining = drains.join() == null ? Map.of() : drains.join().blockedBy();
       List<WorkerView> workers = statuses.join().stream()

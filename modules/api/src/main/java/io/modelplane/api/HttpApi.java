@@ -64,11 +64,13 @@ public final class HttpApi extends ApiDirectives {
    * @param provisioning Keycloak provisioning; null when Keycloak is off (API keys only)
    * @param failures the per-address limit on failed authentications
    * @param readSide the read tables: lists, histories and the audit log
+   * @param uploadDisk keeps uploads from filling the artifact directory's disk
    */
   public HttpApi(ControlPlane controlPlane, Authenticator authenticator, ArtifactStore artifacts,
       DeploymentFeed deployments, PredictPipeline pipeline, TenantChanges changes,
       Usage usage, IdentityProvisioning provisioning, ApiSettings settings, Metrics metrics,
-      FailedAuthentications failures, Supplier<CompletionStage<Boolean>> readiness, ReadSide readSide) {
+      FailedAuthentications failures, Supplier<CompletionStage<Boolean>> readiness, ReadSide readSide,
+      DiskGuard uploadDisk) {
     this.metrics = metrics;
     this.failures = failures;
     this.authenticator = authenticator;
@@ -79,7 +81,8 @@ public final class HttpApi extends ApiDirectives {
     this.identity = new IdentityRoutes(controlPlane, changes, provisioning, settings);
     this.authConfig = provisioning == null ? Map.of("mode", "api-key") : Map.of("mode", "keycloak",
         "issuer", provisioning.settings().issuer(), "clientId", io.modelplane.identity.keycloak.KeycloakProvisioner.WEB_CLIENT);
-    this.models = new ModelRoutes(controlPlane, readSide, new VersionUpload(artifacts, settings), deployments, settings);
+    this.models = new ModelRoutes(controlPlane, readSide, new VersionUpload(artifacts, settings), deployments, settings,
+        uploadDisk);
     this.audit = new AuditRoutes(readSide.audit());
     this.predict = pipeline == null ? null : new PredictRoutes(controlPlane, pipeline, settings, metrics);
     this.usage = new UsageRoutes(controlPlane, usage.store(), usage.queries(), java.time.Clock.systemUTC());

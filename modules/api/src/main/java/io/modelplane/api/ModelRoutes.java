@@ -49,14 +49,16 @@ final class ModelRoutes extends ApiDirectives {
   private final VersionUpload upload;
   private final DeploymentFeed deployments;
   private final ApiSettings settings;
+  private final DiskGuard disk;
 
   ModelRoutes(ControlPlane controlPlane, ReadSide readSide, VersionUpload upload, DeploymentFeed deployments,
-      ApiSettings settings) {
+      ApiSettings settings, DiskGuard disk) {
     this.controlPlane = controlPlane;
     this.readSide = readSide;
     this.upload = upload;
     this.deployments = deployments;
     this.settings = settings;
+    this.disk = disk;
   }
 
   Route routes(Principal principal, TenantId tenant) {
@@ -144,12 +146,23 @@ final class ModelRoutes extends ApiDirectives {
   /**
    * Upload: the tenant must exist (and, for a new model, have room) before a byte is stored; then
    * the artifact streams to the store; then the tenant reserves the model and the model registers
-   * the version. A refusal at either step removes the newly stored artifact again.
+   * the version. A refusal at either step removes the newly stored artifact again. A disk nearly full
+   * refuses the upload before a byte is read, and cuts it when it fills up meanwhile ({@link DiskGuard}).
    */
   private Route uploadVersion(Principal principal, ModelKey key) {
     // a 2 GiB upload outlasts the default request timeout
     return withRequestTimeout(scala.concurrent.duration.Duration.create(30, java.util.concurrent.TimeUnit.MINUTES), () ->
-        withSizeLimit(settings.maxArtifactBytes() + settings.maxManifestBytes() + 64 * 1024, () ->
+        extractRequestEntity(sent -> {
+          disk.checkRoom(sent.getContentLengthOption());
+          // the javadsl entity has no transformDataBytes; every entity is a scaladsl one, which keeps its kind and length
+          return mapRequest(request -> request.withEntity(
+                  ((akka.http.scaladsl.model.RequestEntity) request.entity()).transformDataBytes(disk.watch().<Object>mapMaterializedValue(m -> m).asScala())),
+              () -> receiveVersion(principal, key));
+        }));
+  }
+
+  private Route receiveVersion(Principal principal, ModelKey key) {
+    return withSizeLimit(settings.maxArtifactBytes() + settings.maxManifestBytes() + 64 * 1024, () ->
         entity(Unmarshaller.entityToMultipartFormData(), form -> extractMaterializer(mat ->
             respond(controlPlane.tenantSummary(key.tenant())
                 .thenCompose(tenant -> roomFor(principal, tenant, key))
@@ -160,7 +173,7 @@ final class ModelRoutes extends ApiDirectives {
                       boolean refused = failure != null
                           && ErrorHandling.refusal(failure).filter(e -> e.status().intValue() < 500).isPresent();
                       upload.release(received.artifact(), !refused);
-                    }))))))));
+                    })))))));
   }
 
   /**

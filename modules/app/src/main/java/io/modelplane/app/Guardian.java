@@ -45,6 +45,7 @@ import io.modelplane.control.readside.ControlProjections;
 import io.modelplane.control.IdentityProvisioning;
 import io.modelplane.control.KeyUsage;
 import io.modelplane.control.NodeInfo;
+import io.modelplane.control.NodeResources;
 import io.modelplane.control.QuotaSources;
 import io.modelplane.tenancy.plan.PlanEntity;
 import io.modelplane.control.changes.TenantChanges;
@@ -127,6 +128,8 @@ final class Guardian {
   private final OutgoingTrust outgoingTrust;
   private final CompletableFuture<InetSocketAddress> serving;
   private final Metrics metrics = new Metrics();
+  // the devices of this node's workers (empty until they start, and on nodes without the worker role)
+  private volatile List<Device> workerDevices = List.of();
   private ArtifactStore artifacts;
   private ArtifactCache artifactCache;
   private final ClusterSettings cluster;
@@ -250,7 +253,11 @@ final class Guardian {
     TenantEntity.init(system); // a proxy off control nodes: the readiness probe asks through it
     ModelEntity.init(system);
     PlanEntity.init(system);
-    system.systemActorOf(NodeInfo.create(), "node-info", Props.empty());
+    NodeResources resources = new NodeResources(settings.dataDir(), () -> NodeMetrics.gpuMemory(workerDevices),
+        Clock.systemUTC());
+    system.systemActorOf(NodeInfo.create(resources, config.getDuration("modelplane.node-sample-interval"),
+        dispatcher("blocking-io")), "node-info", Props.empty());
+    NodeMetrics.register(metrics.registry(), settings.dataDir(), () -> workerDevices);
   }
 
   /** The artifact store of {@code modelplane.artifacts}, made once (workers download from it too), closed with the node. */
@@ -360,7 +367,8 @@ final class Guardian {
         PredictPorts.catalog(controlPlane), PredictPorts.usage(services.usage().meter()));
     return new HttpApi(controlPlane, Authenticator.firstOf(credentials), services.artifacts(), services.deployments(),
         pipeline, changes, services.usage(), services.provisioning(), ApiSettings.fromConfig(config), metrics,
-        failures, NodeReadiness.get(system)::ready, services.readSide()).route();
+        failures, NodeReadiness.get(system)::ready, services.readSide(),
+        NodeArtifacts.uploadDisk(config, settings.dataDir())).route();
   }
 
   /** Nodes without the gateway role: liveness and readiness only. */
@@ -396,6 +404,7 @@ final class Guardian {
           inference.workerPool() == null ? "shared" : inference.workerPool());
     }
     WorkerMetrics.register(metrics.registry(), residencies);
+    workerDevices = devices;
     leave.drainWorkers(workerIds, residencies);
   }
 

@@ -18,6 +18,19 @@ final class WorkerMetrics {
         .callback(cb -> residencies.forEach(r -> cb.call(r.usedBytes(), r.device().toString())))
         .register(registry);
     GaugeWithCallback.builder()
+        .name("modelplane_worker_utilization")
+        .help("Share of the last window (at least 5 s) each worker device spent in forward passes, 0 to 1")
+        .labelNames("device")
+        .callback(cb -> residencies.forEach(r -> cb.call(r.utilization(), r.device().toString())))
+        .register(registry);
+    // the exact figure over any range: rate(modelplane_worker_busy_seconds_total[5m])
+    CounterWithCallback.builder()
+        .name("modelplane_worker_busy_seconds")
+        .help("Seconds each worker device has spent in forward passes")
+        .labelNames("device")
+        .callback(cb -> residencies.forEach(r -> cb.call(r.busyNanos() / 1e9, r.device().toString())))
+        .register(registry);
+    GaugeWithCallback.builder()
         .name("modelplane_worker_budget_bytes")
         .help("Byte budget of resident models per worker device")
         .labelNames("device")

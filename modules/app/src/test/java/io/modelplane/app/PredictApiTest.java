@@ -10,6 +10,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -284,7 +285,39 @@ class PredictApiTest {
     assertThat(worker.get("budgetBytes").asLong()).isPositive();
     assertThat(worker.get("usedBytes").asLong()).isPositive();
     assertThat(ApiClient.each(worker.get("models"), "key")).contains("demo/digits:1");
+    assertThat(worker.get("utilization").asDouble()).isBetween(0.0, 1.0);
+    assertThat(worker.get("residentBytes").asLong()).isEqualTo(worker.get("usedBytes").asLong());
     assertError(api.get("/api/v1/admin/cluster", demoKey), 403, "forbidden");
+  }
+
+  @Test
+  void theClusterViewShowsEachNodesResourcesAndAnUnchangedViewIs304() {
+    JsonNode node = TestNodes.clusterWithWorkers(api).get("nodes").get(0);
+    assertThat(node.get("cpu").get("cores").asInt()).isEqualTo(Runtime.getRuntime().availableProcessors());
+    assertThat(node.get("cpu").get("processLoad").asDouble()).isBetween(-1.0, 1.0);
+    assertThat(node.get("heap").get("usedBytes").asLong()).isPositive();
+    assertThat(node.get("heap").get("maxBytes").asLong()).isEqualTo(Runtime.getRuntime().maxMemory());
+    // this JVM's own figures: the node runs in it
+    assertThat(node.get("nativeMemory").get("residentBytes").asLong()).isGreaterThan(node.get("heap").get("usedBytes").asLong() / 4);
+    assertThat(node.get("nativeMemory").get("directBytes").asLong()).isNotNegative();
+    assertThat(node.get("fileDescriptors").get("open").asLong()).isPositive()
+        .isLessThanOrEqualTo(node.get("fileDescriptors").get("max").asLong());
+    JsonNode disk = node.get("disk");
+    assertThat(disk.get("dataDir").asText()).isEqualTo(dataDir.toString());
+    assertThat(disk.get("totalBytes").asLong()).isPositive()
+        .isGreaterThanOrEqualTo(disk.get("usedBytes").asLong() + disk.get("freeBytes").asLong() - 1);
+    assertThat(disk.get("freeBytes").asLong()).isPositive();
+    assertThat(node.get("gcPauseSecondsTotal").asDouble()).isNotNegative();
+    assertThat(node.get("gpus")).as("no GPU on this machine").isEmpty();
+    assertThat(Instant.parse(node.get("sampledAt").asText())).isAfter(Instant.now().minusSeconds(60));
+
+    // the figures change once per sample interval, on the same wall-clock beat on every node: a poll in between is a 304
+    TestNodes.eventually(Duration.ofSeconds(15), () -> {
+      ApiClient.Reply first = api.get("/api/v1/admin/cluster", OP);
+      String tag = first.raw().headers().firstValue("ETag").orElse(null);
+      ApiClient.Reply again = api.get("/api/v1/admin/cluster", OP, Map.of("If-None-Match", tag == null ? "-" : tag));
+      return tag != null && again.status() == 304;
+    }, "304 for an unchanged view");
   }
 
   @Test
@@ -393,6 +426,16 @@ class PredictApiTest {
     assertThat(text).containsPattern("modelplane_model_batches_total\\{model_version=\"demo/digits:1\"} [1-9]");
     assertThat(text).containsPattern("modelplane_model_batch_items_total\\{model_version=\"demo/digits:1\"} [1-9]");
     assertThat(text).containsPattern("modelplane_model_load_seconds\\{model_version=\"demo/digits:1\"} [0-9.E-]+");
+    // the node's machine: the client's standard JVM and process collectors, and ModelPlane's own
+    assertThat(text).contains("jvm_memory_used_bytes{area=\"heap\"}", "jvm_buffer_pool_used_bytes{pool=\"direct\"}",
+        "jvm_gc_collection_seconds_count{", "jvm_threads_current ", "process_cpu_seconds_total ", "process_open_fds ",
+        "process_max_fds ", "process_resident_memory_bytes ");
+    assertThat(text).containsPattern("modelplane_data_dir_free_bytes [1-9]");
+    assertThat(text).containsPattern("modelplane_data_dir_total_bytes [1-9]");
+    assertThat(text).containsPattern("modelplane_data_dir_used_bytes [0-9]");
+    assertThat(text).containsPattern("modelplane_worker_utilization\\{device=\"cpu\\(\\)\"} [0-9.E-]+");
+    assertThat(text).containsPattern("modelplane_worker_busy_seconds_total\\{device=\"cpu\\(\\)\"} [0-9.E-]*[1-9]");
+    assertThat(text).as("no GPU on this machine: no GPU gauges").doesNotContain("modelplane_gpu_memory");
     assertError(api.get("/metrics", null), 401, "missing_credential");
     assertError(api.get("/metrics", demoKey), 403, "forbidden");
 

@@ -73,10 +73,17 @@ public record ArtifactStoreSettings(Kind store, Path localDir, S3 s3, long cache
 
   /** {@link #open(Path, long, boolean)}, calling S3 over HTTPS with {@code trust}. */
   public ArtifactStore open(Path dataDir, long maxBytes, boolean writes, OutgoingTrust trust) {
-    Path local = localDir != null ? localDir : dataDir.resolve("artifacts");
     return switch (store) {
-      case LOCAL -> writes ? new LocalArtifactStore(local, maxBytes) : LocalArtifactStore.readOnly(local);
-      case S3 -> S3ArtifactStore.open(s3, dataDir.resolve("artifact-uploads"), maxBytes, trust);
+      case LOCAL -> writes ? new LocalArtifactStore(uploadDir(dataDir), maxBytes) : LocalArtifactStore.readOnly(uploadDir(dataDir));
+      case S3 -> S3ArtifactStore.open(s3, uploadDir(dataDir), maxBytes, trust);
+    };
+  }
+
+  /** Where this node writes uploaded bytes: the local store's directory, or S3 uploads' local copies. */
+  public Path uploadDir(Path dataDir) {
+    return switch (store) {
+      case LOCAL -> localDir != null ? localDir : dataDir.resolve("artifacts");
+      case S3 -> dataDir.resolve("artifact-uploads");
     };
   }
 }

@@ -6,14 +6,17 @@ import java.util.List;
 
 /**
  * A worker in the operator's cluster view: its device, memory budget, resident models, pool (null: shared),
- * whether it is draining and, while it is, why replicas stay on it (empty while the drain progresses).
+ * whether it is draining and, while it is, why replicas stay on it (empty while the drain progresses);
+ * {@code utilization} the share of the last few seconds its device spent in forward passes (two decimals) and
+ * {@code residentBytes} the bytes of its resident models (as {@code usedBytes}).
  */
 public record WorkerView(String workerId, String device, long budgetBytes, long usedBytes, List<ResidentModel> models,
-    String pool, boolean draining, List<String> drainBlockedBy) {
+    String pool, boolean draining, List<String> drainBlockedBy, double utilization, long residentBytes) {
 
   public static WorkerView from(WorkerActor.WorkerStatus s, boolean draining, List<String> drainBlockedBy) {
     return new WorkerView(s.workerId(), s.device(), s.budgetBytes(), s.usedBytes(),
-        s.models().stream().map(ResidentModel::from).toList(), s.pool(), draining, drainBlockedBy);
+        s.models().stream().map(ResidentModel::from).toList(), s.pool(), draining, drainBlockedBy,
+        Math.round(s.utilization() * 100) / 100.0, s.usedBytes());
   }
 
   /**

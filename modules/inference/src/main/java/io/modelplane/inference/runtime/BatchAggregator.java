@@ -41,6 +41,8 @@ public final class BatchAggregator implements AutoCloseable {
   private final AtomicLong completedBatches = new AtomicLong();
   private final AtomicLong completedItems = new AtomicLong();
   private final AtomicLong expired = new AtomicLong();
+  // nanoseconds of forward passes that ended
+  private final AtomicLong forwardNanos = new AtomicLong();
   // written by the batch thread only; read by status pages
   private volatile int lastBatchSize;
   private volatile double recentBatchSize;
@@ -123,6 +125,14 @@ public final class BatchAggregator implements AutoCloseable {
   public long runningForwardNanos() {
     long started = forwardStarted;
     return started == 0 ? 0 : Math.max(1, System.nanoTime() - started);
+  }
+
+  /** Nanoseconds spent in forward passes so far, the running one included: a device's busy time. */
+  public long busyNanos() {
+    long started = forwardStarted;
+    long ended = forwardNanos.get();
+    // a pass that ends between the two reads is counted in neither; the next read counts it
+    return started == 0 ? ended : ended + Math.max(0, System.nanoTime() - started);
   }
 
   /** Requests in the last forward pass; 0 before the first. */
@@ -342,6 +352,7 @@ public final class BatchAggregator implements AutoCloseable {
       failure = t;
     } finally {
       forwardStarted = 0;
+      forwardNanos.addAndGet(System.nanoTime() - started);
     }
     // count before answering, so a caller that saw its answer sees the count
     completedBatches.incrementAndGet();

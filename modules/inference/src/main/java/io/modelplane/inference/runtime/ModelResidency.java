@@ -2,6 +2,7 @@ package io.modelplane.inference.runtime;
 
 import ai.djl.Device;
 import io.modelplane.common.VersionKey;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -26,6 +27,9 @@ public final class ModelResidency implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(ModelResidency.class);
 
+  /** The shortest window {@link #utilization()} measures over. */
+  public static final Duration UTILIZATION_WINDOW = Duration.ofSeconds(5);
+
   private final long budgetBytes;
   private final Device device;
   private final ModelLoader loader;
@@ -36,6 +40,12 @@ public final class ModelResidency implements AutoCloseable {
   private final Map<VersionKey, CompletableFuture<ResidentModel>> loading = new HashMap<>();
   private long usedBytes;
   private boolean closed;
+  // guarded by this: forward-pass time of versions no longer resident, and the utilization window
+  private long retiredBusyNanos;
+  private long windowStartNanos = System.nanoTime();
+  private long windowIndex = System.currentTimeMillis() / UTILIZATION_WINDOW.toMillis();
+  private long windowStartBusy;
+  private double utilization;
 
   public ModelResidency(long budgetBytes, Device device, ModelLoader loader) {
     if (budgetBytes < 0) {
@@ -255,6 +265,7 @@ public final class ModelResidency implements AutoCloseable {
     // counted free only once the memory is: a load meanwhile sees less room, never more
     synchronized (this) {
       usedBytes -= resident.bytes;
+      retiredBusyNanos += resident.batcher.busyNanos();
     }
   }
 
@@ -264,6 +275,38 @@ public final class ModelResidency implements AutoCloseable {
 
   public long budgetBytes() {
     return budgetBytes;
+  }
+
+  /** Nanoseconds this worker's device has spent in forward passes since it started (every version, unloaded ones too). */
+  public synchronized long busyNanos() {
+    long busy = retiredBusyNanos;
+    for (ResidentModel r : residents.values()) {
+      busy += r.batcher.busyNanos();
+    }
+    return busy;
+  }
+
+  /**
+   * The share of time the device spent in forward passes between the last two reads in different windows of
+   * {@link #UTILIZATION_WINDOW} (windows aligned to the wall clock, so that every worker's figure changes at the
+   * same moments and a polled view stays equal in between); 0 before the first window ends, at most 1 when
+   * versions run at once.
+   */
+  public double utilization() {
+    return utilization(System.nanoTime(), System.currentTimeMillis());
+  }
+
+  synchronized double utilization(long nowNanos, long nowMillis) {
+    long index = nowMillis / UTILIZATION_WINDOW.toMillis();
+    long elapsed = nowNanos - windowStartNanos;
+    if (index != windowIndex && elapsed > 0) {
+      long busy = busyNanos();
+      utilization = Math.min(1.0, Math.max(0.0, (double) (busy - windowStartBusy) / elapsed));
+      windowIndex = index;
+      windowStartNanos = nowNanos;
+      windowStartBusy = busy;
+    }
+    return utilization;
   }
 
   public Device device() {

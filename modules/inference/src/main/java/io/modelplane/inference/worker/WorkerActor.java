@@ -123,9 +123,18 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
     }
   }
 
-  /** {@code pool}: the dedicated worker pool this worker serves (null: shared by every tenant without one). */
+  /**
+   * {@code pool}: the dedicated worker pool this worker serves (null: shared by every tenant without one);
+   * {@code utilization}: the share of the last window its device spent in forward passes
+   * ({@link ModelResidency#utilization()}).
+   */
   public record WorkerStatus(String workerId, String device, long budgetBytes, long usedBytes, List<ModelStatus> models,
-      String pool) implements CborSerializable {
+      String pool, double utilization) implements CborSerializable {
+    public WorkerStatus(String workerId, String device, long budgetBytes, long usedBytes, List<ModelStatus> models,
+        String pool) {
+      this(workerId, device, budgetBytes, usedBytes, models, pool, 0);
+    }
+
     public WorkerStatus(String workerId, String device, long budgetBytes, long usedBytes, List<ModelStatus> models) {
       this(workerId, device, budgetBytes, usedBytes, models, null);
     }
@@ -322,7 +331,7 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
             s.lastBatchSize(), s.recentBatchSize()))
         .toList();
     get.replyTo().tell(new WorkerStatus(workerId, residency.device().toString(), residency.budgetBytes(),
-        residency.usedBytes(), models, pool));
+        residency.usedBytes(), models, pool, residency.utilization()));
     return this;
   }
 

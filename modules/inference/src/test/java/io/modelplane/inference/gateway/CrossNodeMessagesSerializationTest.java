@@ -74,6 +74,8 @@ class CrossNodeMessagesSerializationTest {
     WorkerActor.WorkerStatus status = roundTrip(new WorkerActor.WorkerStatus("w1", "cpu()", 100, 10, List.of(
         new WorkerActor.ModelStatus(VERSION, 10, 1, 0, java.time.Instant.parse("2026-12-01T10:00:00.123Z"), 40, 3, 2.5)), null));
     assertThat(status.models().get(0).lastUsedAt()).isEqualTo(java.time.Instant.parse("2026-12-01T10:00:00.123Z"));
+    assertThat(roundTrip(new WorkerActor.WorkerStatus("w1", "cpu()", 100, 10, List.of(), null, 0.37)).utilization())
+        .isEqualTo(0.37);
   }
 
   @Test

@@ -5,6 +5,7 @@ import io.modelplane.common.VersionKey;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
 import java.nio.file.Path;
@@ -162,6 +163,48 @@ class ModelResidencyTest {
       assertThat(resident()).containsExactly(key("big", 1));
     } finally {
       release.countDown();
+    }
+  }
+
+  @Test
+  void utilizationIsTheShareOfAWindowSpentInForwardPassesAndKeepsUnloadedVersionsTime() {
+    FakeLoader loader = new FakeLoader((spec, device) -> remember(new FakeModel(spec, inputs -> {
+      sleep(200);
+      return inputs;
+    })));
+    residency = new ModelResidency(1000, Device.cpu(), loader);
+    residency.load(FakeModel.spec(key("slow", 1), 100), SETTINGS);
+    assertThat(residency.busyNanos()).isZero();
+    assertThat(residency.infer(key("slow", 1), List.of(input()))).succeedsWithin(WAIT);
+    long busy = residency.busyNanos();
+    assertThat(busy).isGreaterThanOrEqualTo(200_000_000L);
+
+    long window = ModelResidency.UTILIZATION_WINDOW.toMillis();
+    long base = (System.currentTimeMillis() / window + 100) * window; // a later window than any so far
+    long nanos = System.nanoTime();
+    double sinceStart = residency.utilization(nanos, base);
+    assertThat(sinceStart).isGreaterThan(0).isLessThanOrEqualTo(1);
+
+    assertThat(residency.infer(key("slow", 1), List.of(input()))).succeedsWithin(WAIT);
+    assertThat(residency.infer(key("slow", 1), List.of(input()))).succeedsWithin(WAIT);
+    long busier = residency.busyNanos();
+    assertThat(busier - busy).isGreaterThanOrEqualTo(400_000_000L);
+    long windowNanos = window * 1_000_000;
+    assertThat(residency.utilization(nanos + windowNanos, base + window / 2)).as("unchanged within a window")
+        .isEqualTo(sinceStart);
+    assertThat(residency.utilization(nanos + windowNanos, base + window))
+        .isCloseTo((double) (busier - busy) / windowNanos, within(0.01));
+    assertThat(residency.utilization(nanos + 2 * windowNanos, base + 2 * window)).as("an idle window").isZero();
+
+    residency.unload(key("slow", 1));
+    assertThat(residency.busyNanos()).as("an unloaded version's time still counts").isEqualTo(busier);
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
