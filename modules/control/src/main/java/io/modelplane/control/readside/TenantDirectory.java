@@ -46,7 +46,10 @@ public final class TenantDirectory {
     return page(Filter.ALL, request);
   }
 
-  /** The tenants matching {@code filter}, ordered by id (the plan and status filters use an index). */
+  /**
+   * The tenants matching {@code filter}, ordered by id (the plan and status filters use an index); deleted tenants
+   * only when the filter asks for status deleted.
+   */
   public CompletionStage<Page<TenantRow>> page(Filter filter, PageRequest request) {
     return reads.read(c -> {
       String after = request.afterKey(TenantId::isValid);
@@ -61,6 +64,10 @@ public final class TenantDirectory {
       if (filter.status() != null) {
         sql.append(" AND t.status = ?");
         params.add(filter.status().wireName());
+      } else {
+        // deleted tenants only when asked for
+        sql.append(" AND t.status <> ?");
+        params.add(TenantEntity.Status.DELETED.wireName());
       }
       if (filter.text() != null && !filter.text().isEmpty()) {
         sql.append(" AND (t.id LIKE ? ESCAPE '!' OR LOWER(t.display_name) LIKE ? ESCAPE '!')");
