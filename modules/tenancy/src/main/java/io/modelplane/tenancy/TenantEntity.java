@@ -557,6 +557,12 @@ public final class TenantEntity
           reservations, reservationsMade + 1, workerPool, plan, quotaOverrides);
     }
 
+    /** Deleted: its models were purged (the count of reservations made stays). */
+    Tenant withoutModels() {
+      return new Tenant(id, displayName, quota, status, createdAt, updatedAt, apiKeys, List.of(), identity,
+          tokensRevokedBefore, Map.of(), reservationsMade, workerPool, plan, quotaOverrides);
+    }
+
     Tenant withoutModel(String modelId, Instant at) {
       List<String> names = new ArrayList<>(models);
       names.remove(modelId);
@@ -977,7 +983,7 @@ public final class TenantEntity
         .onEvent(AccessChanged.class, (tenant, e) -> e.revokesTokensOf() == null
             ? tenant : tenant.withTokensRevoked(e.revokesTokensOf(), e.at()))
         .onEvent(DeletionStarted.class, (tenant, e) -> tenant.withStatus(Status.DELETING, e.at()))
-        .onEvent(TenantDeleted.class, (tenant, e) -> new Deleted(tenant.withStatus(Status.DELETED, e.at()),
+        .onEvent(TenantDeleted.class, (tenant, e) -> new Deleted(tenant.withStatus(Status.DELETED, e.at()).withoutModels(),
             e.idReleased(), e.artifactsDeleted(), e.at(), e.actor()))
         .onEvent(TenantExported.class, (tenant, e) -> tenant)
         .onEvent(ExportFinished.class, (tenant, e) -> tenant);
