@@ -22,7 +22,7 @@ import io.modelplane.identity.Principal;
 import io.modelplane.inference.gateway.PredictPipeline;
 import io.modelplane.metering.UsageMeter;
 import io.modelplane.metering.UsageStore;
-import io.modelplane.registry.ArtifactStore;
+import io.modelplane.registry.TenantArtifacts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -65,7 +65,7 @@ public final class HttpApi extends ApiDirectives {
    * @param failures the per-address limit on failed authentications
    * @param readSide the read tables: lists, histories and the audit log
    */
-  public HttpApi(ControlPlane controlPlane, Authenticator authenticator, ArtifactStore artifacts,
+  public HttpApi(ControlPlane controlPlane, Authenticator authenticator, TenantArtifacts artifacts,
       DeploymentFeed deployments, PredictPipeline pipeline, TenantChanges changes,
       Usage usage, IdentityProvisioning provisioning, ApiSettings settings, Metrics metrics,
       FailedAuthentications failures, Supplier<CompletionStage<Boolean>> readiness, ReadSide readSide) {

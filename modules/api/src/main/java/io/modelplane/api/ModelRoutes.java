@@ -153,7 +153,7 @@ final class ModelRoutes extends ApiDirectives {
         entity(Unmarshaller.entityToMultipartFormData(), form -> extractMaterializer(mat ->
             respond(controlPlane.tenantSummary(key.tenant())
                 .thenCompose(tenant -> roomFor(principal, tenant, key))
-                .thenCompose(tenant -> upload.receive(form, mat).thenCompose(received ->
+                .thenCompose(tenant -> upload.receive(key.tenant(), form, mat).thenCompose(received ->
                     register(principal, key, received).whenComplete((ok, failure) -> {
                       // only a refusal is sure to have registered nothing; after a timeout the
                       // version may exist, and the orphan sweep removes the file if it does not

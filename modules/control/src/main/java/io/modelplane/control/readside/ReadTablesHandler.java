@@ -4,6 +4,7 @@ import akka.projection.eventsourced.EventEnvelope;
 import akka.projection.jdbc.javadsl.JdbcHandler;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.modelplane.common.HistoryEntry;
+import io.modelplane.control.keys.DataKeyLedger;
 import io.modelplane.registry.ModelEntity;
 import io.modelplane.registry.ModelHistory;
 import io.modelplane.tenancy.TenantEntity;
@@ -37,6 +38,7 @@ public final class ReadTablesHandler extends JdbcHandler<EventEnvelope<Object>, 
   private static final String TENANT_PREFIX = TenantEntity.ENTITY_KEY.name() + "|";
   private static final String MODEL_PREFIX = ModelEntity.ENTITY_KEY.name() + "|";
   private static final String PLAN_PREFIX = PlanEntity.ENTITY_KEY.name() + "|";
+  private static final String KEYS_PREFIX = DataKeyLedger.ENTITY_KEY.name() + "|";
 
   @Override
   public void process(ReadSideDatabase.Session session, EventEnvelope<Object> envelope) throws Exception {
@@ -73,6 +75,9 @@ public final class ReadTablesHandler extends JdbcHandler<EventEnvelope<Object>, 
       applyPlan(c, persistenceId.substring(PLAN_PREFIX.length()), e);
       // a plan belongs to no tenant
       audit(c, null, null, PlanHistory.describe(sequenceNr, e), persistenceId);
+    } else if (event instanceof DataKeyLedger.Event e && persistenceId.startsWith(KEYS_PREFIX)) {
+      // facts about data keys only: the keys themselves are never in the journal
+      audit(c, DataKeyLedger.tenantOf(e), null, DataKeyLedger.describe(sequenceNr, e), persistenceId);
     }
     if (applied == null) {
       update(c, "INSERT INTO projected_events (persistence_id, sequence_nr) VALUES (?, ?)", persistenceId, sequenceNr);
