@@ -11,6 +11,8 @@ import io.modelplane.api.predict.PredictRoutes;
 import io.modelplane.api.view.MeView;
 import io.modelplane.common.TenantId;
 import io.modelplane.control.ControlPlane;
+import io.modelplane.control.offboarding.TenantExport;
+import io.modelplane.control.offboarding.TenantOffboarding;
 import io.modelplane.control.Plans;
 import io.modelplane.control.billing.Billing;
 import io.modelplane.control.billing.PlatformOverview;
@@ -77,14 +79,9 @@ public final class HttpApi extends ApiDirectives {
     this.plans = new PlanRoutes(planCatalog, settings);
     java.util.concurrent.Executor blocking = controlPlane.system().dispatchers()
         .lookup(akka.actor.typed.DispatcherSelector.blocking());
-    // TEMPORARY until encryption at rest is merged: plaintext from the shared store, nothing shredded
-    io.modelplane.control.offboarding.TenantExport.Artifacts plaintext = (t, sha) -> akka.stream.javadsl.FileIO
-        .fromPath(artifacts.find(sha).orElseThrow()).mapMaterializedValue(f -> f.thenApply(r -> akka.Done.getInstance()));
     this.tenants = new TenantRoutes(controlPlane, planCatalog, readSide, changes, provisioning, settings,
-        new io.modelplane.control.offboarding.TenantExport(controlPlane, readSide, usage.store(), plaintext, blocking,
-            Clock.systemUTC()),
-        new io.modelplane.control.offboarding.TenantOffboarding(controlPlane, changes, provisioning,
-            t -> java.util.concurrent.CompletableFuture.completedFuture(0)));
+        new TenantExport(controlPlane, readSide, usage.store(), artifacts, blocking, Clock.systemUTC()),
+        new TenantOffboarding(controlPlane, changes, provisioning, artifacts));
     this.identity = new IdentityRoutes(controlPlane, changes, provisioning, settings);
     this.authConfig = provisioning == null ? Map.of("mode", "api-key") : Map.of("mode", "keycloak",
         "issuer", provisioning.settings().issuer(), "clientId", io.modelplane.identity.keycloak.KeycloakProvisioner.WEB_CLIENT);

@@ -2,6 +2,7 @@ package io.modelplane.app;
 
 import static io.modelplane.app.ManagementApiTest.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,7 +17,17 @@ import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.sun.net.httpserver.HttpServer;
+import akka.stream.javadsl.Sink;
 import io.modelplane.common.TenantId;
+import io.modelplane.control.keys.DataKeyLedger;
+import io.modelplane.control.keys.StoredTenantKeys;
+import io.modelplane.control.readside.ReadSideDatabase;
+import io.modelplane.registry.LocalArtifactStore;
+import io.modelplane.registry.TenantArtifacts;
+import io.modelplane.registry.crypto.KeyUnavailableException;
+import io.modelplane.registry.crypto.LocalKeySource;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import io.modelplane.control.ControlPlane;
 import io.modelplane.identity.Principal;
 import io.modelplane.identity.keycloak.KeycloakProvisioner;
@@ -137,6 +148,10 @@ class OffboardingApiTest {
     assertThat(exported.headers().firstValue("Content-Disposition").orElseThrow())
         .matches("attachment; filename=\"?leaving-export-\\d{8}T\\d{6}Z\\.zip\"?");
     Map<String, byte[]> zip = unzip(exported.body());
+    assertThat(storedFiles("leaving")).hasSize(1);
+    assertThat(dataKeyRow("leaving")).isEqualTo("live");
+    // stored encrypted: the file on disk is not the artifact
+    assertThat(java.nio.file.Files.readAllBytes(storedFiles("leaving").get(0))).isNotEqualTo(TestNodes.digitsModel());
     assertThat(zip).containsKeys("manifest.json", "tenant.json", "models/digits/model.json",
         "models/digits/deployments.json", "models/digits/versions/1/model.pt", "usage.csv", "audit.json");
     assertThat(zip.get("models/digits/versions/1/model.pt")).isEqualTo(TestNodes.digitsModel());
@@ -152,6 +167,7 @@ class OffboardingApiTest {
     assertThat(text(zip.get("tenant.json"))).doesNotContainIgnoringCase("hash").doesNotContain(admin)
         .doesNotContain(admin.substring(admin.lastIndexOf('.') + 1));
     JsonNode model = JSON.readTree(zip.get("models/digits/model.json"));
+    String sha256 = model.path("versions").get(0).path("sha256").asText();
     assertThat(model.path("versions").get(0).path("sha256").asText()).hasSize(64);
     assertThat(model.path("versions").get(0).path("inputs").size()).isPositive();
     JsonNode deployments = JSON.readTree(zip.get("models/digits/deployments.json"));
@@ -226,7 +242,17 @@ class OffboardingApiTest {
     assertError(api.get("/api/v1/tenants/leaving/models/digits", OP), 404, "model_not_found");
     TestNodes.eventually(Duration.ofSeconds(20), () -> !api.get("/api/v1/admin/cluster", OP).json().path("workers")
         .toString().contains("leaving/"), "its replicas unloaded");
-    //STORED-CHECK
+    assertThat(storedFiles("leaving")).isEmpty();
+    assertThat(dataKeyRow("leaving")).isEqualTo("destroyed");
+    // the node's own facade over the same store and key table cannot read what the tenant stored either
+    try (Database db = Database.of(node)) {
+      TenantArtifacts artifacts = db.artifacts(node);
+      assertThatThrownBy(() -> artifacts.keys().keyOf(TenantId.of("leaving")).toCompletableFuture().get())
+          .hasCauseInstanceOf(KeyUnavailableException.class);
+      assertThatThrownBy(() -> artifacts.plaintext(TenantId.of("leaving"), sha256)
+          .runWith(Sink.ignore(), node.system()).toCompletableFuture().get(10, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class);
+    }
 
     // its audit and billing records stay
     JsonNode auditAfter = api.get("/api/v1/admin/audit?tenant=leaving&limit=500", OP).json();
@@ -260,6 +286,8 @@ class OffboardingApiTest {
     assertThat(deleted.status()).as(deleted.toString()).isEqualTo(200);
     assertThat(deleted.json().path("idReleased").asBoolean()).isTrue();
     assertThat(deleted.json().path("artifactsDeleted").asInt()).isEqualTo(1);
+    assertThat(storedFiles("reborn")).isEmpty();
+    assertThat(dataKeyRow("reborn")).isEqualTo("forgotten");
 
     ApiClient.Reply again = api.post("/api/v1/tenants", OP, Map.of("id", "reborn", "displayName", "Second"));
     assertThat(again.status()).as(again.toString()).isEqualTo(201);
@@ -274,8 +302,91 @@ class OffboardingApiTest {
     ApiClient.Reply upload = api.upload("reborn", "digits", newAdmin, ApiClient.manifest(), TestNodes.digitsModel());
     assertThat(upload.status()).as(upload.toString()).isEqualTo(201);
     assertThat(upload.json().path("version").asInt()).isEqualTo(1);
+    // under a fresh data key
+    assertThat(dataKeyRow("reborn")).isEqualTo("live");
     HttpResponse<byte[]> exported = export("reborn", newAdmin);
     assertThat(unzip(exported.body()).get("models/digits/versions/1/model.pt")).isEqualTo(TestNodes.digitsModel());
+  }
+
+  @Test
+  void anArtifactThatFailsOnTheWayCutsTheExportOffAndTheNextExportMayStart() throws Exception {
+    assertThat(api.post("/api/v1/tenants", OP, Map.of("id", "tampered", "displayName", "T")).status()).isEqualTo(201);
+    String admin = key("tampered", "tenant-admin");
+    assertThat(api.upload("tampered", "digits", admin, ApiClient.manifest(), TestNodes.digitsModel()).status())
+        .isEqualTo(201);
+    Path stored = storedFiles("tampered").get(0);
+    byte[] bytes = java.nio.file.Files.readAllBytes(stored);
+    bytes[bytes.length / 2] ^= 1;
+    stored.toFile().setWritable(true, true);
+    java.nio.file.Files.write(stored, bytes);
+
+    for (int attempt = 0; attempt < 2; attempt++) {
+      // a cut response: the client fails reading it, or what arrived is no complete archive
+      try {
+        HttpResponse<byte[]> r = export("tampered", admin);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThatThrownBy(() -> {
+          Map<String, byte[]> entries = unzip(r.body());
+          assertThat(entries).containsKey("manifest.json");
+        }).isInstanceOf(Throwable.class);
+      } catch (IOException cut) {
+        // the connection was closed before the end of the chunked body
+      }
+    }
+    // each export recorded as started and as ended incomplete (the second was not blocked by the first)
+    TestNodes.eventually(Duration.ofSeconds(10), () -> api.get("/api/v1/tenants/tampered/history", admin).json()
+        .findValuesAsText("type").stream().filter("tenant_export_finished"::equals).count() == 2, "both ends recorded");
+    JsonNode history = api.get("/api/v1/tenants/tampered/history", admin).json();
+    history.path("events").forEach(e -> {
+      if (e.path("type").asText().equals("tenant_export_finished")) {
+        assertThat(e.path("details").path("complete").asBoolean()).isFalse();
+      }
+    });
+  }
+
+  /** The tenant's stored artifact files (the store keeps each tenant's under {@code tenants/<tenant>/}). */
+  static List<Path> storedFiles(String tenant) throws IOException {
+    String marker = java.io.File.separator + "tenants" + java.io.File.separator + tenant + java.io.File.separator;
+    try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(dataDir)) {
+      return files.filter(java.nio.file.Files::isRegularFile).filter(f -> f.toString().contains(marker)).toList();
+    }
+  }
+
+  /** {@code live}, {@code destroyed} or {@code none}: the tenant's row of the data key table. */
+  static String dataKeyRow(String tenant) throws Exception {
+    try (Database db = Database.of(node); java.sql.Connection c = db.db.connection();
+         java.sql.PreparedStatement s = c.prepareStatement(
+             "SELECT wrapped, destroyed_at FROM tenant_data_keys WHERE tenant = ?")) {
+      s.setString(1, tenant);
+      try (java.sql.ResultSet rs = s.executeQuery()) {
+        String state = !rs.next() ? "none" : rs.getBytes(1) != null ? "live"
+            : rs.getTimestamp(2) != null ? "destroyed" : "forgotten";
+        c.rollback();
+        return state;
+      }
+    }
+  }
+
+  /** The node's journal database (H2 shares an open file database within the JVM), for looking behind the API. */
+  record Database(ReadSideDatabase db) implements AutoCloseable {
+    static Database of(Main.Node node) {
+      return new Database(ReadSideDatabase.open("jdbc:h2:file:" + dataDir.resolve("journal").resolve("modelplane")
+          + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0", "", "", 1, null));
+    }
+
+    /** A facade like the node's: its store and key table, its key-encryption key. */
+    TenantArtifacts artifacts(Main.Node node) {
+      java.util.concurrent.Executor blocking = node.system().dispatchers()
+          .lookup(akka.actor.typed.DispatcherSelector.blocking());
+      return new TenantArtifacts(LocalArtifactStore.readOnly(dataDir.resolve("artifacts")),
+          new StoredTenantKeys(db, LocalKeySource.fromSettings(null, "", dataDir), DataKeyLedger.ledger(node.system()),
+              blocking, Clock.systemUTC()), blocking);
+    }
+
+    @Override
+    public void close() {
+      db.close();
+    }
   }
 
   /** Tokens shaped like Keycloak's, signed by a key this test publishes at a JWKS endpoint of its own. */

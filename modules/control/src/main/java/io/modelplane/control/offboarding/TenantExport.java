@@ -1,6 +1,5 @@
 package io.modelplane.control.offboarding;
 
-import akka.Done;
 import akka.NotUsed;
 import akka.stream.OverflowStrategy;
 import akka.stream.QueueOfferResult;
@@ -28,6 +27,7 @@ import io.modelplane.metering.Step;
 import io.modelplane.metering.UsageRow;
 import io.modelplane.metering.UsageStore;
 import io.modelplane.registry.ModelEntity;
+import io.modelplane.registry.TenantArtifacts;
 import io.modelplane.tenancy.TenantEntity;
 import java.io.IOException;
 import java.io.InputStream;
@@ -74,19 +74,13 @@ public final class TenantExport {
   private static final int CHUNK_BYTES = 64 * 1024;
   private static final Duration STEP_TIMEOUT = Duration.ofMinutes(2);
 
-  /** Reads one artifact of a tenant as plaintext; the stream fails if it cannot be read or does not verify. */
-  @FunctionalInterface
-  public interface Artifacts {
-    Source<ByteString, CompletionStage<Done>> plaintext(TenantId tenant, String sha256);
-  }
-
   /** An export that may begin: its name in the audit log, its file name and the archive's bytes. */
   public record Archive(String exportId, String fileName, Source<ByteString, NotUsed> bytes) {}
 
   private final ControlPlane controlPlane;
   private final ReadSide readSide;
   private final UsageStore usage;
-  private final Artifacts artifacts;
+  private final TenantArtifacts artifacts;
   private final Executor blocking;
   private final Clock clock;
   private final ObjectMapper json = JsonMapper.builder()
@@ -95,7 +89,7 @@ public final class TenantExport {
       .disable(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET)
       .build();
 
-  public TenantExport(ControlPlane controlPlane, ReadSide readSide, UsageStore usage, Artifacts artifacts,
+  public TenantExport(ControlPlane controlPlane, ReadSide readSide, UsageStore usage, TenantArtifacts artifacts,
       Executor blocking, Clock clock) {
     this.controlPlane = controlPlane;
     this.readSide = readSide;

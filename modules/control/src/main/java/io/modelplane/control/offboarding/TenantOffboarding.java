@@ -7,6 +7,7 @@ import io.modelplane.control.ControlPlane;
 import io.modelplane.control.IdentityProvisioning;
 import io.modelplane.control.changes.TenantChanges;
 import io.modelplane.registry.ModelEntity;
+import io.modelplane.registry.TenantArtifacts;
 import io.modelplane.tenancy.TenantEntity;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -18,31 +19,26 @@ import org.slf4j.LoggerFactory;
  * Deletes a tenant for good, in steps that can each be run again: the tenant turns {@code deleting} (the first durable
  * step: from then on its keys and tokens are refused and nothing new is accepted, and its API keys are revoked), its
  * models are purged (placement unloads their replicas), its Keycloak organization and groups are removed, its
- * artifacts are deleted and its data key destroyed (crypto-shredding), and last it turns {@code deleted}. A deletion
+ * artifacts are deleted and its data key destroyed (crypto-shredding; with the id released, the destroyed key is
+ * forgotten so that the id created again gets a fresh one), and last it turns {@code deleted}. A deletion
  * cut short by a crash or an outage leaves the tenant {@code deleting}; deleting it again carries on. The journal
  * (the audit log) and the usage rows (what was billed) are kept.
  */
 public final class TenantOffboarding {
   private static final Logger log = LoggerFactory.getLogger(TenantOffboarding.class);
 
-  /** Deletes every stored artifact of a tenant and then destroys its data key; answers how many were deleted. */
-  @FunctionalInterface
-  public interface Shredder {
-    CompletionStage<Integer> shred(TenantId tenant);
-  }
-
   private final ControlPlane controlPlane;
   private final TenantChanges changes;
   private final IdentityProvisioning provisioning;
-  private final Shredder shredder;
+  private final TenantArtifacts artifacts;
 
   /** {@code provisioning} null when Keycloak is off. */
   public TenantOffboarding(ControlPlane controlPlane, TenantChanges changes, IdentityProvisioning provisioning,
-      Shredder shredder) {
+      TenantArtifacts artifacts) {
     this.controlPlane = controlPlane;
     this.changes = changes;
     this.provisioning = provisioning;
-    this.shredder = shredder;
+    this.artifacts = artifacts;
   }
 
   /**
@@ -56,8 +52,10 @@ public final class TenantOffboarding {
             : changes.changedHere(tenant)
                 .thenCompose(told -> purgeModels(tenant, summary, actor))
                 .thenCompose(done -> removeIdentity(tenant))
-                .thenCompose(done -> shredder.shred(tenant))
-                .thenCompose(artifacts -> finish(tenant, releaseId, artifacts, actor)))
+                .thenCompose(done -> artifacts.shred(tenant))
+                .thenCompose(deleted -> releaseId ? artifacts.keys().forget(tenant).thenApply(forgotten -> deleted)
+                    : CompletableFuture.completedFuture(deleted))
+                .thenCompose(deleted -> finish(tenant, releaseId, deleted, actor)))
         .whenComplete((deletion, failure) -> {
           if (failure == null) {
             log.info("tenant {} deleted by {}: {} artifacts deleted, data key destroyed, id {}", tenant, actor,
