@@ -151,7 +151,11 @@ public final class TenantArtifacts {
     return done.thenAcceptAsync(v -> {
       store.deleteLegacy(sha256);
       log.info("encrypted legacy artifact {} for {} tenant(s) and deleted its plaintext", sha256, tenants.size());
-    }, blockingIo);
+    }, blockingIo).exceptionally(failure -> {
+      // left as it is (and tried again at the next sweep): one damaged file must not stop the others
+      log.warn("could not migrate legacy artifact {}: {}", sha256, Addresses.originalCause(failure).getMessage());
+      return null;
+    });
   }
 
   private boolean has(TenantId tenant, String sha256) {

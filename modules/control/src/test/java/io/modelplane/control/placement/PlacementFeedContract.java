@@ -95,7 +95,8 @@ abstract class PlacementFeedContract {
     DeploymentFeed.createTables(testKit.system(), db);
     Path artifacts = Files.createTempDirectory("feed-artifacts");
     desired = new DesiredDeployments(new ArtifactCache(artifacts.resolve("cache"), 1 << 20,
-        new ArtifactOrigin(new LocalArtifactStore(artifacts.resolve("store"), 1 << 20))), 100,
+        new ArtifactOrigin(new LocalArtifactStore(artifacts.resolve("store"), 1 << 20))),
+        tenant -> new io.modelplane.common.crypto.ArtifactKey(tenant.value() + "/1", new byte[32]), 100,
         DesiredDeployments.DEFAULT_FOOTPRINT_CAP);
     coordinator = testKit.createTestProbe();
     tenant = testKit.spawn(TenantEntity.create(TENANT));

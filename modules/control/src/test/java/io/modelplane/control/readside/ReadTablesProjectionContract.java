@@ -84,8 +84,10 @@ abstract class ReadTablesProjectionContract {
     assertThat(digits.deployment().revision()).isEqualTo(1);
     assertThat(digits.deployment().spec().traffic()).isEqualTo(Map.of(1, 100));
     assertThat(join(fixture.readSide.models().vacant(TenantId.of("acme")))).isEmpty();
-    assertThat(join(fixture.readSide.models().registeredSha256()))
-        .containsExactlyInAnyOrder("a".repeat(64), "b".repeat(64), "c".repeat(64));
+    assertThat(join(fixture.readSide.models().registeredArtifacts())).containsExactlyInAnyOrder(
+        new io.modelplane.registry.ArtifactAddress(TenantId.of("acme"), "a".repeat(64)),
+        new io.modelplane.registry.ArtifactAddress(TenantId.of("acme"), "b".repeat(64)),
+        new io.modelplane.registry.ArtifactAddress(TenantId.of("globex"), "c".repeat(64)));
 
     List<Map<String, String>> keys = fixture.rows("SELECT * FROM api_keys ORDER BY key_id");
     assertThat(keys).extracting(k -> k.get("key_id")).containsExactly("k1", "k2");
