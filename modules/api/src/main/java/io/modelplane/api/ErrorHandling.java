@@ -66,6 +66,15 @@ public final class ErrorHandling {
       log.warn("{}", t.getMessage());
       return ApiError.unavailable("the artifact store did not answer; retry shortly");
     }
+    if (t instanceof io.modelplane.registry.crypto.KeyUnavailableException) {
+      // a configuration problem of the platform (or a shredded tenant), never the caller's: no key bytes in it
+      log.warn("{}", t.getMessage());
+      return new ApiError(StatusCodes.SERVICE_UNAVAILABLE, "key_unavailable", t.getMessage());
+    }
+    if (t instanceof io.modelplane.common.crypto.ArtifactDecryptionException) {
+      log.warn("{}", t.getMessage());
+      return new ApiError(StatusCodes.UNPROCESSABLE_ENTITY, "artifact_unreadable", t.getMessage());
+    }
     if (t instanceof ArtifactStoreException) {
       return ApiError.badRequest("invalid_artifact", t.getMessage());
     }

@@ -11,6 +11,8 @@ import io.modelplane.api.predict.PredictRoutes;
 import io.modelplane.api.view.MeView;
 import io.modelplane.common.TenantId;
 import io.modelplane.control.ControlPlane;
+import io.modelplane.control.offboarding.TenantExport;
+import io.modelplane.control.offboarding.TenantOffboarding;
 import io.modelplane.control.Plans;
 import io.modelplane.control.billing.Billing;
 import io.modelplane.control.billing.PlatformOverview;
@@ -22,7 +24,7 @@ import io.modelplane.identity.Principal;
 import io.modelplane.inference.gateway.PredictPipeline;
 import io.modelplane.metering.UsageMeter;
 import io.modelplane.metering.UsageStore;
-import io.modelplane.registry.ArtifactStore;
+import io.modelplane.registry.TenantArtifacts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -66,7 +68,7 @@ public final class HttpApi extends ApiDirectives {
    * @param readSide the read tables: lists, histories and the audit log
    * @param uploadDisk keeps uploads from filling the artifact directory's disk
    */
-  public HttpApi(ControlPlane controlPlane, Authenticator authenticator, ArtifactStore artifacts,
+  public HttpApi(ControlPlane controlPlane, Authenticator authenticator, TenantArtifacts artifacts,
       DeploymentFeed deployments, PredictPipeline pipeline, TenantChanges changes,
       Usage usage, IdentityProvisioning provisioning, ApiSettings settings, Metrics metrics,
       FailedAuthentications failures, Supplier<CompletionStage<Boolean>> readiness, ReadSide readSide,
@@ -77,7 +79,11 @@ public final class HttpApi extends ApiDirectives {
     this.readiness = readiness;
     Plans planCatalog = new Plans(controlPlane, readSide, changes);
     this.plans = new PlanRoutes(planCatalog, settings);
-    this.tenants = new TenantRoutes(controlPlane, planCatalog, readSide, changes, provisioning, settings);
+    java.util.concurrent.Executor blocking = controlPlane.system().dispatchers()
+        .lookup(akka.actor.typed.DispatcherSelector.blocking());
+    this.tenants = new TenantRoutes(controlPlane, planCatalog, readSide, changes, provisioning, settings,
+        new TenantExport(controlPlane, readSide, usage.store(), artifacts, blocking, Clock.systemUTC()),
+        new TenantOffboarding(controlPlane, changes, provisioning, artifacts));
     this.identity = new IdentityRoutes(controlPlane, changes, provisioning, settings);
     this.authConfig = provisioning == null ? Map.of("mode", "api-key") : Map.of("mode", "keycloak",
         "issuer", provisioning.settings().issuer(), "clientId", io.modelplane.identity.keycloak.KeycloakProvisioner.WEB_CLIENT);

@@ -166,7 +166,7 @@ final class ModelRoutes extends ApiDirectives {
         entity(Unmarshaller.entityToMultipartFormData(), form -> extractMaterializer(mat ->
             respond(controlPlane.tenantSummary(key.tenant())
                 .thenCompose(tenant -> roomFor(principal, tenant, key))
-                .thenCompose(tenant -> upload.receive(form, mat).thenCompose(received ->
+                .thenCompose(tenant -> upload.receive(key.tenant(), form, mat).thenCompose(received ->
                     register(principal, key, received).whenComplete((ok, failure) -> {
                       // only a refusal is sure to have registered nothing; after a timeout the
                       // version may exist, and the orphan sweep removes the file if it does not
@@ -277,8 +277,9 @@ final class ModelRoutes extends ApiDirectives {
         orDefault(request.maxBatchSize(), DEFAULT_MAX_BATCH_SIZE),
         orDefault(request.maxBatchDelayMs(), DEFAULT_MAX_BATCH_DELAY_MS),
         request.engineThreads());
-    return controlPlane.model(key, r -> new ModelEntity.Deploy(spec, request.expectedRevision(), principal.subject(), r),
-            ModelEntity.Deployed.class)
+    return controlPlane.unlessDeleting(key.tenant())
+        .thenCompose(live -> controlPlane.model(key, r -> new ModelEntity.Deploy(spec, request.expectedRevision(),
+            principal.subject(), r), ModelEntity.Deployed.class))
         .thenApply(d -> Json.response(StatusCodes.ACCEPTED, DeploymentView.Deployed.from(d)));
   }
 

@@ -12,7 +12,7 @@ import io.modelplane.common.Role;
 import io.modelplane.common.TensorSpec;
 import io.modelplane.common.TenantId;
 import io.modelplane.identity.ApiKeyCredential;
-import io.modelplane.registry.ArtifactStore;
+import io.modelplane.registry.TenantArtifacts;
 import io.modelplane.registry.ModelEntity;
 import io.modelplane.tenancy.TenantEntity;
 import java.io.IOException;
@@ -35,10 +35,10 @@ final class DemoTenant {
   private static final String RESOURCES = "/io/modelplane/inference/demo/";
 
   private final ControlPlane controlPlane;
-  private final ArtifactStore artifacts;
+  private final TenantArtifacts artifacts;
   private final ActorSystem<?> system;
 
-  DemoTenant(ControlPlane controlPlane, ArtifactStore artifacts, ActorSystem<?> system) {
+  DemoTenant(ControlPlane controlPlane, TenantArtifacts artifacts, ActorSystem<?> system) {
     this.controlPlane = controlPlane;
     this.artifacts = artifacts;
     this.system = system;
@@ -67,14 +67,14 @@ final class DemoTenant {
     return controlPlane.tenant(TENANT, r -> new TenantEntity.Create("Demo tenant", null, ACTOR, r), TenantEntity.Summary.class)
         .thenCompose(t -> controlPlane.tenant(TENANT, r -> new TenantEntity.CreateApiKey(key.keyId(), "demo developer",
             Role.DEVELOPER, key.secretHash(), ACTOR, r), TenantEntity.ApiKeyCreated.class))
-        .thenCompose(k -> artifacts.store(Source.single(ByteString.fromArray(resource("digits.pt"))), null, akka.stream.Materializer.matFromSystem(system)))
+        .thenCompose(k -> artifacts.store(TENANT, Source.single(ByteString.fromArray(resource("digits.pt"))), null, akka.stream.Materializer.matFromSystem(system)))
         .thenCompose(stored -> controlPlane.tenant(TENANT, r -> new TenantEntity.AddModel(MODEL.model().value(), ACTOR, r),
                 TenantEntity.Summary.class)
             .thenCompose(t -> controlPlane.model(MODEL, r -> new ModelEntity.RegisterVersion(stored.sha256(), stored.sizeBytes(),
                 manifest.get("format").asText(), inputs, outputs, manifest.path("description").asText(null), null,
                 t.modelReservations().getOrDefault(MODEL.model().value(), 0L), ACTOR, r),
                 ModelEntity.VersionAdded.class))
-            .whenComplete((added, failure) -> artifacts.release(stored, failure == null)))
+            .whenComplete((added, failure) -> artifacts.store().release(stored, failure == null)))
         .thenCompose(added -> controlPlane.model(MODEL, r -> new ModelEntity.Deploy(
             new ModelEntity.DeploymentSpec(Map.of(added.version().version(), 100), 1, 64, 0), null, ACTOR, r),
             ModelEntity.Deployed.class))

@@ -38,6 +38,8 @@ import io.modelplane.control.readside.JournalTagBackfill;
 import io.modelplane.control.readside.ReadSide;
 import io.modelplane.control.ArtifactOrigin;
 import io.modelplane.control.ArtifactSweep;
+import io.modelplane.control.keys.DataKeyLedger;
+import io.modelplane.control.keys.StoredTenantKeys;
 import io.modelplane.control.ControlPlane;
 import io.modelplane.control.placement.DeploymentFeed;
 import io.modelplane.control.placement.DesiredDeployments;
@@ -74,6 +76,8 @@ import io.modelplane.metering.ResidentSampler;
 import io.modelplane.metering.UsageMeter;
 import io.modelplane.metering.UsageStore;
 import io.modelplane.registry.ArtifactStore;
+import io.modelplane.registry.TenantArtifacts;
+import io.modelplane.registry.crypto.LocalKeySource;
 import io.modelplane.registry.ModelEntity;
 import io.modelplane.tenancy.TenantEntity;
 import io.modelplane.tenancy.admission.AdmissionLeases;
@@ -113,7 +117,7 @@ final class Guardian {
   private record ManagementStarted() implements Command {}
 
   /** What control and gateway nodes share: the way to the entities and the stores next to the journal. */
-  private record Services(ControlPlane controlPlane, ReadSide readSide, HttpApi.Usage usage, ArtifactStore artifacts,
+  private record Services(ControlPlane controlPlane, ReadSide readSide, HttpApi.Usage usage, TenantArtifacts artifacts,
       IdentityProvisioning provisioning, DeploymentFeed deployments, TenantChanges changes) {}
 
   private final ActorContext<Command> ctx;
@@ -253,6 +257,7 @@ final class Guardian {
     TenantEntity.init(system); // a proxy off control nodes: the readiness probe asks through it
     ModelEntity.init(system);
     PlanEntity.init(system);
+    DataKeyLedger.init(system);
     NodeResources resources = new NodeResources(settings.dataDir(), () -> NodeMetrics.gpuMemory(workerDevices),
         Clock.systemUTC());
     system.systemActorOf(NodeInfo.create(resources, config.getDuration("modelplane.node-sample-interval"),
@@ -290,14 +295,44 @@ final class Guardian {
     HttpApi.Usage usage = metering();
     IdentityProvisioning provisioning = keycloak(controlPlane, readSide);
     QuotaEntity.init(system, new QuotaSources(controlPlane, usage.store(), usage.queries()));
-    ArtifactStore artifacts = artifacts();
+    if (settings.createSchema() && settings.roles().contains("control")) {
+      StoredTenantKeys.createTable(readSide.database());
+    }
+    StoredTenantKeys keys = new StoredTenantKeys(readSide.database(), keySource(), DataKeyLedger.ledger(system),
+        dispatcher("blocking-io"), Clock.systemUTC());
+    TenantArtifacts artifacts = new TenantArtifacts(artifacts(), keys, dispatcher("blocking-io"));
     TenantChanges changes = new TenantChanges(system);
     // placement and every node's caches follow the journal; an estimate past four worker budgets is no use
     // to count further: no worker can hold it
     DeploymentFeed deployments = DeploymentFeed.start(system, readSide.database(), new DeploymentFeed.Settings(
-        inference.loadTimeout(), new DesiredDeployments(artifactCache(), inference.queueCapacity(), 4 * inference.workerMemoryBytes()),
+        inference.loadTimeout(), new DesiredDeployments(artifactCache(), tenant -> dataKey(keys, tenant),
+            inference.queueCapacity(), 4 * inference.workerMemoryBytes()),
         settings.createSchema(), ControlProjections.Settings.defaults()), changes::changed);
     return new Services(controlPlane, readSide, usage, artifacts, provisioning, deployments, changes);
+  }
+
+  /**
+   * The KEKs of {@code modelplane.keys}; neither set: a development key file in the data directory
+   * (created on first start, with a warning). Only control and gateway nodes hold them.
+   */
+  private LocalKeySource keySource() {
+    String file = config.getString("modelplane.keys.kek-file").trim();
+    return LocalKeySource.fromSettings(file.isEmpty() ? null : java.nio.file.Path.of(file),
+        config.getString("modelplane.keys.kek"), settings.dataDir());
+  }
+
+  /** The tenant's data key for placement to hand to workers (placement reads on a blocking pool). */
+  private static io.modelplane.common.crypto.ArtifactKey dataKey(StoredTenantKeys keys, io.modelplane.common.TenantId tenant) {
+    try {
+      return keys.keyOf(tenant).toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS).artifactKey();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("the data key did not come within 10 s");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted");
+    }
   }
 
   /** Control nodes: the coordinators' periodic work (artifact sweep, Keycloak resync, resident samples). */
@@ -308,8 +343,11 @@ final class Guardian {
         services.usage().queries(), Clock.systemUTC());
     every(config.getDuration("modelplane.resident-sample-interval"), residents::sample);
     ArtifactSweep sweep = new ArtifactSweep(services.readSide(), services.artifacts(),
-        config.getDuration("modelplane.artifact-sweep.grace"), Clock.systemUTC(), dispatcher("blocking-io"));
+        config.getDuration("modelplane.artifact-sweep.grace"), Clock.systemUTC(), dispatcher("blocking-io"),
+        Materializer.matFromSystem(system));
     every(config.getDuration("modelplane.artifact-sweep.interval"), sweep::runAndLog);
+    // soon after start too: it encrypts the plaintext artifacts an older version stored
+    system.scheduler().scheduleOnce(Duration.ofSeconds(30), sweep::runAndLog, system.executionContext());
     IdentityProvisioning identity = services.provisioning();
     if (identity != null) {
       Duration resync = config.getDuration("modelplane.keycloak.resync-interval");

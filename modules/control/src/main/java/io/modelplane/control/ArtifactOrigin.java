@@ -1,5 +1,6 @@
 package io.modelplane.control;
 
+import io.modelplane.common.TenantId;
 import io.modelplane.inference.worker.ArtifactCache;
 import io.modelplane.registry.ArtifactStore;
 import java.io.IOException;
@@ -10,12 +11,12 @@ import java.util.Optional;
 public record ArtifactOrigin(ArtifactStore store) implements ArtifactCache.Origin {
 
   @Override
-  public Optional<Path> localFile(String sha256) {
-    return store.find(sha256);
+  public Optional<Path> localFile(TenantId tenant, String sha256) {
+    return store.find(tenant, sha256);
   }
 
   @Override
-  public void download(String sha256, Path target) throws IOException {
-    store.download(sha256, target);
+  public void download(TenantId tenant, String sha256, Path target) throws IOException {
+    store.download(tenant, sha256, target);
   }
 }

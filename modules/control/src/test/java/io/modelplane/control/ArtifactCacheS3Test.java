@@ -7,10 +7,13 @@ import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.stream.Materializer;
 import akka.stream.javadsl.Source;
 import akka.util.ByteString;
+import io.modelplane.common.TenantId;
+import io.modelplane.common.crypto.ArtifactKey;
 import io.modelplane.inference.runtime.ModelLoadException;
 import io.modelplane.inference.worker.ArtifactCache;
 import io.modelplane.registry.ArtifactStore.StoredArtifact;
 import io.modelplane.registry.s3.S3ArtifactStore;
+import io.modelplane.registry.crypto.ArtifactStreams;
 import io.modelplane.registry.s3.S3TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +33,9 @@ class ArtifactCacheS3Test {
   private static final ActorTestKit testKit = ActorTestKit.create();
   private static final Materializer mat = Materializer.matFromSystem(testKit.system());
   private static final String BUCKET = "models";
+  private static final TenantId T = TenantId.of("acme");
+  private static final ArtifactKey KEY = new ArtifactKey("acme/1", new byte[32]);
+  private static final java.util.Map<String, byte[]> plaintexts = new java.util.concurrent.ConcurrentHashMap<>();
   private static S3TestServer server;
 
   @TempDir
@@ -64,36 +70,40 @@ class ArtifactCacheS3Test {
     ArtifactCache cache = new ArtifactCache(dir.resolve("cache"), 1L << 20, new ArtifactOrigin(store));
 
     Path first;
-    try (ArtifactCache.Lease lease = cache.acquire(stored.sha256())) {
+    try (ArtifactCache.Lease lease = cache.acquire(T, stored.sha256(), KEY)) {
       first = lease.path();
-      assertThat(Files.readAllBytes(first)).isEqualTo(Files.readAllBytes(stored.path()));
+      assertThat(Files.readAllBytes(first)).isEqualTo(plaintexts.get(stored.sha256()));
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(first))).isEqualTo("rw-------");
     }
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(first))).isEqualTo("r--------");
+    assertThat(first).doesNotExist(); // the plaintext lasts as long as the lease
+    Path cached = dir.resolve("cache").resolve("acme." + stored.sha256());
+    assertThat(Files.readAllBytes(cached)).isEqualTo(Files.readAllBytes(stored.path())); // the ciphertext
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(cached))).isEqualTo("r--------");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("cache")))).isEqualTo("rwx------");
-    assertThat(cache.usedBytes()).isEqualTo(100_000);
+    assertThat(cache.usedBytes()).isEqualTo(Files.size(stored.path()));
 
     // gone from the bucket: the cached copy still serves, without another download
-    server.client().deleteObject(b -> b.bucket(BUCKET).key("artifacts/" + stored.sha256()));
-    try (ArtifactCache.Lease again = cache.acquire(stored.sha256())) {
-      assertThat(again.path()).isEqualTo(first);
+    server.client().deleteObject(b -> b.bucket(BUCKET).key("artifacts/tenants/acme/" + stored.sha256()));
+    try (ArtifactCache.Lease again = cache.acquire(T, stored.sha256(), KEY)) {
+      assertThat(Files.readAllBytes(again.path())).isEqualTo(plaintexts.get(stored.sha256()));
     }
     // a restarted node finds what it had
-    assertThat(new ArtifactCache(dir.resolve("cache"), 1L << 20, new ArtifactOrigin(store)).contains(stored.sha256()))
+    assertThat(new ArtifactCache(dir.resolve("cache"), 1L << 20, new ArtifactOrigin(store)).contains(T, stored.sha256()))
         .isTrue();
   }
 
   @Test
   void anObjectDamagedBehindTheStoresBackFailsTheLoadAndLeavesNothing() throws Exception {
     StoredArtifact stored = upload(50_000, 2);
-    Path object = server.dataDir().resolve(BUCKET).resolve("artifacts").resolve(stored.sha256());
+    Path object = server.dataDir().resolve(BUCKET).resolve("artifacts/tenants/acme").resolve(stored.sha256());
     byte[] bytes = Files.readAllBytes(object);
     bytes[1000] ^= 1;
     Files.write(object, bytes);
     ArtifactCache cache = new ArtifactCache(dir.resolve("cache"), 1L << 20, new ArtifactOrigin(store));
 
-    assertThatThrownBy(() -> cache.acquire(stored.sha256())).isInstanceOf(ModelLoadException.class)
-        .hasMessageContaining(stored.sha256()).hasMessageContaining("damaged");
-    assertThat(cache.contains(stored.sha256())).isFalse();
+    assertThatThrownBy(() -> cache.acquire(T, stored.sha256(), KEY)).isInstanceOf(ModelLoadException.class)
+        .hasMessageContaining(stored.sha256()).hasMessageContaining("changed");
+    assertThat(cache.contains(T, stored.sha256())).isFalse();
     assertThat(cache.usedBytes()).isZero();
     assertEmpty(dir.resolve("cache"));
   }
@@ -103,7 +113,7 @@ class ArtifactCacheS3Test {
     ArtifactCache cache = new ArtifactCache(dir.resolve("cache"), 1L << 20, new ArtifactOrigin(store));
     String absent = "cd".repeat(32);
 
-    assertThatThrownBy(() -> cache.acquire(absent)).isInstanceOf(ModelLoadException.class)
+    assertThatThrownBy(() -> cache.acquire(T, absent, KEY)).isInstanceOf(ModelLoadException.class)
         .hasMessageContaining(absent).hasMessageContaining("missing from the artifact store");
   }
 
@@ -112,12 +122,12 @@ class ArtifactCacheS3Test {
     try (S3TestServer failing = S3TestServer.start();
         S3ArtifactStore failingStore = failing.store(BUCKET, dir.resolve("failing-uploads"), 1L << 30)) {
       failing.createBucket(BUCKET);
-      StoredArtifact stored = await(failingStore.store(Source.single(ByteString.fromArray(randomBytes(20_000, 3))),
-          null, mat));
+      StoredArtifact stored = await(failingStore.store(T, Source.single(ByteString.fromArray(randomBytes(20_000, 3))),
+          null, ArtifactStreams.encrypt(KEY), mat));
       ArtifactCache cache = new ArtifactCache(dir.resolve("cache"), 1L << 20, new ArtifactOrigin(failingStore));
       failing.stop();
 
-      assertThatThrownBy(() -> cache.acquire(stored.sha256())).isInstanceOf(ModelLoadException.class)
+      assertThatThrownBy(() -> cache.acquire(T, stored.sha256(), KEY)).isInstanceOf(ModelLoadException.class)
           .hasMessageContaining("could not download artifact " + stored.sha256());
       assertThat(cache.usedBytes()).isZero();
       assertEmpty(dir.resolve("cache"));
@@ -131,22 +141,22 @@ class ArtifactCacheS3Test {
     StoredArtifact c = upload(40_000, 6);
     ArtifactCache cache = new ArtifactCache(dir.resolve("cache"), 100_000, new ArtifactOrigin(store));
 
-    cache.acquire(a.sha256()).close();
-    ArtifactCache.Lease heldB = cache.acquire(b.sha256());
-    cache.acquire(a.sha256()).close(); // a is now more recently used than b
-    try (ArtifactCache.Lease lease = cache.acquire(c.sha256())) {
+    cache.acquire(T, a.sha256(), KEY).close();
+    ArtifactCache.Lease heldB = cache.acquire(T, b.sha256(), KEY);
+    cache.acquire(T, a.sha256(), KEY).close(); // a is now more recently used than b
+    try (ArtifactCache.Lease lease = cache.acquire(T, c.sha256(), KEY)) {
       // b is the least recently used, but a load is reading it: a goes instead
-      assertThat(cache.contains(b.sha256())).isTrue();
-      assertThat(cache.contains(a.sha256())).isFalse();
-      assertThat(cache.usedBytes()).isEqualTo(80_000);
+      assertThat(cache.contains(T, b.sha256())).isTrue();
+      assertThat(cache.contains(T, a.sha256())).isFalse();
+      assertThat(cache.usedBytes()).isEqualTo(Files.size(a.path()) + Files.size(b.path()));
     }
     heldB.close(); // b's use ends after c's did
-    cache.acquire(a.sha256()).close(); // downloaded again; c, now the least recently used, makes room
-    assertThat(cache.contains(c.sha256())).isFalse();
-    assertThat(cache.contains(b.sha256())).isTrue();
-    assertThat(cache.usedBytes()).isEqualTo(80_000);
+    cache.acquire(T, a.sha256(), KEY).close(); // downloaded again; c, now the least recently used, makes room
+    assertThat(cache.contains(T, c.sha256())).isFalse();
+    assertThat(cache.contains(T, b.sha256())).isTrue();
+    assertThat(cache.usedBytes()).isEqualTo(Files.size(a.path()) + Files.size(b.path()));
     try (Stream<Path> files = Files.list(dir.resolve("cache"))) {
-      assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder(a.sha256(), b.sha256());
+      assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("acme." + a.sha256(), "acme." + b.sha256());
     }
   }
 
@@ -155,13 +165,17 @@ class ArtifactCacheS3Test {
     StoredArtifact big = upload(60_000, 7);
     ArtifactCache cache = new ArtifactCache(dir.resolve("cache"), 50_000, new ArtifactOrigin(store));
 
-    assertThatThrownBy(() -> cache.acquire(big.sha256())).isInstanceOf(ModelLoadException.class)
+    assertThatThrownBy(() -> cache.acquire(T, big.sha256(), KEY)).isInstanceOf(ModelLoadException.class)
         .hasMessageContaining("cache-bytes");
     assertEmpty(dir.resolve("cache"));
   }
 
   private StoredArtifact upload(int size, long seed) throws Exception {
-    return await(store.store(Source.single(ByteString.fromArray(randomBytes(size, seed))), null, mat));
+    byte[] bytes = randomBytes(size, seed);
+    StoredArtifact stored = await(store.store(T, Source.single(ByteString.fromArray(bytes)), null,
+        ArtifactStreams.encrypt(KEY), mat));
+    plaintexts.put(stored.sha256(), bytes);
+    return stored;
   }
 
   private static void assertEmpty(Path dir) throws Exception {

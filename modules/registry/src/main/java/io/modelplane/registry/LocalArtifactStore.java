@@ -3,10 +3,13 @@ package io.modelplane.registry;
 import akka.dispatch.Dispatchers;
 import akka.stream.Materializer;
 import akka.stream.javadsl.FileIO;
+import akka.stream.javadsl.Flow;
 import akka.stream.javadsl.Source;
 import akka.util.ByteString;
 import io.modelplane.common.PrivateFiles;
+import io.modelplane.common.TenantId;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -32,14 +35,16 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
- * Model artifacts on this node's disk (under the data directory), addressed by their SHA-256. Uploads stream to a temp file and
- * appear under their address only when complete and verified: never half-written. Directories are
- * 0700, files being written 0600, stored artifacts read-only (0400).
+ * Model artifacts on this node's disk (under the data directory), at {@code tenants/<tenant>/<xx>/<sha256>}.
+ * Uploads stream to a temp file and appear under their address only when complete and verified:
+ * never half-written. Directories are 0700, files being written 0600, stored artifacts read-only
+ * (0400). Older versions kept plaintext at {@code sha256/<xx>/<sha256>} (the legacy layout).
  */
 public final class LocalArtifactStore implements ArtifactStore {
 
   private final Path tmp;
   private final Path objects;
+  private final Path legacy;
   private final long maxBytes;
   // serializes the check-then-move of a commit with other commits and deletes of the same address
   private final Object addressLock = new Object();
@@ -65,7 +70,8 @@ public final class LocalArtifactStore implements ArtifactStore {
       throw new IllegalArgumentException("maxBytes must be positive");
     }
     this.tmp = root.resolve("tmp");
-    this.objects = root.resolve("sha256");
+    this.objects = root.resolve("tenants");
+    this.legacy = root.resolve("sha256");
     this.maxBytes = maxBytes;
     this.readOnly = readOnly;
     if (readOnly) {
@@ -93,10 +99,15 @@ public final class LocalArtifactStore implements ArtifactStore {
 
   /** Artifacts stored before their modes were set: read-only for the owner alone, directories 0700. */
   private void tightenStored() throws IOException {
-    PrivateFiles.tighten(objects);
-    try (Stream<Path> files = Files.walk(objects)) {
-      for (Path file : files.filter(Files::isRegularFile).toList()) {
-        PrivateFiles.setMode(file, PrivateFiles.READ_ONLY_MODE);
+    for (Path dir : List.of(objects, legacy)) {
+      if (!Files.isDirectory(dir)) {
+        continue;
+      }
+      PrivateFiles.tighten(dir);
+      try (Stream<Path> files = Files.walk(dir)) {
+        for (Path file : files.filter(Files::isRegularFile).toList()) {
+          PrivateFiles.setMode(file, PrivateFiles.READ_ONLY_MODE);
+        }
       }
     }
   }
@@ -106,14 +117,9 @@ public final class LocalArtifactStore implements ArtifactStore {
     return maxBytes;
   }
 
-  /**
-   * Streams {@code bytes} into the store. Fails with {@link ArtifactTooLargeException} as soon as
-   * more than {@link #maxBytes()} arrive, with {@link ChecksumMismatchException} when
-   * {@code expectedSha256} is given and differs, with the source's own error when it fails; in
-   * every failure nothing is left behind.
-   */
   @Override
-  public CompletionStage<StoredArtifact> store(Source<ByteString, ?> bytes, String expectedSha256, Materializer mat) {
+  public CompletionStage<StoredArtifact> store(TenantId tenant, Source<ByteString, ?> bytes, String expectedSha256,
+      Flow<ByteString, ByteString, ?> encode, Materializer mat) {
     if (readOnly) {
       return CompletableFuture.failedFuture(new IllegalStateException("this node only reads the artifact store"));
     }
@@ -135,6 +141,7 @@ public final class LocalArtifactStore implements ArtifactStore {
             }
             return chunk;
           })
+          .via(encode)
           .runWith(FileIO.toPath(part, Set.of(StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)), mat);
     } catch (IOException e) {
       return CompletableFuture.failedFuture(new UncheckedIOException("cannot create an upload file in " + tmp, e));
@@ -149,7 +156,7 @@ public final class LocalArtifactStore implements ArtifactStore {
           throw Addresses.originalCause(failure);
         }
         return CompletableFuture.completedFuture(
-            commit(part, size.get(), HexFormat.of().formatHex(digest.digest()), expectedSha256));
+            commit(tenant, part, size.get(), HexFormat.of().formatHex(digest.digest()), expectedSha256));
       } catch (Throwable t) {
         deleteQuietly(part);
         return CompletableFuture.<StoredArtifact>failedFuture(t);
@@ -157,7 +164,8 @@ public final class LocalArtifactStore implements ArtifactStore {
     }, blockingIo).thenCompose(result -> result);
   }
 
-  private StoredArtifact commit(Path part, long size, String sha256, String expectedSha256) throws IOException {
+  private StoredArtifact commit(TenantId tenant, Path part, long size, String sha256, String expectedSha256)
+      throws IOException {
     if (size == 0) {
       throw new ArtifactStoreException("artifact is empty");
     }
@@ -169,40 +177,107 @@ public final class LocalArtifactStore implements ArtifactStore {
     }
     // read-only from here on: nothing in this process writes an artifact again
     PrivateFiles.setMode(part, PrivateFiles.READ_ONLY_MODE);
-    Path target = addressOf(sha256);
-    if (!Files.isDirectory(target.getParent())) {
-      Files.createDirectories(target.getParent(), PrivateFiles.DIRECTORY);
-      syncDirectory(objects); // the new fan-out directory's own entry
-    }
+    Path target = addressOf(tenant, sha256);
+    String pendingKey = new ArtifactAddress(tenant, sha256).toString();
     synchronized (addressLock) {
-      pending.stored(sha256, Files.exists(target) ? null : "this node");
+      if (!Files.isDirectory(target.getParent())) {
+        Files.createDirectories(target.getParent(), PrivateFiles.DIRECTORY);
+        syncDirectory(target.getParent().getParent()); // the new fan-out directory's own entry
+      }
+      pending.stored(pendingKey, Files.exists(target) ? null : "this node");
       if (Files.exists(target)) {
         Files.delete(part);
         // stored again just now: an orphan sweep gives it the whole grace period to be registered
         Files.setLastModifiedTime(target, FileTime.fromMillis(System.currentTimeMillis()));
-        return new StoredArtifact(sha256, size, target, false);
+        return new StoredArtifact(tenant, sha256, size, target, false);
       }
       Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
     }
     syncDirectory(target.getParent());
-    return new StoredArtifact(sha256, size, target, true);
+    return new StoredArtifact(tenant, sha256, size, target, true);
   }
 
-  /** The stored file with this SHA-256 (lowercase hex), if any. */
+  /** The stored file of this tenant with this SHA-256 (lowercase hex), if any. */
   @Override
-  public Optional<Path> find(String sha256) {
+  public Optional<Path> find(TenantId tenant, String sha256) {
     if (!isSha256(sha256)) {
       return Optional.empty();
     }
-    Path path = addressOf(sha256);
+    Path path = addressOf(tenant, sha256);
     return Files.isRegularFile(path) ? Optional.of(path) : Optional.empty();
   }
 
   @Override
-  public void download(String sha256, Path target) throws IOException {
-    Path stored = find(sha256).orElseThrow(() -> new NoSuchFileException(
-        "artifact " + sha256 + " is not in this node's local artifact store"));
-    Files.copy(stored, target);
+  public void download(TenantId tenant, String sha256, Path target) throws IOException {
+    Files.copy(stored(tenant, sha256), target);
+  }
+
+  @Override
+  public InputStream read(TenantId tenant, String sha256) throws IOException {
+    return Files.newInputStream(stored(tenant, sha256));
+  }
+
+  private Path stored(TenantId tenant, String sha256) throws NoSuchFileException {
+    return find(tenant, sha256).orElseThrow(() -> new NoSuchFileException(
+        "artifact " + sha256 + " of tenant " + tenant.value() + " is not in this node's local artifact store"));
+  }
+
+  @Override
+  public int deleteTenant(TenantId tenant) {
+    if (readOnly) {
+      return 0;
+    }
+    Path dir = objects.resolve(tenant.value());
+    int deleted = 0;
+    synchronized (addressLock) {
+      if (!Files.isDirectory(dir)) {
+        return 0;
+      }
+      try (Stream<Path> files = Files.walk(dir)) {
+        for (Path path : files.sorted(Comparator.reverseOrder()).toList()) {
+          if (Files.isRegularFile(path)) {
+            deleted++;
+          }
+          Files.deleteIfExists(path);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot delete the artifacts of tenant " + tenant.value(), e);
+      }
+    }
+    return deleted;
+  }
+
+  @Override
+  public List<String> legacyArtifacts() {
+    if (!Files.isDirectory(legacy)) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.walk(legacy, 2)) {
+      return files.filter(Files::isRegularFile).map(p -> p.getFileName().toString()).filter(Addresses::isSha256)
+          .toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list the legacy artifacts in " + legacy, e);
+    }
+  }
+
+  @Override
+  public InputStream readLegacy(String sha256) throws IOException {
+    if (!isSha256(sha256)) {
+      throw new NoSuchFileException("'" + sha256 + "' is no sha256");
+    }
+    return Files.newInputStream(legacy.resolve(sha256.substring(0, 2)).resolve(sha256));
+  }
+
+  @Override
+  public boolean deleteLegacy(String sha256) {
+    if (!isSha256(sha256) || readOnly) {
+      return false;
+    }
+    try {
+      return Files.deleteIfExists(legacy.resolve(sha256.substring(0, 2)).resolve(sha256));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete legacy artifact " + sha256, e);
+    }
   }
 
   /**
@@ -214,21 +289,21 @@ public final class LocalArtifactStore implements ArtifactStore {
   @Override
   public void release(StoredArtifact stored, boolean registered) {
     synchronized (addressLock) {
-      if (pending.released(stored.sha256(), registered, stored.newlyCreated()) != null) {
-        delete(stored.sha256());
+      if (pending.released(stored.address().toString(), registered, stored.newlyCreated()) != null) {
+        delete(stored.tenant(), stored.sha256());
       }
     }
   }
 
   /** Removes an artifact, to undo a newly stored one whose registration was refused. True if it existed. */
   @Override
-  public boolean delete(String sha256) {
+  public boolean delete(TenantId tenant, String sha256) {
     if (!isSha256(sha256) || readOnly) {
       return false;
     }
     synchronized (addressLock) {
       try {
-        return Files.deleteIfExists(addressOf(sha256));
+        return Files.deleteIfExists(addressOf(tenant, sha256));
       } catch (IOException e) {
         throw new UncheckedIOException("cannot delete artifact " + sha256, e);
       }
@@ -238,24 +313,29 @@ public final class LocalArtifactStore implements ArtifactStore {
   /**
    * Deletes every artifact that is not in {@code referenced} and was stored (or stored again)
    * before {@code storedBefore}: the grace keeps an upload whose version is being registered.
-   * Returns the SHA-256 of each artifact deleted.
+   * Returns the address of each artifact deleted.
    */
   @Override
-  public List<String> deleteUnreferenced(Set<String> referenced, Instant storedBefore) {
-    if (readOnly) {
+  public List<ArtifactAddress> deleteUnreferenced(Set<ArtifactAddress> referenced, Instant storedBefore) {
+    if (readOnly || !Files.isDirectory(objects)) {
       return List.of();
     }
-    List<String> deleted = new ArrayList<>();
-    try (Stream<Path> files = Files.walk(objects, 2)) {
+    List<ArtifactAddress> deleted = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(objects, 3)) {
       for (Path file : files.filter(Files::isRegularFile).toList()) {
         String sha256 = file.getFileName().toString();
-        if (!isSha256(sha256) || referenced.contains(sha256)) {
+        String tenant = file.getParent().getParent().getFileName().toString();
+        if (!isSha256(sha256) || !TenantId.isValid(tenant)) {
+          continue;
+        }
+        ArtifactAddress address = new ArtifactAddress(new TenantId(tenant), sha256);
+        if (referenced.contains(address)) {
           continue;
         }
         synchronized (addressLock) {
           // checked again under the lock: a commit of the same bytes touches the file under it
           if (Files.getLastModifiedTime(file).toInstant().isBefore(storedBefore) && Files.deleteIfExists(file)) {
-            deleted.add(sha256);
+            deleted.add(address);
           }
         }
       }
@@ -265,8 +345,8 @@ public final class LocalArtifactStore implements ArtifactStore {
     return deleted;
   }
 
-  private Path addressOf(String sha256) {
-    return objects.resolve(sha256.substring(0, 2)).resolve(sha256);
+  private Path addressOf(TenantId tenant, String sha256) {
+    return objects.resolve(tenant.value()).resolve(sha256.substring(0, 2)).resolve(sha256);
   }
 
   private static boolean isSha256(String value) {

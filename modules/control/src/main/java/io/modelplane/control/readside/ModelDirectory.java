@@ -2,6 +2,7 @@ package io.modelplane.control.readside;
 
 import io.modelplane.common.ModelId;
 import io.modelplane.common.TenantId;
+import io.modelplane.registry.ArtifactAddress;
 import io.modelplane.registry.ModelEntity;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -61,12 +62,14 @@ public final class ModelDirectory {
     });
   }
 
-  /** The SHA-256 of every version of every model (archived ones included). */
-  public CompletionStage<Set<String>> registeredSha256() {
+  /** The artifact of every version of every model (archived ones included), by tenant. */
+  public CompletionStage<Set<ArtifactAddress>> registeredArtifacts() {
     return reads.read(c -> {
-      Set<String> all = new HashSet<>();
-      Reads.list(c, "SELECT versions FROM models WHERE version_count > 0", rs -> rs.getString(1))
-          .forEach(json -> ReadTables.json(json, ReadTablesHandler.VERSIONS).forEach(v -> all.add(v.sha256())));
+      Set<ArtifactAddress> all = new HashSet<>();
+      Reads.list(c, "SELECT tenant, versions FROM models WHERE version_count > 0",
+              rs -> Map.entry(rs.getString(1), rs.getString(2)))
+          .forEach(row -> ReadTables.json(row.getValue(), ReadTablesHandler.VERSIONS)
+              .forEach(v -> all.add(new ArtifactAddress(new TenantId(row.getKey()), v.sha256()))));
       return all;
     });
   }

@@ -95,7 +95,8 @@ abstract class PlacementFeedContract {
     DeploymentFeed.createTables(testKit.system(), db);
     Path artifacts = Files.createTempDirectory("feed-artifacts");
     desired = new DesiredDeployments(new ArtifactCache(artifacts.resolve("cache"), 1 << 20,
-        new ArtifactOrigin(new LocalArtifactStore(artifacts.resolve("store"), 1 << 20))), 100,
+        new ArtifactOrigin(new LocalArtifactStore(artifacts.resolve("store"), 1 << 20))),
+        tenant -> new io.modelplane.common.crypto.ArtifactKey(tenant.value() + "/1", new byte[32]), 100,
         DesiredDeployments.DEFAULT_FOOTPRINT_CAP);
     coordinator = testKit.createTestProbe();
     tenant = testKit.spawn(TenantEntity.create(TENANT));
@@ -280,6 +281,33 @@ abstract class PlacementFeedContract {
       assertThat(t.workerPool()).isEqualTo("p1");
       c.rollback();
     }
+  }
+
+  @Test
+  void aPurgedModelIsNoLongerDesiredSoItsReplicasAreUnloaded() throws Exception {
+    startProjection(ControlProjections.Settings.defaults());
+    createTenant(5000);
+    expectQuota(5000L);
+    registerVersion("a".repeat(64), 1000);
+    deploy(1);
+    expectQuota(5000L);
+    expectDeployment(1, 1);
+    askAny(tenant, (ActorRef<TenantEntity.Reply> r) -> new TenantEntity.StartDeletion(false, "op", r));
+    askAny(model, (ActorRef<ModelEntity.Reply> r) -> new ModelEntity.Purge(0, "op", r));
+    expectQuota(5000L);
+    PlacementCoordinator.SetDeployment purged =
+        coordinator.expectMessageClass(PlacementCoordinator.SetDeployment.class, WAIT);
+    assertThat(purged.model()).isEqualTo(ModelKey.parse(MODEL));
+    assertThat(purged.deployment()).isNull();
+    try (Connection c = db.connection()) {
+      assertThat(PlacementTables.deployment(c, MODEL).orElseThrow().desired()).isNull();
+      c.rollback();
+    }
+    // the deletion's start is news every node must hear (its keys and tokens are refused from then)
+    testKit.createTestProbe().awaitAssert(WAIT, () -> {
+      assertThat(tenantChanges).hasSize(2);
+      return null;
+    });
   }
 
   @Test

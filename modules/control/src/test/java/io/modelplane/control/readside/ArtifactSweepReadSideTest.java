@@ -4,7 +4,13 @@ import static io.modelplane.common.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.modelplane.common.TenantId;
 import io.modelplane.control.ArtifactSweep;
+import io.modelplane.control.keys.RecordedKeyLedger;
+import io.modelplane.control.keys.StoredTenantKeys;
+import io.modelplane.registry.ArtifactAddress;
+import io.modelplane.registry.TenantArtifacts;
+import io.modelplane.registry.crypto.LocalKeySource;
 import io.modelplane.registry.ArtifactStore;
 import io.modelplane.registry.LocalArtifactStore;
 import java.nio.file.Files;
@@ -34,14 +40,18 @@ class ArtifactSweepReadSideTest {
     fixture.close();
   }
 
-  private Path artifact(char c) throws Exception {
+  private Path artifact(String tenant, char c) throws Exception {
     String sha = String.valueOf(c).repeat(64);
-    Path file = Files.createDirectories(root.resolve("sha256").resolve(sha.substring(0, 2))).resolve(sha);
+    Path file = Files.createDirectories(root.resolve("tenants").resolve(tenant).resolve(sha.substring(0, 2))).resolve(sha);
     Files.write(file, new byte[] {1});
     return file;
   }
 
-  private List<String> sweep(ArtifactSweep sweep) throws Exception {
+  private static ArtifactAddress address(String tenant, char c) {
+    return new ArtifactAddress(TenantId.of(tenant), String.valueOf(c).repeat(64));
+  }
+
+  private List<ArtifactAddress> sweep(ArtifactSweep sweep) throws Exception {
     return sweep.run().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
@@ -49,29 +59,36 @@ class ArtifactSweepReadSideTest {
   void deletesOnlyUnregisteredArtifactsAndNothingWhileTheReadSideIsBehind() throws Exception {
     ArtifactStore store = new LocalArtifactStore(root, 1 << 20);
     // an hour from now: every file stored so far is past the grace period
-    ArtifactSweep sweep = new ArtifactSweep(fixture.readSide, store, Duration.ofSeconds(1),
-        Clock.offset(Clock.systemUTC(), Duration.ofHours(1)), Runnable::run);
+    StoredTenantKeys.createTable(fixture.readSide.database());
+    StoredTenantKeys keys = new StoredTenantKeys(fixture.readSide.database(),
+        LocalKeySource.of(java.util.Map.of("k1", new byte[32]), "k1"), new RecordedKeyLedger(), Runnable::run,
+        Clock.systemUTC());
+    ArtifactSweep sweep = new ArtifactSweep(fixture.readSide, new TenantArtifacts(store, keys, Runnable::run),
+        Duration.ofSeconds(1), Clock.offset(Clock.systemUTC(), Duration.ofHours(1)), Runnable::run,
+        akka.stream.Materializer.matFromSystem(fixture.testKit.system()));
     fixture.startProjections();
     fixture.writeHistory();
     eventually(Duration.ofSeconds(20), () -> fixture.auditRows() == ReadSideFixture.HISTORY_AUDIT_ROWS,
         "the history projected");
-    List<Path> registered = List.of(artifact('a'), artifact('b'), artifact('c'));
-    Path orphan = artifact('d');
+    List<Path> registered = List.of(artifact("acme", 'a'), artifact("acme", 'b'), artifact("globex", 'c'));
+    Path orphan = artifact("acme", 'd');
+    Path otherTenants = artifact("globex", 'a'); // the same bytes as a version of acme's, but no version of globex's
 
     eventually(Duration.ofSeconds(20), () -> {
       try {
-        return sweep(sweep).equals(List.of("d".repeat(64)));
+        return java.util.Set.copyOf(sweep(sweep)).equals(java.util.Set.of(address("acme", 'd'), address("globex", 'a')));
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }
     }, "the orphan swept");
     assertThat(orphan).doesNotExist();
+    assertThat(otherTenants).doesNotExist();
     registered.forEach(p -> assertThat(p).exists());
 
     // a rebuilding read side (empty tables) must not make every artifact look unreferenced
     fixture.stopProjections();
     fixture.dropReadSide();
-    Path second = artifact('e');
+    Path second = artifact("acme", 'e');
     assertThatThrownBy(() -> sweep(sweep)).isInstanceOf(ExecutionException.class)
         .hasMessageContaining("has not applied every change");
     registered.forEach(p -> assertThat(p).exists());
@@ -80,7 +97,7 @@ class ArtifactSweepReadSideTest {
     fixture.startProjections();
     eventually(Duration.ofSeconds(20), () -> {
       try {
-        return sweep(sweep).equals(List.of("e".repeat(64)));
+        return sweep(sweep).equals(List.of(address("acme", 'e')));
       } catch (Exception e) {
         return false; // still rebuilding
       }

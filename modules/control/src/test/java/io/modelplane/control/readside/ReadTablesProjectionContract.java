@@ -84,8 +84,10 @@ abstract class ReadTablesProjectionContract {
     assertThat(digits.deployment().revision()).isEqualTo(1);
     assertThat(digits.deployment().spec().traffic()).isEqualTo(Map.of(1, 100));
     assertThat(join(fixture.readSide.models().vacant(TenantId.of("acme")))).isEmpty();
-    assertThat(join(fixture.readSide.models().registeredSha256()))
-        .containsExactlyInAnyOrder("a".repeat(64), "b".repeat(64), "c".repeat(64));
+    assertThat(join(fixture.readSide.models().registeredArtifacts())).containsExactlyInAnyOrder(
+        new io.modelplane.registry.ArtifactAddress(TenantId.of("acme"), "a".repeat(64)),
+        new io.modelplane.registry.ArtifactAddress(TenantId.of("acme"), "b".repeat(64)),
+        new io.modelplane.registry.ArtifactAddress(TenantId.of("globex"), "c".repeat(64)));
 
     List<Map<String, String>> keys = fixture.rows("SELECT * FROM api_keys ORDER BY key_id");
     assertThat(keys).extracting(k -> k.get("key_id")).containsExactly("k1", "k2");
@@ -104,6 +106,43 @@ abstract class ReadTablesProjectionContract {
     List<HistoryEntry> fromJournal = journalHistory("Model|acme/digits");
     assertThat(ReadTables.json(model)).isEqualTo(ReadTables.json(fromJournal));
     assertThat(join(fixture.readSide.caughtUp())).isTrue();
+  }
+
+  @Test
+  void aDeletedTenantLeavesTheListsButKeepsItsAuditAndIsBilledUntilItsDeletion() throws Exception {
+    fixture.startProjections();
+    fixture.writeHistory();
+    awaitHistory();
+    TenantEntity.Summary acme = ReadSideFixture.expect(TenantEntity.Summary.class,
+        fixture.toTenant("acme", r -> new TenantEntity.StartDeletion(false, "op", r)));
+    eventually(LAG, () -> join(fixture.readSide.tenants().page(
+        new TenantDirectory.Filter(null, TenantEntity.Status.DELETING, null), PageRequest.first(10))).items().size() == 1,
+        "acme deleting");
+    fixture.toModel("acme", "digits", r -> new io.modelplane.registry.ModelEntity.Purge(
+        acme.modelReservations().get("digits"), "op", r));
+    ReadSideFixture.expect(TenantEntity.Deletion.class,
+        fixture.toTenant("acme", r -> new TenantEntity.FinishDeletion(false, 2, "op", r)));
+    eventually(LAG, () -> join(fixture.readSide.tenants().page(
+        new TenantDirectory.Filter(null, TenantEntity.Status.DELETED, null), PageRequest.first(10))).items().size() == 1,
+        "acme deleted");
+
+    // lists leave it out unless asked for; its models are gone, its keys revoked, its audit kept
+    assertThat(join(fixture.readSide.tenants().page(PageRequest.first(10))).items())
+        .extracting(TenantDirectory.TenantRow::id).containsExactly("globex");
+    TenantDirectory.TenantRow deleted = join(fixture.readSide.tenants().page(
+        new TenantDirectory.Filter(null, TenantEntity.Status.DELETED, null), PageRequest.first(10))).items().get(0);
+    assertThat(deleted.models()).isEmpty();
+    assertThat(deleted.apiKeyCount()).isZero();
+    assertThat(join(fixture.readSide.models().page(TenantId.of("acme"), PageRequest.first(10))).items()).isEmpty();
+    assertThat(join(fixture.readSide.audit().tenantHistory(TenantId.of("acme")))).extracting(HistoryEntry::type)
+        .contains("tenant_created", "tenant_deletion_started", "api_key_revoked", "tenant_deleted");
+    assertThat(join(fixture.readSide.audit().modelHistory(ModelKey.of("acme", "digits")))).extracting(HistoryEntry::type)
+        .startsWith("version_registered").endsWith("model_purged");
+    TenantDirectory.Billed billed = join(fixture.readSide.tenants().billed()).stream()
+        .filter(b -> b.id().equals("acme")).findFirst().orElseThrow();
+    assertThat(billed.deletedAt()).isNotNull().isAfterOrEqualTo(billed.createdAt());
+    assertThat(join(fixture.readSide.tenants().billed()).stream().filter(b -> b.id().equals("globex")).findFirst()
+        .orElseThrow().deletedAt()).isNull();
   }
 
   private List<HistoryEntry> journalHistory(String persistenceId) {

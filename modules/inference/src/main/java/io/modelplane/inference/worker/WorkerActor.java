@@ -236,7 +236,10 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
       return;
     }
     // the loader copies the file before the engine reads it: the lease only needs to last the load
-    try (ArtifactCache.Lease artifact = artifacts.acquire(version.sha256())) {
+    if (version.keyProblem() != null) {
+      throw new ModelLoadException("the artifact of " + version.key() + " cannot be decrypted: " + version.keyProblem());
+    }
+    try (ArtifactCache.Lease artifact = artifacts.acquire(version.key().tenant(), version.sha256(), version.dataKey())) {
       residency.load(version.toSpec(artifact.path()), batch);
     }
   }

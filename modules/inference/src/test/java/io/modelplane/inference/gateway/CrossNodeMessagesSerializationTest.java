@@ -53,11 +53,17 @@ class CrossNodeMessagesSerializationTest {
     TestProbe<WorkerActor.ReplicaHealth> health = testKit.createTestProbe();
     TestProbe<WorkerActor.InferResult> results = testKit.createTestProbe();
     TestProbe<WorkerActor.Command> worker = testKit.createTestProbe();
-    VersionToLoad version = new VersionToLoad(VERSION, "torchscript", SIG, SIG, 4096, "ab12");
+    byte[] keyBytes = new byte[32];
+    java.util.Arrays.fill(keyBytes, (byte) 0x5a);
+    io.modelplane.common.crypto.ArtifactKey dataKey = new io.modelplane.common.crypto.ArtifactKey("acme/1", keyBytes);
+    VersionToLoad version = new VersionToLoad(VERSION, "torchscript", SIG, SIG, 4096, "ab12", dataKey, null);
 
     WorkerActor.Load load = roundTrip(new WorkerActor.Load(version, new BatchSettings(8, 2, 100), loads.getRef(),
         health.getRef()));
     assertThat(load.version().key()).isEqualTo(VERSION);
+    // the data key crosses to the worker, and no log line of the message shows its bytes
+    assertThat(load.version().dataKey()).isEqualTo(dataKey);
+    assertThat(load.toString()).contains("acme/1").doesNotContain("5a5a", "WlpaWl", "90, 90");
     assertThat(roundTrip(new WorkerActor.Unload(VERSION)).version()).isEqualTo(VERSION);
     roundTrip(new WorkerActor.Infer(VERSION, List.of(new Tensor("input", "FP32", new long[] {1, 64}, new byte[256])),
         250, results.getRef()));
@@ -82,7 +88,7 @@ class CrossNodeMessagesSerializationTest {
   void placementMessagesAndRoutingTablesCarryTypedKeys() {
     TestProbe<WorkerActor.Command> worker = testKit.createTestProbe();
     TestProbe<PlacementCoordinator.Replicas> replicas = testKit.createTestProbe();
-    VersionToLoad version = new VersionToLoad(VERSION, "torchscript", SIG, SIG, 4096, null);
+    VersionToLoad version = new VersionToLoad(VERSION, "torchscript", SIG, SIG, 4096, null, null, null);
 
     roundTrip(new PlacementCoordinator.SetDeployment(VERSION.model(), new PlacementCoordinator.DesiredDeployment(4,
         Map.of(3, 100), 2, new BatchSettings(8, 2, 100), Map.of(3, version), "pool-a"), 7));

@@ -78,7 +78,7 @@ class PlacementCoordinatorTest {
     Map<Integer, VersionToLoad> loads = new java.util.HashMap<>();
     for (int v : versions) {
       traffic.put(v, 100 / versions.length + (v == versions[0] ? 100 % versions.length : 0));
-      loads.put(v, new VersionToLoad(new VersionKey(ACME_M, v), "torchscript", SIG, SIG, 1000, null));
+      loads.put(v, new VersionToLoad(new VersionKey(ACME_M, v), "torchscript", SIG, SIG, 1000, null, null, null));
     }
     return new PlacementCoordinator.DesiredDeployment(revision, traffic, replicas, new BatchSettings(8, 1, 100), loads);
   }
@@ -357,7 +357,7 @@ class PlacementCoordinatorTest {
 
   static PlacementCoordinator.DesiredDeployment otherDeployment() {
     return new PlacementCoordinator.DesiredDeployment(1, Map.of(1, 100), 1, new BatchSettings(8, 1, 100),
-        Map.of(1, new VersionToLoad(new VersionKey(OTHER_M, 1), "torchscript", SIG, SIG, 1000, null)));
+        Map.of(1, new VersionToLoad(new VersionKey(OTHER_M, 1), "torchscript", SIG, SIG, 1000, null, null, null)));
   }
 
   /** The model's route in the table; null when the table has none. */

@@ -53,12 +53,12 @@ class WorkerActorTest {
     }
     artifacts = new ArtifactCache(dir.resolve("cache"), 1L << 30, new ArtifactCache.Origin() {
       @Override
-      public java.util.Optional<Path> localFile(String sha256) {
+      public java.util.Optional<Path> localFile(io.modelplane.common.TenantId tenant, String sha256) {
         return java.util.Optional.ofNullable(stored.get(sha256));
       }
 
       @Override
-      public void download(String sha256, Path target) throws java.io.IOException {
+      public void download(io.modelplane.common.TenantId tenant, String sha256, Path target) throws java.io.IOException {
         throw new java.nio.file.NoSuchFileException("artifact " + sha256 + " is not stored");
       }
     });
@@ -72,9 +72,18 @@ class WorkerActorTest {
     loads.shutdownNow();
   }
 
+  static final io.modelplane.common.crypto.ArtifactKey DATA_KEY =
+      new io.modelplane.common.crypto.ArtifactKey("acme/1", new byte[32]);
+
+  /** The artifact stored as the store keeps it: encrypted under the tenant's data key. */
   static VersionToLoad version(VersionKey key, Path artifact) throws Exception {
-    stored.put(sha256(artifact), artifact);
-    return new VersionToLoad(key, "torchscript", IN, OUT, Files.size(artifact), sha256(artifact));
+    Path encrypted = artifact.resolveSibling(artifact.getFileName() + ".enc");
+    try (InputStream in = Files.newInputStream(artifact);
+         java.io.OutputStream out = Files.newOutputStream(encrypted)) {
+      io.modelplane.common.crypto.ArtifactCipher.encrypt(in, out, DATA_KEY);
+    }
+    stored.put(sha256(artifact), encrypted);
+    return new VersionToLoad(key, "torchscript", IN, OUT, Files.size(artifact), sha256(artifact), DATA_KEY, null);
   }
 
   static VersionKey key(String model, int version) {
@@ -208,7 +217,7 @@ class WorkerActorTest {
     assertThat(failed.error()).isNotBlank();
 
     WorkerActor.LoadResult tooBig = load(new VersionToLoad(key("huge", 1), "torchscript", IN, OUT,
-        100L * 1024 * 1024, version(key("huge", 1), digits).sha256()));
+        100L * 1024 * 1024, version(key("huge", 1), digits).sha256(), DATA_KEY, null));
     assertThat(tooBig.loaded()).isFalse();
 
     assertThat(load(version(key("digits", 2), digits)).loaded()).isTrue();

@@ -4,12 +4,15 @@ import akka.Done;
 import akka.dispatch.Dispatchers;
 import akka.stream.Attributes;
 import akka.stream.Materializer;
+import akka.stream.javadsl.Flow;
 import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.Source;
 import akka.util.ByteString;
 import io.modelplane.common.PrivateFiles;
+import io.modelplane.common.TenantId;
 import io.modelplane.common.tls.OutgoingTrust;
 import io.modelplane.registry.Addresses;
+import io.modelplane.registry.ArtifactAddress;
 import io.modelplane.registry.ArtifactStore;
 import io.modelplane.registry.ArtifactStoreException;
 import io.modelplane.registry.ArtifactStoreSettings;
@@ -18,6 +21,7 @@ import io.modelplane.registry.ArtifactTooLargeException;
 import io.modelplane.registry.ChecksumMismatchException;
 import io.modelplane.registry.PendingUploads;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -45,7 +49,6 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
@@ -54,7 +57,6 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
-import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
@@ -63,14 +65,15 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * Model artifacts in an S3-compatible bucket, under {@code <prefix><sha256>}. Uploads stream: parts
+ * Model artifacts in an S3-compatible bucket, under {@code <prefix>tenants/<tenant>/<sha256>} (older
+ * versions kept plaintext under {@code <prefix><sha256>}, the legacy layout). Uploads stream: parts
  * of {@code partBytes} go up one at a time as a multipart upload (an artifact smaller than one part
  * in a single request), hashed on the way, and the address appears only once the bytes are complete
  * and verified: a multipart upload is completed at the address only after the hash checked out, or,
  * when the hash was not known in advance, completed under {@code <prefix>tmp/} and copied to the
  * address. A failed or cut upload is aborted and leaves nothing. Each upload also keeps a local copy
- * (under {@code staging}, 0400) for the checks that read the file before the version is registered;
- * it is deleted at {@link #release}.
+ * (under {@code staging}, 0400, of the stored bytes) for the checks that read the file before the
+ * version is registered; it is deleted at {@link #release}.
  */
 public final class S3ArtifactStore implements ArtifactStore {
   /** S3 refuses smaller parts (but the last). */
@@ -169,11 +172,13 @@ public final class S3ArtifactStore implements ArtifactStore {
   }
 
   @Override
-  public CompletionStage<StoredArtifact> store(Source<ByteString, ?> bytes, String expectedSha256, Materializer mat) {
+  public CompletionStage<StoredArtifact> store(TenantId tenant, Source<ByteString, ?> bytes, String expectedSha256,
+      Flow<ByteString, ByteString, ?> encode, Materializer mat) {
     Executor blockingIo = mat.system().dispatchers().lookup(Dispatchers.DefaultBlockingDispatcherId());
     Upload upload;
     try {
-      upload = new Upload(expectedSha256 != null && isSha256(expectedSha256) ? expectedSha256 : null, expectedSha256);
+      upload = new Upload(tenant, expectedSha256 != null && isSha256(expectedSha256) ? expectedSha256 : null,
+          expectedSha256);
     } catch (IOException e) {
       return CompletableFuture.failedFuture(new UncheckedIOException("cannot create an upload file in " + staging, e));
     }
@@ -184,6 +189,7 @@ public final class S3ArtifactStore implements ArtifactStore {
             upload.count(chunk); // fails the stream past the limit: no further bytes are pulled
             return chunk;
           })
+          .via(encode)
           // one part gathers while the one before it goes up: at most two parts in memory
           .groupedWeighted(partBytes, chunk -> (long) chunk.size())
           .mapAsync(1, group -> upload.send(group, blockingIo))
@@ -214,6 +220,7 @@ public final class S3ArtifactStore implements ArtifactStore {
 
   /** One upload: its digest, its local copy, and its multipart upload once it has more than a part. */
   private final class Upload {
+    private final TenantId tenant;
     private final String knownSha256;
     private final String expectedSha256;
     private final String id = UUID.randomUUID().toString();
@@ -221,6 +228,8 @@ public final class S3ArtifactStore implements ArtifactStore {
     private final FileChannel out;
     private final MessageDigest digest = Addresses.newDigest();
     private long size;
+    /** the stored (encoded) bytes, which a copy moves */
+    private long storedBytes;
     private String key;
     private String uploadId;
     private boolean completed;
@@ -231,7 +240,8 @@ public final class S3ArtifactStore implements ArtifactStore {
     private ByteString tail = ByteString.emptyByteString();
 
     /** {@code knownSha256}: the expected hash when well-formed; the multipart upload then goes to that address. */
-    Upload(String knownSha256, String expectedSha256) throws IOException {
+    Upload(TenantId tenant, String knownSha256, String expectedSha256) throws IOException {
+      this.tenant = tenant;
       this.knownSha256 = knownSha256;
       this.expectedSha256 = expectedSha256;
       this.copy = staging.resolve(id + ".part");
@@ -261,6 +271,7 @@ public final class S3ArtifactStore implements ArtifactStore {
       for (ByteString chunk : group) {
         bytes = bytes.concat(chunk);
       }
+      storedBytes += bytes.size();
       try {
         for (ByteBuffer buffer : bytes.getByteBuffers()) {
           while (buffer.hasRemaining()) {
@@ -276,7 +287,7 @@ public final class S3ArtifactStore implements ArtifactStore {
       }
       if (uploadId == null) {
         // the address itself when the hash is known (completed only once it checks out), else a temp key
-        key = knownSha256 != null ? addressOf(knownSha256) : prefix + "tmp/" + id;
+        key = knownSha256 != null ? addressOf(tenant, knownSha256) : prefix + "tmp/" + id;
         uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(key).metadata(Map.of(UPLOAD_METADATA, id)))
             .uploadId();
       }
@@ -304,7 +315,7 @@ public final class S3ArtifactStore implements ArtifactStore {
       if (uploadId != null && !tail.isEmpty()) {
         uploadPart(tail);
       }
-      String address = addressOf(sha256);
+      String address = addressOf(tenant, sha256);
       if (uploadId != null && !key.equals(address)) {
         complete(); // under its temp key: invisible at the address until copied there
         tempCompleted = true;
@@ -323,13 +334,13 @@ public final class S3ArtifactStore implements ArtifactStore {
           } else if (key.equals(address)) {
             complete();
           } else {
-            copy(key, address, size, id);
+            copy(key, address, storedBytes, id);
             deleteObjectQuietly(key);
           }
           created = true;
         }
-        pending.stored(sha256, created ? id : null);
-        return new StoredArtifact(sha256, size, copy, created);
+        pending.stored(new ArtifactAddress(tenant, sha256).toString(), created ? id : null);
+        return new StoredArtifact(tenant, sha256, size, copy, created);
       }
     }
 
@@ -368,64 +379,119 @@ public final class S3ArtifactStore implements ArtifactStore {
   }
 
   @Override
-  public Optional<Path> find(String sha256) {
+  public Optional<Path> find(TenantId tenant, String sha256) {
     return Optional.empty(); // nothing of the bucket is on this node's disk
   }
 
   @Override
-  public void download(String sha256, Path target) throws IOException {
-    if (!isSha256(sha256)) {
-      throw new NoSuchFileException("'" + sha256 + "' is no sha256");
-    }
-    try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(bucket).key(addressOf(sha256)))) {
+  public void download(TenantId tenant, String sha256, Path target) throws IOException {
+    try (InputStream in = read(tenant, sha256)) {
       Files.copy(in, target);
-    } catch (NoSuchKeyException e) {
-      throw new NoSuchFileException("artifact " + sha256 + " is not in bucket " + bucket);
     } catch (SdkException e) {
       throw new IOException("cannot download artifact " + sha256 + " from bucket " + bucket + ": " + e.getMessage(), e);
     }
   }
 
   @Override
+  public InputStream read(TenantId tenant, String sha256) throws IOException {
+    if (!isSha256(sha256)) {
+      throw new NoSuchFileException("'" + sha256 + "' is no sha256");
+    }
+    return object(addressOf(tenant, sha256), "artifact " + sha256 + " of tenant " + tenant.value());
+  }
+
+  private InputStream object(String key, String what) throws IOException {
+    try {
+      return s3.getObject(b -> b.bucket(bucket).key(key));
+    } catch (NoSuchKeyException e) {
+      throw new NoSuchFileException(what + " is not in bucket " + bucket);
+    } catch (SdkException e) {
+      throw new IOException("cannot read " + what + " from bucket " + bucket + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public int deleteTenant(TenantId tenant) {
+    int deleted = 0;
+    String tenantPrefix = prefix + "tenants/" + tenant.value() + "/";
+    synchronized (addressLock) {
+      for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(tenantPrefix)).contents()) {
+        s3.deleteObject(b -> b.bucket(bucket).key(object.key()));
+        deleted++;
+      }
+    }
+    return deleted;
+  }
+
+  @Override
+  public List<String> legacyArtifacts() {
+    List<String> legacy = new ArrayList<>();
+    for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix).delimiter("/")).contents()) {
+      String name = object.key().substring(prefix.length());
+      if (isSha256(name)) {
+        legacy.add(name);
+      }
+    }
+    return legacy;
+  }
+
+  @Override
+  public InputStream readLegacy(String sha256) throws IOException {
+    if (!isSha256(sha256)) {
+      throw new NoSuchFileException("'" + sha256 + "' is no sha256");
+    }
+    return object(prefix + sha256, "legacy artifact " + sha256);
+  }
+
+  @Override
+  public boolean deleteLegacy(String sha256) {
+    if (!isSha256(sha256) || !exists(prefix + sha256)) {
+      return false;
+    }
+    s3.deleteObject(b -> b.bucket(bucket).key(prefix + sha256));
+    return true;
+  }
+
+  @Override
   public void release(StoredArtifact stored, boolean registered) {
     deleteQuietly(stored.path()); // each upload's own local copy
     synchronized (addressLock) {
-      String createdBy = pending.released(stored.sha256(), registered, stored.newlyCreated());
+      String createdBy = pending.released(stored.address().toString(), registered, stored.newlyCreated());
       if (createdBy != null) {
-        deleteIfStoredBy(stored.sha256(), createdBy);
+        deleteIfStoredBy(addressOf(stored.tenant(), stored.sha256()), createdBy);
       }
     }
   }
 
   /** Deletes the address unless an upload elsewhere (another node) stored the same bytes again since. */
-  private void deleteIfStoredBy(String sha256, String uploadId) {
+  private void deleteIfStoredBy(String key, String uploadId) {
     try {
-      HeadObjectResponse head = s3.headObject(b -> b.bucket(bucket).key(addressOf(sha256)));
+      HeadObjectResponse head = s3.headObject(b -> b.bucket(bucket).key(key));
       if (uploadId.equals(head.metadata().get(UPLOAD_METADATA))) {
-        s3.deleteObject(b -> b.bucket(bucket).key(addressOf(sha256)));
+        s3.deleteObject(b -> b.bucket(bucket).key(key));
       }
     } catch (NoSuchKeyException gone) {
       // nothing to undo
     } catch (SdkException e) {
-      log.warn("could not delete refused artifact {} (the sweep will): {}", sha256, e.getMessage());
+      log.warn("could not delete refused artifact {} (the sweep will): {}", key, e.getMessage());
     }
   }
 
   @Override
-  public boolean delete(String sha256) {
+  public boolean delete(TenantId tenant, String sha256) {
     if (!isSha256(sha256)) {
       return false;
     }
     synchronized (addressLock) {
-      boolean existed = exists(addressOf(sha256));
-      s3.deleteObject(b -> b.bucket(bucket).key(addressOf(sha256)));
+      boolean existed = exists(addressOf(tenant, sha256));
+      s3.deleteObject(b -> b.bucket(bucket).key(addressOf(tenant, sha256)));
       return existed;
     }
   }
 
   @Override
-  public List<String> deleteUnreferenced(Set<String> referenced, Instant storedBefore) {
-    List<String> deleted = new ArrayList<>();
+  public List<ArtifactAddress> deleteUnreferenced(Set<ArtifactAddress> referenced, Instant storedBefore) {
+    List<ArtifactAddress> deleted = new ArrayList<>();
     for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents()) {
       String name = object.key().substring(prefix.length());
       if (name.startsWith("tmp/")) {
@@ -434,7 +500,12 @@ public final class S3ArtifactStore implements ArtifactStore {
         }
         continue;
       }
-      if (!isSha256(name) || referenced.contains(name) || !object.lastModified().isBefore(storedBefore)) {
+      String[] parts = name.split("/");
+      if (parts.length != 3 || !parts[0].equals("tenants") || !TenantId.isValid(parts[1]) || !isSha256(parts[2])) {
+        continue; // legacy plaintext is migrated, not swept
+      }
+      ArtifactAddress address = new ArtifactAddress(new TenantId(parts[1]), parts[2]);
+      if (referenced.contains(address) || !object.lastModified().isBefore(storedBefore)) {
         continue;
       }
       synchronized (addressLock) {
@@ -442,7 +513,7 @@ public final class S3ArtifactStore implements ArtifactStore {
         Instant modified = lastModified(object.key());
         if (modified != null && modified.isBefore(storedBefore)) {
           s3.deleteObject(b -> b.bucket(bucket).key(object.key()));
-          deleted.add(name);
+          deleted.add(address);
         }
       }
     }
@@ -465,8 +536,8 @@ public final class S3ArtifactStore implements ArtifactStore {
     s3.close();
   }
 
-  private String addressOf(String sha256) {
-    return prefix + sha256;
+  private String addressOf(TenantId tenant, String sha256) {
+    return prefix + "tenants/" + tenant.value() + "/" + sha256;
   }
 
   private boolean exists(String key) {

@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.stream.Materializer;
+import akka.stream.javadsl.Flow;
 import akka.stream.javadsl.Source;
+import io.modelplane.common.TenantId;
+import io.modelplane.registry.ArtifactAddress;
 import akka.util.ByteString;
 import io.modelplane.registry.ArtifactStore.StoredArtifact;
 import io.modelplane.registry.ArtifactStoreException;
@@ -36,6 +39,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 
 /** The S3 store against a real S3-compatible server (S3Proxy) on 127.0.0.1. */
 class S3ArtifactStoreTest {
+  private static final TenantId T = TenantId.of("acme");
+  /** The stores' own behaviour: stored as given (encryption is TenantArtifacts', tested there). */
+  private static final Flow<ByteString, ByteString, ?> PLAIN = Flow.create();
   private static final ActorTestKit testKit = ActorTestKit.create();
   private static final Materializer mat = Materializer.matFromSystem(testKit.system());
   private static final int PART = (int) S3ArtifactStore.MIN_PART_BYTES;
@@ -74,22 +80,22 @@ class S3ArtifactStoreTest {
   @Test
   void storesFindsNothingLocallyAndDownloadsTheSameBytes() throws Exception {
     byte[] bytes = randomBytes(10_000, 1);
-    StoredArtifact stored = await(store.store(chunked(bytes, 1000), null, mat));
+    StoredArtifact stored = await(store.store(T, chunked(bytes, 1000), null, PLAIN, mat));
 
     assertThat(stored.sha256()).isEqualTo(sha256(bytes));
     assertThat(stored.sizeBytes()).isEqualTo(bytes.length);
     assertThat(stored.newlyCreated()).isTrue();
     assertThat(Files.readAllBytes(stored.path())).isEqualTo(bytes); // the upload's local copy, for admission
-    assertThat(keys()).containsExactly("artifacts/" + stored.sha256());
-    assertThat(store.find(stored.sha256())).isEmpty();
+    assertThat(keys()).containsExactly("artifacts/tenants/acme/" + stored.sha256());
+    assertThat(store.find(T, stored.sha256())).isEmpty();
 
     Path downloaded = staging.resolve("downloaded");
-    store.download(stored.sha256(), downloaded);
+    store.download(T, stored.sha256(), downloaded);
     assertThat(Files.readAllBytes(downloaded)).isEqualTo(bytes);
 
     store.release(stored, true);
     assertThat(stored.path()).doesNotExist();
-    assertThat(keys()).containsExactly("artifacts/" + stored.sha256());
+    assertThat(keys()).containsExactly("artifacts/tenants/acme/" + stored.sha256());
   }
 
   @Test
@@ -110,26 +116,26 @@ class S3ArtifactStoreTest {
       return pair.first();
     });
 
-    StoredArtifact stored = await(store.store(arriving, null, mat));
+    StoredArtifact stored = await(store.store(T, arriving, null, PLAIN, mat));
 
     assertThat(pendingHalfWay.get()).isEqualTo(1);
     assertThat(keysHalfWay).isEmpty();
     assertThat(stored.sha256()).isEqualTo(sha256(bytes));
-    assertThat(keys()).containsExactly("artifacts/" + stored.sha256()); // the temp object is gone
+    assertThat(keys()).containsExactly("artifacts/tenants/acme/" + stored.sha256()); // the temp object is gone
     assertThat(pendingUploads()).isZero();
     Path downloaded = staging.resolve("big");
-    store.download(stored.sha256(), downloaded);
+    store.download(T, stored.sha256(), downloaded);
     assertThat(sha256(Files.readAllBytes(downloaded))).isEqualTo(stored.sha256());
   }
 
   @Test
   void aLargeUploadWithItsHashKnownGoesStraightToItsAddress() throws Exception {
     byte[] bytes = randomBytes(11 * 1024 * 1024, 3);
-    StoredArtifact stored = await(store.store(chunked(bytes, 64 * 1024), sha256(bytes), mat));
+    StoredArtifact stored = await(store.store(T, chunked(bytes, 64 * 1024), sha256(bytes), PLAIN, mat));
 
-    assertThat(server.client().headObject(b -> b.bucket(bucket).key("artifacts/" + stored.sha256())).eTag())
+    assertThat(server.client().headObject(b -> b.bucket(bucket).key("artifacts/tenants/acme/" + stored.sha256())).eTag())
         .endsWith("-3\"");
-    assertThat(keys()).containsExactly("artifacts/" + stored.sha256());
+    assertThat(keys()).containsExactly("artifacts/tenants/acme/" + stored.sha256());
     assertThat(pendingUploads()).isZero();
   }
 
@@ -143,7 +149,7 @@ class S3ArtifactStoreTest {
       return c;
     });
 
-    assertThat(failureOf(small.store(endless, null, mat))).isInstanceOf(ArtifactTooLargeException.class)
+    assertThat(failureOf(small.store(T, endless, null, PLAIN, mat))).isInstanceOf(ArtifactTooLargeException.class)
         .hasMessageContaining(String.valueOf(12L * 1024 * 1024));
     assertThat((long) pulled.get() * chunk.length).isLessThan(13L * 1024 * 1024); // stopped reading at the limit
     assertNothingLeft();
@@ -154,7 +160,7 @@ class S3ArtifactStoreTest {
     byte[] bytes = randomBytes(7 * 1024 * 1024, 5);
     String wrong = sha256(new byte[] {1});
 
-    Throwable failure = failureOf(store.store(chunked(bytes, 64 * 1024), wrong, mat));
+    Throwable failure = failureOf(store.store(T, chunked(bytes, 64 * 1024), wrong, PLAIN, mat));
 
     assertThat(failure).isInstanceOf(ChecksumMismatchException.class);
     assertThat(((ChecksumMismatchException) failure).actualSha256()).isEqualTo(sha256(bytes));
@@ -174,13 +180,13 @@ class S3ArtifactStoreTest {
       return c;
     });
 
-    assertThat(failureOf(store.store(cutShort, null, mat))).isSameAs(cut);
+    assertThat(failureOf(store.store(T, cutShort, null, PLAIN, mat))).isSameAs(cut);
     assertNothingLeft();
   }
 
   @Test
   void anEmptyArtifactIsRefused() throws Exception {
-    assertThat(failureOf(store.store(Source.empty(), null, mat))).isInstanceOf(ArtifactStoreException.class)
+    assertThat(failureOf(store.store(T, Source.empty(), null, PLAIN, mat))).isInstanceOf(ArtifactStoreException.class)
         .hasMessageContaining("empty");
     assertNothingLeft();
   }
@@ -188,20 +194,20 @@ class S3ArtifactStoreTest {
   @Test
   void theSameBytesTwiceAreOneObjectAndARefusedSecondUploadKeepsIt() throws Exception {
     byte[] bytes = randomBytes(6 * 1024 * 1024, 7);
-    StoredArtifact first = await(store.store(chunked(bytes, 64 * 1024), null, mat));
+    StoredArtifact first = await(store.store(T, chunked(bytes, 64 * 1024), null, PLAIN, mat));
     store.release(first, true);
-    StoredArtifact second = await(store.store(chunked(bytes, 64 * 1024), null, mat));
+    StoredArtifact second = await(store.store(T, chunked(bytes, 64 * 1024), null, PLAIN, mat));
 
     assertThat(second.newlyCreated()).isFalse();
     assertThat(second.sha256()).isEqualTo(first.sha256());
     store.release(second, false); // the second upload's version was refused: the first one's stays
-    assertThat(keys()).containsExactly("artifacts/" + first.sha256());
+    assertThat(keys()).containsExactly("artifacts/tenants/acme/" + first.sha256());
     assertThat(pendingUploads()).isZero();
   }
 
   @Test
   void aRefusedUploadRemovesTheObjectItCreated() throws Exception {
-    StoredArtifact stored = await(store.store(chunked(randomBytes(5000, 8), 1000), null, mat));
+    StoredArtifact stored = await(store.store(T, chunked(randomBytes(5000, 8), 1000), null, PLAIN, mat));
 
     store.release(stored, false);
 
@@ -212,14 +218,14 @@ class S3ArtifactStoreTest {
   @Test
   void downloadingWhatIsNotThereSaysSo() {
     String absent = "ab".repeat(32);
-    assertThatThrownBy(() -> store.download(absent, staging.resolve("x")))
+    assertThatThrownBy(() -> store.download(T, absent, staging.resolve("x")))
         .isInstanceOf(NoSuchFileException.class).hasMessageContaining(absent).hasMessageContaining(bucket);
   }
 
   @Test
   void theSweepDeletesUnreferencedObjectsOnlyAfterTheGracePeriodAndCleansLeftovers() throws Exception {
-    StoredArtifact kept = await(store.store(chunked(randomBytes(3000, 9), 1000), null, mat));
-    StoredArtifact orphan = await(store.store(chunked(randomBytes(3000, 10), 1000), null, mat));
+    StoredArtifact kept = await(store.store(T, chunked(randomBytes(3000, 9), 1000), null, PLAIN, mat));
+    StoredArtifact orphan = await(store.store(T, chunked(randomBytes(3000, 10), 1000), null, PLAIN, mat));
     store.release(kept, true);
     store.release(orphan, true);
     // what a crash mid-upload leaves: a temp object and a multipart upload nobody completes
@@ -227,20 +233,20 @@ class S3ArtifactStoreTest {
         software.amazon.awssdk.core.sync.RequestBody.fromString("half"));
     server.client().createMultipartUpload(b -> b.bucket(bucket).key("artifacts/tmp/also-crashed"));
 
-    assertThat(store.deleteUnreferenced(Set.of(kept.sha256()), Instant.now().minusSeconds(3600))).isEmpty();
+    assertThat(store.deleteUnreferenced(Set.of(kept.address()), Instant.now().minusSeconds(3600))).isEmpty();
     assertThat(keys()).hasSize(3);
 
-    List<String> deleted = store.deleteUnreferenced(Set.of(kept.sha256()), Instant.now().plusSeconds(5));
+    List<ArtifactAddress> deleted = store.deleteUnreferenced(Set.of(kept.address()), Instant.now().plusSeconds(5));
 
-    assertThat(deleted).containsExactly(orphan.sha256());
-    assertThat(keys()).containsExactly("artifacts/" + kept.sha256());
+    assertThat(deleted).containsExactly(orphan.address());
+    assertThat(keys()).containsExactly("artifacts/tenants/acme/" + kept.sha256());
     assertThat(pendingUploads()).isZero();
   }
 
   @Test
   void anUnknownBucketFailsTheUploadAndLeavesNoLocalCopy() throws Exception {
     try (S3ArtifactStore nowhere = server.store("no-such-bucket", staging, MAX_BYTES)) {
-      assertThat(failureOf(nowhere.store(chunked(randomBytes(100, 11), 10), null, mat)))
+      assertThat(failureOf(nowhere.store(T, chunked(randomBytes(100, 11), 10), null, PLAIN, mat)))
           .isInstanceOf(ArtifactStoreUnavailableException.class).hasMessageContaining("no-such-bucket");
     }
     try (Stream<Path> left = Files.list(staging)) {
