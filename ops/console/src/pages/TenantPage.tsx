@@ -258,13 +258,15 @@ export default function TenantPage({ params }: { params: Record<string, string> 
               <SimpleGrid cols={{ base: 2, md: 4 }}>
                 <Fact label="Plan">{plan}</Fact>
                 <Fact label="Models">{t.models?.length ?? 0}</Fact>
-                <Counts tenant={tenant} />
+                {t.status !== 'deleted' && <Counts tenant={tenant} />}
               </SimpleGrid>
               {!gone(t.status) && <PlanChoice tenant={tenant} plan={plan} />}
-              <section aria-labelledby="models-h">
-                <Title order={2} size="h3" id="models-h" mb="xs">Models</Title>
-                <Models tenant={tenant} names={t.models ?? []} />
-              </section>
+              {t.status !== 'deleted' && (
+                <section aria-labelledby="models-h">
+                  <Title order={2} size="h3" id="models-h" mb="xs">Models</Title>
+                  <Models tenant={tenant} names={t.models ?? []} />
+                </section>
+              )}
               <section aria-labelledby="usage-h">
                 <Title order={2} size="h3" id="usage-h" mb="xs">Usage</Title>
                 <Usage tenant={tenant} />
