@@ -1,6 +1,6 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api, call, rawFetch } from './client';
-import { ApiError, toApiError } from '@modelplane/web-kit';
+import { ApiError, errorOf, toApiError } from '@modelplane/web-kit';
 import type { Billing, Cluster, CreatePlan, Overview, PatchPlan, Plan, Statement, Tenant, TenantPatch, WorkerDrain } from './types';
 import { tenantQuery, type TenantFilters } from '../lib/tenants';
 import { deleteQuery, type TenantDeletion } from '../lib/deletion';
@@ -106,15 +106,7 @@ export function useTenantBilling(tenant: string, month: string) {
 /** The month's statements as the server's CSV. */
 export async function billingCsv(month: string): Promise<Blob> {
   const response = await rawFetch(`/api/v1/admin/billing?${qs({ month })}`, { headers: { Accept: 'text/csv' } });
-  if (!response.ok) {
-    let body: unknown;
-    try {
-      body = await response.json();
-    } catch {
-      body = undefined;
-    }
-    throw toApiError(response.status, body);
-  }
+  if (!response.ok) throw await errorOf(response);
   return response.blob();
 }
 

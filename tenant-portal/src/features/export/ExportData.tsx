@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { Alert, Button, Group, Stack, Text } from '@mantine/core';
-import { ErrorAlert, formatBytes, useAction } from '@modelplane/web-kit';
+import { ErrorAlert, formatBytes, saveBlob, useAction } from '@modelplane/web-kit';
 import type { Permission } from '../../auth/permissions';
-import { exportTenant, saveBlob } from './export';
+import { exportTenant } from './export';
 
 /** "Export data": the tenant's whole data as one zip, downloaded with the signed-in credential. */
 export function ExportData({ tenant, allowed }: { tenant: string; allowed: Permission }) {

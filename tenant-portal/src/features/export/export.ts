@@ -1,4 +1,4 @@
-import { ApiError, rawFetch, toApiError } from '@modelplane/web-kit';
+import { ApiError, errorOf, rawFetch } from '@modelplane/web-kit';
 
 /** The archive the server sent, and the name to save it under. */
 export interface Archive {
@@ -48,15 +48,7 @@ export function exportError(e: unknown): unknown {
 
 /** Reads the archive as it streams in, telling the bytes received so far. */
 export async function readArchive(response: Response, tenant: string, onBytes?: (received: number) => void, now = new Date()): Promise<Archive> {
-  if (!response.ok) {
-    let body: unknown;
-    try {
-      body = await response.json();
-    } catch {
-      body = undefined;
-    }
-    throw exportError(toApiError(response.status, body));
-  }
+  if (!response.ok) throw exportError(await errorOf(response));
   const fileName = fileNameOf(response.headers.get('Content-Disposition'), fallbackFileName(tenant, now));
   const type = response.headers.get('Content-Type') ?? 'application/zip';
   if (!response.body) return { fileName, blob: await response.blob() };
@@ -80,16 +72,4 @@ export async function exportTenant(tenant: string, onBytes?: (received: number) 
     headers: { Accept: 'application/zip, application/json' },
   });
   return readArchive(response, tenant, onBytes);
-}
-
-/** Saves a blob under a file name (the browser's download). */
-export function saveBlob(fileName: string, blob: Blob): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 0);
 }
