@@ -75,7 +75,16 @@ public final class HttpApi extends ApiDirectives {
     this.readiness = readiness;
     Plans planCatalog = new Plans(controlPlane, readSide, changes);
     this.plans = new PlanRoutes(planCatalog, settings);
-    this.tenants = new TenantRoutes(controlPlane, planCatalog, readSide, changes, provisioning, settings);
+    java.util.concurrent.Executor blocking = controlPlane.system().dispatchers()
+        .lookup(akka.actor.typed.DispatcherSelector.blocking());
+    // TEMPORARY until encryption at rest is merged: plaintext from the shared store, nothing shredded
+    io.modelplane.control.offboarding.TenantExport.Artifacts plaintext = (t, sha) -> akka.stream.javadsl.FileIO
+        .fromPath(artifacts.find(sha).orElseThrow()).mapMaterializedValue(f -> f.thenApply(r -> akka.Done.getInstance()));
+    this.tenants = new TenantRoutes(controlPlane, planCatalog, readSide, changes, provisioning, settings,
+        new io.modelplane.control.offboarding.TenantExport(controlPlane, readSide, usage.store(), plaintext, blocking,
+            Clock.systemUTC()),
+        new io.modelplane.control.offboarding.TenantOffboarding(controlPlane, changes, provisioning,
+            t -> java.util.concurrent.CompletableFuture.completedFuture(0)));
     this.identity = new IdentityRoutes(controlPlane, changes, provisioning, settings);
     this.authConfig = provisioning == null ? Map.of("mode", "api-key") : Map.of("mode", "keycloak",
         "issuer", provisioning.settings().issuer(), "clientId", io.modelplane.identity.keycloak.KeycloakProvisioner.WEB_CLIENT);

@@ -4,6 +4,8 @@ import io.modelplane.control.IdentityProvisioning;
 import io.modelplane.control.changes.TenantChanges;
 import io.modelplane.control.ControlPlane;
 import io.modelplane.control.Plans;
+import io.modelplane.control.offboarding.TenantExport;
+import io.modelplane.control.offboarding.TenantOffboarding;
 import io.modelplane.api.view.TenantList;
 import io.modelplane.control.readside.PageRequest;
 import io.modelplane.control.readside.ReadSide;
@@ -50,10 +52,14 @@ final class TenantRoutes extends ApiDirectives {
   private final ApiSettings settings;
   private final TenantChanges changes;
   private final IdentityProvisioning provisioning;
+  private final TenantExport export;
+  private final TenantOffboarding offboarding;
 
   /** {@code provisioning} null when Keycloak is off. */
   TenantRoutes(ControlPlane controlPlane, Plans plans, ReadSide readSide, TenantChanges changes,
-      IdentityProvisioning provisioning, ApiSettings settings) {
+      IdentityProvisioning provisioning, ApiSettings settings, TenantExport export, TenantOffboarding offboarding) {
+    this.export = export;
+    this.offboarding = offboarding;
     this.plans = plans;
     this.readSide = readSide;
     this.provisioning = provisioning;
@@ -77,7 +83,12 @@ final class TenantRoutes extends ApiDirectives {
             get(() -> authorized(principal, Action.READ_TENANT, tenant, () ->
                 respond(controlPlane.tenantSummary(tenant).thenApply(s -> Json.response(StatusCodes.OK, view(s)))))),
             patch(() -> authorized(principal, Action.ADMINISTER_TENANT, tenant, () ->
-                jsonBody(settings.maxJsonBytes(), body -> respond(changed(tenant, update(principal, tenant, body)))))))),
+                jsonBody(settings.maxJsonBytes(), body -> respond(changed(tenant, update(principal, tenant, body)))))),
+            delete(() -> authorized(principal, Action.MANAGE_TENANTS, null, () ->
+                parameterOptional("confirm", confirm -> parameterOptional("releaseId", releaseId ->
+                    respond(delete(principal, tenant, confirm.orElse(null), releaseId.orElse(null))))))))),
+        path("export", () -> post(() -> authorized(principal, Action.EXPORT_TENANT, tenant, () ->
+            respond(export.begin(tenant, principal.subject()).thenApply(TenantRoutes::archive))))),
         path("suspend", () -> post(() -> authorized(principal, Action.ADMINISTER_TENANT, tenant, () ->
             respond(changed(tenant, statusChanged(tenant, false,
                 tenantReply(tenant, r -> new TenantEntity.Suspend(principal.subject(), r)))))))),
@@ -96,6 +107,35 @@ final class TenantRoutes extends ApiDirectives {
                 controlPlane.tenant(tenant, r -> new TenantEntity.RevokeApiKey(keyId, principal.subject(), r), TenantEntity.Summary.class)
                     .thenApply(s -> HttpResponse.create().withStatus(StatusCodes.NO_CONTENT))))))))));
   }
+
+  /** {@code DELETE /tenants/{t}?confirm={t}[&releaseId=true]}: the confirmation must name the tenant. */
+  private CompletionStage<HttpResponse> delete(Principal principal, TenantId tenant, String confirm, String releaseId) {
+    if (!tenant.value().equals(confirm)) {
+      throw ApiError.badRequest("confirmation_required",
+          "deleting a tenant cannot be undone: repeat its id as ?confirm=" + tenant.value());
+    }
+    if (releaseId != null && !releaseId.equals("true") && !releaseId.equals("false")) {
+      throw ApiError.badRequest("invalid_request", "releaseId must be true or false");
+    }
+    return offboarding.delete(tenant, "true".equals(releaseId), principal.subject())
+        .thenApply(d -> Json.response(StatusCodes.OK, new DeletionView(d.tenant(), "deleted", d.deletedAt(),
+            d.artifactsDeleted(), true, d.idReleased())));
+  }
+
+  /** What a deletion answers: the tenant's data key is always destroyed by the time it is deleted. */
+  record DeletionView(String tenant, String status, java.time.Instant deletedAt, int artifactsDeleted,
+      boolean dataKeyDestroyed, boolean idReleased) {}
+
+  /** The export's zip, sent as it is written (chunked: its length is not known up front). */
+  private static HttpResponse archive(TenantExport.Archive archive) {
+    return HttpResponse.create().withStatus(StatusCodes.OK)
+        .addHeader(akka.http.javadsl.model.headers.ContentDisposition.create(
+            akka.http.javadsl.model.headers.ContentDispositionTypes.ATTACHMENT, Map.of("filename", archive.fileName())))
+        .withEntity(akka.http.javadsl.model.HttpEntities.createChunked(ZIP, archive.bytes()));
+  }
+
+  private static final akka.http.javadsl.model.ContentType ZIP =
+      akka.http.javadsl.model.ContentTypes.create(akka.http.javadsl.model.MediaTypes.APPLICATION_ZIP);
 
   private CompletionStage<HttpResponse> create(Principal principal, JsonNode body) {
     CreateTenantRequest request = Json.bind(body, CreateTenantRequest.class);
@@ -127,13 +167,14 @@ final class TenantRoutes extends ApiDirectives {
         new TenantList(p.items().stream().map(this::view).toList(), p.next())));
   }
 
-  /** {@code ?plan=<id>&status=active|suspended&q=<text>}: each given narrows the list. */
+  /** {@code ?plan=<id>&status=active|suspended|deleting|deleted&q=<text>}: each given narrows the list. */
   private static TenantDirectory.Filter filter(Map<String, String> params) {
     String status = params.get("status");
     TenantEntity.Status wanted = null;
     if (status != null) {
       wanted = java.util.Arrays.stream(TenantEntity.Status.values()).filter(s -> s.wireName().equals(status))
-          .findFirst().orElseThrow(() -> ApiError.badRequest("invalid_status", "status must be active or suspended"));
+          .findFirst().orElseThrow(() -> ApiError.badRequest("invalid_status",
+              "status must be active, suspended, deleting or deleted"));
     }
     String q = params.get("q");
     if (q != null && q.length() > MAX_SEARCH_LENGTH) {

@@ -147,9 +147,15 @@ public final class ControlPlane {
             ? tenantSummary(id) : CompletableFuture.completedFuture(tenant));
   }
 
-  /** Whether the tenant is active (false: suspended) and whose tokens it revoked; empty when it does not exist. */
+  /**
+   * Whether the tenant is active (false: suspended or being deleted) and whose tokens it revoked; empty when it does
+   * not exist or was deleted.
+   */
   public CompletionStage<Optional<TenantAccess>> tenantAccess(TenantId id) {
     return rawReadTenant(id, TenantEntity.Get::new, TenantEntity.Summary.class).handle((s, failure) -> {
+      if (failure == null && s.status() == TenantEntity.Status.DELETED) {
+        return Optional.<TenantAccess>empty();
+      }
       if (failure == null) {
         return Optional.of(new TenantAccess(s.status() == TenantEntity.Status.ACTIVE, s.tokensRevokedBefore()));
       }

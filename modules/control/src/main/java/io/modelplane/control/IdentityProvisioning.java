@@ -102,7 +102,8 @@ public final class IdentityProvisioning {
       for (String id : ids) {
         TenantId tenant = TenantId.of(id);
         chain = chain.thenCompose(done -> controlPlane.tenantSummary(tenant)
-            .thenCompose(s -> s.identity() != null ? CompletableFuture.completedFuture(null)
+            .thenCompose(s -> s.identity() != null || s.status() == TenantEntity.Status.DELETING
+                    || s.status() == TenantEntity.Status.DELETED ? CompletableFuture.completedFuture(null)
                 : provision(tenant).thenAccept(p -> log.info("tenant {} provisioned in Keycloak", tenant))));
       }
       return chain;
@@ -123,6 +124,17 @@ public final class IdentityProvisioning {
       return null;
     }).<Void>thenApply(x -> null).exceptionally(failure -> {
       log.warn("could not {} tenant {}'s clients in Keycloak: {}", active ? "enable" : "disable", tenant, describe(failure));
+      return null;
+    });
+  }
+
+  /**
+   * Removes the tenant from Keycloak as it is deleted: its service accounts, Organization and role groups (people
+   * stay, without this tenant's groups). Idempotent; fails (503) while Keycloak is unreachable.
+   */
+  public CompletionStage<Void> removeTenant(TenantId tenant) {
+    return call(() -> {
+      keycloak.removeTenant(tenant);
       return null;
     });
   }

@@ -21,6 +21,7 @@ public final class AccessPolicy {
       Action.READ_USAGE, EnumSet.of(TENANT_ADMIN),
       Action.MANAGE_TENANTS, EnumSet.noneOf(Role.class),
       Action.ADMINISTER_TENANT, EnumSet.noneOf(Role.class),
+      Action.EXPORT_TENANT, EnumSet.of(TENANT_ADMIN),
       Action.READ_TENANT, EnumSet.of(TENANT_ADMIN, DEVELOPER, VIEWER),
       Action.MANAGE_ACCESS, EnumSet.of(TENANT_ADMIN),
       Action.READ_MODELS, EnumSet.of(TENANT_ADMIN, DEVELOPER, VIEWER),

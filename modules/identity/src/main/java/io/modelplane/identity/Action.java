@@ -6,6 +6,8 @@ public enum Action {
   MANAGE_TENANTS,
   /** Change a tenant's name, quota or status. */
   ADMINISTER_TENANT,
+  /** Export all of a tenant's data (models, artifacts, usage, audit) as one archive. */
+  EXPORT_TENANT,
   /** Read a tenant's profile. */
   READ_TENANT,
   /** Create, list and revoke API keys; manage members and service accounts. */

@@ -127,6 +127,14 @@ public final class ModelEntity
   /** Retires a version that no reachable revision uses. */
   public record ArchiveVersion(int version, String actor, ActorRef<Reply> replyTo) implements Command {}
 
+  /**
+   * Purges the model as its tenant is deleted: versions and deployments are gone (placement unloads its replicas)
+   * and the tenant's reservations of the name up to {@code reservation} can no longer create it, so only a fresh
+   * tenant under a released id (whose reservations number on) can use the name again. Idempotent; answers
+   * {@link Vacant}.
+   */
+  public record Purge(long reservation, String actor, ActorRef<Reply> replyTo) implements Command {}
+
   /** Asks for the model's {@link Summary}. */
   public record Get(ActorRef<Reply> replyTo) implements Command {}
 
@@ -188,6 +196,12 @@ public final class ModelEntity
 
   /** The tenant's reservations of the model name up to {@code reservation} were released before any version. */
   public record ReservationReleased(long reservation, Instant at, String actor) implements Event {}
+
+  /**
+   * The model was purged with its tenant (versions and deployments gone); reservations up to {@code reservation}
+   * are released. {@code versions}: how many it had.
+   */
+  public record ModelPurged(long reservation, int versions, Instant at, String actor) implements Event {}
 
   /** A version was archived. */
   public record VersionArchived(int version, Instant at, String actor) implements Event {}
@@ -333,21 +347,24 @@ public final class ModelEntity
         .onCommand(Deploy.class, c -> Effect().reply(c.replyTo(), modelNotFound()))
         .onCommand(Rollback.class, c -> Effect().reply(c.replyTo(), modelNotFound()))
         .onCommand(ArchiveVersion.class, c -> Effect().reply(c.replyTo(), modelNotFound()))
-        .onCommand(ReleaseReservation.class, c -> onRelease(-1, c));
+        .onCommand(ReleaseReservation.class, c -> onRelease(-1, c))
+        .onCommand(Purge.class, c -> onPurge(-1, 0, c));
     builder.forStateType(Released.class)
         .onCommand(RegisterVersion.class, this::onVersionAfterRelease)
         .onCommand(Get.class, c -> Effect().reply(c.replyTo(), modelNotFound()))
         .onCommand(Deploy.class, c -> Effect().reply(c.replyTo(), modelNotFound()))
         .onCommand(Rollback.class, c -> Effect().reply(c.replyTo(), modelNotFound()))
         .onCommand(ArchiveVersion.class, c -> Effect().reply(c.replyTo(), modelNotFound()))
-        .onCommand(ReleaseReservation.class, (released, c) -> onRelease(released.releasedUpTo(), c));
+        .onCommand(ReleaseReservation.class, (released, c) -> onRelease(released.releasedUpTo(), c))
+        .onCommand(Purge.class, (released, c) -> onPurge(released.releasedUpTo(), 0, c));
     builder.forStateType(Model.class)
         .onCommand(RegisterVersion.class, this::onRegisterVersion)
         .onCommand(Deploy.class, this::onDeploy)
         .onCommand(Rollback.class, this::onRollback)
         .onCommand(ArchiveVersion.class, this::onArchiveVersion)
         .onCommand(Get.class, (model, c) -> Effect().reply(c.replyTo(), summary(model)))
-        .onCommand(ReleaseReservation.class, (model, c) -> Effect().reply(c.replyTo(), summary(model)));
+        .onCommand(ReleaseReservation.class, (model, c) -> Effect().reply(c.replyTo(), summary(model)))
+        .onCommand(Purge.class, (model, c) -> onPurge(-1, model.versions().size(), c));
     return builder.build();
   }
 
@@ -369,6 +386,14 @@ public final class ModelEntity
       return Effect().reply(c.replyTo(), new Vacant(releasedUpTo));
     }
     return Effect().persist(new ReservationReleased(c.reservation(), clock.instant(), c.actor()))
+        .thenReply(c.replyTo(), state -> new Vacant(((Released) state).releasedUpTo()));
+  }
+
+  private ReplyEffect<Event, State> onPurge(long releasedUpTo, int versions, Purge c) {
+    if (versions == 0 && c.reservation() <= releasedUpTo) {
+      return Effect().reply(c.replyTo(), new Vacant(releasedUpTo));
+    }
+    return Effect().persist(new ModelPurged(Math.max(c.reservation(), releasedUpTo), versions, clock.instant(), c.actor()))
         .thenReply(c.replyTo(), state -> new Vacant(((Released) state).releasedUpTo()));
   }
 
@@ -552,16 +577,19 @@ public final class ModelEntity
     EventHandlerBuilder<State, Event> builder = newEventHandlerBuilder();
     builder.forStateType(Empty.class)
         .onEvent(VersionRegistered.class, (empty, e) -> Model.first(e))
-        .onEvent(ReservationReleased.class, (empty, e) -> new Released(e.reservation()));
+        .onEvent(ReservationReleased.class, (empty, e) -> new Released(e.reservation()))
+        .onEvent(ModelPurged.class, (empty, e) -> new Released(e.reservation()));
     builder.forStateType(Released.class)
         .onEvent(VersionRegistered.class, (released, e) -> Model.first(e))
         .onEvent(ReservationReleased.class, (released, e) ->
-            new Released(Math.max(released.releasedUpTo(), e.reservation())));
+            new Released(Math.max(released.releasedUpTo(), e.reservation())))
+        .onEvent(ModelPurged.class, (released, e) -> new Released(Math.max(released.releasedUpTo(), e.reservation())));
     builder.forStateType(Model.class)
         .onEvent(VersionRegistered.class, Model::withVersion)
         .onEvent(DeploymentRevised.class, Model::withRevision)
         .onEvent(DeploymentRolledBack.class, (model, e) -> model.rolledBack())
-        .onEvent(VersionArchived.class, (model, e) -> model.withArchived(e.version()));
+        .onEvent(VersionArchived.class, (model, e) -> model.withArchived(e.version()))
+        .onEvent(ModelPurged.class, (model, e) -> new Released(e.reservation()));
     return builder.build();
   }
 }

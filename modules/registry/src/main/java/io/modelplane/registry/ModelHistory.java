@@ -49,6 +49,10 @@ public final class ModelHistory {
       details.put("version", e.version());
       return entry(sequenceNr, "version_archived", e.at(), e.actor(), details);
     }
+    if (event instanceof ModelEntity.ModelPurged e) {
+      details.put("versions", e.versions());
+      return entry(sequenceNr, "model_purged", e.at(), e.actor(), details);
+    }
     throw new IllegalArgumentException("no history mapping for " + event.getClass().getName());
   }
 

@@ -170,6 +170,28 @@ class ModelEntityTest {
     }
 
     @Test
+    void aPurgedModelIsGoneAndOnlyANewerReservationCreatesItAgain() {
+      registerVersion();
+      deploy(Map.of(1, 100));
+      var purged = run(r -> new ModelEntity.Purge(2, "op", r));
+      assertThat(purged.event()).isEqualTo(new ModelEntity.ModelPurged(2, 1, START, "op"));
+      assertThat(purged.reply()).isEqualTo(new ModelEntity.Vacant(2));
+      assertRejected(run(Get::new), Rejection.Reason.NOT_FOUND, "model_not_found");
+      assertRejected(run(r -> new Deploy(spec(Map.of(1, 100)), null, "bob", r)), Rejection.Reason.NOT_FOUND,
+          "model_not_found");
+      // an upload under the deleted tenant's reservation is refused
+      assertRejected(run(r -> new RegisterVersion(SHA_A, 10L, "torchscript", INPUTS, OUTPUTS, null, null, 2, "alice", r)),
+          Rejection.Reason.CONFLICT, "model_reservation_released");
+      // purging again (a resumed deletion) changes nothing
+      assertThat(run(r -> new ModelEntity.Purge(2, "op", r)).hasNoEvents()).isTrue();
+      assertThat(kit.restart().state()).isEqualTo(new ModelEntity.Released(2));
+      // a fresh tenant under the released id numbers its reservations on: its first version starts at 1 again
+      var fresh = run(r -> new RegisterVersion(SHA_B, 10L, "torchscript", INPUTS, OUTPUTS, null, null, 3, "alice", r));
+      assertThat(fresh.replyOfType(VersionAdded.class).version().version()).isEqualTo(1);
+      assertThat(summary().deployment()).isNull();
+    }
+
+    @Test
     void aModelWithVersionsReleasesNothing() {
       registerVersion();
       var result = run(r -> new ModelEntity.ReleaseReservation(Long.MAX_VALUE, "bob", r));

@@ -64,8 +64,14 @@ public final class TenantEntity
     return new TenantEntity(tenantId, clock);
   }
 
+  /** How long a running export blocks another one (in case its end is never recorded). */
+  static final Duration EXPORT_LEASE = Duration.ofHours(1);
+
   private final String tenantId;
   private final Clock clock;
+  // the export under way, if any (see onStartExport)
+  private String runningExport;
+  private Instant runningExportSince;
 
   private TenantEntity(String tenantId, Clock clock) {
     super(
@@ -81,7 +87,11 @@ public final class TenantEntity
   /** Whether a tenant may use the platform. */
   public enum Status {
     ACTIVE,
-    SUSPENDED;
+    SUSPENDED,
+    /** Being offboarded: every key and token refused, nothing new accepted; a deletion resumes from here. */
+    DELETING,
+    /** Offboarded: models, artifacts and data key gone; its journal (audit) and usage rows are kept. */
+    DELETED;
 
     @JsonValue
     public String wireName() {
@@ -197,6 +207,29 @@ public final class TenantEntity
   public record RecordAccessChange(String kind, String keycloakId, String detail, String revokesTokensOf, String actor,
       ActorRef<Reply> replyTo) implements Command {}
 
+  /**
+   * Starts offboarding (idempotent: a tenant already {@code deleting} answers its summary so the caller resumes): the
+   * tenant turns {@code deleting} and every active API key is revoked, in one atomic write.
+   */
+  public record StartDeletion(boolean releaseId, String actor, ActorRef<Reply> replyTo) implements Command {}
+
+  /**
+   * Ends offboarding once its models are purged and its artifacts and data key destroyed: the tenant turns
+   * {@code deleted}; with {@code releaseId} its id may be created again as a fresh tenant. Answers {@link Deletion}.
+   */
+  public record FinishDeletion(boolean releaseId, int artifactsDeleted, String actor, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  /**
+   * Starts an export of the tenant's data ({@code exportId} names it in the audit log); refused with
+   * {@code export_in_progress} while another runs for the tenant. Answers the {@link Summary}.
+   */
+  public record StartExport(String exportId, String actor, ActorRef<Reply> replyTo) implements Command {}
+
+  /** Ends the export {@code exportId} (complete or failed), so another may start. */
+  public record FinishExport(String exportId, boolean complete, long artifacts, String actor, ActorRef<Reply> replyTo)
+      implements Command {}
+
   /** Records what Keycloak holds for the tenant once provisioning there succeeded (idempotent). */
   public record RecordIdentity(Identity identity, String actor, ActorRef<Reply> replyTo) implements Command {}
 
@@ -268,6 +301,10 @@ public final class TenantEntity
   /** The command was refused; nothing changed. */
   public record Rejected(Rejection rejection) implements Reply {}
 
+  /** A deleted tenant: when, by whom, how many artifacts went with it and whether its id may be created again. */
+  public record Deletion(String tenant, Instant deletedAt, String deletedBy, int artifactsDeleted, boolean idReleased)
+      implements Reply {}
+
   /** What happened to a tenant; every event says when and by whom. */
   public sealed interface Event extends CborSerializable {}
 
@@ -314,6 +351,19 @@ public final class TenantEntity
   /** {@code workerPool} null: back on the shared workers. */
   public record WorkerPoolChanged(String workerPool, Instant at, String actor) implements Event {}
 
+  /** Offboarding began: the tenant is {@code deleting} from here on (the first durable step). */
+  public record DeletionStarted(boolean releaseId, Instant at, String actor) implements Event {}
+
+  /** Offboarding ended: models purged, artifacts deleted, data key destroyed. */
+  public record TenantDeleted(boolean idReleased, int artifactsDeleted, Instant at, String actor) implements Event {}
+
+  /** The tenant's data was exported (the audit record of who took it out). */
+  public record TenantExported(String exportId, Instant at, String actor) implements Event {}
+
+  /** An export ended; {@code complete} false when it was cut short (its archive is truncated). */
+  public record ExportFinished(String exportId, boolean complete, long artifacts, Instant at, String actor)
+      implements Event {}
+
   /** {@code revokesTokensOf}: see {@link RecordAccessChange}; null in events journaled before it existed. */
   public record AccessChanged(String kind, String keycloakId, String detail, Instant at, String actor,
       String revokesTokensOf) implements Event {}
@@ -326,6 +376,18 @@ public final class TenantEntity
 
   /** Before the tenant is created. */
   public record Unknown() implements State {}
+
+  /**
+   * A deleted tenant, as it was when deleted ({@code last}, status {@code deleted}); {@code idReleased}: its id may be
+   * created again (a fresh tenant, numbering its model reservations on after the old ones).
+   */
+  public record Deleted(Tenant last, boolean idReleased, int artifactsDeleted, Instant deletedAt, String deletedBy)
+      implements State {
+
+    Deletion deletion() {
+      return new Deletion(last.id(), deletedAt, deletedBy, artifactsDeleted, idReleased);
+    }
+  }
 
   /** An API key as stored; revokedAt is null while the key is active. */
   public record ApiKey(
@@ -495,6 +557,12 @@ public final class TenantEntity
           reservations, reservationsMade + 1, workerPool, plan, quotaOverrides);
     }
 
+    /** Deleted: its models were purged (the count of reservations made stays). */
+    Tenant withoutModels() {
+      return new Tenant(id, displayName, quota, status, createdAt, updatedAt, apiKeys, List.of(), identity,
+          tokensRevokedBefore, Map.of(), reservationsMade, workerPool, plan, quotaOverrides);
+    }
+
     Tenant withoutModel(String modelId, Instant at) {
       List<String> names = new ArrayList<>(models);
       names.remove(modelId);
@@ -542,24 +610,57 @@ public final class TenantEntity
         .onCommand(RecordIdentity.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
         .onCommand(RecordKeyUse.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
         .onCommand(RecordAccessChange.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
-        .onCommand(SetWorkerPool.class, cmd -> rejectUnknownTenant(cmd.replyTo()));
+        .onCommand(SetWorkerPool.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
+        .onCommand(StartDeletion.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
+        .onCommand(FinishDeletion.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
+        .onCommand(StartExport.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
+        .onCommand(FinishExport.class, cmd -> rejectUnknownTenant(cmd.replyTo()));
+    builder
+        .forStateType(Deleted.class)
+        .onCommand(Create.class, (deleted, cmd) -> deleted.idReleased() ? onCreate(cmd)
+            : reject(cmd.replyTo(), Rejection.conflict("tenant_exists", "tenant id " + tenantId
+                + " belonged to a deleted tenant and was not released")))
+        .onCommand(Get.class, (deleted, cmd) -> Effect().reply(cmd.replyTo(), deleted.last().summary()))
+        .onCommand(LookupApiKey.class, (deleted, cmd) -> reject(cmd.replyTo(), apiKeyNotFound(cmd.keyId())))
+        .onCommand(StartDeletion.class, (deleted, cmd) -> Effect().reply(cmd.replyTo(), deleted.last().summary()))
+        .onCommand(FinishDeletion.class, (deleted, cmd) -> Effect().reply(cmd.replyTo(), deleted.deletion()))
+        .onCommand(RecordKeyUse.class, (deleted, cmd) -> Effect().reply(cmd.replyTo(), deleted.last().summary()))
+        .onCommand(FinishExport.class, (deleted, cmd) -> Effect().reply(cmd.replyTo(), deleted.last().summary()))
+        .onCommand(Update.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
+        .onCommand(FollowPlan.class, (deleted, cmd) -> Effect().reply(cmd.replyTo(), deleted.last().summary()))
+        .onCommand(Suspend.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
+        .onCommand(Resume.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
+        .onCommand(CreateApiKey.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
+        .onCommand(RevokeApiKey.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
+        .onCommand(AddModel.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
+        .onCommand(ReleaseModel.class, (deleted, cmd) -> Effect().reply(cmd.replyTo(), deleted.last().summary()))
+        .onCommand(RecordIdentity.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
+        .onCommand(RecordAccessChange.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
+        .onCommand(SetWorkerPool.class, cmd -> rejectUnknownTenant(cmd.replyTo()))
+        .onCommand(StartExport.class, cmd -> rejectUnknownTenant(cmd.replyTo()));
     builder
         .forStateType(Tenant.class)
         .onCommand(
             Create.class,
             cmd -> reject(cmd.replyTo(), Rejection.conflict("tenant_exists", "tenant " + tenantId + " already exists")))
-        .onCommand(Update.class, this::onUpdate)
-        .onCommand(FollowPlan.class, this::onFollowPlan)
-        .onCommand(Suspend.class, this::onSuspend)
-        .onCommand(Resume.class, this::onResume)
+        .onCommand(Update.class, (t, cmd) -> unlessDeleting(t, cmd.replyTo(), () -> onUpdate(t, cmd)))
+        .onCommand(FollowPlan.class, (t, cmd) -> t.status() == Status.DELETING ? Effect().reply(cmd.replyTo(), t.summary())
+            : onFollowPlan(t, cmd))
+        .onCommand(Suspend.class, (t, cmd) -> unlessDeleting(t, cmd.replyTo(), () -> onSuspend(t, cmd)))
+        .onCommand(Resume.class, (t, cmd) -> unlessDeleting(t, cmd.replyTo(), () -> onResume(t, cmd)))
         .onCommand(Get.class, (tenant, cmd) -> Effect().reply(cmd.replyTo(), tenant.summary()))
-        .onCommand(CreateApiKey.class, this::onCreateApiKey)
+        .onCommand(CreateApiKey.class, (t, cmd) -> unlessDeleting(t, cmd.replyTo(), () -> onCreateApiKey(t, cmd)))
         .onCommand(RevokeApiKey.class, this::onRevokeApiKey)
-        .onCommand(LookupApiKey.class, this::onLookupApiKey)
-        .onCommand(AddModel.class, this::onAddModel)
+        .onCommand(LookupApiKey.class, (t, cmd) -> t.status() == Status.DELETING
+            ? reject(cmd.replyTo(), apiKeyNotFound(cmd.keyId())) : onLookupApiKey(t, cmd))
+        .onCommand(AddModel.class, (t, cmd) -> unlessDeleting(t, cmd.replyTo(), () -> onAddModel(t, cmd)))
         .onCommand(ReleaseModel.class, this::onReleaseModel)
         .onCommand(RecordKeyUse.class, this::onRecordKeyUse)
-        .onCommand(SetWorkerPool.class, this::onSetWorkerPool)
+        .onCommand(SetWorkerPool.class, (t, cmd) -> unlessDeleting(t, cmd.replyTo(), () -> onSetWorkerPool(t, cmd)))
+        .onCommand(StartDeletion.class, this::onStartDeletion)
+        .onCommand(FinishDeletion.class, this::onFinishDeletion)
+        .onCommand(StartExport.class, (t, cmd) -> unlessDeleting(t, cmd.replyTo(), () -> onStartExport(t, cmd)))
+        .onCommand(FinishExport.class, this::onFinishExport)
         .onCommand(RecordAccessChange.class, (tenant, cmd) -> Effect()
             .persist(new AccessChanged(cmd.kind(), cmd.keycloakId(), cmd.detail(), clock.instant(), cmd.actor(),
                 cmd.revokesTokensOf()))
@@ -673,6 +774,61 @@ public final class TenantEntity
     return Effect()
         .persist(new TenantResumed(clock.instant(), cmd.actor()))
         .thenReply(cmd.replyTo(), state -> ((Tenant) state).summary());
+  }
+
+  private ReplyEffect<Event, State> unlessDeleting(Tenant tenant, ActorRef<Reply> replyTo,
+      java.util.function.Supplier<ReplyEffect<Event, State>> then) {
+    return tenant.status() == Status.DELETING
+        ? reject(replyTo, Rejection.conflict("tenant_deleting", "tenant " + tenantId + " is being deleted"))
+        : then.get();
+  }
+
+  private ReplyEffect<Event, State> onStartDeletion(Tenant tenant, StartDeletion cmd) {
+    if (tenant.status() == Status.DELETING) {
+      return Effect().reply(cmd.replyTo(), tenant.summary());
+    }
+    Instant now = clock.instant();
+    List<Event> events = new ArrayList<>();
+    events.add(new DeletionStarted(cmd.releaseId(), now, cmd.actor()));
+    tenant.apiKeys().stream().filter(ApiKey::isActive)
+        .forEach(key -> events.add(new ApiKeyRevoked(key.id(), now, cmd.actor())));
+    return Effect().persist(events).thenReply(cmd.replyTo(), state -> ((Tenant) state).summary());
+  }
+
+  private ReplyEffect<Event, State> onFinishDeletion(Tenant tenant, FinishDeletion cmd) {
+    if (tenant.status() != Status.DELETING) {
+      return reject(cmd.replyTo(), Rejection.conflict("deletion_not_started",
+          "tenant " + tenantId + " is not being deleted"));
+    }
+    return Effect()
+        .persist(new TenantDeleted(cmd.releaseId(), cmd.artifactsDeleted(), clock.instant(), cmd.actor()))
+        .thenReply(cmd.replyTo(), state -> ((Deleted) state).deletion());
+  }
+
+  /**
+   * The running export is held in memory only: the tenant's entity lives on one node at a time, and an export cut
+   * by a crash must not block the next one.
+   */
+  private ReplyEffect<Event, State> onStartExport(Tenant tenant, StartExport cmd) {
+    Instant now = clock.instant();
+    if (runningExport != null && runningExportSince.plus(EXPORT_LEASE).isAfter(now)) {
+      return reject(cmd.replyTo(), Rejection.conflict("export_in_progress",
+          "an export of tenant " + tenantId + " is already running; try again when it has finished"));
+    }
+    runningExport = cmd.exportId();
+    runningExportSince = now;
+    return Effect().persist(new TenantExported(cmd.exportId(), now, cmd.actor()))
+        .thenReply(cmd.replyTo(), state -> ((Tenant) state).summary());
+  }
+
+  private ReplyEffect<Event, State> onFinishExport(Tenant tenant, FinishExport cmd) {
+    if (cmd.exportId().equals(runningExport)) {
+      runningExport = null;
+      runningExportSince = null;
+    }
+    return Effect().persist(new ExportFinished(cmd.exportId(), cmd.complete(), cmd.artifacts(), clock.instant(),
+            cmd.actor()))
+        .thenReply(cmd.replyTo(), state -> state instanceof Tenant t ? t.summary() : ((Deleted) state).last().summary());
   }
 
   private ReplyEffect<Event, State> onCreateApiKey(Tenant tenant, CreateApiKey cmd) {
@@ -825,7 +981,19 @@ public final class TenantEntity
         .onEvent(WorkerPoolChanged.class, (tenant, e) -> tenant.withWorkerPool(e.workerPool(), e.at()))
         // Keycloak holds members and service accounts; the event is the audit record, and may revoke tokens
         .onEvent(AccessChanged.class, (tenant, e) -> e.revokesTokensOf() == null
-            ? tenant : tenant.withTokensRevoked(e.revokesTokensOf(), e.at()));
+            ? tenant : tenant.withTokensRevoked(e.revokesTokensOf(), e.at()))
+        .onEvent(DeletionStarted.class, (tenant, e) -> tenant.withStatus(Status.DELETING, e.at()))
+        .onEvent(TenantDeleted.class, (tenant, e) -> new Deleted(tenant.withStatus(Status.DELETED, e.at()).withoutModels(),
+            e.idReleased(), e.artifactsDeleted(), e.at(), e.actor()))
+        .onEvent(TenantExported.class, (tenant, e) -> tenant)
+        .onEvent(ExportFinished.class, (tenant, e) -> tenant);
+    builder
+        .forStateType(Deleted.class)
+        // a released id created again: a fresh tenant whose model reservations number on after the old ones
+        .onEvent(TenantCreated.class, (deleted, e) -> new Tenant(
+            e.tenantId(), e.displayName(), e.quota(), Status.ACTIVE, e.at(), e.at(), List.of(), List.of(), null, Map.of(),
+            Map.of(), deleted.last().reservationsMade(), null, e.plan(), e.overrides()))
+        .onEvent(ExportFinished.class, (deleted, e) -> deleted);
     return builder.build();
   }
 }

@@ -80,6 +80,26 @@ public final class TenantHistory {
       d.put("workerPool", e.workerPool());
       return entry(sequenceNr, "worker_pool_changed", e.at(), e.actor(), d);
     }
+    if (event instanceof TenantEntity.DeletionStarted e) {
+      d.put("releaseId", e.releaseId());
+      return entry(sequenceNr, "tenant_deletion_started", e.at(), e.actor(), d);
+    }
+    if (event instanceof TenantEntity.TenantDeleted e) {
+      d.put("artifactsDeleted", e.artifactsDeleted());
+      d.put("dataKeyDestroyed", true);
+      d.put("idReleased", e.idReleased());
+      return entry(sequenceNr, "tenant_deleted", e.at(), e.actor(), d);
+    }
+    if (event instanceof TenantEntity.TenantExported e) {
+      d.put("exportId", e.exportId());
+      return entry(sequenceNr, "tenant_exported", e.at(), e.actor(), d);
+    }
+    if (event instanceof TenantEntity.ExportFinished e) {
+      d.put("exportId", e.exportId());
+      d.put("complete", e.complete());
+      d.put("artifacts", e.artifacts());
+      return entry(sequenceNr, "tenant_export_finished", e.at(), e.actor(), d);
+    }
     if (event instanceof TenantEntity.ApiKeysUsed) {
       return Optional.empty();
     }

@@ -909,6 +909,97 @@ class TenantEntityTest {
     assertThat(((Rejected) set.reply()).rejection().code()).isEqualTo("invalid_worker_pool");
   }
 
+  // ---------------------------------------------------------------------------------------------
+  // Deletion and export
+
+  @Test
+  void startingADeletionRevokesEveryKeyAtOnceAndRefusesKeysAndChangesFromThen() {
+    createAcme();
+    addKey("acme.k1", Role.DEVELOPER);
+    addKey("acme.k2", Role.PREDICTOR);
+    run(r -> new RevokeApiKey("acme.k2", ADMIN, r));
+    run(r -> new AddModel("digits", ADMIN, r));
+
+    var started = run(r -> new TenantEntity.StartDeletion(false, "op", r));
+    assertThat(started.events()).containsExactly(new TenantEntity.DeletionStarted(false, T0, "op"),
+        new ApiKeyRevoked("acme.k1", T0, "op"));
+    assertThat(summary(started).status()).isEqualTo(Status.DELETING);
+    assertThat(summary(started).apiKeys()).isEmpty();
+    // the model names stay until the models are purged (a resumed deletion purges them again)
+    assertThat(summary(started).models()).containsExactly("digits");
+
+    assertRejected(run(r -> new LookupApiKey("acme.k1", r)), Rejection.Reason.NOT_FOUND, "api_key_not_found");
+    assertRejected(run(r -> new AddModel("other", ADMIN, r)), Rejection.Reason.CONFLICT, "tenant_deleting");
+    assertRejected(run(r -> new CreateApiKey("acme.k3", "k", Role.DEVELOPER, "h", ADMIN, r)),
+        Rejection.Reason.CONFLICT, "tenant_deleting");
+    assertRejected(run(r -> new Resume(ADMIN, r)), Rejection.Reason.CONFLICT, "tenant_deleting");
+    assertRejected(run(r -> new Update("New", null, ADMIN, r)), Rejection.Reason.CONFLICT, "tenant_deleting");
+    assertRejected(run(r -> new TenantEntity.StartExport("e1", ADMIN, r)), Rejection.Reason.CONFLICT, "tenant_deleting");
+
+    // a deletion started again carries on: nothing new is journaled
+    assertThat(run(r -> new TenantEntity.StartDeletion(false, "op", r)).hasNoEvents()).isTrue();
+    assertThat(((Tenant) tenant.restart().state()).status()).isEqualTo(Status.DELETING);
+  }
+
+  @Test
+  void aFinishedDeletionKeepsTheRecordAndAnswersGetWithStatusDeleted() {
+    createAcme();
+    assertRejected(run(r -> new TenantEntity.FinishDeletion(false, 0, "op", r)), Rejection.Reason.CONFLICT,
+        "deletion_not_started");
+    run(r -> new TenantEntity.StartDeletion(false, "op", r));
+    clock.advance(Duration.ofSeconds(5));
+    var finished = run(r -> new TenantEntity.FinishDeletion(false, 3, "op", r));
+    assertThat(finished.events()).containsExactly(new TenantEntity.TenantDeleted(false, 3, T0.plusSeconds(5), "op"));
+    assertThat(finished.reply()).isEqualTo(new TenantEntity.Deletion("acme", T0.plusSeconds(5), "op", 3, false));
+
+    tenant.restart();
+    assertThat(getSummary().status()).isEqualTo(Status.DELETED);
+    // deleting again answers the same record
+    assertThat(run(r -> new TenantEntity.FinishDeletion(true, 0, "op", r)).reply())
+        .isEqualTo(new TenantEntity.Deletion("acme", T0.plusSeconds(5), "op", 3, false));
+    assertRejected(run(r -> new LookupApiKey("acme.k1", r)), Rejection.Reason.NOT_FOUND, "api_key_not_found");
+    assertRejected(run(r -> new AddModel("m", ADMIN, r)), Rejection.Reason.NOT_FOUND, "tenant_not_found");
+    // the id was not released: it cannot be created again
+    assertRejected(run(r -> new Create("Acme again", null, ADMIN, r)), Rejection.Reason.CONFLICT, "tenant_exists");
+  }
+
+  @Test
+  void aReleasedIdIsCreatedAgainAsAFreshTenantWhoseReservationsNumberOn() {
+    createAcme();
+    addKey("acme.k1", Role.DEVELOPER);
+    run(r -> new AddModel("digits", ADMIN, r));
+    run(r -> new TenantEntity.StartDeletion(true, "op", r));
+    run(r -> new TenantEntity.FinishDeletion(true, 1, "op", r));
+
+    var again = run(r -> new Create("Acme again", null, ADMIN, r));
+    Summary fresh = summary(again);
+    assertThat(fresh.status()).isEqualTo(Status.ACTIVE);
+    assertThat(fresh.displayName()).isEqualTo("Acme again");
+    assertThat(fresh.apiKeys()).isEmpty();
+    assertThat(fresh.models()).isEmpty();
+    var added = run(r -> new AddModel("digits", ADMIN, r));
+    // the old tenant's reservation 1 was purged with its model: the new one is 2
+    assertThat(summary(added).modelReservations()).isEqualTo(Map.of("digits", 2L));
+    // the old key stays revoked: it belonged to the deleted tenant
+    assertRejected(run(r -> new LookupApiKey("acme.k1", r)), Rejection.Reason.NOT_FOUND, "api_key_not_found");
+    assertThat(((Tenant) tenant.restart().state()).reservationsMade()).isEqualTo(2);
+  }
+
+  @Test
+  void oneExportAtATimeEachRecorded() {
+    createAcme();
+    var first = run(r -> new TenantEntity.StartExport("e1", "alice", r));
+    assertThat(first.events()).containsExactly(new TenantEntity.TenantExported("e1", T0, "alice"));
+    assertRejected(run(r -> new TenantEntity.StartExport("e2", "bob", r)), Rejection.Reason.CONFLICT,
+        "export_in_progress");
+    var finished = run(r -> new TenantEntity.FinishExport("e1", true, 2, "alice", r));
+    assertThat(finished.events()).containsExactly(new TenantEntity.ExportFinished("e1", true, 2, T0, "alice"));
+    assertThat(run(r -> new TenantEntity.StartExport("e2", "bob", r)).events()).hasSize(1);
+    // an export whose end is never recorded stops blocking after the lease
+    clock.advance(TenantEntity.EXPORT_LEASE.plusSeconds(1));
+    assertThat(run(r -> new TenantEntity.StartExport("e3", "bob", r)).events()).hasSize(1);
+  }
+
   private CommandResultWithReply<Command, Event, State, Reply> run(Function<ActorRef<Reply>, Command> command) {
     return tenant.runCommand(command);
   }

@@ -39,6 +39,17 @@ class TenantHistoryTest {
   }
 
   @Test
+  void deletionAndExportAreRecorded() {
+    assertThat(TenantHistory.describe(7, new TenantEntity.DeletionStarted(true, AT, "op")).orElseThrow().type())
+        .isEqualTo("tenant_deletion_started");
+    HistoryEntry deleted = TenantHistory.describe(8, new TenantEntity.TenantDeleted(false, 4, AT, "op")).orElseThrow();
+    assertThat(deleted.type()).isEqualTo("tenant_deleted");
+    assertThat(deleted.details()).containsEntry("artifactsDeleted", 4).containsEntry("idReleased", false);
+    assertThat(TenantHistory.describe(9, new TenantEntity.TenantExported("e1", AT, "alice")).orElseThrow().actor())
+        .isEqualTo("alice");
+  }
+
+  @Test
   void keyUseIsNotAChange() {
     assertThat(TenantHistory.describe(6, new TenantEntity.ApiKeysUsed(Map.of("acme.k1", AT)))).isEmpty();
   }

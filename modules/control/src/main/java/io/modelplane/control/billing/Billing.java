@@ -59,7 +59,7 @@ public final class Billing {
             createdAt.isBefore(to)));
   }
 
-  /** The statement of every tenant that existed in the month, suspended ones included, ordered by tenant. */
+  /** The statement of every tenant that existed in the month, suspended and deleted ones included, ordered by tenant. */
   public CompletionStage<MonthStatements> statements(YearMonth month) {
     Instant from = start(month);
     Instant to = start(month.plusMonths(1));
@@ -68,8 +68,8 @@ public final class Billing {
       List<Statement> statements = new ArrayList<>(all.size());
       Map<String, Long> byCurrency = new TreeMap<>();
       for (TenantDirectory.Billed t : all) {
-        if (!t.createdAt().isBefore(to)) {
-          continue;
+        if (!t.createdAt().isBefore(to) || t.deletedAt() != null && !t.deletedAt().isAfter(from)) {
+          continue; // created after the month, or deleted before it began
         }
         Statement s = Pricing.statement(month, totals.getOrDefault(t.id(), BillableUsage.none(t.id())), t.plan());
         statements.add(s);

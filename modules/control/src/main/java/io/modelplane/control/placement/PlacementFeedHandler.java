@@ -92,6 +92,7 @@ final class PlacementFeedHandler extends JdbcHandler<EventEnvelope<Object>, Read
     return e instanceof TenantEntity.TenantCreated || e instanceof TenantEntity.TenantSuspended
         || e instanceof TenantEntity.TenantResumed || e instanceof TenantEntity.QuotaChanged
         || e instanceof TenantEntity.PlanTermsChanged
+        || e instanceof TenantEntity.DeletionStarted || e instanceof TenantEntity.TenantDeleted
         || e instanceof TenantEntity.ApiKeyAdded || e instanceof TenantEntity.ApiKeyRevoked
         || e instanceof TenantEntity.AccessChanged a && a.revokesTokensOf() != null;
   }
@@ -112,6 +113,14 @@ final class PlacementFeedHandler extends JdbcHandler<EventEnvelope<Object>, Read
     } else if (event instanceof ModelEntity.DeploymentRolledBack e) {
       revision = e.toRevision();
       spec = revision == 0 ? null : PlacementTables.revision(c, model, revision);
+    } else if (event instanceof ModelEntity.ModelPurged) {
+      // purged with its tenant: nothing desired any more, so placement unloads every replica
+      Optional<PlacementTables.DeploymentRow> deployed = PlacementTables.deployment(c, model);
+      if (deployed.isEmpty() || deployed.get().desired() == null) {
+        return List.of();
+      }
+      revision = deployed.get().revision();
+      spec = null;
     } else {
       return List.of(); // archive and released reservations change no deployment
     }

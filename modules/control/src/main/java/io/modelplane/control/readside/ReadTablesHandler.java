@@ -119,14 +119,17 @@ public final class ReadTablesHandler extends JdbcHandler<EventEnvelope<Object>, 
 
   private static void applyTenant(Connection c, String tenant, TenantEntity.Event event) throws SQLException {
     if (event instanceof TenantEntity.TenantCreated e) {
+      // a released id created again: its model reservations number on after the deleted tenant's (as its entity's do)
+      Long before = queryLong(c, "SELECT reservations_made FROM tenants WHERE id = ?", tenant);
       update(c, "DELETE FROM tenants WHERE id = ?", tenant);
       QuotaOverrides overrides = e.overrides() != null ? e.overrides()
           : QuotaOverrides.differences(Quota.defaults(), e.quota());
       update(c, "INSERT INTO tenants (id, display_name, status, quota, worker_pool, organization_id, created_ns,"
               + " updated_ns, model_count, api_key_count, reservations_made, plan, quota_overrides)"
-              + " VALUES (?, ?, ?, ?, NULL, NULL, ?, ?, 0, 0, 0, ?, ?)",
+              + " VALUES (?, ?, ?, ?, NULL, NULL, ?, ?, 0, 0, ?, ?, ?)",
           tenant, e.displayName(), TenantEntity.Status.ACTIVE.wireName(), ReadTables.json(e.quota()),
-          ReadTables.nanos(e.at()), ReadTables.nanos(e.at()), e.plan() == null ? Plan.DEFAULT_ID : e.plan(),
+          ReadTables.nanos(e.at()), ReadTables.nanos(e.at()), before == null ? 0L : before,
+          e.plan() == null ? Plan.DEFAULT_ID : e.plan(),
           ReadTables.json(overrides));
     } else if (event instanceof TenantEntity.DisplayNameChanged e) {
       tenantSet(c, tenant, "display_name = ?", e.at(), e.displayName());
@@ -140,6 +143,11 @@ public final class ReadTablesHandler extends JdbcHandler<EventEnvelope<Object>, 
       tenantSet(c, tenant, "status = ?", e.at(), TenantEntity.Status.SUSPENDED.wireName());
     } else if (event instanceof TenantEntity.TenantResumed e) {
       tenantSet(c, tenant, "status = ?", e.at(), TenantEntity.Status.ACTIVE.wireName());
+    } else if (event instanceof TenantEntity.DeletionStarted e) {
+      tenantSet(c, tenant, "status = ?", e.at(), TenantEntity.Status.DELETING.wireName());
+    } else if (event instanceof TenantEntity.TenantDeleted e) {
+      tenantSet(c, tenant, "status = ?, model_count = 0", e.at(), TenantEntity.Status.DELETED.wireName());
+      update(c, "DELETE FROM models WHERE tenant = ?", tenant);
     } else if (event instanceof TenantEntity.WorkerPoolChanged e) {
       tenantSet(c, tenant, "worker_pool = ?", e.at(), e.workerPool());
     } else if (event instanceof TenantEntity.IdentityProvisioned e) {
@@ -182,6 +190,10 @@ public final class ReadTablesHandler extends JdbcHandler<EventEnvelope<Object>, 
 
   private static void applyModel(Connection c, String tenant, String model, ModelEntity.Event event) throws SQLException {
     if (event instanceof ModelEntity.ReservationReleased) {
+      return;
+    }
+    if (event instanceof ModelEntity.ModelPurged) {
+      update(c, "DELETE FROM models WHERE tenant = ? AND model = ?", tenant, model);
       return;
     }
     ModelRowState row = ModelRowState.read(c, tenant, model);

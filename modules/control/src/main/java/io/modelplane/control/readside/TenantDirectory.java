@@ -46,7 +46,10 @@ public final class TenantDirectory {
     return page(Filter.ALL, request);
   }
 
-  /** The tenants matching {@code filter}, ordered by id (the plan and status filters use an index). */
+  /**
+   * The tenants matching {@code filter}, ordered by id (the plan and status filters use an index); deleted tenants
+   * only when the filter asks for status deleted.
+   */
   public CompletionStage<Page<TenantRow>> page(Filter filter, PageRequest request) {
     return reads.read(c -> {
       String after = request.afterKey(TenantId::isValid);
@@ -61,6 +64,10 @@ public final class TenantDirectory {
       if (filter.status() != null) {
         sql.append(" AND t.status = ?");
         params.add(filter.status().wireName());
+      } else {
+        // deleted tenants only when asked for
+        sql.append(" AND t.status <> ?");
+        params.add(TenantEntity.Status.DELETED.wireName());
       }
       if (filter.text() != null && !filter.text().isEmpty()) {
         sql.append(" AND (t.id LIKE ? ESCAPE '!' OR LOWER(t.display_name) LIKE ? ESCAPE '!')");
@@ -104,17 +111,27 @@ public final class TenantDirectory {
     return counts;
   }
 
-  /** A tenant as billing sees it: when it was created and the plan it is on now. */
-  public record Billed(String id, Instant createdAt, Plan plan) {}
+  /** A tenant as billing sees it: when it was created (and deleted: null while it is not) and its plan now. */
+  public record Billed(String id, Instant createdAt, Plan plan, Instant deletedAt) {
+    public Billed(String id, Instant createdAt, Plan plan) {
+      this(id, createdAt, plan, null);
+    }
+  }
 
-  /** Every tenant, sorted by id (suspended ones too), with its plan as the plans table holds it: whom the platform bills. */
+  /**
+   * Every tenant, sorted by id (suspended and deleted ones too), with its plan as the plans table holds it: whom the
+   * platform bills. A deleted tenant's row changes no more after its deletion, so its last update is when it was.
+   */
   public CompletionStage<List<Billed>> billed() {
     return reads.read(c -> Reads.list(c, "SELECT t.id AS tenant_id, t.created_ns AS tenant_created_ns, p.id AS p_id,"
+            + " t.status AS tenant_status, t.updated_ns AS tenant_updated_ns,"
             + " p.display_name AS p_display_name, p.quota AS p_quota, p.prices AS p_prices, p.currency AS p_currency"
             + " FROM tenants t LEFT JOIN plans p ON p.id = COALESCE(t.plan, '" + Plan.DEFAULT_ID + "') ORDER BY t.id",
         rs -> new Billed(rs.getString("tenant_id"), ReadTables.instant(rs, "tenant_created_ns"),
             // a plan deleted while a tenant moved onto it: the default plan, as the control plane answers
-            rs.getString("p_id") == null ? Plan.builtInDefault() : PlanDirectory.plan(rs, "p_"))));
+            rs.getString("p_id") == null ? Plan.builtInDefault() : PlanDirectory.plan(rs, "p_"),
+            TenantEntity.Status.DELETED.wireName().equals(rs.getString("tenant_status"))
+                ? ReadTables.instant(rs, "tenant_updated_ns") : null)));
   }
 
   /** How many tenants there are in each status (a status without tenants is left out). */

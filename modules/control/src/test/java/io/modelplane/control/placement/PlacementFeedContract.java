@@ -283,6 +283,33 @@ abstract class PlacementFeedContract {
   }
 
   @Test
+  void aPurgedModelIsNoLongerDesiredSoItsReplicasAreUnloaded() throws Exception {
+    startProjection(ControlProjections.Settings.defaults());
+    createTenant(5000);
+    expectQuota(5000L);
+    registerVersion("a".repeat(64), 1000);
+    deploy(1);
+    expectQuota(5000L);
+    expectDeployment(1, 1);
+    askAny(tenant, (ActorRef<TenantEntity.Reply> r) -> new TenantEntity.StartDeletion(false, "op", r));
+    askAny(model, (ActorRef<ModelEntity.Reply> r) -> new ModelEntity.Purge(0, "op", r));
+    expectQuota(5000L);
+    PlacementCoordinator.SetDeployment purged =
+        coordinator.expectMessageClass(PlacementCoordinator.SetDeployment.class, WAIT);
+    assertThat(purged.model()).isEqualTo(ModelKey.parse(MODEL));
+    assertThat(purged.deployment()).isNull();
+    try (Connection c = db.connection()) {
+      assertThat(PlacementTables.deployment(c, MODEL).orElseThrow().desired()).isNull();
+      c.rollback();
+    }
+    // the deletion's start is news every node must hear (its keys and tokens are refused from then)
+    testKit.createTestProbe().awaitAssert(WAIT, () -> {
+      assertThat(tenantChanges).hasSize(2);
+      return null;
+    });
+  }
+
+  @Test
   void tenantEventsThatInvalidateCachesAreHandedOnAfterCommitAndOthersAreNot() {
     startProjection(ControlProjections.Settings.defaults());
     createTenant(5000);

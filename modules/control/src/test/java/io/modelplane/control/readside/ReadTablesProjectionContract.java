@@ -106,6 +106,43 @@ abstract class ReadTablesProjectionContract {
     assertThat(join(fixture.readSide.caughtUp())).isTrue();
   }
 
+  @Test
+  void aDeletedTenantLeavesTheListsButKeepsItsAuditAndIsBilledUntilItsDeletion() throws Exception {
+    fixture.startProjections();
+    fixture.writeHistory();
+    awaitHistory();
+    TenantEntity.Summary acme = ReadSideFixture.expect(TenantEntity.Summary.class,
+        fixture.toTenant("acme", r -> new TenantEntity.StartDeletion(false, "op", r)));
+    eventually(LAG, () -> join(fixture.readSide.tenants().page(
+        new TenantDirectory.Filter(null, TenantEntity.Status.DELETING, null), PageRequest.first(10))).items().size() == 1,
+        "acme deleting");
+    fixture.toModel("acme", "digits", r -> new io.modelplane.registry.ModelEntity.Purge(
+        acme.modelReservations().get("digits"), "op", r));
+    ReadSideFixture.expect(TenantEntity.Deletion.class,
+        fixture.toTenant("acme", r -> new TenantEntity.FinishDeletion(false, 2, "op", r)));
+    eventually(LAG, () -> join(fixture.readSide.tenants().page(
+        new TenantDirectory.Filter(null, TenantEntity.Status.DELETED, null), PageRequest.first(10))).items().size() == 1,
+        "acme deleted");
+
+    // lists leave it out unless asked for; its models are gone, its keys revoked, its audit kept
+    assertThat(join(fixture.readSide.tenants().page(PageRequest.first(10))).items())
+        .extracting(TenantDirectory.TenantRow::id).containsExactly("globex");
+    TenantDirectory.TenantRow deleted = join(fixture.readSide.tenants().page(
+        new TenantDirectory.Filter(null, TenantEntity.Status.DELETED, null), PageRequest.first(10))).items().get(0);
+    assertThat(deleted.models()).isEmpty();
+    assertThat(deleted.apiKeyCount()).isZero();
+    assertThat(join(fixture.readSide.models().page(TenantId.of("acme"), PageRequest.first(10))).items()).isEmpty();
+    assertThat(join(fixture.readSide.audit().tenantHistory(TenantId.of("acme")))).extracting(HistoryEntry::type)
+        .contains("tenant_created", "tenant_deletion_started", "api_key_revoked", "tenant_deleted");
+    assertThat(join(fixture.readSide.audit().modelHistory(ModelKey.of("acme", "digits")))).extracting(HistoryEntry::type)
+        .startsWith("version_registered").endsWith("model_purged");
+    TenantDirectory.Billed billed = join(fixture.readSide.tenants().billed()).stream()
+        .filter(b -> b.id().equals("acme")).findFirst().orElseThrow();
+    assertThat(billed.deletedAt()).isNotNull().isAfterOrEqualTo(billed.createdAt());
+    assertThat(join(fixture.readSide.tenants().billed()).stream().filter(b -> b.id().equals("globex")).findFirst()
+        .orElseThrow().deletedAt()).isNull();
+  }
+
   private List<HistoryEntry> journalHistory(String persistenceId) {
     CurrentEventsByPersistenceIdQuery query = PersistenceQuery.get(fixture.testKit.system())
         .getReadJournalFor(CurrentEventsByPersistenceIdQuery.class, JdbcReadJournal.Identifier());

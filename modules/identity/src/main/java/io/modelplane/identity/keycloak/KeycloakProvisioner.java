@@ -344,6 +344,23 @@ public final class KeycloakProvisioner implements AutoCloseable {
     });
   }
 
+  /**
+   * Removes what Keycloak holds for a deleted tenant: its service accounts, its Organization and its role groups
+   * (members keep their accounts, without this tenant's groups). What is already gone is skipped.
+   */
+  public synchronized void removeTenant(TenantId tenant) {
+    for (ServiceAccount account : serviceAccounts(tenant)) {
+      realm().clients().get(account.id()).remove();
+    }
+    organization(tenant).ifPresent(org -> closeQuietly(realm().organizations().get(org.getId()).delete()));
+    try {
+      GroupRepresentation group = realm().getGroupByPath("/" + TENANTS_GROUP + "/" + tenant.value());
+      realm().groups().group(group.getId()).remove();
+    } catch (NotFoundException gone) {
+      // removed by an earlier attempt
+    }
+  }
+
   // ---- members
 
   /** Adds a person (found by username or email, created if unknown) to the tenant with one role. */
