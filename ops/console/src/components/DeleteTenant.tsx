@@ -25,14 +25,19 @@ export function DeleteTenant({ tenant, status, onDeleted }: { tenant: string; st
     setRelease(false);
   };
 
+  const refresh = () => Promise.all([qc.invalidateQueries({ queryKey: ['tenants'] }), qc.invalidateQueries({ queryKey: ['tenant', tenant] })]);
   const submit = () =>
     void run(async () => {
-      const result = await deleteTenant(tenant, release);
-      await Promise.all([qc.invalidateQueries({ queryKey: ['tenants'] }), qc.invalidateQueries({ queryKey: ['tenant', tenant] })]);
-      onDeleted(result);
-      setOpen(false);
-      setTyped('');
-      setRelease(false);
+      try {
+        const result = await deleteTenant(tenant, release);
+        onDeleted(result);
+        setOpen(false);
+        setTyped('');
+        setRelease(false);
+      } finally {
+        // a deletion that stopped part way leaves the tenant deleting: the page shows it
+        await refresh();
+      }
     });
 
   return (
