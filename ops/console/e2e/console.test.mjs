@@ -293,7 +293,7 @@ step('delete a throwaway tenant through the dialog: typed id, result, status del
   await h1(doomed).waitFor();
   await page.getByRole('button', { name: 'Delete tenant' }).click();
   const dialog = page.getByRole('dialog', { name: `Delete ${doomed}?` });
-  await dialog.getByText('the audit log and the billing records.').waitFor();
+  await dialog.getByText('the audit log, and the usage and billing records.').waitFor();
   const confirm = dialog.getByRole('button', { name: `Delete ${doomed}` });
   await dialog.getByLabel(`Type the tenant id ${doomed} to confirm`).fill(doomed.slice(0, -1));
   assert.ok(await confirm.isDisabled(), 'enabled before the id is typed in full');
@@ -307,7 +307,7 @@ step('delete a throwaway tenant through the dialog: typed id, result, status del
   await page.getByText('Data key destroyed: no stored copy of its artifacts can be decrypted again.').waitFor();
   await page.getByText(`The id ${doomed} stays reserved.`).waitFor();
   // the page reads the tenant again: status deleted
-  await page.getByText('Its artifacts and data key are gone; its audit log and billing records are kept.').waitFor({ timeout: SLOW });
+  await page.getByText('Its artifacts and data key are gone; its audit log, usage and billing records are kept.').waitFor({ timeout: SLOW });
   await page.getByText('deleted', { exact: true }).first().waitFor();
   // the tenant's own key is refused from now on
   assert.equal((await api('GET', `/api/v1/tenants/${doomed}`, key.json.key)).status >= 400, true);

@@ -52,7 +52,7 @@ export function DeleteTenant({ tenant, status, onDeleted }: { tenant: string; st
             <div>
               <Text size="sm" fw={600}>Deleted, for good:</Text>
               <List size="sm">
-                <List.Item>every key, token and service account is refused from now on (the tenant is suspended first);</List.Item>
+                <List.Item>every key, token and service account is refused from the moment the deletion starts, and its keys are revoked;</List.Item>
                 <List.Item>its models are unloaded and every stored artifact is deleted;</List.Item>
                 <List.Item>its data key is destroyed, so no remaining copy of its artifacts can be decrypted again.</List.Item>
               </List>
@@ -60,7 +60,7 @@ export function DeleteTenant({ tenant, status, onDeleted }: { tenant: string; st
             <div>
               <Text size="sm" fw={600}>Kept:</Text>
               <List size="sm">
-                <List.Item>the audit log and the billing records.</List.Item>
+                <List.Item>the audit log, and the usage and billing records.</List.Item>
               </List>
             </div>
             <Text size="sm">This cannot be undone. Export the tenant’s data first if it is still needed.</Text>

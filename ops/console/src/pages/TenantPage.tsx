@@ -252,7 +252,7 @@ export default function TenantPage({ params }: { params: Record<string, string> 
               )}
               {t.status === 'deleted' && (
                 <Alert color="gray" title="Deleted">
-                  Its artifacts and data key are gone; its audit log and billing records are kept.
+                  Its artifacts and data key are gone; its audit log, usage and billing records are kept.
                 </Alert>
               )}
               <SimpleGrid cols={{ base: 2, md: 4 }}>
