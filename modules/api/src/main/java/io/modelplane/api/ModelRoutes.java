@@ -264,8 +264,9 @@ final class ModelRoutes extends ApiDirectives {
         orDefault(request.maxBatchSize(), DEFAULT_MAX_BATCH_SIZE),
         orDefault(request.maxBatchDelayMs(), DEFAULT_MAX_BATCH_DELAY_MS),
         request.engineThreads());
-    return controlPlane.model(key, r -> new ModelEntity.Deploy(spec, request.expectedRevision(), principal.subject(), r),
-            ModelEntity.Deployed.class)
+    return controlPlane.unlessDeleting(key.tenant())
+        .thenCompose(live -> controlPlane.model(key, r -> new ModelEntity.Deploy(spec, request.expectedRevision(),
+            principal.subject(), r), ModelEntity.Deployed.class))
         .thenApply(d -> Json.response(StatusCodes.ACCEPTED, DeploymentView.Deployed.from(d)));
   }
 

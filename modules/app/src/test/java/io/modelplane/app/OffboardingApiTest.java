@@ -192,6 +192,8 @@ class OffboardingApiTest {
       assertError(exportReply("leaving", OP), 409, "tenant_deleting");
       assertError(api.upload("leaving", "more", OP, ApiClient.manifest(), TestNodes.digitsModel()), 409,
           "tenant_deleting");
+      assertError(api.put("/api/v1/tenants/leaving/models/digits/deployment", OP,
+          Map.of("traffic", Map.of("1", 100), "replicas", 2)), 409, "tenant_deleting");
       TestNodes.eventually(Duration.ofSeconds(10), () -> ApiClient.each(api.get("/api/v1/tenants?status=deleting", OP)
           .json().path("tenants"), "id").contains("leaving"), "the tenant listed as deleting");
 

@@ -148,6 +148,22 @@ public final class ControlPlane {
   }
 
   /**
+   * Completes when the tenant exists and is not being deleted; else fails with {@code tenant_deleting} (409) or
+   * {@code tenant_not_found}: nothing new may be deployed for a tenant on its way out.
+   */
+  public CompletionStage<TenantEntity.Summary> unlessDeleting(TenantId id) {
+    return tenantSummary(id).thenApply(s -> {
+      if (s.status() == TenantEntity.Status.DELETING) {
+        throw new Rejected(io.modelplane.common.Rejection.conflict("tenant_deleting", "tenant " + id + " is being deleted"));
+      }
+      if (s.status() == TenantEntity.Status.DELETED) {
+        throw new Rejected(io.modelplane.common.Rejection.notFound("tenant_not_found", "tenant " + id + " does not exist"));
+      }
+      return s;
+    });
+  }
+
+  /**
    * Whether the tenant is active (false: suspended or being deleted) and whose tokens it revoked; empty when it does
    * not exist or was deleted.
    */

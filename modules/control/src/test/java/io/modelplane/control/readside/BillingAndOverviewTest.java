@@ -139,6 +139,21 @@ class BillingAndOverviewTest {
   }
 
   @Test
+  void aDeletedTenantIsBilledForTheMonthsItExistedInAndNotAfter() throws Exception {
+    knownMonth();
+    Instant deleted = Instant.parse("2026-11-28T00:00:00Z");
+    apply("Tenant|globex", new TenantEntity.DeletionStarted(false, deleted, "op"));
+    apply("Tenant|globex", new TenantEntity.TenantDeleted(false, 1, deleted, "op"));
+    // the month it was deleted in still bills it, with its usage
+    Billing.MonthStatements november = join(billing().statements(MONTH));
+    assertThat(november.statements()).extracting(Statement::tenant).containsExactly("acme", "globex");
+    assertThat(november.statements().get(1).usage().requests()).isEqualTo(3_000_000);
+    // the months after do not
+    assertThat(join(billing().statements(MONTH.plusMonths(1))).statements()).extracting(Statement::tenant)
+        .containsExactly("acme", "later");
+  }
+
+  @Test
   void everyTenantOfTheMonthIsBilledAtItsPlanWithTotalsPerCurrency() throws Exception {
     knownMonth();
 
