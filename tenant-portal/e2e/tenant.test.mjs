@@ -3,8 +3,9 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { inflateRawSync } from 'node:zlib';
 import { after, before } from 'node:test';
-import { Browser, steps, DEMO_KEY, OPERATOR_KEY, SLOW, api, eventually, readRepoJson, repoFile } from '@modelplane/web-kit/e2e';
+import { Browser, steps, DEMO_KEY, OPERATOR_KEY, SLOW, WIDE, api, eventually, readRepoJson, repoFile } from '@modelplane/web-kit/e2e';
 
 const step = steps();
 
@@ -29,6 +30,27 @@ before(async () => {
 after(async () => {
   await b?.close();
 });
+
+/** A zip's entries by name, from its central directory (the export streams, so local headers carry no sizes). */
+function zipEntries(zip) {
+  let end = zip.length - 22;
+  while (end >= 0 && zip.readUInt32LE(end) !== 0x06054b50) end--;
+  assert.ok(end >= 0, 'no end of central directory: not a zip');
+  const entries = new Map();
+  let at = zip.readUInt32LE(end + 16);
+  for (let i = 0; i < zip.readUInt16LE(end + 10); i++) {
+    assert.equal(zip.readUInt32LE(at), 0x02014b50, 'central directory entry');
+    const method = zip.readUInt16LE(at + 10);
+    const size = zip.readUInt32LE(at + 20);
+    const nameLength = zip.readUInt16LE(at + 28);
+    const name = zip.toString('utf8', at + 46, at + 46 + nameLength);
+    const local = zip.readUInt32LE(at + 42);
+    const data = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    entries.set(name, () => (method === 8 ? inflateRawSync(zip.subarray(data, data + size)) : zip.subarray(data, data + size)));
+    at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+  }
+  return entries;
+}
 
 async function openModel() {
   await b.navigate('Models');
@@ -287,6 +309,29 @@ step('the audit page shows the tenant\'s history', async () => {
   await page.getByRole('heading', { level: 1, name: 'Audit' }).waitFor();
   await page.getByText(/e2e-temp/).first().waitFor({ timeout: SLOW });
   await b.checkPage('audit');
+  b.assertNoConsoleErrors();
+});
+
+step('export data: the tenant-admin downloads one zip of the models, artifacts, usage and audit', async () => {
+  await b.navigate('Overview');
+  const exportButton = page.getByRole('button', { name: 'Export data' });
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: SLOW }), exportButton.click()]);
+  assert.match(download.suggestedFilename(), /^demo-export-\d{8}T\d{6}Z\.zip$/);
+  await page.getByText(`Saved as ${download.suggestedFilename()}.`).waitFor();
+  const entries = zipEntries(readFileSync(await download.path()));
+  for (const name of ['manifest.json', 'tenant.json', 'models/digits/model.json', 'models/digits/deployments.json', 'usage.csv', 'audit.json']) {
+    assert.ok(entries.has(name), `${name} in ${[...entries.keys()].join(', ')}`);
+  }
+  const manifest = JSON.parse(entries.get('manifest.json')().toString('utf8'));
+  assert.equal(manifest.tenant, 'demo');
+  // the artifact comes out as uploaded (decrypted), byte for byte
+  const artifact = [...entries.keys()].find((n) => n.startsWith('models/digits/versions/2/'));
+  assert.ok(artifact, [...entries.keys()].join(', '));
+  const sha = (bytes) => createHash('sha256').update(bytes).digest('hex');
+  assert.equal(sha(entries.get(artifact)()), sha(readFileSync(MODEL_FILE)));
+  // no secret leaves in the archive: the keys' metadata only
+  assert.ok(!entries.get('tenant.json')().toString('utf8').includes(adminKey.split('_').pop()));
+  await b.checkPage('export', [WIDE]);
   b.assertNoConsoleErrors();
 });
 

@@ -63,3 +63,12 @@ test('a viewer has no Billing link, and the page says why', async () => {
   await page.getByText('Billing is visible to the tenant-admin role only.').waitFor();
   b.assertNoConsoleErrors();
 });
+
+test('a viewer cannot export the data, and the overview says why', async () => {
+  await b.goto('');
+  const exportButton = page.getByRole('button', { name: 'Export data' });
+  await exportButton.waitFor();
+  assert.ok(await exportButton.isDisabled(), 'a viewer can export');
+  await page.getByText(/Exporting the tenant’s data needs the tenant-admin role/).waitFor();
+  b.assertNoConsoleErrors();
+});

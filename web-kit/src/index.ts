@@ -1,7 +1,8 @@
 // What the tenant portal and the operator console share. Apps import source (Vite and tsc compile it with
 // the app), so there is no separate build of this package beyond type-checking it.
 export { ApiError, errorMessage, toApiError, type ApiErrorBody } from './api/errors';
-export { call, createApiClient, rawFetch, rawJson } from './api/http';
+export { call, createApiClient, errorOf, rawFetch, rawJson } from './api/http';
+export { saveBlob } from './download';
 export { clearApiKey, currentBearer, notifyUnauthorized, onUnauthorized, storedApiKey } from './auth/credentials';
 export { chosenOrganization, decodeClaims, tenantsOf, type TokenClaims } from './auth/tokenTenants';
 export { AuthProvider, useAuth, type AuthConfig, type AuthStatus } from './auth/AuthProvider';

@@ -291,6 +291,46 @@ step("this month's billing shows the tenant with a non-zero total, and the CSV d
   b.assertNoConsoleErrors();
 });
 
+step('delete a throwaway tenant through the dialog: typed id, result, status deleted', async () => {
+  const doomed = `e2e-del-${RUN}`;
+  const created = await api('POST', '/api/v1/tenants', OPERATOR_KEY, { id: doomed, displayName: 'To delete' });
+  assert.equal(created.status, 201, created.text);
+  const key = await api('POST', `/api/v1/tenants/${doomed}/api-keys`, OPERATOR_KEY, { name: 'e2e', role: 'developer' });
+  assert.equal(key.status, 201, key.text);
+  await b.goto(`tenants/${doomed}`);
+  await h1(doomed).waitFor();
+  await page.getByRole('button', { name: 'Delete tenant' }).click();
+  const dialog = page.getByRole('dialog', { name: `Delete ${doomed}?` });
+  await dialog.getByText('the audit log, and the usage and billing records.').waitFor();
+  const confirm = dialog.getByRole('button', { name: `Delete ${doomed}` });
+  await dialog.getByLabel(`Type the tenant id ${doomed} to confirm`).fill(doomed.slice(0, -1));
+  assert.ok(await confirm.isDisabled(), 'enabled before the id is typed in full');
+  await dialog.getByLabel(`Type the tenant id ${doomed} to confirm`).fill(doomed);
+  // the id stays reserved (the checkbox left alone), so the operator can still read the deleted tenant
+  assert.equal(await dialog.getByLabel('Release the tenant id for reuse').isChecked(), false);
+  await b.checkPage('delete-tenant', WIDE_ONLY);
+  await confirm.click();
+  await dialog.waitFor({ state: 'hidden', timeout: SLOW });
+  await page.getByText(`${doomed} was deleted`).waitFor();
+  await page.getByText('Data key destroyed: no stored copy of its artifacts can be decrypted again.').waitFor();
+  await page.getByText(`The id ${doomed} stays reserved.`).waitFor();
+  // the page reads the tenant again: status deleted
+  await page.getByText('Its artifacts and data key are gone; its audit log, usage and billing records are kept.').waitFor({ timeout: SLOW });
+  await page.getByText('deleted', { exact: true }).first().waitFor();
+  // the tenant's own key is refused from now on
+  assert.equal((await api('GET', `/api/v1/tenants/${doomed}`, key.json.key)).status >= 400, true);
+  // the list's deleted filter shows it
+  await b.goto(`tenants?status=deleted&q=${doomed}`);
+  const rows = page.getByRole('region', { name: 'Tenants table' }).getByRole('row').filter({ hasText: doomed });
+  await eventually('the deleted tenant to be listed as deleted', async () => {
+    if (await rows.filter({ hasText: 'deleted' }).count() > 0) return true;
+    await page.reload();
+    await h1('Tenants').waitFor();
+    return false;
+  });
+  b.assertNoConsoleErrors();
+});
+
 step('sign out returns to the sign-in form', async () => {
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByLabel('Operator key').waitFor();

@@ -9,7 +9,8 @@ export type Action =
   | 'predict'
   | 'manageAccess' // API keys, members, service accounts, tenant history
   | 'readUsage'
-  | 'readBilling';
+  | 'readBilling'
+  | 'exportData'; // the whole tenant's data as one archive
 
 const ALLOWED: Record<Action, ReadonlyArray<Role | 'operator'>> = {
   readModels: ['operator', 'tenant-admin', 'developer', 'viewer'],
@@ -18,6 +19,7 @@ const ALLOWED: Record<Action, ReadonlyArray<Role | 'operator'>> = {
   manageAccess: ['operator', 'tenant-admin'],
   readUsage: ['operator', 'tenant-admin'],
   readBilling: ['operator', 'tenant-admin'],
+  exportData: ['operator', 'tenant-admin'],
 };
 
 const NEEDS: Record<Action, string> = {
@@ -27,6 +29,7 @@ const NEEDS: Record<Action, string> = {
   manageAccess: 'Managing API keys, members and service accounts needs the tenant-admin role.',
   readUsage: 'Usage is visible to the tenant-admin role only.',
   readBilling: 'Billing is visible to the tenant-admin role only.',
+  exportData: 'Exporting the tenant’s data needs the tenant-admin role; ask a tenant-admin of your organization.',
 };
 
 export interface Permission {

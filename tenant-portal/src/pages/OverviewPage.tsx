@@ -7,6 +7,7 @@ import { bucketSeries, ErrorAlert, formatNumber, Link, QueryState, StatusBadge }
 import { TimeChart } from '@modelplane/web-kit/chart';
 import { bytesMeter, computeSeconds, meter, monthStart, recentRate, residentBytes } from '../lib/quota';
 import { QuotaMeters } from './overview/QuotaMeters';
+import { ExportData } from '../features/export/ExportData';
 
 const DAY_MS = 86_400_000;
 
@@ -180,6 +181,13 @@ export default function OverviewPage() {
             }
           </QueryState>
         )}
+      </section>
+
+      <section aria-labelledby="export-heading">
+        <Title order={2} size="h3" id="export-heading" mb="sm">
+          Your data
+        </Title>
+        <ExportData tenant={tenant ?? ''} allowed={can('exportData')} />
       </section>
     </Stack>
   );

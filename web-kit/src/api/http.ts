@@ -1,5 +1,5 @@
 import createClient, { type Middleware } from 'openapi-fetch';
-import { toApiError } from './errors';
+import { toApiError, type ApiError } from './errors';
 import { currentBearer, notifyUnauthorized } from '../auth/credentials';
 
 const auth: Middleware = {
@@ -48,6 +48,17 @@ export async function rawJson<T>(path: string, init: RequestInit = {}): Promise<
   }
   if (!response.ok) throw toApiError(response.status, body);
   return body as T;
+}
+
+/** The ApiError of a failed answer read with rawFetch (its JSON error body if it has one). */
+export async function errorOf(response: Response): Promise<ApiError> {
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch {
+    body = undefined;
+  }
+  return toApiError(response.status, body);
 }
 
 /**

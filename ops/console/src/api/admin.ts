@@ -1,8 +1,9 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api, call, rawFetch } from './client';
-import { ApiError, toApiError } from '@modelplane/web-kit';
+import { ApiError, errorOf, toApiError } from '@modelplane/web-kit';
 import type { Billing, Cluster, CreatePlan, Overview, PatchPlan, Plan, Statement, Tenant, TenantPatch, WorkerDrain } from './types';
 import { tenantQuery, type TenantFilters } from '../lib/tenants';
+import { deleteQuery, type TenantDeletion } from '../lib/deletion';
 
 const qs = (query: Record<string, string | number>) => new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
 
@@ -42,6 +43,11 @@ export function suspendTenant(tenant: string) {
 
 export function resumeTenant(tenant: string) {
   return call(api.POST('/api/v1/tenants/{tenant}/resume', { params: { path: { tenant } } }));
+}
+
+/** Deletes the tenant (confirm = its id); resumes a deletion that stopped half-way. */
+export function deleteTenant(tenant: string, releaseId: boolean): Promise<TenantDeletion> {
+  return call(api.DELETE('/api/v1/tenants/{tenant}', { params: { path: { tenant }, query: deleteQuery(tenant, releaseId) } }));
 }
 
 // Plans: every page of them (a platform has a few).
@@ -100,15 +106,7 @@ export function useTenantBilling(tenant: string, month: string) {
 /** The month's statements as the server's CSV. */
 export async function billingCsv(month: string): Promise<Blob> {
   const response = await rawFetch(`/api/v1/admin/billing?${qs({ month })}`, { headers: { Accept: 'text/csv' } });
-  if (!response.ok) {
-    let body: unknown;
-    try {
-      body = await response.json();
-    } catch {
-      body = undefined;
-    }
-    throw toApiError(response.status, body);
-  }
+  if (!response.ok) throw await errorOf(response);
   return response.blob();
 }
 

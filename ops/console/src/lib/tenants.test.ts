@@ -11,7 +11,10 @@ describe('tenant filters', () => {
     const f = { q: 'ac me', status: 'active' as const, plan: 'pro' };
     expect(filtersFromSearch(new URLSearchParams(searchOf(f).slice(1)))).toEqual(f);
     expect(searchOf({ q: '', status: '', plan: '' })).toBe('');
-    expect(filtersFromSearch(new URLSearchParams('status=deleted&plan=x'))).toEqual({ q: '', status: '', plan: 'x' });
+    expect(filtersFromSearch(new URLSearchParams('status=gone&plan=x'))).toEqual({ q: '', status: '', plan: 'x' });
+    // deleted tenants are a filter of their own
+    expect(filtersFromSearch(new URLSearchParams('status=deleted'))).toEqual({ q: '', status: 'deleted', plan: '' });
+    expect(tenantQuery({ q: '', status: 'deleted', plan: '' }, 50)).toEqual({ limit: 50, status: 'deleted' });
   });
 });
 

@@ -2,7 +2,8 @@
 export interface TenantFilters {
   /** part of the id or display name */
   q: string;
-  status: '' | 'active' | 'suspended';
+  /** deleted tenants are listed only when asked for */
+  status: '' | 'active' | 'suspended' | 'deleted';
   plan: string;
 }
 
@@ -24,7 +25,7 @@ export function filtersFromSearch(search: URLSearchParams): TenantFilters {
   const status = search.get('status');
   return {
     q: search.get('q') ?? '',
-    status: status === 'active' || status === 'suspended' ? status : '',
+    status: status === 'active' || status === 'suspended' || status === 'deleted' ? status : '',
     plan: search.get('plan') ?? '',
   };
 }

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { Button, Card, Group, NativeSelect, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
-import { ErrorAlert, formatNumber, Link, QueryState, ScrollTable, useAction, useSearch } from '@modelplane/web-kit';
+import { ErrorAlert, formatNumber, Link, QueryState, ScrollTable, saveBlob, useAction, useSearch } from '@modelplane/web-kit';
 import { billingCsv, useBilling } from '../api/admin';
 import { csvFileName, monthLabel, quantityText, recentMonths, sortStatements, unitPriceText } from '../lib/billing';
 import { formatMoney } from '../lib/plans';
@@ -65,13 +65,7 @@ export default function BillingPage() {
 
   const download = () =>
     run(async () => {
-      const blob = await billingCsv(month);
-      const url = URL.createObjectURL(blob);
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = csvFileName(month);
-      a.click();
-      setTimeout(() => URL.revokeObjectURL(url), 1000);
+      saveBlob(csvFileName(month), await billingCsv(month));
     });
 
   return (

@@ -10,6 +10,8 @@ import { patchTenant, usePlans, useTenant, useTenantBilling } from '../api/admin
 import { TenantStatus } from '../components/StatusBadge';
 import { SuspendResume } from '../components/TenantActions';
 import { QuotaEditor } from '../components/QuotaEditor';
+import { DeleteTenant } from '../components/DeleteTenant';
+import { deletionSummary, gone, type TenantDeletion } from '../lib/deletion';
 import { monthOf } from '../lib/billing';
 import { formatMoney } from '../lib/plans';
 
@@ -197,6 +199,7 @@ export default function TenantPage({ params }: { params: Record<string, string> 
   const tenantQ = useTenant(tenant);
   const plansQ = usePlans();
   const [editing, setEditing] = useState(false);
+  const [deletion, setDeletion] = useState<TenantDeletion | null>(null);
 
   return (
     <Stack>
@@ -204,6 +207,13 @@ export default function TenantPage({ params }: { params: Record<string, string> 
         All tenants
       </Anchor>
       <Title order={1}>{tenant}</Title>
+      {deletion && (
+        <Alert color="gray" title={`${deletion.tenant} was deleted`} role="status" withCloseButton closeButtonLabel="Dismiss" onClose={() => setDeletion(null)}>
+          {deletionSummary(deletion).map((line) => (
+            <Text key={line} size="sm">{line}</Text>
+          ))}
+        </Alert>
+      )}
       <QueryState query={tenantQ} label="the tenant">
         {(t) => {
           const plan = t.plan ?? 'default';
@@ -216,28 +226,47 @@ export default function TenantPage({ params }: { params: Record<string, string> 
                   <TenantStatus status={t.status} />
                   {t.workerPool && <Badge variant="outline">pool {t.workerPool}</Badge>}
                 </Group>
-                <Group gap="sm">
-                  <Button variant="default" size="sm" onClick={() => setEditing(true)}>
-                    Edit quota overrides
-                  </Button>
-                  <SuspendResume tenant={tenant} status={t.status} size="sm" />
-                </Group>
+                {t.status !== 'deleted' && (
+                  <Group gap="sm">
+                    {!gone(t.status) && (
+                      <>
+                        <Button variant="default" size="sm" onClick={() => setEditing(true)}>
+                          Edit quota overrides
+                        </Button>
+                        <SuspendResume tenant={tenant} status={t.status} size="sm" />
+                      </>
+                    )}
+                    <DeleteTenant tenant={tenant} status={t.status} onDeleted={setDeletion} />
+                  </Group>
+                )}
               </Group>
               {t.status === 'suspended' && (
                 <Alert color="red" title="Suspended">
                   Every key and member of this tenant gets 403 until it is resumed.
                 </Alert>
               )}
+              {t.status === 'deleting' && (
+                <Alert color="orange" title="Being deleted">
+                  Its credentials are refused. The deletion did not finish: use Finish deleting to carry it on.
+                </Alert>
+              )}
+              {t.status === 'deleted' && (
+                <Alert color="gray" title="Deleted">
+                  Its artifacts and data key are gone; its audit log, usage and billing records are kept.
+                </Alert>
+              )}
               <SimpleGrid cols={{ base: 2, md: 4 }}>
                 <Fact label="Plan">{plan}</Fact>
                 <Fact label="Models">{t.models?.length ?? 0}</Fact>
-                <Counts tenant={tenant} />
+                {t.status !== 'deleted' && <Counts tenant={tenant} />}
               </SimpleGrid>
-              <PlanChoice tenant={tenant} plan={plan} />
-              <section aria-labelledby="models-h">
-                <Title order={2} size="h3" id="models-h" mb="xs">Models</Title>
-                <Models tenant={tenant} names={t.models ?? []} />
-              </section>
+              {!gone(t.status) && <PlanChoice tenant={tenant} plan={plan} />}
+              {t.status !== 'deleted' && (
+                <section aria-labelledby="models-h">
+                  <Title order={2} size="h3" id="models-h" mb="xs">Models</Title>
+                  <Models tenant={tenant} names={t.models ?? []} />
+                </section>
+              )}
               <section aria-labelledby="usage-h">
                 <Title order={2} size="h3" id="usage-h" mb="xs">Usage</Title>
                 <Usage tenant={tenant} />

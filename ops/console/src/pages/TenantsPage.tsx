@@ -6,6 +6,7 @@ import { ErrorAlert, formatTime, Link, navigate, QueryState, ScrollTable, useAct
 import { createTenant, usePlans, useTenantPage } from '../api/admin';
 import { TenantStatus } from '../components/StatusBadge';
 import { SuspendResume } from '../components/TenantActions';
+import { gone } from '../lib/deletion';
 import { FIRST_PAGE, cursorOf, filtersFromSearch, searchOf, tenantIdProblem, type TenantFilters } from '../lib/tenants';
 import { CursorPager } from '../components/CursorPager';
 
@@ -83,7 +84,7 @@ export default function TenantsPage() {
       <Group align="flex-end" wrap="wrap">
         <TextInput label="Search tenants" placeholder="id or name" value={text} onChange={(e) => setText(e.currentTarget.value)} w={260} type="search" />
         <NativeSelect label="Status" value={filters.status} w={160}
-          data={[{ value: '', label: 'Any status' }, { value: 'active', label: 'Active' }, { value: 'suspended', label: 'Suspended' }]}
+          data={[{ value: '', label: 'Any status' }, { value: 'active', label: 'Active' }, { value: 'suspended', label: 'Suspended' }, { value: 'deleted', label: 'Deleted' }]}
           onChange={(e) => setFilters({ ...filters, status: e.currentTarget.value as TenantFilters['status'] })} />
         <NativeSelect label="Plan" value={filters.plan} w={180} disabled={!planIds}
           data={[{ value: '', label: 'Any plan' }, ...(planIds ?? []).map((p) => ({ value: p, label: p }))]}
@@ -120,7 +121,7 @@ export default function TenantsPage() {
                       <Table.Td>{t.models?.length ?? 0}</Table.Td>
                       <Table.Td>{formatTime(t.createdAt)}</Table.Td>
                       <Table.Td>
-                        <SuspendResume tenant={t.id ?? ''} status={t.status} />
+                        {!gone(t.status) && <SuspendResume tenant={t.id ?? ''} status={t.status} />}
                       </Table.Td>
                     </Table.Tr>
                   ))}

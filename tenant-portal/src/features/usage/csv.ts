@@ -1,4 +1,4 @@
-import type { UsageRowLike } from '@modelplane/web-kit';
+import { saveBlob, type UsageRowLike } from '@modelplane/web-kit';
 
 export const CSV_COLUMNS = ['start', 'model', 'version', 'requests', 'errors', 'items', 'computeMillis'] as const;
 
@@ -25,12 +25,5 @@ export function csvFileName(tenant: string, from: string, to: string, step: stri
 
 /** Starts a download of text made in the browser (nothing is sent anywhere). */
 export function downloadText(fileName: string, text: string, type = 'text/csv;charset=utf-8'): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 0);
+  saveBlob(fileName, new Blob([text], { type }));
 }
