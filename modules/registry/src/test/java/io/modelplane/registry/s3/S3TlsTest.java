@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.stream.Materializer;
+import akka.stream.javadsl.Flow;
 import akka.stream.javadsl.Source;
 import akka.util.ByteString;
+import io.modelplane.common.TenantId;
 import io.modelplane.common.testing.TestCertificates;
 import io.modelplane.common.tls.OutgoingTrust;
 import io.modelplane.registry.ArtifactStore.StoredArtifact;
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The S3 store over HTTPS (S3Proxy's TLS endpoint): it verifies the server's certificate against its trust. */
 class S3TlsTest {
+  private static final TenantId ACME = TenantId.of("acme");
   private static final ActorTestKit testKit = ActorTestKit.create();
   private static final Materializer mat = Materializer.matFromSystem(testKit.system());
   private static final TestCertificates.Issued CA = TestCertificates.authority("s3-ca");
@@ -56,11 +59,11 @@ class S3TlsTest {
     assertThat(server.endpoint()).startsWith("https://");
     try (S3ArtifactStore store = S3ArtifactStore.open(server.settings("tls"), dir.resolve("staging-ok"), 1 << 20,
         server.credentials(), trusted)) {
-      StoredArtifact stored = store.store(Source.single(ByteString.fromArray(bytes())), null, mat)
+      StoredArtifact stored = store.store(ACME, Source.single(ByteString.fromArray(bytes())), null, Flow.create(), mat)
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
       store.release(stored, true);
       Path downloaded = dir.resolve("downloaded");
-      store.download(stored.sha256(), downloaded);
+      store.download(ACME, stored.sha256(), downloaded);
       assertThat(Files.readAllBytes(downloaded)).isEqualTo(bytes());
     }
   }
@@ -69,7 +72,7 @@ class S3TlsTest {
   void refusesAServerWhoseCertificateItsTrustDoesNotVouchFor() throws Exception {
     try (S3ArtifactStore store = S3ArtifactStore.open(server.settings("tls"), dir.resolve("staging-refused"), 1 << 20,
         server.credentials(), OutgoingTrust.jdkDefaults())) {
-      assertThatThrownBy(() -> store.store(Source.single(ByteString.fromArray(bytes())), null, mat)
+      assertThatThrownBy(() -> store.store(ACME, Source.single(ByteString.fromArray(bytes())), null, Flow.create(), mat)
           .toCompletableFuture().get(30, TimeUnit.SECONDS))
           .isInstanceOf(ExecutionException.class)
           .cause().isInstanceOf(ArtifactStoreUnavailableException.class)
