@@ -260,8 +260,12 @@ final class Guardian {
     DataKeyLedger.init(system);
     NodeResources resources = new NodeResources(settings.dataDir(), () -> NodeMetrics.gpuMemory(workerDevices),
         Clock.systemUTC());
-    system.systemActorOf(NodeInfo.create(resources, config.getDuration("modelplane.node-sample-interval"),
-        dispatcher("blocking-io")), "node-info", Props.empty());
+    Duration sampleEvery = config.getDuration("modelplane.node-sample-interval");
+    if (sampleEvery.toMillis() < 100) {
+      throw new RefusedSettingException("MODELPLANE_NODE_SAMPLE_INTERVAL (modelplane.node-sample-interval) must be at"
+          + " least 100ms, was " + sampleEvery);
+    }
+    system.systemActorOf(NodeInfo.create(resources, sampleEvery, dispatcher("blocking-io")), "node-info", Props.empty());
     NodeMetrics.register(metrics.registry(), settings.dataDir(), () -> workerDevices);
   }
 

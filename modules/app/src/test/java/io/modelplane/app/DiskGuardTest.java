@@ -23,10 +23,12 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Uploads against a real file system's free space: the node's data directory on a RAM file system (steady,
- * unlike a disk that other processes write to), its minimum free space set a little under what is free.
+ * Uploads against a real file system's free space: the node's artifact store on a RAM file system (steady,
+ * unlike a disk that other processes write to; the journal stays elsewhere), its minimum free space set a
+ * little under what is free.
  */
 class DiskGuardTest {
   static final String OP = TestNodes.OPERATOR_KEY;
@@ -34,7 +36,8 @@ class DiskGuardTest {
   // what is free may move by this much while the tests run (others' files); uploads are several times larger
   static final long MARGIN = 64 * MIB;
 
-  static Path dataDir;
+  @TempDir static Path dataDir;
+  static Path artifacts;
   static long minFree;
   static Main.Node node;
   static ApiClient api;
@@ -43,10 +46,11 @@ class DiskGuardTest {
   @BeforeAll
   static void start() throws Exception {
     Path shm = Path.of("/dev/shm");
-    dataDir = Files.createTempDirectory(Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(
-        System.getProperty("java.io.tmpdir")), "modelplane-disk-");
-    minFree = Files.getFileStore(dataDir).getUsableSpace() - MARGIN;
-    node = TestNodes.start(dataDir, Map.of("modelplane.disk-min-free", String.valueOf(minFree)));
+    artifacts = Files.createTempDirectory(Files.isDirectory(shm) && Files.isWritable(shm) ? shm : dataDir,
+        "modelplane-artifacts-");
+    minFree = Files.getFileStore(artifacts).getUsableSpace() - MARGIN;
+    node = TestNodes.start(dataDir, Map.of("modelplane.disk-min-free", String.valueOf(minFree),
+        "modelplane.artifacts.local-dir", artifacts.toString()));
     api = new ApiClient(node.baseUrl());
     assertThat(api.post("/api/v1/tenants", OP, Map.of("id", "disk-co", "displayName", "Disk")).status()).isEqualTo(201);
     dev = api.post("/api/v1/tenants/disk-co/api-keys", OP, Map.of("name", "d", "role", "developer"))
@@ -58,7 +62,7 @@ class DiskGuardTest {
     if (node != null) {
       node.stop();
     }
-    try (Stream<Path> files = Files.walk(dataDir)) {
+    try (Stream<Path> files = Files.walk(artifacts)) {
       files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }
   }
@@ -78,7 +82,7 @@ class DiskGuardTest {
     JsonNode body = ApiClient.JSON.readTree(reply.body());
     assertThat(body.get("code").asText()).isEqualTo("insufficient_storage");
     assertThat(body.get("error").asText()).contains(" free, this upload needs 256.0 MiB, ", " must stay free")
-        .doesNotContain(dataDir.toString()).doesNotContain("/");
+        .doesNotContain(artifacts.toString()).doesNotContain("/");
     assertThat(storedFiles()).isEqualTo(before);
   }
 
@@ -90,10 +94,9 @@ class DiskGuardTest {
     assertThat(reply.status()).as(reply.body()).isEqualTo(507);
     JsonNode body = ApiClient.JSON.readTree(reply.body());
     assertThat(body.get("code").asText()).isEqualTo("insufficient_storage");
-    assertThat(body.get("error").asText()).contains("free").doesNotContain(dataDir.toString());
-    TestNodes.eventually(Duration.ofSeconds(10), () -> storedFiles() == before, "the cut upload's file removed");
-    assertThat(Files.getFileStore(dataDir).getUsableSpace()).as("the space is free again")
-        .isGreaterThan(minFree);
+    assertThat(body.get("error").asText()).contains("free").doesNotContain(artifacts.toString());
+    TestNodes.eventually(Duration.ofSeconds(10), () -> storedFiles() == before
+        && usableSpace() > minFree, "the cut upload's file removed, its space free again");
     ManagementApiTest.assertError(api.get("/api/v1/tenants/disk-co/models/filling", dev), 404, "model_not_found");
   }
 
@@ -182,13 +185,17 @@ class DiskGuardTest {
     return new Reply(status, new String(in.readNBytes(length), StandardCharsets.UTF_8));
   }
 
+  private static long usableSpace() {
+    try {
+      return Files.getFileStore(artifacts).getUsableSpace();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** Files in the artifact store, its temporary uploads included. */
   private static long storedFiles() {
-    Path root = dataDir.resolve("artifacts");
-    if (!Files.exists(root)) {
-      return 0;
-    }
-    try (Stream<Path> files = Files.walk(root)) {
+    try (Stream<Path> files = Files.walk(artifacts)) {
       return files.filter(Files::isRegularFile).count();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
