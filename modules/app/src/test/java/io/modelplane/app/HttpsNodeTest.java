@@ -121,6 +121,26 @@ class HttpsNodeTest {
   }
 
   @Test
+  void offersHttp2ByAlpnWhenAskedAndHttp11ClientsKeepWorking() throws Exception {
+    Map<String, Object> settings = new HashMap<>();
+    settings.put("modelplane.tls.cert", dir.resolve("tls.crt").toString());
+    settings.put("modelplane.tls.key", dir.resolve("tls.key").toString());
+    settings.put("modelplane.tls.http2", true);
+    Main.Node http2 = Main.init(TestNodes.config(dir.resolve("data-h2"), settings));
+    try {
+      for (HttpClient.Version version : HttpClient.Version.values()) {
+        HttpClient client = HttpClient.newBuilder().sslContext(trusting(CA)).version(version).build();
+        HttpResponse<String> live = client.send(HttpRequest.newBuilder(URI.create(http2.baseUrl() + "/v2/health/live"))
+            .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(live.statusCode()).isEqualTo(200);
+        assertThat(live.version()).isEqualTo(version);
+      }
+    } finally {
+      http2.stop();
+    }
+  }
+
+  @Test
   void settingsHalfGivenOrFilesThatCannotBeUsedStopTheStart() throws Exception {
     Path data = dir.resolve("refused");
     Files.createDirectories(data);

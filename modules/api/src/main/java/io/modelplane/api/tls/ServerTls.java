@@ -23,6 +23,7 @@ import java.security.cert.X509Certificate;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
@@ -293,67 +294,107 @@ public final class ServerTls {
     }
   }
 
-  /** The key manager the SSLContext keeps; its delegate is replaced when the certificate changes. */
+  /**
+   * The key manager the SSLContext keeps; its delegate is replaced when the certificate changes. A
+   * handshake asks for an alias, then for its key and its chain: aliases carry the generation they came
+   * from, so a swap in between cannot pair one certificate's key with another's chain.
+   */
   private static final class SwappingKeyManager extends X509ExtendedKeyManager {
-    private volatile X509ExtendedKeyManager delegate;
+    private record Generation(int number, X509ExtendedKeyManager keys) {}
+
+    private volatile Generation current;
+    private volatile Generation previous;
 
     SwappingKeyManager(X509ExtendedKeyManager delegate) {
-      this.delegate = delegate;
+      this.current = new Generation(0, delegate);
+      this.previous = current;
     }
 
-    void swap(X509ExtendedKeyManager next) {
-      delegate = next;
+    synchronized void swap(X509ExtendedKeyManager next) {
+      previous = current;
+      current = new Generation(current.number() + 1, next);
     }
 
     X509Certificate certificate() {
-      X509ExtendedKeyManager current = delegate;
+      X509ExtendedKeyManager keys = current.keys();
       for (String type : List.of("RSA", "EC")) {
-        String[] aliases = current.getServerAliases(type, null);
+        String[] aliases = keys.getServerAliases(type, null);
         if (aliases != null && aliases.length > 0) {
-          return current.getCertificateChain(aliases[0])[0];
+          return keys.getCertificateChain(aliases[0])[0];
         }
       }
       throw new IllegalStateException("no server certificate");
     }
 
+    private static String tagged(Generation g, String alias) {
+      return alias == null ? null : g.number() + ":" + alias;
+    }
+
+    private static String[] tagged(Generation g, String[] aliases) {
+      return aliases == null ? null : Arrays.stream(aliases).map(a -> tagged(g, a)).toArray(String[]::new);
+    }
+
+    /** The generation an alias came from and the alias it had there; null when neither is still kept. */
+    private Map.Entry<X509ExtendedKeyManager, String> untag(String alias) {
+      int colon = alias == null ? -1 : alias.indexOf(':');
+      if (colon < 0) {
+        return null;
+      }
+      String number = alias.substring(0, colon);
+      for (Generation g : List.of(current, previous)) {
+        if (String.valueOf(g.number()).equals(number)) {
+          return Map.entry(g.keys(), alias.substring(colon + 1));
+        }
+      }
+      return null;
+    }
+
     @Override
     public String[] getClientAliases(String keyType, Principal[] issuers) {
-      return delegate.getClientAliases(keyType, issuers);
+      Generation g = current;
+      return tagged(g, g.keys().getClientAliases(keyType, issuers));
     }
 
     @Override
     public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-      return delegate.chooseClientAlias(keyType, issuers, socket);
+      Generation g = current;
+      return tagged(g, g.keys().chooseClientAlias(keyType, issuers, socket));
     }
 
     @Override
     public String[] getServerAliases(String keyType, Principal[] issuers) {
-      return delegate.getServerAliases(keyType, issuers);
+      Generation g = current;
+      return tagged(g, g.keys().getServerAliases(keyType, issuers));
     }
 
     @Override
     public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-      return delegate.chooseServerAlias(keyType, issuers, socket);
+      Generation g = current;
+      return tagged(g, g.keys().chooseServerAlias(keyType, issuers, socket));
     }
 
     @Override
     public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
-      return delegate.chooseEngineServerAlias(keyType, issuers, engine);
+      Generation g = current;
+      return tagged(g, g.keys().chooseEngineServerAlias(keyType, issuers, engine));
     }
 
     @Override
     public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
-      return delegate.chooseEngineClientAlias(keyType, issuers, engine);
+      Generation g = current;
+      return tagged(g, g.keys().chooseEngineClientAlias(keyType, issuers, engine));
     }
 
     @Override
     public X509Certificate[] getCertificateChain(String alias) {
-      return delegate.getCertificateChain(alias);
+      Map.Entry<X509ExtendedKeyManager, String> found = untag(alias);
+      return found == null ? null : found.getKey().getCertificateChain(found.getValue());
     }
 
     @Override
     public PrivateKey getPrivateKey(String alias) {
-      return delegate.getPrivateKey(alias);
+      Map.Entry<X509ExtendedKeyManager, String> found = untag(alias);
+      return found == null ? null : found.getKey().getPrivateKey(found.getValue());
     }
   }
 }
