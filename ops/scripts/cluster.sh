@@ -127,6 +127,21 @@ operator_key() {
   cat "$file"
 }
 
+# The key-encryption key every node shares: MODELPLANE_KEK_FILE or MODELPLANE_KEK when given, else a key
+# file made once in the cluster's directory (owner-only). Prints the file to use, or nothing.
+kek_file() {
+  local file="$CLUSTER_DIR/kek.keys"
+  if [[ -n ${MODELPLANE_KEK_FILE:-} ]]; then
+    echo "$MODELPLANE_KEK_FILE"
+    return
+  fi
+  [[ -n ${MODELPLANE_KEK:-} ]] && return
+  if [[ ! -s $file ]]; then
+    (umask 077 && echo "cluster-$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n') $(head -c 32 /dev/urandom | base64 -w0)" >"$file")
+  fi
+  echo "$file"
+}
+
 start_node() {
   local n=$1 key=$2 seeds=$3 create_schema=$4 data log java_opts launcher pid
   data="$CLUSTER_DIR/node-$n"
@@ -143,7 +158,7 @@ start_node() {
     MODELPLANE_MANAGEMENT_HOST="$HOST" MODELPLANE_MANAGEMENT_PORT="$(management_port "$n")" \
     MODELPLANE_DISCOVERY=seeds MODELPLANE_SEED_NODES="$seeds" MODELPLANE_DOWNING=keep-majority \
     MODELPLANE_ROLES=control,gateway,worker MODELPLANE_DB_CREATE_SCHEMA="$create_schema" \
-    MODELPLANE_ARTIFACT_STORE=s3 MODELPLANE_OPERATOR_KEY="$key" \
+    MODELPLANE_ARTIFACT_STORE=s3 MODELPLANE_OPERATOR_KEY="$key" MODELPLANE_KEK_FILE="$(kek_file)" \
     "${launcher[@]}" java "${java_opts[@]}" -jar "$JAR" </dev/null >>"$log" 2>&1 &
   pid=$!
   echo "$pid" >"$(pid_file "$n")"

@@ -48,6 +48,7 @@ public final class HttpApi extends ApiDirectives {
   private final UsageRoutes usage;
   private final BillingRoutes billing;
   private final AuditRoutes audit;
+  private final KeyRoutes keys;
   private final PlanRoutes plans;
   private final IdentityRoutes identity;
   private final Map<String, String> authConfig;
@@ -90,6 +91,7 @@ public final class HttpApi extends ApiDirectives {
     this.models = new ModelRoutes(controlPlane, readSide, new VersionUpload(artifacts, settings), deployments, settings,
         uploadDisk);
     this.audit = new AuditRoutes(readSide.audit());
+    this.keys = new KeyRoutes(artifacts.keys());
     this.predict = pipeline == null ? null : new PredictRoutes(controlPlane, pipeline, settings, metrics);
     this.usage = new UsageRoutes(controlPlane, usage.store(), usage.queries(), java.time.Clock.systemUTC());
     this.billing = new BillingRoutes(controlPlane,
@@ -162,6 +164,7 @@ public final class HttpApi extends ApiDirectives {
         usage.platformRoutes(principal),
         billing.platformRoutes(principal),
         audit.routes(principal),
+        keys.routes(principal),
         plans.routes(principal),
         tenantRoutes(principal));
   }

@@ -46,6 +46,7 @@ final class AccessMatrix {
       new Endpoint("GET", "/api/v1/admin/plans/default", null, NOBODY),
       new Endpoint("PATCH", "/api/v1/admin/plans/default", Map.of(), NOBODY),
       new Endpoint("DELETE", "/api/v1/admin/plans/default", null, NOBODY),
+      new Endpoint("POST", "/api/v1/admin/keys/rotate", Map.of(), NOBODY),
       new Endpoint("GET", "/metrics", null, NOBODY),
       new Endpoint("POST", "/api/v1/admin/workers/no-such-worker/drain", Map.of(), NOBODY),
       new Endpoint("POST", "/api/v1/admin/workers/no-such-worker/undrain", Map.of(), NOBODY),

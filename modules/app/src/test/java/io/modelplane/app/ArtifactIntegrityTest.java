@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -16,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
-import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,13 +48,16 @@ class ArtifactIntegrityTest {
       node.stop();
     }
 
-    Path artifact = dataDir.resolve("artifacts/sha256").resolve(sha256.substring(0, 2)).resolve(sha256);
+    Path artifact = dataDir.resolve("artifacts/tenants/victim").resolve(sha256.substring(0, 2)).resolve(sha256);
     assertModes(dataDir, artifact);
-    // what a tenant's model did with a shared file mapping: same size, a weight changed, the zip still
-    // consistent (its CRC updated), so the engine would load it and answer differently
+    // stored encrypted: the plaintext archive is nowhere in the data directory
+    assertThat(Files.readAllBytes(artifact)).startsWith("MPAE".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    // what a tenant's model did with a shared file mapping: same size, one bit of the stored file changed
     long size = Files.size(artifact);
     Files.setPosixFilePermissions(artifact, FILE);
-    changeAWeight(artifact);
+    byte[] stored = Files.readAllBytes(artifact);
+    stored[stored.length / 2] ^= 0x40;
+    Files.write(artifact, stored);
     assertThat(Files.size(artifact)).isEqualTo(size);
 
     Main.Node restarted = TestNodes.start(dataDir, Map.of());
@@ -66,7 +66,7 @@ class ArtifactIntegrityTest {
       TestNodes.eventually(Duration.ofSeconds(60), () -> api.get("/api/v1/tenants/victim/models/digits", key).json()
           .get("replicas").findValuesAsText("state").contains("FAILED"), "the replica failed");
       JsonNode replica = api.get("/api/v1/tenants/victim/models/digits", key).json().get("replicas").get(0);
-      assertThat(replica.get("reason").asText()).contains("does not match its sha256").contains(sha256);
+      assertThat(replica.get("reason").asText()).contains("changed").contains(sha256);
       // still registered with its sha256: nothing pretends the file is what was uploaded
       assertThat(api.get("/api/v1/tenants/victim/models/digits/versions/1", key).json().get("sha256").asText())
           .isEqualTo(sha256);
@@ -140,10 +140,10 @@ class ArtifactIntegrityTest {
       ApiClient api = new ApiClient(node.baseUrl());
       String key = TestNodes.tenantWithDigits(api, "sweep", null, 1);
       String sha256 = api.get("/api/v1/tenants/sweep/models/digits/versions/1", key).json().get("sha256").asText();
-      Path registered = dataDir.resolve("artifacts/sha256").resolve(sha256.substring(0, 2)).resolve(sha256);
+      Path registered = dataDir.resolve("artifacts/tenants/sweep").resolve(sha256.substring(0, 2)).resolve(sha256);
       // what a node stopped between storing an upload and registering its version leaves behind
       String orphanSha = "ab" + "0".repeat(62);
-      Path orphan = Files.createDirectories(dataDir.resolve("artifacts/sha256/ab")).resolve(orphanSha);
+      Path orphan = Files.createDirectories(dataDir.resolve("artifacts/tenants/sweep/ab")).resolve(orphanSha);
       Files.write(orphan, new byte[] {1, 2, 3});
 
       TestNodes.eventually(Duration.ofSeconds(20), () -> !Files.exists(orphan), "the orphan swept");
@@ -163,7 +163,7 @@ class ArtifactIntegrityTest {
       for (Path p : all.toList()) {
         if (Files.isDirectory(p)) {
           assertThat(Files.getPosixFilePermissions(p)).as(p.toString()).isEqualTo(DIR);
-        } else if (p.startsWith(dataDir.resolve("artifacts/sha256"))) {
+        } else if (p.startsWith(dataDir.resolve("artifacts/tenants"))) {
           assertThat(Files.getPosixFilePermissions(p)).as(p.toString()).isEqualTo(ARTIFACT);
         } else {
           assertThat(Files.getPosixFilePermissions(p)).as(p.toString()).isEqualTo(FILE);
@@ -174,41 +174,5 @@ class ArtifactIntegrityTest {
     if (artifact != null) {
       assertThat(Files.getPosixFilePermissions(artifact)).isEqualTo(ARTIFACT);
     }
-  }
-
-  /**
-   * Sets one float of the largest stored tensor of a TorchScript archive to 1000 and updates that
-   * entry's CRC-32 in its local header and the central directory: a well-formed archive of the same
-   * size that answers differently.
-   */
-  static void changeAWeight(Path archive) throws IOException {
-    ByteBuffer zip = ByteBuffer.wrap(Files.readAllBytes(archive)).order(ByteOrder.LITTLE_ENDIAN);
-    int end = zip.limit() - 22;
-    while (zip.getInt(end) != 0x06054b50) {
-      end--;
-    }
-    int entries = Short.toUnsignedInt(zip.getShort(end + 10));
-    int at = zip.getInt(end + 16);
-    int bestCentral = -1;
-    long bestSize = -1;
-    for (int i = 0; i < entries; i++) {
-      assertThat(zip.getInt(at)).isEqualTo(0x02014b50);
-      int nameLength = Short.toUnsignedInt(zip.getShort(at + 28));
-      String name = new String(zip.array(), at + 46, nameLength, java.nio.charset.StandardCharsets.UTF_8);
-      long size = Integer.toUnsignedLong(zip.getInt(at + 24));
-      if (name.contains("/data/") && size > bestSize && zip.getShort(at + 10) == 0) { // stored
-        bestSize = size;
-        bestCentral = at;
-      }
-      at += 46 + nameLength + Short.toUnsignedInt(zip.getShort(at + 30)) + Short.toUnsignedInt(zip.getShort(at + 32));
-    }
-    int local = zip.getInt(bestCentral + 42);
-    int data = local + 30 + Short.toUnsignedInt(zip.getShort(local + 26)) + Short.toUnsignedInt(zip.getShort(local + 28));
-    zip.putFloat(data + 4 * 7, 1000f);
-    CRC32 crc = new CRC32();
-    crc.update(zip.array(), data, (int) bestSize);
-    zip.putInt(local + 14, (int) crc.getValue());
-    zip.putInt(bestCentral + 16, (int) crc.getValue());
-    Files.write(archive, zip.array(), java.nio.file.StandardOpenOption.WRITE);
   }
 }

@@ -176,6 +176,7 @@ final class LocalCluster implements AutoCloseable {
     env.put("MODELPLANE_MANAGEMENT_HOST", "127.0.0.1");
     env.put("MODELPLANE_MANAGEMENT_PORT", String.valueOf(node.managementPort));
     env.put("MODELPLANE_ROLES", node.roles);
+    env.put("MODELPLANE_KEK", TestNodes.TEST_KEK); // one KEK for the whole cluster
     env.put("MODELPLANE_SEED_NODES", String.join(",", seeds.stream().map(s -> "127.0.0.1:" + s.clusterPort).toList()));
     env.put("MODELPLANE_DEMO", "false");
     if (!node.workerOnly()) { // a worker-only node refuses the control plane's credentials

@@ -41,7 +41,8 @@ final class NodeProcess implements AutoCloseable {
     // surefire runs tests from a manifest-only jar; the real class path is in this property
     String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     Map<String, String> settings = new HashMap<>(Map.of(
-        "MODELPLANE_OPERATOR_KEY", TestNodes.OPERATOR_KEY, "MODELPLANE_DEMO", "false"));
+        "MODELPLANE_OPERATOR_KEY", TestNodes.OPERATOR_KEY, "MODELPLANE_DEMO", "false",
+        "MODELPLANE_KEK", TestNodes.TEST_KEK));
     settings.putAll(env);
     return launch(List.of(java(), "-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
         "-Djava.util.concurrent.ForkJoinPool.common.parallelism=4",

@@ -255,6 +255,8 @@ class OffboardingApiTest {
     }
 
     // its audit and billing records stay
+    TestNodes.eventually(Duration.ofSeconds(10), () -> api.get("/api/v1/admin/audit?tenant=leaving&limit=500", OP)
+        .json().findValuesAsText("type").contains("tenant_deleted"), "the deletion in the audit log");
     JsonNode auditAfter = api.get("/api/v1/admin/audit?tenant=leaving&limit=500", OP).json();
     assertThat(auditAfter.findValuesAsText("type")).contains("tenant_created", "tenant_exported",
         "tenant_deletion_started", "model_purged", "tenant_deleted");

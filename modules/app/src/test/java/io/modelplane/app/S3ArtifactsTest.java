@@ -106,19 +106,23 @@ class S3ArtifactsTest {
       assertThat(logits.get("shape").toString()).isEqualTo("[1,10]");
     }
 
-    // one object, by sha256, in the bucket; no node keeps a store of its own
+    // one encrypted object per tenant, by sha256, in the bucket; no node keeps a store of its own
     assertThat(s3.client().listObjectsV2Paginator(b -> b.bucket(BUCKET)).contents().stream().map(S3Object::key))
-        .containsExactly("artifacts/" + digits);
+        .containsExactlyInAnyOrder("artifacts/tenants/demo/" + digits, "artifacts/tenants/s3co/" + digits);
     assertThat(controlDir.resolve("artifacts")).doesNotExist();
     assertThat(workerDir.resolve("artifacts")).doesNotExist();
     try (Stream<Path> uploads = Files.list(controlDir.resolve("artifact-uploads"))) {
       assertThat(uploads).isEmpty(); // the uploads' local copies went at registration
     }
-    // the worker-only node fetched it by sha256 into its own cache: owner-only, read-only, verified
-    Path cached = workerDir.resolve("artifact-cache").resolve(digits);
+    // the worker-only node (no database, no KEK) fetched the ciphertext into its own cache: owner-only,
+    // read-only; it decrypted with the data key placement sent, and kept no plaintext
+    Path cached = workerDir.resolve("artifact-cache").resolve("s3co." + digits);
     assertThat(cached).exists();
-    assertThat(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(cached))))
-        .isEqualTo(digits);
+    assertThat(Files.readAllBytes(cached)).startsWith("MPAE".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    assertThat(workerDir.resolve(io.modelplane.registry.crypto.LocalKeySource.DEV_KEY_FILE)).doesNotExist();
+    try (Stream<Path> files = Files.list(workerDir.resolve("artifact-cache"))) {
+      assertThat(files.map(p -> p.getFileName().toString())).noneMatch(name -> name.startsWith("plain-"));
+    }
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(cached))).isEqualTo("r--------");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(cached.getParent()))).isEqualTo("rwx------");
   }

@@ -32,9 +32,14 @@ final class TestNodes {
     settings.put("akka.cluster.jmx.multi-mbeans-in-same-jvm", "on");
     settings.put("akka.loglevel", "WARNING");
     settings.put("modelplane.demo", false);
+    // every node of a cluster must hold the same KEK (each would make its own development key otherwise)
+    settings.put("modelplane.keys.kek", TEST_KEK);
     settings.putAll(extra);
     return ConfigFactory.parseMap(settings);
   }
+
+  /** The key-encryption key every test node holds (base64 of 32 bytes). */
+  static final String TEST_KEK = "dGVzdC1rZWstMDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY=";
 
   static Main.Node start(Path dataDir, Map<String, Object> extra) {
     Main.Node node = Main.init(config(dataDir, extra));

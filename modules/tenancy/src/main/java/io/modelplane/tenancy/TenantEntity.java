@@ -64,8 +64,11 @@ public final class TenantEntity
     return new TenantEntity(tenantId, clock);
   }
 
-  /** How long a running export blocks another one (in case its end is never recorded). */
-  static final Duration EXPORT_LEASE = Duration.ofHours(1);
+  /**
+   * How long a running export blocks another one: bounded, since its end may never be recorded (a node lost
+   * mid-export); an export running longer than this no longer keeps a second one out.
+   */
+  static final Duration EXPORT_LEASE = Duration.ofMinutes(15);
 
   private final String tenantId;
   private final Clock clock;

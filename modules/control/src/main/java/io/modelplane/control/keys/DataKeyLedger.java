@@ -142,16 +142,16 @@ public final class DataKeyLedger
     if (event instanceof KeyCreated e) {
       details.put("keyId", e.keyId());
       details.put("kekId", e.kekId());
-      type = "DataKeyCreated";
+      type = "data_key_created";
     } else if (event instanceof KeyDestroyed e) {
       details.put("keyId", e.keyId());
-      type = "DataKeyDestroyed";
+      type = "data_key_destroyed";
     } else {
       KeysRewrapped e = (KeysRewrapped) event;
       details.put("previousKek", e.previousKek());
       details.put("activeKek", e.activeKek());
       details.put("rewrapped", e.count());
-      type = "DataKeysRewrapped";
+      type = "data_keys_rewrapped";
     }
     return new HistoryEntry(sequenceNr, type, event.at(), event.actor(), details);
   }

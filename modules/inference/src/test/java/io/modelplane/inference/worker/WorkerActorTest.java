@@ -229,15 +229,43 @@ class WorkerActorTest {
     Path artifact = dir.resolve("tampered");
     Files.copy(digits, artifact);
     VersionToLoad registered = version(key("tampered", 1), artifact);
-    // overwritten in place, same size: a float of the first layer's weights changes
-    byte[] bytes = Files.readAllBytes(artifact);
+    // the stored (encrypted) file overwritten in place, same size: one bit of a weight's segment flips
+    Path stored = artifact.resolveSibling("tampered.enc");
+    byte[] bytes = Files.readAllBytes(stored);
     bytes[bytes.length / 2] ^= 0x40;
-    Files.write(artifact, bytes);
+    Files.write(stored, bytes);
 
     WorkerActor.LoadResult refused = load(registered);
     assertThat(refused.loaded()).isFalse();
-    assertThat(refused.error()).contains("does not match its sha256").contains(registered.sha256());
+    assertThat(refused.error()).contains("changed").contains(registered.sha256());
     assertThat(infer(key("tampered", 1), pixels(1))).isInstanceOf(WorkerActor.InferFailed.class);
     assertThat(status().models()).extracting(WorkerActor.ModelStatus::version).doesNotContain(key("tampered", 1));
+  }
+
+  @Test
+  void aWrongOrMissingDataKeyFailsTheLoadWithTheReasonAndNoPlaintextStays() throws Exception {
+    VersionToLoad registered = version(key("keyed", 1), digits);
+    io.modelplane.common.crypto.ArtifactKey wrong = new io.modelplane.common.crypto.ArtifactKey("acme/1", filled(7));
+    VersionToLoad withWrongKey = new VersionToLoad(registered.key(), registered.format(), IN, OUT,
+        registered.sizeBytes(), registered.sha256(), wrong, null);
+
+    WorkerActor.LoadResult refused = load(withWrongKey);
+    assertThat(refused.loaded()).isFalse();
+    assertThat(refused.error()).contains("data key").doesNotContain(java.util.HexFormat.of().formatHex(filled(7)));
+
+    VersionToLoad noKey = new VersionToLoad(key("keyed", 2), registered.format(), IN, OUT, registered.sizeBytes(),
+        registered.sha256(), null, "the data key of tenant acme is not available: KEK k1 is not configured");
+    assertThat(load(noKey).error()).contains("KEK k1 is not configured");
+
+    assertThat(load(registered).loaded()).isTrue();
+    try (var files = Files.list(dir.resolve("cache"))) {
+      assertThat(files.map(p -> p.getFileName().toString())).noneMatch(name -> name.startsWith("plain-"));
+    }
+  }
+
+  private static byte[] filled(int value) {
+    byte[] bytes = new byte[32];
+    java.util.Arrays.fill(bytes, (byte) value);
+    return bytes;
   }
 }
