@@ -126,13 +126,18 @@ public final class TenantArtifacts {
   /**
    * Encrypts the plaintext artifacts an older version stored (under their SHA-256 alone) into the
    * tenant layout, one copy per tenant in {@code referencedBy}, then deletes the plaintext; a legacy
-   * artifact no tenant refers to is deleted. Idempotent and crash-safe: a copy appears only complete
-   * and the plaintext goes only once every copy is stored. The number of legacy artifacts migrated.
+   * artifact no tenant refers to is deleted when {@code deleteUnreferenced} (the caller knows every
+   * registration), else kept. Idempotent and crash-safe: a copy appears only complete and the
+   * plaintext goes only once every copy is stored. The number of legacy artifacts handled.
    */
-  public CompletionStage<Integer> migrateLegacy(Map<String, Set<TenantId>> referencedBy, Materializer mat) {
+  public CompletionStage<Integer> migrateLegacy(Map<String, Set<TenantId>> referencedBy, boolean deleteUnreferenced,
+      Materializer mat) {
     return CompletableFuture.supplyAsync(store::legacyArtifacts, blockingIo).thenCompose(legacy -> {
       CompletionStage<Integer> done = CompletableFuture.completedFuture(0);
       for (String sha256 : legacy) {
+        if (!deleteUnreferenced && !referencedBy.containsKey(sha256)) {
+          continue;
+        }
         done = done.thenCompose(n -> migrate(sha256, referencedBy.getOrDefault(sha256, Set.of()), mat)
             .thenApply(ok -> n + 1));
       }
