@@ -313,11 +313,11 @@ final class Guardian {
    * The artifact sweep finishes the job (and deletes plaintext nobody registered) once caught up.
    */
   private void encryptLegacyArtifacts(TenantArtifacts artifacts, ReadSide readSide) {
-    if (artifacts.store().legacyArtifacts().isEmpty()) {
-      return;
-    }
-    ctx.getLog().warn("this artifact store holds plaintext artifacts of an older version: encrypting them now");
     try {
+      if (artifacts.store().legacyArtifacts().isEmpty()) {
+        return;
+      }
+      ctx.getLog().warn("this artifact store holds plaintext artifacts of an older version: encrypting them now");
       // the read tables may still be rebuilding from the journal: what they say counts once caught up
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
       while (!readSide.caughtUp().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS)
@@ -328,7 +328,7 @@ final class Guardian {
       int migrated = artifacts.migrateLegacy(ArtifactSweep.bySha256(registered), false, Materializer.matFromSystem(system))
           .toCompletableFuture().get();
       ctx.getLog().warn("encrypted {} plaintext artifacts of an older version", migrated);
-    } catch (Exception e) {
+    } catch (Exception e) { // a store that cannot be listed now (an S3 outage) must not stop the node
       ctx.getLog().warn("could not encrypt the older version's artifacts now ({}); the artifact sweep retries",
           e.getMessage());
     }
