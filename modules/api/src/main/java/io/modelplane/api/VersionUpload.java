@@ -104,7 +104,7 @@ final class VersionUpload {
     ArtifactStore.StoredArtifact artifact = received.artifact();
     Path plain = dir.resolve("artifact");
     // reads the file (zip directory, code, pickles): blocking IO, off the stream's threads
-    return store.decryptTo(artifact.tenant(), artifact.sha256(), plain, mat)
+    return store.decryptTo(artifact, plain, mat)
         .thenApplyAsync(done -> check(received, plain),
             mat.system().dispatchers().lookup(Dispatchers.DefaultBlockingDispatcherId()))
         .whenComplete((ok, failure) -> deleteRecursively(dir));

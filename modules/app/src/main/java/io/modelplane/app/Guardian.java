@@ -305,6 +305,9 @@ final class Guardian {
     StoredTenantKeys keys = new StoredTenantKeys(readSide.database(), keySource(), DataKeyLedger.ledger(system),
         dispatcher("blocking-io"), Clock.systemUTC());
     TenantArtifacts artifacts = new TenantArtifacts(artifacts(), keys, dispatcher("blocking-io"));
+    if (settings.roles().contains("control")) {
+      encryptLegacyArtifacts(artifacts, readSide); // before placement loads anything from them
+    }
     TenantChanges changes = new TenantChanges(system);
     // placement and every node's caches follow the journal; an estimate past four worker budgets is no use
     // to count further: no worker can hold it
@@ -323,6 +326,33 @@ final class Guardian {
     String file = config.getString("modelplane.keys.kek-file").trim();
     return LocalKeySource.fromSettings(file.isEmpty() ? null : java.nio.file.Path.of(file),
         config.getString("modelplane.keys.kek"), settings.dataDir());
+  }
+
+  /**
+   * Artifacts an older version stored in plaintext: encrypted into the tenant layout for every
+   * tenant the read tables say registered them, before placement starts (a load would fail on them).
+   * The artifact sweep finishes the job (and deletes plaintext nobody registered) once caught up.
+   */
+  private void encryptLegacyArtifacts(TenantArtifacts artifacts, ReadSide readSide) {
+    try {
+      if (artifacts.store().legacyArtifacts().isEmpty()) {
+        return;
+      }
+      ctx.getLog().warn("this artifact store holds plaintext artifacts of an older version: encrypting them now");
+      // the read tables may still be rebuilding from the journal: what they say counts once caught up
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (!readSide.caughtUp().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS)
+          && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+      }
+      var registered = readSide.models().registeredArtifacts().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
+      int migrated = artifacts.migrateLegacy(ArtifactSweep.bySha256(registered), false, Materializer.matFromSystem(system))
+          .toCompletableFuture().get();
+      ctx.getLog().warn("encrypted {} plaintext artifacts of an older version", migrated);
+    } catch (Exception e) { // a store that cannot be listed now (an S3 outage) must not stop the node
+      ctx.getLog().warn("could not encrypt the older version's artifacts now ({}); the artifact sweep retries",
+          e.getMessage());
+    }
   }
 
   /** The tenant's data key for placement to hand to workers (placement reads on a blocking pool). */

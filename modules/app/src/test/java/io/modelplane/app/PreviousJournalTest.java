@@ -137,6 +137,7 @@ class PreviousJournalTest {
     List<String> byTag = new java.util.ArrayList<>();
     for (String tag : SlicedTags.CONTROL_PLANE.all()) {
       byTag.addAll(journal.currentEventsByTag(tag, Offset.noOffset())
+          .filter(e -> e.persistenceId().startsWith("Tenant|") || e.persistenceId().startsWith("Model|"))
           .map(e -> e.persistenceId() + "#" + e.sequenceNr()).runWith(Sink.seq(), node.system())
           .toCompletableFuture().get(30, TimeUnit.SECONDS));
     }

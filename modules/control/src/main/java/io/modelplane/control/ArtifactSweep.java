@@ -55,7 +55,7 @@ public final class ArtifactSweep {
     return readSide.caughtUp()
         .thenCompose(caughtUp -> caughtUp ? readSide.models().registeredArtifacts()
             : CompletableFuture.failedFuture(new IllegalStateException("the read side has not applied every change yet")))
-        .thenCompose(referenced -> artifacts.migrateLegacy(bySha256(referenced), mat).thenApply(n -> referenced))
+        .thenCompose(referenced -> artifacts.migrateLegacy(bySha256(referenced), true, mat).thenApply(n -> referenced))
         .thenApplyAsync(referenced -> {
           List<ArtifactAddress> deleted = artifacts.store().deleteUnreferenced(referenced, storedBefore);
           deleted.forEach(address -> log.info("deleted artifact {}: no version refers to it", address));
@@ -63,7 +63,8 @@ public final class ArtifactSweep {
         }, blockingIo);
   }
 
-  private static Map<String, Set<TenantId>> bySha256(Set<ArtifactAddress> addresses) {
+  /** The tenants that registered each artifact, by SHA-256 (what a legacy artifact is migrated for). */
+  public static Map<String, Set<TenantId>> bySha256(Set<ArtifactAddress> addresses) {
     Map<String, Set<TenantId>> tenants = new HashMap<>();
     addresses.forEach(a -> tenants.computeIfAbsent(a.sha256(), s -> new HashSet<>()).add(a.tenant()));
     return tenants;

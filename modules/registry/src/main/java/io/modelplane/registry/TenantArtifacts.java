@@ -71,9 +71,14 @@ public final class TenantArtifacts {
    * {@code sha256}, or the key is not the one they were encrypted under.
    */
   public Source<ByteString, CompletionStage<Done>> plaintext(TenantId tenant, String sha256) {
+    return decrypted(tenant, sha256, () -> store.read(tenant, sha256));
+  }
+
+  private Source<ByteString, CompletionStage<Done>> decrypted(TenantId tenant, String sha256,
+      akka.japi.function.Creator<InputStream> stored) {
     return Source.lazyCompletionStageSource(() -> keys.keyOf(tenant).thenApply(key -> {
           MessageDigest digest = Addresses.newDigest(); // this run's: the creator runs once per materialization
-          return StreamConverters.fromInputStream(() -> store.read(tenant, sha256))
+          return StreamConverters.fromInputStream(stored)
               .via(ArtifactStreams.decrypt(key.artifactKey()))
               .map(chunk -> {
                 for (ByteBuffer buffer : chunk.getByteBuffers()) {
@@ -96,7 +101,21 @@ public final class TenantArtifacts {
 
   /** Writes the artifact's verified plaintext to {@code target} (a new file, e.g. in a private 0700 directory). */
   public CompletionStage<Done> decryptTo(TenantId tenant, String sha256, Path target, Materializer mat) {
-    return plaintext(tenant, sha256).runWith(FileIO.toPath(target), mat)
+    return decryptTo(plaintext(tenant, sha256), target, mat);
+  }
+
+  /**
+   * {@link #decryptTo(TenantId, String, Path, Materializer)} of an artifact just stored, read from
+   * its local file (no second read from the store).
+   */
+  public CompletionStage<Done> decryptTo(ArtifactStore.StoredArtifact stored, Path target, Materializer mat) {
+    return decryptTo(decrypted(stored.tenant(), stored.sha256(), () -> Files.newInputStream(stored.path())), target,
+        mat);
+  }
+
+  private static CompletionStage<Done> decryptTo(Source<ByteString, CompletionStage<Done>> plaintext, Path target,
+      Materializer mat) {
+    return plaintext.runWith(FileIO.toPath(target), mat)
         .handle((io, failure) -> {
           if (failure != null) {
             try {
@@ -126,13 +145,18 @@ public final class TenantArtifacts {
   /**
    * Encrypts the plaintext artifacts an older version stored (under their SHA-256 alone) into the
    * tenant layout, one copy per tenant in {@code referencedBy}, then deletes the plaintext; a legacy
-   * artifact no tenant refers to is deleted. Idempotent and crash-safe: a copy appears only complete
-   * and the plaintext goes only once every copy is stored. The number of legacy artifacts migrated.
+   * artifact no tenant refers to is deleted when {@code deleteUnreferenced} (the caller knows every
+   * registration), else kept. Idempotent and crash-safe: a copy appears only complete and the
+   * plaintext goes only once every copy is stored. The number of legacy artifacts handled.
    */
-  public CompletionStage<Integer> migrateLegacy(Map<String, Set<TenantId>> referencedBy, Materializer mat) {
+  public CompletionStage<Integer> migrateLegacy(Map<String, Set<TenantId>> referencedBy, boolean deleteUnreferenced,
+      Materializer mat) {
     return CompletableFuture.supplyAsync(store::legacyArtifacts, blockingIo).thenCompose(legacy -> {
       CompletionStage<Integer> done = CompletableFuture.completedFuture(0);
       for (String sha256 : legacy) {
+        if (!deleteUnreferenced && !referencedBy.containsKey(sha256)) {
+          continue;
+        }
         done = done.thenCompose(n -> migrate(sha256, referencedBy.getOrDefault(sha256, Set.of()), mat)
             .thenApply(ok -> n + 1));
       }

@@ -42,6 +42,25 @@ public final class ArtifactStreams {
         .mapMaterializedValue(m -> NotUsed.getInstance());
   }
 
+  /**
+   * Copies {@code bytes} from {@code offset} into {@code segment} (holding {@code filled} bytes),
+   * running {@code full} for a full segment only once more bytes follow: the last segment, which
+   * carries the last flag, waits for the end. The bytes the segment holds afterwards.
+   */
+  private static int fill(byte[] segment, int filled, byte[] bytes, int offset, Runnable full) {
+    while (offset < bytes.length) {
+      if (filled == segment.length) {
+        full.run();
+        filled = 0;
+      }
+      int n = Math.min(segment.length - filled, bytes.length - offset);
+      System.arraycopy(bytes, offset, segment, filled, n);
+      filled += n;
+      offset += n;
+    }
+    return filled;
+  }
+
   private static final class Sealing {
     private final ArtifactCipher.Encrypter encrypter;
     private final byte[] segment = new byte[ArtifactCipher.SEGMENT_BYTES];
@@ -54,19 +73,8 @@ public final class ArtifactStreams {
 
     ByteString add(ByteString chunk) {
       ByteStringBuilder out = start();
-      byte[] bytes = chunk.toArray();
-      int offset = 0;
-      while (offset < bytes.length) {
-        // a full segment is sealed only once more bytes follow: the last one carries the last flag
-        if (filled == segment.length) {
-          out.putBytes(encrypter.seal(segment, 0, filled, false));
-          filled = 0;
-        }
-        int n = Math.min(segment.length - filled, bytes.length - offset);
-        System.arraycopy(bytes, offset, segment, filled, n);
-        filled += n;
-        offset += n;
-      }
+      filled = fill(segment, filled, chunk.toArray(), 0,
+          () -> out.putBytes(encrypter.seal(segment, 0, segment.length, false)));
       return out.result();
     }
 
@@ -104,33 +112,26 @@ public final class ArtifactStreams {
       ByteStringBuilder out = new ByteStringBuilder();
       byte[] bytes = chunk.toArray();
       int offset = 0;
-      while (offset < bytes.length) {
-        if (!headerComplete) {
-          int n = Math.min(header.length - headerFilled, bytes.length - offset);
-          System.arraycopy(bytes, offset, header, headerFilled, n);
-          headerFilled += n;
-          offset += n;
-          if (headerFilled < header.length) {
-            continue;
-          }
-          if (header.length == ArtifactCipher.FIXED_HEADER_BYTES
-              && ArtifactCipher.headerLength(header) > header.length) {
-            header = Arrays.copyOf(header, ArtifactCipher.headerLength(header)); // then the key id
-            continue;
-          }
-          headerComplete = true;
-          decrypter = ArtifactCipher.decrypter(key, header);
-          segment = new byte[decrypter.sealedSegmentBytes()];
+      while (!headerComplete && offset < bytes.length) {
+        int n = Math.min(header.length - headerFilled, bytes.length - offset);
+        System.arraycopy(bytes, offset, header, headerFilled, n);
+        headerFilled += n;
+        offset += n;
+        if (headerFilled < header.length) {
           continue;
         }
-        if (filled == segment.length) {
-          out.putBytes(decrypter.open(segment, 0, filled, false));
-          filled = 0;
+        if (header.length == ArtifactCipher.FIXED_HEADER_BYTES
+            && ArtifactCipher.headerLength(header) > header.length) {
+          header = Arrays.copyOf(header, ArtifactCipher.headerLength(header)); // then the key id
+          continue;
         }
-        int n = Math.min(segment.length - filled, bytes.length - offset);
-        System.arraycopy(bytes, offset, segment, filled, n);
-        filled += n;
-        offset += n;
+        headerComplete = true;
+        decrypter = ArtifactCipher.decrypter(key, header);
+        segment = new byte[decrypter.sealedSegmentBytes()];
+      }
+      if (headerComplete) {
+        filled = fill(segment, filled, bytes, offset,
+            () -> out.putBytes(decrypter.open(segment, 0, segment.length, false)));
       }
       return out.result();
     }
