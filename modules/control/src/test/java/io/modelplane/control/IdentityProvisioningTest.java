@@ -88,6 +88,20 @@ class IdentityProvisioningTest {
     Rejection invalid = refusal(provisioning.call(() -> provisioner.createServiceAccount(tenant, "Not A Name!",
         Role.DEVELOPER)), Rejection.Reason.INVALID);
     assertThat(invalid.code()).isEqualTo("invalid_request");
+
+    // offboarding: the organization, its groups and service accounts go; a second removal finds nothing to do
+    await(provisioning.call(() -> {
+      provisioner.removeTenant(tenant);
+      return null;
+    }));
+    assertThat(provisioner.serviceAccounts(tenant)).isEmpty();
+    await(provisioning.call(() -> {
+      provisioner.removeTenant(tenant);
+      return null;
+    }));
+    KeycloakProvisioner.TenantResources fresh = await(provisioning.call(() -> provisioner.ensureTenant(tenant)));
+    assertThat(fresh.organizationId()).as("the old organization was deleted, so a new one is made")
+        .isNotEqualTo(provisioned.identity().organizationId());
   }
 
   @Test
