@@ -171,7 +171,10 @@ public final class Main {
       "modelplane.keycloak.admin-user", "MODELPLANE_KEYCLOAK_ADMIN_USER",
       "modelplane.keycloak.admin-password", "MODELPLANE_KEYCLOAK_ADMIN_PASSWORD",
       // the platform's own admin credential: a worker-only node serves no API that would check it
-      "modelplane.operator-key", "MODELPLANE_OPERATOR_KEY"));
+      "modelplane.operator-key", "MODELPLANE_OPERATOR_KEY",
+      // workers get each tenant's data key with the load from placement, never the key that unwraps them all
+      "modelplane.keys.kek", "MODELPLANE_KEK",
+      "modelplane.keys.kek-file", "MODELPLANE_KEK_FILE"));
 
   /**
    * A worker-only node runs tenants' models: a model that escaped its sandbox must find no credential
@@ -188,7 +191,7 @@ public final class Main {
         .toList();
     if (!given.isEmpty()) {
       throw new RefusedSettingException("worker-only nodes must not be given database credentials (nor the operator"
-          + " key or Keycloak admin credentials): unset " + String.join(", ", given)
+          + " key, Keycloak admin credentials or key-encryption keys): unset " + String.join(", ", given)
           + " on this node; only control and gateway nodes use them");
     }
   }

@@ -176,12 +176,12 @@ final class LocalCluster implements AutoCloseable {
     env.put("MODELPLANE_MANAGEMENT_HOST", "127.0.0.1");
     env.put("MODELPLANE_MANAGEMENT_PORT", String.valueOf(node.managementPort));
     env.put("MODELPLANE_ROLES", node.roles);
-    env.put("MODELPLANE_KEK", TestNodes.TEST_KEK); // one KEK for the whole cluster
     env.put("MODELPLANE_SEED_NODES", String.join(",", seeds.stream().map(s -> "127.0.0.1:" + s.clusterPort).toList()));
     env.put("MODELPLANE_DEMO", "false");
     if (!node.workerOnly()) { // a worker-only node refuses the control plane's credentials
       env.putAll(journal);
       env.put("MODELPLANE_OPERATOR_KEY", TestNodes.OPERATOR_KEY);
+      env.put("MODELPLANE_KEK", TestNodes.TEST_KEK); // one KEK for every control and gateway node
       // the first node created the tables; creating them from several nodes at once can race
       env.put("MODELPLANE_DB_CREATE_SCHEMA", String.valueOf(node == nodes.get(0)));
     }

@@ -41,8 +41,10 @@ final class NodeProcess implements AutoCloseable {
     // surefire runs tests from a manifest-only jar; the real class path is in this property
     String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     Map<String, String> settings = new HashMap<>(Map.of(
-        "MODELPLANE_OPERATOR_KEY", TestNodes.OPERATOR_KEY, "MODELPLANE_DEMO", "false",
-        "MODELPLANE_KEK", TestNodes.TEST_KEK));
+        "MODELPLANE_OPERATOR_KEY", TestNodes.OPERATOR_KEY, "MODELPLANE_DEMO", "false"));
+    if (!"worker".equals(env.get("MODELPLANE_ROLES"))) {
+      settings.put("MODELPLANE_KEK", TestNodes.TEST_KEK); // a worker-only node refuses a KEK
+    }
     settings.putAll(env);
     return launch(List.of(java(), "-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
         "-Djava.util.concurrent.ForkJoinPool.common.parallelism=4",

@@ -32,8 +32,11 @@ final class TestNodes {
     settings.put("akka.cluster.jmx.multi-mbeans-in-same-jvm", "on");
     settings.put("akka.loglevel", "WARNING");
     settings.put("modelplane.demo", false);
-    // every node of a cluster must hold the same KEK (each would make its own development key otherwise)
-    settings.put("modelplane.keys.kek", TEST_KEK);
+    // every control and gateway node must hold the same KEK (each would make its own development key
+    // otherwise); a worker-only node refuses one
+    if (!"worker".equals(extra.get("modelplane.cluster.roles"))) {
+      settings.put("modelplane.keys.kek", TEST_KEK);
+    }
     settings.putAll(extra);
     return ConfigFactory.parseMap(settings);
   }

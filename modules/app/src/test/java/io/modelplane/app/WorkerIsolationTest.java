@@ -117,6 +117,17 @@ class WorkerIsolationTest {
   }
 
   @Test
+  void aWorkerOnlyNodeGivenAKeyEncryptionKeyRefusesToStart() {
+    Map<String, Object> settings = workerSettings();
+    settings.put("modelplane.keys.kek", TestNodes.TEST_KEK);
+    settings.put("modelplane.keys.kek-file", "/run/secrets/kek");
+    assertThatThrownBy(() -> Main.init(TestNodes.config(workerDir, settings)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("MODELPLANE_KEK, MODELPLANE_KEK_FILE")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain(TestNodes.TEST_KEK));
+  }
+
+  @Test
   void aModelResidentOnlyOnTheWorkerOnlyNodeIsBilledFromTheControlNodesSamples() {
     ApiClient.Reply created = api.post("/api/v1/tenants", OP,
         Map.of("id", "initech", "displayName", "Initech", "workerPool", POOL));

@@ -12,6 +12,8 @@ import akka.persistence.typed.PersistenceId;
 import akka.persistence.typed.javadsl.CommandHandlerWithReply;
 import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.modelplane.common.CborSerializable;
 import io.modelplane.common.HistoryEntry;
 import io.modelplane.common.SlicedTags;
@@ -83,7 +85,12 @@ public final class DataKeyLedger
   /** Journals {@code fact} (its {@code at} is set here). */
   public record Record(Event fact, ActorRef<Done> replyTo) implements Command {}
 
-  /** A fact about data keys; every one says when and by whom. */
+  /** A fact about data keys; every one says when and by whom (typed: {@link Record} carries one across nodes). */
+  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "fact")
+  @JsonSubTypes({
+      @JsonSubTypes.Type(value = KeyCreated.class, name = "created"),
+      @JsonSubTypes.Type(value = KeyDestroyed.class, name = "destroyed"),
+      @JsonSubTypes.Type(value = KeysRewrapped.class, name = "rewrapped")})
   public sealed interface Event extends CborSerializable {
     Instant at();
 
