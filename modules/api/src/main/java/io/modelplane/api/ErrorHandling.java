@@ -49,6 +49,12 @@ public final class ErrorHandling {
     if (t instanceof io.modelplane.common.Rejected r) {
       return ApiError.of(r);
     }
+    if (diskFull(failure)) {
+      // the disk filled up under the disk guard's margin (another process, or a margin of 0): a full disk, not a bad artifact
+      log.warn("an upload failed: the disk is full");
+      return new ApiError(StatusCodes.INSUFFICIENT_STORAGE, "insufficient_storage",
+          "the server ran out of disk space while storing the upload; retry once an operator has made room");
+    }
     if (t instanceof EntityStreamSizeException || t instanceof ArtifactTooLargeException) {
       return new ApiError(StatusCodes.PAYLOAD_TOO_LARGE, "payload_too_large",
           t instanceof ArtifactTooLargeException ? t.getMessage() : "the request body is too large");
@@ -90,6 +96,16 @@ public final class ErrorHandling {
       return ApiError.badRequest("malformed_request", "the request could not be parsed");
     }
     return INTERNAL;
+  }
+
+  /** Whether a file system refused a write for want of space (ENOSPC) anywhere in {@code failure}'s causes. */
+  static boolean diskFull(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.io.IOException && t.getMessage() != null && t.getMessage().contains("No space left on device")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   public static HttpResponse toResponse(Throwable failure) {
