@@ -4,6 +4,7 @@
 # Usage, from anywhere:  modules/bench/run.sh [options of InferenceBenchmark, e.g. --model digits --seconds 10]
 #   modules/bench/run.sh readside|deployment|regression [options]   the other benchmarks (--help lists options)
 #   modules/bench/run.sh tls [--seconds 15 --concurrency 8]          HTTPS vs plain HTTP for the digits model
+#   modules/bench/run.sh artifact-load [repetitions]                 ResNet-18 load time, plaintext vs encrypted
 #   BENCH_SKIP_BUILD=1   reuse the last build
 #   BENCH_JAVA_OPTS      extra JVM options of the benchmark JVM (raw phase and load generator)
 set -euo pipefail
@@ -18,6 +19,7 @@ case "${1:-}" in
   deployment) main=io.modelplane.bench.DeploymentLatencyBenchmark; model=none; shift ;;
   regression) main=io.modelplane.bench.RegressionBenchmark; shift ;;
   tls) main=io.modelplane.bench.TlsBenchmark; model=none; shift ;;
+  artifact-load) main=io.modelplane.bench.ArtifactLoadBenchmark; model=resnet18; shift ;;
 esac
 resnet18=modules/bench/target/models/resnet18.pt
 args=("$@")
@@ -39,6 +41,10 @@ fi
 if [[ "$model" != digits && "$model" != none && ! -f "$resnet18" ]]; then
   echo "making $resnet18 (random-weight ResNet-18, plain torch)" >&2
   /usr/bin/python3 ops/scripts/make-demo-models.py --resnet18 "$resnet18"
+fi
+
+if [[ "$main" == io.modelplane.bench.ArtifactLoadBenchmark ]]; then
+  set -- "$resnet18" "$@"
 fi
 
 export BENCH_COMMAND="$command"
