@@ -399,6 +399,10 @@ final class Guardian {
   /** Gateway nodes: credentials and their caches, admission, and the HTTP API's routes. */
   private Route startGatewayRoutes(Services services, InferenceGateway gateway) {
     ControlPlane controlPlane = services.controlPlane();
+    ReadSideMetrics readSideMetrics = new ReadSideMetrics(services.readSide(), Clock.systemUTC());
+    readSideMetrics.register(metrics.registry());
+    readSideMetrics.sample();
+    every(config.getDuration("modelplane.node-sample-interval"), readSideMetrics::sample);
     // a revoked key or suspended tenant is refused on every node at once (TenantChanges), at the
     // latest after this time-to-live; while the tenant's entity does not answer (its shard moving
     // after a crash), a key's last answer stands for up to a minute

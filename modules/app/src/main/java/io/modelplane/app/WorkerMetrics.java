@@ -42,6 +42,18 @@ final class WorkerMetrics {
         .labelNames("model_version")
         .callback(cb -> residencies.forEach(r -> r.status().forEach(s -> cb.call(s.queueDepth(), s.key().toString()))))
         .register(registry);
+    GaugeWithCallback.builder()
+        .name("modelplane_model_queue_capacity")
+        .help("Requests that may wait for each resident model version before new ones are refused (503)")
+        .labelNames("model_version")
+        .callback(cb -> residencies.forEach(r -> r.status().forEach(s -> cb.call(s.queueCapacity(), s.key().toString()))))
+        .register(registry);
+    CounterWithCallback.builder()
+        .name("modelplane_model_load_failures")
+        .help("Model version loads that failed on each worker device (artifact, key, engine or memory)")
+        .labelNames("device")
+        .callback(cb -> residencies.forEach(r -> cb.call(r.failedLoads(), r.device().toString())))
+        .register(registry);
     // batch sizes without a hot-path histogram: mean batch size = rate(items) / rate(batches)
     CounterWithCallback.builder()
         .name("modelplane_model_batches")

@@ -426,6 +426,9 @@ class PredictApiTest {
     assertThat(text).containsPattern("modelplane_model_batches_total\\{model_version=\"demo/digits:1\"} [1-9]");
     assertThat(text).containsPattern("modelplane_model_batch_items_total\\{model_version=\"demo/digits:1\"} [1-9]");
     assertThat(text).containsPattern("modelplane_model_load_seconds\\{model_version=\"demo/digits:1\"} [0-9.E-]+");
+    assertThat(text).containsPattern("modelplane_model_queue_capacity\\{model_version=\"demo/digits:1\"} [1-9]");
+    assertThat(text).containsPattern("modelplane_model_load_failures_total\\{device=\"cpu\\(\\)\"} [0-9]");
+    assertThat(text).containsPattern("modelplane_projection_lag_seconds [0-9.E-]+");
     // the node's machine: the client's standard JVM and process collectors, and ModelPlane's own
     assertThat(text).contains("jvm_memory_used_bytes{area=\"heap\"}", "jvm_buffer_pool_used_bytes{pool=\"direct\"}",
         "jvm_gc_collection_seconds_count{", "jvm_threads_current ", "process_cpu_seconds_total ", "process_open_fds ",

@@ -111,6 +111,32 @@ public final class ReadSide implements AutoCloseable {
   }
 
   /**
+   * How long the oldest tagged event the projection has not applied yet has waited, in seconds at
+   * {@code nowMillis}; 0 when it has applied them all. What an operator alerts on: a projection that
+   * stopped or fell behind keeps the tables (and the API's lists) stale.
+   */
+  public CompletionStage<Double> lagSeconds(long nowMillis) {
+    return reads.read(c -> {
+      Map<String, Long> projected = new HashMap<>();
+      Reads.list(c, "SELECT \"projection_key\", \"current_offset\" FROM \"akka_projection_offset_store\""
+          + " WHERE \"projection_name\" = ?", rs -> projected.put(rs.getString(1), Long.parseLong(rs.getString(2))),
+          PROJECTION);
+      long oldest = Long.MAX_VALUE;
+      for (String tag : SlicedTags.CONTROL_PLANE.all()) {
+        // a range over the event_tag key (event_id, tag): nothing to read when the projection is caught up
+        List<Long> written = Reads.list(c, "SELECT MIN(j.\"write_timestamp\") FROM \"event_tag\" t"
+            + " JOIN \"event_journal\" j ON j.\"ordering\" = t.\"event_id\""
+            + " WHERE t.\"event_id\" > ? AND t.\"tag\" = ?",
+            rs -> rs.getObject(1) == null ? null : rs.getLong(1), projected.getOrDefault(tag, -1L), tag);
+        if (!written.isEmpty() && written.get(0) != null) {
+          oldest = Math.min(oldest, written.get(0));
+        }
+      }
+      return oldest == Long.MAX_VALUE ? 0.0 : Math.max(0, nowMillis - oldest) / 1000.0;
+    });
+  }
+
+  /**
    * Every tenant id, read only once the read side has applied every change journaled so far (else the
    * stage fails): a read side still rebuilding must not make existing tenants look unknown.
    */

@@ -36,6 +36,7 @@ public final class ModelResidency implements AutoCloseable {
   private final ConcurrentHashMap<VersionKey, ResidentModel> residents = new ConcurrentHashMap<>();
   // usage order for LRU: a counter, not the clock, so two uses never tie
   private final AtomicLong uses = new AtomicLong();
+  private final AtomicLong failedLoads = new AtomicLong();
   // guarded by this: the budget's bookkeeping, including bytes reserved by loads under way
   private final Map<VersionKey, CompletableFuture<ResidentModel>> loading = new HashMap<>();
   private long usedBytes;
@@ -313,13 +314,23 @@ public final class ModelResidency implements AutoCloseable {
     return device;
   }
 
+  /** Counts a load onto this worker that failed, whatever the cause (artifact, key, engine, memory): for the metrics. */
+  public void loadFailed() {
+    failedLoads.incrementAndGet();
+  }
+
+  /** Loads onto this worker that failed since it started. */
+  public long failedLoads() {
+    return failedLoads.get();
+  }
+
   /** The resident versions, by key. */
   public List<ResidentModelStatus> status() {
     List<ResidentModelStatus> status = new ArrayList<>();
     for (ResidentModel r : residents.values()) {
       status.add(new ResidentModelStatus(r.spec.key(), r.bytes, r.batcher.queueDepth(), r.batcher.inFlight(),
           r.lastUsed(), r.batcher.completedBatches(), r.batcher.completedItems(), r.loadNanos / 1e9,
-          r.batcher.lastBatchSize(), r.batcher.recentBatchSize()));
+          r.batcher.lastBatchSize(), r.batcher.recentBatchSize(), r.batcher.settings().queueCapacity()));
     }
     status.sort(Comparator.comparing((ResidentModelStatus s) -> s.key().model().entityId())
         .thenComparingInt(s -> s.key().version()));
@@ -425,9 +436,10 @@ public final class ModelResidency implements AutoCloseable {
    * @param loadSeconds how long loading this version took
    * @param lastBatchSize requests in the last forward pass
    * @param recentBatchSize requests per forward pass lately (see {@link BatchAggregator#recentBatchSize()})
+   * @param queueCapacity requests that may wait before new ones are refused
    */
   public record ResidentModelStatus(VersionKey key, long bytes, int queueDepth, int inFlight, Instant lastUsed,
-      long batches, long items, double loadSeconds, int lastBatchSize, double recentBatchSize) {}
+      long batches, long items, double loadSeconds, int lastBatchSize, double recentBatchSize, int queueCapacity) {}
 
   private record Eviction(boolean fits, List<ResidentModel> victims, InsufficientMemoryException refusal) {}
 }

@@ -253,6 +253,7 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
           ? cause.getMessage()
           : "load failed: " + cause.getClass().getSimpleName();
       getContext().getLog().warn("could not load {}: {}", done.version(), reason);
+      residency.loadFailed();
       done.replyTo().tell(new LoadResult(workerId, done.version(), false, reason));
     }
     return this;

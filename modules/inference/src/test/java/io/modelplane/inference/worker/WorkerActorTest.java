@@ -41,6 +41,7 @@ class WorkerActorTest {
   @TempDir static Path dir;
   static Path digits;
   static ActorRef<WorkerActor.Command> worker;
+  static ModelResidency residency;
   /** files by sha256, as a local artifact store keeps them on this node's disk */
   static final java.util.Map<String, Path> stored = new java.util.concurrent.ConcurrentHashMap<>();
   static ArtifactCache artifacts;
@@ -62,7 +63,7 @@ class WorkerActorTest {
         throw new java.nio.file.NoSuchFileException("artifact " + sha256 + " is not stored");
       }
     });
-    ModelResidency residency = new ModelResidency(10L * 1024 * 1024, Device.cpu(), new ModelLoader());
+    residency = new ModelResidency(10L * 1024 * 1024, Device.cpu(), new ModelLoader());
     worker = testKit.spawn(WorkerActor.create("test-worker", residency, artifacts, loads));
   }
 
@@ -212,6 +213,7 @@ class WorkerActorTest {
     byte[] junk = new byte[4096];
     new Random(1).nextBytes(junk);
     Files.write(corrupt, junk);
+    long failedBefore = residency.failedLoads();
     WorkerActor.LoadResult failed = load(version(key("broken", 1), corrupt));
     assertThat(failed.loaded()).isFalse();
     assertThat(failed.error()).isNotBlank();
@@ -219,6 +221,7 @@ class WorkerActorTest {
     WorkerActor.LoadResult tooBig = load(new VersionToLoad(key("huge", 1), "torchscript", IN, OUT,
         100L * 1024 * 1024, version(key("huge", 1), digits).sha256(), DATA_KEY, null));
     assertThat(tooBig.loaded()).isFalse();
+    assertThat(residency.failedLoads()).as("both failures counted for the metrics").isEqualTo(failedBefore + 2);
 
     assertThat(load(version(key("digits", 2), digits)).loaded()).isTrue();
     assertThat(infer(key("digits", 2), pixels(1))).isInstanceOf(WorkerActor.Inferred.class);
