@@ -426,7 +426,7 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
       }
     }
     load.clear();
-    routers.forEach(r -> r.tell(new Router.ReportLoad(loadReports, wakes)));
+    askForLoad();
     if (changed) {
       replan();
     }
@@ -437,6 +437,13 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
     reported.report().versions().forEach(v -> load.merge(v.version(), new Autoscaler.Sample(v.inFlight(), v.requests()),
         (a, b) -> new Autoscaler.Sample(a.inFlight() + b.inFlight(), a.requests() + b.requests())));
     return this;
+  }
+
+  /** Only while some deployment autoscales: gateways need not count load for nothing. */
+  private void askForLoad() {
+    if (!scaled.isEmpty()) {
+      routers.forEach(r -> r.tell(new Router.ReportLoad(loadReports, wakes)));
+    }
   }
 
   /** A gateway has a request for a version scaled to zero: load it now, not at the next tick. */
@@ -539,8 +546,7 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
     routers.clear();
     routers.addAll(listed.routers());
     publish();
-    // a new gateway learns at once where to ask for a version scaled to zero
-    routers.forEach(r -> r.tell(new Router.ReportLoad(loadReports, wakes)));
+    askForLoad(); // a new gateway learns at once where to ask for a version scaled to zero
     return this;
   }
 
