@@ -89,7 +89,11 @@ class AutoscalingApiTest {
     assertThat(deployed.json().get("autoscaling").toString())
         .isEqualTo("{\"minReplicas\":0,\"maxReplicas\":2,\"targetInFlight\":4,\"idleUnloadSeconds\":1}");
 
-    TestNodes.eventually(Duration.ofSeconds(30), () -> replicaStates().isEmpty(), "unloaded after 1 s idle");
+    TestNodes.eventually(Duration.ofSeconds(30), () -> replicaStates().equals(List.of("SCALED_TO_ZERO")),
+        "unloaded after 1 s idle");
+    JsonNode parked = api.get("/api/v1/tenants/scaler/models/digits", key).json();
+    assertThat(parked.get("status").asText()).isEqualTo("scaled_to_zero");
+    assertThat(parked.get("replicas").get(0).get("reason").asText()).contains("the next request loads it");
     long start = System.nanoTime();
     ApiClient.Reply woken = predict();
     long coldMs = (System.nanoTime() - start) / 1_000_000;
@@ -111,7 +115,8 @@ class AutoscalingApiTest {
     assertThat(scaled.get(1).get("details").get("reason").asText()).contains("scaled to zero");
 
     // idle again, and no worker may take it: the request waits out the cold-start timeout
-    TestNodes.eventually(Duration.ofSeconds(30), () -> replicaStates().isEmpty(), "unloaded again");
+    TestNodes.eventually(Duration.ofSeconds(30), () -> replicaStates().equals(List.of("SCALED_TO_ZERO")),
+        "unloaded again");
     String worker = TestNodes.clusterWithWorkers(api).get("workers").get(0).get("workerId").asText();
     assertThat(api.post(WorkerDrainAcrossNodesTest.workerPath(worker) + "/drain", OP, Map.of()).status()).isEqualTo(202);
     try {

@@ -143,6 +143,9 @@ class ViewsTest {
         + "{\"version\":2,\"worker\":null,\"state\":\"QUOTA_EXCEEDED\",\"reason\":\"over quota\"}]}");
     assertThat(ModelView.from(model, List.of(replicas.get(0))).status()).isEqualTo("loading");
     assertThat(ModelView.from(model, List.of(replicas.get(0),
+        new PlacementCoordinator.ReplicaView(2, null, ReplicaState.SCALED_TO_ZERO, "idle"))).status())
+        .isEqualTo("scaled_to_zero");
+    assertThat(ModelView.from(model, List.of(replicas.get(0),
         new PlacementCoordinator.ReplicaView(2, "w", ReplicaState.READY, null))).status()).isEqualTo("ready");
     assertThat(ModelView.from(new ModelEntity.Summary("acme", "digits", AT, List.of(), null), List.of()).status())
         .isEqualTo("not_deployed");

@@ -186,9 +186,10 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
 
   /**
    * PENDING: no worker has room; QUOTA_EXCEEDED: the tenant's maxResidentBytes leaves no room;
-   * DEGRADED: loaded, but a forward pass ran past the infer timeout: out of routing until it ends.
+   * DEGRADED: loaded, but a forward pass ran past the infer timeout: out of routing until it ends;
+   * SCALED_TO_ZERO: an autoscaled version unloaded while idle, loaded again by its next request.
    */
-  public enum ReplicaState { LOADING, READY, FAILED, PENDING, QUOTA_EXCEEDED, DEGRADED }
+  public enum ReplicaState { LOADING, READY, FAILED, PENDING, QUOTA_EXCEEDED, DEGRADED, SCALED_TO_ZERO }
 
   public record ReplicaView(int version, String worker, ReplicaState state, String reason) implements CborSerializable {}
 
@@ -596,6 +597,10 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
         }
         if (overQuota.containsKey(v.key())) {
           views.add(new ReplicaView(version, null, ReplicaState.QUOTA_EXCEEDED, overQuota.get(v.key())));
+        }
+        if (scaledToZero(d, v.key())) {
+          views.add(new ReplicaView(version, null, ReplicaState.SCALED_TO_ZERO, "unloaded after "
+              + d.autoscaling().idleUnload().toSeconds() + " s without a request; the next request loads it"));
         }
       });
     }

@@ -6,6 +6,7 @@ import static io.modelplane.inference.placement.PlacementCoordinatorTest.route;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.Behaviors;
@@ -145,6 +146,12 @@ class PlacementAutoscalingTest {
       assertThat(v1.unservable()).as("a request waits for the load it causes").isNull();
     });
     assertThat(recorded).containsExactly("acme/m r1 v1 1->0: no request for 1 s");
+    TestProbe<PlacementCoordinator.Replicas> views = testKit.createTestProbe();
+    placement.tell(new PlacementCoordinator.GetReplicas(ACME_M, views.getRef()));
+    assertThat(views.receiveMessage().replicas()).singleElement().satisfies(r -> {
+      assertThat(r.state()).isEqualTo(PlacementCoordinator.ReplicaState.SCALED_TO_ZERO);
+      assertThat(r.reason()).isEqualTo("unloaded after 1 s without a request; the next request loads it");
+    });
 
     load.set(new InferenceGateway.VersionLoad(V1, 0, 1)); // the request that woke it, then one per tick
     wakeTo.get().tell(new Router.Wake(V1));
