@@ -56,6 +56,11 @@ public final class Autoscaler {
       return new VersionState(replicas, now, now, null, null);
     }
 
+    /** Active at {@code now}: its idle period starts again (a version still loading is not idle). */
+    public VersionState activeAt(Instant now) {
+      return new VersionState(replicas, changedAt, now, overSince, underSince);
+    }
+
     /** Within new bounds (a new revision): the count stays where it is unless the bounds exclude it. */
     public VersionState within(Bounds bounds) {
       int clamped = Math.max(bounds.minReplicas(), Math.min(bounds.maxReplicas(), replicas));

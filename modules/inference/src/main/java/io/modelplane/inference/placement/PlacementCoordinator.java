@@ -419,6 +419,9 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
       }
       for (Map.Entry<Integer, VersionToLoad> v : d.versions().entrySet()) {
         Autoscaler.VersionState state = scaled.get(v.getValue().key());
+        if (state != null && state.replicas() > 0 && !hasReady(v.getValue().key())) {
+          state = state.activeAt(now); // the idle period counts from serving on, never during a load
+        }
         if (state != null) {
           Autoscaler.Sample sample = load.getOrDefault(v.getValue().key(), Autoscaler.Sample.IDLE);
           changed |= carryOut(e.getKey(), d, v.getKey(),
@@ -438,6 +441,10 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
     reported.report().versions().forEach(v -> load.merge(v.version(), new Autoscaler.Sample(v.inFlight(), v.requests()),
         (a, b) -> new Autoscaler.Sample(a.inFlight() + b.inFlight(), a.requests() + b.requests())));
     return this;
+  }
+
+  private boolean hasReady(VersionKey version) {
+    return replicas.getOrDefault(version, Map.of()).values().stream().anyMatch(r -> r.state() == ReplicaState.READY);
   }
 
   /** Only while some deployment autoscales: gateways need not count load for nothing. */

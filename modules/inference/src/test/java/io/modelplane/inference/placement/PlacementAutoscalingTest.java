@@ -161,6 +161,38 @@ class PlacementAutoscalingTest {
   }
 
   @Test
+  void theIdlePeriodCountsFromServingOnNotDuringASlowLoad() {
+    Set<VersionKey> held = ConcurrentHashMap.newKeySet();
+    ActorRef<PlacementCoordinator.Command> placement = coordinator(false);
+    testKit.spawn(fakeRouter());
+    // a worker whose loads take 1.5 s: longer than the idle period
+    testKit.spawn(Behaviors.<io.modelplane.inference.worker.WorkerActor.Command>setup(ctx -> {
+      ctx.getSystem().receptionist().tell(Receptionist.register(
+          io.modelplane.inference.worker.WorkerActor.SERVICE_KEY, ctx.getSelf()));
+      return Behaviors.receiveMessage(msg -> {
+        if (msg instanceof io.modelplane.inference.worker.WorkerActor.GetStatus get) {
+          get.replyTo().tell(new io.modelplane.inference.worker.WorkerActor.WorkerStatus("slow", "cpu()", 10_000, 0,
+              List.of(), null));
+        } else if (msg instanceof io.modelplane.inference.worker.WorkerActor.Load load) {
+          held.add(load.version().key());
+          ctx.scheduleOnce(Duration.ofMillis(1500), load.replyTo(),
+              new io.modelplane.inference.worker.WorkerActor.LoadResult("slow", load.version().key(), true, null));
+        } else if (msg instanceof io.modelplane.inference.worker.WorkerActor.Unload unload) {
+          held.remove(unload.version());
+        }
+        return Behaviors.same();
+      });
+    }));
+    placement.tell(set(autoscaled(1, 1, new Autoscaler.Bounds(0, 2, 4, Duration.ofSeconds(1))), 1));
+
+    await(() -> assertThat(route(table.get(), ACME_M).versions().get(1).ready()).hasSize(1));
+    assertThat(recorded).as("not unloaded while it loaded").isEmpty();
+    assertThat(held).containsExactly(V1);
+    await(() -> assertThat(held).isEmpty()); // then idle for 1 s once serving
+    assertThat(recorded).containsExactly("acme/m r1 v1 1->0: no request for 1 s");
+  }
+
+  @Test
   void aNewRevisionKeepsTheCountWithinItsBoundsAndAFixedOneEndsAutoscaling() {
     List<Set<VersionKey>> workers = List.of(ConcurrentHashMap.newKeySet(), ConcurrentHashMap.newKeySet(),
         ConcurrentHashMap.newKeySet());
