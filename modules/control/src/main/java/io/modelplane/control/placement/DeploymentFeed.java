@@ -18,6 +18,7 @@ import io.modelplane.inference.placement.PlacementCoordinator;
 import io.modelplane.registry.ModelEntity;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,7 +69,7 @@ public final class DeploymentFeed {
         SingletonActor.of(PlacementCoordinator.create(settings.loadTimeout(),
                 desiredState(db, settings.deployments(), blocking), drainRecord(db, blocking),
                 new PlacementCoordinator.Autoscaling(settings.autoscaleInterval(), settings.autoscaling(),
-                    scalingRecord(system), java.time.Clock.systemUTC())), PlacementCoordinator.SINGLETON_NAME)
+                    scalingRecord(system), Clock.systemUTC())), PlacementCoordinator.SINGLETON_NAME)
             .withSettings(ClusterSingletonSettings.create(system).withRole("control")));
     ControlProjections.start(system, PROJECTION, db, tag -> () -> new PlacementFeedHandler(tag, coordinator,
         settings.deployments(), tenantChanged, db), settings.projection());

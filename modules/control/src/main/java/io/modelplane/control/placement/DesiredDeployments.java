@@ -12,6 +12,7 @@ import io.modelplane.inference.worker.ArtifactCache;
 import io.modelplane.inference.worker.VersionToLoad;
 import io.modelplane.registry.ModelEntity;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -71,7 +72,7 @@ public final class DesiredDeployments {
     return new PlacementCoordinator.DesiredDeployment(spec.revision(), spec.traffic(), spec.replicas(),
         new BatchSettings(spec.maxBatchSize(), spec.maxBatchDelayMs(), queueCapacity, spec.engineThreads()), versions,
         workerPool, a == null ? null : new Autoscaler.Bounds(a.minReplicas(), a.maxReplicas(), a.targetInFlight(),
-            java.time.Duration.ofSeconds(a.idleUnloadSeconds())));
+            Duration.ofSeconds(a.idleUnloadSeconds())));
   }
 
   /**

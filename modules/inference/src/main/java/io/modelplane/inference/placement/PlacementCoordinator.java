@@ -21,7 +21,9 @@ import io.modelplane.inference.gateway.RoutingTable;
 import io.modelplane.inference.runtime.BatchSettings;
 import io.modelplane.inference.worker.VersionToLoad;
 import io.modelplane.inference.worker.WorkerActor;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -32,6 +34,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
 
 /**
  * Turns desired deployments into resident replicas: one per cluster (a singleton on a control
@@ -169,9 +172,9 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
    * How autoscaled versions follow their load: every {@code interval} the coordinator collects each gateway's
    * load and asks {@link Autoscaler} with {@code policy}; {@code clock} dates the decisions.
    */
-  public record Autoscaling(Duration interval, Autoscaler.Settings policy, ScalingRecord record, java.time.Clock clock) {
+  public record Autoscaling(Duration interval, Autoscaler.Settings policy, ScalingRecord record, Clock clock) {
     public static Autoscaling defaults(ScalingRecord record) {
-      return new Autoscaling(Duration.ofSeconds(5), Autoscaler.Settings.DEFAULTS, record, java.time.Clock.systemUTC());
+      return new Autoscaling(Duration.ofSeconds(5), Autoscaler.Settings.DEFAULTS, record, Clock.systemUTC());
     }
   }
 
@@ -401,7 +404,7 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
     if (after == null || after.autoscaling() == null) {
       return;
     }
-    java.time.Instant now = autoscaling.clock().instant();
+    Instant now = autoscaling.clock().instant();
     for (VersionToLoad v : after.versions().values()) {
       Autoscaler.VersionState kept = previous.get(v.key());
       scaled.put(v.key(), kept != null ? kept.within(after.autoscaling())
@@ -410,7 +413,7 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
   }
 
   private Behavior<Command> onAutoscaleTick() {
-    java.time.Instant now = autoscaling.clock().instant();
+    Instant now = autoscaling.clock().instant();
     boolean changed = false;
     for (Map.Entry<ModelKey, DesiredDeployment> e : desired.entrySet()) {
       DesiredDeployment d = e.getValue();
@@ -475,7 +478,7 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
     }
     getContext().getLog().info("scaling {} from {} to {} replicas: {}", key, step.fromReplicas(), step.toReplicas(),
         step.reason());
-    org.slf4j.Logger log = getContext().getLog();
+    Logger log = getContext().getLog();
     autoscaling.record().save(model, d.revision(), version, step.fromReplicas(), step.toReplicas(), step.reason())
         .whenComplete((ok, failure) -> {
           if (failure != null) {

@@ -17,6 +17,7 @@ import io.modelplane.common.VersionKey;
 import io.modelplane.inference.gateway.InferenceGateway;
 import io.modelplane.inference.gateway.Router;
 import io.modelplane.inference.gateway.RoutingTable;
+import io.modelplane.inference.worker.WorkerActor;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -166,18 +167,18 @@ class PlacementAutoscalingTest {
     ActorRef<PlacementCoordinator.Command> placement = coordinator(false);
     testKit.spawn(fakeRouter());
     // a worker whose loads take 1.5 s: longer than the idle period
-    testKit.spawn(Behaviors.<io.modelplane.inference.worker.WorkerActor.Command>setup(ctx -> {
+    testKit.spawn(Behaviors.<WorkerActor.Command>setup(ctx -> {
       ctx.getSystem().receptionist().tell(Receptionist.register(
-          io.modelplane.inference.worker.WorkerActor.SERVICE_KEY, ctx.getSelf()));
+          WorkerActor.SERVICE_KEY, ctx.getSelf()));
       return Behaviors.receiveMessage(msg -> {
-        if (msg instanceof io.modelplane.inference.worker.WorkerActor.GetStatus get) {
-          get.replyTo().tell(new io.modelplane.inference.worker.WorkerActor.WorkerStatus("slow", "cpu()", 10_000, 0,
+        if (msg instanceof WorkerActor.GetStatus get) {
+          get.replyTo().tell(new WorkerActor.WorkerStatus("slow", "cpu()", 10_000, 0,
               List.of(), null));
-        } else if (msg instanceof io.modelplane.inference.worker.WorkerActor.Load load) {
+        } else if (msg instanceof WorkerActor.Load load) {
           held.add(load.version().key());
           ctx.scheduleOnce(Duration.ofMillis(1500), load.replyTo(),
-              new io.modelplane.inference.worker.WorkerActor.LoadResult("slow", load.version().key(), true, null));
-        } else if (msg instanceof io.modelplane.inference.worker.WorkerActor.Unload unload) {
+              new WorkerActor.LoadResult("slow", load.version().key(), true, null));
+        } else if (msg instanceof WorkerActor.Unload unload) {
           held.remove(unload.version());
         }
         return Behaviors.same();
