@@ -2,7 +2,7 @@
 # Builds ModelPlane, makes the ResNet-18 TorchScript if it is missing, and runs the inference benchmark
 # (raw DJL forwards vs the full HTTP path of a child server; loopback only, every phase bounded).
 # Usage, from anywhere:  modules/bench/run.sh [options of InferenceBenchmark, e.g. --model digits --seconds 10]
-#   modules/bench/run.sh readside|deployment|regression [options]   the other benchmarks (--help lists options)
+#   modules/bench/run.sh readside|deployment|regression|coldstart [options]   the other benchmarks (--help lists options)
 #   modules/bench/run.sh tls [--seconds 15 --concurrency 8]          HTTPS vs plain HTTP for the digits model
 #   modules/bench/run.sh artifact-load [repetitions]                 ResNet-18 load time, plaintext vs encrypted
 #   BENCH_SKIP_BUILD=1   reuse the last build
@@ -18,6 +18,7 @@ case "${1:-}" in
   readside) main=io.modelplane.bench.ReadSideBenchmark; model=none; shift ;;
   deployment) main=io.modelplane.bench.DeploymentLatencyBenchmark; model=none; shift ;;
   regression) main=io.modelplane.bench.RegressionBenchmark; shift ;;
+  coldstart) main=io.modelplane.bench.ColdStartBenchmark; shift ;;
   tls) main=io.modelplane.bench.TlsBenchmark; model=none; shift ;;
   artifact-load) main=io.modelplane.bench.ArtifactLoadBenchmark; model=resnet18; shift ;;
 esac

@@ -35,6 +35,9 @@ import java.util.concurrent.CompletionStage;
 /** {@code /api/v1/tenants/{tenant}/models}: models, versions (uploads), deployments, rollback, history. */
 final class ModelRoutes extends ApiDirectives {
   static final int DEFAULT_REPLICAS = 1;
+  static final int DEFAULT_MIN_REPLICAS = 1;
+  static final int DEFAULT_TARGET_IN_FLIGHT = 4;
+  static final int DEFAULT_IDLE_UNLOAD_SECONDS = 600;
   /** A version number as the API writes it: 1, 2, … without sign, leading zeros or spaces. */
   private static final java.util.regex.Pattern VERSION_NUMBER = java.util.regex.Pattern.compile("[1-9][0-9]{0,8}");
   static final int DEFAULT_MAX_BATCH_SIZE = 32;
@@ -272,15 +275,31 @@ final class ModelRoutes extends ApiDirectives {
       }
       traffic.put(v, percent);
     });
-    ModelEntity.DeploymentSpec spec = new ModelEntity.DeploymentSpec(traffic,
-        orDefault(request.replicas(), DEFAULT_REPLICAS),
+    ModelEntity.Autoscaling autoscaling = autoscaling(request);
+    int replicas = orDefault(request.replicas(),
+        autoscaling == null ? DEFAULT_REPLICAS : Math.max(1, autoscaling.minReplicas()));
+    ModelEntity.DeploymentSpec spec = new ModelEntity.DeploymentSpec(traffic, replicas,
         orDefault(request.maxBatchSize(), DEFAULT_MAX_BATCH_SIZE),
         orDefault(request.maxBatchDelayMs(), DEFAULT_MAX_BATCH_DELAY_MS),
-        request.engineThreads());
+        request.engineThreads(), autoscaling);
     return controlPlane.unlessDeleting(key.tenant())
         .thenCompose(live -> controlPlane.model(key, r -> new ModelEntity.Deploy(spec, request.expectedRevision(),
             principal.subject(), r), ModelEntity.Deployed.class))
         .thenApply(d -> Json.response(StatusCodes.ACCEPTED, DeploymentView.Deployed.from(d)));
+  }
+
+  /** Null without {@code maxReplicas}: its companions alone are a mistake, not a fixed deployment. */
+  private static ModelEntity.Autoscaling autoscaling(DeployRequest request) {
+    if (request.maxReplicas() == null) {
+      if (request.minReplicas() != null || request.targetInFlight() != null || request.idleUnloadSeconds() != null) {
+        throw ApiError.badRequest("invalid_autoscaling",
+            "minReplicas, targetInFlight and idleUnloadSeconds apply to autoscaling: give maxReplicas too");
+      }
+      return null;
+    }
+    return new ModelEntity.Autoscaling(orDefault(request.minReplicas(), DEFAULT_MIN_REPLICAS), request.maxReplicas(),
+        orDefault(request.targetInFlight(), DEFAULT_TARGET_IN_FLIGHT),
+        orDefault(request.idleUnloadSeconds(), DEFAULT_IDLE_UNLOAD_SECONDS));
   }
 
   private static int orDefault(Integer value, int fallback) {

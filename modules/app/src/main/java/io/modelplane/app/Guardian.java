@@ -314,7 +314,8 @@ final class Guardian {
     DeploymentFeed deployments = DeploymentFeed.start(system, readSide.database(), new DeploymentFeed.Settings(
         inference.loadTimeout(), new DesiredDeployments(artifactCache(), tenant -> dataKey(keys, tenant),
             inference.queueCapacity(), 4 * inference.workerMemoryBytes()),
-        settings.createSchema(), ControlProjections.Settings.defaults()), changes::changed);
+        settings.createSchema(), ControlProjections.Settings.defaults(), inference.autoscaleInterval(),
+        inference.autoscaling()), changes::changed);
     return new Services(controlPlane, readSide, usage, artifacts, provisioning, deployments, changes);
   }
 

@@ -110,6 +110,9 @@ class PreviousJournalTest {
     // the old journal's stack of applied revisions: 1 below 2 (3 was rolled back)
     assertThat(deployment.get("rollbackAvailable").asBoolean()).isTrue();
     assertThat(deployment.get("rollbackRevision").asLong()).isEqualTo(1);
+    // deployed before autoscaling existed: a fixed number of replicas
+    assertThat(deployment.get("autoscaling").isNull()).isTrue();
+    assertThat(deployment.get("replicas").asInt()).isPositive();
     assertThat(api.get("/api/v1/tenants/acme/models/digits/versions/3", OP).json().get("archived").asBoolean()).isTrue();
     // the released name is no model
     assertThat(api.get("/api/v1/tenants/acme/models/ghost", OP).status()).isEqualTo(404);
@@ -174,7 +177,10 @@ class PreviousJournalTest {
     }, path + " as the previous release answered");
   }
 
-  /** The answer without placement and without the fields added since the previous release (checked apart). */
+  /**
+   * The answer without placement and without the fields added since the previous release (checked apart):
+   * the rollback fields and a deployment's {@code autoscaling}.
+   */
   private static JsonNode withoutPlacement(JsonNode body) {
     JsonNode copy = body.deepCopy();
     if (copy instanceof ObjectNode page) {
@@ -198,7 +204,7 @@ class PreviousJournalTest {
 
   private static void withoutRollbackFields(JsonNode deployment) {
     if (deployment instanceof ObjectNode d && d.has("revision") && d.has("traffic")) {
-      d.remove(java.util.List.of("rollbackAvailable", "rollbackRevision"));
+      d.remove(java.util.List.of("rollbackAvailable", "rollbackRevision", "autoscaling"));
     }
   }
 

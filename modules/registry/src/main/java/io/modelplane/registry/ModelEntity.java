@@ -49,6 +49,8 @@ public final class ModelEntity
   static final int MAX_BATCH_SIZE = 1024;
   static final int MAX_BATCH_DELAY_MS = 10_000;
   static final int MAX_ENGINE_THREADS = 256;
+  static final int MAX_TARGET_IN_FLIGHT = 10_000;
+  static final int MAX_IDLE_UNLOAD_SECONDS = 7 * 24 * 3600;
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
   // ---- value types ----
@@ -63,24 +65,41 @@ public final class ModelEntity
     }
   }
 
-  /** What a deployment serves: the traffic split over versions (percent per version) and its serving settings. */
   /**
+   * What a deployment serves: the traffic split over versions (percent per version) and its serving settings.
+   *
+   * @param replicas replicas per version; with autoscaling the count each version starts with
    * @param engineThreads the engine's intra-op threads for each replica's forward passes on a CPU
    *     (0: one per core); null: the node's default (MODELPLANE_ENGINE_THREADS)
+   * @param autoscaling null: a fixed {@code replicas} per version
    */
   public record DeploymentSpec(Map<Integer, Integer> traffic, int replicas, int maxBatchSize, int maxBatchDelayMs,
-      Integer engineThreads) implements CborSerializable {
+      Integer engineThreads, Autoscaling autoscaling) implements CborSerializable {
 
     public DeploymentSpec {
       // sorted so that equal splits compare, print and serialize the same way
       traffic = traffic == null ? null : Collections.unmodifiableSortedMap(new TreeMap<>(traffic));
     }
 
+    /** A fixed number of replicas. */
+    public DeploymentSpec(Map<Integer, Integer> traffic, int replicas, int maxBatchSize, int maxBatchDelayMs,
+        Integer engineThreads) {
+      this(traffic, replicas, maxBatchSize, maxBatchDelayMs, engineThreads, null);
+    }
+
     /** With the node's default engine threads. */
     public DeploymentSpec(Map<Integer, Integer> traffic, int replicas, int maxBatchSize, int maxBatchDelayMs) {
-      this(traffic, replicas, maxBatchSize, maxBatchDelayMs, null);
+      this(traffic, replicas, maxBatchSize, maxBatchDelayMs, null, null);
     }
   }
+
+  /**
+   * Each version's replicas follow its load between {@code minReplicas} and {@code maxReplicas}, aiming at
+   * {@code targetInFlight} requests in flight per replica; with {@code minReplicas} 0 a version with no request
+   * for {@code idleUnloadSeconds} is unloaded until its next request.
+   */
+  public record Autoscaling(int minReplicas, int maxReplicas, int targetInFlight, int idleUnloadSeconds)
+      implements CborSerializable {}
 
   /** One numbered deployment of a model; revision numbers are never reused. */
   public record DeploymentRevision(long revision, DeploymentSpec spec, Instant createdAt, String createdBy)
@@ -135,6 +154,14 @@ public final class ModelEntity
    */
   public record Purge(long reservation, String actor, ActorRef<Reply> replyTo) implements Command {}
 
+  /**
+   * Records a scaling decision placement carried out: version {@code version} of revision {@code revision} went
+   * from {@code fromReplicas} to {@code toReplicas} replicas, for {@code reason}. Refused when that revision is
+   * no longer current or does not autoscale that version; answers {@link Scaled}.
+   */
+  public record RecordScaling(long revision, int version, int fromReplicas, int toReplicas, String reason, String actor,
+      ActorRef<Reply> replyTo) implements Command {}
+
   /** Asks for the model's {@link Summary}. */
   public record Get(ActorRef<Reply> replyTo) implements Command {}
 
@@ -176,6 +203,9 @@ public final class ModelEntity
     }
   }
 
+  /** A scaling decision is in the model's history. */
+  public record Scaled(long revision, int version, int replicas) implements Reply {}
+
   /** The command was refused and nothing changed. */
   public record Rejected(Rejection rejection) implements Reply {}
 
@@ -202,6 +232,10 @@ public final class ModelEntity
    * are released. {@code versions}: how many it had.
    */
   public record ModelPurged(long reservation, int versions, Instant at, String actor) implements Event {}
+
+  /** Placement scaled a version of the current revision (actor {@code autoscaler}); the deployment is unchanged. */
+  public record ReplicasScaled(long revision, int version, int fromReplicas, int toReplicas, String reason, Instant at,
+      String actor) implements Event {}
 
   /** A version was archived. */
   public record VersionArchived(int version, Instant at, String actor) implements Event {}
@@ -362,6 +396,7 @@ public final class ModelEntity
         .onCommand(Deploy.class, this::onDeploy)
         .onCommand(Rollback.class, this::onRollback)
         .onCommand(ArchiveVersion.class, this::onArchiveVersion)
+        .onCommand(RecordScaling.class, this::onRecordScaling)
         .onCommand(Get.class, (model, c) -> Effect().reply(c.replyTo(), summary(model)))
         .onCommand(ReleaseReservation.class, (model, c) -> Effect().reply(c.replyTo(), summary(model)))
         .onCommand(Purge.class, (model, c) -> onPurge(-1, model.versions().size(), c));
@@ -496,6 +531,10 @@ public final class ModelEntity
             "version " + version + " of model " + modelName() + " is archived");
       }
     }
+    Rejection scaling = spec.autoscaling() == null ? null : autoscalingRejection(spec);
+    if (scaling != null) {
+      return scaling;
+    }
     if (spec.replicas() < 1 || spec.replicas() > MAX_REPLICAS) {
       return Rejection.invalid("invalid_replicas", "replicas must be between 1 and " + MAX_REPLICAS);
     }
@@ -510,6 +549,42 @@ public final class ModelEntity
           "engineThreads must be between 0 (one per core) and " + MAX_ENGINE_THREADS);
     }
     return null;
+  }
+
+  private static Rejection autoscalingRejection(DeploymentSpec spec) {
+    Autoscaling a = spec.autoscaling();
+    if (a.minReplicas() < 0 || a.maxReplicas() < 1 || a.maxReplicas() > MAX_REPLICAS || a.minReplicas() > a.maxReplicas()) {
+      return Rejection.invalid("invalid_replicas", "minReplicas and maxReplicas need 0 <= minReplicas <= maxReplicas, "
+          + "1 <= maxReplicas <= " + MAX_REPLICAS + "; got " + a.minReplicas() + " and " + a.maxReplicas());
+    }
+    if (spec.replicas() < Math.max(1, a.minReplicas()) || spec.replicas() > a.maxReplicas()) {
+      return Rejection.invalid("invalid_replicas", "replicas (the count each version starts with) must be between "
+          + Math.max(1, a.minReplicas()) + " and maxReplicas " + a.maxReplicas() + "; got " + spec.replicas());
+    }
+    if (a.targetInFlight() < 1 || a.targetInFlight() > MAX_TARGET_IN_FLIGHT) {
+      return Rejection.invalid("invalid_autoscaling", "targetInFlight must be between 1 and " + MAX_TARGET_IN_FLIGHT);
+    }
+    if (a.idleUnloadSeconds() < 1 || a.idleUnloadSeconds() > MAX_IDLE_UNLOAD_SECONDS) {
+      return Rejection.invalid("invalid_autoscaling",
+          "idleUnloadSeconds must be between 1 and " + MAX_IDLE_UNLOAD_SECONDS);
+    }
+    return null;
+  }
+
+  private ReplyEffect<Event, State> onRecordScaling(Model model, RecordScaling c) {
+    DeploymentRevision current = model.current();
+    if (current == null || current.revision() != c.revision()) {
+      return Effect().reply(c.replyTo(), new Rejected(Rejection.conflict("stale_revision",
+          "revision " + c.revision() + " of model " + modelName() + " is not current")));
+    }
+    Autoscaling a = current.spec().autoscaling();
+    if (a == null || !current.spec().traffic().containsKey(c.version())
+        || c.toReplicas() < a.minReplicas() || c.toReplicas() > a.maxReplicas()) {
+      return Effect().reply(c.replyTo(), new Rejected(Rejection.invalid("invalid_scaling", "revision " + c.revision()
+          + " does not autoscale version " + c.version() + " to " + c.toReplicas() + " replicas")));
+    }
+    return Effect().persist(new ReplicasScaled(c.revision(), c.version(), c.fromReplicas(), c.toReplicas(), c.reason(),
+        clock.instant(), c.actor())).thenReply(c.replyTo(), state -> new Scaled(c.revision(), c.version(), c.toReplicas()));
   }
 
   private static String trafficProblem(Map<Integer, Integer> traffic) {
@@ -589,6 +664,7 @@ public final class ModelEntity
         .onEvent(DeploymentRevised.class, Model::withRevision)
         .onEvent(DeploymentRolledBack.class, (model, e) -> model.rolledBack())
         .onEvent(VersionArchived.class, (model, e) -> model.withArchived(e.version()))
+        .onEvent(ReplicasScaled.class, (model, e) -> model) // history only: placement holds the live count
         .onEvent(ModelPurged.class, (model, e) -> new Released(e.reservation()));
     return builder.build();
   }

@@ -38,12 +38,27 @@ public final class ModelHistory {
       if (e.spec().engineThreads() != null) {
         details.put("engineThreads", e.spec().engineThreads());
       }
+      if (e.spec().autoscaling() != null) {
+        ModelEntity.Autoscaling a = e.spec().autoscaling();
+        details.put("minReplicas", a.minReplicas());
+        details.put("maxReplicas", a.maxReplicas());
+        details.put("targetInFlight", a.targetInFlight());
+        details.put("idleUnloadSeconds", a.idleUnloadSeconds());
+      }
       return entry(sequenceNr, "deployment_revised", e.at(), e.actor(), details);
     }
     if (event instanceof ModelEntity.DeploymentRolledBack e) {
       details.put("fromRevision", e.fromRevision());
       details.put("toRevision", e.toRevision());
       return entry(sequenceNr, "deployment_rolled_back", e.at(), e.actor(), details);
+    }
+    if (event instanceof ModelEntity.ReplicasScaled e) {
+      details.put("revision", e.revision());
+      details.put("version", e.version());
+      details.put("fromReplicas", e.fromReplicas());
+      details.put("toReplicas", e.toReplicas());
+      details.put("reason", e.reason());
+      return entry(sequenceNr, "replicas_scaled", e.at(), e.actor(), details);
     }
     if (event instanceof ModelEntity.VersionArchived e) {
       details.put("version", e.version());

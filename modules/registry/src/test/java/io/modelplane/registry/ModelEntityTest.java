@@ -438,6 +438,71 @@ class ModelEntityTest {
     }
   }
 
+  @Nested
+  class Autoscaling {
+    @BeforeEach
+    void oneVersion() {
+      registerVersion();
+    }
+
+    private CommandResultWithReply<Command, Event, State, Reply> deployScaled(int replicas, int min, int max, int target,
+        int idle) {
+      return run(r -> new Deploy(new DeploymentSpec(Map.of(1, 100), replicas, 32, 0, null,
+          new ModelEntity.Autoscaling(min, max, target, idle)), null, "bob", r));
+    }
+
+    @Test
+    void boundsTargetAndIdlePeriodAreJournaledWithTheRevision() {
+      Deployed deployed = deployScaled(1, 0, 4, 8, 600).replyOfType(Deployed.class);
+      assertThat(deployed.revision().spec().autoscaling()).isEqualTo(new ModelEntity.Autoscaling(0, 4, 8, 600));
+      kit.restart();
+      assertThat(summary().deployment().spec().autoscaling()).isEqualTo(new ModelEntity.Autoscaling(0, 4, 8, 600));
+    }
+
+    @Test
+    void refusesBoundsThatDoNotNestAndAStartOutsideThem() {
+      assertRejected(deployScaled(1, 3, 2, 4, 600), Rejection.Reason.INVALID, "invalid_replicas");
+      assertRejected(deployScaled(1, -1, 2, 4, 600), Rejection.Reason.INVALID, "invalid_replicas");
+      assertRejected(deployScaled(1, 0, 0, 4, 600), Rejection.Reason.INVALID, "invalid_replicas");
+      assertRejected(deployScaled(1, 0, 65, 4, 600), Rejection.Reason.INVALID, "invalid_replicas");
+      assertRejected(deployScaled(5, 1, 4, 4, 600), Rejection.Reason.INVALID, "invalid_replicas");
+      assertRejected(deployScaled(1, 2, 4, 4, 600), Rejection.Reason.INVALID, "invalid_replicas");
+      assertRejected(deployScaled(1, 0, 4, 0, 600), Rejection.Reason.INVALID, "invalid_autoscaling");
+      assertRejected(deployScaled(1, 0, 4, 10_001, 600), Rejection.Reason.INVALID, "invalid_autoscaling");
+      assertRejected(deployScaled(1, 0, 4, 4, 0), Rejection.Reason.INVALID, "invalid_autoscaling");
+      assertRejected(deployScaled(1, 0, 4, 4, 7 * 24 * 3600 + 1), Rejection.Reason.INVALID, "invalid_autoscaling");
+      assertThat(deployScaled(64, 0, 64, 1, 1).reply()).isInstanceOf(Deployed.class);
+    }
+
+    @Test
+    void aScalingDecisionOfTheCurrentRevisionIsRecordedAndChangesNoDeployment() {
+      deployScaled(1, 0, 4, 8, 600);
+      Summary before = summary();
+      clock.advance(Duration.ofMinutes(1));
+      var result = run(r -> new ModelEntity.RecordScaling(1, 1, 1, 3, "sustained load", "autoscaler", r));
+      assertThat(result.reply()).isEqualTo(new ModelEntity.Scaled(1, 1, 3));
+      assertThat(result.event()).isEqualTo(new ModelEntity.ReplicasScaled(1, 1, 1, 3, "sustained load",
+          START.plus(Duration.ofMinutes(1)), "autoscaler"));
+      assertThat(summary()).isEqualTo(before);
+      kit.restart();
+      assertThat(summary()).isEqualTo(before);
+    }
+
+    @Test
+    void aDecisionForAnotherRevisionOrOutsideTheBoundsIsRefused() {
+      deployScaled(1, 0, 4, 8, 600);
+      assertRejected(run(r -> new ModelEntity.RecordScaling(2, 1, 1, 2, "load", "autoscaler", r)),
+          Rejection.Reason.CONFLICT, "stale_revision");
+      assertRejected(run(r -> new ModelEntity.RecordScaling(1, 1, 1, 5, "load", "autoscaler", r)),
+          Rejection.Reason.INVALID, "invalid_scaling");
+      assertRejected(run(r -> new ModelEntity.RecordScaling(1, 2, 1, 2, "load", "autoscaler", r)),
+          Rejection.Reason.INVALID, "invalid_scaling");
+      deploy(Map.of(1, 100)); // fixed replicas: nothing to scale
+      assertRejected(run(r -> new ModelEntity.RecordScaling(2, 1, 2, 3, "load", "autoscaler", r)),
+          Rejection.Reason.INVALID, "invalid_scaling");
+    }
+  }
+
   static Stream<Arguments> invalidTrafficSplits() {
     Map<Integer, Integer> nullPercent = new HashMap<>();
     nullPercent.put(1, null);
@@ -654,6 +719,28 @@ class ModelEntityTest {
     serialization.verifySerialization(new ModelEntity.Empty(), true);
     serialization.verifySerialization(
         new DeploymentSpec(Collections.unmodifiableMap(new HashMap<>(Map.of(2, 30, 1, 70))), 1, 1, 0), true);
+    serialization.verifySerialization(new DeploymentSpec(Map.of(1, 100), 1, 1, 0, null,
+        new ModelEntity.Autoscaling(0, 3, 4, 600)), true);
+    serialization.verifySerialization(new ModelEntity.Scaled(1, 1, 2), true);
+    serialization.verifySerialization(new ModelEntity.ReplicasScaled(1, 1, 0, 1, "a request", START, "autoscaler"), true);
+  }
+
+  @Test
+  void aRevisionJournaledBeforeAutoscalingExistedReadsAsFixedReplicas() throws Exception {
+    var serialization = akka.serialization.SerializationExtension.get(testKit.system());
+    DeploymentRevised now = new DeploymentRevised(1, new DeploymentSpec(Map.of(1, 100), 2, 32, 5, 1), START, "bob");
+    var serializer = serialization.findSerializerFor(now);
+    String manifest = akka.serialization.Serializers.manifestFor(serializer, now);
+    // the same event as an earlier release wrote it: a spec without the autoscaling field
+    var mapper = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.cbor.CBORFactory());
+    var tree = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(serialization.serialize(now).get());
+    ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("spec")).remove("autoscaling");
+    assertThat(tree.get("spec").has("autoscaling")).isFalse();
+
+    Object old = serialization.deserialize(mapper.writeValueAsBytes(tree), serializer.identifier(), manifest).get();
+
+    assertThat(old).isEqualTo(now);
+    assertThat(((DeploymentRevised) old).spec().autoscaling()).isNull();
   }
 
   @Test

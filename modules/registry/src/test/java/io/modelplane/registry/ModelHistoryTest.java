@@ -80,6 +80,22 @@ class ModelHistoryTest {
   }
 
   @Test
+  void anAutoscaledRevisionShowsItsBoundsAndEachScalingItsReason() {
+    DeploymentRevised revised = new DeploymentRevised(5, new DeploymentSpec(Map.of(1, 100), 1, 32, 0, null,
+        new ModelEntity.Autoscaling(0, 4, 8, 300)), AT, "bob");
+    assertThat(ModelHistory.describe(12, revised).details()).containsEntry("minReplicas", 0)
+        .containsEntry("maxReplicas", 4).containsEntry("targetInFlight", 8).containsEntry("idleUnloadSeconds", 300);
+
+    HistoryEntry scaled = ModelHistory.describe(13,
+        new ModelEntity.ReplicasScaled(5, 1, 1, 0, "idle for 300 s", AT, "autoscaler"));
+
+    assertThat(scaled.type()).isEqualTo("replicas_scaled");
+    assertThat(scaled.actor()).isEqualTo("autoscaler");
+    assertThat(scaled.details()).containsExactly(Map.entry("revision", 5L), Map.entry("version", 1),
+        Map.entry("fromReplicas", 1), Map.entry("toReplicas", 0), Map.entry("reason", "idle for 300 s"));
+  }
+
+  @Test
   void aRollbackShowsFromWhichRevisionToWhich() {
     HistoryEntry entry = ModelHistory.describe(10, new DeploymentRolledBack(4, 2, AT, "carol"));
 

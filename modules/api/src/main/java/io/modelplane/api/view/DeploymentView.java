@@ -12,8 +12,15 @@ import java.util.TreeMap;
  * which revision (both null where the stack of applied revisions is not known: model lists).
  */
 public record DeploymentView(long revision, Map<String, Integer> traffic, int replicas, int maxBatchSize,
-    int maxBatchDelayMs, Integer engineThreads, Instant createdAt, String createdBy, Boolean rollbackAvailable,
-    Long rollbackRevision) {
+    int maxBatchDelayMs, Integer engineThreads, Autoscaling autoscaling, Instant createdAt, String createdBy,
+    Boolean rollbackAvailable, Long rollbackRevision) {
+
+  /** Each version's replicas follow its load within these bounds; null for a fixed {@code replicas}. */
+  public record Autoscaling(int minReplicas, int maxReplicas, int targetInFlight, int idleUnloadSeconds) {
+    static Autoscaling from(ModelEntity.Autoscaling a) {
+      return a == null ? null : new Autoscaling(a.minReplicas(), a.maxReplicas(), a.targetInFlight(), a.idleUnloadSeconds());
+    }
+  }
 
   /** Null for null (a model never deployed); the rollback fields unknown (null). */
   public static DeploymentView from(ModelEntity.DeploymentRevision r) {
@@ -23,7 +30,8 @@ public record DeploymentView(long revision, Map<String, Integer> traffic, int re
     Map<String, Integer> traffic = new LinkedHashMap<>();
     new TreeMap<>(r.spec().traffic()).forEach((v, p) -> traffic.put(String.valueOf(v), p));
     return new DeploymentView(r.revision(), traffic, r.spec().replicas(), r.spec().maxBatchSize(),
-        r.spec().maxBatchDelayMs(), r.spec().engineThreads(), r.createdAt(), r.createdBy(), null, null);
+        r.spec().maxBatchDelayMs(), r.spec().engineThreads(), Autoscaling.from(r.spec().autoscaling()), r.createdAt(),
+        r.createdBy(), null, null);
   }
 
   /** The model's current deployment as its entity answered, with whether a rollback is possible; null if none. */
@@ -33,8 +41,8 @@ public record DeploymentView(long revision, Map<String, Integer> traffic, int re
   }
 
   private DeploymentView withRollback(Long to) {
-    return new DeploymentView(revision, traffic, replicas, maxBatchSize, maxBatchDelayMs, engineThreads, createdAt,
-        createdBy, to != null, to);
+    return new DeploymentView(revision, traffic, replicas, maxBatchSize, maxBatchDelayMs, engineThreads, autoscaling,
+        createdAt, createdBy, to != null, to);
   }
 
   /**
@@ -43,13 +51,13 @@ public record DeploymentView(long revision, Map<String, Integer> traffic, int re
    * and whether a further rollback is possible and to which revision.
    */
   public record Deployed(long revision, Map<String, Integer> traffic, int replicas, int maxBatchSize,
-      int maxBatchDelayMs, Integer engineThreads, Instant createdAt, String createdBy, Long previousRevision,
-      boolean rollbackAvailable, Long rollbackRevision) {
+      int maxBatchDelayMs, Integer engineThreads, Autoscaling autoscaling, Instant createdAt, String createdBy,
+      Long previousRevision, boolean rollbackAvailable, Long rollbackRevision) {
 
     public static Deployed from(ModelEntity.Deployed d) {
       DeploymentView r = DeploymentView.from(d.revision());
       return new Deployed(r.revision(), r.traffic(), r.replicas(), r.maxBatchSize(), r.maxBatchDelayMs(),
-          r.engineThreads(), r.createdAt(), r.createdBy(), d.previousRevision(), d.rollbackAvailable(),
+          r.engineThreads(), r.autoscaling(), r.createdAt(), r.createdBy(), d.previousRevision(), d.rollbackAvailable(),
           d.rollbackRevision());
     }
   }

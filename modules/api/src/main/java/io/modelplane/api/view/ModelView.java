@@ -17,7 +17,7 @@ public record ModelView(String name, Instant createdAt, List<VersionView> versio
   /** What a not-ready version shows first: the cause a user can act on before the transient ones. */
   private static final List<ReplicaState> HOLD_BACK =
       List.of(ReplicaState.QUOTA_EXCEEDED, ReplicaState.FAILED, ReplicaState.DEGRADED, ReplicaState.PENDING,
-          ReplicaState.LOADING);
+          ReplicaState.LOADING, ReplicaState.SCALED_TO_ZERO);
 
   /** {@code replicas} null: placement not asked. */
   public static ModelView from(ModelEntity.Summary s, List<PlacementCoordinator.ReplicaView> replicas) {
@@ -35,7 +35,7 @@ public record ModelView(String name, Instant createdAt, List<VersionView> versio
   /**
    * The deployment at a glance (GET of one model): {@code ready} when every version with traffic has a
    * ready replica, else what holds the first one back that is not: {@code quota_exceeded}, {@code failed},
-   * {@code pending} or {@code loading}; {@code not_deployed} without a deployment.
+   * {@code pending}, {@code loading} or {@code scaled_to_zero}; {@code not_deployed} without a deployment.
    */
   static String status(DeploymentView deployment, List<PlacementCoordinator.ReplicaView> replicas) {
     if (replicas == null) {

@@ -79,12 +79,21 @@ class ViewsTest {
     ModelEntity.DeploymentRevision revision = new ModelEntity.DeploymentRevision(3,
         new ModelEntity.DeploymentSpec(Map.of(10, 80, 2, 20), 2, 16, 3), AT, "me");
     String expected = "{\"revision\":3,\"traffic\":{\"2\":20,\"10\":80},\"replicas\":2,\"maxBatchSize\":16,"
-        + "\"maxBatchDelayMs\":3,\"engineThreads\":null,\"createdAt\":\"2026-01-01T00:00:00Z\",\"createdBy\":\"me\"";
+        + "\"maxBatchDelayMs\":3,\"engineThreads\":null,\"autoscaling\":null,\"createdAt\":\"2026-01-01T00:00:00Z\","
+        + "\"createdBy\":\"me\"";
     assertThat(json(DeploymentView.from(revision)))
         .isEqualTo(expected + ",\"rollbackAvailable\":null,\"rollbackRevision\":null}");
     assertThat(json(DeploymentView.Deployed.from(new ModelEntity.Deployed(revision, null))))
         .isEqualTo(expected + ",\"previousRevision\":null,\"rollbackAvailable\":false,\"rollbackRevision\":null}");
     assertThat(DeploymentView.from((ModelEntity.DeploymentRevision) null)).isNull();
+  }
+
+  @Test
+  void anAutoscaledDeploymentShowsItsBounds() throws Exception {
+    ModelEntity.DeploymentRevision revision = new ModelEntity.DeploymentRevision(1, new ModelEntity.DeploymentSpec(
+        Map.of(1, 100), 1, 32, 0, null, new ModelEntity.Autoscaling(0, 4, 8, 600)), AT, "me");
+    assertThat(json(DeploymentView.from(revision))).contains("\"replicas\":1,", "\"engineThreads\":null,"
+        + "\"autoscaling\":{\"minReplicas\":0,\"maxReplicas\":4,\"targetInFlight\":8,\"idleUnloadSeconds\":600},");
   }
 
   @Test
@@ -133,6 +142,9 @@ class ViewsTest {
         + "\"state\":\"READY\",\"reason\":null},{\"version\":2,\"worker\":null,\"state\":\"PENDING\",\"reason\":\"no room\"},"
         + "{\"version\":2,\"worker\":null,\"state\":\"QUOTA_EXCEEDED\",\"reason\":\"over quota\"}]}");
     assertThat(ModelView.from(model, List.of(replicas.get(0))).status()).isEqualTo("loading");
+    assertThat(ModelView.from(model, List.of(replicas.get(0),
+        new PlacementCoordinator.ReplicaView(2, null, ReplicaState.SCALED_TO_ZERO, "idle"))).status())
+        .isEqualTo("scaled_to_zero");
     assertThat(ModelView.from(model, List.of(replicas.get(0),
         new PlacementCoordinator.ReplicaView(2, "w", ReplicaState.READY, null))).status()).isEqualTo("ready");
     assertThat(ModelView.from(new ModelEntity.Summary("acme", "digits", AT, List.of(), null), List.of()).status())

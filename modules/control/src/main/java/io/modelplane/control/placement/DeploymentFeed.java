@@ -4,6 +4,7 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.DispatcherSelector;
 import akka.actor.typed.javadsl.AskPattern;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.typed.ClusterSingleton;
 import akka.cluster.typed.ClusterSingletonSettings;
 import akka.cluster.typed.SingletonActor;
@@ -12,9 +13,12 @@ import io.modelplane.common.TenantId;
 import io.modelplane.common.VersionKey;
 import io.modelplane.control.readside.ControlProjections;
 import io.modelplane.control.readside.ReadSideDatabase;
+import io.modelplane.inference.placement.Autoscaler;
 import io.modelplane.inference.placement.PlacementCoordinator;
+import io.modelplane.registry.ModelEntity;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,9 +43,17 @@ public final class DeploymentFeed {
     this.scheduler = scheduler;
   }
 
-  /** How the feed is set up on a node. */
+  /**
+   * How the feed is set up on a node; {@code autoscaleInterval} and {@code autoscaling} say how often and how
+   * quickly autoscaled versions follow their load.
+   */
   public record Settings(Duration loadTimeout, DesiredDeployments deployments, boolean createTables,
-      ControlProjections.Settings projection) {}
+      ControlProjections.Settings projection, Duration autoscaleInterval, Autoscaler.Settings autoscaling) {
+    public Settings(Duration loadTimeout, DesiredDeployments deployments, boolean createTables,
+        ControlProjections.Settings projection) {
+      this(loadTimeout, deployments, createTables, projection, Duration.ofSeconds(5), Autoscaler.Settings.DEFAULTS);
+    }
+  }
 
   /**
    * Starts the placement singleton (role control) over the desired state in {@code db} and the projection
@@ -55,7 +67,9 @@ public final class DeploymentFeed {
     }
     ActorRef<PlacementCoordinator.Command> coordinator = ClusterSingleton.get(system).init(
         SingletonActor.of(PlacementCoordinator.create(settings.loadTimeout(),
-                desiredState(db, settings.deployments(), blocking), drainRecord(db, blocking)), PlacementCoordinator.SINGLETON_NAME)
+                desiredState(db, settings.deployments(), blocking), drainRecord(db, blocking),
+                new PlacementCoordinator.Autoscaling(settings.autoscaleInterval(), settings.autoscaling(),
+                    scalingRecord(system), Clock.systemUTC())), PlacementCoordinator.SINGLETON_NAME)
             .withSettings(ClusterSingletonSettings.create(system).withRole("control")));
     ControlProjections.start(system, PROJECTION, db, tag -> () -> new PlacementFeedHandler(tag, coordinator,
         settings.deployments(), tenantChanged, db), settings.projection());
@@ -88,6 +102,19 @@ public final class DeploymentFeed {
         throw new IllegalStateException("cannot record the drain of " + workerId + ": " + e.getMessage(), e);
       }
     }, blocking);
+  }
+
+  /** Scaling decisions go to the model's history: its entity refuses one for a revision no longer current. */
+  static PlacementCoordinator.ScalingRecord scalingRecord(ActorSystem<?> system) {
+    ClusterSharding sharding = ClusterSharding.get(system);
+    return (model, revision, version, from, to, reason) -> sharding.entityRefFor(ModelEntity.ENTITY_KEY, model.entityId())
+        .<ModelEntity.Reply>ask(replyTo -> new ModelEntity.RecordScaling(revision, version, from, to, reason,
+            PlacementCoordinator.AUTOSCALER, replyTo), Duration.ofSeconds(5))
+        .thenAccept(reply -> {
+          if (reply instanceof ModelEntity.Rejected rejected) {
+            throw new IllegalStateException(rejected.rejection().message());
+          }
+        });
   }
 
   /** The desired state as the tables hold it: every deployed model, its tenant's limit and the draining workers. */

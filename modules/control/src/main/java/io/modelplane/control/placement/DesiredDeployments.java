@@ -3,13 +3,16 @@ package io.modelplane.control.placement;
 import io.modelplane.common.ModelKey;
 import io.modelplane.common.TenantId;
 import io.modelplane.common.crypto.ArtifactKey;
+import io.modelplane.inference.placement.Autoscaler;
 import io.modelplane.inference.placement.PlacementCoordinator;
 import io.modelplane.inference.runtime.BatchSettings;
 import io.modelplane.inference.runtime.ModelFootprint;
 import io.modelplane.inference.runtime.ModelLoadException;
 import io.modelplane.inference.worker.ArtifactCache;
 import io.modelplane.inference.worker.VersionToLoad;
+import io.modelplane.registry.ModelEntity;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -65,9 +68,11 @@ public final class DesiredDeployments {
     spec.versions().forEach((number, v) -> versions.put(number, new VersionToLoad(
         new io.modelplane.common.VersionKey(key, number), v.format(), v.inputs(), v.outputs(),
         residentEstimate(key.tenant(), v, versionKey), v.sha256(), versionKey, problem)));
+    ModelEntity.Autoscaling a = spec.autoscaling();
     return new PlacementCoordinator.DesiredDeployment(spec.revision(), spec.traffic(), spec.replicas(),
         new BatchSettings(spec.maxBatchSize(), spec.maxBatchDelayMs(), queueCapacity, spec.engineThreads()), versions,
-        workerPool);
+        workerPool, a == null ? null : new Autoscaler.Bounds(a.minReplicas(), a.maxReplicas(), a.targetInFlight(),
+            Duration.ofSeconds(a.idleUnloadSeconds())));
   }
 
   /**

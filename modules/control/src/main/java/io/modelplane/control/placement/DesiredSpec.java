@@ -8,11 +8,12 @@ import java.util.TreeMap;
 
 /**
  * A model's current deployment as placement needs it, built from the journal alone and stored as JSON
- * in {@code placement_deployments}: the revision, its spec, and each version in its traffic split.
+ * in {@code placement_deployments}: the revision, its spec, and each version in its traffic split
+ * ({@code autoscaling} null in rows written before deployments could autoscale: fixed replicas).
  * Where the artifacts lie and what they weigh once loaded are worked out when it is sent.
  */
 record DesiredSpec(long revision, Map<Integer, Integer> traffic, int replicas, int maxBatchSize, int maxBatchDelayMs,
-    Integer engineThreads, Map<Integer, Version> versions) {
+    Integer engineThreads, Map<Integer, Version> versions, ModelEntity.Autoscaling autoscaling) {
 
   DesiredSpec {
     traffic = new TreeMap<>(traffic);
@@ -28,6 +29,6 @@ record DesiredSpec(long revision, Map<Integer, Integer> traffic, int replicas, i
 
   static DesiredSpec of(long revision, ModelEntity.DeploymentSpec spec, Map<Integer, Version> versions) {
     return new DesiredSpec(revision, spec.traffic(), spec.replicas(), spec.maxBatchSize(), spec.maxBatchDelayMs(),
-        spec.engineThreads(), versions);
+        spec.engineThreads(), versions, spec.autoscaling());
   }
 }

@@ -194,8 +194,8 @@ public final class ReadTablesHandler extends JdbcHandler<EventEnvelope<Object>, 
   }
 
   private static void applyModel(Connection c, String tenant, String model, ModelEntity.Event event) throws SQLException {
-    if (event instanceof ModelEntity.ReservationReleased) {
-      return;
+    if (event instanceof ModelEntity.ReservationReleased || event instanceof ModelEntity.ReplicasScaled) {
+      return; // a scaling decision changes no deployment: history only
     }
     if (event instanceof ModelEntity.ModelPurged) {
       update(c, "DELETE FROM models WHERE tenant = ? AND model = ?", tenant, model);

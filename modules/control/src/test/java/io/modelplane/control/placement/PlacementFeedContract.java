@@ -284,6 +284,41 @@ abstract class PlacementFeedContract {
   }
 
   @Test
+  void anAutoscaledDeploymentReachesPlacementWithItsBoundsAndScalingDecisionsChangeNothingThere() throws Exception {
+    startProjection(ControlProjections.Settings.defaults());
+    createTenant(5000);
+    expectQuota(5000L);
+    registerVersion("a".repeat(64), 1000);
+    ModelEntity.Reply reply = askAny(model, (ActorRef<ModelEntity.Reply> r) -> new ModelEntity.Deploy(
+        new ModelEntity.DeploymentSpec(Map.of(1, 100), 1, 8, 2, null, new ModelEntity.Autoscaling(0, 3, 6, 120)), null,
+        "alice", r));
+    assertThat(reply).isInstanceOf(ModelEntity.Deployed.class);
+    expectQuota(5000L);
+    PlacementCoordinator.DesiredDeployment d = expectDeployment(1, 1).deployment();
+    assertThat(d.replicas()).isEqualTo(1);
+    assertThat(d.autoscaling()).isEqualTo(
+        new io.modelplane.inference.placement.Autoscaler.Bounds(0, 3, 6, Duration.ofSeconds(120)));
+    List<String> before = tables();
+
+    ModelEntity.Reply scaled = askAny(model, (ActorRef<ModelEntity.Reply> r) ->
+        new ModelEntity.RecordScaling(1, 1, 1, 0, "no request for 120 s", "autoscaler", r));
+    assertThat(scaled).isEqualTo(new ModelEntity.Scaled(1, 1, 0));
+    registerVersion("b".repeat(64), 2000); // a later event: once it is in the tables, the scaling was passed over
+    testKit.createTestProbe().awaitAssert(WAIT, () -> {
+      try {
+        assertThat(tables()).anyMatch(row -> row.startsWith(MODEL + " | 2 | "));
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+      return null;
+    });
+    coordinator.expectNoMessage(Duration.ofMillis(200));
+    List<String> after = tables();
+    after.removeIf(row -> row.startsWith(MODEL + " | 2 | "));
+    assertThat(after).isEqualTo(before);
+  }
+
+  @Test
   void aPurgedModelIsNoLongerDesiredSoItsReplicasAreUnloaded() throws Exception {
     startProjection(ControlProjections.Settings.defaults());
     createTenant(5000);

@@ -4,6 +4,7 @@ import akka.actor.Address;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.AskPattern;
+import io.modelplane.common.CborSerializable;
 import io.modelplane.common.ModelKey;
 import io.modelplane.common.VersionKey;
 import io.modelplane.inference.gateway.PredictFailure.Code;
@@ -12,6 +13,7 @@ import io.modelplane.inference.runtime.ModelResidency;
 import io.modelplane.inference.runtime.Tensor;
 import io.modelplane.inference.worker.WorkerActor;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -28,6 +30,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 
@@ -37,6 +42,19 @@ import java.util.stream.IntStream;
  * table is read without locks on every request; placement replaces it on every change.
  */
 public final class InferenceGateway {
+
+  /**
+   * A version's requests on this node since the last {@link #takeLoad}: how many were in flight on average
+   * (from arrival to answer, a cold-start wait included) and how many arrived.
+   */
+  public record VersionLoad(VersionKey version, double inFlight, long requests) implements CborSerializable {}
+
+  /** Counters of one version's requests, updated without locks on every request. */
+  private static final class LoadCounter {
+    final AtomicInteger inFlight = new AtomicInteger();
+    final LongAdder requests = new LongAdder();
+    final LongAdder busyNanos = new LongAdder();
+  }
 
   /** A version's answer and the compute it cost (its share of the batch's forward pass). */
   public record Prediction(VersionKey version, List<Tensor> outputs, long computeMicros) {}
@@ -63,6 +81,11 @@ public final class InferenceGateway {
   /** Asks to remote workers awaiting an answer, by the worker's node. */
   private final ConcurrentHashMap<Address, Set<CompletableFuture<WorkerActor.InferResult>>> asking =
       new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<VersionKey, LoadCounter> load = new ConcurrentHashMap<>();
+  private final AtomicLong loadTakenAt = new AtomicLong(System.nanoTime());
+  /** versions scaled to zero → when this node last asked placement to load them (nanoTime) */
+  private final ConcurrentHashMap<VersionKey, Long> woken = new ConcurrentHashMap<>();
+  private volatile Consumer<VersionKey> demand = version -> {};
 
   public InferenceGateway(ActorSystem<?> system, Duration inferTimeout, Duration coldStartTimeout) {
     this.system = system;
@@ -77,6 +100,33 @@ public final class InferenceGateway {
    */
   public void registerLocal(ActorRef<WorkerActor.Command> worker, ModelResidency residency) {
     localWorkers.put(worker, residency);
+  }
+
+  /** Where a request for a version scaled to zero goes to ask placement to load it (the node's {@link Router}). */
+  void onDemand(Consumer<VersionKey> demand) {
+    this.demand = demand;
+  }
+
+  /**
+   * Each version's load since the previous call, for placement's autoscaler. The average in flight is the time
+   * the interval's finished requests spent (Little's law), at least the requests in flight now.
+   */
+  public List<VersionLoad> takeLoad() {
+    long now = System.nanoTime();
+    long interval = Math.max(1, now - loadTakenAt.getAndSet(now));
+    List<VersionLoad> loads = new ArrayList<>();
+    load.forEach((version, counter) -> {
+      long requests = counter.requests.sumThenReset();
+      double busy = counter.busyNanos.sumThenReset() / (double) interval;
+      int inFlight = counter.inFlight.get();
+      if (requests > 0 || inFlight > 0 || busy > 0) {
+        loads.add(new VersionLoad(version, Math.max(busy, inFlight), requests));
+      } else {
+        // idle: forgotten (a request racing with this counts on this counter only, a tick's worth at most)
+        load.remove(version, counter);
+      }
+    });
+    return loads;
   }
 
   /** Called by the node's {@link Router} with each new table. */
@@ -136,6 +186,17 @@ public final class InferenceGateway {
    * (the tenant's resident-bytes quota leaves no room, or every replica failed to load).
    */
   public CompletionStage<Prediction> infer(VersionKey version, List<Tensor> inputs) {
+    LoadCounter counter = load.computeIfAbsent(version, v -> new LoadCounter());
+    long start = System.nanoTime();
+    counter.requests.increment();
+    counter.inFlight.incrementAndGet();
+    return route(version, inputs).whenComplete((prediction, failure) -> {
+      counter.inFlight.decrementAndGet();
+      counter.busyNanos.add(System.nanoTime() - start);
+    });
+  }
+
+  private CompletionStage<Prediction> route(VersionKey version, List<Tensor> inputs) {
     List<ActorRef<WorkerActor.Command>> ready = ready(version);
     RoutingTable.Unservable unservable = ready.isEmpty() ? unservable(version) : null;
     CompletionStage<List<ActorRef<WorkerActor.Command>>> replicas;
@@ -144,6 +205,7 @@ public final class InferenceGateway {
     } else if (unservable != null) {
       replicas = CompletableFuture.failedFuture(notServing(unservable));
     } else {
+      wake(version);
       replicas = awaitReady(version);
     }
     // the infer timeout counts from a ready replica on: a cold start has its own wait
@@ -276,6 +338,20 @@ public final class InferenceGateway {
     // the table may still list replicas on a node that went away, until placement catches up
     return goneNodes.isEmpty() ? v.ready()
         : v.ready().stream().filter(w -> !goneNodes.contains(w.path().address())).toList();
+  }
+
+  /** A version scaled to zero: asks placement to load it, once a second at most from this node. */
+  private void wake(VersionKey version) {
+    RoutingTable.VersionRoute v = versionRoute(version);
+    if (v == null || !v.scaledToZero()) {
+      return;
+    }
+    long now = System.nanoTime();
+    Long last = woken.get(version);
+    if ((last == null || now - last > 1_000_000_000L)
+        && (last == null ? woken.putIfAbsent(version, now) == null : woken.replace(version, last, now))) {
+      demand.accept(version);
+    }
   }
 
   private RoutingTable.Unservable unservable(VersionKey version) {

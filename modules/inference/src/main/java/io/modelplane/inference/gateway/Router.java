@@ -1,5 +1,6 @@
 package io.modelplane.inference.gateway;
 
+import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.Adapter;
 import akka.actor.typed.javadsl.Behaviors;
@@ -9,6 +10,9 @@ import akka.cluster.ClusterEvent;
 import akka.cluster.typed.Cluster;
 import akka.cluster.typed.Subscribe;
 import io.modelplane.common.CborSerializable;
+import io.modelplane.common.VersionKey;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One per gateway node: receives placement's routing tables and hands them to the node's
@@ -21,6 +25,21 @@ public final class Router {
   public sealed interface Command extends CborSerializable {}
 
   public record TableUpdated(RoutingTable table) implements Command {}
+
+  /**
+   * Placement asks for this node's load since the last report (answered to {@code replyTo}) and says where
+   * to ask for a version scaled to zero ({@code wakeTo}).
+   */
+  public record ReportLoad(ActorRef<LoadReport> replyTo, ActorRef<Wake> wakeTo) implements Command {}
+
+  /** Each version's requests on this node since the last report: average in flight and how many arrived. */
+  public record LoadReport(List<InferenceGateway.VersionLoad> versions) implements CborSerializable {}
+
+  /** A request arrived for a version scaled to zero: load it. */
+  public record Wake(VersionKey version) implements CborSerializable {}
+
+  /** The node's gateway has a request for a version scaled to zero (never sent between nodes). */
+  record Demand(VersionKey version) implements Command {}
 
   /** This node's own view of cluster membership (never sent between nodes). */
   record MembershipChanged(ClusterEvent.ClusterDomainEvent event) implements Command {}
@@ -37,11 +56,18 @@ public final class Router {
             ctx.messageAdapter(ClusterEvent.ReachabilityEvent.class, MembershipChanged::new),
             ClusterEvent.ReachabilityEvent.class));
       }
+      gateway.onDemand(version -> ctx.getSelf().tell(new Demand(version)));
+      AtomicReference<ActorRef<Wake>> wakeTo = new AtomicReference<>();
       return Behaviors.receiveMessage(msg -> {
         if (msg instanceof TableUpdated updated) {
           gateway.update(updated.table());
         } else if (msg instanceof MembershipChanged changed) {
           membership(gateway, changed.event());
+        } else if (msg instanceof ReportLoad report) {
+          wakeTo.set(report.wakeTo());
+          report.replyTo().tell(new LoadReport(gateway.takeLoad()));
+        } else if (msg instanceof Demand demand && wakeTo.get() != null) {
+          wakeTo.get().tell(new Wake(demand.version()));
         }
         return Behaviors.same();
       });

@@ -20,9 +20,17 @@ public record RoutingTable(long generation, List<ModelRoute> models) implements 
   public record ModelRoute(ModelKey model, long revision, Map<Integer, Integer> traffic,
       Map<Integer, VersionRoute> versions) implements CborSerializable {}
 
-  /** {@code unservable}: null while the version has or may get a ready replica. */
+  /**
+   * {@code unservable}: null while the version has or may get a ready replica; {@code scaledToZero}: the
+   * autoscaler unloaded it while idle, and a request for it asks placement to load it again.
+   */
   public record VersionRoute(List<TensorSpec> inputs, List<TensorSpec> outputs,
-      List<ActorRef<WorkerActor.Command>> ready, Unservable unservable) implements CborSerializable {}
+      List<ActorRef<WorkerActor.Command>> ready, Unservable unservable, boolean scaledToZero) implements CborSerializable {
+    public VersionRoute(List<TensorSpec> inputs, List<TensorSpec> outputs, List<ActorRef<WorkerActor.Command>> ready,
+        Unservable unservable) {
+      this(inputs, outputs, ready, unservable, false);
+    }
+  }
 
   /** Why a version will get no ready replica until its deployment or the tenant's quota changes. */
   public enum UnservableReason {

@@ -21,7 +21,9 @@ import io.modelplane.inference.gateway.RoutingTable;
 import io.modelplane.inference.runtime.BatchSettings;
 import io.modelplane.inference.worker.VersionToLoad;
 import io.modelplane.inference.worker.WorkerActor;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -32,6 +34,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
 
 /**
  * Turns desired deployments into resident replicas: one per cluster (a singleton on a control
@@ -134,22 +137,62 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
       implements Command {}
 
   /**
-   * What should run: revision, traffic split, replicas per version, batching, the versions in the split,
-   * and the tenant's dedicated worker pool (null: the shared workers).
+   * What should run: revision, traffic split, replicas per version (with autoscaling: the count each version
+   * starts with), batching, the versions in the split, the tenant's dedicated worker pool (null: the shared
+   * workers) and the autoscaling bounds (null: a fixed {@code replicas}).
    */
   public record DesiredDeployment(long revision, Map<Integer, Integer> traffic, int replicas, BatchSettings batch,
-      Map<Integer, VersionToLoad> versions, String workerPool) implements CborSerializable {
+      Map<Integer, VersionToLoad> versions, String workerPool, Autoscaler.Bounds autoscaling)
+      implements CborSerializable {
+    public DesiredDeployment(long revision, Map<Integer, Integer> traffic, int replicas, BatchSettings batch,
+        Map<Integer, VersionToLoad> versions, String workerPool) {
+      this(revision, traffic, replicas, batch, versions, workerPool, null);
+    }
+
     public DesiredDeployment(long revision, Map<Integer, Integer> traffic, int replicas, BatchSettings batch,
         Map<Integer, VersionToLoad> versions) {
-      this(revision, traffic, replicas, batch, versions, null);
+      this(revision, traffic, replicas, batch, versions, null, null);
     }
   }
 
   /**
-   * PENDING: no worker has room; QUOTA_EXCEEDED: the tenant's maxResidentBytes leaves no room;
-   * DEGRADED: loaded, but a forward pass ran past the infer timeout: out of routing until it ends.
+   * Where the coordinator records each scaling decision it carries out (the model's history, actor
+   * {@value #AUTOSCALER}); a failure is logged, the decision stands.
    */
-  public enum ReplicaState { LOADING, READY, FAILED, PENDING, QUOTA_EXCEEDED, DEGRADED }
+  @FunctionalInterface
+  public interface ScalingRecord {
+    ScalingRecord NONE = (model, revision, version, from, to, reason) ->
+        java.util.concurrent.CompletableFuture.completedFuture(null);
+
+    CompletionStage<Void> save(ModelKey model, long revision, int version, int fromReplicas, int toReplicas,
+        String reason);
+  }
+
+  /**
+   * How autoscaled versions follow their load: every {@code interval} the coordinator collects each gateway's
+   * load and asks {@link Autoscaler} with {@code policy}; {@code clock} dates the decisions.
+   */
+  public record Autoscaling(Duration interval, Autoscaler.Settings policy, ScalingRecord record, Clock clock) {
+    public static Autoscaling defaults(ScalingRecord record) {
+      return new Autoscaling(Duration.ofSeconds(5), Autoscaler.Settings.DEFAULTS, record, Clock.systemUTC());
+    }
+  }
+
+  /** Who the model's history names for the coordinator's scaling decisions. */
+  public static final String AUTOSCALER = "autoscaler";
+
+  private record AutoscaleTick() implements Command {}
+
+  private record LoadReported(Router.LoadReport report) implements Command {}
+
+  private record Woken(Router.Wake wake) implements Command {}
+
+  /**
+   * PENDING: no worker has room; QUOTA_EXCEEDED: the tenant's maxResidentBytes leaves no room;
+   * DEGRADED: loaded, but a forward pass ran past the infer timeout: out of routing until it ends;
+   * SCALED_TO_ZERO: an autoscaled version unloaded while idle, loaded again by its next request.
+   */
+  public enum ReplicaState { LOADING, READY, FAILED, PENDING, QUOTA_EXCEEDED, DEGRADED, SCALED_TO_ZERO }
 
   public record ReplicaView(int version, String worker, ReplicaState state, String reason) implements CborSerializable {}
 
@@ -186,6 +229,12 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
    * places nothing before: no deployment is placed before its tenant's limit is known.
    */
   public static Behavior<Command> create(Duration loadTimeout, DesiredState source, DrainRecord drains) {
+    return create(loadTimeout, source, drains, Autoscaling.defaults(ScalingRecord.NONE));
+  }
+
+  /** {@link #create(Duration, DesiredState, DrainRecord)} that scales autoscaled versions as {@code autoscaling} says. */
+  public static Behavior<Command> create(Duration loadTimeout, DesiredState source, DrainRecord drains,
+      Autoscaling autoscaling) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       // one adapter per message class: both listings go through it
       ActorRef<Receptionist.Listing> listings = ctx.messageAdapter(Receptionist.Listing.class, l ->
@@ -195,7 +244,8 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
       ctx.getSystem().receptionist().tell(Receptionist.subscribe(WorkerActor.SERVICE_KEY, listings));
       ctx.getSystem().receptionist().tell(Receptionist.subscribe(Router.SERVICE_KEY, listings));
       ctx.getSelf().tell(new LoadSnapshot());
-      return new PlacementCoordinator(ctx, loadTimeout, source, drains, timers);
+      timers.startTimerWithFixedDelay(new AutoscaleTick(), autoscaling.interval());
+      return new PlacementCoordinator(ctx, loadTimeout, source, drains, timers, autoscaling);
     }));
   }
 
@@ -229,10 +279,20 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
   private final TimerScheduler<Command> timers;
   private boolean snapshotLoaded;
   private long generation;
+  private final Autoscaling autoscaling;
+  /** autoscaled version → what the policy remembers of it, its wanted replicas first */
+  private final Map<VersionKey, Autoscaler.VersionState> scaled = new HashMap<>();
+  /** each gateway's load since the last tick, by version */
+  private final Map<VersionKey, Autoscaler.Sample> load = new HashMap<>();
+  private final ActorRef<Router.LoadReport> loadReports;
+  private final ActorRef<Router.Wake> wakes;
 
   private PlacementCoordinator(ActorContext<Command> ctx, Duration loadTimeout, DesiredState source,
-      DrainRecord drainRecord, TimerScheduler<Command> timers) {
+      DrainRecord drainRecord, TimerScheduler<Command> timers, Autoscaling autoscaling) {
     super(ctx);
+    this.autoscaling = autoscaling;
+    this.loadReports = ctx.messageAdapter(Router.LoadReport.class, LoadReported::new);
+    this.wakes = ctx.messageAdapter(Router.Wake.class, Woken::new);
     this.loadTimeout = loadTimeout;
     this.source = source;
     this.drainRecord = drainRecord;
@@ -269,6 +329,9 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
           get.replyTo().tell(new Drains(view));
           return this;
         })
+        .onMessage(AutoscaleTick.class, tick -> onAutoscaleTick())
+        .onMessage(LoadReported.class, this::onLoadReported)
+        .onMessage(Woken.class, this::onWoken)
         .onMessage(GetWorkers.class, get -> {
           get.replyTo().tell(new Workers(workers.keySet().stream().map(this::workerId).sorted().toList()));
           return this;
@@ -308,6 +371,7 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
     }
     deploymentOrders.put(set.model(), set.journalOrder());
     DesiredDeployment before = set.deployment() == null ? desired.remove(set.model()) : desired.put(set.model(), set.deployment());
+    rescale(before, set.deployment());
     if (set.deployment() != null && (before == null || before.revision() != set.deployment().revision())) {
       // a new revision retries replicas that failed before, and applies new batching settings
       for (VersionToLoad v : set.deployment().versions().values()) {
@@ -323,6 +387,104 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
         }
       }
     }
+    return true;
+  }
+
+  /** Autoscaled versions keep their count across revisions (within the new bounds); others have none. */
+  private void rescale(DesiredDeployment before, DesiredDeployment after) {
+    Map<VersionKey, Autoscaler.VersionState> previous = new HashMap<>();
+    if (before != null) {
+      before.versions().values().forEach(v -> {
+        Autoscaler.VersionState state = scaled.remove(v.key());
+        if (state != null) {
+          previous.put(v.key(), state);
+        }
+      });
+    }
+    if (after == null || after.autoscaling() == null) {
+      return;
+    }
+    Instant now = autoscaling.clock().instant();
+    for (VersionToLoad v : after.versions().values()) {
+      Autoscaler.VersionState kept = previous.get(v.key());
+      scaled.put(v.key(), kept != null ? kept.within(after.autoscaling())
+          : Autoscaler.VersionState.start(after.replicas(), now));
+    }
+  }
+
+  private Behavior<Command> onAutoscaleTick() {
+    Instant now = autoscaling.clock().instant();
+    boolean changed = false;
+    for (Map.Entry<ModelKey, DesiredDeployment> e : desired.entrySet()) {
+      DesiredDeployment d = e.getValue();
+      if (d.autoscaling() == null) {
+        continue;
+      }
+      for (Map.Entry<Integer, VersionToLoad> v : d.versions().entrySet()) {
+        Autoscaler.VersionState state = scaled.get(v.getValue().key());
+        if (state != null && state.replicas() > 0 && !hasReady(v.getValue().key())) {
+          state = state.activeAt(now); // the idle period counts from serving on, never during a load
+        }
+        if (state != null) {
+          Autoscaler.Sample sample = load.getOrDefault(v.getValue().key(), Autoscaler.Sample.IDLE);
+          changed |= carryOut(e.getKey(), d, v.getKey(),
+              Autoscaler.next(state, d.autoscaling(), sample, now, autoscaling.policy()));
+        }
+      }
+    }
+    load.clear();
+    askForLoad();
+    if (changed) {
+      replan();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onLoadReported(LoadReported reported) {
+    reported.report().versions().forEach(v -> load.merge(v.version(), new Autoscaler.Sample(v.inFlight(), v.requests()),
+        (a, b) -> new Autoscaler.Sample(a.inFlight() + b.inFlight(), a.requests() + b.requests())));
+    return this;
+  }
+
+  private boolean hasReady(VersionKey version) {
+    return replicas.getOrDefault(version, Map.of()).values().stream().anyMatch(r -> r.state() == ReplicaState.READY);
+  }
+
+  /** Only while some deployment autoscales: gateways need not count load for nothing. */
+  private void askForLoad() {
+    if (!scaled.isEmpty()) {
+      routers.forEach(r -> r.tell(new Router.ReportLoad(loadReports, wakes)));
+    }
+  }
+
+  /** A gateway has a request for a version scaled to zero: load it now, not at the next tick. */
+  private Behavior<Command> onWoken(Woken woken) {
+    VersionKey version = woken.wake().version();
+    DesiredDeployment d = desired.get(version.model());
+    Autoscaler.VersionState state = scaled.get(version);
+    if (d != null && d.autoscaling() != null && state != null
+        && carryOut(version.model(), d, version.version(), Autoscaler.wake(state, d.autoscaling(), autoscaling.clock().instant()))) {
+      replan();
+    }
+    return this;
+  }
+
+  /** Keeps the step's state; a change is recorded in the model's history. True when the count changed. */
+  private boolean carryOut(ModelKey model, DesiredDeployment d, int version, Autoscaler.Step step) {
+    VersionKey key = new VersionKey(model, version);
+    scaled.put(key, step.state());
+    if (!step.changed()) {
+      return false;
+    }
+    getContext().getLog().info("scaling {} from {} to {} replicas: {}", key, step.fromReplicas(), step.toReplicas(),
+        step.reason());
+    Logger log = getContext().getLog();
+    autoscaling.record().save(model, d.revision(), version, step.fromReplicas(), step.toReplicas(), step.reason())
+        .whenComplete((ok, failure) -> {
+          if (failure != null) {
+            log.warn("cannot record the scaling of {} in its history: {}", key, failure.toString());
+          }
+        });
     return true;
   }
 
@@ -395,6 +557,7 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
     routers.clear();
     routers.addAll(listed.routers());
     publish();
+    askForLoad(); // a new gateway learns at once where to ask for a version scaled to zero
     return this;
   }
 
@@ -444,6 +607,10 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
         }
         if (overQuota.containsKey(v.key())) {
           views.add(new ReplicaView(version, null, ReplicaState.QUOTA_EXCEEDED, overQuota.get(v.key())));
+        }
+        if (scaledToZero(d, v.key())) {
+          views.add(new ReplicaView(version, null, ReplicaState.SCALED_TO_ZERO, "unloaded after "
+              + d.autoscaling().idleUnload().toSeconds() + " s without a request; the next request loads it"));
         }
       });
     }
@@ -538,7 +705,9 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
     desired.forEach((model, d) -> d.versions().values().forEach(v -> {
       versions.put(v.key(), v);
       batches.put(v.key(), d.batch());
-      wanted.add(new PlacementPolicy.DesiredVersion(v.key(), v.sizeBytes(), d.replicas(), d.workerPool()));
+      Autoscaler.VersionState state = d.autoscaling() == null ? null : scaled.get(v.key());
+      wanted.add(new PlacementPolicy.DesiredVersion(v.key(), v.sizeBytes(), state == null ? d.replicas() : state.replicas(),
+          d.workerPool()));
     }));
     Map<String, ActorRef<WorkerActor.Command>> byId = new LinkedHashMap<>();
     List<PlacementPolicy.WorkerView> views = new ArrayList<>();
@@ -629,6 +798,11 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
         "version " + version + " failed to load: " + held.values().iterator().next().reason());
   }
 
+  private boolean scaledToZero(DesiredDeployment d, VersionKey version) {
+    Autoscaler.VersionState state = d.autoscaling() == null ? null : scaled.get(version);
+    return state != null && state.replicas() == 0;
+  }
+
   private RoutingTable table() {
     List<RoutingTable.ModelRoute> models = new ArrayList<>();
     desired.forEach((model, d) -> {
@@ -637,7 +811,7 @@ public final class PlacementCoordinator extends AbstractBehavior<PlacementCoordi
           replicas.getOrDefault(v.key(), Map.of()).entrySet().stream()
               .filter(e -> e.getValue().state() == ReplicaState.READY)
               .map(Map.Entry::getKey)
-              .toList(), unservable(number, v.key()))));
+              .toList(), unservable(number, v.key()), scaledToZero(d, v.key()))));
       models.add(new RoutingTable.ModelRoute(model, d.revision(), d.traffic(), versions));
     });
     return new RoutingTable(++generation, models);

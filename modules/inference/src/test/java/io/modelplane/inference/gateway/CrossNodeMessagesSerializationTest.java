@@ -93,6 +93,19 @@ class CrossNodeMessagesSerializationTest {
     roundTrip(new PlacementCoordinator.SetDeployment(VERSION.model(), new PlacementCoordinator.DesiredDeployment(4,
         Map.of(3, 100), 2, new BatchSettings(8, 2, 100), Map.of(3, version), "pool-a"), 7));
     roundTrip(new PlacementCoordinator.SetDeployment(VERSION.model(), null, 8));
+    PlacementCoordinator.SetDeployment autoscaled = roundTrip(new PlacementCoordinator.SetDeployment(VERSION.model(),
+        new PlacementCoordinator.DesiredDeployment(5, Map.of(3, 100), 1, new BatchSettings(8, 2, 100), Map.of(3, version),
+            null, new io.modelplane.inference.placement.Autoscaler.Bounds(0, 4, 8, java.time.Duration.ofSeconds(600))), 10));
+    assertThat(autoscaled.deployment().autoscaling().idleUnload()).isEqualTo(java.time.Duration.ofMinutes(10));
+    TestProbe<Router.LoadReport> reports = testKit.createTestProbe();
+    TestProbe<Router.Wake> wakes = testKit.createTestProbe();
+    roundTrip(new Router.ReportLoad(reports.getRef(), wakes.getRef()));
+    Router.LoadReport report = roundTrip(new Router.LoadReport(List.of(new InferenceGateway.VersionLoad(VERSION, 2.5, 40))));
+    assertThat(report.versions().get(0).version()).isEqualTo(VERSION);
+    assertThat(roundTrip(new Router.Wake(VERSION)).version()).isEqualTo(VERSION);
+    Router.TableUpdated parked = roundTrip(new Router.TableUpdated(new RoutingTable(3, List.of(new RoutingTable.ModelRoute(
+        VERSION.model(), 5, Map.of(3, 100), Map.of(3, new RoutingTable.VersionRoute(SIG, SIG, List.of(), null, true)))))));
+    assertThat(parked.table().models().get(0).versions().get(3).scaledToZero()).isTrue();
     PlacementCoordinator.SetTenantQuota quota = roundTrip(new PlacementCoordinator.SetTenantQuota(TenantId.of("acme"), 5L, 9));
     assertThat(quota.tenant()).isEqualTo(TenantId.of("acme"));
     roundTrip(new PlacementCoordinator.GetReplicas(VERSION.model(), replicas.getRef()));
