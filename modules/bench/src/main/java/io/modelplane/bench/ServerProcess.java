@@ -56,7 +56,7 @@ final class ServerProcess implements AutoCloseable {
           + "; build it with: mvn -B -q -o package -DskipTests");
     }
     Files.createDirectories(dataDir);
-    int[] ports = freePorts(2);
+    int[] ports = freePorts(3);
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     if (!javaOpts.isBlank()) {
@@ -73,6 +73,7 @@ final class ServerProcess implements AutoCloseable {
     env.put("MODELPLANE_HTTP_PORT", String.valueOf(ports[0]));
     env.put("MODELPLANE_CLUSTER_HOST", "127.0.0.1");
     env.put("MODELPLANE_CLUSTER_PORT", String.valueOf(ports[1]));
+    env.put("MODELPLANE_GRPC_PORT", String.valueOf(ports[2]));
     env.put("MODELPLANE_DATA_DIR", dataDir.toAbsolutePath().toString());
     env.put("MODELPLANE_OPERATOR_KEY", operatorKey);
     env.put("MODELPLANE_DEMO", "false");
