@@ -37,6 +37,9 @@ final class GrpcTensors {
   private static final VarHandle FLOAT = MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
   private static final VarHandle DOUBLE = MethodHandles.byteArrayViewVarHandle(double[].class, ByteOrder.LITTLE_ENDIAN);
 
+  private static final java.util.Set<String> TYPED_OUTPUTS = java.util.Set.of("BOOL", "UINT8", "UINT16", "UINT32",
+      "UINT64", "INT8", "INT16", "INT32", "INT64", "FP32", "FP64");
+
   private GrpcTensors() {}
 
   /** The request's inputs against the version's input specs, in spec order; {@link InvalidInputException} if they do not fit. */
@@ -205,9 +208,9 @@ final class GrpcTensors {
     return TensorCodec.selectOutputs(json, outputs);
   }
 
-  /** Whether a datatype has a typed contents field (FP16 and friends answer raw). */
+  /** Whether an output of this datatype has a typed contents field (FP16, BF16 and BYTES answer raw). */
   static boolean typed(String datatype) {
-    return field(datatype) != null;
+    return TYPED_OUTPUTS.contains(datatype);
   }
 
   /** An output's header: name, datatype, shape. */
@@ -224,51 +227,47 @@ final class GrpcTensors {
   /** An output's values in its typed contents field; only for {@link #typed} datatypes. */
   static InferTensorContents contents(Tensor t) {
     InferTensorContents.Builder c = InferTensorContents.newBuilder();
-    byte[] b = t.data();
-    int n = (int) t.elementCount();
-    switch (t.datatype()) {
-      case "BOOL" -> {
-        for (int i = 0; i < n; i++) {
-          c.addBoolContents(b[i] != 0);
-        }
+    TensorCodec.readElements(t, new TensorCodec.Elements() {
+      @Override
+      public void bool(boolean v) {
+        c.addBoolContents(v);
       }
-      case "UINT8" -> {
-        for (int i = 0; i < n; i++) {
-          c.addUintContents(b[i] & 0xFF);
-        }
+
+      @Override
+      public void int32(int v) {
+        c.addIntContents(v);
       }
-      case "INT8" -> {
-        for (int i = 0; i < n; i++) {
-          c.addIntContents(b[i]);
-        }
+
+      @Override
+      public void uint16(int v) {
+        c.addUintContents(v);
       }
-      case "INT16" -> {
-        for (int i = 0; i < n; i++) {
-          c.addIntContents((short) SHORT.get(b, i * 2));
-        }
+
+      @Override
+      public void uint32(int v) {
+        c.addUintContents(v);
       }
-      case "INT32" -> {
-        for (int i = 0; i < n; i++) {
-          c.addIntContents((int) INT.get(b, i * 4));
-        }
+
+      @Override
+      public void int64(long v) {
+        c.addInt64Contents(v);
       }
-      case "INT64" -> {
-        for (int i = 0; i < n; i++) {
-          c.addInt64Contents((long) LONG.get(b, i * 8));
-        }
+
+      @Override
+      public void uint64(long v) {
+        c.addUint64Contents(v);
       }
-      case "FP32" -> {
-        for (int i = 0; i < n; i++) {
-          c.addFp32Contents((float) FLOAT.get(b, i * 4));
-        }
+
+      @Override
+      public void fp32(float v) {
+        c.addFp32Contents(v);
       }
-      case "FP64" -> {
-        for (int i = 0; i < n; i++) {
-          c.addFp64Contents((double) DOUBLE.get(b, i * 8));
-        }
+
+      @Override
+      public void fp64(double v) {
+        c.addFp64Contents(v);
       }
-      default -> throw new IllegalArgumentException("no typed contents for " + t.datatype());
-    }
+    });
     return c.build();
   }
 
