@@ -32,6 +32,7 @@ final class ServerProcess implements AutoCloseable {
   private final Process process;
   private final long pid;
   private final int httpPort;
+  private int grpcPort;
   private final int clusterPort;
   private final long startedNanos;
   private final Path log;
@@ -86,7 +87,10 @@ final class ServerProcess implements AutoCloseable {
     env.remove("MODELPLANE_DB_URL");
     env.putAll(extraEnv);
     long startedNanos = System.nanoTime();
-    return new ServerProcess(builder.start(), ports[0], ports[1], startedNanos, log);
+    ServerProcess server = new ServerProcess(builder.start(), ports[0], ports[1], startedNanos, log);
+    String grpc = env.get("MODELPLANE_GRPC_PORT");
+    server.grpcPort = grpc.matches("\\d+") ? Integer.parseInt(grpc) : -1;
+    return server;
   }
 
   /** Akka remoting port: what a second node names in MODELPLANE_SEED_NODES. */
@@ -142,6 +146,11 @@ final class ServerProcess implements AutoCloseable {
 
   int httpPort() {
     return httpPort;
+  }
+
+  /** The gRPC predict API's port (MODELPLANE_GRPC_PORT, unless the extra settings turned it off). */
+  int grpcPort() {
+    return grpcPort;
   }
 
   URI base() {
