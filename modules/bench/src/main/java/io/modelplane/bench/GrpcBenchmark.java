@@ -27,8 +27,8 @@ import javax.net.SocketFactory;
 
 /**
  * The digits model over the gRPC predict API against REST on one node: the same closed-loop load (each
- * thread one request in flight, batch 1, the held-out digits), REST over HTTP/1.1 keep-alive connections
- * (JSON, and the binary tensor extension), gRPC over one HTTP/2 connection (raw and typed tensors), in
+ * thread one request in flight, batch 1, the held-out digits), REST JSON over HTTP/1.1 keep-alive
+ * connections, gRPC over one HTTP/2 connection (raw and typed tensors), in
  * alternating rounds so that a drift of the machine hits every protocol alike. Prints a Markdown table.
  */
 public final class GrpcBenchmark {
@@ -63,19 +63,17 @@ public final class GrpcBenchmark {
       String key = TlsBenchmark.provision(BenchMain.httpClient(), base, operatorKey, model, out);
       TlsBenchmark.Load json = new TlsBenchmark.Load(SocketFactory.getDefault(), server.httpPort(), key, model.name(),
           model.requests(64, false));
-      TlsBenchmark.Load binary = new TlsBenchmark.Load(SocketFactory.getDefault(), server.httpPort(), key,
-          model.name(), model.requests(64, true));
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext().build();
       try {
         GrpcLoad raw = new GrpcLoad(channel, key, requests(model, true));
         GrpcLoad typed = new GrpcLoad(channel, key, requests(model, false));
         out.progress("warm-up, 5 s each");
-        for (Object load : List.of(json, binary, raw, typed)) {
+        for (Object load : List.of(json, raw, typed)) {
           run(load, concurrency, Duration.ofSeconds(5));
         }
         List<TlsBenchmark.Phase> phases = new ArrayList<>();
-        String[] names = {"REST JSON", "REST binary", "gRPC raw", "gRPC typed"};
-        Object[] loads = {json, binary, raw, typed};
+        String[] names = {"REST JSON", "gRPC raw", "gRPC typed"};
+        Object[] loads = {json, raw, typed};
         for (int round = 1; round <= rounds; round++) {
           for (int k = 0; k < loads.length; k++) {
             int at = round % 2 == 1 ? k : loads.length - 1 - k;
@@ -192,8 +190,8 @@ public final class GrpcBenchmark {
         }
       }
     }
-    md.append(String.format("%nThroughput against REST JSON (sum of the rounds): REST binary %.2f, gRPC raw %.2f,"
-        + " gRPC typed %.2f.%n", perSecond[1] / perSecond[0], perSecond[2] / perSecond[0], perSecond[3] / perSecond[0]));
+    md.append(String.format("%nThroughput against REST JSON (sum of the rounds): gRPC raw %.2f, gRPC typed %.2f.%n",
+        perSecond[1] / perSecond[0], perSecond[2] / perSecond[0]));
     return md.toString();
   }
 }
