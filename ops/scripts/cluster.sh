@@ -16,6 +16,7 @@
 #   CLUSTER_HTTP_PORT=8080            node N serves HTTP on CLUSTER_HTTP_PORT+N-1 (8080, 8081, 8082)
 #   CLUSTER_REMOTING_PORT=25520       Akka remoting on 25520, 25521, 25522
 #   CLUSTER_MANAGEMENT_PORT=8558      Akka Management (/ready, /cluster/members) on 8558, 8559, 8560
+#   CLUSTER_GRPC_PORT=9081            the gRPC predict API on 9081, 9082, 9083
 #   CLUSTER_JAVA_OPTS=-Xmx1g          options of each node's JVM
 #   CLUSTER_START_TIMEOUT=180         seconds a node may take to become ready
 #   CLUSTER_STOP_TIMEOUT=90           seconds a node may take to leave after SIGTERM; then SIGKILL
@@ -30,6 +31,7 @@ JAR=${CLUSTER_JAR:-$REPO_DIR/modules/app/target/modelplane.jar}
 HTTP_PORT=${CLUSTER_HTTP_PORT:-8080}
 REMOTING_PORT=${CLUSTER_REMOTING_PORT:-25520}
 MANAGEMENT_PORT=${CLUSTER_MANAGEMENT_PORT:-8558}
+GRPC_PORT=${CLUSTER_GRPC_PORT:-9081}
 JAVA_OPTS=${CLUSTER_JAVA_OPTS:--Xmx1g}
 START_TIMEOUT=${CLUSTER_START_TIMEOUT:-180}
 STOP_TIMEOUT=${CLUSTER_STOP_TIMEOUT:-90}
@@ -53,6 +55,7 @@ require_number() {
 http_port() { echo $((HTTP_PORT + $1 - 1)); }
 remoting_port() { echo $((REMOTING_PORT + $1 - 1)); }
 management_port() { echo $((MANAGEMENT_PORT + $1 - 1)); }
+grpc_port() { echo $((GRPC_PORT + $1 - 1)); }
 pid_file() { echo "$CLUSTER_DIR/node-$1.pid"; }
 started_file() { echo "$CLUSTER_DIR/node-$1.started"; }
 log_file() { echo "$CLUSTER_DIR/node-$1.log"; }
@@ -156,6 +159,7 @@ start_node() {
     MODELPLANE_HTTP_HOST="$HOST" MODELPLANE_HTTP_PORT="$(http_port "$n")" \
     MODELPLANE_CLUSTER_HOST="$HOST" MODELPLANE_CLUSTER_PORT="$(remoting_port "$n")" \
     MODELPLANE_MANAGEMENT_HOST="$HOST" MODELPLANE_MANAGEMENT_PORT="$(management_port "$n")" \
+    MODELPLANE_GRPC_PORT="$(grpc_port "$n")" \
     MODELPLANE_DISCOVERY=seeds MODELPLANE_SEED_NODES="$seeds" MODELPLANE_DOWNING=keep-majority \
     MODELPLANE_ROLES=control,gateway,worker MODELPLANE_DB_CREATE_SCHEMA="$create_schema" \
     MODELPLANE_ARTIFACT_STORE=s3 MODELPLANE_OPERATOR_KEY="$key" MODELPLANE_KEK_FILE="$(kek_file)" \
@@ -304,7 +308,7 @@ cmd_status() {
       ready="not ready"
       all_ready=1
     fi
-    echo "node $n  pid $pid  $ready  http://$HOST:$(http_port "$n")"
+    echo "node $n  pid $pid  $ready  http://$HOST:$(http_port "$n")  gRPC $HOST:$(grpc_port "$n")"
   done
   if [[ -n $members ]]; then
     echo "members (address status):"
@@ -368,6 +372,7 @@ cmd_kill() {
 require_number CLUSTER_HTTP_PORT "$HTTP_PORT"
 require_number CLUSTER_REMOTING_PORT "$REMOTING_PORT"
 require_number CLUSTER_MANAGEMENT_PORT "$MANAGEMENT_PORT"
+require_number CLUSTER_GRPC_PORT "$GRPC_PORT"
 require_number CLUSTER_START_TIMEOUT "$START_TIMEOUT"
 require_number CLUSTER_STOP_TIMEOUT "$STOP_TIMEOUT"
 (($# > 0)) || usage

@@ -25,10 +25,7 @@ public abstract class ApiDirectives extends AllDirectives {
    */
   Route authenticated(Authenticator authenticator, BiConsumer<String, String> failed, Function<Principal, Route> inner) {
     return optionalHeaderValueByName("Authorization", header -> {
-      Optional<String> credential = header
-          .filter(h -> h.regionMatches(true, 0, "Bearer ", 0, 7))
-          .map(h -> h.substring(7).trim())
-          .filter(c -> !c.isEmpty());
+      Optional<String> credential = bearer(header.orElse(null));
       if (credential.isEmpty()) {
         failed.accept("missing_credential", null);
         return complete(unauthorized("missing_credential", "send Authorization: Bearer <API key or access token>"));
@@ -42,6 +39,14 @@ public abstract class ApiDirectives extends AllDirectives {
     });
   }
 
+  /** The credential of an {@code Authorization: Bearer …} value; empty when there is none. */
+  public static Optional<String> bearer(String authorization) {
+    return Optional.ofNullable(authorization)
+        .filter(h -> h.regionMatches(true, 0, "Bearer ", 0, 7))
+        .map(h -> h.substring(7).trim())
+        .filter(c -> !c.isEmpty());
+  }
+
   private static akka.http.javadsl.model.HttpResponse unauthorized(String code, String message) {
     return Json.error(new ApiError(StatusCodes.UNAUTHORIZED, code, message))
         .addHeader(RawHeader.create("WWW-Authenticate", "Bearer realm=\"modelplane\""));
@@ -49,14 +54,19 @@ public abstract class ApiDirectives extends AllDirectives {
 
   /** Runs {@code inner} if the policy allows {@code action}; another tenant's resources answer 404. */
   protected Route authorized(Principal principal, Action action, TenantId tenant, Supplier<Route> inner) {
-    AccessPolicy.Decision decision = AccessPolicy.decide(principal, action, tenant);
-    return switch (decision) {
-      case ALLOW -> inner.get();
-      case NOT_FOUND -> complete(Json.error(ApiError.tenantNotFound(tenant.value())));
-      case SUSPENDED -> complete(Json.error(new ApiError(StatusCodes.FORBIDDEN, "tenant_suspended",
-          "tenant " + principal.tenant() + " is suspended")));
-      case FORBIDDEN -> complete(Json.error(new ApiError(StatusCodes.FORBIDDEN, "forbidden",
-          "role " + principal.role().wireName() + " may not do this")));
+    ApiError refused = refusal(principal, action, tenant);
+    return refused == null ? inner.get() : complete(Json.error(refused));
+  }
+
+  /** Why the policy refuses {@code action} (another tenant's resources: 404), or null when it allows it. */
+  public static ApiError refusal(Principal principal, Action action, TenantId tenant) {
+    return switch (AccessPolicy.decide(principal, action, tenant)) {
+      case ALLOW -> null;
+      case NOT_FOUND -> ApiError.tenantNotFound(tenant.value());
+      case SUSPENDED -> new ApiError(StatusCodes.FORBIDDEN, "tenant_suspended",
+          "tenant " + principal.tenant() + " is suspended");
+      case FORBIDDEN -> new ApiError(StatusCodes.FORBIDDEN, "forbidden",
+          "role " + principal.role().wireName() + " may not do this");
     };
   }
 

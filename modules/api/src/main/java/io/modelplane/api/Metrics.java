@@ -48,7 +48,7 @@ public final class Metrics {
   }
 
   /** A request answered 401; {@code credential} is what was sent, or null. */
-  void authenticationFailed(String reason, String credential) {
+  public void authenticationFailed(String reason, String credential) {
     authenticationFailures.labelValues(reason, shape(credential)).inc();
   }
 

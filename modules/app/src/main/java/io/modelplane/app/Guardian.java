@@ -32,6 +32,9 @@ import io.modelplane.api.FailedAuthentications;
 import io.modelplane.api.HttpApi;
 import io.modelplane.api.Metrics;
 import io.modelplane.api.WorkerNodeApi;
+import io.modelplane.api.grpc.GrpcServer;
+import io.modelplane.api.grpc.InferenceService;
+import io.modelplane.api.predict.PredictRoutes;
 import io.modelplane.api.tls.ServerTls;
 import io.modelplane.common.tls.OutgoingTrust;
 import io.modelplane.control.readside.JournalTagBackfill;
@@ -131,6 +134,10 @@ final class Guardian {
   private final ServerTls httpTls;
   private final OutgoingTrust outgoingTrust;
   private final CompletableFuture<InetSocketAddress> serving;
+  /** Where the gRPC predict API listens once bound; stays null when it is off or the node is no gateway. */
+  private final java.util.concurrent.atomic.AtomicReference<InetSocketAddress> grpcAddress;
+  /** Set on gateway nodes: the gRPC predict API, served once HTTP is bound (unless its port is off). */
+  private InferenceService grpcService;
   private final Metrics metrics = new Metrics();
   // the devices of this node's workers (empty until they start, and on nodes without the worker role)
   private volatile List<Device> workerDevices = List.of();
@@ -142,7 +149,8 @@ final class Guardian {
   private Function<InetSocketAddress, CompletionStage<Void>> demo;
 
   private Guardian(ActorContext<Command> ctx, Config config, NodeSettings settings, NodeTls tls, ServerTls httpTls,
-      Teardown teardown, CompletableFuture<InetSocketAddress> serving) {
+      Teardown teardown, CompletableFuture<InetSocketAddress> serving,
+      java.util.concurrent.atomic.AtomicReference<InetSocketAddress> grpcAddress) {
     this.ctx = ctx;
     this.system = ctx.getSystem();
     this.config = config;
@@ -153,13 +161,16 @@ final class Guardian {
     this.httpTls = httpTls;
     this.outgoingTrust = tls.outgoingTrust();
     this.serving = serving;
+    this.grpcAddress = grpcAddress;
     this.cluster = ClusterSettings.fromConfig(config, settings);
     this.leave = new GracefulLeave(system, cluster.shutdownTimeout());
   }
 
   static Behavior<Command> create(Config config, NodeSettings settings, NodeTls tls, ServerTls httpTls,
-      Teardown teardown, CompletableFuture<InetSocketAddress> serving) {
-    return Behaviors.setup(ctx -> new Guardian(ctx, config, settings, tls, httpTls, teardown, serving).start());
+      Teardown teardown, CompletableFuture<InetSocketAddress> serving,
+      java.util.concurrent.atomic.AtomicReference<InetSocketAddress> grpcAddress) {
+    return Behaviors.setup(ctx -> new Guardian(ctx, config, settings, tls, httpTls, teardown, serving, grpcAddress)
+        .start());
   }
 
   private Behavior<Command> start() {
@@ -442,8 +453,13 @@ final class Guardian {
         edge.getDouble("failed-auth-burst"));
     PredictPipeline pipeline = new PredictPipeline(gateway, PredictPorts.admission(admission),
         PredictPorts.catalog(controlPlane), PredictPorts.usage(services.usage().meter()));
+    ApiSettings apiSettings = ApiSettings.fromConfig(config);
+    // the gRPC predict API: the same credentials, address limit, pipeline and metrics as HTTP's
+    grpcService = new InferenceService(Authenticator.firstOf(credentials), failures,
+        new PredictRoutes(controlPlane, pipeline, apiSettings, metrics), apiSettings, metrics,
+        NodeReadiness.get(system)::ready);
     return new HttpApi(controlPlane, Authenticator.firstOf(credentials), services.artifacts(), services.deployments(),
-        pipeline, changes, services.usage(), services.provisioning(), ApiSettings.fromConfig(config), metrics,
+        pipeline, changes, services.usage(), services.provisioning(), apiSettings, metrics,
         failures, NodeReadiness.get(system)::ready, services.readSide(),
         NodeArtifacts.uploadDisk(config, settings.dataDir())).route();
   }
@@ -514,6 +530,12 @@ final class Guardian {
           settings.usesPostgres() ? "PostgreSQL" : "H2", settings.dataDir(), settings.roles());
     }
     InetSocketAddress address = binding.localAddress();
+    try {
+      startGrpc();
+    } catch (RuntimeException e) {
+      ctx.getSelf().tell(new StartFailed(e));
+      return Behaviors.same();
+    }
     if (demo == null) {
       ctx.getSelf().tell(new Served(address));
     } else {
@@ -521,6 +543,31 @@ final class Guardian {
           (done, failure) -> failure == null ? new Served(address) : new StartFailed(failure));
     }
     return Behaviors.same();
+  }
+
+  /** The gRPC predict API on gateway nodes, on the HTTP host, with HTTPS's certificate; stopped with the HTTP server. */
+  private void startGrpc() {
+    java.util.OptionalInt port = GrpcServer.port(config.getString("modelplane.grpc.port"));
+    if (grpcService == null || port.isEmpty()) {
+      return;
+    }
+    io.grpc.Server server = GrpcServer.start(settings.httpHost(), port.getAsInt(), httpTls, grpcService.definition(),
+        ApiSettings.fromConfig(config).maxInferBytes());
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "grpc-unbind",
+        () -> CompletableFuture.supplyAsync(() -> {
+          try {
+            server.shutdown().awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          server.shutdownNow();
+          return Done.getInstance();
+        }, dispatcher("blocking-io")));
+    teardown.add(server::shutdownNow);
+    InetSocketAddress bound = (InetSocketAddress) server.getListenSockets().get(0);
+    grpcAddress.set(bound);
+    log.info("gRPC predict API (OIP v2) on {}:{}{}", settings.httpHost(), bound.getPort(),
+        httpTls != null ? " with TLS" : "");
   }
 
   /**

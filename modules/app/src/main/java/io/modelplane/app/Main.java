@@ -27,7 +27,7 @@ public final class Main {
    * the system has terminated and everything the node opened is closed.
    */
   public record Node(ActorSystem<?> system, InetSocketAddress httpAddress, boolean https,
-      CompletableFuture<Void> stopped) {
+      CompletableFuture<Void> stopped, InetSocketAddress grpcAddress) {
     public String baseUrl() {
       return Main.baseUrl(httpAddress, https);
     }
@@ -140,6 +140,11 @@ public final class Main {
     refuseCredentialsOnWorkerOnly(config, settings);
     OperatorKey.requireStrong(settings.operatorKey());
     NodeArtifacts.settings(config); // e.g. s3 without a bucket: refused before anything starts
+    try {
+      io.modelplane.api.grpc.GrpcServer.port(config.getString("modelplane.grpc.port"));
+    } catch (IllegalArgumentException e) {
+      throw new RefusedSettingException(e.getMessage());
+    }
     NodeTls tls = NodeTls.fromConfig(config);
     ServerTls httpTls = tls.loadHttp(); // a missing or broken certificate stops the start here
     tls.warnIfPlainAndReachable(settings.roles().contains("gateway"), settings.httpHost(), settings.clusterHost());
@@ -148,13 +153,14 @@ public final class Main {
     // last of all: files a library made since start (H2's trace file) are made owner-only too
     teardown.add(() -> secureDataDir(settings));
     CompletableFuture<InetSocketAddress> serving = new CompletableFuture<>();
+    var grpcAddress = new java.util.concurrent.atomic.AtomicReference<InetSocketAddress>();
     ActorSystem<Guardian.Command> system = ActorSystem.create(
-        Guardian.create(config, settings, tls, httpTls, teardown, serving), "modelplane", config);
+        Guardian.create(config, settings, tls, httpTls, teardown, serving, grpcAddress), "modelplane", config);
     CompletableFuture<Void> stopped = system.getWhenTerminated().toCompletableFuture().thenRun(teardown::run);
     try {
       // schema creation, binding and the demo tenant each have their own limits; this one is the backstop
       InetSocketAddress address = serving.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-      return new Node(system, address, httpTls != null, stopped);
+      return new Node(system, address, httpTls != null, stopped, grpcAddress.get());
     } catch (Exception e) {
       system.terminate();
       stopped.join();

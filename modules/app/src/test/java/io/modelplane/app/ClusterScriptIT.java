@@ -112,6 +112,7 @@ class ClusterScriptIT {
     env.put("CLUSTER_HTTP_PORT", String.valueOf(freePorts(NODES)));
     env.put("CLUSTER_REMOTING_PORT", String.valueOf(freePorts(NODES)));
     env.put("CLUSTER_MANAGEMENT_PORT", String.valueOf(freePorts(NODES)));
+    env.put("CLUSTER_GRPC_PORT", String.valueOf(freePorts(NODES)));
     // a smaller, faster-starting JVM per node: three share this machine's cores with the build
     env.put("CLUSTER_JAVA_OPTS", "-Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
 

@@ -111,12 +111,72 @@ class HttpsNodeTest {
         .isInstanceOf(java.io.IOException.class);
   }
 
+  /** The serial of the certificate the gRPC port serves a new connection (its TLS session after one call). */
+  private static BigInteger grpcServedSerial() throws Exception {
+    Path caFile = dir.resolve("grpc-ca.crt");
+    CA.writeCertificate(caFile);
+    io.grpc.ManagedChannel channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder
+        .forAddress("127.0.0.1", node.grpcAddress().getPort())
+        .sslContext(io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts.forClient().trustManager(caFile.toFile()).build())
+        .build();
+    try {
+      java.util.concurrent.atomic.AtomicReference<javax.net.ssl.SSLSession> session =
+          new java.util.concurrent.atomic.AtomicReference<>();
+      io.grpc.ClientInterceptor capture = new io.grpc.ClientInterceptor() {
+        @Override
+        public <Q, R> io.grpc.ClientCall<Q, R> interceptCall(io.grpc.MethodDescriptor<Q, R> method,
+            io.grpc.CallOptions options, io.grpc.Channel next) {
+          return new io.grpc.ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+            @Override
+            public void start(Listener<R> listener, io.grpc.Metadata headers) {
+              super.start(new io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+                @Override
+                public void onHeaders(io.grpc.Metadata h) {
+                  session.set(getAttributes().get(io.grpc.Grpc.TRANSPORT_ATTR_SSL_SESSION));
+                  super.onHeaders(h);
+                }
+              }, headers);
+            }
+          };
+        }
+      };
+      assertThat(io.modelplane.api.grpc.oip.GRPCInferenceServiceGrpc.newBlockingStub(channel).withInterceptors(capture)
+          .withDeadlineAfter(Duration.ofSeconds(10))
+          .serverLive(io.modelplane.api.grpc.oip.OpenInference.ServerLiveRequest.getDefaultInstance()).getLive()).isTrue();
+      return ((X509Certificate) session.get().getPeerCertificates()[0]).getSerialNumber();
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  @Test
+  void grpcServesTheHttpsCertificateAndRefusesPlaintext() throws Exception {
+    TestNodes.eventually(Duration.ofSeconds(10), () -> {
+      try {
+        return grpcServedSerial().equals(servedSerial());
+      } catch (Exception e) {
+        return false;
+      }
+    }, "gRPC serves the HTTPS certificate");
+    io.grpc.ManagedChannel plain = io.grpc.ManagedChannelBuilder.forAddress("127.0.0.1", node.grpcAddress().getPort())
+        .usePlaintext().build();
+    try {
+      assertThatThrownBy(() -> io.modelplane.api.grpc.oip.GRPCInferenceServiceGrpc.newBlockingStub(plain)
+          .withDeadlineAfter(Duration.ofSeconds(5))
+          .serverLive(io.modelplane.api.grpc.oip.OpenInference.ServerLiveRequest.getDefaultInstance()))
+          .isInstanceOf(io.grpc.StatusRuntimeException.class);
+    } finally {
+      plain.shutdownNow();
+    }
+  }
+
   @Test
   void newConnectionsGetTheNewCertificateOnceTheFilesAreReplaced() throws Exception {
     TestCertificates.Issued second = CA.issue("localhost", "RSA", "127.0.0.1");
     TestNodes.eventually(Duration.ofSeconds(5), () -> serves(first.serial()), "first certificate served");
     second.writePem(dir.resolve("tls.crt"), dir.resolve("tls.key"));
     TestNodes.eventually(Duration.ofSeconds(10), () -> serves(second.serial()), "new certificate served without a restart");
+    assertThat(grpcServedSerial()).as("gRPC serves the reloaded certificate too").isEqualTo(second.serial());
     assertThat(api.get("/v2/health/live", null).status()).isEqualTo(200);
   }
 

@@ -34,6 +34,7 @@ final class LocalCluster implements AutoCloseable {
     final int httpPort = NodeProcess.freePort();
     final int clusterPort = NodeProcess.freePort();
     final int managementPort = NodeProcess.freePort();
+    final int grpcPort = NodeProcess.freePort();
     final Path dataDir;
     final Path log;
     private NodeProcess process;
@@ -173,6 +174,7 @@ final class LocalCluster implements AutoCloseable {
     Map<String, String> env = new HashMap<>(shared);
     env.put("MODELPLANE_HTTP_PORT", String.valueOf(node.httpPort));
     env.put("MODELPLANE_CLUSTER_PORT", String.valueOf(node.clusterPort));
+    env.put("MODELPLANE_GRPC_PORT", String.valueOf(node.grpcPort));
     env.put("MODELPLANE_MANAGEMENT_HOST", "127.0.0.1");
     env.put("MODELPLANE_MANAGEMENT_PORT", String.valueOf(node.managementPort));
     env.put("MODELPLANE_ROLES", node.roles);

@@ -87,6 +87,7 @@ final class NodeProcess implements AutoCloseable {
     e.put("MODELPLANE_CLUSTER_HOST", "127.0.0.1");
     e.put("MODELPLANE_CLUSTER_PORT", String.valueOf(clusterPort));
     e.put("MODELPLANE_MANAGEMENT_PORT", String.valueOf(managementPort));
+    e.put("MODELPLANE_GRPC_PORT", String.valueOf(freePort())); // 8081 by default: another node's HTTP port here
     e.put("MODELPLANE_DATA_DIR", dataDir.toAbsolutePath().toString());
     e.putAll(env);
     try {

@@ -24,6 +24,7 @@ final class TestNodes {
     Map<String, Object> settings = new HashMap<>();
     settings.put("modelplane.http.host", "127.0.0.1");
     settings.put("modelplane.http.port", 0);
+    settings.put("modelplane.grpc.port", 0);
     settings.put("modelplane.cluster.host", "127.0.0.1");
     settings.put("modelplane.cluster.port", 0);
     settings.put("modelplane.management.port", 0);

@@ -32,6 +32,7 @@ final class ServerProcess implements AutoCloseable {
   private final Process process;
   private final long pid;
   private final int httpPort;
+  private int grpcPort;
   private final int clusterPort;
   private final long startedNanos;
   private final Path log;
@@ -56,7 +57,7 @@ final class ServerProcess implements AutoCloseable {
           + "; build it with: mvn -B -q -o package -DskipTests");
     }
     Files.createDirectories(dataDir);
-    int[] ports = freePorts(2);
+    int[] ports = freePorts(3);
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     if (!javaOpts.isBlank()) {
@@ -73,6 +74,7 @@ final class ServerProcess implements AutoCloseable {
     env.put("MODELPLANE_HTTP_PORT", String.valueOf(ports[0]));
     env.put("MODELPLANE_CLUSTER_HOST", "127.0.0.1");
     env.put("MODELPLANE_CLUSTER_PORT", String.valueOf(ports[1]));
+    env.put("MODELPLANE_GRPC_PORT", String.valueOf(ports[2]));
     env.put("MODELPLANE_DATA_DIR", dataDir.toAbsolutePath().toString());
     env.put("MODELPLANE_OPERATOR_KEY", operatorKey);
     env.put("MODELPLANE_DEMO", "false");
@@ -85,7 +87,10 @@ final class ServerProcess implements AutoCloseable {
     env.remove("MODELPLANE_DB_URL");
     env.putAll(extraEnv);
     long startedNanos = System.nanoTime();
-    return new ServerProcess(builder.start(), ports[0], ports[1], startedNanos, log);
+    ServerProcess server = new ServerProcess(builder.start(), ports[0], ports[1], startedNanos, log);
+    String grpc = env.get("MODELPLANE_GRPC_PORT");
+    server.grpcPort = grpc.matches("\\d+") ? Integer.parseInt(grpc) : -1;
+    return server;
   }
 
   /** Akka remoting port: what a second node names in MODELPLANE_SEED_NODES. */
@@ -141,6 +146,11 @@ final class ServerProcess implements AutoCloseable {
 
   int httpPort() {
     return httpPort;
+  }
+
+  /** The gRPC predict API's port (MODELPLANE_GRPC_PORT, unless the extra settings turned it off). */
+  int grpcPort() {
+    return grpcPort;
   }
 
   URI base() {

@@ -140,7 +140,7 @@ public final class TlsBenchmark {
     }
   }
 
-  private static String provision(HttpClient http, URI base, String operatorKey, BenchModel model, Reporter out)
+  static String provision(HttpClient http, URI base, String operatorKey, BenchModel model, Reporter out)
       throws IOException, InterruptedException {
     long deadline = System.nanoTime() + SERVER_START.toNanos();
     while (true) {
@@ -168,7 +168,7 @@ public final class TlsBenchmark {
     return key;
   }
 
-  private static void report(Reporter out, Phase p) {
+  static void report(Reporter out, Phase p) {
     out.progress(String.format("%s: %d ok, %d errors, %.0f req/s, p50 %.3f ms, p99 %.3f ms", p.label(), p.ok(),
         p.errors(), p.perSecond(), p.latencies().p50(), p.latencies().p99()));
   }
@@ -272,7 +272,7 @@ public final class TlsBenchmark {
       return new Phase("", n, errors, (System.nanoTime() - start) / 1e9, Latencies.of(nanos, n));
     }
 
-    private static Phase merge(List<long[]> samples, int[] counts, long errors, double seconds) {
+    static Phase merge(List<long[]> samples, int[] counts, long errors, double seconds) {
       int total = 0;
       for (int c : counts) {
         total += c;

@@ -27,6 +27,7 @@ import io.modelplane.api.Metrics;
 import io.modelplane.api.view.TensorView;
 import io.modelplane.common.ModelId;
 import io.modelplane.common.ModelKey;
+import io.modelplane.common.TensorSpec;
 import io.modelplane.control.ControlPlane;
 import io.modelplane.identity.Action;
 import io.modelplane.identity.Principal;
@@ -47,7 +48,9 @@ import java.util.concurrent.CompletionStage;
  * outcome as a status, and the HTTP metrics.
  */
 public final class PredictRoutes extends ApiDirectives {
-  static final String PLATFORM = "pytorch_torchscript";
+  public static final String PLATFORM = "pytorch_torchscript";
+  /** The server's name in its metadata. */
+  public static final String SERVER_NAME = "modelplane";
   /** The binary tensor data extension's header: the byte length of the JSON part of a body. */
   public static final String BINARY_HEADER = "Inference-Header-Content-Length";
 
@@ -66,26 +69,38 @@ public final class PredictRoutes extends ApiDirectives {
   /** {@code GET /v2}: server metadata, as in the protocol with no credential; it names nothing of any tenant. */
   public Route serverMetadata() {
     return pathEnd(() -> get(() -> complete(Json.response(StatusCodes.OK,
-        Map.of("name", "modelplane", "version", ApiSettings.VERSION, "extensions", List.of("binary_tensor_data"))))));
+        Map.of("name", SERVER_NAME, "version", ApiSettings.VERSION, "extensions", List.of("binary_tensor_data"))))));
   }
 
   public Route routes(Principal principal) {
     return pathPrefix(segment("models").slash(segment()), name -> {
-      if (principal.tenant() == null) {
-        return complete(Json.error(new ApiError(StatusCodes.FORBIDDEN, "tenant_credential_required",
-            "the predict API serves a tenant's models: use a credential of that tenant")));
+      ApiError refused = refusal(principal, name);
+      if (refused != null) {
+        return complete(Json.error(refused));
       }
-      return authorized(principal, Action.PREDICT, principal.tenant(), () -> {
-        if (!ModelId.isValid(name)) {
-          return complete(Json.error(modelNotFound(name)));
-        }
-        ModelKey key = new ModelKey(principal.tenant(), ModelId.of(name));
-        PredictPipeline.Caller caller = new PredictPipeline.Caller(principal.tenant(), principal.subject());
-        return concat(
-            model(caller, key, null),
-            pathPrefix(segment("versions").slash(integerSegment()), version -> model(caller, key, version)));
-      });
+      ModelKey key = new ModelKey(principal.tenant(), ModelId.of(name));
+      PredictPipeline.Caller caller = caller(principal);
+      return concat(
+          model(caller, key, null),
+          pathPrefix(segment("versions").slash(integerSegment()), version -> model(caller, key, version)));
     });
+  }
+
+  /**
+   * Why {@code principal} may not use the predict API on its tenant's model {@code name} (a name that
+   * cannot exist: model_not_found), or null when it may. Shared by every predict protocol.
+   */
+  public static ApiError refusal(Principal principal, String name) {
+    if (principal.tenant() == null) {
+      return new ApiError(StatusCodes.FORBIDDEN, "tenant_credential_required",
+          "the predict API serves a tenant's models: use a credential of that tenant");
+    }
+    ApiError refused = ApiDirectives.refusal(principal, Action.PREDICT, principal.tenant());
+    return refused != null ? refused : ModelId.isValid(name) ? null : modelNotFound(name);
+  }
+
+  public static PredictPipeline.Caller caller(Principal principal) {
+    return new PredictPipeline.Caller(principal.tenant(), principal.subject());
   }
 
   private Route model(PredictPipeline.Caller caller, ModelKey key, Integer version) {
@@ -107,15 +122,28 @@ public final class PredictRoutes extends ApiDirectives {
         : Json.error(PredictErrors.toApiError(((PredictPipeline.Failed) result).failure()));
     // every predict answer carries the tenant's rate-limit state
     response = response.addHeaders(rateLimitHeaders(result.rateLimit()));
+    answered(key, result, response.status().intValue(), started);
+    return response;
+  }
+
+  /**
+   * Counts a predict answer in the metrics: its admission decision and its status (an HTTP status; other
+   * protocols give the one REST would have answered), {@code started} from {@link System#nanoTime()}.
+   */
+  public void answered(ModelKey key, PredictPipeline.Result result, int status, long started) {
     String tenant = key.tenant().value();
     PredictPipeline.Usage usage = result.usage();
     metrics.admission(tenant, usage.failure() != null && usage.failure().code().isAdmission()
         ? PredictErrors.toApiError(usage.failure()).code() : "admitted");
     // a name nobody deployed is labelled "" so that made-up names cannot grow the series
     metrics.predictAnswered(tenant, usage.model() == null ? "" : usage.model().model().value(),
-        usage.version() == null ? "" : String.valueOf(usage.version()), response.status().intValue(),
+        usage.version() == null ? "" : String.valueOf(usage.version()), status,
         (System.nanoTime() - started) / 1e9);
-    return response;
+  }
+
+  /** The call of this node's predict pipeline that every predict protocol makes. */
+  public CompletionStage<PredictPipeline.Result> predict(PredictPipeline.Caller caller, PredictPipeline.Request request) {
+    return pipeline.predict(caller, request);
   }
 
   private static List<HttpHeader> rateLimitHeaders(Admission.RateLimit limits) {
@@ -251,34 +279,52 @@ public final class PredictRoutes extends ApiDirectives {
     return s.length() > 40 ? s.substring(0, 40) + "..." : s;
   }
 
-  private CompletionStage<HttpResponse> metadata(ModelKey key, Integer version) {
+  /** A model's metadata as the protocol describes it: the version asked for, else the default one. */
+  public record ModelMetadata(String name, List<String> versions, String platform, List<TensorSpec> inputs,
+      List<TensorSpec> outputs) {}
+
+  public CompletionStage<ModelMetadata> modelMetadata(ModelKey key, Integer version) {
     return summary(key).thenApply(s -> {
       ModelEntity.VersionInfo v = version != null ? version(s, version) : defaultVersion(s);
+      List<String> versions = s.versions().stream().filter(i -> !i.archived()).map(i -> String.valueOf(i.version()))
+          .toList();
+      return new ModelMetadata(key.model().value(), versions, PLATFORM, v.inputs(), v.outputs());
+    });
+  }
+
+  /** Whether the version (null: the deployment's) is ready; a version that does not exist fails with a 404. */
+  public CompletionStage<Boolean> modelReady(ModelKey key, Integer version) {
+    return summary(key).thenApply(s -> {
+      if (version != null) {
+        version(s, version);
+      }
+      return pipeline.isReady(key, version);
+    });
+  }
+
+  private CompletionStage<HttpResponse> metadata(ModelKey key, Integer version) {
+    return modelMetadata(key, version).thenApply(m -> {
       ObjectNode body = Json.MAPPER.createObjectNode();
-      body.put("name", key.model().value());
+      body.put("name", m.name());
       ArrayNode versions = body.putArray("versions");
-      s.versions().stream().filter(i -> !i.archived()).forEach(i -> versions.add(String.valueOf(i.version())));
-      body.put("platform", PLATFORM);
-      body.set("inputs", Json.MAPPER.valueToTree(TensorView.from(v.inputs())));
-      body.set("outputs", Json.MAPPER.valueToTree(TensorView.from(v.outputs())));
+      m.versions().forEach(versions::add);
+      body.put("platform", m.platform());
+      body.set("inputs", Json.MAPPER.valueToTree(TensorView.from(m.inputs())));
+      body.set("outputs", Json.MAPPER.valueToTree(TensorView.from(m.outputs())));
       return Json.response(StatusCodes.OK, body);
     });
   }
 
   private CompletionStage<HttpResponse> ready(ModelKey key, Integer version) {
-    return summary(key).thenApply(s -> {
-      if (version != null) {
-        version(s, version);
-      }
-      return Json.response(StatusCodes.OK, Map.of("name", key.model().value(), "ready", pipeline.isReady(key, version)));
-    });
+    return modelReady(key, version)
+        .thenApply(ready -> Json.response(StatusCodes.OK, Map.of("name", key.model().value(), "ready", ready)));
   }
 
   private CompletionStage<ModelEntity.Summary> summary(ModelKey key) {
     return controlPlane.readModel(key, ModelEntity.Get::new, ModelEntity.Summary.class);
   }
 
-  private static ApiError modelNotFound(String name) {
+  public static ApiError modelNotFound(String name) {
     return ApiError.notFound("model_not_found", "model " + name + " does not exist");
   }
 

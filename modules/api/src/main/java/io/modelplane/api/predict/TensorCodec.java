@@ -266,78 +266,145 @@ public final class TensorCodec {
   public static ObjectNode encodeOutput(Tensor t) {
     ObjectNode node = outputHeader(t);
     ArrayNode data = node.putArray("data");
+    readElements(t, new Elements() {
+      @Override
+      public void bool(boolean v) {
+        data.add(v);
+      }
+
+      @Override
+      public void int32(int v) {
+        data.add(v);
+      }
+
+      @Override
+      public void uint16(int v) {
+        data.add(v);
+      }
+
+      @Override
+      public void uint32(int v) {
+        data.add(Integer.toUnsignedLong(v));
+      }
+
+      @Override
+      public void int64(long v) {
+        data.add(v);
+      }
+
+      @Override
+      public void uint64(long v) {
+        if (v >= 0) {
+          data.add(v);
+        } else {
+          data.add(new BigInteger(Long.toUnsignedString(v)));
+        }
+      }
+
+      @Override
+      public void fp32(float v) {
+        data.add(v);
+      }
+
+      @Override
+      public void fp64(double v) {
+        data.add(v);
+      }
+    });
+    return node;
+  }
+
+  /**
+   * Receives a tensor's elements in row-major order, each as the widest Java type its datatype needs:
+   * INT8, INT16 and INT32 as {@link #int32}; UINT8 and UINT16 as {@link #uint16}; UINT32 as
+   * {@link #uint32} (the bits of an unsigned 32-bit value); FP16 as {@link #fp32}.
+   */
+  public interface Elements {
+    void bool(boolean v);
+
+    void int32(int v);
+
+    void uint16(int v);
+
+    void uint32(int v);
+
+    void int64(long v);
+
+    void uint64(long v);
+
+    void fp32(float v);
+
+    void fp64(double v);
+  }
+
+  /** Hands {@code t}'s elements (its little-endian {@link Tensor#data()}) to {@code to}, in order. */
+  public static void readElements(Tensor t, Elements to) {
     byte[] b = t.data();
     int n = (int) t.elementCount();
     switch (t.datatype()) {
       case "BOOL" -> {
         for (int i = 0; i < n; i++) {
-          data.add(b[i] != 0);
+          to.bool(b[i] != 0);
         }
       }
       case "UINT8" -> {
         for (int i = 0; i < n; i++) {
-          data.add(b[i] & 0xFF);
+          to.uint16(b[i] & 0xFF);
         }
       }
       case "INT8" -> {
         for (int i = 0; i < n; i++) {
-          data.add(b[i]);
+          to.int32(b[i]);
         }
       }
       case "UINT16" -> {
         for (int i = 0; i < n; i++) {
-          data.add((short) SHORT.get(b, i * 2) & 0xFFFF);
+          to.uint16((short) SHORT.get(b, i * 2) & 0xFFFF);
         }
       }
       case "INT16" -> {
         for (int i = 0; i < n; i++) {
-          data.add((short) SHORT.get(b, i * 2));
+          to.int32((short) SHORT.get(b, i * 2));
         }
       }
       case "UINT32" -> {
         for (int i = 0; i < n; i++) {
-          data.add((int) INT.get(b, i * 4) & 0xFFFFFFFFL);
+          to.uint32((int) INT.get(b, i * 4));
         }
       }
       case "INT32" -> {
         for (int i = 0; i < n; i++) {
-          data.add((int) INT.get(b, i * 4));
+          to.int32((int) INT.get(b, i * 4));
         }
       }
       case "UINT64" -> {
         for (int i = 0; i < n; i++) {
-          long v = (long) LONG.get(b, i * 8);
-          if (v >= 0) {
-            data.add(v);
-          } else {
-            data.add(new BigInteger(Long.toUnsignedString(v)));
-          }
+          to.uint64((long) LONG.get(b, i * 8));
         }
       }
       case "INT64" -> {
         for (int i = 0; i < n; i++) {
-          data.add((long) LONG.get(b, i * 8));
+          to.int64((long) LONG.get(b, i * 8));
         }
       }
       case "FP16" -> {
         for (int i = 0; i < n; i++) {
-          data.add(halfToFloat((short) SHORT.get(b, i * 2)));
+          to.fp32(halfToFloat((short) SHORT.get(b, i * 2)));
         }
       }
       case "FP32" -> {
         for (int i = 0; i < n; i++) {
-          data.add((float) FLOAT.get(b, i * 4));
+          to.fp32((float) FLOAT.get(b, i * 4));
         }
       }
       case "FP64" -> {
         for (int i = 0; i < n; i++) {
-          data.add((double) DOUBLE.get(b, i * 8));
+          to.fp64((double) DOUBLE.get(b, i * 8));
         }
       }
       default -> throw new InferenceException("output '" + t.name() + "' has datatype " + t.datatype()
-          + ", which has no JSON encoding here");
+          + ", which has no typed encoding here");
     }
-    return node;
   }
 
   private static long[] shape(String name, JsonNode node) {
