@@ -30,7 +30,7 @@ public final class BatchAggregator implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(BatchAggregator.class);
   private static final int CLOSED = Integer.MIN_VALUE;
-  private static final Job STOP = new Job(List.of(), 0, Long.MAX_VALUE, new CompletableFuture<>());
+  private static final Job STOP = new Job(List.of(), 0, Long.MAX_VALUE, new CompletableFuture<>(), null);
   /** "No deadline": far enough ahead for nanoTime arithmetic, near enough not to overflow it. */
   public static final long NO_DEADLINE = TimeUnit.DAYS.toNanos(365);
 
