@@ -128,7 +128,8 @@ public final class HttpApi extends ApiDirectives {
                 // server metadata and health need no credential: another method there is a 405, never a 401
                 extractUnmatchedPath(rest -> rest.isEmpty() || rest.equals("/health") || rest.startsWith("/health/")
                     ? reject()
-                    : authenticated(predict::routes))))))));
+                    : predict.traced(trace -> authenticated(predict.traced(authenticator, trace),
+                        principal -> predict.routes(principal, trace))))))))));
   }
 
   /**
@@ -136,6 +137,10 @@ public final class HttpApi extends ApiDirectives {
    * credential is looked at); a failure counts against the address.
    */
   private Route authenticated(java.util.function.Function<Principal, Route> inner) {
+    return authenticated(authenticator, inner);
+  }
+
+  private Route authenticated(Authenticator authenticator, java.util.function.Function<Principal, Route> inner) {
     return extractRequest(request -> {
       java.net.InetAddress client = request.getAttribute(akka.http.javadsl.model.AttributeKeys.remoteAddress)
           .flatMap(akka.http.javadsl.model.RemoteAddress::getAddress)

@@ -69,6 +69,7 @@ import io.modelplane.identity.token.TokenVerifier;
 import io.modelplane.inference.placement.PlacementCoordinator;
 import io.modelplane.inference.gateway.InferenceGateway;
 import io.modelplane.inference.gateway.PredictPipeline;
+import io.modelplane.inference.gateway.PredictTracing;
 import io.modelplane.inference.gateway.Router;
 import io.modelplane.inference.runtime.Devices;
 import io.modelplane.inference.runtime.ModelLoader;
@@ -85,6 +86,7 @@ import io.modelplane.registry.ModelEntity;
 import io.modelplane.tenancy.TenantEntity;
 import io.modelplane.tenancy.admission.AdmissionLeases;
 import io.modelplane.tenancy.admission.QuotaEntity;
+import io.opentelemetry.api.GlobalOpenTelemetry;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -452,7 +454,8 @@ final class Guardian {
     FailedAuthentications failures = new FailedAuthentications(edge.getDouble("failed-auth-per-second"),
         edge.getDouble("failed-auth-burst"));
     PredictPipeline pipeline = new PredictPipeline(gateway, PredictPorts.admission(admission),
-        PredictPorts.catalog(controlPlane), PredictPorts.usage(services.usage().meter()));
+        PredictPorts.catalog(controlPlane), PredictPorts.usage(services.usage().meter()),
+        new PredictTracing(GlobalOpenTelemetry.get()));
     ApiSettings apiSettings = ApiSettings.fromConfig(config);
     // the gRPC predict API: the same credentials, address limit, pipeline and metrics as HTTP's
     grpcService = new InferenceService(Authenticator.firstOf(credentials), failures,

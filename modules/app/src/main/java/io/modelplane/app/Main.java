@@ -152,6 +152,7 @@ public final class Main {
     Teardown teardown = new Teardown();
     // last of all: files a library made since start (H2's trace file) are made owner-only too
     teardown.add(() -> secureDataDir(settings));
+    NodeTracing.install(teardown);
     CompletableFuture<InetSocketAddress> serving = new CompletableFuture<>();
     var grpcAddress = new java.util.concurrent.atomic.AtomicReference<InetSocketAddress>();
     ActorSystem<Guardian.Command> system = ActorSystem.create(

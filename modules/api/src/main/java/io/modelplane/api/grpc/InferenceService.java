@@ -42,7 +42,11 @@ import io.modelplane.identity.Authenticator;
 import io.modelplane.identity.Principal;
 import io.modelplane.inference.gateway.Admission;
 import io.modelplane.inference.gateway.PredictPipeline;
+import io.modelplane.inference.gateway.PredictTracing;
 import io.modelplane.inference.runtime.Tensor;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -69,8 +73,15 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
       Metadata.ASCII_STRING_MARSHALLER);
   static final Metadata.Key<String> RATE_RESET = Metadata.Key.of("ratelimit-reset", Metadata.ASCII_STRING_MARSHALLER);
 
-  /** What the interceptor hands a call: its authorization metadata, client address and extra trailers. */
-  private record CallInfo(String authorization, InetAddress client, Metadata trailers) {}
+  static final Metadata.Key<String> TRACEPARENT = Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<String> TRACESTATE = Metadata.Key.of("tracestate", Metadata.ASCII_STRING_MARSHALLER);
+
+  /**
+   * What the interceptor hands a call: its authorization metadata, client address, extra trailers and
+   * the caller's trace context (from W3C {@code traceparent} metadata; root when none).
+   */
+  private record CallInfo(String authorization, InetAddress client, Metadata trailers,
+      io.opentelemetry.context.Context parent) {}
 
   private static final Context.Key<CallInfo> CALL = Context.key("modelplane-call");
 
@@ -138,13 +149,47 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
   @Override
   public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
     long started = System.nanoTime();
-    Metadata trailers = CALL.get().trailers();
-    authenticated(out, principal -> model(principal, request.getModelName(), request.getModelVersion(),
-        (key, version) -> {
+    CallInfo call = CALL.get();
+    Metadata trailers = call.trailers();
+    Span span = predict.tracing().start("ModelInfer", call.parent(), SpanKind.SERVER);
+    span.setAttribute("rpc.system", "grpc");
+    span.setAttribute("rpc.service", "inference.GRPCInferenceService");
+    span.setAttribute("rpc.method", "ModelInfer");
+    span.setAttribute("modelplane.model", request.getModelName());
+    io.opentelemetry.context.Context trace = call.parent().with(span);
+    authenticated(traced(out, span), predict.traced(authenticator, trace),
+        principal -> model(principal, request.getModelName(), request.getModelVersion(), (key, version) -> {
           Inputs inputs = new Inputs(request);
-          return predict.predict(PredictRoutes.caller(principal), new PredictPipeline.Request(key, version, inputs))
+          return predict.predict(PredictRoutes.caller(principal), new PredictPipeline.Request(key, version, inputs),
+                  trace)
               .thenApply(result -> answer(key, result, inputs, trailers, started));
         }));
+  }
+
+  /** {@code out}, ending {@code span} with the call's status code. */
+  private static <T> StreamObserver<T> traced(StreamObserver<T> out, Span span) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(T value) {
+        out.onNext(value);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        Status.Code code = Status.fromThrowable(t).getCode();
+        span.setAttribute("rpc.grpc.status_code", code.value());
+        span.setStatus(StatusCode.ERROR, code.name());
+        span.end();
+        out.onError(t);
+      }
+
+      @Override
+      public void onCompleted() {
+        span.setAttribute("rpc.grpc.status_code", Status.Code.OK.value());
+        span.end();
+        out.onCompleted();
+      }
+    };
   }
 
   private ModelInferResponse answer(ModelKey key, PredictPipeline.Result result, Inputs inputs, Metadata trailers,
@@ -237,6 +282,11 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
    * authenticates: a missing or invalid one is UNAUTHENTICATED and counts against the client's address.
    */
   private <T> void authenticated(StreamObserver<T> out, Function<Principal, CompletionStage<T>> body) {
+    authenticated(out, authenticator, body);
+  }
+
+  private <T> void authenticated(StreamObserver<T> out, Authenticator authenticator,
+      Function<Principal, CompletionStage<T>> body) {
     CallInfo call = CALL.get();
     InetAddress client = call.client();
     if (client != null) {
@@ -326,7 +376,13 @@ public final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
           super.close(status, closing);
         }
       };
-      Context context = Context.current().withValue(CALL, new CallInfo(headers.get(AUTHORIZATION), client, trailers));
+      io.opentelemetry.context.Context parent = PredictTracing.extractFrom(name -> switch (name) {
+        case "traceparent" -> headers.get(TRACEPARENT);
+        case "tracestate" -> headers.get(TRACESTATE);
+        default -> null;
+      });
+      Context context = Context.current().withValue(CALL,
+          new CallInfo(headers.get(AUTHORIZATION), client, trailers, parent));
       return Contexts.interceptCall(context, withTrailers, headers, next);
     }
   }

@@ -12,6 +12,7 @@ import akka.http.javadsl.model.MediaType;
 import akka.http.javadsl.model.MediaTypes;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.model.headers.RawHeader;
+import akka.http.javadsl.server.Complete;
 import akka.http.javadsl.server.Route;
 import akka.stream.Materializer;
 import akka.util.ByteString;
@@ -30,17 +31,24 @@ import io.modelplane.common.ModelKey;
 import io.modelplane.common.TensorSpec;
 import io.modelplane.control.ControlPlane;
 import io.modelplane.identity.Action;
+import io.modelplane.identity.Authenticator;
 import io.modelplane.identity.Principal;
 import io.modelplane.inference.gateway.Admission;
 import io.modelplane.inference.gateway.PredictPipeline;
+import io.modelplane.inference.gateway.PredictTracing;
 import io.modelplane.inference.runtime.Tensor;
 import io.modelplane.registry.ModelEntity;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 
 /**
  * The predict API: KServe Open Inference Protocol v2 (REST). The tenant comes from the credential.
@@ -73,6 +81,11 @@ public final class PredictRoutes extends ApiDirectives {
   }
 
   public Route routes(Principal principal) {
+    return routes(principal, Context.root());
+  }
+
+  /** The predict routes, their spans under {@code trace} (the request span). */
+  public Route routes(Principal principal, Context trace) {
     return pathPrefix(segment("models").slash(segment()), name -> {
       ApiError refused = refusal(principal, name);
       if (refused != null) {
@@ -81,8 +94,8 @@ public final class PredictRoutes extends ApiDirectives {
       ModelKey key = new ModelKey(principal.tenant(), ModelId.of(name));
       PredictPipeline.Caller caller = caller(principal);
       return concat(
-          model(caller, key, null),
-          pathPrefix(segment("versions").slash(integerSegment()), version -> model(caller, key, version)));
+          model(caller, key, null, trace),
+          pathPrefix(segment("versions").slash(integerSegment()), version -> model(caller, key, version, trace)));
     });
   }
 
@@ -103,7 +116,49 @@ public final class PredictRoutes extends ApiDirectives {
     return new PredictPipeline.Caller(principal.tenant(), principal.subject());
   }
 
-  private Route model(PredictPipeline.Caller caller, ModelKey key, Integer version) {
+  /**
+   * The request span of a predict API call ({@code predict}, server kind): its parent from the request's
+   * W3C {@code traceparent}, ended when the route answers or rejects. {@code inner} gets its context.
+   */
+  public Route traced(Function<Context, Route> inner) {
+    return extractRequest(request -> {
+      PredictTracing tracing = pipeline.tracing();
+      Context parent = tracing.extract(name -> request.getHeader(name).map(HttpHeader::value).orElse(null));
+      Span span = tracing.start("predict", parent, SpanKind.SERVER);
+      span.setAttribute("rpc.system", "http");
+      span.setAttribute("http.request.method", request.method().name());
+      span.setAttribute("url.path", request.getUri().path());
+      Context trace = parent.with(span);
+      return mapRouteResultFuture(result -> result.whenComplete((done, failure) -> {
+        if (done instanceof Complete complete) {
+          int status = complete.getResponse().status().intValue();
+          span.setAttribute("http.response.status_code", status);
+          if (status >= 500) {
+            span.setStatus(StatusCode.ERROR);
+          }
+        } else if (failure != null) {
+          PredictTracing.error(span, failure);
+        }
+        span.end();
+      }), () -> inner.apply(trace));
+    });
+  }
+
+  /**
+   * {@code authenticator} with an {@code authentication} span under {@code trace} around each call;
+   * the span says whether the credential was valid and whose tenant it is, never the credential.
+   */
+  public Authenticator traced(Authenticator authenticator, Context trace) {
+    PredictTracing tracing = pipeline.tracing();
+    return credential -> tracing.span("authentication", trace, span -> authenticator.authenticate(credential)
+        .thenApply(principal -> {
+          span.setAttribute("modelplane.authenticated", principal.isPresent());
+          principal.map(Principal::tenant).ifPresent(t -> span.setAttribute("modelplane.tenant", t.value()));
+          return principal;
+        }));
+  }
+
+  private Route model(PredictPipeline.Caller caller, ModelKey key, Integer version, Context trace) {
     return concat(
         pathEnd(() -> get(() -> respond(metadata(key, version)))),
         path("ready", () -> get(() -> respond(ready(key, version)))),
@@ -111,7 +166,8 @@ public final class PredictRoutes extends ApiDirectives {
             optionalHeaderValueByName(BINARY_HEADER, jsonLength -> {
           long started = System.nanoTime();
           HttpInputs inputs = new HttpInputs(entity, jsonLength.orElse(null), mat);
-          return respond(pipeline.predict(caller, new PredictPipeline.Request(key, version, inputs))
+          Span.fromContext(trace).setAttribute("modelplane.model", key.model().value());
+          return respond(pipeline.predict(caller, new PredictPipeline.Request(key, version, inputs), trace)
               .thenApply(result -> answer(key, result, inputs, started)));
         }))))));
   }
@@ -142,8 +198,14 @@ public final class PredictRoutes extends ApiDirectives {
   }
 
   /** The call of this node's predict pipeline that every predict protocol makes. */
-  public CompletionStage<PredictPipeline.Result> predict(PredictPipeline.Caller caller, PredictPipeline.Request request) {
-    return pipeline.predict(caller, request);
+  public CompletionStage<PredictPipeline.Result> predict(PredictPipeline.Caller caller, PredictPipeline.Request request,
+      Context trace) {
+    return pipeline.predict(caller, request, trace);
+  }
+
+  /** The spans of this node's predict calls. */
+  public PredictTracing tracing() {
+    return pipeline.tracing();
   }
 
   private static List<HttpHeader> rateLimitHeaders(Admission.RateLimit limits) {

@@ -12,6 +12,7 @@ import io.modelplane.inference.runtime.InvalidInputException;
 import io.modelplane.inference.runtime.ModelResidency;
 import io.modelplane.inference.runtime.Tensor;
 import io.modelplane.inference.worker.WorkerActor;
+import io.opentelemetry.context.Context;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -186,17 +187,22 @@ public final class InferenceGateway {
    * (the tenant's resident-bytes quota leaves no room, or every replica failed to load).
    */
   public CompletionStage<Prediction> infer(VersionKey version, List<Tensor> inputs) {
+    return infer(version, inputs, null);
+  }
+
+  /** {@link #infer(VersionKey, List)} within the call's trace ({@code trace} null: none), on this node or another. */
+  public CompletionStage<Prediction> infer(VersionKey version, List<Tensor> inputs, Context trace) {
     LoadCounter counter = load.computeIfAbsent(version, v -> new LoadCounter());
     long start = System.nanoTime();
     counter.requests.increment();
     counter.inFlight.incrementAndGet();
-    return route(version, inputs).whenComplete((prediction, failure) -> {
+    return route(version, inputs, trace).whenComplete((prediction, failure) -> {
       counter.inFlight.decrementAndGet();
       counter.busyNanos.add(System.nanoTime() - start);
     });
   }
 
-  private CompletionStage<Prediction> route(VersionKey version, List<Tensor> inputs) {
+  private CompletionStage<Prediction> route(VersionKey version, List<Tensor> inputs, Context trace) {
     List<ActorRef<WorkerActor.Command>> ready = ready(version);
     RoutingTable.Unservable unservable = ready.isEmpty() ? unservable(version) : null;
     CompletionStage<List<ActorRef<WorkerActor.Command>>> replicas;
@@ -210,7 +216,7 @@ public final class InferenceGateway {
     }
     // the infer timeout counts from a ready replica on: a cold start has its own wait
     return replicas.thenCompose(workers ->
-        attempt(version, inputs, workers, 2, System.nanoTime() + inferTimeout.toNanos()));
+        attempt(version, inputs, workers, 2, System.nanoTime() + inferTimeout.toNanos(), trace));
   }
 
   /**
@@ -220,7 +226,7 @@ public final class InferenceGateway {
    * is tried once more elsewhere.
    */
   private CompletionStage<Prediction> attempt(VersionKey version, List<Tensor> inputs,
-      List<ActorRef<WorkerActor.Command>> workers, int attemptsLeft, long deadline) {
+      List<ActorRef<WorkerActor.Command>> workers, int attemptsLeft, long deadline, Context trace) {
     long remaining = deadline - System.nanoTime();
     if (remaining <= 0) {
       return CompletableFuture.failedFuture(timedOut());
@@ -229,15 +235,15 @@ public final class InferenceGateway {
     AtomicInteger counter = inFlight.computeIfAbsent(worker, w -> new AtomicInteger());
     counter.incrementAndGet();
     CompletionStage<WorkerActor.InferResult> reply = localWorkers.containsKey(worker)
-        ? inferLocally(localWorkers.get(worker), version, inputs, deadline)
-        : askRemote(worker, version, inputs, remaining);
+        ? inferLocally(localWorkers.get(worker), version, inputs, deadline, trace)
+        : askRemote(worker, version, inputs, remaining, trace);
     return reply.handle((result, failure) -> {
       counter.decrementAndGet();
       Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
       if (cause instanceof WorkerGone) {
         List<ActorRef<WorkerActor.Command>> others = ready(version).stream().filter(w -> !w.equals(worker)).toList();
         if (attemptsLeft > 1 && !others.isEmpty()) {
-          return attempt(version, inputs, others, attemptsLeft - 1, deadline);
+          return attempt(version, inputs, others, attemptsLeft - 1, deadline, trace);
         }
         throw new InferenceRejected(Code.WORKER_UNAVAILABLE, "the worker's node left the cluster; retry shortly", 1);
       }
@@ -247,13 +253,13 @@ public final class InferenceGateway {
       if (failure != null) {
         throw new InferenceRejected(Code.WORKER_UNAVAILABLE, "the worker could not be reached; retry shortly", 1);
       }
-      return answer(version, inputs, worker, result, attemptsLeft, deadline);
+      return answer(version, inputs, worker, result, attemptsLeft, deadline, trace);
     }).thenCompose(java.util.function.Function.identity());
   }
 
   /** An ask that fails at once with {@link WorkerGone} when the worker's node goes away meanwhile. */
   private CompletionStage<WorkerActor.InferResult> askRemote(ActorRef<WorkerActor.Command> worker, VersionKey version,
-      List<Tensor> inputs, long remaining) {
+      List<Tensor> inputs, long remaining, Context trace) {
     Address node = worker.path().address();
     CompletableFuture<WorkerActor.InferResult> reply = new CompletableFuture<>();
     Set<CompletableFuture<WorkerActor.InferResult>> onNode = asking.computeIfAbsent(node, a -> ConcurrentHashMap.newKeySet());
@@ -263,7 +269,8 @@ public final class InferenceGateway {
       reply.completeExceptionally(new WorkerGone(node));
     } else {
       AskPattern.<WorkerActor.Command, WorkerActor.InferResult>ask(worker,
-              replyTo -> new WorkerActor.Infer(version, inputs, Math.max(1, remaining / 1_000_000), replyTo),
+              replyTo -> new WorkerActor.Infer(version, inputs, Math.max(1, remaining / 1_000_000), replyTo,
+                  PredictTracing.inject(trace)),
               Duration.ofNanos(remaining), system.scheduler())
           .whenComplete((r, e) -> {
             if (e != null) {
@@ -278,7 +285,8 @@ public final class InferenceGateway {
 
   /** A worker's answer: the prediction, one more try elsewhere for a replica that lost the model, or the failure. */
   private CompletionStage<Prediction> answer(VersionKey version, List<Tensor> inputs,
-      ActorRef<WorkerActor.Command> worker, WorkerActor.InferResult result, int attemptsLeft, long deadline) {
+      ActorRef<WorkerActor.Command> worker, WorkerActor.InferResult result, int attemptsLeft, long deadline,
+      Context trace) {
     if (result instanceof WorkerActor.Inferred ok) {
       return CompletableFuture.completedFuture(new Prediction(version, ok.outputs(), ok.computeMicros()));
     }
@@ -286,7 +294,7 @@ public final class InferenceGateway {
     if (failed.reason() == WorkerActor.Reason.MODEL_NOT_RESIDENT && attemptsLeft > 1) {
       List<ActorRef<WorkerActor.Command>> others = ready(version).stream().filter(w -> !w.equals(worker)).toList();
       if (!others.isEmpty()) {
-        return attempt(version, inputs, others, attemptsLeft - 1, deadline);
+        return attempt(version, inputs, others, attemptsLeft - 1, deadline, trace);
       }
     }
     throw switch (failed.reason()) {
@@ -305,14 +313,14 @@ public final class InferenceGateway {
   }
 
   private CompletionStage<WorkerActor.InferResult> inferLocally(ModelResidency residency, VersionKey version,
-      List<Tensor> inputs, long deadline) {
+      List<Tensor> inputs, long deadline, Context trace) {
     Optional<ModelResidency.ResidentModel> resident = residency.get(version);
     if (resident.isEmpty()) {
       return CompletableFuture.completedFuture(
           new WorkerActor.InferFailed(WorkerActor.Reason.MODEL_NOT_RESIDENT, version + " is not loaded"));
     }
     // timing out completes the batcher's own future: a request still queued is then dropped unrun
-    return resident.get().infer(inputs, deadline)
+    return resident.get().infer(inputs, deadline, trace)
         .orTimeout(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
         .handleAsync((inference, failure) -> failure == null
             ? new WorkerActor.Inferred(inference.outputs(), inference.computeNanos() / 1_000)

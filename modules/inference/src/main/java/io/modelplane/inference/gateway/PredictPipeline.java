@@ -9,6 +9,8 @@ import io.modelplane.inference.runtime.InvalidInputException;
 import io.modelplane.inference.runtime.OutputMismatchException;
 import io.modelplane.inference.runtime.Signatures;
 import io.modelplane.inference.runtime.Tensor;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Context;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -73,26 +75,47 @@ public final class PredictPipeline {
   private final Admission admission;
   private final ModelCatalog catalog;
   private final UsageRecorder usage;
+  private final PredictTracing tracing;
 
   public PredictPipeline(InferenceGateway gateway, Admission admission, ModelCatalog catalog, UsageRecorder usage) {
+    this(gateway, admission, catalog, usage, PredictTracing.NOOP);
+  }
+
+  public PredictPipeline(InferenceGateway gateway, Admission admission, ModelCatalog catalog, UsageRecorder usage,
+      PredictTracing tracing) {
     this.gateway = gateway;
     this.admission = admission;
     this.catalog = catalog;
     this.usage = usage;
+    this.tracing = tracing;
+  }
+
+  /** The spans of this node's predict calls, for the edges' request and authentication spans. */
+  public PredictTracing tracing() {
+    return tracing;
   }
 
   /** Never fails: every outcome, refusals included, is a {@link Result}. */
   public CompletionStage<Result> predict(Caller caller, Request request) {
+    return predict(caller, request, Context.root());
+  }
+
+  /** As {@link #predict(Caller, Request)}, its spans under {@code trace} (the edge's request span). */
+  public CompletionStage<Result> predict(Caller caller, Request request, Context trace) {
     long start = System.nanoTime();
-    return safely(() -> admission.admit(caller.tenant())).handle((decision, failure) -> {
+    return safely(() -> tracing.span("admission", trace, span -> admission.admit(caller.tenant())
+        .thenApply(decision -> {
+          span.setAttribute("modelplane.admitted", decision instanceof Admission.Permit);
+          return decision;
+        }))).handle((decision, failure) -> {
       if (decision instanceof Admission.Permit permit) {
-        return admitted(caller, request, permit, start);
+        return admitted(caller, request, permit, start, trace);
       }
       request.inputs().discard();
       PredictFailure refused = failure != null
           ? new PredictFailure(Code.REQUEST_FAILED, "admission failed", null, unwrap(failure))
           : refusal((Admission.Refusal) decision);
-      return CompletableFuture.<Result>completedFuture(finish(call(caller, request.model(), start), refused,
+      return CompletableFuture.<Result>completedFuture(finish(call(caller, request.model(), start, trace), refused,
           decision == null ? null : decision.rateLimit()));
     }).thenCompose(r -> r);
   }
@@ -111,14 +134,15 @@ public final class PredictPipeline {
     return gateway.route(model).isPresent();
   }
 
-  private CompletionStage<Result> admitted(Caller caller, Request request, Admission.Permit permit, long start) {
-    Call call = call(caller, request.model(), start);
+  private CompletionStage<Result> admitted(Caller caller, Request request, Admission.Permit permit, long start,
+      Context trace) {
+    Call call = call(caller, request.model(), start, trace);
     return safely(() -> route(request, call)).handle((prediction, failure) -> {
       permit.release().run();
       if (failure == null) {
         Result done = new Predicted(prediction.version(), prediction.outputs(), prediction.computeMicros(),
             call.usage(null), permit.rateLimit());
-        usage.record(done.usage());
+        meter(call, done.usage());
         return done;
       }
       return finish(call, failureOf(unwrap(failure)), permit.rateLimit());
@@ -159,7 +183,7 @@ public final class PredictPipeline {
     return request.inputs().decode(new Signature(versionRoute.inputs(), versionRoute.outputs()))
         .thenCompose(inputs -> {
           call.items = rows(inputs);
-          return gateway.infer(version, inputs);
+          return gateway.infer(version, inputs, call.trace);
         })
         .thenApply(prediction -> {
           call.computeMicros = prediction.computeMicros();
@@ -168,14 +192,22 @@ public final class PredictPipeline {
         });
   }
 
-  private Call call(Caller caller, ModelKey model, long startNanos) {
-    return new Call(caller, model, gateway.route(model).isPresent(), startNanos);
+  private Call call(Caller caller, ModelKey model, long startNanos, Context trace) {
+    return new Call(caller, model, gateway.route(model).isPresent(), startNanos, trace);
   }
 
   private Result finish(Call call, PredictFailure failure, Admission.RateLimit rateLimit) {
     Result done = new Failed(failure, call.usage(failure), rateLimit);
-    usage.record(done.usage());
+    meter(call, done.usage());
     return done;
+  }
+
+  private void meter(Call call, Usage metered) {
+    tracing.spanNow("metering", call.trace, () -> {
+      Span.current().setAttribute("modelplane.items", metered.items());
+      usage.record(metered);
+      return null;
+    });
   }
 
   private static InferenceRejected modelNotFound(ModelKey model) {
@@ -240,15 +272,17 @@ public final class PredictPipeline {
     final ModelKey model;
     final boolean deployed;
     final long startNanos;
+    final Context trace;
     volatile Integer version;
     volatile long items;
     volatile long computeMicros;
 
-    Call(Caller caller, ModelKey model, boolean deployed, long startNanos) {
+    Call(Caller caller, ModelKey model, boolean deployed, long startNanos, Context trace) {
       this.caller = caller;
       this.model = model;
       this.deployed = deployed;
       this.startNanos = startNanos;
+      this.trace = trace;
     }
 
     Usage usage(PredictFailure failure) {

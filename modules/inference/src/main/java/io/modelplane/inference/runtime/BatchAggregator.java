@@ -2,6 +2,11 @@ package io.modelplane.inference.runtime;
 
 import io.modelplane.common.NamedThreads;
 import io.modelplane.common.VersionKey;
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -25,9 +30,9 @@ public final class BatchAggregator implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(BatchAggregator.class);
   private static final int CLOSED = Integer.MIN_VALUE;
-  private static final Job STOP = new Job(List.of(), 0, Long.MAX_VALUE, new CompletableFuture<>());
+  private static final Job STOP = new Job(List.of(), 0, Long.MAX_VALUE, new CompletableFuture<>(), null);
   /** "No deadline": far enough ahead for nanoTime arithmetic, near enough not to overflow it. */
-  private static final long NO_DEADLINE = TimeUnit.DAYS.toNanos(365);
+  public static final long NO_DEADLINE = TimeUnit.DAYS.toNanos(365);
 
   private final LoadedModel model;
   private final VersionKey key;
@@ -73,6 +78,11 @@ public final class BatchAggregator implements AutoCloseable {
    * cancels the future itself (its client left) has the request dropped the same way.
    */
   public CompletableFuture<Inference> submit(List<Tensor> inputs, long deadline) {
+    return submit(inputs, deadline, null);
+  }
+
+  /** {@link #submit(List, long)} with the request's trace context ({@code null}: none), for its queue and forward spans. */
+  public CompletableFuture<Inference> submit(List<Tensor> inputs, long deadline, Context trace) {
     CompletableFuture<Inference> future = new CompletableFuture<>();
     int rows;
     try {
@@ -92,7 +102,7 @@ public final class BatchAggregator implements AutoCloseable {
           + capacity + " requests)"));
       return future;
     }
-    Job job = new Job(inputs, rows, deadline, future);
+    Job job = new Job(inputs, rows, deadline, future, traced(trace));
     queue.offer(job);
     // lost a race with close(): its final sweep may have run before this offer
     if (isClosed() && queue.remove(job)) {
@@ -341,6 +351,7 @@ public final class BatchAggregator implements AutoCloseable {
     Throwable failure = null;
     long started = System.nanoTime();
     forwardStarted = started;
+    List<Span> forwardSpans = traceQueueWait(batch, started);
     try {
       if (batch.size() == 1) {
         // alone (also: larger than maxBatchSize, or a model without a batch dimension): as is
@@ -353,6 +364,12 @@ public final class BatchAggregator implements AutoCloseable {
     } finally {
       forwardStarted = 0;
       forwardNanos.addAndGet(System.nanoTime() - started);
+      for (Span span : forwardSpans) {
+        if (failure != null) {
+          span.setStatus(StatusCode.ERROR, failure.getClass().getSimpleName());
+        }
+        span.end();
+      }
     }
     // count before answering, so a caller that saw its answer sees the count
     completedBatches.incrementAndGet();
@@ -508,17 +525,51 @@ public final class BatchAggregator implements AutoCloseable {
   }
 
   /** One request: its inputs, its row count (dimension 0), its deadline and the caller's future. Identity equality. */
+  /** The context if it holds a sampled span: others cost nothing in the batch loop. */
+  private static Context traced(Context trace) {
+    return trace != null && Span.fromContext(trace).getSpanContext().isSampled() ? trace : null;
+  }
+
+  /**
+   * For each traced request of the batch: its queue wait (ended now) and its batch forward span (started
+   * now, ended by the caller). The SDK is the process's global one, as the node installed it.
+   */
+  private List<Span> traceQueueWait(List<Job> batch, long started) {
+    List<Span> forward = null;
+    long epochNow = TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis());
+    for (Job job : batch) {
+      if (job.trace == null) {
+        continue;
+      }
+      Tracer tracer = GlobalOpenTelemetry.getTracer("io.modelplane");
+      tracer.spanBuilder("queue wait").setParent(job.trace)
+          .setStartTimestamp(epochNow - (started - job.queuedAt), TimeUnit.NANOSECONDS).startSpan()
+          .end(epochNow, TimeUnit.NANOSECONDS);
+      if (forward == null) {
+        forward = new ArrayList<>();
+      }
+      forward.add(tracer.spanBuilder("batch forward").setParent(job.trace)
+          .setAttribute("modelplane.batch.size", batch.size())
+          .setAttribute("modelplane.batch.rows", job.rows)
+          .startSpan());
+    }
+    return forward == null ? List.of() : forward;
+  }
+
   private static final class Job {
     final List<Tensor> inputs;
     final int rows;
     final long deadline;
     final CompletableFuture<Inference> future;
+    final Context trace;
+    final long queuedAt = System.nanoTime();
 
-    Job(List<Tensor> inputs, int rows, long deadline, CompletableFuture<Inference> future) {
+    Job(List<Tensor> inputs, int rows, long deadline, CompletableFuture<Inference> future, Context trace) {
       this.inputs = inputs;
       this.rows = rows;
       this.deadline = deadline;
       this.future = future;
+      this.trace = trace;
     }
   }
 }

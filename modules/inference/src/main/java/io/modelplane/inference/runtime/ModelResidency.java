@@ -408,8 +408,13 @@ public final class ModelResidency implements AutoCloseable {
 
     /** {@link #infer(List)} for a request that is dropped unrun once {@code deadline} ({@link System#nanoTime()}) passes. */
     public CompletableFuture<Inference> infer(List<Tensor> inputs, long deadline) {
+      return infer(inputs, deadline, null);
+    }
+
+    /** {@link #infer(List, long)} with the request's trace context (null: none). */
+    public CompletableFuture<Inference> infer(List<Tensor> inputs, long deadline, io.opentelemetry.context.Context trace) {
       used();
-      return batcher.submit(inputs, deadline);
+      return batcher.submit(inputs, deadline, trace);
     }
 
     /** How long the running forward pass has taken so far, in nanoseconds; 0 when none runs. */

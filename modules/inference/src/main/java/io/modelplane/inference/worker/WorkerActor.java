@@ -10,6 +10,8 @@ import akka.actor.typed.receptionist.Receptionist;
 import akka.actor.typed.receptionist.ServiceKey;
 import io.modelplane.common.CborSerializable;
 import io.modelplane.common.VersionKey;
+import io.modelplane.inference.gateway.PredictTracing;
+import io.modelplane.inference.runtime.BatchAggregator;
 import io.modelplane.inference.runtime.BatchSettings;
 import io.modelplane.inference.runtime.CapacityExceededException;
 import io.modelplane.inference.runtime.DeadlineExceededException;
@@ -55,9 +57,20 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
 
   public record Unload(VersionKey version) implements Command {}
 
-  /** Run inputs; {@code timeoutMillis} > 0: dropped unrun, and answered {@link Reason#TIMED_OUT}, once that has passed. */
-  public record Infer(VersionKey version, List<Tensor> inputs, long timeoutMillis, ActorRef<InferResult> replyTo)
-      implements Command {
+  /**
+   * Run inputs; {@code timeoutMillis} > 0: dropped unrun, and answered {@link Reason#TIMED_OUT}, once that has passed.
+   * {@code trace}: the caller's W3C trace context headers ({@code traceparent}), empty when not traced.
+   */
+  public record Infer(VersionKey version, List<Tensor> inputs, long timeoutMillis, ActorRef<InferResult> replyTo,
+      Map<String, String> trace) implements Command {
+    public Infer {
+      trace = trace == null ? Map.of() : Map.copyOf(trace);
+    }
+
+    public Infer(VersionKey version, List<Tensor> inputs, long timeoutMillis, ActorRef<InferResult> replyTo) {
+      this(version, inputs, timeoutMillis, replyTo, Map.of());
+    }
+
     public Infer(VersionKey version, List<Tensor> inputs, ActorRef<InferResult> replyTo) {
       this(version, inputs, 0, replyTo);
     }
@@ -278,11 +291,15 @@ public final class WorkerActor extends AbstractBehavior<WorkerActor.Command> {
       return this;
     }
     ActorRef<InferResult> replyTo = infer.replyTo();
+    // the gateway's trace continues here: queue wait and batch forward become its spans
+    io.opentelemetry.context.Context trace = infer.trace().isEmpty() ? null
+        : PredictTracing.extractFrom(infer.trace()::get);
     CompletableFuture<io.modelplane.inference.runtime.Inference> inference = infer.timeoutMillis() > 0
         // timing out completes the batcher's own future: a request still queued is then dropped unrun
-        ? resident.get().infer(infer.inputs(), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(infer.timeoutMillis()))
+        ? resident.get().infer(infer.inputs(), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(infer.timeoutMillis()),
+                trace)
             .orTimeout(infer.timeoutMillis(), TimeUnit.MILLISECONDS)
-        : resident.get().infer(infer.inputs());
+        : resident.get().infer(infer.inputs(), System.nanoTime() + BatchAggregator.NO_DEADLINE, trace);
     inference.whenComplete((answer, failure) -> replyTo.tell(failure == null
         ? new Inferred(answer.outputs(), answer.computeNanos() / 1_000)
         : failed(failure)));

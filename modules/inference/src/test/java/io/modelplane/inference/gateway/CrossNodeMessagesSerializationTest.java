@@ -67,6 +67,11 @@ class CrossNodeMessagesSerializationTest {
     assertThat(roundTrip(new WorkerActor.Unload(VERSION)).version()).isEqualTo(VERSION);
     roundTrip(new WorkerActor.Infer(VERSION, List.of(new Tensor("input", "FP32", new long[] {1, 64}, new byte[256])),
         250, results.getRef()));
+    // the gateway's trace context travels with the request to a worker on another node
+    String traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    assertThat(roundTrip(new WorkerActor.Infer(VERSION, List.of(), 250, results.getRef(),
+        java.util.Map.of("traceparent", traceparent))).trace()).containsExactly(java.util.Map.entry("traceparent",
+        traceparent));
     roundTrip(new WorkerActor.LoadResult("w1", VERSION, false, "corrupt"));
     roundTrip(new WorkerActor.ReplicaHealth(worker.getRef(), VERSION, "slow"));
     roundTrip(new WorkerActor.ReplicaHealth(worker.getRef(), VERSION, null));

@@ -167,6 +167,42 @@ class WorkerActorTest {
   }
 
   @Test
+  void aTracedRequestsQueueWaitAndForwardPassJoinTheCallersTrace() throws Exception {
+    var spans = io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter.create();
+    var sdk = io.opentelemetry.sdk.OpenTelemetrySdk.builder()
+        .setTracerProvider(io.opentelemetry.sdk.trace.SdkTracerProvider.builder()
+            .addSpanProcessor(io.opentelemetry.sdk.trace.export.SimpleSpanProcessor.create(spans)).build())
+        .build();
+    io.opentelemetry.api.GlobalOpenTelemetry.resetForTest();
+    io.opentelemetry.api.GlobalOpenTelemetry.set(sdk);
+    try {
+      assertThat(load(version(key("traced", 1), digits)).loaded()).isTrue();
+      String traceId = "0af7651916cd43dd8448eb211c80319c";
+      String parent = "b7ad6b7169203331";
+      TestProbe<WorkerActor.InferResult> probe = testKit.createTestProbe();
+      worker.tell(new WorkerActor.Infer(key("traced", 1), List.of(pixels(2)), 10_000, probe.getRef(),
+          java.util.Map.of("traceparent", "00-" + traceId + "-" + parent + "-01")));
+      assertThat(probe.receiveMessage(Duration.ofSeconds(30))).isInstanceOf(WorkerActor.Inferred.class);
+      var ended = spans.getFinishedSpanItems();
+      assertThat(ended).extracting(s -> s.getName()).containsExactlyInAnyOrder("queue wait", "batch forward");
+      assertThat(ended).allSatisfy(s -> {
+        assertThat(s.getTraceId()).isEqualTo(traceId);
+        assertThat(s.getParentSpanId()).isEqualTo(parent);
+      });
+      assertThat(ended.stream().filter(s -> s.getName().equals("batch forward")).findFirst().orElseThrow()
+          .getAttributes().get(io.opentelemetry.api.common.AttributeKey.longKey("modelplane.batch.size")))
+          .isEqualTo(1L);
+      // an untraced request makes no spans
+      spans.reset();
+      assertThat(infer(key("traced", 1), pixels(1))).isInstanceOf(WorkerActor.Inferred.class);
+      assertThat(spans.getFinishedSpanItems()).isEmpty();
+    } finally {
+      sdk.close();
+      io.opentelemetry.api.GlobalOpenTelemetry.resetForTest();
+    }
+  }
+
+  @Test
   void aLoadRightAfterAnUnloadOfTheSameVersionLeavesItResident() throws Exception {
     // its own worker, on threads that start the next task late when told: the unload then runs after the load
     java.util.concurrent.atomic.AtomicBoolean delayNext = new java.util.concurrent.atomic.AtomicBoolean();
