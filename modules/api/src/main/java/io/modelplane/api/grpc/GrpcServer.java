@@ -48,6 +48,10 @@ public final class GrpcServer {
   public static Server start(String host, int port, ServerTls tls, ServerServiceDefinition service,
       long maxMessageBytes) {
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+        // calls run on the connection's event loop, not handed to a thread pool first: the service only
+        // decodes the message and starts the predict pipeline, whose stages are asynchronous (the same
+        // work, and the same non-blocking rule, as the HTTP routes on Akka's dispatcher)
+        .directExecutor()
         .addService(service)
         .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, maxMessageBytes));
     if (tls != null) {
