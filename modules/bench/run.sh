@@ -5,6 +5,7 @@
 #   modules/bench/run.sh readside|deployment|regression|coldstart [options]   the other benchmarks (--help lists options)
 #   modules/bench/run.sh tls [--seconds 15 --concurrency 8]          HTTPS vs plain HTTP for the digits model
 #   modules/bench/run.sh grpc [--seconds 10 --concurrency 8]         gRPC vs REST for the digits model
+#   modules/bench/run.sh grpc --model resnet18                       ResNet-18: gRPC raw tensors vs REST binary vs raw DJL
 #   modules/bench/run.sh artifact-load [repetitions]                 ResNet-18 load time, plaintext vs encrypted
 #   BENCH_SKIP_BUILD=1   reuse the last build
 #   BENCH_JAVA_OPTS      extra JVM options of the benchmark JVM (raw phase and load generator)

@@ -111,15 +111,21 @@ public final class GrpcBenchmark {
           run(load, concurrency, warmup);
         }
         List<TlsBenchmark.Phase> phases = new ArrayList<>();
+        List<Double> cpuPerCall = new ArrayList<>();
         for (int round = 1; round <= rounds; round++) {
           for (int k = 0; k < loads.length; k++) {
             int at = round % 2 == 1 ? k : loads.length - 1 - k;
+            long cpuBefore = server.cpuNanos();
             TlsBenchmark.Phase p = run(loads[at], concurrency, seconds).labelled(names[at] + " #" + round);
+            // the server's CPU per answered call: what the protocol costs, less swayed by other processes
+            double cpu = (server.cpuNanos() - cpuBefore) / 1e3 / Math.max(1, p.ok());
             TlsBenchmark.report(out, p);
+            out.progress(String.format("  server CPU %.0f µs a call", cpu));
             phases.add(p);
+            cpuPerCall.add(cpu);
           }
         }
-        System.out.println(table(phases, names, raw, engineThreads, concurrency, seconds, loadBefore,
+        System.out.println(table(phases, cpuPerCall, names, raw, engineThreads, concurrency, seconds, loadBefore,
             InferenceBenchmark.loadAverage(), String.join(" ", args)));
       } finally {
         channel.shutdownNow();
@@ -231,7 +237,8 @@ public final class GrpcBenchmark {
     }
   }
 
-  private static String table(List<TlsBenchmark.Phase> phases, String[] names, RawBenchmark.Sweep raw,
+  private static String table(List<TlsBenchmark.Phase> phases, List<Double> cpuPerCall, String[] names,
+      RawBenchmark.Sweep raw,
       Integer engineThreads, int concurrency, Duration seconds, String loadBefore, String loadAfter, String args) {
     StringBuilder md = new StringBuilder();
     md.append("Command: `modules/bench/run.sh grpc").append(args.isBlank() ? "" : " " + args).append("`; ")
@@ -249,17 +256,30 @@ public final class GrpcBenchmark {
       }
       md.append('\n');
     }
-    md.append("| phase | req/s | p50 ms | p99 ms | errors |\n|---|---:|---:|---:|---:|\n");
+    md.append("| phase | req/s | p50 ms | p99 ms | server CPU µs/call | errors |\n|---|---:|---:|---:|---:|---:|\n");
     double[] perSecond = new double[names.length];
-    for (TlsBenchmark.Phase p : phases) {
-      md.append(String.format("| %s | %.1f | %.3f | %.3f | %d |%n", p.label(), p.perSecond(), p.latencies().p50(),
-          p.latencies().p99(), p.errors()));
+    List<List<Double>> cpu = new ArrayList<>();
+    for (int k = 0; k < names.length; k++) {
+      cpu.add(new ArrayList<>());
+    }
+    for (int i = 0; i < phases.size(); i++) {
+      TlsBenchmark.Phase p = phases.get(i);
+      md.append(String.format("| %s | %.1f | %.3f | %.3f | %.0f | %d |%n", p.label(), p.perSecond(),
+          p.latencies().p50(), p.latencies().p99(), cpuPerCall.get(i), p.errors()));
       for (int k = 0; k < names.length; k++) {
         if (p.label().startsWith(names[k] + " #")) {
           perSecond[k] += p.perSecond();
+          cpu.get(k).add(cpuPerCall.get(i));
         }
       }
     }
+    md.append("\nServer CPU a call, median of the rounds:");
+    for (int k = 0; k < names.length; k++) {
+      List<Double> c = cpu.get(k);
+      c.sort(null);
+      md.append(String.format("%s %s %.0f µs", k > 0 ? "," : "", names[k], c.get(c.size() / 2)));
+    }
+    md.append(".");
     md.append(String.format("%nThroughput against %s (sum of the rounds):", names[0]));
     for (int k = 1; k < names.length; k++) {
       md.append(String.format("%s %s %.2f", k > 1 ? "," : "", names[k], perSecond[k] / perSecond[0]));
