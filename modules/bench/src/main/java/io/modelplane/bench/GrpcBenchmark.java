@@ -277,7 +277,8 @@ public final class GrpcBenchmark {
     for (int k = 0; k < names.length; k++) {
       List<Double> c = cpu.get(k);
       c.sort(null);
-      md.append(String.format("%s %s %.0f µs", k > 0 ? "," : "", names[k], c.get(c.size() / 2)));
+      double median = c.size() % 2 == 1 ? c.get(c.size() / 2) : (c.get(c.size() / 2 - 1) + c.get(c.size() / 2)) / 2;
+      md.append(String.format("%s %s %.0f µs", k > 0 ? "," : "", names[k], median));
     }
     md.append(".");
     md.append(String.format("%nThroughput against %s (sum of the rounds):", names[0]));
