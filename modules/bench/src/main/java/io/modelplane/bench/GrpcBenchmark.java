@@ -98,9 +98,12 @@ public final class GrpcBenchmark {
           .maxInboundMessageSize(64 << 20).build();
       try {
         GrpcLoad grpcRaw = new GrpcLoad(channel, key, requests(model, true));
-        String[] names = resnet ? new String[] {"REST binary", "gRPC raw"} : new String[] {"REST JSON", "gRPC raw",
-            "gRPC typed"};
-        Object[] loads = resnet ? new Object[] {rest, grpcRaw}
+        // ResNet-18: raw DJL at its best batch size is a phase of every round too, so that each round's
+        // ratio compares phases a few seconds apart on a machine others may be loading
+        String rawName = raw == null ? null : "raw DJL batch " + raw.best().batch();
+        String[] names = resnet ? new String[] {"REST binary", "gRPC raw", rawName}
+            : new String[] {"REST JSON", "gRPC raw", "gRPC typed"};
+        Object[] loads = resnet ? new Object[] {rest, grpcRaw, new RawLoad(model, raw.best().batch(), workDir)}
             : new Object[] {rest, grpcRaw, new GrpcLoad(channel, key, requests(model, false))};
         if (raw != null) {
           out.progress(grpcRaw.check(raw.sampleOutput()));
@@ -127,6 +130,11 @@ public final class GrpcBenchmark {
         }
         System.out.println(table(phases, cpuPerCall, names, raw, engineThreads, concurrency, seconds, loadBefore,
             InferenceBenchmark.loadAverage(), String.join(" ", args)));
+        for (Object load : loads) {
+          if (load instanceof RawLoad r) {
+            r.close();
+          }
+        }
       } finally {
         channel.shutdownNow();
       }
@@ -135,7 +143,42 @@ public final class GrpcBenchmark {
 
   private static TlsBenchmark.Phase run(Object load, int concurrency, Duration duration) throws InterruptedException {
     return load instanceof GrpcLoad g ? g.run(concurrency, duration)
+        : load instanceof RawLoad r ? r.run(duration)
         : ((TlsBenchmark.Load) load).run(concurrency, duration);
+  }
+
+  /** Raw DJL forwards of one batch size in this process, one caller thread; a phase's calls are its items. */
+  static final class RawLoad implements AutoCloseable {
+    private final io.modelplane.inference.runtime.LoadedModel loaded;
+    private final List<io.modelplane.inference.runtime.Tensor> inputs;
+    private final int batch;
+
+    RawLoad(BenchModel model, int batch, Path workDir) {
+      this.loaded = new io.modelplane.inference.runtime.ModelLoader(workDir.resolve("raw-rounds"),
+          io.modelplane.inference.runtime.ModelLoader.DEFAULT_MAX_EXTRACTED_BYTES).load(model.spec(), ai.djl.Device.cpu());
+      this.inputs = List.of(model.batch(batch));
+      this.batch = batch;
+    }
+
+    TlsBenchmark.Phase run(Duration duration) {
+      long start = System.nanoTime();
+      long end = start + duration.toNanos();
+      long[] nanos = new long[256];
+      int n = 0;
+      for (long now = start; now < end; ) {
+        loaded.forward(inputs);
+        long done = System.nanoTime();
+        nanos = Latencies.ensure(nanos, n);
+        nanos[n++] = done - now;
+        now = done;
+      }
+      return new TlsBenchmark.Phase("", (long) n * batch, 0, (System.nanoTime() - start) / 1e9, Latencies.of(nanos, n));
+    }
+
+    @Override
+    public void close() {
+      loaded.close();
+    }
   }
 
   /** The requests of the REST load as gRPC requests: the same samples, raw or typed FP32, batch 1. */
@@ -237,6 +280,10 @@ public final class GrpcBenchmark {
     }
   }
 
+  private static double perSecondOf(List<TlsBenchmark.Phase> phases, String label) {
+    return phases.stream().filter(p -> p.label().equals(label)).findFirst().orElseThrow().perSecond();
+  }
+
   private static String table(List<TlsBenchmark.Phase> phases, List<Double> cpuPerCall, String[] names,
       RawBenchmark.Sweep raw,
       Integer engineThreads, int concurrency, Duration seconds, String loadBefore, String loadAfter, String args) {
@@ -264,8 +311,10 @@ public final class GrpcBenchmark {
     }
     for (int i = 0; i < phases.size(); i++) {
       TlsBenchmark.Phase p = phases.get(i);
-      md.append(String.format("| %s | %.1f | %.3f | %.3f | %.0f | %d |%n", p.label(), p.perSecond(),
-          p.latencies().p50(), p.latencies().p99(), cpuPerCall.get(i), p.errors()));
+      boolean rawPhase = raw != null && p.label().startsWith(names[names.length - 1] + " #");
+      md.append(String.format("| %s | %.1f | %.3f | %.3f | %s | %d |%n", p.label(), p.perSecond(),
+          p.latencies().p50(), p.latencies().p99(), rawPhase ? "-" : String.format("%.0f", cpuPerCall.get(i)),
+          p.errors()));
       for (int k = 0; k < names.length; k++) {
         if (p.label().startsWith(names[k] + " #")) {
           perSecond[k] += p.perSecond();
@@ -273,8 +322,9 @@ public final class GrpcBenchmark {
         }
       }
     }
+    int protocols = raw != null ? names.length - 1 : names.length;
     md.append("\nServer CPU a call, median of the rounds:");
-    for (int k = 0; k < names.length; k++) {
+    for (int k = 0; k < protocols; k++) {
       List<Double> c = cpu.get(k);
       c.sort(null);
       double median = c.size() % 2 == 1 ? c.get(c.size() / 2) : (c.get(c.size() / 2 - 1) + c.get(c.size() / 2)) / 2;
@@ -282,20 +332,24 @@ public final class GrpcBenchmark {
     }
     md.append(".");
     md.append(String.format("%nThroughput against %s (sum of the rounds):", names[0]));
-    for (int k = 1; k < names.length; k++) {
+    for (int k = 1; k < protocols; k++) {
       md.append(String.format("%s %s %.2f", k > 1 ? "," : "", names[k], perSecond[k] / perSecond[0]));
     }
     md.append(".\n");
     if (raw != null) {
-      RawBenchmark.Result best = raw.best();
+      // each round's protocol phases against the same round's raw phase, then the mean over the rounds
       int rounds = phases.size() / names.length;
-      md.append(String.format("Against raw DJL's best (batch %d, %.1f items/s), mean of the rounds:", best.batch(),
-          best.itemsPerSecond()));
-      for (int k = 0; k < names.length; k++) {
-        md.append(String.format("%s %s %.2f", k > 0 ? "," : "", names[k],
-            perSecond[k] / rounds / best.itemsPerSecond()));
+      md.append(String.format("Against raw DJL at batch %d in the same round, mean of the rounds:",
+          raw.best().batch()));
+      for (int k = 0; k < protocols; k++) {
+        double sum = 0;
+        for (int round = 1; round <= rounds; round++) {
+          sum += perSecondOf(phases, names[k] + " #" + round) / perSecondOf(phases, names[protocols] + " #" + round);
+        }
+        md.append(String.format("%s %s %.2f", k > 0 ? "," : "", names[k], sum / rounds));
       }
-      md.append(".\n");
+      md.append(String.format(" (raw DJL before the server started: %.1f items/s at batch %d).%n",
+          raw.best().itemsPerSecond(), raw.best().batch()));
     }
     return md.toString();
   }
