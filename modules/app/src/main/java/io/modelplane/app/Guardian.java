@@ -480,7 +480,7 @@ final class Guardian {
     boolean gpus = devices.get(0).isGpu();
     Executor loads = dispatcher("model-load");
     ModelLoader loader = new ModelLoader(settings.dataDir().resolve("models"), inference.maxUnpackedBytes(),
-        inference.maxUnpackedFiles(), gpus ? 0 : inference.engineThreads());
+        inference.maxUnpackedFiles(), gpus ? Integer.valueOf(0) : inference.engineThreads());
     Address node = Cluster.get(system).selfMember().address();
     for (int i = 0; i < devices.size(); i++) {
       var device = devices.get(i);

@@ -19,6 +19,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A TorchScript model loaded through DJL: one shared {@link Model}, one {@link Predictor} per
@@ -41,13 +43,22 @@ final class DjlLoadedModel implements LoadedModel {
   // forward holds the read lock, close the write lock: native memory is never freed under a running forward
   private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
   private boolean closed;
-  private final int defaultThreads;
+  // what the loader was told, or chose from the measured forward time
+  private volatile int defaultThreads;
   private volatile int engineThreads;
+  // null: set (by the loader or the node); otherwise the forward time the choice was made from
+  private volatile Long measuredForwardNanos;
   // libtorch's intra-op thread count is per calling thread (OpenMP): set it on each forward thread once
   private static final ThreadLocal<Integer> THREADS_SET = new ThreadLocal<>();
   private static final int CORES = Runtime.getRuntime().availableProcessors();
 
   private final long residentBytes;
+
+  private static final Logger log = LoggerFactory.getLogger(DjlLoadedModel.class);
+  // timed passes after the untimed one; the fastest counts (the first ones still optimise the graph)
+  private static final int MEASURED_PASSES = 3;
+  private static final long SLOW_PASS_NANOS = 200_000_000;
+  private static final long MAX_MEASURE_BYTES = 64L * 1024 * 1024;
 
   DjlLoadedModel(ModelSpec spec, Device device, Model model) {
     this(spec, device, model, 0, spec.sizeBytes());
@@ -66,6 +77,74 @@ final class DjlLoadedModel implements LoadedModel {
   @Override
   public void useEngineThreads(Integer threads) {
     engineThreads = threads == null ? defaultThreads : threads;
+  }
+
+  @Override
+  public Integer engineThreads() {
+    return engineThreads;
+  }
+
+  /** The forward time of one item on one thread that chose the default threads; null when they were set. */
+  Long measuredForwardNanos() {
+    return measuredForwardNanos;
+  }
+
+  /**
+   * Measures a forward pass of one zero item on one thread (on the calling thread, after one untimed
+   * pass that also warms the engine's code for the first request) and makes {@link EngineThreadsPolicy}'s
+   * choice the default. A model that cannot take zeros of its declared shape keeps 1 thread.
+   */
+  void chooseEngineThreads() {
+    List<Tensor> zeros;
+    try {
+      zeros = zeroInputs(spec.inputs());
+    } catch (RuntimeException e) {
+      log.info("{}: engine threads stay 1, its inputs cannot be made up for a measurement ({})", spec.key(),
+          e.getMessage());
+      return;
+    }
+    int saved = engineThreads;
+    engineThreads = 1;
+    try {
+      long first = System.nanoTime();
+      forward(zeros);
+      long best = System.nanoTime() - first;
+      // a slow model is measured by its first pass alone: loading must not take seconds more
+      for (int i = 0; i < MEASURED_PASSES && best < SLOW_PASS_NANOS; i++) {
+        long started = System.nanoTime();
+        forward(zeros);
+        best = Math.min(best, System.nanoTime() - started);
+      }
+      int chosen = EngineThreadsPolicy.choose(best, CORES);
+      measuredForwardNanos = best;
+      defaultThreads = chosen;
+      engineThreads = chosen;
+      log.info("{}: a forward pass of one item takes {} µs on one thread, engine threads {}", spec.key(),
+          best / 1_000, chosen);
+    } catch (RuntimeException e) {
+      engineThreads = saved;
+      log.info("{}: engine threads stay 1, a forward pass of zeros failed: {}", spec.key(), engineMessage(e));
+    }
+  }
+
+  /** One item of zeros per declared input, variable dimensions as 1. */
+  static List<Tensor> zeroInputs(List<TensorSpec> inputs) {
+    List<Tensor> zeros = new ArrayList<>(inputs.size());
+    for (TensorSpec input : inputs) {
+      DataType type = djlType(input.name(), input.datatype());
+      long[] shape = new long[input.shape().size()];
+      long count = 1;
+      for (int i = 0; i < shape.length; i++) {
+        shape[i] = Math.max(1, input.shape().get(i));
+        count = Math.multiplyExact(count, shape[i]);
+      }
+      long bytes = Math.multiplyExact(count, type.getNumOfBytes());
+      if (bytes > MAX_MEASURE_BYTES) {
+        throw new IllegalArgumentException("input '" + input.name() + "' has " + bytes + " bytes per item");
+      }
+      zeros.add(new Tensor(input.name(), input.datatype(), shape, new byte[(int) bytes]));
+    }
+    return zeros;
   }
 
   @Override
