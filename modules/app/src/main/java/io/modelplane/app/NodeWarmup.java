@@ -74,7 +74,8 @@ final class NodeWarmup {
         get(http, "/v2/health/live"), get(http, "/v2/health/ready"), get(http, "/v2"));
     // the HTTP part stops at its first failure (nothing listens, a proxy in the way): the codec part goes on
     boolean httpUsable = client != null;
-    while (System.nanoTime() < deadline) {
+    // one full round even when the bound is shorter: both parts' code gets loaded at least
+    do {
       codecRound(random);
       rounds++;
       if (httpUsable) {
@@ -95,7 +96,7 @@ final class NodeWarmup {
           break;
         }
       }
-    }
+    } while (System.nanoTime() < deadline);
     Result result = new Result(rounds, answered, failed, Duration.ofNanos(System.nanoTime() - started));
     log.info("warm-up: {} decode/encode rounds, {} HTTP calls answered, {} failed, in {} ms", result.codecRounds(),
         result.httpAnswered(), result.httpFailed(), result.took().toMillis());

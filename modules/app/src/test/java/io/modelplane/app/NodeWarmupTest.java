@@ -23,7 +23,7 @@ class NodeWarmupTest {
     NodeWarmup.Result r = NodeWarmup.warm(null, Duration.ofMillis(300));
     assertThat(r.codecRounds()).isPositive();
     assertThat(r.httpAnswered() + r.httpFailed()).isZero();
-    assertThat(r.took()).isBetween(Duration.ofMillis(300), Duration.ofSeconds(3));
+    assertThat(r.took()).isBetween(Duration.ofMillis(300), Duration.ofSeconds(30));
   }
 
   @Test
@@ -33,10 +33,11 @@ class NodeWarmupTest {
       closed = s.getLocalPort();
     }
     NodeWarmup.Result r = NodeWarmup.warm(new InetSocketAddress("127.0.0.1", closed), Duration.ofMillis(500));
-    assertThat(r.httpFailed()).isEqualTo(1);
+    assertThat(r.httpFailed()).as("no second try").isEqualTo(1);
     assertThat(r.httpAnswered()).isZero();
-    assertThat(r.codecRounds()).isGreaterThan(1);
-    assertThat(r.took()).isLessThan(Duration.ofSeconds(4));
+    // the decoding and encoding went on to the bound
+    assertThat(r.codecRounds()).isPositive();
+    assertThat(r.took()).isBetween(Duration.ofMillis(500), Duration.ofSeconds(30));
   }
 
   @Test
