@@ -159,7 +159,12 @@ public class ModelLoader {
         loaded = new DjlLoadedModel(spec, device, model, engineThreads == null ? 0 : engineThreads, resident);
       } else {
         loaded = new DjlLoadedModel(spec, device, model, 1, resident);
-        loaded.chooseEngineThreads();
+        try {
+          loaded.chooseEngineThreads(); // a failed measurement keeps 1 thread; an Error must not leak the model
+        } catch (Error e) {
+          loaded.close();
+          throw e;
+        }
       }
       log.info("loaded {} on {} in {} ms, {} bytes resident, engine threads {}", spec.key(), device,
           (System.nanoTime() - started) / 1_000_000, resident, loaded.engineThreads());
