@@ -7,6 +7,8 @@
 #   modules/bench/run.sh grpc [--seconds 10 --concurrency 8]         gRPC vs REST for the digits model
 #   modules/bench/run.sh grpc --model resnet18                       ResNet-18: gRPC raw tensors vs REST binary vs raw DJL
 #   modules/bench/run.sh density [--tenants 10 --versions 100]       1,000 small models resident on one worker
+#   modules/bench/run.sh defaults [--seconds 10 --rounds 2]           ResNet-18: chosen engine threads vs engineThreads 0 vs raw
+#   modules/bench/run.sh warmup [--starts 1 --concurrency 64]        a fresh node's first 10 s vs warm, digits
 #   modules/bench/run.sh artifact-load [repetitions]                 ResNet-18 load time, plaintext vs encrypted
 #   BENCH_SKIP_BUILD=1   reuse the last build
 #   BENCH_JAVA_OPTS      extra JVM options of the benchmark JVM (raw phase and load generator)
@@ -25,6 +27,8 @@ case "${1:-}" in
   tls) main=io.modelplane.bench.TlsBenchmark; model=none; shift ;;
   grpc) main=io.modelplane.bench.GrpcBenchmark; model=none; shift ;;
   density) main=io.modelplane.bench.DensityBenchmark; model=none; shift ;;
+  defaults) main=io.modelplane.bench.DefaultsBenchmark; model=resnet18; shift ;;
+  warmup) main=io.modelplane.bench.WarmupBenchmark; model=none; shift ;;
   artifact-load) main=io.modelplane.bench.ArtifactLoadBenchmark; model=resnet18; shift ;;
 esac
 resnet18=modules/bench/target/models/resnet18.pt

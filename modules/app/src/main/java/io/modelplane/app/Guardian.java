@@ -480,7 +480,7 @@ final class Guardian {
     boolean gpus = devices.get(0).isGpu();
     Executor loads = dispatcher("model-load");
     ModelLoader loader = new ModelLoader(settings.dataDir().resolve("models"), inference.maxUnpackedBytes(),
-        inference.maxUnpackedFiles(), gpus ? 0 : inference.engineThreads());
+        inference.maxUnpackedFiles(), gpus ? Integer.valueOf(0) : inference.engineThreads());
     Address node = Cluster.get(system).selfMember().address();
     for (int i = 0; i < devices.size(); i++) {
       var device = devices.get(i);
@@ -539,13 +539,28 @@ final class Guardian {
       ctx.getSelf().tell(new StartFailed(e));
       return Behaviors.same();
     }
+    CompletionStage<?> warmed = warmUp(address);
     if (demo == null) {
-      ctx.getSelf().tell(new Served(address));
+      ctx.pipeToSelf(warmed, (done, failure) -> new Served(address));
     } else {
-      ctx.pipeToSelf(demo.apply(address),
+      ctx.pipeToSelf(warmed.thenCompose(done -> demo.apply(address)),
           (done, failure) -> failure == null ? new Served(address) : new StartFailed(failure));
     }
     return Behaviors.same();
+  }
+
+  /**
+   * Gateway nodes warm the predict path's code before they report ready ({@link NodeWarmup}), for at most
+   * {@code modelplane.warmup.max-duration} (0: not at all).
+   */
+  private CompletionStage<?> warmUp(InetSocketAddress address) {
+    Duration bound = config.getDuration("modelplane.warmup.max-duration");
+    if (!settings.roles().contains("gateway") || bound.isZero() || bound.isNegative()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    InetSocketAddress self = address.getAddress() != null && address.getAddress().isAnyLocalAddress()
+        ? new InetSocketAddress("127.0.0.1", address.getPort()) : address;
+    return NodeWarmup.run(httpTls == null ? self : null, bound, dispatcher("blocking-io"));
   }
 
   /** The gRPC predict API on gateway nodes, on the HTTP host, with HTTPS's certificate; stopped with the HTTP server. */

@@ -73,5 +73,15 @@ final class WorkerMetrics {
         .labelNames("model_version")
         .callback(cb -> residencies.forEach(r -> r.status().forEach(s -> cb.call(s.loadSeconds(), s.key().toString()))))
         .register(registry);
+    GaugeWithCallback.builder()
+        .name("modelplane_model_engine_threads")
+        .help("Engine intra-op threads per forward pass of each resident model version (0: one per core)")
+        .labelNames("model_version")
+        .callback(cb -> residencies.forEach(r -> r.status().forEach(s -> {
+          if (s.engineThreads() != null) {
+            cb.call(s.engineThreads(), s.key().toString());
+          }
+        })))
+        .register(registry);
   }
 }

@@ -25,6 +25,8 @@ final class TestNodes {
     settings.put("modelplane.http.host", "127.0.0.1");
     settings.put("modelplane.http.port", 0);
     settings.put("modelplane.grpc.port", 0);
+    // tests start many nodes: readiness without the warm-up's wait (NodeWarmupTest covers it)
+    settings.put("modelplane.warmup.max-duration", "0s");
     settings.put("modelplane.cluster.host", "127.0.0.1");
     settings.put("modelplane.cluster.port", 0);
     settings.put("modelplane.management.port", 0);

@@ -70,7 +70,7 @@ public final class ModelEntity
    *
    * @param replicas replicas per version; with autoscaling the count each version starts with
    * @param engineThreads the engine's intra-op threads for each replica's forward passes on a CPU
-   *     (0: one per core); null: the node's default (MODELPLANE_ENGINE_THREADS)
+   *     (0: one per core); null: the node's default (MODELPLANE_ENGINE_THREADS, or chosen per model from its forward time)
    * @param autoscaling null: a fixed {@code replicas} per version
    */
   public record DeploymentSpec(Map<Integer, Integer> traffic, int replicas, int maxBatchSize, int maxBatchDelayMs,

@@ -10,6 +10,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.NoopTranslator;
 import io.modelplane.common.TensorSpec;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -19,6 +21,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A TorchScript model loaded through DJL: one shared {@link Model}, one {@link Predictor} per
@@ -41,13 +45,22 @@ final class DjlLoadedModel implements LoadedModel {
   // forward holds the read lock, close the write lock: native memory is never freed under a running forward
   private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
   private boolean closed;
-  private final int defaultThreads;
+  // what the loader was told, or chose from the measured forward time
+  private volatile int defaultThreads;
   private volatile int engineThreads;
+  // null: set (by the loader or the node); otherwise the forward time the choice was made from
+  private volatile Long measuredForwardNanos;
   // libtorch's intra-op thread count is per calling thread (OpenMP): set it on each forward thread once
   private static final ThreadLocal<Integer> THREADS_SET = new ThreadLocal<>();
   private static final int CORES = Runtime.getRuntime().availableProcessors();
 
   private final long residentBytes;
+
+  private static final Logger log = LoggerFactory.getLogger(DjlLoadedModel.class);
+  // passes after the first; the fastest counts (the first ones still optimise the graph)
+  private static final int MEASURED_PASSES = 10;
+  private static final long MEASURE_BUDGET_NANOS = 200_000_000;
+  private static final ThreadMXBean THREAD_TIMES = ManagementFactory.getThreadMXBean();
 
   DjlLoadedModel(ModelSpec spec, Device device, Model model) {
     this(spec, device, model, 0, spec.sizeBytes());
@@ -67,6 +80,64 @@ final class DjlLoadedModel implements LoadedModel {
   public void useEngineThreads(Integer threads) {
     engineThreads = threads == null ? defaultThreads : threads;
   }
+
+  @Override
+  public Integer engineThreads() {
+    return engineThreads;
+  }
+
+  /** The forward time of one item on one thread that chose the default threads; null when they were set. */
+  Long measuredForwardNanos() {
+    return measuredForwardNanos;
+  }
+
+  /**
+   * Measures a forward pass of one zero item on one thread (the fastest of a few on the calling thread;
+   * the first also warms the engine's code for the first request) and makes {@link EngineThreadsPolicy}'s
+   * choice the default. A model that cannot take zeros of its declared shape keeps 1 thread.
+   */
+  void chooseEngineThreads() {
+    List<Tensor> zeros = GraphWarmUp.zeros(spec, 1);
+    if (zeros == null) {
+      log.info("{}: engine threads stay 1, its inputs cannot be made up for a measurement", spec.key());
+      return;
+    }
+    int saved = engineThreads;
+    engineThreads = 1;
+    try {
+      long best = timedForward(zeros);
+      // the fastest of a few passes, as long as they stay short: a slow model must not add seconds to its load
+      long spent = best;
+      for (int i = 0; i < MEASURED_PASSES && spent < MEASURE_BUDGET_NANOS; i++) {
+        long pass = timedForward(zeros);
+        best = Math.min(best, pass);
+        spent += pass;
+      }
+      int chosen = EngineThreadsPolicy.choose(best, CORES);
+      measuredForwardNanos = best;
+      defaultThreads = chosen;
+      engineThreads = chosen;
+      log.info("{}: a forward pass of one item takes {} µs on one thread, engine threads {}", spec.key(),
+          best / 1_000, chosen);
+    } catch (RuntimeException e) {
+      engineThreads = saved;
+      log.info("{}: engine threads stay 1, a forward pass of zeros failed: {}", spec.key(), engineMessage(e));
+    }
+  }
+
+  /**
+   * One forward pass's cost: the calling thread's CPU time where the JVM measures it (with one intra-op thread
+   * the engine computes on the calling thread, and other processes on a busy machine do not count), else the
+   * time on the clock.
+   */
+  private long timedForward(List<Tensor> inputs) {
+    boolean cpu = THREAD_TIMES.isCurrentThreadCpuTimeSupported() && THREAD_TIMES.isThreadCpuTimeEnabled();
+    long wall = System.nanoTime();
+    long started = cpu ? THREAD_TIMES.getCurrentThreadCpuTime() : wall;
+    forward(inputs);
+    return cpu ? THREAD_TIMES.getCurrentThreadCpuTime() - started : System.nanoTime() - wall;
+  }
+
 
   @Override
   public long residentBytes() {

@@ -33,6 +33,14 @@ public interface LoadedModel extends AutoCloseable {
    */
   default void useEngineThreads(Integer threads) {}
 
+  /**
+   * The engine's intra-op threads forward passes use now (0: one per core), as set or as chosen from
+   * the model's measured forward time; null for engines without such a setting.
+   */
+  default Integer engineThreads() {
+    return null;
+  }
+
   /** Frees the model's (native) memory; idempotent. A forward after close fails with {@link ModelNotResidentException}. */
   @Override
   void close();

@@ -48,7 +48,8 @@ public class ModelLoader {
   private final Path workRoot;
   private final long maxExtractedBytes;
   private final int maxEntries;
-  private final int engineThreads;
+  // null: chosen per model from its measured forward time
+  private final Integer engineThreads;
   private final AtomicLong unpacks = new AtomicLong();
   private final ConcurrentHashMap<String, Object> unpacking = new ConcurrentHashMap<>();
   private Path root;
@@ -76,15 +77,17 @@ public class ModelLoader {
    *     ({@code unpacked/<sha256>/}), all owner-only; null: a directory in the system's temporary one
    * @param maxExtractedBytes bytes a zipped model directory may unpack to
    * @param maxEntries files it may hold
+   * @param engineThreads intra-op threads per forward thread (0: one per core); null: chosen for each
+   *     model at load from its measured forward time ({@link EngineThreadsPolicy})
    */
-  public ModelLoader(Path workRoot, long maxExtractedBytes, int maxEntries, int engineThreads) {
+  public ModelLoader(Path workRoot, long maxExtractedBytes, int maxEntries, Integer engineThreads) {
     if (maxExtractedBytes <= 0) {
       throw new IllegalArgumentException("maxExtractedBytes must be positive, was " + maxExtractedBytes);
     }
     if (maxEntries <= 0) {
       throw new IllegalArgumentException("maxEntries must be positive, was " + maxEntries);
     }
-    if (engineThreads < 0) {
+    if (engineThreads != null && engineThreads < 0) {
       throw new IllegalArgumentException("engineThreads must not be negative, was " + engineThreads);
     }
     this.workRoot = workRoot;
@@ -151,15 +154,20 @@ public class ModelLoader {
         model.close();
         throw e;
       }
-      DjlLoadedModel loaded = new DjlLoadedModel(spec, device, model, engineThreads, resident);
+      boolean chooseThreads = engineThreads == null && !device.isGpu();
+      DjlLoadedModel loaded = new DjlLoadedModel(spec, device, model,
+          engineThreads != null ? engineThreads : chooseThreads ? 1 : 0, resident);
       try {
         GraphWarmUp.warm(loaded);
+        if (chooseThreads) {
+          loaded.chooseEngineThreads(); // on the warmed graph; a failed measurement keeps 1 thread
+        }
       } catch (Error e) {
-        loaded.close();
+        loaded.close(); // an Error must not leak the model
         throw e;
       }
-      log.info("loaded {} on {} in {} ms, {} bytes resident", spec.key(), device,
-          (System.nanoTime() - started) / 1_000_000, resident);
+      log.info("loaded {} on {} in {} ms, {} bytes resident, engine threads {}", spec.key(), device,
+          (System.nanoTime() - started) / 1_000_000, resident, loaded.engineThreads());
       return loaded;
     } catch (ModelLoadException e) {
       throw e;

@@ -330,7 +330,8 @@ public final class ModelResidency implements AutoCloseable {
     for (ResidentModel r : residents.values()) {
       status.add(new ResidentModelStatus(r.spec.key(), r.bytes, r.batcher.queueDepth(), r.batcher.inFlight(),
           r.lastUsed(), r.batcher.completedBatches(), r.batcher.completedItems(), r.loadNanos / 1e9,
-          r.batcher.lastBatchSize(), r.batcher.recentBatchSize(), r.batcher.settings().queueCapacity()));
+          r.batcher.lastBatchSize(), r.batcher.recentBatchSize(), r.batcher.settings().queueCapacity(),
+          r.model.engineThreads()));
     }
     status.sort(Comparator.comparing((ResidentModelStatus s) -> s.key().model().entityId())
         .thenComparingInt(s -> s.key().version()));
@@ -442,9 +443,12 @@ public final class ModelResidency implements AutoCloseable {
    * @param lastBatchSize requests in the last forward pass
    * @param recentBatchSize requests per forward pass lately (see {@link BatchAggregator#recentBatchSize()})
    * @param queueCapacity requests that may wait before new ones are refused
+   * @param engineThreads the engine's intra-op threads per forward pass (0: one per core), as the deployment or
+   *     the node set them or as chosen at load; null when the engine has no such setting
    */
   public record ResidentModelStatus(VersionKey key, long bytes, int queueDepth, int inFlight, Instant lastUsed,
-      long batches, long items, double loadSeconds, int lastBatchSize, double recentBatchSize, int queueCapacity) {}
+      long batches, long items, double loadSeconds, int lastBatchSize, double recentBatchSize, int queueCapacity,
+      Integer engineThreads) {}
 
   private record Eviction(boolean fits, List<ResidentModel> victims, InsufficientMemoryException refusal) {}
 }

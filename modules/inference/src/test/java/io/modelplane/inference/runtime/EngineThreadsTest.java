@@ -1,9 +1,11 @@
 package io.modelplane.inference.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
+import io.modelplane.common.TensorSpec;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -26,6 +28,50 @@ class EngineThreadsTest {
       assertThat(threads).isEqualTo(1);
     } finally {
       fresh.shutdownNow();
+    }
+  }
+
+  @Test
+  void withoutASettingTheSmallDigitsModelIsMeasuredAtLoadAndGetsOneThread(@TempDir Path dir) throws Exception {
+    ModelLoader auto = new ModelLoader(dir.resolve("work"), ModelLoader.DEFAULT_MAX_EXTRACTED_BYTES, 10, null);
+    ExecutorService batchThread = Executors.newSingleThreadExecutor();
+    try (DjlLoadedModel model = (DjlLoadedModel) auto.load(Digits.spec(TestKeys.key("digits", 1),
+        Digits.copyModel(dir)), Device.cpu())) {
+      assertThat(model.measuredForwardNanos()).isNotNull().isPositive().isLessThan(EngineThreadsPolicy.PARALLEL_FROM_NANOS);
+      assertThat(model.engineThreads()).isEqualTo(1);
+      int threads = CompletableFuture.supplyAsync(() -> {
+        model.forward(List.of(Digits.input(new float[64])));
+        return JniUtils.getNumThreads();
+      }, batchThread).get();
+      assertThat(threads).isEqualTo(1);
+      model.useEngineThreads(0);
+      assertThat(model.engineThreads()).as("a deployment's setting wins").isZero();
+      model.useEngineThreads(null);
+      assertThat(model.engineThreads()).as("back to the chosen one").isEqualTo(1);
+    } finally {
+      batchThread.shutdownNow();
+    }
+  }
+
+  @Test
+  void aNodesExplicitSettingWinsAndNothingIsMeasured(@TempDir Path dir) {
+    ModelLoader three = new ModelLoader(dir.resolve("work"), ModelLoader.DEFAULT_MAX_EXTRACTED_BYTES, 10, 3);
+    try (DjlLoadedModel model = (DjlLoadedModel) three.load(Digits.spec(TestKeys.key("digits", 1),
+        Digits.copyModel(dir)), Device.cpu())) {
+      assertThat(model.engineThreads()).isEqualTo(3);
+      assertThat(model.measuredForwardNanos()).isNull();
+    }
+  }
+
+  @Test
+  void aModelThatCannotTakeZerosOfItsDeclaredShapeStillLoadsWithOneThread(@TempDir Path dir) {
+    // the manifest's input shape is wrong for the network: the measurement's forward fails, the load does not
+    ModelSpec wrong = new ModelSpec(TestKeys.key("digits", 1), Digits.copyModel(dir), "torchscript",
+        List.of(new TensorSpec("input", "FP32", List.of(-1L, 65L))), Digits.OUTPUTS, 200_000);
+    ModelLoader auto = new ModelLoader(dir.resolve("work"), ModelLoader.DEFAULT_MAX_EXTRACTED_BYTES, 10, null);
+    try (DjlLoadedModel model = (DjlLoadedModel) auto.load(wrong, Device.cpu())) {
+      assertThat(model.engineThreads()).isEqualTo(1);
+      assertThat(model.measuredForwardNanos()).isNull();
     }
   }
 
