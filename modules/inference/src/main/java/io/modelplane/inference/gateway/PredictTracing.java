@@ -97,6 +97,9 @@ public final class PredictTracing {
     } catch (RuntimeException e) {
       stage = CompletableFuture.failedFuture(e);
     }
+    if (!span.isRecording()) {
+      return stage; // not sampled: nothing to end or mark, so no extra stage on every call
+    }
     return stage.whenComplete((value, failure) -> {
       if (failure != null) {
         error(span, failure);
