@@ -111,12 +111,19 @@ public final class TracingBenchmark {
         int all = settings.size() - 2;
         int one = settings.size() - 1;
         TlsBenchmark.Phase[][] phases = new TlsBenchmark.Phase[rounds][settings.size()];
+        double[][] cpuPerRequest = new double[rounds][settings.size()];
         for (int round = 0; round < rounds; round++) {
           for (int k = 0; k < settings.size(); k++) {
             int s = (round + k) % settings.size(); // the order rotates: no setting always runs first
+            long cpuBefore = servers.get(s).cpuNanos();
             TlsBenchmark.Phase p = loads.get(s).run(concurrency, seconds)
                 .labelled(settings.get(s).label() + " #" + (round + 1));
+            // the server's CPU time per answer: what tracing adds to each call, less sensitive than req/s to
+            // the machine's other work
+            cpuPerRequest[round][s] = cpuBefore < 0 ? Double.NaN
+                : (servers.get(s).cpuNanos() - cpuBefore) / 1e3 / Math.max(1, p.ok());
             TlsBenchmark.report(out, p);
+            out.progress(String.format("  server CPU %.0f µs per request", cpuPerRequest[round][s]));
             phases[round][s] = p;
             served[s] += p.ok();
           }
@@ -129,7 +136,7 @@ public final class TracingBenchmark {
         out.progress(String.format("OTLP receiver: 100 %%: %d spans (%d request spans for %d requests); 1 %%: %d spans"
             + " (%d request spans for %d requests)", spans[0], requestSpans[0], served[all], spans[1], requestSpans[1],
             served[one]));
-        System.out.println(table(settings, phases, served, spans, requestSpans, concurrency, seconds, loadBefore,
+        System.out.println(table(settings, phases, cpuPerRequest, served, spans, requestSpans, concurrency, seconds, loadBefore,
             InferenceBenchmark.loadAverage(), String.join(" ", args)));
       } finally {
         for (ServerProcess server : servers) {
@@ -156,22 +163,27 @@ public final class TracingBenchmark {
     return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   }
 
-  private static String table(List<Setting> settings, TlsBenchmark.Phase[][] phases, long[] served, long[] spans,
+  private static String table(List<Setting> settings, TlsBenchmark.Phase[][] phases, double[][] cpu, long[] served, long[] spans,
       long[] requestSpans, int concurrency, Duration seconds, String loadBefore, String loadAfter, String args) {
     StringBuilder md = new StringBuilder();
     md.append("Command: `modules/bench/run.sh tracing").append(args.isBlank() ? "" : " " + args).append("`; digits, ")
         .append(concurrency).append(" keep-alive connections, ").append(seconds.toSeconds()).append(" s a phase, ")
         .append(phases.length).append(" rounds; load average before ").append(loadBefore).append(", after ")
         .append(loadAfter).append(".\n\n| tracing | req/s (median) | p50 ms (median) | p99 ms (median) | throughput /"
-            + " untraced (median of rounds) | min–max of rounds | spans received | traced requests |\n"
-            + "|---|---:|---:|---:|---:|---:|---:|---:|\n");
+            + " untraced (median of rounds) | min–max of rounds | server CPU µs / request (median) | CPU / untraced"
+            + " (median of rounds) | spans received | traced requests |\n"
+            + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     int rounds = phases.length;
     double[][] ratios = new double[settings.size()][rounds];
+    double[][] cpuRatios = new double[settings.size()][rounds];
     for (int s = 0; s < settings.size(); s++) {
       double[] rate = new double[rounds];
       double[] p50 = new double[rounds];
       double[] p99 = new double[rounds];
+      double[] cpuOf = new double[rounds];
       for (int r = 0; r < rounds; r++) {
+        cpuOf[r] = cpu[r][s];
+        cpuRatios[s][r] = cpu[r][s] / ((cpu[r][0] + cpu[r][1]) / 2);
         rate[r] = phases[r][s].perSecond();
         p50[r] = phases[r][s].latencies().p50();
         p99[r] = phases[r][s].latencies().p99();
@@ -184,19 +196,27 @@ public final class TracingBenchmark {
       String received = receiver < 0 ? "–" : String.format("%,d", spans[receiver]);
       String traced = receiver < 0 ? "–" : String.format("%,d of %,d (%.2f %%)", requestSpans[receiver], served[s],
           100.0 * requestSpans[receiver] / Math.max(1, served[s]));
-      md.append(String.format("| %s | %.0f | %.3f | %.3f | %.3f | %.3f–%.3f | %s | %s |%n", settings.get(s).label(),
-          median(rate), median(p50), median(p99), median(ratios[s]), sorted[0], sorted[rounds - 1], received, traced));
+      md.append(String.format("| %s | %.0f | %.3f | %.3f | %.3f | %.3f–%.3f | %.0f | %.3f | %s | %s |%n",
+          settings.get(s).label(), median(rate), median(p50), median(p99), median(ratios[s]), sorted[0],
+          sorted[rounds - 1], median(cpuOf), median(cpuRatios[s]), received, traced));
     }
     double[] aa = new double[rounds];
     for (int r = 0; r < rounds; r++) {
       aa[r] = phases[r][1].perSecond() / phases[r][0].perSecond();
     }
-    md.append(String.format("%nThe two untraced nodes differ by %.1f %% (median of the rounds' ratios): the noise floor"
-        + " of this run.", 100 * Math.abs(1 - median(aa))));
+    double[] aaCpu = new double[rounds];
+    for (int r = 0; r < rounds; r++) {
+      aaCpu[r] = cpu[r][1] / cpu[r][0];
+    }
+    md.append(String.format("%nThe two untraced nodes differ by %.1f %% in throughput and %.1f %% in CPU per request"
+        + " (medians of the rounds' ratios): the noise floor of this run.", 100 * Math.abs(1 - median(aa)),
+        100 * Math.abs(1 - median(aaCpu))));
     for (int s = 2; s < settings.size(); s++) {
       double m = median(ratios[s]);
-      md.append(String.format("%nTracing %s: throughput %.1f %% %s the untraced nodes' (median of the rounds).",
-          settings.get(s).label(), 100 * Math.abs(1 - m), m <= 1 ? "under" : "over"));
+      double c = median(cpuRatios[s]);
+      md.append(String.format("%nTracing %s: throughput %.1f %% %s the untraced nodes', CPU per request %.1f %% %s"
+          + " (medians of the rounds).", settings.get(s).label(), 100 * Math.abs(1 - m), m <= 1 ? "under" : "over",
+          100 * Math.abs(1 - c), c >= 1 ? "over" : "under"));
     }
     md.append('\n');
     return md.toString();
