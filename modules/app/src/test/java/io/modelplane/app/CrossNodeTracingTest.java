@@ -11,14 +11,10 @@ import io.modelplane.api.grpc.oip.GRPCInferenceServiceGrpc;
 import io.modelplane.api.grpc.oip.OpenInference.InferTensorContents;
 import io.modelplane.api.grpc.oip.OpenInference.ModelInferRequest;
 import io.modelplane.inference.gateway.PredictTracing;
-import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
-import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
-import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,8 +40,8 @@ class CrossNodeTracingTest {
 
   @TempDir static Path gatewayDir;
   @TempDir static Path workerDir;
+  static InMemoryTracing tracing;
   static InMemorySpanExporter spans;
-  static OpenTelemetrySdk sdk;
   static Main.Node gateway;
   static Main.Node worker;
   static ApiClient api;
@@ -54,13 +50,9 @@ class CrossNodeTracingTest {
 
   @BeforeAll
   static void start() {
-    spans = InMemorySpanExporter.create();
-    sdk = OpenTelemetrySdk.builder()
-        .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans)).build())
-        .build();
     // both nodes of this JVM trace with the process's global OpenTelemetry: the node attribute tells them apart
-    GlobalOpenTelemetry.resetForTest();
-    GlobalOpenTelemetry.set(sdk);
+    tracing = new InMemoryTracing();
+    spans = tracing.spans;
     String db = "jdbc:h2:mem:cross-node-tracing;DB_CLOSE_DELAY=-1";
     gateway = TestNodes.start(gatewayDir, Map.of("modelplane.db.url", db, "modelplane.cluster.roles", "control,gateway"));
     Map<String, Object> workerOnly = new HashMap<>(TestNodes.sharingArtifactsOf(gateway));
@@ -89,10 +81,9 @@ class CrossNodeTracingTest {
     if (gateway != null) {
       gateway.stop();
     }
-    if (sdk != null) {
-      sdk.close();
+    if (tracing != null) {
+      tracing.close();
     }
-    GlobalOpenTelemetry.resetForTest();
   }
 
   @BeforeEach
@@ -111,11 +102,11 @@ class CrossNodeTracingTest {
   /** The trace's spans once its request span and all the others have ended. */
   static List<SpanData> trace(String traceId, String requestSpan) {
     TestNodes.eventually(Duration.ofSeconds(10), () -> {
-      Set<String> names = TracingTest.ofTrace(spans, traceId).stream().map(SpanData::getName)
+      Set<String> names = tracing.ofTrace(traceId).stream().map(SpanData::getName)
           .collect(java.util.stream.Collectors.toSet());
       return names.contains(requestSpan) && names.containsAll(GATEWAY_SPANS) && names.containsAll(WORKER_SPANS);
     }, "the trace's spans on both nodes ended");
-    return TracingTest.ofTrace(spans, traceId);
+    return tracing.ofTrace(traceId);
   }
 
   /** The gateway's spans name the gateway, the worker's name the worker; all are the request span's children. */

@@ -13,14 +13,10 @@ import io.modelplane.api.grpc.oip.OpenInference.InferTensorContents;
 import io.modelplane.api.grpc.oip.OpenInference.ModelInferRequest;
 import io.modelplane.api.grpc.oip.OpenInference.ModelInferResponse;
 import io.modelplane.inference.gateway.PredictTracing;
-import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
-import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
-import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -49,8 +45,8 @@ class TracingTest {
   static final Set<String> CHILDREN = Set.of("authentication", "admission", "queue wait", "batch forward", "metering");
 
   @TempDir static Path dataDir;
+  static InMemoryTracing tracing;
   static InMemorySpanExporter spans;
-  static OpenTelemetrySdk sdk;
   static Main.Node node;
   static ApiClient api;
   static ManagedChannel channel;
@@ -59,13 +55,8 @@ class TracingTest {
 
   @BeforeAll
   static void start() throws Exception {
-    spans = InMemorySpanExporter.create();
-    sdk = OpenTelemetrySdk.builder()
-        .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans)).build())
-        .build();
-    // a node traces with the process's global OpenTelemetry (other tests in this JVM may have read the no-op one)
-    GlobalOpenTelemetry.resetForTest();
-    GlobalOpenTelemetry.set(sdk);
+    tracing = new InMemoryTracing();
+    spans = tracing.spans;
     node = TestNodes.start(dataDir, Map.of("modelplane.demo", true));
     api = new ApiClient(node.baseUrl());
     channel = ManagedChannelBuilder.forAddress("127.0.0.1", node.grpcAddress().getPort()).usePlaintext().build();
@@ -90,10 +81,9 @@ class TracingTest {
     if (node != null) {
       node.stop();
     }
-    if (sdk != null) {
-      sdk.close();
+    if (tracing != null) {
+      tracing.close();
     }
-    GlobalOpenTelemetry.resetForTest();
   }
 
   @BeforeEach
@@ -124,11 +114,7 @@ class TracingTest {
   }
 
   static List<SpanData> ofTrace(String traceId) {
-    return ofTrace(spans, traceId);
-  }
-
-  static List<SpanData> ofTrace(InMemorySpanExporter exporter, String traceId) {
-    return exporter.getFinishedSpanItems().stream().filter(s -> s.getTraceId().equals(traceId)).toList();
+    return tracing.ofTrace(traceId);
   }
 
   static SpanData named(List<SpanData> trace, String name) {
