@@ -11,7 +11,7 @@ import { schemaErrors } from "./schema.mjs";
 const dirs = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-const GROUP_VERSIONS = { Deployment: ["apps", "v1"], NetworkPolicy: ["networking.k8s.io", "v1"], Role: ["rbac.authorization.k8s.io", "v1"] };
+const GROUP_VERSIONS = { Deployment: ["apps", "v1"], NetworkPolicy: ["networking.k8s.io", "v1"], Role: ["rbac.authorization.k8s.io", "v1"], Service: ["", "v1"] };
 
 /**
  * The production overlay with `patches` and `resources` (objects) added. The kustomization uses only
@@ -69,10 +69,18 @@ const cases = [
     /MODELPLANE_DB_PASSWORD comes from value, not from a Secret/],
   ["ports", "remoting on another port than the node's", [json("Deployment", "modelplane-worker-cpu", [{ op: "replace", path: "/spec/template/spec/containers/0/ports/1/containerPort", value: 2552 }])],
     /port remoting is 2552, the node listens on 25520/],
+  ["ports", "gRPC on another port than the node's", [json("Deployment", "modelplane", [{ op: "replace", path: "/spec/template/spec/containers/0/ports/1/containerPort", value: 9090 }])],
+    /Deployment\/modelplane container modelplane: port grpc is 9090, the node listens on 8081 \(MODELPLANE_GRPC_PORT\)/],
+  ["ports", "no gRPC port on a gateway", [json("Deployment", "modelplane", [{ op: "remove", path: "/spec/template/spec/containers/0/ports/1" }])],
+    /Deployment\/modelplane container modelplane: no container port named grpc/],
+  ["ports", "a gRPC port on a worker", [json("Deployment", "modelplane-worker-cpu", [{ op: "add", path: "/spec/template/spec/containers/0/ports/-", value: { name: "grpc", containerPort: 8081 } }])],
+    /worker-cpu container modelplane: declares port grpc, which a node without the gateway role does not listen on/],
   ["selectors", "a Service selecting no pods", [{ smp: { apiVersion: "v1", kind: "Service", metadata: { name: "modelplane" }, spec: { selector: { "app.kubernetes.io/component": "gatway" } } } }],
     /Service\/modelplane: its selector matches no pods/],
   ["selectors", "an autoscaled Deployment with replicas", [deployment("modelplane", { replicas: 3 })],
     /Deployment\/modelplane: sets replicas although HorizontalPodAutoscaler\/modelplane scales it/],
+  ["selectors", "a gRPC Service port whose target the pods lack", [json("Deployment", "modelplane", [{ op: "replace", path: "/spec/template/spec/containers/0/ports/1/name", value: "h2c" }])],
+    /Service\/modelplane: target port grpc is no container port of Deployment\/modelplane/],
   ["selectors", "a network policy letting in a port nobody listens on", [json("NetworkPolicy", "modelplane-http", [{ op: "replace", path: "/spec/ingress/0/ports/0/port", value: 80 }])],
     /NetworkPolicy\/modelplane-http: lets in port 80/],
   ["workerCredentials", "the database password on a worker", [container("modelplane-worker-cpu", { env: [{ name: "MODELPLANE_DB_PASSWORD", valueFrom: { secretKeyRef: { name: "modelplane-db", key: "password" } } }] })],

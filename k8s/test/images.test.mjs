@@ -31,7 +31,11 @@ describe.each(["cpu", "gpu"])("image %s", (name) => {
   it("runs the jar Maven built, exposing the node's ports", () => {
     expect(text).toMatch(/^COPY modelplane\.jar \/opt\/modelplane\/modelplane\.jar$/m);
     expect(text).toMatch(/^ENTRYPOINT \["java", "-jar", "\/opt\/modelplane\/modelplane\.jar"\]$/m);
-    expect(text).toMatch(/^EXPOSE 8080 25520 8558$/m);
+    // every port a node may listen on: the gateway's (it has them all)
+    const gateway = containers(production).find((c) => c.deployment.metadata.name === "modelplane").container;
+    const exposed = text.match(/^EXPOSE ([\d ]+)$/m)?.[1].split(" ").map(Number).sort();
+    expect(exposed).toEqual(gateway.ports.map((p) => p.containerPort).sort());
+    expect(exposed).toContain(8081);
   });
 });
 

@@ -80,6 +80,9 @@ export const OTHER_VARIABLES = new Set([
 /** The app's own ports, by the container port name the manifests give them. */
 export const PORTS = { http: "MODELPLANE_HTTP_PORT", remoting: "MODELPLANE_CLUSTER_PORT", management: "MODELPLANE_MANAGEMENT_PORT" };
 
+/** The ports only gateway nodes listen on (worker-only nodes do not serve the gRPC predict API). */
+export const GATEWAY_PORTS = { grpc: "MODELPLANE_GRPC_PORT" };
+
 // ---- reading the rendered objects -----------------------------------------------------------------
 
 export const deployments = (objects) => objects.filter((o) => o.kind === "Deployment");
@@ -265,16 +268,26 @@ export function checkEnvironment(objects) {
   return out;
 }
 
-/** Container ports are the app's own (defaults from its .conf, or the values the pod sets). */
+/**
+ * Container ports are the app's own (defaults from its .conf, or the values the pod sets); the gRPC port
+ * is declared on gateway nodes, and only there.
+ */
 export function checkPorts(objects) {
   const out = [];
   const settings = appSettings();
-  for (const { container, env, where } of containers(objects)) {
-    for (const [name, variable] of Object.entries(PORTS)) {
+  for (const c of containers(objects)) {
+    const { container, env, where } = c;
+    const gateway = rolesOf(c).includes("gateway");
+    for (const [name, variable] of Object.entries({ ...PORTS, ...(gateway ? GATEWAY_PORTS : {}) })) {
       const port = container.ports?.find((p) => p.name === name);
       const expected = Number(env.get(variable)?.value ?? settings.get(variable));
       if (!port) out.push(`${where}: no container port named ${name}`);
       else if (port.containerPort !== expected) out.push(`${where}: port ${name} is ${port.containerPort}, the node listens on ${expected} (${variable})`);
+    }
+    if (!gateway) {
+      for (const name of Object.keys(GATEWAY_PORTS)) {
+        if (container.ports?.some((p) => p.name === name)) out.push(`${where}: declares port ${name}, which a node without the gateway role does not listen on`);
+      }
     }
     // Cluster Bootstrap's Kubernetes API discovery finds the management port by this name
     if (env.get("MODELPLANE_DISCOVERY")?.value === "kubernetes-api" && !container.ports?.some((p) => p.name === "management")) {

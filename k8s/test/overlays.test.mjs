@@ -23,6 +23,24 @@ describe.each(OVERLAYS)("overlay %s", (overlay) => {
     expect(CHECKS[check](objects)).toEqual([]);
   });
 
+  it("serves the gRPC predict API on the gateway pods: port 8081 named grpc in the Service, let in like HTTP", () => {
+    const gateways = containers(objects).filter((c) => c.deployment.metadata.labels["app.kubernetes.io/component"] === "gateway");
+    expect(gateways.length).toBe(1);
+    for (const c of gateways) {
+      expect(c.container.ports.find((p) => p.name === "grpc")?.containerPort, c.where).toBe(8081);
+      expect(c.env.get("MODELPLANE_GRPC_PORT")?.value, c.where).toBe("8081");
+      // the probes stay on Akka Management: gRPC says nothing about the node's health to Kubernetes
+      for (const probe of ["startupProbe", "livenessProbe", "readinessProbe"]) expect(c.container[probe].httpGet.port, probe).toBe("management");
+    }
+    const service = objects.find((o) => o.kind === "Service" && o.metadata.name === "modelplane");
+    expect(service.spec.ports.find((p) => p.name === "grpc")).toEqual({ name: "grpc", port: 8081, targetPort: "grpc" });
+    const gatewayLabels = gateways[0].deployment.spec.template.metadata.labels;
+    const letIn = objects.filter((o) => o.kind === "NetworkPolicy"
+      && Object.entries(o.spec.podSelector.matchLabels ?? {}).every(([k, v]) => gatewayLabels[k] === v))
+      .flatMap((p) => p.spec.ingress ?? []).flatMap((r) => (r.ports ?? []).map((x) => x.port));
+    expect(letIn).toEqual(expect.arrayContaining([8080, 8081]));
+  });
+
   it("every namespaced object is in the overlay's namespace", () => {
     const namespace = objects.find((o) => o.kind === "Namespace").metadata.name;
     const outside = objects.filter((o) => o.kind !== "Namespace" && o.metadata.namespace !== namespace).map(id);
@@ -63,7 +81,7 @@ describe("overlay production", () => {
     expect(hpa.spec.scaleTargetRef.name).toBe("modelplane");
     expect(hpa.spec.minReplicas).toBe(3);
     expect(objects.filter((o) => o.kind === "PodDisruptionBudget")).toHaveLength(3);
-    expect(objects.filter((o) => o.kind === "Ingress")).toHaveLength(1);
+    expect(objects.filter((o) => o.kind === "Ingress").map((i) => i.metadata.name).sort()).toEqual(["modelplane", "modelplane-grpc"]);
     expect(byName("modelplane").env.get("MODELPLANE_ROLES").value).toBe("control,gateway");
     expect(byName("modelplane-worker-cpu").env.get("MODELPLANE_ROLES").value).toBe("worker");
     expect(byName("modelplane-worker-gpu").container.resources.limits["nvidia.com/gpu"]).toBe(1);
@@ -95,7 +113,9 @@ describe("overlay production", () => {
       const egressPorts = applying.flatMap((p) => p.spec.egress ?? []).flatMap((r) => (r.ports ?? []).map((x) => x.port));
       if (labels["app.kubernetes.io/component"] === "worker") {
         expect(egressPorts, id(d)).not.toContain(5432);
-        expect(applying.flatMap((p) => p.spec.ingress ?? []).flatMap((r) => r.ports.map((x) => x.port)), id(d)).not.toContain(8080);
+        const letIn = applying.flatMap((p) => p.spec.ingress ?? []).flatMap((r) => r.ports.map((x) => x.port));
+        expect(letIn, id(d)).not.toContain(8080);
+        expect(letIn, id(d)).not.toContain(8081);
       } else {
         expect(egressPorts, id(d)).toContain(5432);
       }
@@ -114,8 +134,9 @@ describe("overlay production", () => {
       expect(row, `a row for Secret ${name}`).toBeDefined();
       expect(row, `Secret ${name}'s row`).toContain(`\`${key}\``);
     }
-    const tls = objects.find((o) => o.kind === "Ingress").spec.tls[0].secretName;
-    expect(doc).toContain(`| \`${tls}\` |`);
+    for (const ingress of objects.filter((o) => o.kind === "Ingress")) {
+      expect(doc, ingress.metadata.name).toContain(`| \`${ingress.spec.tls[0].secretName}\` |`);
+    }
   });
 
   it("serves HTTPS and joins the cluster over mutual TLS, the certificates mounted from Secrets", () => {
@@ -135,9 +156,14 @@ describe("overlay production", () => {
       expect(secretAt(control, control.env.get(name)?.value ?? ""), name).toBe("modelplane-server-tls");
     }
     for (const v of control.pod.volumes.filter((v) => v.secret)) expect(v.secret.defaultMode, v.name).toBe(0o440);
-    const annotations = objects.find((o) => o.kind === "Ingress").metadata.annotations;
+    const ingress = (name) => objects.find((o) => o.kind === "Ingress" && o.metadata.name === name);
+    const annotations = ingress("modelplane").metadata.annotations;
     expect(annotations["nginx.ingress.kubernetes.io/backend-protocol"]).toBe("HTTPS");
     expect(annotations["nginx.ingress.kubernetes.io/proxy-ssl-verify"]).toBe("on");
+    // gRPC: TLS to the pods too, to the Service's grpc port
+    const grpc = ingress("modelplane-grpc");
+    expect(grpc.metadata.annotations["nginx.ingress.kubernetes.io/backend-protocol"]).toBe("GRPCS");
+    expect(grpc.spec.rules[0].http.paths[0].backend.service).toEqual({ name: "modelplane", port: { name: "grpc" } });
     const doc = readFileSync(join(K8S_DIR, "..", "docs", "kubernetes.md"), "utf8");
     for (const secret of ["modelplane-server-tls", "modelplane-cluster-tls"]) expect(doc).toContain(`| \`${secret}\` |`);
   });

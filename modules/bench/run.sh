@@ -5,7 +5,9 @@
 #   modules/bench/run.sh readside|deployment|regression|coldstart [options]   the other benchmarks (--help lists options)
 #   modules/bench/run.sh tls [--seconds 15 --concurrency 8]          HTTPS vs plain HTTP for the digits model
 #   modules/bench/run.sh grpc [--seconds 10 --concurrency 8]         gRPC vs REST for the digits model
-#   modules/bench/run.sh tracing [--seconds 8 --rounds 5]            tracing off vs on at 100 % and 1 % sampling
+#   modules/bench/run.sh grpc --model resnet18                       ResNet-18: gRPC raw tensors vs REST binary vs raw DJL
+#   modules/bench/run.sh density [--tenants 10 --versions 100]       1,000 small models resident on one worker
+#   modules/bench/run.sh tracing [--seconds 3 --rounds 10]           tracing off vs on at 100 % and 1 % sampling
 #   modules/bench/run.sh artifact-load [repetitions]                 ResNet-18 load time, plaintext vs encrypted
 #   BENCH_SKIP_BUILD=1   reuse the last build
 #   BENCH_JAVA_OPTS      extra JVM options of the benchmark JVM (raw phase and load generator)
@@ -23,6 +25,7 @@ case "${1:-}" in
   coldstart) main=io.modelplane.bench.ColdStartBenchmark; shift ;;
   tls) main=io.modelplane.bench.TlsBenchmark; model=none; shift ;;
   grpc) main=io.modelplane.bench.GrpcBenchmark; model=none; shift ;;
+  density) main=io.modelplane.bench.DensityBenchmark; model=none; shift ;;
   tracing) main=io.modelplane.bench.TracingBenchmark; model=none; shift ;;
   artifact-load) main=io.modelplane.bench.ArtifactLoadBenchmark; model=resnet18; shift ;;
 esac

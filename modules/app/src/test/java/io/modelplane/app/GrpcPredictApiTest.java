@@ -233,6 +233,39 @@ class GrpcPredictApiTest {
     assertThat(correct).as("held-out accuracy").isGreaterThan(n * 9 / 10);
   }
 
+  /**
+   * Calls run on the connection's event loop: many in flight at once on one connection must each get
+   * their own answer (their id, their digit's output), none waiting for another's forward pass.
+   */
+  @Test
+  void concurrentCallsOnOneConnectionEachGetTheirOwnAnswer() throws Exception {
+    int n = 64;
+    float[][] expected = new float[n][];
+    for (int i = 0; i < n; i++) {
+      expected[i] = rawFloats(stub(demoKey).modelInfer(raw("digits", pixels(i))).getRawOutputContents(0));
+    }
+    Metadata headers = new Metadata();
+    headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + demoKey);
+    GRPCInferenceServiceGrpc.GRPCInferenceServiceFutureStub async = GRPCInferenceServiceGrpc.newFutureStub(channel)
+        .withDeadlineAfter(java.time.Duration.ofSeconds(30))
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    List<com.google.common.util.concurrent.ListenableFuture<ModelInferResponse>> calls = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      calls.add(async.modelInfer(raw("digits", pixels(i)).toBuilder().setId("c-" + i).build()));
+    }
+    for (int i = 0; i < n; i++) {
+      ModelInferResponse r = calls.get(i).get(30, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(r.getId()).isEqualTo("c-" + i);
+      // batched with the others: the same values up to float rounding
+      float[] got = rawFloats(r.getRawOutputContents(0));
+      assertThat(got).as("digit %d", i).hasSameSizeAs(expected[i]);
+      for (int j = 0; j < got.length; j++) {
+        assertThat(got[j]).as("digit %d output %d", i, j)
+            .isCloseTo(expected[i][j], org.assertj.core.data.Offset.offset(1e-4f * Math.max(1, Math.abs(expected[i][j]))));
+      }
+    }
+  }
+
   @Test
   void outputFormAndSelectionFollowTheRequest() {
     float[] pixels = pixels(0);

@@ -8,6 +8,7 @@ import io.grpc.stub.MetadataUtils;
 import io.modelplane.api.grpc.oip.GRPCInferenceServiceGrpc;
 import io.modelplane.api.grpc.oip.OpenInference.InferTensorContents;
 import io.modelplane.api.grpc.oip.OpenInference.ModelInferRequest;
+import io.modelplane.api.grpc.oip.OpenInference.ModelInferResponse;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -22,68 +23,118 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.SocketFactory;
 
 /**
- * The digits model over the gRPC predict API against REST on one node: the same closed-loop load (each
- * thread one request in flight, batch 1, the held-out digits), REST JSON over HTTP/1.1 keep-alive
- * connections, gRPC over one HTTP/2 connection (raw and typed tensors), in
- * alternating rounds so that a drift of the machine hits every protocol alike. Prints a Markdown table.
+ * A model over the gRPC predict API against REST on one node: the same closed-loop load (each thread
+ * one request in flight, batch 1), REST over HTTP/1.1 keep-alive connections, gRPC over one HTTP/2
+ * connection, in alternating rounds so that a drift of the machine hits every protocol alike. Digits:
+ * REST JSON vs gRPC raw and typed tensors. ResNet-18: raw DJL forwards in this process first (the limit),
+ * then REST binary tensors vs gRPC raw tensors, deployed with {@code engineThreads} (default 0: every
+ * core). Prints a Markdown table.
  */
 public final class GrpcBenchmark {
   private GrpcBenchmark() {}
 
+  private static final String USAGE = "usage: GrpcBenchmark [--model digits|resnet18] [--seconds 10] [--concurrency 8"
+      + " (resnet18: 16)] [--rounds 2] [--engine-threads N (resnet18: 0)] [--raw-seconds 8]"
+      + " [--resnet18-artifact PATH] [--server-java-opts OPTS] [--jar PATH]";
+
   public static void main(String[] args) throws Exception {
-    Map<String, String> o = new LinkedHashMap<>(Map.of("--seconds", "10", "--concurrency", "8", "--rounds", "2",
-        "--jar", "modules/app/target/modelplane.jar"));
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      if (!o.containsKey(args[i])) {
-        System.err.println("usage: GrpcBenchmark [--seconds 10] [--concurrency 8] [--rounds 2] [--jar PATH]");
+    Map<String, String> o = new LinkedHashMap<>(Map.of("--seconds", "10", "--concurrency", "", "--rounds", "2",
+        "--jar", "modules/app/target/modelplane.jar", "--model", "digits", "--engine-threads", "",
+        "--raw-seconds", "8", "--resnet18-artifact", "modules/bench/target/models/resnet18.pt",
+        "--server-java-opts", ""));
+    for (int i = 0; i < args.length; i += 2) {
+      if (!o.containsKey(args[i]) || i + 1 >= args.length) {
+        System.err.println(USAGE);
         System.exit(2);
       }
       o.put(args[i], args[i + 1]);
     }
+    boolean resnet = switch (o.get("--model")) {
+      case "digits" -> false;
+      case "resnet18" -> true;
+      default -> {
+        System.err.println(USAGE);
+        System.exit(2);
+        yield false;
+      }
+    };
     Duration seconds = Duration.ofSeconds(Long.parseLong(o.get("--seconds")));
-    int concurrency = Integer.parseInt(o.get("--concurrency"));
+    int concurrency = o.get("--concurrency").isEmpty() ? (resnet ? 16 : 8) : Integer.parseInt(o.get("--concurrency"));
     int rounds = Integer.parseInt(o.get("--rounds"));
+    Integer engineThreads = !o.get("--engine-threads").isEmpty() ? Integer.valueOf(o.get("--engine-threads"))
+        : resnet ? Integer.valueOf(0) : null;
     Reporter out = new Reporter();
     Path workDir = Path.of("modules/bench/target",
         "bench-grpc-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))).toAbsolutePath();
     Files.createDirectories(workDir);
     String loadBefore = InferenceBenchmark.loadAverage();
     out.progress("work directory " + workDir + "; load average " + loadBefore);
-    BenchModel model = BenchModel.digits(workDir, new int[] {32, 2});
+    BenchModel model = resnet ? BenchModel.resnet18(Path.of(o.get("--resnet18-artifact")), new int[] {8, 5})
+        : BenchModel.digits(workDir, new int[] {32, 2});
+    RawBenchmark.Sweep raw = null;
+    if (resnet) {
+      // before the server starts: the limit, on a machine this benchmark does not load yet
+      Duration rawSeconds = Duration.ofSeconds(Long.parseLong(o.get("--raw-seconds")));
+      out.progress("raw DJL forwards, batch sizes " + java.util.Arrays.toString(model.rawBatches()) + ", "
+          + rawSeconds.toSeconds() + " s each");
+      raw = RawBenchmark.run(model, workDir.resolve("raw-work"), rawSeconds, 1_000_000, out);
+    }
     byte[] secret = new byte[16];
     new SecureRandom().nextBytes(secret);
     String operatorKey = "mp_operator_" + HexFormat.of().formatHex(secret);
     try (ServerProcess server = ServerProcess.start(Path.of(o.get("--jar")), workDir.resolve("data"),
-        workDir.resolve("server.log"), operatorKey, "", Map.of("MODELPLANE_MANAGEMENT_PORT", "0"))) {
+        workDir.resolve("server.log"), operatorKey, o.get("--server-java-opts"),
+        Map.of("MODELPLANE_MANAGEMENT_PORT", "0"))) {
       URI base = URI.create("http://127.0.0.1:" + server.httpPort());
-      String key = TlsBenchmark.provision(BenchMain.httpClient(), base, operatorKey, model, out);
-      TlsBenchmark.Load json = new TlsBenchmark.Load(SocketFactory.getDefault(), server.httpPort(), key, model.name(),
-          model.requests(64, false));
-      ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext().build();
+      String key = TlsBenchmark.provision(BenchMain.httpClient(), base, operatorKey, model, engineThreads, out);
+      TlsBenchmark.Load rest = new TlsBenchmark.Load(SocketFactory.getDefault(), server.httpPort(), key, model.name(),
+          model.requests(64, resnet));
+      ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext()
+          .maxInboundMessageSize(64 << 20).build();
       try {
-        GrpcLoad raw = new GrpcLoad(channel, key, requests(model, true));
-        GrpcLoad typed = new GrpcLoad(channel, key, requests(model, false));
-        out.progress("warm-up, 5 s each");
-        for (Object load : List.of(json, raw, typed)) {
-          run(load, concurrency, Duration.ofSeconds(5));
+        GrpcLoad grpcRaw = new GrpcLoad(channel, key, requests(model, true));
+        // ResNet-18: raw DJL at its best batch size is a phase of every round too, so that each round's
+        // ratio compares phases a few seconds apart on a machine others may be loading
+        String rawName = raw == null ? null : "raw DJL batch " + raw.best().batch();
+        String[] names = resnet ? new String[] {"REST binary", "gRPC raw", rawName}
+            : new String[] {"REST JSON", "gRPC raw", "gRPC typed"};
+        Object[] loads = resnet ? new Object[] {rest, grpcRaw, new RawLoad(model, raw.best().batch(), workDir)}
+            : new Object[] {rest, grpcRaw, new GrpcLoad(channel, key, requests(model, false))};
+        if (raw != null) {
+          out.progress(grpcRaw.check(raw.sampleOutput()));
+        }
+        Duration warmup = Duration.ofSeconds(resnet ? 6 : 5);
+        out.progress("warm-up, " + warmup.toSeconds() + " s each");
+        for (Object load : loads) {
+          run(load, concurrency, warmup);
         }
         List<TlsBenchmark.Phase> phases = new ArrayList<>();
-        String[] names = {"REST JSON", "gRPC raw", "gRPC typed"};
-        Object[] loads = {json, raw, typed};
+        List<Double> cpuPerCall = new ArrayList<>();
         for (int round = 1; round <= rounds; round++) {
           for (int k = 0; k < loads.length; k++) {
             int at = round % 2 == 1 ? k : loads.length - 1 - k;
+            long cpuBefore = server.cpuNanos();
             TlsBenchmark.Phase p = run(loads[at], concurrency, seconds).labelled(names[at] + " #" + round);
+            // the server's CPU per answered call: what the protocol costs, less swayed by other processes
+            double cpu = (server.cpuNanos() - cpuBefore) / 1e3 / Math.max(1, p.ok());
             TlsBenchmark.report(out, p);
+            out.progress(String.format("  server CPU %.0f µs a call", cpu));
             phases.add(p);
+            cpuPerCall.add(cpu);
           }
         }
-        System.out.println(table(phases, names, concurrency, seconds, loadBefore, InferenceBenchmark.loadAverage(),
-            String.join(" ", args)));
+        System.out.println(table(phases, cpuPerCall, names, raw, engineThreads, concurrency, seconds, loadBefore,
+            InferenceBenchmark.loadAverage(), String.join(" ", args)));
+        for (Object load : loads) {
+          if (load instanceof RawLoad r) {
+            r.close();
+          }
+        }
       } finally {
         channel.shutdownNow();
       }
@@ -92,16 +143,54 @@ public final class GrpcBenchmark {
 
   private static TlsBenchmark.Phase run(Object load, int concurrency, Duration duration) throws InterruptedException {
     return load instanceof GrpcLoad g ? g.run(concurrency, duration)
+        : load instanceof RawLoad r ? r.run(duration)
         : ((TlsBenchmark.Load) load).run(concurrency, duration);
   }
 
-  /** The requests of the REST load as gRPC requests: the same held-out digits, raw or typed FP32. */
+  /** Raw DJL forwards of one batch size in this process, one caller thread; a phase's calls are its items. */
+  static final class RawLoad implements AutoCloseable {
+    private final io.modelplane.inference.runtime.LoadedModel loaded;
+    private final List<io.modelplane.inference.runtime.Tensor> inputs;
+    private final int batch;
+
+    RawLoad(BenchModel model, int batch, Path workDir) {
+      this.loaded = new io.modelplane.inference.runtime.ModelLoader(workDir.resolve("raw-rounds"),
+          io.modelplane.inference.runtime.ModelLoader.DEFAULT_MAX_EXTRACTED_BYTES).load(model.spec(), ai.djl.Device.cpu());
+      this.inputs = List.of(model.batch(batch));
+      this.batch = batch;
+    }
+
+    TlsBenchmark.Phase run(Duration duration) {
+      long start = System.nanoTime();
+      long end = start + duration.toNanos();
+      long[] nanos = new long[256];
+      int n = 0;
+      for (long now = start; now < end; ) {
+        loaded.forward(inputs);
+        long done = System.nanoTime();
+        nanos = Latencies.ensure(nanos, n);
+        nanos[n++] = done - now;
+        now = done;
+      }
+      return new TlsBenchmark.Phase("", (long) n * batch, 0, (System.nanoTime() - start) / 1e9, Latencies.of(nanos, n));
+    }
+
+    @Override
+    public void close() {
+      loaded.close();
+    }
+  }
+
+  /** The requests of the REST load as gRPC requests: the same samples, raw or typed FP32, batch 1. */
   private static List<ModelInferRequest> requests(BenchModel model, boolean raw) {
     List<ModelInferRequest> requests = new ArrayList<>();
     for (int i = 0; i < Math.min(64, model.samples().size()); i++) {
       float[] sample = model.samples().get(i);
       ModelInferRequest.InferInputTensor.Builder input = ModelInferRequest.InferInputTensor.newBuilder()
-          .setName(model.input().name()).setDatatype("FP32").addShape(1).addShape(sample.length);
+          .setName(model.input().name()).setDatatype("FP32").addShape(1);
+      for (int d = 1; d < model.input().shape().size(); d++) {
+        input.addShape(model.input().shape().get(d));
+      }
       ModelInferRequest.Builder request = ModelInferRequest.newBuilder().setModelName(model.name());
       if (raw) {
         ByteBuffer bytes = ByteBuffer.allocate(sample.length * 4).order(ByteOrder.LITTLE_ENDIAN);
@@ -134,6 +223,25 @@ public final class GrpcBenchmark {
       this.requests = requests;
     }
 
+    /** The first request's answer against {@code expected} (the raw phase's output of the same sample). */
+    String check(float[] expected) {
+      ModelInferResponse response = stub.withDeadlineAfter(60, TimeUnit.SECONDS).modelInfer(requests.get(0));
+      ByteBuffer bytes = response.getRawOutputContents(0).asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+      if (bytes.remaining() != expected.length * 4) {
+        throw new IllegalStateException("gRPC answered " + bytes.remaining() / 4 + " values, the raw phase "
+            + expected.length);
+      }
+      double worst = 0;
+      for (float e : expected) {
+        worst = Math.max(worst, Math.abs(bytes.getFloat() - e) / Math.max(1, Math.abs(e)));
+      }
+      if (worst > 1e-3) {
+        throw new IllegalStateException("gRPC's answer differs from the raw phase's by " + worst);
+      }
+      return String.format("gRPC's answer to sample 0 matches the raw phase's (largest relative difference %.1e)",
+          worst);
+    }
+
     TlsBenchmark.Phase run(int concurrency, Duration duration) throws InterruptedException {
       long end = System.nanoTime() + duration.toNanos();
       AtomicLong errors = new AtomicLong();
@@ -150,8 +258,7 @@ public final class GrpcBenchmark {
           for (int i = index; System.nanoTime() < end; i++) {
             long sent = System.nanoTime();
             try {
-              stub.withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
-                  .modelInfer(requests.get(i % requests.size()));
+              stub.withDeadlineAfter(30, TimeUnit.SECONDS).modelInfer(requests.get(i % requests.size()));
               mine = Latencies.ensure(mine, n);
               mine[n++] = System.nanoTime() - sent;
             } catch (RuntimeException e) {
@@ -173,25 +280,77 @@ public final class GrpcBenchmark {
     }
   }
 
-  private static String table(List<TlsBenchmark.Phase> phases, String[] names, int concurrency, Duration seconds,
-      String loadBefore, String loadAfter, String args) {
+  private static double perSecondOf(List<TlsBenchmark.Phase> phases, String label) {
+    return phases.stream().filter(p -> p.label().equals(label)).findFirst().orElseThrow().perSecond();
+  }
+
+  private static String table(List<TlsBenchmark.Phase> phases, List<Double> cpuPerCall, String[] names,
+      RawBenchmark.Sweep raw,
+      Integer engineThreads, int concurrency, Duration seconds, String loadBefore, String loadAfter, String args) {
     StringBuilder md = new StringBuilder();
     md.append("Command: `modules/bench/run.sh grpc").append(args.isBlank() ? "" : " " + args).append("`; ")
         .append(concurrency).append(" clients in a closed loop, batch 1, ").append(seconds.toSeconds())
-        .append(" s a phase; load average before ").append(loadBefore).append(", after ").append(loadAfter)
-        .append(".\n\n| phase | req/s | p50 ms | p99 ms | errors |\n|---|---:|---:|---:|---:|\n");
+        .append(" s a phase");
+    if (engineThreads != null) {
+      md.append(", deployed with engineThreads ").append(engineThreads);
+    }
+    md.append("; load average before ").append(loadBefore).append(", after ").append(loadAfter).append(".\n\n");
+    if (raw != null) {
+      md.append("| raw DJL | items/s | p50 ms | p99 ms |\n|---|---:|---:|---:|\n");
+      for (RawBenchmark.Result r : raw.results()) {
+        md.append(String.format("| batch %d | %.1f | %.3f | %.3f |%n", r.batch(), r.itemsPerSecond(),
+            r.latencies().p50(), r.latencies().p99()));
+      }
+      md.append('\n');
+    }
+    md.append("| phase | req/s | p50 ms | p99 ms | server CPU µs/call | errors |\n|---|---:|---:|---:|---:|---:|\n");
     double[] perSecond = new double[names.length];
-    for (TlsBenchmark.Phase p : phases) {
-      md.append(String.format("| %s | %.0f | %.3f | %.3f | %d |%n", p.label(), p.perSecond(), p.latencies().p50(),
-          p.latencies().p99(), p.errors()));
+    List<List<Double>> cpu = new ArrayList<>();
+    for (int k = 0; k < names.length; k++) {
+      cpu.add(new ArrayList<>());
+    }
+    for (int i = 0; i < phases.size(); i++) {
+      TlsBenchmark.Phase p = phases.get(i);
+      boolean rawPhase = raw != null && p.label().startsWith(names[names.length - 1] + " #");
+      md.append(String.format("| %s | %.1f | %.3f | %.3f | %s | %d |%n", p.label(), p.perSecond(),
+          p.latencies().p50(), p.latencies().p99(), rawPhase ? "-" : String.format("%.0f", cpuPerCall.get(i)),
+          p.errors()));
       for (int k = 0; k < names.length; k++) {
         if (p.label().startsWith(names[k] + " #")) {
           perSecond[k] += p.perSecond();
+          cpu.get(k).add(cpuPerCall.get(i));
         }
       }
     }
-    md.append(String.format("%nThroughput against REST JSON (sum of the rounds): gRPC raw %.2f, gRPC typed %.2f.%n",
-        perSecond[1] / perSecond[0], perSecond[2] / perSecond[0]));
+    int protocols = raw != null ? names.length - 1 : names.length;
+    md.append("\nServer CPU a call, median of the rounds:");
+    for (int k = 0; k < protocols; k++) {
+      List<Double> c = cpu.get(k);
+      c.sort(null);
+      double median = c.size() % 2 == 1 ? c.get(c.size() / 2) : (c.get(c.size() / 2 - 1) + c.get(c.size() / 2)) / 2;
+      md.append(String.format("%s %s %.0f µs", k > 0 ? "," : "", names[k], median));
+    }
+    md.append(".");
+    md.append(String.format("%nThroughput against %s (sum of the rounds):", names[0]));
+    for (int k = 1; k < protocols; k++) {
+      md.append(String.format("%s %s %.2f", k > 1 ? "," : "", names[k], perSecond[k] / perSecond[0]));
+    }
+    md.append(".\n");
+    if (raw != null) {
+      // each round's protocol phases against the same round's raw phase, then the mean over the rounds
+      int rounds = phases.size() / names.length;
+      md.append(String.format("Against raw DJL at batch %d in the same round, mean of the rounds:",
+          raw.best().batch()));
+      for (int k = 0; k < protocols; k++) {
+        double sum = 0;
+        for (int round = 1; round <= rounds; round++) {
+          sum += perSecondOf(phases, names[k] + " #" + round) / perSecondOf(phases, names[protocols] + " #" + round);
+        }
+        md.append(String.format("%s %s %.2f", k > 0 ? "," : "", names[k], sum / rounds));
+      }
+      md.append(String.format(" (raw DJL before the server started: %.1f items/s at batch %d).%n",
+          raw.best().itemsPerSecond(), raw.best().batch()));
+    }
     return md.toString();
   }
 }

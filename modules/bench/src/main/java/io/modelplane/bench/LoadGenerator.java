@@ -44,11 +44,22 @@ final class LoadGenerator {
   private final InetSocketAddress address;
   private final List<ByteBuffer> requests;
 
+  /** One request of a mix: its path, its bearer credential and its body. */
+  record Target(String path, String apiKey, BenchModel.Request request) {}
+
   /** Requests POSTing each body to {@code path} with a bearer credential, cycled through by the connections. */
   LoadGenerator(InetSocketAddress address, String path, String apiKey, List<BenchModel.Request> bodies) {
+    this(address, bodies.stream().map(r -> new Target(path, apiKey, r)).toList());
+  }
+
+  /** Requests of a mix (e.g. many models of many tenants), cycled through in this order by the connections. */
+  LoadGenerator(InetSocketAddress address, List<Target> targets) {
     this.address = address;
-    List<ByteBuffer> built = new ArrayList<>(bodies.size());
-    for (BenchModel.Request r : bodies) {
+    List<ByteBuffer> built = new ArrayList<>(targets.size());
+    for (Target target : targets) {
+      BenchModel.Request r = target.request();
+      String path = target.path();
+      String apiKey = target.apiKey();
       byte[] body = r.body();
       byte[] head = ("POST " + path + " HTTP/1.1\r\n"
           + "Host: " + address.getHostString() + ":" + address.getPort() + "\r\n"

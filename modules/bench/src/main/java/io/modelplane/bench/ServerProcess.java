@@ -130,7 +130,18 @@ final class ServerProcess implements AutoCloseable {
     return new Memory(used, committed, rss, info.strip());
   }
 
-  private String jcmd(String command) throws IOException, InterruptedException {
+  /** Threads of the server process now (/proc). */
+  int threads() throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
+      if (line.startsWith("Threads:")) {
+        return Integer.parseInt(line.replaceAll("[^0-9]", ""));
+      }
+    }
+    return -1;
+  }
+
+  /** The output of {@code jcmd <pid> <command>}. */
+  String jcmd(String command) throws IOException, InterruptedException {
     Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
     Process p = new ProcessBuilder(jcmd.toString(), String.valueOf(pid), command).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -142,6 +142,12 @@ public final class TlsBenchmark {
 
   static String provision(HttpClient http, URI base, String operatorKey, BenchModel model, Reporter out)
       throws IOException, InterruptedException {
+    return provision(http, base, operatorKey, model, null, out);
+  }
+
+  /** As above, the deployment with {@code engineThreads} (null: the server's default). */
+  static String provision(HttpClient http, URI base, String operatorKey, BenchModel model, Integer engineThreads,
+      Reporter out) throws IOException, InterruptedException {
     long deadline = System.nanoTime() + SERVER_START.toNanos();
     while (true) {
       try {
@@ -161,7 +167,7 @@ public final class TlsBenchmark {
     client.createTenant(TENANT);
     String key = client.createApiKey(TENANT);
     int version = client.upload(key, TENANT, model.name(), model.manifestJson(), model.artifact());
-    client.deploy(key, TENANT, model.name(), version, model.maxBatchSize(), model.maxBatchDelayMs(), null);
+    client.deploy(key, TENANT, model.name(), version, model.maxBatchSize(), model.maxBatchDelayMs(), engineThreads);
     client.awaitReady(key, model.name(), MODEL_READY);
     out.progress(base + ": " + model.name() + " v" + version + " ready (batch " + model.maxBatchSize() + " / "
         + model.maxBatchDelayMs() + " ms)");
@@ -184,8 +190,10 @@ public final class TlsBenchmark {
       this.port = port;
       for (BenchModel.Request body : bodies) {
         byte[] head = ("POST /v2/models/" + model + "/infer HTTP/1.1\r\nHost: 127.0.0.1:" + port
-            + "\r\nAuthorization: Bearer " + key + "\r\nContent-Type: application/json\r\nContent-Length: "
-            + body.body().length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+            + "\r\nAuthorization: Bearer " + key + "\r\n"
+            + (body.binary() ? "Content-Type: application/octet-stream\r\n" + ModelPlaneClient.BINARY_HEADER + ": "
+                + body.jsonLength() + "\r\n" : "Content-Type: application/json\r\n")
+            + "Content-Length: " + body.body().length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
         byte[] request = new byte[head.length + body.body().length];
         System.arraycopy(head, 0, request, 0, head.length);
         System.arraycopy(body.body(), 0, request, head.length, body.body().length);

@@ -151,9 +151,16 @@ public class ModelLoader {
         model.close();
         throw e;
       }
+      DjlLoadedModel loaded = new DjlLoadedModel(spec, device, model, engineThreads, resident);
+      try {
+        GraphWarmUp.warm(loaded);
+      } catch (Error e) {
+        loaded.close();
+        throw e;
+      }
       log.info("loaded {} on {} in {} ms, {} bytes resident", spec.key(), device,
           (System.nanoTime() - started) / 1_000_000, resident);
-      return new DjlLoadedModel(spec, device, model, engineThreads, resident);
+      return loaded;
     } catch (ModelLoadException e) {
       throw e;
     } catch (Exception | LinkageError e) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.modelplane.common.VersionKey;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelplane.common.TensorSpec;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -12,6 +13,10 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
 
 /** The committed demo model (digits MLP, FP32 [-1,64] -> logits FP32 [-1,10]) and its held-out samples. */
 final class Digits {
@@ -30,6 +35,49 @@ final class Digits {
   /** Copies digits.pt into {@code dir} as the artifact store does: named by hash, no extension. */
   static Path copyModel(Path dir) {
     return copy("digits.pt", dir.resolve("0f3a9c-digits-sha256"));
+  }
+
+  /**
+   * digits.pt with the last layer's first bias raised by {@code seed} millionths, stored as {@code target}: an
+   * artifact of its own (own bytes and sha256) whose logit 0 is that much higher than the original's.
+   */
+  static Path distinct(Path target, int seed) {
+    Path original = target.resolveSibling(target.getFileName() + ".original");
+    copy("digits.pt", original);
+    // ZipFile, not ZipInputStream: torch.save writes stored entries with data descriptors
+    try (ZipFile source = new ZipFile(original.toFile());
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ZipOutputStream zip = new ZipOutputStream(bytes)) {
+      for (ZipEntry entry : java.util.Collections.list(source.entries())) {
+        byte[] data;
+        try (InputStream in = source.getInputStream(entry)) {
+          data = in.readAllBytes();
+        }
+        if (entry.getName().endsWith("/data/5")) {
+          ByteBuffer bias = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
+          bias.putFloat(0, bias.getFloat(0) + seed * 1e-6f);
+        }
+        ZipEntry copy = new ZipEntry(entry.getName());
+        if (entry.getMethod() == ZipEntry.STORED) {
+          // tensors stay stored, as torch.save wrote them
+          CRC32 crc = new CRC32();
+          crc.update(data);
+          copy.setMethod(ZipEntry.STORED);
+          copy.setSize(data.length);
+          copy.setCompressedSize(data.length);
+          copy.setCrc(crc.getValue());
+        }
+        zip.putNextEntry(copy);
+        zip.write(data);
+        zip.closeEntry();
+      }
+      zip.finish();
+      Files.write(target, bytes.toByteArray());
+      Files.delete(original);
+      return target;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   static Path copy(String resource, Path target) {
