@@ -9,6 +9,7 @@
 #   modules/bench/run.sh density [--tenants 10 --versions 100]       1,000 small models resident on one worker
 #   modules/bench/run.sh defaults [--seconds 10 --rounds 2]           ResNet-18: chosen engine threads vs engineThreads 0 vs raw
 #   modules/bench/run.sh warmup [--starts 1 --concurrency 64]        a fresh node's first 10 s vs warm, digits
+#   modules/bench/run.sh tracing [--seconds 3 --rounds 10]           tracing off vs on at 100 % and 1 % sampling
 #   modules/bench/run.sh artifact-load [repetitions]                 ResNet-18 load time, plaintext vs encrypted
 #   BENCH_SKIP_BUILD=1   reuse the last build
 #   BENCH_JAVA_OPTS      extra JVM options of the benchmark JVM (raw phase and load generator)
@@ -29,6 +30,7 @@ case "${1:-}" in
   density) main=io.modelplane.bench.DensityBenchmark; model=none; shift ;;
   defaults) main=io.modelplane.bench.DefaultsBenchmark; model=resnet18; shift ;;
   warmup) main=io.modelplane.bench.WarmupBenchmark; model=none; shift ;;
+  tracing) main=io.modelplane.bench.TracingBenchmark; model=none; shift ;;
   artifact-load) main=io.modelplane.bench.ArtifactLoadBenchmark; model=resnet18; shift ;;
 esac
 resnet18=modules/bench/target/models/resnet18.pt

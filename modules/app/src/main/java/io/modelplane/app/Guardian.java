@@ -455,7 +455,7 @@ final class Guardian {
         edge.getDouble("failed-auth-burst"));
     PredictPipeline pipeline = new PredictPipeline(gateway, PredictPorts.admission(admission),
         PredictPorts.catalog(controlPlane), PredictPorts.usage(services.usage().meter()),
-        new PredictTracing(GlobalOpenTelemetry.get()));
+        new PredictTracing(GlobalOpenTelemetry.get(), Cluster.get(system).selfMember().address().toString()));
     ApiSettings apiSettings = ApiSettings.fromConfig(config);
     // the gRPC predict API: the same credentials, address limit, pipeline and metrics as HTTP's
     grpcService = new InferenceService(Authenticator.firstOf(credentials), failures,
@@ -486,7 +486,8 @@ final class Guardian {
       var device = devices.get(i);
       // the same id in every node's answers: this node's cluster address and the device
       String id = node.getHost().orElse("local") + ":" + node.getPort().orElse(0) + "/" + Devices.name(device);
-      ModelResidency residency = new ModelResidency(inference.workerMemoryBytes(), device, loader);
+      ModelResidency residency = new ModelResidency(inference.workerMemoryBytes(), device, loader,
+          PredictTracing.nodeAttributes(node.toString()));
       ActorRef<WorkerActor.Command> worker = system.systemActorOf(
           WorkerActor.create(id, inference.workerPool(), residency, artifactCache(), loads, inference.inferTimeout()),
           "worker-" + i,

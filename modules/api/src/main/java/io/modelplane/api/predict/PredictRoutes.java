@@ -125,6 +125,9 @@ public final class PredictRoutes extends ApiDirectives {
       PredictTracing tracing = pipeline.tracing();
       Context parent = tracing.extract(name -> request.getHeader(name).map(HttpHeader::value).orElse(null));
       Span span = tracing.start("predict", parent, SpanKind.SERVER);
+      if (!span.isRecording()) {
+        return inner.apply(parent.with(span)); // not sampled: its context still travels, nothing to record
+      }
       span.setAttribute("rpc.system", "http");
       span.setAttribute("http.request.method", request.method().name());
       span.setAttribute("url.path", request.getUri().path());

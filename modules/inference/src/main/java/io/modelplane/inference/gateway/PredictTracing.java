@@ -1,6 +1,8 @@
 package io.modelplane.inference.gateway;
 
 import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanKind;
@@ -21,8 +23,8 @@ import java.util.function.Supplier;
 /**
  * The spans of predict calls. A no-op unless the node installs an OpenTelemetry SDK. Contexts travel
  * as values (not thread-locals) because a call hops threads and nodes; W3C {@code traceparent} is the
- * one format accepted from clients and carried to remote workers. Attributes never hold credentials
- * or tensor data.
+ * one format accepted from clients and carried to remote workers. Every span names the node that made it
+ * ({@link #NODE}); attributes never hold credentials or tensor data.
  */
 public final class PredictTracing {
   public static final PredictTracing NOOP = new PredictTracing(OpenTelemetry.noop());
@@ -40,10 +42,25 @@ public final class PredictTracing {
     }
   };
 
+  /** The attribute naming the node that made a span: its cluster address, as the cluster view lists it. */
+  public static final AttributeKey<String> NODE = AttributeKey.stringKey("modelplane.node");
+
   private final Tracer tracer;
+  private final Attributes attributes;
 
   public PredictTracing(OpenTelemetry openTelemetry) {
+    this(openTelemetry, null);
+  }
+
+  /** {@code node} (null: none): the cluster address of the node, on every span it makes. */
+  public PredictTracing(OpenTelemetry openTelemetry, String node) {
     this.tracer = openTelemetry.getTracer("io.modelplane");
+    this.attributes = nodeAttributes(node);
+  }
+
+  /** The attributes that name {@code node} (null: none) on a span. */
+  public static Attributes nodeAttributes(String node) {
+    return node == null ? Attributes.empty() : Attributes.of(NODE, node);
   }
 
   /** The caller's context from its {@code traceparent}/{@code tracestate} (header lookup by lower-case name). */
@@ -67,7 +84,7 @@ public final class PredictTracing {
 
   /** A span under {@code parent}; the caller ends it. */
   public Span start(String name, Context parent, SpanKind kind) {
-    SpanBuilder b = tracer.spanBuilder(name).setSpanKind(kind);
+    SpanBuilder b = tracer.spanBuilder(name).setSpanKind(kind).setAllAttributes(attributes);
     return b.setParent(parent == null ? Context.root() : parent).startSpan();
   }
 
@@ -79,6 +96,9 @@ public final class PredictTracing {
       stage = step.apply(span);
     } catch (RuntimeException e) {
       stage = CompletableFuture.failedFuture(e);
+    }
+    if (!span.isRecording()) {
+      return stage; // not sampled: nothing to end or mark, so no extra stage on every call
     }
     return stage.whenComplete((value, failure) -> {
       if (failure != null) {

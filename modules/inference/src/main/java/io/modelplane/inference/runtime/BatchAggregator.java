@@ -3,6 +3,7 @@ package io.modelplane.inference.runtime;
 import io.modelplane.common.NamedThreads;
 import io.modelplane.common.VersionKey;
 import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
@@ -35,6 +36,7 @@ public final class BatchAggregator implements AutoCloseable {
   public static final long NO_DEADLINE = TimeUnit.DAYS.toNanos(365);
 
   private final LoadedModel model;
+  private final Attributes spanAttributes;
   private final VersionKey key;
   private volatile BatchSettings settings;
   private final LinkedBlockingQueue<Job> queue = new LinkedBlockingQueue<>();
@@ -58,6 +60,12 @@ public final class BatchAggregator implements AutoCloseable {
   private Job carry;
 
   public BatchAggregator(LoadedModel model, BatchSettings settings, String threadName) {
+    this(model, settings, threadName, Attributes.empty());
+  }
+
+  /** {@code spanAttributes}: on each queue wait and batch forward span (which node made it). */
+  public BatchAggregator(LoadedModel model, BatchSettings settings, String threadName, Attributes spanAttributes) {
+    this.spanAttributes = Objects.requireNonNull(spanAttributes, "spanAttributes");
     this.model = Objects.requireNonNull(model, "model");
     this.key = model.spec().key();
     this.settings = Objects.requireNonNull(settings, "settings");
@@ -524,7 +532,6 @@ public final class BatchAggregator implements AutoCloseable {
     return results;
   }
 
-  /** One request: its inputs, its row count (dimension 0), its deadline and the caller's future. Identity equality. */
   /** The context if it holds a sampled span: others cost nothing in the batch loop. */
   private static Context traced(Context trace) {
     return trace != null && Span.fromContext(trace).getSpanContext().isSampled() ? trace : null;
@@ -542,13 +549,13 @@ public final class BatchAggregator implements AutoCloseable {
         continue;
       }
       Tracer tracer = GlobalOpenTelemetry.getTracer("io.modelplane");
-      tracer.spanBuilder("queue wait").setParent(job.trace)
+      tracer.spanBuilder("queue wait").setParent(job.trace).setAllAttributes(spanAttributes)
           .setStartTimestamp(epochNow - (started - job.queuedAt), TimeUnit.NANOSECONDS).startSpan()
           .end(epochNow, TimeUnit.NANOSECONDS);
       if (forward == null) {
         forward = new ArrayList<>();
       }
-      forward.add(tracer.spanBuilder("batch forward").setParent(job.trace)
+      forward.add(tracer.spanBuilder("batch forward").setParent(job.trace).setAllAttributes(spanAttributes)
           .setAttribute("modelplane.batch.size", batch.size())
           .setAttribute("modelplane.batch.rows", job.rows)
           .startSpan());
@@ -556,6 +563,7 @@ public final class BatchAggregator implements AutoCloseable {
     return forward == null ? List.of() : forward;
   }
 
+  /** One request: its inputs, its row count (dimension 0), its deadline and the caller's future. Identity equality. */
   private static final class Job {
     final List<Tensor> inputs;
     final int rows;

@@ -2,6 +2,7 @@ package io.modelplane.inference.runtime;
 
 import ai.djl.Device;
 import io.modelplane.common.VersionKey;
+import io.opentelemetry.api.common.Attributes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -33,6 +34,7 @@ public final class ModelResidency implements AutoCloseable {
   private final long budgetBytes;
   private final Device device;
   private final ModelLoader loader;
+  private final Attributes spanAttributes;
   private final ConcurrentHashMap<VersionKey, ResidentModel> residents = new ConcurrentHashMap<>();
   // usage order for LRU: a counter, not the clock, so two uses never tie
   private final AtomicLong uses = new AtomicLong();
@@ -49,12 +51,18 @@ public final class ModelResidency implements AutoCloseable {
   private double utilization;
 
   public ModelResidency(long budgetBytes, Device device, ModelLoader loader) {
+    this(budgetBytes, device, loader, Attributes.empty());
+  }
+
+  /** {@code spanAttributes}: on every span its batchers make (which node made it). */
+  public ModelResidency(long budgetBytes, Device device, ModelLoader loader, Attributes spanAttributes) {
     if (budgetBytes < 0) {
       throw new IllegalArgumentException("budgetBytes must not be negative, was " + budgetBytes);
     }
     this.budgetBytes = budgetBytes;
     this.device = Objects.requireNonNull(device, "device");
     this.loader = Objects.requireNonNull(loader, "loader");
+    this.spanAttributes = Objects.requireNonNull(spanAttributes, "spanAttributes");
   }
 
   /**
@@ -132,7 +140,8 @@ public final class ModelResidency implements AutoCloseable {
               + spec.sizeBytes() + " bytes were admitted for it, so it is unloaded");
         }
         model.useEngineThreads(settings.engineThreads());
-        resident = new ResidentModel(spec, model, new BatchAggregator(model, settings, "modelplane-batch-" + key),
+        resident = new ResidentModel(spec, model, new BatchAggregator(model, settings, "modelplane-batch-" + key,
+            spanAttributes),
             model.residentBytes(), uses, System.nanoTime() - started);
       } catch (RuntimeException | Error e) {
         model.close();
