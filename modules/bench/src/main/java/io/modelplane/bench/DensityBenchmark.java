@@ -104,8 +104,8 @@ public final class DensityBenchmark {
 
   /**
    * Where a 1-connection phase's mean latency went, from the node's own counters over the measured seconds: the
-   * node's predict latency (request in to response out), of it the forward passes (the worker's busy time per
-   * request), and the rest of the client's mean (HTTP over loopback, the load generator).
+   * node's predict latency (authenticated request to encoded answer), of it the forward passes (the worker's busy
+   * time per request), and the rest of the client's mean (HTTP edge, authentication, loopback, load generator).
    */
   record Stages(double clientMs, double nodeMs, double forwardMs) {}
 
@@ -490,11 +490,12 @@ public final class DensityBenchmark {
           p.result().okPerSecond(), p.result().latencies().percentileMs(50), p.result().latencies().percentileMs(99)));
     }
     md.append("\nWhere the mean latency at 1 connection goes (the node's own counters over the measured seconds):"
-        + " \"node\" is its predict latency from request to response, \"forward\" the worker's forward-pass time per"
-        + " request, \"node, not forward\" the rest inside the node (authentication, admission, routing, JSON,"
-        + " queue hand-offs, metering), \"outside the node\" the client's mean minus the node's (loopback HTTP, the"
-        + " load generator).\n\n");
-    md.append("| predict on | client mean (ms) | outside the node (ms) | node, not forward (ms) | forward (ms) |\n");
+        + " \"pipeline\" is the node's predict latency (from the authenticated request to its encoded answer) less"
+        + " \"forward\", the worker's forward-pass time per request, so it holds admission, routing, JSON decode"
+        + " and encode, the hand-offs to and from the version's batch thread and metering; \"edge and client\" is"
+        + " the client's mean less the node's predict latency: HTTP parsing, authentication, writing the response,"
+        + " loopback and the load generator.\n\n");
+    md.append("| predict on | client mean (ms) | edge and client (ms) | pipeline (ms) | forward (ms) |\n");
     md.append("|---|---|---|---|---|\n");
     for (Phase p : r.phases()) {
       Stages st = p.stages();
