@@ -102,7 +102,14 @@ public final class DensityBenchmark {
   record Footprint(int residents, ServerProcess.Memory memory, long nmtCommittedBytes, Map<String, Long> nmtCategories,
       int threads) {}
 
-  record Phase(String name, LoadGenerator.Result result) {}
+  /**
+   * Where a 1-connection phase's mean latency went, from the node's own counters over the measured seconds: the
+   * node's predict latency (authenticated request to encoded answer), of it the forward passes (the worker's busy
+   * time per request), and the rest of the client's mean (HTTP edge, authentication, loopback, load generator).
+   */
+  record Stages(double clientMs, double nodeMs, double forwardMs) {}
+
+  record Phase(String name, LoadGenerator.Result result, Stages stages) {}
 
   record Report(Footprint empty, Footprint single, Footprint dense, Latencies loadSeconds, Duration placeAll,
       List<Phase> phases) {}
@@ -166,7 +173,7 @@ public final class DensityBenchmark {
           Duration.ofSeconds(30));
     }
     List<Phase> phases = new ArrayList<>();
-    phases.addAll(latencies(o, address, single, "single resident version", out));
+    phases.addAll(latencies(o, address, single, "single resident version", out, operator));
     Footprint one = footprint(node, operator);
     out.progress("one version resident: " + describe(one));
 
@@ -206,9 +213,9 @@ public final class DensityBenchmark {
     }
     out.progress(String.format(Locale.ROOT, "every version answered once: p50 %.2f ms, p99 %.2f ms",
         touched.latencies().percentileMs(50), touched.latencies().percentileMs(99)));
-    phases.addAll(latencies(o, address, randomMix, total + " resident, random version", out));
+    phases.addAll(latencies(o, address, randomMix, total + " resident, random version", out, operator));
     // the single version again, now among all the others
-    phases.addAll(latencies(o, address, single, total + " resident, always the same version", out));
+    phases.addAll(latencies(o, address, single, total + " resident, always the same version", out, operator));
     Footprint dense = footprint(node, operator);
     out.progress(total + " versions resident: " + describe(dense));
     Latencies loads = loadSeconds(operator);
@@ -236,7 +243,7 @@ public final class DensityBenchmark {
     }
     int left = residents(operator);
     if (left == 1) {
-      phases.addAll(latencies(o, address, single, "single resident version, again", out));
+      phases.addAll(latencies(o, address, single, "single resident version, again", out, operator));
     } else {
       out.progress(left + " versions still resident after 90 s: no second single-version phase");
     }
@@ -248,24 +255,53 @@ public final class DensityBenchmark {
   }
 
   private static List<Phase> latencies(Options o, InetSocketAddress address, List<LoadGenerator.Target> targets,
-      String name, Reporter out) throws IOException, InterruptedException {
+      String name, Reporter out, ModelPlaneClient operator) throws IOException, InterruptedException {
     LoadGenerator load = new LoadGenerator(address, targets);
     List<Phase> phases = new ArrayList<>();
     for (int connections : new int[] {1, 64}) {
       if (o.warmupSeconds() > 0) {
         load.run(connections, 2, Duration.ofSeconds(o.warmupSeconds()), Long.MAX_VALUE, Duration.ofSeconds(30));
       }
+      double[] before = nodeCounters(operator);
       LoadGenerator.Result r = load.run(connections, 2, Duration.ofSeconds(o.seconds()), Long.MAX_VALUE,
           Duration.ofSeconds(30));
+      double[] after = nodeCounters(operator);
       if (r.errors() > 0) {
         throw new IllegalStateException(name + " at " + connections + " connections: " + r.errors() + " errors "
             + r.errorsByKind() + ", first: " + r.firstError());
       }
       out.progress(String.format(Locale.ROOT, "%s, %d connections: %.0f req/s, p50 %.2f ms, p99 %.2f ms", name,
           connections, r.okPerSecond(), r.latencies().percentileMs(50), r.latencies().percentileMs(99)));
-      phases.add(new Phase(name, r));
+      double requests = after[1] - before[1];
+      Stages stages = connections != 1 || requests <= 0 ? null : new Stages(r.latencies().meanMs(),
+          (after[0] - before[0]) / requests * 1e3, (after[2] - before[2]) / requests * 1e3);
+      if (stages != null) {
+        out.progress(String.format(Locale.ROOT, "%s, 1 connection, mean: client %.3f ms, node %.3f ms, forward"
+            + " %.3f ms", name, stages.clientMs(), stages.nodeMs(), stages.forwardMs()));
+      }
+      phases.add(new Phase(name, r, stages));
     }
     return phases;
+  }
+
+  private static final Pattern COUNTER = Pattern.compile(
+      "(?m)^(modelplane_predict_latency_seconds_sum|modelplane_predict_latency_seconds_count"
+          + "|modelplane_worker_busy_seconds_total)\\{[^}]*} ([0-9.eE+-]+)$");
+
+  /** The node's predict latency sum (s), predict count and the worker's forward busy time (s), over all labels. */
+  private static double[] nodeCounters(ModelPlaneClient operator) throws IOException, InterruptedException {
+    ModelPlaneClient.Reply r = operator.call("GET", "/metrics", null);
+    double[] sums = new double[3];
+    Matcher m = COUNTER.matcher(r.body());
+    while (m.find()) {
+      int i = switch (m.group(1)) {
+        case "modelplane_predict_latency_seconds_sum" -> 0;
+        case "modelplane_predict_latency_seconds_count" -> 1;
+        default -> 2;
+      };
+      sums[i] += Double.parseDouble(m.group(2));
+    }
+    return sums;
   }
 
   /** Uploads versions 1..count of {@code tenant}'s digits model (those not there yet), each its own artifact. */
@@ -452,6 +488,21 @@ public final class DensityBenchmark {
     for (Phase p : r.phases()) {
       md.append(String.format(Locale.ROOT, "| %s | %d | %.0f | %.2f | %.2f |%n", p.name(), p.result().concurrency(),
           p.result().okPerSecond(), p.result().latencies().percentileMs(50), p.result().latencies().percentileMs(99)));
+    }
+    md.append("\nWhere the mean latency at 1 connection goes (the node's own counters over the measured seconds):"
+        + " \"pipeline\" is the node's predict latency (from the authenticated request to its encoded answer) less"
+        + " \"forward\", the worker's forward-pass time per request, so it holds admission, routing, JSON decode"
+        + " and encode, the hand-offs to and from the version's batch thread and metering; \"edge and client\" is"
+        + " the client's mean less the node's predict latency: HTTP parsing, authentication, writing the response,"
+        + " loopback and the load generator.\n\n");
+    md.append("| predict on | client mean (ms) | edge and client (ms) | pipeline (ms) | forward (ms) |\n");
+    md.append("|---|---|---|---|---|\n");
+    for (Phase p : r.phases()) {
+      Stages st = p.stages();
+      if (st != null) {
+        md.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f |%n", p.name(), st.clientMs(),
+            st.clientMs() - st.nodeMs(), st.nodeMs() - st.forwardMs(), st.forwardMs()));
+      }
     }
     Phase dense = r.phases().get(2);
     for (Phase base : List.of(r.phases().get(0), r.phases().get(r.phases().size() - 2))) {

@@ -39,6 +39,11 @@ final class Latencies {
     return percentileMs(99);
   }
 
+  /** The mean in milliseconds; NaN without samples. */
+  double meanMs() {
+    return sorted.length == 0 ? Double.NaN : Arrays.stream(sorted).average().orElse(Double.NaN) / 1e6;
+  }
+
   double maxMs() {
     return sorted.length == 0 ? Double.NaN : sorted[sorted.length - 1] / 1e6;
   }
