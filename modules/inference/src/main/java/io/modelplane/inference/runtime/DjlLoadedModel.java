@@ -164,10 +164,10 @@ final class DjlLoadedModel implements LoadedModel {
       }
       // without a limit, each batch thread forks an OpenMP worker per core that spin-waits between
       // small forwards, taking CPU from the HTTP path; large models want every core (0)
-      int threads = engineThreads;
-      Integer set = THREADS_SET.get();
-      if (threads > 0 ? !Integer.valueOf(threads).equals(set) : set != null && set != CORES) {
-        int wanted = threads > 0 ? threads : CORES;
+      // set explicitly even for "one per core": a count set on any other thread (a load's measurement) changes
+      // libtorch's default for threads that never set one
+      int wanted = engineThreads > 0 ? engineThreads : CORES;
+      if (!Integer.valueOf(wanted).equals(THREADS_SET.get())) {
         ai.djl.pytorch.jni.JniUtils.setNumThreads(wanted);
         THREADS_SET.set(wanted);
       }

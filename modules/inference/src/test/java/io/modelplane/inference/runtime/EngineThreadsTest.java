@@ -76,6 +76,26 @@ class EngineThreadsTest {
   }
 
   @Test
+  void onePerCoreHoldsOnABatchThreadThatNeverSetACountAfterALoadMeasuredOnOneThread(@TempDir Path dir)
+      throws Exception {
+    int cores = Runtime.getRuntime().availableProcessors();
+    org.junit.jupiter.api.Assumptions.assumeTrue(cores > 1, "one core: one per core is one thread");
+    ModelLoader auto = new ModelLoader(dir.resolve("work"), ModelLoader.DEFAULT_MAX_EXTRACTED_BYTES, 10, null);
+    ExecutorService batchThread = Executors.newSingleThreadExecutor();
+    // the measurement runs this thread's forwards with 1 thread; a deployment then asks for one per core
+    try (LoadedModel model = auto.load(Digits.spec(TestKeys.key("digits", 1), Digits.copyModel(dir)), Device.cpu())) {
+      model.useEngineThreads(0);
+      int used = CompletableFuture.supplyAsync(() -> {
+        model.forward(List.of(Digits.input(new float[64])));
+        return JniUtils.getNumThreads();
+      }, batchThread).get();
+      assertThat(used).isEqualTo(cores);
+    } finally {
+      batchThread.shutdownNow();
+    }
+  }
+
+  @Test
   void aDeploymentsOwnEngineThreadsHoldFromTheNextForwardAndNullGoesBackToTheLoaders(@TempDir Path dir)
       throws Exception {
     ExecutorService batchThread = Executors.newSingleThreadExecutor();
