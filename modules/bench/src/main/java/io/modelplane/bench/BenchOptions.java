@@ -202,7 +202,8 @@ record BenchOptions(
     throw new IllegalArgumentException(name + " is MAX/DELAY (e.g. 64/1), not " + value);
   }
 
-  private static int positive(String name, String value) {
+  /** A whole number of at least 1, or an error naming the option. */
+  static int positive(String name, String value) {
     int n;
     try {
       n = Integer.parseInt(value);

@@ -56,8 +56,8 @@ public final class ColdStartBenchmark {
             case "both" -> List.of("digits", "resnet18");
             default -> throw new IllegalArgumentException("--model is digits, resnet18 or both, not " + value);
           };
-          case "--starts" -> starts = positive("--starts", value);
-          case "--idle-seconds" -> idle = positive("--idle-seconds", value);
+          case "--starts" -> starts = BenchOptions.positive("--starts", value);
+          case "--idle-seconds" -> idle = BenchOptions.positive("--idle-seconds", value);
           case "--resnet18-artifact" -> resnet18 = Path.of(value);
           case "--jar" -> jar = Path.of(value);
           case "--work-dir" -> workDir = Path.of(value);
@@ -70,18 +70,6 @@ public final class ColdStartBenchmark {
             "coldstart-run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
       }
       return new Options(models, starts, idle, resnet18, jar, workDir, javaOpts);
-    }
-
-    private static int positive(String name, String value) {
-      try {
-        int n = Integer.parseInt(value);
-        if (n >= 1) {
-          return n;
-        }
-      } catch (NumberFormatException e) {
-        // reported below
-      }
-      throw new IllegalArgumentException(name + " must be a whole number of at least 1, not " + value);
     }
   }
 

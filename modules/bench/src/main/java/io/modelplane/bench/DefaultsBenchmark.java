@@ -55,10 +55,10 @@ public final class DefaultsBenchmark {
       for (Map.Entry<String, String> option : BenchMain.optionPairs(args, USAGE)) {
         String value = option.getValue();
         switch (option.getKey()) {
-          case "--seconds" -> seconds = positive("--seconds", value);
-          case "--rounds" -> rounds = positive("--rounds", value);
-          case "--concurrency" -> concurrency = positive("--concurrency", value);
-          case "--raw-seconds" -> raw = positive("--raw-seconds", value);
+          case "--seconds" -> seconds = BenchOptions.positive("--seconds", value);
+          case "--rounds" -> rounds = BenchOptions.positive("--rounds", value);
+          case "--concurrency" -> concurrency = BenchOptions.positive("--concurrency", value);
+          case "--raw-seconds" -> raw = BenchOptions.positive("--raw-seconds", value);
           case "--resnet18-artifact" -> resnet18 = Path.of(value);
           case "--jar" -> jar = Path.of(value);
           case "--work-dir" -> workDir = Path.of(value);
@@ -71,18 +71,6 @@ public final class DefaultsBenchmark {
       }
       return new Options(Duration.ofSeconds(seconds), rounds, concurrency, Duration.ofSeconds(raw), resnet18, jar,
           workDir);
-    }
-
-    private static int positive(String name, String value) {
-      try {
-        int n = Integer.parseInt(value);
-        if (n >= 1) {
-          return n;
-        }
-      } catch (NumberFormatException e) {
-        // reported below
-      }
-      throw new IllegalArgumentException(name + " must be a whole number of at least 1, not " + value);
     }
   }
 

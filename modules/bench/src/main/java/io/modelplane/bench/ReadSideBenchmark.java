@@ -75,12 +75,12 @@ public final class ReadSideBenchmark {
         String value = option.getValue();
         switch (name) {
           case "--tenants" -> tenants = Arrays.stream(value.split(",")).map(String::trim)
-              .map(v -> positive(name, v.replace("_", ""))).sorted().toList();
+              .map(v -> BenchOptions.positive(name, v.replace("_", ""))).sorted().toList();
           case "--jar" -> jar = Path.of(value);
           case "--work-dir" -> workDir = Path.of(value);
-          case "--concurrency" -> concurrency = positive(name, value);
-          case "--list-requests" -> listRequests = positive(name, value);
-          case "--audit-requests" -> auditRequests = positive(name, value);
+          case "--concurrency" -> concurrency = BenchOptions.positive(name, value);
+          case "--list-requests" -> listRequests = BenchOptions.positive(name, value);
+          case "--audit-requests" -> auditRequests = BenchOptions.positive(name, value);
           case "--roles" -> roles = value;
           case "--server-java-opts" -> javaOpts = value;
           case "--db-url" -> dbUrl = value;
@@ -644,17 +644,5 @@ public final class ReadSideBenchmark {
     } catch (IOException | java.io.UncheckedIOException e) {
       return "(unreadable: " + e.getMessage() + ")";
     }
-  }
-
-  private static int positive(String name, String value) {
-    try {
-      int n = Integer.parseInt(value);
-      if (n >= 1) {
-        return n;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new IllegalArgumentException(name + " needs a positive number, not " + value);
   }
 }

@@ -65,11 +65,11 @@ public final class WarmupBenchmark {
       for (Map.Entry<String, String> option : BenchMain.optionPairs(rest.toArray(String[]::new), USAGE)) {
         String value = option.getValue();
         switch (option.getKey()) {
-          case "--starts" -> starts = positive("--starts", value);
-          case "--concurrency" -> concurrency = positive("--concurrency", value);
-          case "--cold-seconds" -> cold = positive("--cold-seconds", value);
-          case "--warm-after" -> warmAfter = positive("--warm-after", value);
-          case "--warm-seconds" -> warmSeconds = positive("--warm-seconds", value);
+          case "--starts" -> starts = BenchOptions.positive("--starts", value);
+          case "--concurrency" -> concurrency = BenchOptions.positive("--concurrency", value);
+          case "--cold-seconds" -> cold = BenchOptions.positive("--cold-seconds", value);
+          case "--warm-after" -> warmAfter = BenchOptions.positive("--warm-after", value);
+          case "--warm-seconds" -> warmSeconds = BenchOptions.positive("--warm-seconds", value);
           case "--jar" -> jar = Path.of(value);
           case "--work-dir" -> workDir = Path.of(value);
           case "--server-java-opts" -> javaOpts = value;
@@ -94,18 +94,6 @@ public final class WarmupBenchmark {
       }
       return new Options(starts, concurrency, cold, warmAfter, warmSeconds, binary, jar, workDir, javaOpts,
           Map.copyOf(env));
-    }
-
-    private static int positive(String name, String value) {
-      try {
-        int n = Integer.parseInt(value);
-        if (n >= 1) {
-          return n;
-        }
-      } catch (NumberFormatException e) {
-        // reported below
-      }
-      throw new IllegalArgumentException(name + " must be a whole number of at least 1, not " + value);
     }
   }
 
