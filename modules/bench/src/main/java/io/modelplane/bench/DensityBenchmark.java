@@ -262,19 +262,20 @@ public final class DensityBenchmark {
       if (o.warmupSeconds() > 0) {
         load.run(connections, 2, Duration.ofSeconds(o.warmupSeconds()), Long.MAX_VALUE, Duration.ofSeconds(30));
       }
-      double[] before = nodeCounters(operator);
+      NodeCounters before = NodeCounters.read(operator);
       LoadGenerator.Result r = load.run(connections, 2, Duration.ofSeconds(o.seconds()), Long.MAX_VALUE,
           Duration.ofSeconds(30));
-      double[] after = nodeCounters(operator);
+      NodeCounters after = NodeCounters.read(operator);
       if (r.errors() > 0) {
         throw new IllegalStateException(name + " at " + connections + " connections: " + r.errors() + " errors "
             + r.errorsByKind() + ", first: " + r.firstError());
       }
       out.progress(String.format(Locale.ROOT, "%s, %d connections: %.0f req/s, p50 %.2f ms, p99 %.2f ms", name,
           connections, r.okPerSecond(), r.latencies().percentileMs(50), r.latencies().percentileMs(99)));
-      double requests = after[1] - before[1];
+      double requests = after.since(before, "modelplane_predict_latency_seconds_count");
       Stages stages = connections != 1 || requests <= 0 ? null : new Stages(r.latencies().meanMs(),
-          (after[0] - before[0]) / requests * 1e3, (after[2] - before[2]) / requests * 1e3);
+          after.since(before, "modelplane_predict_latency_seconds_sum") / requests * 1e3,
+          after.since(before, "modelplane_worker_busy_seconds_total") / requests * 1e3);
       if (stages != null) {
         out.progress(String.format(Locale.ROOT, "%s, 1 connection, mean: client %.3f ms, node %.3f ms, forward"
             + " %.3f ms", name, stages.clientMs(), stages.nodeMs(), stages.forwardMs()));
@@ -282,26 +283,6 @@ public final class DensityBenchmark {
       phases.add(new Phase(name, r, stages));
     }
     return phases;
-  }
-
-  private static final Pattern COUNTER = Pattern.compile(
-      "(?m)^(modelplane_predict_latency_seconds_sum|modelplane_predict_latency_seconds_count"
-          + "|modelplane_worker_busy_seconds_total)\\{[^}]*} ([0-9.eE+-]+)$");
-
-  /** The node's predict latency sum (s), predict count and the worker's forward busy time (s), over all labels. */
-  private static double[] nodeCounters(ModelPlaneClient operator) throws IOException, InterruptedException {
-    ModelPlaneClient.Reply r = operator.call("GET", "/metrics", null);
-    double[] sums = new double[3];
-    Matcher m = COUNTER.matcher(r.body());
-    while (m.find()) {
-      int i = switch (m.group(1)) {
-        case "modelplane_predict_latency_seconds_sum" -> 0;
-        case "modelplane_predict_latency_seconds_count" -> 1;
-        default -> 2;
-      };
-      sums[i] += Double.parseDouble(m.group(2));
-    }
-    return sums;
   }
 
   /** Uploads versions 1..count of {@code tenant}'s digits model (those not there yet), each its own artifact. */

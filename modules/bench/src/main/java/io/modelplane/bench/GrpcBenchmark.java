@@ -15,6 +15,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.Locale;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -115,20 +116,28 @@ public final class GrpcBenchmark {
         }
         List<TlsBenchmark.Phase> phases = new ArrayList<>();
         List<Double> cpuPerCall = new ArrayList<>();
+        List<String> worker = new ArrayList<>();
+        ModelPlaneClient operator = new ModelPlaneClient(BenchMain.httpClient(), base, operatorKey);
         for (int round = 1; round <= rounds; round++) {
           for (int k = 0; k < loads.length; k++) {
             int at = round % 2 == 1 ? k : loads.length - 1 - k;
             long cpuBefore = server.cpuNanos();
+            NodeCounters before = NodeCounters.read(operator);
+            long started = System.nanoTime();
             TlsBenchmark.Phase p = run(loads[at], concurrency, seconds).labelled(names[at] + " #" + round);
+            double wallSeconds = (System.nanoTime() - started) / 1e9;
             // the server's CPU per answered call: what the protocol costs, less swayed by other processes
             double cpu = (server.cpuNanos() - cpuBefore) / 1e3 / Math.max(1, p.ok());
+            String forwards = loads[at] instanceof RawLoad ? "-" : forwards(before, NodeCounters.read(operator),
+                wallSeconds);
             TlsBenchmark.report(out, p);
-            out.progress(String.format("  server CPU %.0f µs a call", cpu));
+            out.progress(String.format("  server CPU %.0f µs a call; worker: %s", cpu, forwards));
             phases.add(p);
             cpuPerCall.add(cpu);
+            worker.add(forwards);
           }
         }
-        System.out.println(table(phases, cpuPerCall, names, raw, engineThreads, concurrency, seconds, loadBefore,
+        System.out.println(table(phases, cpuPerCall, worker, names, raw, engineThreads, concurrency, seconds, loadBefore,
             InferenceBenchmark.loadAverage(), String.join(" ", args)));
         for (Object load : loads) {
           if (load instanceof RawLoad r) {
@@ -284,8 +293,20 @@ public final class GrpcBenchmark {
     return phases.stream().filter(p -> p.label().equals(label)).findFirst().orElseThrow().perSecond();
   }
 
-  private static String table(List<TlsBenchmark.Phase> phases, List<Double> cpuPerCall, String[] names,
-      RawBenchmark.Sweep raw,
+  /** The worker's side of a phase: items a forward pass, time a forward pass, and the share of the phase it computed. */
+  private static String forwards(NodeCounters before, NodeCounters after, double wallSeconds) {
+    double batches = after.since(before, "modelplane_model_batches_total");
+    if (batches <= 0) {
+      return "no forward";
+    }
+    double busy = after.since(before, "modelplane_worker_busy_seconds_total");
+    return String.format(Locale.ROOT, "%.1f items / %.1f ms a forward, busy %.0f%%",
+        after.since(before, "modelplane_model_batch_items_total") / batches, busy / batches * 1e3,
+        100 * busy / wallSeconds);
+  }
+
+  private static String table(List<TlsBenchmark.Phase> phases, List<Double> cpuPerCall, List<String> worker,
+      String[] names, RawBenchmark.Sweep raw,
       Integer engineThreads, int concurrency, Duration seconds, String loadBefore, String loadAfter, String args) {
     StringBuilder md = new StringBuilder();
     md.append("Command: `modules/bench/run.sh grpc").append(args.isBlank() ? "" : " " + args).append("`; ")
@@ -303,7 +324,8 @@ public final class GrpcBenchmark {
       }
       md.append('\n');
     }
-    md.append("| phase | req/s | p50 ms | p99 ms | server CPU µs/call | errors |\n|---|---:|---:|---:|---:|---:|\n");
+    md.append("| phase | req/s | p50 ms | p99 ms | server CPU µs/call | worker's forward passes | errors |\n"
+        + "|---|---:|---:|---:|---:|---|---:|\n");
     double[] perSecond = new double[names.length];
     List<List<Double>> cpu = new ArrayList<>();
     for (int k = 0; k < names.length; k++) {
@@ -312,9 +334,9 @@ public final class GrpcBenchmark {
     for (int i = 0; i < phases.size(); i++) {
       TlsBenchmark.Phase p = phases.get(i);
       boolean rawPhase = raw != null && p.label().startsWith(names[names.length - 1] + " #");
-      md.append(String.format("| %s | %.1f | %.3f | %.3f | %s | %d |%n", p.label(), p.perSecond(),
+      md.append(String.format("| %s | %.1f | %.3f | %.3f | %s | %s | %d |%n", p.label(), p.perSecond(),
           p.latencies().p50(), p.latencies().p99(), rawPhase ? "-" : String.format("%.0f", cpuPerCall.get(i)),
-          p.errors()));
+          worker.get(i), p.errors()));
       for (int k = 0; k < names.length; k++) {
         if (p.label().startsWith(names[k] + " #")) {
           perSecond[k] += p.perSecond();

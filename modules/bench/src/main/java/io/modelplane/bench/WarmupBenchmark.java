@@ -105,6 +105,16 @@ public final class WarmupBenchmark {
     double coldMean(int seconds) {
       return Arrays.stream(perSecond, 0, seconds).average().orElse(0);
     }
+
+    /** The first second (from 1) that served at least half the warm throughput; 0 if none did. */
+    int firstHalfWarmSecond() {
+      for (int s = 0; s < perSecond.length; s++) {
+        if (perSecond[s] >= warm / 2) {
+          return s + 1;
+        }
+      }
+      return 0;
+    }
   }
 
   private WarmupBenchmark() {}
@@ -170,11 +180,13 @@ public final class WarmupBenchmark {
     md.append(String.format(Locale.ROOT, "Each start is a new server process on this machine (%d cores, shared with"
         + " the load generator); the digits model (maxBatchSize 64, 1 ms delay) is uploaded and deployed, then %d"
         + " closed-loop connections send %s predict calls in 1-second rounds from the first ready second on. Cold:"
-        + " the mean of the first %d seconds; warm: the median second after %d s of load.%n%n",
+        + " the mean of the first %d seconds; warm: the median second after %d s of load; \"half warm\": the first"
+        + " second that served at least half the warm throughput.%n%n",
         Runtime.getRuntime().availableProcessors(), o.concurrency(), o.binary() ? "binary" : "JSON", o.coldSeconds(),
         o.warmAfter()));
     md.append("| start | start to ready (ms) | first answer (ms) | answers/s, seconds 1–").append(o.coldSeconds())
-        .append(" | cold mean | warm | cold/warm | errors |\n|---|---:|---:|---|---:|---:|---:|---:|\n");
+        .append(" | cold mean | warm | cold/warm | half warm in second | errors |\n"
+            + "|---|---:|---:|---|---:|---:|---:|---:|---:|\n");
     double[] ratios = new double[starts.size()];
     for (int i = 0; i < starts.size(); i++) {
       Start s = starts.get(i);
@@ -183,9 +195,10 @@ public final class WarmupBenchmark {
         seconds.append(k == 0 ? "" : " ").append(Math.round(s.perSecond()[k]));
       }
       ratios[i] = s.coldMean(o.coldSeconds()) / s.warm();
-      md.append(String.format(Locale.ROOT, "| %d | %d | %.1f | %s | %.0f | %.0f | **%.0f%%** | %d |%n", i + 1,
+      int halfWarm = s.firstHalfWarmSecond();
+      md.append(String.format(Locale.ROOT, "| %d | %d | %.1f | %s | %.0f | %.0f | **%.0f%%** | %s | %d |%n", i + 1,
           s.startToReady().toMillis(), s.firstAnswerMs(), seconds, s.coldMean(o.coldSeconds()), s.warm(),
-          100 * ratios[i], s.errors()));
+          100 * ratios[i], halfWarm == 0 ? "never" : String.valueOf(halfWarm), s.errors()));
     }
     Arrays.sort(ratios);
     md.append(String.format(Locale.ROOT, "%nMedian cold/warm over %d start(s): **%.0f%%** (target: at least 50%%).%n",

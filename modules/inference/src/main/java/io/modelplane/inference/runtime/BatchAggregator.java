@@ -13,27 +13,44 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The request queue of one resident model version and the one dedicated thread that serves it:
- * takes the first waiting request, gathers more until the batch holds {@code maxBatchSize} rows or
- * {@code maxBatchDelayMs} have passed, concatenates their inputs along dimension 0, runs one forward
- * pass and splits the outputs back by rows. Futures complete on that thread: callers hop off it
- * (pipeToSelf) before doing real work.
+ * The request queue of one resident model version, served by one batch thread at a time while it
+ * holds requests: takes the first waiting request, gathers more until the batch holds
+ * {@code maxBatchSize} rows or {@code maxBatchDelayMs} have passed, concatenates their inputs along
+ * dimension 0, runs one forward pass and splits the outputs back by rows. Futures complete on that
+ * thread: callers hop off it (pipeToSelf) before doing real work.
+ *
+ * <p>The batch threads are shared by every aggregator of the process and only the busy ones hold one:
+ * an idle version costs no thread, and a worker with many rarely called versions runs them all on the
+ * few threads that ran last (their stacks and allocator caches still warm) instead of waking a thread
+ * of each that last ran long ago. A version being served keeps its thread until its queue is empty, so
+ * a slow model never delays another's batches: the pool has no upper bound below the number of busy
+ * versions.
  */
 public final class BatchAggregator implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(BatchAggregator.class);
   private static final int CLOSED = Integer.MIN_VALUE;
-  private static final Job STOP = new Job(List.of(), 0, Long.MAX_VALUE, new CompletableFuture<>(), null);
   /** "No deadline": far enough ahead for nanoTime arithmetic, near enough not to overflow it. */
   public static final long NO_DEADLINE = TimeUnit.DAYS.toNanos(365);
+  // offered by close(): ends a batch being gathered at once; not a request (never counted or answered)
+  private static final Job WAKE = new Job(List.of(), 0, Long.MAX_VALUE, new CompletableFuture<>(), null);
+  // idle threads wait on a SynchronousQueue, which hands work to the one that parked last (a stack):
+  // at low load the same warm threads serve every version
+  private static final ExecutorService BATCH_THREADS = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60,
+      TimeUnit.SECONDS, new SynchronousQueue<>(), NamedThreads.daemon("modelplane-batch"));
 
   private final LoadedModel model;
   private final Attributes spanAttributes;
@@ -55,22 +72,23 @@ public final class BatchAggregator implements AutoCloseable {
   private volatile double recentBatchSize;
   // System.nanoTime() when the running forward pass began; 0 while none runs
   private volatile long forwardStarted;
-  private final Thread thread;
-  // a request taken from the queue that did not fit the batch being gathered; opens the next one
+  // true from the request that finds the queue unserved until the batch thread leaves it empty
+  private final AtomicBoolean scheduled = new AtomicBoolean();
+  // held by the batch thread while it serves: close() waits on it for the running forward pass
+  private final ReentrantLock serving = new ReentrantLock();
+  // a request taken from the queue that did not fit the batch being gathered; opens the next one (under serving)
   private Job carry;
 
-  public BatchAggregator(LoadedModel model, BatchSettings settings, String threadName) {
-    this(model, settings, threadName, Attributes.empty());
+  public BatchAggregator(LoadedModel model, BatchSettings settings) {
+    this(model, settings, Attributes.empty());
   }
 
   /** {@code spanAttributes}: on each queue wait and batch forward span (which node made it). */
-  public BatchAggregator(LoadedModel model, BatchSettings settings, String threadName, Attributes spanAttributes) {
+  public BatchAggregator(LoadedModel model, BatchSettings settings, Attributes spanAttributes) {
     this.spanAttributes = Objects.requireNonNull(spanAttributes, "spanAttributes");
     this.model = Objects.requireNonNull(model, "model");
     this.key = model.spec().key();
     this.settings = Objects.requireNonNull(settings, "settings");
-    this.thread = NamedThreads.daemon(threadName).newThread(this::serve);
-    thread.start();
   }
 
   /** {@link #submit(List, long)} without a deadline. */
@@ -115,8 +133,30 @@ public final class BatchAggregator implements AutoCloseable {
     // lost a race with close(): its final sweep may have run before this offer
     if (isClosed() && queue.remove(job)) {
       failQueued(job, unloaded());
+      return future;
     }
+    serveQueue();
     return future;
+  }
+
+  /** Hands the queue to a batch thread unless one serves it already. */
+  private void serveQueue() {
+    if (!scheduled.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      BATCH_THREADS.execute(this::serve);
+    } catch (Throwable t) {
+      // no thread could be started (the process is out of them): nobody may wait for one
+      scheduled.set(false);
+      log.error("no batch thread could be started for {}: its waiting requests are refused", key, t);
+      Job job;
+      while ((job = queue.poll()) != null) {
+        if (job != WAKE) {
+          failQueued(job, new CapacityExceededException("model " + key + " has no thread to serve it now"));
+        }
+      }
+    }
   }
 
   /** Requests waiting for their batch. */
@@ -179,50 +219,31 @@ public final class BatchAggregator implements AutoCloseable {
 
   /**
    * Stops taking requests, fails the waiting ones with {@link ModelNotResidentException} ("model
-   * unloaded"), lets a running forward pass finish and joins the thread. Idempotent.
+   * unloaded") and lets a running forward pass finish: once this returns, the model is not called
+   * again. Idempotent.
    */
   @Override
   public void close() {
-    int before = state.getAndUpdate(s -> s | CLOSED);
+    state.getAndUpdate(s -> s | CLOSED);
     // waiting requests hear at once, not after the running batch
     failWaiting();
-    if ((before & CLOSED) == 0) {
-      queue.offer(STOP);
-    }
-    awaitThread();
+    queue.offer(WAKE);
+    // the batch thread checks for closing under this lock before each forward pass
+    serving.lock();
+    serving.unlock();
+    failWaiting();
   }
 
   /**
    * Closes this aggregator only if no request is in flight, atomically with respect to {@link #submit};
-   * does not wait for the thread to end ({@link #close()} does), so it is safe under a caller's lock.
+   * does not wait for a batch thread ({@link #close()} does), so it is safe under a caller's lock.
    */
   boolean closeIfIdle() {
-    if (!state.compareAndSet(0, CLOSED)) {
-      return false;
-    }
-    queue.offer(STOP);
-    return true;
+    return state.compareAndSet(0, CLOSED);
   }
 
   boolean isClosed() {
     return (state.get() & CLOSED) != 0;
-  }
-
-  private void awaitThread() {
-    if (Thread.currentThread() != thread) {
-      boolean interrupted = false;
-      while (thread.isAlive()) {
-        try {
-          thread.join();
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    failWaiting();
   }
 
   private boolean admit() {
@@ -249,40 +270,58 @@ public final class BatchAggregator implements AutoCloseable {
     }
   }
 
+  /** Serves the queue on a batch thread until it is empty; a request that arrives meanwhile is taken too. */
   private void serve() {
+    serving.lock();
     try {
-      while (!isClosed()) {
+      while (true) {
         Job first = carry;
         carry = null;
         if (first == null) {
-          first = queue.take();
+          first = queue.poll();
         }
-        if (first == STOP) {
-          break;
+        if (first == WAKE) {
+          continue;
+        }
+        if (first == null) {
+          scheduled.set(false);
+          // a request offered after the poll saw the flag still set and left its queue to this thread
+          if (queue.isEmpty() || !scheduled.compareAndSet(false, true)) {
+            return;
+          }
+          continue;
+        }
+        if (isClosed()) {
+          failQueued(first, unloaded());
+          continue;
         }
         List<Job> batch = gather(first);
         // gathering may have waited maxBatchDelayMs: whoever expired meanwhile is not run
         batch.removeIf(this::skipIfAbandoned);
+        if (Thread.interrupted()) {
+          // only the process's shutdown interrupts a batch thread
+          log.warn("batch thread of {} interrupted; its model serves no more requests", key);
+          state.getAndUpdate(s -> s | CLOSED);
+        }
         if (isClosed()) {
           batch.forEach(job -> failQueued(job, unloaded()));
-          break;
+          continue;
         }
         if (!batch.isEmpty()) {
           run(batch);
         }
       }
-    } catch (InterruptedException e) {
-      log.warn("batch thread of {} interrupted; its model serves no more requests", key);
     } catch (Throwable t) {
-      log.error("batch thread of {} died; its model serves no more requests", key, t);
-    } finally {
-      // however the thread ends, nobody may wait for it: refuse new requests, answer the queued ones
+      log.error("batch thread of {} failed; its model serves no more requests", key, t);
+      // nobody may wait for a queue that is no longer served: refuse new requests, answer the queued ones
       state.getAndUpdate(s -> s | CLOSED);
       if (carry != null) {
         failQueued(carry, unloaded());
         carry = null;
       }
       failWaiting();
+    } finally {
+      serving.unlock();
     }
   }
 
@@ -304,7 +343,7 @@ public final class BatchAggregator implements AutoCloseable {
           break;
         }
       }
-      if (next == STOP) {
+      if (next == WAKE) {
         break;
       }
       if (skipIfAbandoned(next)) {
@@ -421,18 +460,11 @@ public final class BatchAggregator implements AutoCloseable {
   }
 
   private void failWaiting() {
-    boolean stop = false;
     Job job;
     while ((job = queue.poll()) != null) {
-      if (job == STOP) {
-        stop = true;
-      } else {
+      if (job != WAKE) {
         failQueued(job, unloaded());
       }
-    }
-    if (stop) {
-      // it was meant for the batch thread, which may still be waiting for it
-      queue.offer(STOP);
     }
   }
 

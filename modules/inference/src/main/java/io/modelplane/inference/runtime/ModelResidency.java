@@ -140,8 +140,7 @@ public final class ModelResidency implements AutoCloseable {
               + spec.sizeBytes() + " bytes were admitted for it, so it is unloaded");
         }
         model.useEngineThreads(settings.engineThreads());
-        resident = new ResidentModel(spec, model, new BatchAggregator(model, settings, "modelplane-batch-" + key,
-            spanAttributes),
+        resident = new ResidentModel(spec, model, new BatchAggregator(model, settings, spanAttributes),
             model.residentBytes(), uses, System.nanoTime() - started);
       } catch (RuntimeException | Error e) {
         model.close();

@@ -117,8 +117,7 @@ class BatchAggregatorTest {
         expected[i] = Digits.floats(digits.forward(List.of(Digits.input(samples[i]))).get(0));
       }
       Recorder recorder = new Recorder(true);
-      try (BatchAggregator batcher = new BatchAggregator(recorder.model(digits::forward), new BatchSettings(64, 0, 100),
-          "test-batch")) {
+      try (BatchAggregator batcher = new BatchAggregator(recorder.model(digits::forward), new BatchSettings(64, 0, 100))) {
         CompletableFuture<Inference> first = batcher.submit(List.of(Digits.input(samples[0])));
         await(recorder.firstEntered);
         // queued behind the held batch: one request of three rows, then one row each
@@ -162,7 +161,7 @@ class BatchAggregatorTest {
       Tensor all = digits.forward(List.of(Digits.input(samples))).get(0);
       float[] expected = Digits.floats(all);
       ExecutorService callers = Executors.newFixedThreadPool(16);
-      try (BatchAggregator batcher = new BatchAggregator(digits, new BatchSettings(32, 1, 1000), "test-batch")) {
+      try (BatchAggregator batcher = new BatchAggregator(digits, new BatchSettings(32, 1, 1000))) {
         CountDownLatch start = new CountDownLatch(1);
         List<CompletableFuture<Void>> threads = new ArrayList<>();
         for (int t = 0; t < 16; t++) {
@@ -194,7 +193,7 @@ class BatchAggregatorTest {
   @Test
   void requestsFillBatchesUpToMaxBatchSizeRows() {
     Recorder recorder = new Recorder(true);
-    try (BatchAggregator batcher = new BatchAggregator(recorder.model(), new BatchSettings(4, 0, 100), "test-batch")) {
+    try (BatchAggregator batcher = new BatchAggregator(recorder.model(), new BatchSettings(4, 0, 100))) {
       CompletableFuture<Inference> held = batcher.submit(List.of(rows(1, 0)));
       await(recorder.firstEntered);
       List<CompletableFuture<Inference>> queued = new ArrayList<>();
@@ -222,7 +221,7 @@ class BatchAggregatorTest {
   @Test
   void requestsWithOtherTrailingDimensionsGoIntoSeparateBatches() {
     Recorder recorder = new Recorder(true);
-    try (BatchAggregator batcher = new BatchAggregator(recorder.model(), new BatchSettings(8, 0, 100), "test-batch")) {
+    try (BatchAggregator batcher = new BatchAggregator(recorder.model(), new BatchSettings(8, 0, 100))) {
       batcher.submit(List.of(rows(1, 0)));
       await(recorder.firstEntered);
       CompletableFuture<Inference> a = batcher.submit(List.of(Digits.fp32("input", new float[3])));
@@ -244,8 +243,7 @@ class BatchAggregatorTest {
   void aBatchRunsWhenFullWithoutWaitingForTheDelay() {
     Recorder recorder = new Recorder(false);
     // an hour of delay: only reaching maxBatchSize can end the wait
-    try (BatchAggregator batcher = new BatchAggregator(recorder.model(), new BatchSettings(3, 3_600_000, 100),
-        "test-batch")) {
+    try (BatchAggregator batcher = new BatchAggregator(recorder.model(), new BatchSettings(3, 3_600_000, 100))) {
       List<CompletableFuture<Inference>> futures = List.of(
           batcher.submit(List.of(rows(1, 1))), batcher.submit(List.of(rows(1, 2))), batcher.submit(List.of(rows(1, 3))));
       futures.forEach(f -> assertThat(f).succeedsWithin(WAIT));
@@ -256,8 +254,7 @@ class BatchAggregatorTest {
   @Test
   void aBatchRunsWhenTheDelayHasPassed() {
     Recorder recorder = new Recorder(false);
-    try (BatchAggregator batcher = new BatchAggregator(recorder.model(), new BatchSettings(100, 20, 100),
-        "test-batch")) {
+    try (BatchAggregator batcher = new BatchAggregator(recorder.model(), new BatchSettings(100, 20, 100))) {
       long started = System.nanoTime();
       assertThat(batcher.submit(List.of(rows(1, 1)))).succeedsWithin(WAIT);
       assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(20));
@@ -268,7 +265,7 @@ class BatchAggregatorTest {
   @Test
   void aFullQueueRefusesAtOnce() {
     Recorder recorder = new Recorder(true);
-    BatchAggregator batcher = new BatchAggregator(recorder.model(), new BatchSettings(8, 0, 3), "test-batch");
+    BatchAggregator batcher = new BatchAggregator(recorder.model(), new BatchSettings(8, 0, 3));
     try {
       CompletableFuture<Inference> running = batcher.submit(List.of(rows(1, 0)));
       await(recorder.firstEntered);
@@ -301,8 +298,7 @@ class BatchAggregatorTest {
       }
       return echo().apply(inputs);
     };
-    try (BatchAggregator batcher = new BatchAggregator(recorder.model(failOnNegative), new BatchSettings(2, 0, 100),
-        "test-batch")) {
+    try (BatchAggregator batcher = new BatchAggregator(recorder.model(failOnNegative), new BatchSettings(2, 0, 100))) {
       CompletableFuture<Inference> held = batcher.submit(List.of(rows(1, 1)));
       await(recorder.firstEntered);
       CompletableFuture<Inference> bad = batcher.submit(List.of(rows(1, -1)));
@@ -327,7 +323,7 @@ class BatchAggregatorTest {
     FakeModel model = new FakeModel(SPEC, inputs -> {
       throw invalid;
     });
-    try (BatchAggregator batcher = new BatchAggregator(model, new BatchSettings(4, 0, 10), "test-batch")) {
+    try (BatchAggregator batcher = new BatchAggregator(model, new BatchSettings(4, 0, 10))) {
       assertThat(failure(batcher.submit(List.of(rows(1, 1))))).isSameAs(invalid);
     }
   }
@@ -338,8 +334,7 @@ class BatchAggregatorTest {
     UnaryOperator<List<Tensor>> outOfMemory = inputs -> {
       throw new OutOfMemoryError("test: native heap exhausted");
     };
-    BatchAggregator batcher = new BatchAggregator(recorder.model(outOfMemory), new BatchSettings(1, 0, 10),
-        "test-batch");
+    BatchAggregator batcher = new BatchAggregator(recorder.model(outOfMemory), new BatchSettings(1, 0, 10));
     try {
       CompletableFuture<Inference> held = batcher.submit(List.of(rows(1, 1)));
       await(recorder.firstEntered);
@@ -359,7 +354,7 @@ class BatchAggregatorTest {
     Recorder recorder = new Recorder(true);
     Tensor fixed = rows(1, 9);
     try (BatchAggregator batcher = new BatchAggregator(recorder.model(inputs -> List.of(fixed)),
-        new BatchSettings(4, 0, 10), "test-batch")) {
+        new BatchSettings(4, 0, 10))) {
       CompletableFuture<Inference> alone = batcher.submit(List.of(rows(1, 1)));
       await(recorder.firstEntered);
       CompletableFuture<Inference> a = batcher.submit(List.of(rows(1, 2)));
@@ -374,8 +369,7 @@ class BatchAggregatorTest {
 
   @Test
   void malformedSubmissionsFailWithoutQueueing() {
-    try (BatchAggregator batcher = new BatchAggregator(FakeModel.echo(SPEC), new BatchSettings(4, 0, 10),
-        "test-batch")) {
+    try (BatchAggregator batcher = new BatchAggregator(FakeModel.echo(SPEC), new BatchSettings(4, 0, 10))) {
       assertThat(failure(batcher.submit(List.of()))).isInstanceOfSatisfying(InvalidInputException.class,
           e -> assertThat(e.code()).isEqualTo("invalid_input"));
       assertThat(failure(batcher.submit(List.of(rows(2, 1), new Tensor("mask", "BOOL", new long[] {3}, new byte[3])))))
@@ -390,7 +384,7 @@ class BatchAggregatorTest {
   @Test
   void abandonedRequestsAreNotRun() {
     Recorder recorder = new Recorder(true);
-    try (BatchAggregator batcher = new BatchAggregator(recorder.model(), new BatchSettings(8, 0, 10), "test-batch")) {
+    try (BatchAggregator batcher = new BatchAggregator(recorder.model(), new BatchSettings(8, 0, 10))) {
       batcher.submit(List.of(rows(1, 0)));
       await(recorder.firstEntered);
       CompletableFuture<Inference> abandoned = batcher.submit(List.of(rows(1, 1)));
@@ -407,7 +401,7 @@ class BatchAggregatorTest {
   @Test
   void requestsWhoseDeadlinePassedWhileQueuedAreDroppedUnrun() throws Exception {
     Recorder recorder = new Recorder(true);
-    try (BatchAggregator batcher = new BatchAggregator(recorder.model(), new BatchSettings(8, 0, 10), "test-batch")) {
+    try (BatchAggregator batcher = new BatchAggregator(recorder.model(), new BatchSettings(8, 0, 10))) {
       CompletableFuture<Inference> slow = batcher.submit(List.of(rows(1, 0)));
       await(recorder.firstEntered);
       long now = System.nanoTime();
@@ -432,7 +426,7 @@ class BatchAggregatorTest {
   void aRequestWhoseDeadlinePassesWhileItsBatchGathersIsNotRun() throws Exception {
     Recorder recorder = new Recorder(false);
     // a long gathering delay, a short deadline: the request expires before its batch runs
-    try (BatchAggregator batcher = new BatchAggregator(recorder.model(), new BatchSettings(8, 300, 10), "test-batch")) {
+    try (BatchAggregator batcher = new BatchAggregator(recorder.model(), new BatchSettings(8, 300, 10))) {
       CompletableFuture<Inference> late = batcher.submit(List.of(rows(1, 1)),
           System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100));
       assertThat(failure(late)).isInstanceOf(DeadlineExceededException.class);
@@ -444,7 +438,7 @@ class BatchAggregatorTest {
   @Test
   void theRunningForwardPassIsTimedWhileItRuns() {
     Recorder recorder = new Recorder(true);
-    try (BatchAggregator batcher = new BatchAggregator(recorder.model(), new BatchSettings(8, 0, 10), "test-batch")) {
+    try (BatchAggregator batcher = new BatchAggregator(recorder.model(), new BatchSettings(8, 0, 10))) {
       assertThat(batcher.runningForwardNanos()).isZero();
       CompletableFuture<Inference> slow = batcher.submit(List.of(rows(1, 0)));
       await(recorder.firstEntered);
@@ -461,7 +455,7 @@ class BatchAggregatorTest {
   @Test
   void newSettingsApplyToTheNextBatches() {
     Recorder recorder = new Recorder(true);
-    try (BatchAggregator batcher = new BatchAggregator(recorder.model(), new BatchSettings(1, 0, 1), "test-batch")) {
+    try (BatchAggregator batcher = new BatchAggregator(recorder.model(), new BatchSettings(1, 0, 1))) {
       batcher.submit(List.of(rows(1, 0)));
       await(recorder.firstEntered);
       assertThat(batcher.submit(List.of(rows(1, 1)))).isNotCompletedExceptionally();
@@ -479,7 +473,7 @@ class BatchAggregatorTest {
   @Test
   void closeFailsWaitingRequestsAtOnceAndLetsTheRunningBatchFinish() throws Exception {
     Recorder recorder = new Recorder(true);
-    BatchAggregator batcher = new BatchAggregator(recorder.model(), new BatchSettings(1, 0, 10), "test-batch");
+    BatchAggregator batcher = new BatchAggregator(recorder.model(), new BatchSettings(1, 0, 10));
     CompletableFuture<Inference> running = batcher.submit(List.of(rows(1, 0)));
     await(recorder.firstEntered);
     List<CompletableFuture<Inference>> waiting = List.of(batcher.submit(List.of(rows(1, 1))),
@@ -504,7 +498,7 @@ class BatchAggregatorTest {
   @Test
   void closeIfIdleNeverClosesAModelWithRequestsInFlight() {
     Recorder recorder = new Recorder(true);
-    BatchAggregator batcher = new BatchAggregator(recorder.model(), new BatchSettings(1, 0, 10), "test-batch");
+    BatchAggregator batcher = new BatchAggregator(recorder.model(), new BatchSettings(1, 0, 10));
     try {
       CompletableFuture<Inference> running = batcher.submit(List.of(rows(1, 0)));
       await(recorder.firstEntered);
@@ -527,7 +521,7 @@ class BatchAggregatorTest {
     BatchAggregator batcher = new BatchAggregator(recorder.model(inputs -> {
       seen.add(Thread.currentThread());
       return echo().apply(inputs);
-    }), new BatchSettings(1, 0, 10), "test-batch");
+    }), new BatchSettings(1, 0, 10));
     try {
       CompletableFuture<Inference> running = batcher.submit(List.of(rows(1, 0)));
       await(recorder.firstEntered);
@@ -536,13 +530,11 @@ class BatchAggregatorTest {
       recorder.release.countDown();
       assertThat(running).succeedsWithin(WAIT);
       // the thread now gathers behind `waiting` for up to an hour (or is about to)
-      Thread thread = seen.get(0);
-      thread.interrupt();
-      thread.join(WAIT.toMillis());
-      assertThat(thread.isAlive()).isFalse();
+      seen.get(0).interrupt();
       // answered either way: run (if it was being gathered) or refused (if it was still queued)
       assertThat(waiting.handle((outputs, e) -> e == null || e instanceof ModelNotResidentException))
           .succeedsWithin(WAIT).isEqualTo(true);
+      assertThat(batcher.isClosed()).isTrue();
       assertThat(failure(batcher.submit(List.of(rows(1, 2))))).isInstanceOf(ModelNotResidentException.class);
       assertThat(batcher.inFlight()).isZero();
     } finally {
@@ -551,23 +543,60 @@ class BatchAggregatorTest {
   }
 
   @Test
-  void servesOnOneNamedDaemonThread() {
+  void closeEndsABatchBeingGatheredAtOnce() throws Exception {
     Recorder recorder = new Recorder(false);
+    // an hour of delay: only close() can end this batch's gathering early
+    BatchAggregator batcher = new BatchAggregator(recorder.model(), new BatchSettings(8, 3_600_000, 10));
+    CompletableFuture<Inference> gathered = batcher.submit(List.of(rows(1, 0)));
+    CompletableFuture<Void> closing = CompletableFuture.runAsync(batcher::close);
+    closing.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    assertThat(failure(gathered)).isInstanceOf(ModelNotResidentException.class);
+    assertThat(recorder.calls).hasValue(0);
+    assertThat(batcher.inFlight()).isZero();
+  }
+
+  @Test
+  void servesOnSharedNamedDaemonThreadsThatIdleVersionsDoNotHold() {
     List<Thread> seen = new CopyOnWriteArrayList<>();
-    FakeModel model = recorder.model(inputs -> {
-      seen.add(Thread.currentThread());
-      return echo().apply(inputs);
-    });
-    try (BatchAggregator batcher = new BatchAggregator(model, new BatchSettings(1, 0, 10), "batch-acme/fake:1")) {
-      for (int i = 0; i < 5; i++) {
-        assertThat(batcher.submit(List.of(rows(1, i)))).succeedsWithin(WAIT);
+    List<BatchAggregator> versions = new ArrayList<>();
+    try {
+      for (int v = 0; v < 200; v++) {
+        versions.add(new BatchAggregator(new FakeModel(FakeModel.spec(key("fake", v + 1), 100), inputs -> {
+          seen.add(Thread.currentThread());
+          return echo().apply(inputs);
+        }), new BatchSettings(1, 0, 10)));
       }
+      // one request at a time, each to another version: a thread per version would show 200 threads
+      for (int round = 0; round < 2; round++) {
+        for (int v = 0; v < versions.size(); v++) {
+          assertThat(versions.get(v).submit(List.of(rows(1, v)))).succeedsWithin(WAIT);
+        }
+      }
+    } finally {
+      versions.forEach(BatchAggregator::close);
     }
-    assertThat(seen).hasSize(5).allMatch(t -> t == seen.get(0));
-    assertThat(seen.get(0).getName()).isEqualTo("batch-acme/fake:1");
-    assertThat(seen.get(0).isDaemon()).isTrue();
-    // close joined it
-    assertThat(seen.get(0).isAlive()).isFalse();
+    assertThat(seen).hasSize(400).allMatch(Thread::isDaemon).allMatch(t -> t.getName().startsWith("modelplane-batch"));
+    assertThat(seen.stream().distinct().count()).isLessThan(20);
+  }
+
+  @Test
+  void aSlowModelDoesNotHoldUpAnotherVersion() {
+    Recorder slow = new Recorder(true);
+    Recorder other = new Recorder(false);
+    try (BatchAggregator held = new BatchAggregator(slow.model(), new BatchSettings(1, 0, 10));
+        BatchAggregator free = new BatchAggregator(other.model(), new BatchSettings(1, 0, 10))) {
+      CompletableFuture<Inference> stuck = held.submit(List.of(rows(1, 0)));
+      await(slow.firstEntered);
+      // the held forward pass keeps its thread; the other version is served on another one meanwhile
+      for (int i = 0; i < 5; i++) {
+        assertThat(free.submit(List.of(rows(1, i)))).succeedsWithin(WAIT);
+      }
+      assertThat(stuck).isNotDone();
+      slow.release.countDown();
+      assertThat(stuck).succeedsWithin(WAIT);
+    } finally {
+      slow.release.countDown();
+    }
   }
 
   @Test
@@ -584,7 +613,7 @@ class BatchAggregatorTest {
       await(release);
       return inputs;
     });
-    try (BatchAggregator batcher = new BatchAggregator(model, new BatchSettings(8, 0, 10), "test-batch")) {
+    try (BatchAggregator batcher = new BatchAggregator(model, new BatchSettings(8, 0, 10))) {
       batcher.submit(List.of(rows(1, 0), longs(0)));
       await(entered);
       CompletableFuture<Inference> x = batcher.submit(List.of(rows(2, 1), longs(10, 11)));
