@@ -18,10 +18,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +38,10 @@ import org.slf4j.LoggerFactory;
  * of each that last ran long ago. A version being served keeps its thread until its queue is empty, so
  * a slow model never delays another's batches: the pool has no upper bound below the number of busy
  * versions.
+ *
+ * <p>A model whose engine splits its threads ({@link LoadedModel#parallelForwards()} above 1) is served by
+ * up to that many threads at once while its queue holds more than one batch, each pass on its share of
+ * the engine threads; alone, a pass gets them all.
  */
 public final class BatchAggregator implements AutoCloseable {
 
@@ -45,8 +49,8 @@ public final class BatchAggregator implements AutoCloseable {
   private static final int CLOSED = Integer.MIN_VALUE;
   /** "No deadline": far enough ahead for nanoTime arithmetic, near enough not to overflow it. */
   public static final long NO_DEADLINE = TimeUnit.DAYS.toNanos(365);
-  // offered by close(): ends a batch being gathered at once; not a request (never counted or answered)
-  private static final Job WAKE = new Job(List.of(), 0, Long.MAX_VALUE, new CompletableFuture<>(), null);
+  // a batch being gathered looks for close() this often: close() waits at most that long for it
+  private static final long CLOSE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
   // idle threads wait on a SynchronousQueue, which hands work to the one that parked last (a stack):
   // at low load the same warm threads serve every version
   private static final ExecutorService BATCH_THREADS = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60,
@@ -67,17 +71,17 @@ public final class BatchAggregator implements AutoCloseable {
   private final AtomicLong expired = new AtomicLong();
   // nanoseconds of forward passes that ended
   private final AtomicLong forwardNanos = new AtomicLong();
-  // written by the batch thread only; read by status pages
+  // written by the batch threads; read by status pages
   private volatile int lastBatchSize;
   private volatile double recentBatchSize;
-  // System.nanoTime() when the running forward pass began; 0 while none runs
-  private volatile long forwardStarted;
-  // true from the request that finds the queue unserved until the batch thread leaves it empty
-  private final AtomicBoolean scheduled = new AtomicBoolean();
-  // held by the batch thread while it serves: close() waits on it for the running forward pass
-  private final ReentrantLock serving = new ReentrantLock();
-  // a request taken from the queue that did not fit the batch being gathered; opens the next one (under serving)
-  private Job carry;
+  // System.nanoTime() when each running forward pass began
+  private final ConcurrentLinkedQueue<Long> forwardsStarted = new ConcurrentLinkedQueue<>();
+  // forward passes running now
+  private final AtomicInteger running = new AtomicInteger();
+  // batch threads serving the queue: one from the request that finds it unserved, more under load
+  private final AtomicInteger servers = new AtomicInteger();
+  // batch threads hold it shared while they serve: close() takes it exclusively to wait for running passes
+  private final ReentrantReadWriteLock serving = new ReentrantReadWriteLock();
 
   public BatchAggregator(LoadedModel model, BatchSettings settings) {
     this(model, settings, Attributes.empty());
@@ -139,22 +143,43 @@ public final class BatchAggregator implements AutoCloseable {
     return future;
   }
 
-  /** Hands the queue to a batch thread unless one serves it already. */
+  /**
+   * Hands the queue to a batch thread unless one serves it already; for a model that runs passes side by side,
+   * to another one while those that serve it are busy.
+   */
   private void serveQueue() {
-    if (!scheduled.compareAndSet(false, true)) {
-      return;
+    if (servers.compareAndSet(0, 1)) {
+      startServer();
+    } else {
+      addServer();
     }
+  }
+
+  /** Another batch thread beside the running ones, if the model runs passes side by side and has room for one. */
+  private void addServer() {
+    int limit = model.parallelForwards();
+    for (int n = servers.get(); n < limit; n = servers.get()) {
+      if (servers.compareAndSet(n, n + 1)) {
+        startServer();
+        return;
+      }
+    }
+  }
+
+  /** Starts a batch thread counted in {@code servers} already. */
+  private void startServer() {
     try {
       BATCH_THREADS.execute(this::serve);
     } catch (Throwable t) {
       // no thread could be started (the process is out of them): nobody may wait for one
-      scheduled.set(false);
+      if (servers.decrementAndGet() > 0) {
+        log.warn("no further batch thread could be started for {}: {}", key, t.toString());
+        return;
+      }
       log.error("no batch thread could be started for {}: its waiting requests are refused", key, t);
       Job job;
       while ((job = queue.poll()) != null) {
-        if (job != WAKE) {
-          failQueued(job, new CapacityExceededException("model " + key + " has no thread to serve it now"));
-        }
+        failQueued(job, new CapacityExceededException("model " + key + " has no thread to serve it now"));
       }
     }
   }
@@ -179,18 +204,25 @@ public final class BatchAggregator implements AutoCloseable {
     return expired.get();
   }
 
-  /** How long the running forward pass has taken so far, in nanoseconds; 0 when none runs. */
+  /** How long the longest running forward pass has taken so far, in nanoseconds; 0 when none runs. */
   public long runningForwardNanos() {
-    long started = forwardStarted;
-    return started == 0 ? 0 : Math.max(1, System.nanoTime() - started);
+    long now = System.nanoTime();
+    long longest = 0;
+    for (long started : forwardsStarted) {
+      longest = Math.max(longest, Math.max(1, now - started));
+    }
+    return longest;
   }
 
-  /** Nanoseconds spent in forward passes so far, the running one included: a device's busy time. */
+  /** Nanoseconds spent in forward passes so far, the running ones included: a device's busy time. */
   public long busyNanos() {
-    long started = forwardStarted;
     long ended = forwardNanos.get();
+    long now = System.nanoTime();
     // a pass that ends between the two reads is counted in neither; the next read counts it
-    return started == 0 ? ended : ended + Math.max(0, System.nanoTime() - started);
+    for (long started : forwardsStarted) {
+      ended += Math.max(0, now - started);
+    }
+    return ended;
   }
 
   /** Requests in the last forward pass; 0 before the first. */
@@ -227,10 +259,12 @@ public final class BatchAggregator implements AutoCloseable {
     state.getAndUpdate(s -> s | CLOSED);
     // waiting requests hear at once, not after the running batch
     failWaiting();
-    queue.offer(WAKE);
-    // the batch thread checks for closing under this lock before each forward pass
-    serving.lock();
-    serving.unlock();
+    // batch threads check for closing under this lock before each forward pass; one of them closing its own
+    // model (from a callback) has no pass running on its thread, and others' passes the model's own lock guards
+    if (serving.getReadHoldCount() == 0) {
+      serving.writeLock().lock();
+      serving.writeLock().unlock();
+    }
     failWaiting();
   }
 
@@ -272,21 +306,19 @@ public final class BatchAggregator implements AutoCloseable {
 
   /** Serves the queue on a batch thread until it is empty; a request that arrives meanwhile is taken too. */
   private void serve() {
-    serving.lock();
+    serving.readLock().lock();
+    // a request taken from the queue that did not fit the batch being gathered; opens the next one
+    Job[] carry = new Job[1];
     try {
       while (true) {
-        Job first = carry;
-        carry = null;
+        Job first = carry[0];
+        carry[0] = null;
         if (first == null) {
           first = queue.poll();
         }
-        if (first == WAKE) {
-          continue;
-        }
         if (first == null) {
-          scheduled.set(false);
-          // a request offered after the poll saw the flag still set and left its queue to this thread
-          if (queue.isEmpty() || !scheduled.compareAndSet(false, true)) {
+          // a request offered after the poll saw this thread still counted and left its queue to it
+          if (servers.decrementAndGet() > 0 || queue.isEmpty() || !servers.compareAndSet(0, 1)) {
             return;
           }
           continue;
@@ -295,7 +327,7 @@ public final class BatchAggregator implements AutoCloseable {
           failQueued(first, unloaded());
           continue;
         }
-        List<Job> batch = gather(first);
+        List<Job> batch = gather(first, carry);
         // gathering may have waited maxBatchDelayMs: whoever expired meanwhile is not run
         batch.removeIf(this::skipIfAbandoned);
         if (Thread.interrupted()) {
@@ -307,6 +339,10 @@ public final class BatchAggregator implements AutoCloseable {
           batch.forEach(job -> failQueued(job, unloaded()));
           continue;
         }
+        if (carry[0] != null || !queue.isEmpty()) {
+          // more than one batch waits: a model that runs passes side by side starts the next one now
+          addServer();
+        }
         if (!batch.isEmpty()) {
           run(batch);
         }
@@ -315,18 +351,18 @@ public final class BatchAggregator implements AutoCloseable {
       log.error("batch thread of {} failed; its model serves no more requests", key, t);
       // nobody may wait for a queue that is no longer served: refuse new requests, answer the queued ones
       state.getAndUpdate(s -> s | CLOSED);
-      if (carry != null) {
-        failQueued(carry, unloaded());
-        carry = null;
+      servers.decrementAndGet();
+      if (carry[0] != null) {
+        failQueued(carry[0], unloaded());
       }
       failWaiting();
     } finally {
-      serving.unlock();
+      serving.readLock().unlock();
     }
   }
 
   /** The batch {@code first} opens: compatible requests up to maxBatchSize rows or the delay. */
-  private List<Job> gather(Job first) {
+  private List<Job> gather(Job first, Job[] carry) {
     BatchSettings s = settings;
     List<Job> batch = new ArrayList<>();
     int rows = 0;
@@ -339,12 +375,15 @@ public final class BatchAggregator implements AutoCloseable {
       Job next = queue.poll();
       if (next == null) {
         long wait = deadline - System.nanoTime();
-        if (wait <= 0 || (next = pollInterruptibly(wait)) == null) {
+        if (wait <= 0 || isClosed()) {
           break;
         }
-      }
-      if (next == WAKE) {
-        break;
+        if ((next = pollInterruptibly(Math.min(wait, CLOSE_CHECK_NANOS))) == null) {
+          if (Thread.currentThread().isInterrupted()) {
+            break;
+          }
+          continue;
+        }
       }
       if (skipIfAbandoned(next)) {
         continue;
@@ -356,7 +395,7 @@ public final class BatchAggregator implements AutoCloseable {
         batch.add(next);
         rows += next.rows;
       } else {
-        carry = next;
+        carry[0] = next;
         break;
       }
     }
@@ -397,19 +436,22 @@ public final class BatchAggregator implements AutoCloseable {
     List<List<Tensor>> results = null;
     Throwable failure = null;
     long started = System.nanoTime();
-    forwardStarted = started;
+    Long startedAt = started;
+    forwardsStarted.add(startedAt);
+    int beside = running.incrementAndGet();
     List<Span> forwardSpans = traceQueueWait(batch, started);
     try {
       if (batch.size() == 1) {
         // alone (also: larger than maxBatchSize, or a model without a batch dimension): as is
-        results = List.of(model.forward(batch.get(0).inputs));
+        results = List.of(model.forward(batch.get(0).inputs, beside));
       } else {
-        results = split(model.forward(concat(batch)), batch);
+        results = split(model.forward(concat(batch), beside), batch);
       }
     } catch (Throwable t) {
       failure = t;
     } finally {
-      forwardStarted = 0;
+      running.decrementAndGet();
+      forwardsStarted.remove(startedAt);
       forwardNanos.addAndGet(System.nanoTime() - started);
       for (Span span : forwardSpans) {
         if (failure != null) {
@@ -462,9 +504,7 @@ public final class BatchAggregator implements AutoCloseable {
   private void failWaiting() {
     Job job;
     while ((job = queue.poll()) != null) {
-      if (job != WAKE) {
-        failQueued(job, unloaded());
-      }
+      failQueued(job, unloaded());
     }
   }
 

@@ -53,6 +53,7 @@ final class DjlLoadedModel implements LoadedModel {
   // libtorch's intra-op thread count is per calling thread (OpenMP): set it on each forward thread once
   private static final ThreadLocal<Integer> THREADS_SET = new ThreadLocal<>();
   private static final int CORES = Runtime.getRuntime().availableProcessors();
+  static final int MAX_PARALLEL_FORWARDS = 4;
 
   private final long residentBytes;
 
@@ -156,6 +157,23 @@ final class DjlLoadedModel implements LoadedModel {
 
   @Override
   public List<Tensor> forward(List<Tensor> inputs) {
+    return forward(inputs, 1);
+  }
+
+  @Override
+  public int parallelForwards() {
+    // a GPU runs one pass at a time whatever the threads; each pass side by side holds its own activations, so
+    // a many-core node runs a few passes of several threads rather than one single-threaded pass per core
+    return device.isGpu() ? 1 : Math.min(MAX_PARALLEL_FORWARDS, Math.min(wantedThreads(), CORES));
+  }
+
+  private int wantedThreads() {
+    int threads = engineThreads;
+    return threads > 0 ? threads : CORES;
+  }
+
+  @Override
+  public List<Tensor> forward(List<Tensor> inputs, int running) {
     Lock read = lifecycle.readLock();
     read.lock();
     try {
@@ -166,7 +184,8 @@ final class DjlLoadedModel implements LoadedModel {
       // small forwards, taking CPU from the HTTP path; large models want every core (0)
       // set explicitly even for "one per core": a count set on any other thread (a load's measurement) changes
       // libtorch's default for threads that never set one
-      int wanted = engineThreads > 0 ? engineThreads : CORES;
+      // passes running side by side share the threads: together they never ask for more than one pass alone
+      int wanted = Math.max(1, wantedThreads() / Math.max(1, running));
       if (!Integer.valueOf(wanted).equals(THREADS_SET.get())) {
         ai.djl.pytorch.jni.JniUtils.setNumThreads(wanted);
         THREADS_SET.set(wanted);

@@ -28,6 +28,24 @@ public interface LoadedModel extends AutoCloseable {
   List<Tensor> forward(List<Tensor> inputs);
 
   /**
+   * One forward pass while {@code running} passes of this model run at once, this one included: an engine
+   * with intra-op threads gives each a share of them. By default {@link #forward(List)}.
+   */
+  default List<Tensor> forward(List<Tensor> inputs, int running) {
+    return forward(inputs);
+  }
+
+  /**
+   * How many forward passes may run at once, each on its share of the engine threads: 1 unless the engine
+   * splits its threads (on a CPU, a model with several intra-op threads runs that many single-threaded
+   * passes at once under load instead of one multi-threaded pass after another, and its threads no longer
+   * wait for each other).
+   */
+  default int parallelForwards() {
+    return 1;
+  }
+
+  /**
    * The engine's intra-op threads for forward passes from now on (0: one per core; null: what the
    * loader was told). Engines without such a setting ignore it.
    */

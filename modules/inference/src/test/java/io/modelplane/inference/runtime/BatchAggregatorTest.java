@@ -600,6 +600,80 @@ class BatchAggregatorTest {
   }
 
   @Test
+  void aModelThatSplitsItsThreadsRunsBatchesSideBySideUnderLoad() throws Exception {
+    CountDownLatch bothEntered = new CountDownLatch(2);
+    CountDownLatch release = new CountDownLatch(1);
+    List<Thread> threads = new CopyOnWriteArrayList<>();
+    FakeModel model = new FakeModel(SPEC, inputs -> {
+      threads.add(Thread.currentThread());
+      bothEntered.countDown();
+      await(release);
+      return echo().apply(inputs);
+    }).parallel(2);
+    BatchAggregator batcher = new BatchAggregator(model, new BatchSettings(1, 0, 10));
+    try {
+      List<CompletableFuture<Inference>> calls = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        calls.add(batcher.submit(List.of(rows(1, i))));
+      }
+      // two passes at once, on two threads; the one that started beside the other was told it shares the engine
+      await(bothEntered);
+      assertThat(threads).hasSize(2).doesNotHaveDuplicates();
+      assertThat(model.runningSeen).hasSize(2).contains(2);
+      assertThat(batcher.runningForwardNanos()).isPositive();
+      // never more than the model allows: the other two wait
+      assertThat(batcher.queueDepth()).isEqualTo(2);
+      CompletableFuture<Void> closing = CompletableFuture.runAsync(batcher::close);
+      for (CompletableFuture<Inference> waiting : calls.subList(2, 4)) {
+        assertThat(failure(waiting)).isInstanceOf(ModelNotResidentException.class);
+      }
+      // close waits for both running passes
+      assertThat(closing).isNotDone();
+      release.countDown();
+      calls.subList(0, 2).forEach(f -> assertThat(f).succeedsWithin(WAIT));
+      closing.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      assertThat(threads).hasSize(2);
+      assertThat(batcher.inFlight()).isZero();
+      assertThat(batcher.runningForwardNanos()).isZero();
+    } finally {
+      release.countDown();
+      batcher.close();
+    }
+  }
+
+  @Test
+  void requestsOneAtATimeRunAloneWithTheWholeEngine() {
+    FakeModel model = FakeModel.echo(SPEC).parallel(2);
+    try (BatchAggregator batcher = new BatchAggregator(model, new BatchSettings(8, 0, 10))) {
+      for (int i = 0; i < 5; i++) {
+        assertThat(batcher.submit(List.of(rows(1, i)))).succeedsWithin(WAIT);
+      }
+    }
+    assertThat(model.runningSeen).hasSize(5).containsOnly(1);
+  }
+
+  @Test
+  void aModelThatDoesNotSplitItsThreadsRunsOneBatchAtATime() {
+    Recorder recorder = new Recorder(true);
+    FakeModel model = recorder.model();
+    BatchAggregator batcher = new BatchAggregator(model, new BatchSettings(1, 0, 10));
+    try {
+      CompletableFuture<Inference> first = batcher.submit(List.of(rows(1, 0)));
+      await(recorder.firstEntered);
+      List<CompletableFuture<Inference>> queued = List.of(batcher.submit(List.of(rows(1, 1))),
+          batcher.submit(List.of(rows(1, 2))));
+      assertThat(batcher.queueDepth()).isEqualTo(2);
+      recorder.release.countDown();
+      assertThat(first).succeedsWithin(WAIT);
+      queued.forEach(f -> assertThat(f).succeedsWithin(WAIT));
+      assertThat(model.runningSeen).containsExactly(1, 1, 1);
+    } finally {
+      recorder.release.countDown();
+      batcher.close();
+    }
+  }
+
+  @Test
   void multiInputRequestsAreConcatenatedInputByInput() {
     List<TensorSpec> two = List.of(new TensorSpec("a", "FP32", List.of(-1L, 4L)),
         new TensorSpec("b", "INT64", List.of(-1L, 1L)));

@@ -121,4 +121,38 @@ class EngineThreadsTest {
       batchThread.shutdownNow();
     }
   }
+
+  @Test
+  void passesSideBySideShareTheEngineThreadsAndOnePassAloneGetsThemAll(@TempDir Path dir) throws Exception {
+    ExecutorService batchThread = Executors.newSingleThreadExecutor();
+    try (LoadedModel model = new ModelLoader(1).load(Digits.spec(TestKeys.key("digits", 1), Digits.copyModel(dir)), Device.cpu())) {
+      java.util.function.IntFunction<Integer> forwardBeside = running -> {
+        try {
+          return CompletableFuture.supplyAsync(() -> {
+            model.forward(List.of(Digits.input(new float[64])), running);
+            return JniUtils.getNumThreads();
+          }, batchThread).get();
+        } catch (Exception e) {
+          throw new AssertionError(e);
+        }
+      };
+      int cores = Runtime.getRuntime().availableProcessors();
+      // one thread: one pass at a time, whatever runs beside it
+      assertThat(model.parallelForwards()).isEqualTo(1);
+      assertThat(forwardBeside.apply(2)).isEqualTo(1);
+      model.useEngineThreads(4);
+      assertThat(model.parallelForwards()).isEqualTo(Math.min(4, cores));
+      assertThat(forwardBeside.apply(1)).isEqualTo(4);
+      assertThat(forwardBeside.apply(2)).isEqualTo(2);
+      assertThat(forwardBeside.apply(3)).isEqualTo(1);
+      model.useEngineThreads(0); // one per core
+      assertThat(model.parallelForwards()).isEqualTo(Math.min(cores, DjlLoadedModel.MAX_PARALLEL_FORWARDS));
+      assertThat(forwardBeside.apply(1)).isEqualTo(cores);
+      assertThat(forwardBeside.apply(cores)).isEqualTo(1);
+      model.useEngineThreads(64);
+      assertThat(model.parallelForwards()).isEqualTo(Math.min(cores, DjlLoadedModel.MAX_PARALLEL_FORWARDS));
+    } finally {
+      batchThread.shutdownNow();
+    }
+  }
 }

@@ -15,6 +15,9 @@ final class FakeModel implements LoadedModel {
   /** What {@link #useEngineThreads} was last told; "never" before. */
   volatile Object engineThreads = "never";
   private long residentBytes = -1;
+  private int parallelForwards = 1;
+  /** For each forward pass, how many passes ran at once as the batcher said. */
+  final List<Integer> runningSeen = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   FakeModel(ModelSpec spec, UnaryOperator<List<Tensor>> forward) {
     this.spec = spec;
@@ -54,8 +57,25 @@ final class FakeModel implements LoadedModel {
     return Device.cpu();
   }
 
+  /** Lets up to {@code passes} forward passes run at once, as an engine with that many threads. */
+  FakeModel parallel(int passes) {
+    parallelForwards = passes;
+    return this;
+  }
+
+  @Override
+  public int parallelForwards() {
+    return parallelForwards;
+  }
+
   @Override
   public List<Tensor> forward(List<Tensor> inputs) {
+    return forward.apply(inputs);
+  }
+
+  @Override
+  public List<Tensor> forward(List<Tensor> inputs, int running) {
+    runningSeen.add(running);
     return forward.apply(inputs);
   }
 
