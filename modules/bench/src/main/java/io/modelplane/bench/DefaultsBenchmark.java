@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -146,13 +145,6 @@ public final class DefaultsBenchmark {
     return threads;
   }
 
-  private static double median(double[] values) {
-    double[] sorted = values.clone();
-    Arrays.sort(sorted);
-    int n = sorted.length;
-    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-  }
-
   static String render(Options o, double rawBest, int rawBatch, double[] defaults, double[] manual,
       Map<String, String> threads, String command) {
     StringBuilder md = new StringBuilder();
@@ -173,10 +165,10 @@ public final class DefaultsBenchmark {
         phases.append(phases.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.1f", x));
       }
       md.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %.0f%% |%n", k == 0 ? "defaults" : "`engineThreads: 0`",
-          phases, median(v), 100 * median(v) / rawBest));
+          phases, Latencies.median(v), 100 * Latencies.median(v) / rawBest));
     }
     md.append(String.format(Locale.ROOT, "%nDefaults / best manual: **%.2f** (target: the same ratio, 1.0 within noise).%n",
-        median(defaults) / median(manual)));
+        Latencies.median(defaults) / Latencies.median(manual)));
     return md.toString();
   }
 }

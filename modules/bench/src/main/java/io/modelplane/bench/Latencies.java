@@ -49,6 +49,14 @@ final class Latencies {
   }
 
   /** Grows {@code array} to hold at least one more element. */
+  /** The middle of {@code values} (left as they are), or the mean of the two middle ones. */
+  static double median(double[] values) {
+    double[] sorted = values.clone();
+    java.util.Arrays.sort(sorted);
+    int n = sorted.length;
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  }
+
   static long[] ensure(long[] array, int size) {
     return size < array.length ? array : Arrays.copyOf(array, Math.max(16, array.length * 2));
   }

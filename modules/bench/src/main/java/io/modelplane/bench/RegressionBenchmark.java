@@ -181,7 +181,7 @@ public final class RegressionBenchmark {
         continue;
       }
       double[] sorted = ratios.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-      double median = median(sorted);
+      double median = Latencies.median(sorted);
       double[] cpuSorted = cpuRatios.stream().mapToDouble(Double::doubleValue).sorted().toArray();
       String what = name.equals("digits") ? "full-path req/s" : "full-path items/s (= full/raw: one raw per round)";
       md.append(String.format(Locale.ROOT, "- %s %s, after/before: median of %d pairs %.3f (%+.1f%%; pairs %.3f to %.3f;"
@@ -190,14 +190,9 @@ public final class RegressionBenchmark {
           median >= 1 - REGRESSION_TOLERANCE ? "no regression beyond " + Math.round(REGRESSION_TOLERANCE * 100) + "%"
               : "REGRESSION"));
       md.append(String.format(Locale.ROOT, "- %s server CPU per request, after/before: median of %d pairs %.3f (pairs %.3f"
-              + " to %.3f)%n", name, cpuSorted.length, median(cpuSorted), cpuSorted[0], cpuSorted[cpuSorted.length - 1]));
+              + " to %.3f)%n", name, cpuSorted.length, Latencies.median(cpuSorted), cpuSorted[0], cpuSorted[cpuSorted.length - 1]));
     }
     return md.toString();
-  }
-
-  private static double median(double[] sorted) {
-    return sorted.length % 2 == 1 ? sorted[sorted.length / 2]
-        : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
   }
 
   private static double cpuMicrosPerRequest(Phase p) {

@@ -156,13 +156,6 @@ public final class TracingBenchmark {
         "OTEL_TRACES_SAMPLER_ARG", ratio);
   }
 
-  static double median(double[] values) {
-    double[] sorted = values.clone();
-    Arrays.sort(sorted);
-    int n = sorted.length;
-    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-  }
-
   private static String table(List<Setting> settings, TlsBenchmark.Phase[][] phases, double[][] cpu, long[] served, long[] spans,
       long[] requestSpans, int concurrency, Duration seconds, String loadBefore, String loadAfter, String args) {
     StringBuilder md = new StringBuilder();
@@ -197,8 +190,8 @@ public final class TracingBenchmark {
       String traced = receiver < 0 ? "–" : String.format("%,d of %,d (%.2f %%)", requestSpans[receiver], served[s],
           100.0 * requestSpans[receiver] / Math.max(1, served[s]));
       md.append(String.format("| %s | %.0f | %.3f | %.3f | %.3f | %.3f–%.3f | %.0f | %.3f | %s | %s |%n",
-          settings.get(s).label(), median(rate), median(p50), median(p99), median(ratios[s]), sorted[0],
-          sorted[rounds - 1], median(cpuOf), median(cpuRatios[s]), received, traced));
+          settings.get(s).label(), Latencies.median(rate), Latencies.median(p50), Latencies.median(p99), Latencies.median(ratios[s]), sorted[0],
+          sorted[rounds - 1], Latencies.median(cpuOf), Latencies.median(cpuRatios[s]), received, traced));
     }
     double[] aa = new double[rounds];
     for (int r = 0; r < rounds; r++) {
@@ -209,11 +202,11 @@ public final class TracingBenchmark {
       aaCpu[r] = cpu[r][1] / cpu[r][0];
     }
     md.append(String.format("%nThe two untraced nodes differ by %.1f %% in throughput and %.1f %% in CPU per request"
-        + " (medians of the rounds' ratios): the noise floor of this run.", 100 * Math.abs(1 - median(aa)),
-        100 * Math.abs(1 - median(aaCpu))));
+        + " (medians of the rounds' ratios): the noise floor of this run.", 100 * Math.abs(1 - Latencies.median(aa)),
+        100 * Math.abs(1 - Latencies.median(aaCpu))));
     for (int s = 2; s < settings.size(); s++) {
-      double m = median(ratios[s]);
-      double c = median(cpuRatios[s]);
+      double m = Latencies.median(ratios[s]);
+      double c = Latencies.median(cpuRatios[s]);
       md.append(String.format("%nTracing %s: throughput %.1f %% %s the untraced nodes', CPU per request %.1f %% %s"
           + " (medians of the rounds).", settings.get(s).label(), 100 * Math.abs(1 - m), m <= 1 ? "under" : "over",
           100 * Math.abs(1 - c), c >= 1 ? "over" : "under"));
