@@ -81,15 +81,16 @@ class GatewayLoadTest {
     gateway.takeLoad();
 
     CompletableFuture<?> waiting = gateway.infer(LOADING, INPUTS).toCompletableFuture();
-    gateway.infer(LOADING, INPUTS);
+    CompletableFuture<?> alsoWaiting = gateway.infer(LOADING, INPUTS).toCompletableFuture();
     assertThat(gateway.takeLoad()).singleElement().satisfies(load -> {
       assertThat(load.version()).isEqualTo(LOADING);
       assertThat(load.requests()).isEqualTo(2);
       assertThat(load.inFlight()).as("both still waiting").isGreaterThanOrEqualTo(2);
     });
 
+    // each answer completes after its request left the count
     failure(waiting);
-    Thread.sleep(50); // both ended
+    failure(alsoWaiting);
     assertThat(gateway.takeLoad()).singleElement().satisfies(load -> {
       assertThat(load.requests()).as("none arrived since").isZero();
       assertThat(load.inFlight()).as("their waits, averaged over the interval").isGreaterThan(0);
