@@ -34,7 +34,8 @@ import javax.net.SocketFactory;
  * connection, in alternating rounds so that a drift of the machine hits every protocol alike. Digits:
  * REST JSON vs gRPC raw and typed tensors. ResNet-18: raw DJL forwards in this process first (the limit),
  * then REST binary tensors vs gRPC raw tensors, deployed with {@code engineThreads} (default 0: every
- * core). Prints a Markdown table.
+ * core), against raw DJL at the deployment's batch size in every round, one pass at a time and as many side by
+ * side as the worker runs. Prints a Markdown table.
  */
 public final class GrpcBenchmark {
   private GrpcBenchmark() {}
@@ -103,14 +104,16 @@ public final class GrpcBenchmark {
         // ratio compares phases a few seconds apart on a machine others may be loading
         // and, for a model whose engine threads the worker splits among passes side by side, that many callers
         // each on its share: the better of the two is the machine's limit
-        String rawName = raw == null ? null : "raw DJL batch " + raw.best().batch();
-        RawLoad rawAlone = raw == null ? null : new RawLoad(model, raw.best().batch(), workDir, 1);
+        // at the deployment's batch size: the server's forward passes carry up to that many
+        int rawBatch = model.maxBatchSize();
+        String rawName = raw == null ? null : "raw DJL batch " + rawBatch;
+        RawLoad rawAlone = raw == null ? null : new RawLoad(model, rawBatch, workDir, 1);
         int sideBySide = rawAlone == null ? 1 : rawAlone.loaded.parallelForwards();
         String[] names = !resnet ? new String[] {"REST JSON", "gRPC raw", "gRPC typed"}
             : sideBySide > 1 ? new String[] {"REST binary", "gRPC raw", rawName, rawName + " ×" + sideBySide + " side by side"}
             : new String[] {"REST binary", "gRPC raw", rawName};
         Object[] loads = !resnet ? new Object[] {rest, grpcRaw, new GrpcLoad(channel, key, requests(model, false))}
-            : sideBySide > 1 ? new Object[] {rest, grpcRaw, rawAlone, new RawLoad(model, raw.best().batch(), workDir,
+            : sideBySide > 1 ? new Object[] {rest, grpcRaw, rawAlone, new RawLoad(model, rawBatch, workDir,
                 sideBySide)}
             : new Object[] {rest, grpcRaw, rawAlone};
         int protocols = resnet ? 2 : 3;
@@ -145,9 +148,8 @@ public final class GrpcBenchmark {
             worker.add(forwards);
           }
         }
-        System.out.println(table(phases, cpuPerCall, worker, names, protocols, raw, engineThreads, concurrency, seconds,
-            loadBefore,
-            InferenceBenchmark.loadAverage(), String.join(" ", args)));
+        System.out.println(table(phases, cpuPerCall, worker, names, protocols, raw, model.maxBatchSize(), engineThreads,
+            concurrency, seconds, loadBefore, InferenceBenchmark.loadAverage(), String.join(" ", args)));
         for (Object load : loads) {
           if (load instanceof RawLoad r) {
             r.close();
@@ -335,7 +337,7 @@ public final class GrpcBenchmark {
 
   /** {@code names}: the first {@code protocols} are the server's phases, the rest raw DJL ones (with {@code raw}). */
   private static String table(List<TlsBenchmark.Phase> phases, List<Double> cpuPerCall, List<String> worker,
-      String[] names, int protocols, RawBenchmark.Sweep raw,
+      String[] names, int protocols, RawBenchmark.Sweep raw, int rawBatch,
       Integer engineThreads, int concurrency, Duration seconds, String loadBefore, String loadAfter, String args) {
     StringBuilder md = new StringBuilder();
     md.append("Command: `modules/bench/run.sh grpc").append(args.isBlank() ? "" : " " + args).append("`; ")
@@ -390,7 +392,7 @@ public final class GrpcBenchmark {
       // each round's protocol phases against the same round's raw phase, then the mean over the rounds
       int rounds = phases.size() / names.length;
       md.append(String.format("Against the best raw DJL phase at batch %d in the same round, mean of the rounds:",
-          raw.best().batch()));
+          rawBatch));
       for (int k = 0; k < protocols; k++) {
         double sum = 0;
         for (int round = 1; round <= rounds; round++) {
