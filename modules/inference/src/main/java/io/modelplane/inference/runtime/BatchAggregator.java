@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.SynchronousQueue;
@@ -20,7 +21,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,8 +40,8 @@ import org.slf4j.LoggerFactory;
  * versions.
  *
  * <p>A model whose engine splits its threads ({@link LoadedModel#parallelForwards()} above 1) is served by
- * up to that many threads at once while its queue holds more than one batch, each pass on its share of
- * the engine threads; alone, a pass gets them all.
+ * up to that many threads at once while requests arrive during its passes, each pass on its share of the
+ * engine threads; alone, a pass gets them all.
  */
 public final class BatchAggregator implements AutoCloseable {
 
