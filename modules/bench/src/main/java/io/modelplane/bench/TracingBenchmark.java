@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import javax.net.SocketFactory;
@@ -128,8 +129,7 @@ public final class TracingBenchmark {
             served[s] += p.ok();
           }
         }
-        // the exporters send every few seconds: wait for the last batches
-        Thread.sleep(7_000);
+        awaitExported(sampledAll, sampledOne, requestsBefore[0] + served[all], out);
         long[] spans = {sampledAll.spans() - spansBefore[0], sampledOne.spans() - spansBefore[1]};
         long[] requestSpans = {sampledAll.spans("predict") - requestsBefore[0],
             sampledOne.spans("predict") - requestsBefore[1]};
@@ -219,6 +219,30 @@ public final class TracingBenchmark {
    * An OTLP/HTTP trace receiver on loopback: answers every export with success and counts the spans in it, in
    * all and by name, reading the protobuf wire format of {@code ExportTraceServiceRequest} directly.
    */
+  /**
+   * Waits for the exporters' last batches (they send every 5 s): until the fully sampled node's receiver holds a
+   * request span for every request it answered and neither receiver's count has changed for longer than one export
+   * interval; at most 30 s.
+   */
+  private static void awaitExported(OtlpReceiver all, OtlpReceiver one, long allRequests, Reporter out)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    long quietSince = System.nanoTime();
+    long seen = all.spans() + one.spans();
+    while (System.nanoTime() < deadline) {
+      long now = all.spans() + one.spans();
+      if (now != seen) {
+        seen = now;
+        quietSince = System.nanoTime();
+      } else if (all.spans("predict") >= allRequests
+          && System.nanoTime() - quietSince > TimeUnit.MILLISECONDS.toNanos(6_000)) {
+        return;
+      }
+      Thread.sleep(200);
+    }
+    out.progress("exporters still sending after 30 s: the span counts below may be short");
+  }
+
   static final class OtlpReceiver implements AutoCloseable {
     private final HttpServer server;
     private final LongAdder spans = new LongAdder();
