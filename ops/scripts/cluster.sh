@@ -17,6 +17,7 @@
 #   CLUSTER_REMOTING_PORT=25520       Akka remoting on 25520, 25521, 25522
 #   CLUSTER_MANAGEMENT_PORT=8558      Akka Management (/ready, /cluster/members) on 8558, 8559, 8560
 #   CLUSTER_GRPC_PORT=9081            the gRPC predict API on 9081, 9082, 9083
+#   (each names the first of three ports; up refuses ranges that overlap)
 #   CLUSTER_JAVA_OPTS=-Xmx1g          options of each node's JVM
 #   CLUSTER_START_TIMEOUT=180         seconds a node may take to become ready
 #   CLUSTER_STOP_TIMEOUT=90           seconds a node may take to leave after SIGTERM; then SIGKILL
@@ -373,6 +374,20 @@ require_number CLUSTER_HTTP_PORT "$HTTP_PORT"
 require_number CLUSTER_REMOTING_PORT "$REMOTING_PORT"
 require_number CLUSTER_MANAGEMENT_PORT "$MANAGEMENT_PORT"
 require_number CLUSTER_GRPC_PORT "$GRPC_PORT"
+require_disjoint_ports() {
+  local names=(CLUSTER_HTTP_PORT CLUSTER_REMOTING_PORT CLUSTER_MANAGEMENT_PORT CLUSTER_GRPC_PORT)
+  local bases=("$HTTP_PORT" "$REMOTING_PORT" "$MANAGEMENT_PORT" "$GRPC_PORT")
+  local count=${#ALL_NODES[@]} i j
+  for i in "${!bases[@]}"; do
+    ((bases[i] >= 1 && bases[i] + count - 1 <= 65535)) || fail "${names[i]}=${bases[i]}: ports ${bases[i]}..$((bases[i] + count - 1)) are not all valid"
+    for ((j = i + 1; j < ${#bases[@]}; j++)); do
+      ((bases[i] + count <= bases[j] || bases[j] + count <= bases[i])) \
+        || fail "${names[i]}=${bases[i]} and ${names[j]}=${bases[j]} overlap: each names the first of $count ports"
+    done
+  done
+}
+
+require_disjoint_ports
 require_number CLUSTER_START_TIMEOUT "$START_TIMEOUT"
 require_number CLUSTER_STOP_TIMEOUT "$STOP_TIMEOUT"
 (($# > 0)) || usage

@@ -106,13 +106,27 @@ class ClusterScriptIT {
   }
 
   @Test
+  void upWithOverlappingPortRangesNamesThemAndStartsNothing() throws Exception {
+    Path clusterDir = dir.resolve("overlapping");
+    Map<String, String> env = new HashMap<>(exported);
+    env.put("CLUSTER_REMOTING_PORT", "25520");
+    env.put("CLUSTER_GRPC_PORT", "25522"); // node 1's gRPC port would be node 3's remoting port
+    Run up = script(clusterDir, env, Duration.ofSeconds(30), "up");
+    assertThat(up.exit()).as("exit of up%s", up).isEqualTo(1);
+    assertThat(up.output()).contains("CLUSTER_REMOTING_PORT=25520 and CLUSTER_GRPC_PORT=25522 overlap");
+    assertThat(clusterDir.resolve("node-1.pid")).doesNotExist();
+  }
+
+  @Test
   void threeNodesServeTheDemoModelAndLeaveOnDown() throws Exception {
     Path clusterDir = dir.resolve("cluster");
     Map<String, String> env = new HashMap<>(exported);
-    env.put("CLUSTER_HTTP_PORT", String.valueOf(freePorts(NODES)));
-    env.put("CLUSTER_REMOTING_PORT", String.valueOf(freePorts(NODES)));
-    env.put("CLUSTER_MANAGEMENT_PORT", String.valueOf(freePorts(NODES)));
-    env.put("CLUSTER_GRPC_PORT", String.valueOf(freePorts(NODES)));
+    // one block for all four ranges: ranges probed one by one may overlap, as none is bound yet
+    int ports = freePorts(4 * NODES);
+    env.put("CLUSTER_HTTP_PORT", String.valueOf(ports));
+    env.put("CLUSTER_REMOTING_PORT", String.valueOf(ports + NODES));
+    env.put("CLUSTER_MANAGEMENT_PORT", String.valueOf(ports + 2 * NODES));
+    env.put("CLUSTER_GRPC_PORT", String.valueOf(ports + 3 * NODES));
     // a smaller, faster-starting JVM per node: three share this machine's cores with the build
     env.put("CLUSTER_JAVA_OPTS", "-Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
 

@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A real node in a JVM of its own (this test's class path, {@link Main}), configured through its
@@ -21,6 +23,9 @@ import java.util.Map;
  * flush, no close runs. Ended by its PID only.
  */
 final class NodeProcess implements AutoCloseable {
+  /** Ports {@link #freePort} gave out: the nodes bind them only later, so the kernel may offer one twice. */
+  private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
+
   private final Process process;
   private final int httpPort;
   private final int managementPort;
@@ -206,11 +211,17 @@ final class NodeProcess implements AutoCloseable {
     }
   }
 
+  /** A loopback port free now and not handed out before in this JVM. */
   static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException ex) {
-      throw new UncheckedIOException(ex);
+    while (true) {
+      try (ServerSocket socket = new ServerSocket(0)) {
+        int port = socket.getLocalPort();
+        if (HANDED_OUT.add(port)) {
+          return port;
+        }
+      } catch (IOException ex) {
+        throw new UncheckedIOException(ex);
+      }
     }
   }
 
