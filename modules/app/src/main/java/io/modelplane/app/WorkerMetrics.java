@@ -1,9 +1,17 @@
 package io.modelplane.app;
 
 import io.modelplane.inference.runtime.ModelResidency;
+import io.modelplane.inference.runtime.ModelResidency.ResidentModelStatus;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.util.List;
 
 /** This node's workers seen by Prometheus: read at scrape time, nothing counted on the hot path. */
@@ -36,52 +44,62 @@ final class WorkerMetrics {
         .labelNames("device")
         .callback(cb -> residencies.forEach(r -> cb.call(r.budgetBytes(), r.device().toString())))
         .register(registry);
-    GaugeWithCallback.builder()
-        .name("modelplane_model_queue_depth")
-        .help("Requests waiting for each resident model version")
-        .labelNames("model_version")
-        .callback(cb -> residencies.forEach(r -> r.status().forEach(s -> cb.call(s.queueDepth(), s.key().toString()))))
-        .register(registry);
-    GaugeWithCallback.builder()
-        .name("modelplane_model_queue_capacity")
-        .help("Requests that may wait for each resident model version before new ones are refused (503)")
-        .labelNames("model_version")
-        .callback(cb -> residencies.forEach(r -> r.status().forEach(s -> cb.call(s.queueCapacity(), s.key().toString()))))
-        .register(registry);
     CounterWithCallback.builder()
         .name("modelplane_model_load_failures")
         .help("Model version loads that failed on each worker device (artifact, key, engine or memory)")
         .labelNames("device")
         .callback(cb -> residencies.forEach(r -> cb.call(r.failedLoads(), r.device().toString())))
         .register(registry);
-    // batch sizes without a hot-path histogram: mean batch size = rate(items) / rate(batches)
-    CounterWithCallback.builder()
-        .name("modelplane_model_batches")
-        .help("Forward passes run per resident model version")
-        .labelNames("model_version")
-        .callback(cb -> residencies.forEach(r -> r.status().forEach(s -> cb.call(s.batches(), s.key().toString()))))
-        .register(registry);
-    CounterWithCallback.builder()
-        .name("modelplane_model_batch_items")
-        .help("Requests answered by those forward passes per resident model version")
-        .labelNames("model_version")
-        .callback(cb -> residencies.forEach(r -> r.status().forEach(s -> cb.call(s.items(), s.key().toString()))))
-        .register(registry);
-    GaugeWithCallback.builder()
-        .name("modelplane_model_load_seconds")
-        .help("How long loading each resident model version took")
-        .labelNames("model_version")
-        .callback(cb -> residencies.forEach(r -> r.status().forEach(s -> cb.call(s.loadSeconds(), s.key().toString()))))
-        .register(registry);
-    GaugeWithCallback.builder()
-        .name("modelplane_model_engine_threads")
-        .help("Engine intra-op threads per forward pass of each resident model version (0: one per core)")
-        .labelNames("model_version")
-        .callback(cb -> residencies.forEach(r -> r.status().forEach(s -> {
+    registry.register(new VersionMetrics(residencies));
+  }
+
+  /**
+   * The per-version series, from one status read of each worker per scrape: with a thousand resident versions,
+   * a callback per metric would build every version's status once for each.
+   */
+  private record VersionMetrics(List<ModelResidency> residencies) implements MultiCollector {
+    private static final String LABEL = "model_version";
+
+    @Override
+    public MetricSnapshots collect() {
+      GaugeSnapshot.Builder queueDepth = GaugeSnapshot.builder().name("modelplane_model_queue_depth")
+          .help("Requests waiting for each resident model version");
+      GaugeSnapshot.Builder queueCapacity = GaugeSnapshot.builder().name("modelplane_model_queue_capacity")
+          .help("Requests that may wait for each resident model version before new ones are refused (503)");
+      // batch sizes without a hot-path histogram: mean batch size = rate(items) / rate(batches)
+      CounterSnapshot.Builder batches = CounterSnapshot.builder().name("modelplane_model_batches")
+          .help("Forward passes run per resident model version");
+      CounterSnapshot.Builder items = CounterSnapshot.builder().name("modelplane_model_batch_items")
+          .help("Requests answered by those forward passes per resident model version");
+      GaugeSnapshot.Builder loadSeconds = GaugeSnapshot.builder().name("modelplane_model_load_seconds")
+          .help("How long loading each resident model version took");
+      GaugeSnapshot.Builder engineThreads = GaugeSnapshot.builder().name("modelplane_model_engine_threads")
+          .help("Engine intra-op threads per forward pass of each resident model version (0: one per core)");
+      for (ModelResidency residency : residencies) {
+        for (ResidentModelStatus s : residency.status()) {
+          Labels version = Labels.of(LABEL, s.key().toString());
+          queueDepth.dataPoint(gauge(version, s.queueDepth()));
+          queueCapacity.dataPoint(gauge(version, s.queueCapacity()));
+          batches.dataPoint(CounterDataPointSnapshot.builder().labels(version).value(s.batches()).build());
+          items.dataPoint(CounterDataPointSnapshot.builder().labels(version).value(s.items()).build());
+          loadSeconds.dataPoint(gauge(version, s.loadSeconds()));
           if (s.engineThreads() != null) {
-            cb.call(s.engineThreads(), s.key().toString());
+            engineThreads.dataPoint(gauge(version, s.engineThreads()));
           }
-        })))
-        .register(registry);
+        }
+      }
+      return MetricSnapshots.of(queueDepth.build(), queueCapacity.build(), batches.build(), items.build(),
+          loadSeconds.build(), engineThreads.build());
+    }
+
+    @Override
+    public List<String> getPrometheusNames() {
+      return List.of("modelplane_model_queue_depth", "modelplane_model_queue_capacity", "modelplane_model_batches",
+          "modelplane_model_batch_items", "modelplane_model_load_seconds", "modelplane_model_engine_threads");
+    }
+
+    private static GaugeDataPointSnapshot gauge(Labels labels, double value) {
+      return GaugeDataPointSnapshot.builder().labels(labels).value(value).build();
+    }
   }
 }

@@ -427,6 +427,9 @@ class PredictApiTest {
     assertThat(text).containsPattern("modelplane_model_batch_items_total\\{model_version=\"demo/digits:1\"} [1-9]");
     assertThat(text).containsPattern("modelplane_model_load_seconds\\{model_version=\"demo/digits:1\"} [0-9.E-]+");
     assertThat(text).containsPattern("modelplane_model_queue_capacity\\{model_version=\"demo/digits:1\"} [1-9]");
+    assertThat(text).containsPattern("modelplane_model_engine_threads\\{model_version=\"demo/digits:1\"} [0-9]");
+    assertThat(text).contains("# TYPE modelplane_model_batches_total counter", "# TYPE modelplane_model_queue_depth gauge",
+        "# HELP modelplane_model_batch_items_total Requests answered by those forward passes per resident model version");
     assertThat(text).containsPattern("modelplane_model_load_failures_total\\{device=\"cpu\\(\\)\"} [0-9]");
     assertThat(text).containsPattern("modelplane_projection_lag_seconds [0-9.E-]+");
     // the node's machine: the client's standard JVM and process collectors, and ModelPlane's own

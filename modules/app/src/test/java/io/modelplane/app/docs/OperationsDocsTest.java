@@ -31,7 +31,7 @@ class OperationsDocsTest {
   static final Pattern CONSTANT = Pattern.compile("static final String ([A-Z][A-Z0-9_]*) = \"" + CODE + "\";");
   static final Pattern CODE_ROW = Pattern.compile("(?m)^\\| `" + CODE + "` \\| [0-9]{3}\\b");
   static final Pattern METRIC = Pattern.compile("\\.name\\(\"(modelplane_[a-z0-9_]+)\"\\)");
-  static final Pattern COUNTER = Pattern.compile("\\b(?:Counter|CounterWithCallback)\\.builder\\(\\)\\s*\\.name\\(\"(modelplane_[a-z0-9_]+)\"\\)");
+  static final Pattern COUNTER = Pattern.compile("\\b(?:Counter|CounterWithCallback|CounterSnapshot)\\.builder\\(\\)\\s*\\.name\\(\"(modelplane_[a-z0-9_]+)\"\\)");
 
   @Test
   void everyErrorCodeHasARowWithItsStatus() {
