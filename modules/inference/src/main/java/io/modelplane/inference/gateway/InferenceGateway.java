@@ -32,9 +32,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
 /**
@@ -222,8 +223,8 @@ public final class InferenceGateway {
   /**
    * One try on the least loaded of {@code workers}. The request carries its deadline ({@link System#nanoTime()}):
    * a worker drops it unrun once that has passed, and the caller hears {@link Code#INFERENCE_TIMEOUT}
-   * then, never a late answer. A replica that lost the model, or whose node went away meanwhile,
-   * is tried once more elsewhere.
+   * then, never a late answer. A replica whose node went away meanwhile is tried once more elsewhere; one that
+   * lost the model too, on a replica that may become ready within the request's time.
    */
   private CompletionStage<Prediction> attempt(VersionKey version, List<Tensor> inputs,
       List<ActorRef<WorkerActor.Command>> workers, int attemptsLeft, long deadline, Context trace) {
@@ -292,10 +293,11 @@ public final class InferenceGateway {
     }
     WorkerActor.InferFailed failed = (WorkerActor.InferFailed) result;
     if (failed.reason() == WorkerActor.Reason.MODEL_NOT_RESIDENT && attemptsLeft > 1) {
-      List<ActorRef<WorkerActor.Command>> others = ready(version).stream().filter(w -> !w.equals(worker)).toList();
-      if (!others.isEmpty()) {
-        return attempt(version, inputs, others, attemptsLeft - 1, deadline, trace);
-      }
+      // a drain or a move loads the new replica before unloading this one, but this node's routing table may
+      // not list it yet: wait for it within the request's time rather than refuse a request that never ran
+      return awaitReady(version, worker, Math.min(coldStartTimeout.toNanos(), deadline - System.nanoTime()),
+          () -> new InferenceRejected(Code.MODEL_NOT_RESIDENT, failed.message(), 1))
+          .thenCompose(others -> attempt(version, inputs, others, attemptsLeft - 1, deadline, trace));
     }
     throw switch (failed.reason()) {
       case TIMED_OUT -> timedOut();
@@ -382,9 +384,20 @@ public final class InferenceGateway {
   }
 
   private CompletionStage<List<ActorRef<WorkerActor.Command>>> awaitReady(VersionKey version) {
+    return awaitReady(version, null, coldStartTimeout.toNanos(), () -> new InferenceRejected(Code.MODEL_LOADING,
+        "no replica of version " + version.version() + " is ready yet; retry shortly", 1));
+  }
+
+  /**
+   * The ready replicas of {@code version} but {@code except} (null: any) as soon as there are some; fails with
+   * {@code none}'s rejection after {@code nanos}, or at once when the version will not be served.
+   */
+  private CompletionStage<List<ActorRef<WorkerActor.Command>>> awaitReady(VersionKey version,
+      ActorRef<WorkerActor.Command> except, long nanos, Supplier<InferenceRejected> none) {
     CompletableFuture<List<ActorRef<WorkerActor.Command>>> found = new CompletableFuture<>();
     Runnable check = () -> {
-      List<ActorRef<WorkerActor.Command>> ready = ready(version);
+      List<ActorRef<WorkerActor.Command>> ready = except == null ? ready(version)
+          : ready(version).stream().filter(w -> !w.equals(except)).toList();
       if (!ready.isEmpty()) {
         found.complete(ready);
       } else if (versionRoute(version) == null) {
@@ -400,12 +413,10 @@ public final class InferenceGateway {
     };
     tableListeners.add(check);
     check.run();
-    return found.orTimeout(coldStartTimeout.toMillis(), TimeUnit.MILLISECONDS)
+    return found.orTimeout(Math.max(0, nanos), TimeUnit.NANOSECONDS)
         .whenComplete((r, e) -> tableListeners.remove(check))
         .exceptionally(failure -> {
-          throw failure instanceof TimeoutException || failure.getCause() instanceof TimeoutException
-              ? new InferenceRejected(Code.MODEL_LOADING,
-                  "no replica of version " + version.version() + " is ready yet; retry shortly", 1)
+          throw failure instanceof TimeoutException || failure.getCause() instanceof TimeoutException ? none.get()
               : new CompletionException(failure);
         });
   }

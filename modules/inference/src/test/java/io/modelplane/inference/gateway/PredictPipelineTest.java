@@ -76,7 +76,11 @@ class PredictPipelineTest {
 
   /** The gateway and the pipeline over the fakes, with this cold-start wait. */
   void build(Duration coldStart) {
-    gateway = new InferenceGateway(testKit.system(), INFER_TIMEOUT, coldStart);
+    build(INFER_TIMEOUT, coldStart);
+  }
+
+  void build(Duration inferTimeout, Duration coldStart) {
+    gateway = new InferenceGateway(testKit.system(), inferTimeout, coldStart);
     decision = null;
     Admission admission = tenant -> {
       Admission.Decision next = decision;
@@ -228,11 +232,40 @@ class PredictPipelineTest {
     assertEveryPermitReleased();
     assertThat(metered).hasSize(40).allMatch(u -> u.failure() == null && u.version() == 1);
 
-    // the only replica lost it: nothing to retry on
+    // the only replica lost it and none other comes within the cold-start wait (300 ms here)
     route(Map.of(1, 100), Map.of(1, ready(lost)));
+    long started = System.nanoTime();
     PredictFailure failure = failed(1, rows(1));
     assertThat(failure.code()).isEqualTo(Code.MODEL_NOT_RESIDENT);
     assertThat(failure.retryAfterSeconds()).isEqualTo(1);
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isBetween(Duration.ofMillis(250), Duration.ofSeconds(5));
+    assertEveryPermitReleased();
+  }
+
+  @Test
+  void aReplicaThatLostItsModelBeforeThisNodeSawItsSuccessorWaitsForTheSuccessor() {
+    // a drain: the successor is loaded before the old replica unloads, but this node's table lags behind
+    build(Duration.ofSeconds(20), Duration.ofSeconds(60));
+    AtomicInteger lostAsked = new AtomicInteger();
+    AtomicInteger goodAsked = new AtomicInteger();
+    ActorRef<WorkerActor.Command> lost = worker(infer ->
+        new WorkerActor.InferFailed(WorkerActor.Reason.MODEL_NOT_RESIDENT, "unloaded"), lostAsked);
+    ActorRef<WorkerActor.Command> good = worker(PredictPipelineTest::echo, goodAsked);
+    route(Map.of(1, 100), Map.of(1, ready(lost)));
+
+    CompletableFuture<PredictPipeline.Result> call = pipeline.predict(CALLER,
+        new PredictPipeline.Request(MODEL, 1, rows(1))).toCompletableFuture();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (lostAsked.get() == 0 && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertThat(lostAsked).hasValue(1);
+    assertThat(call).isNotDone();
+    route(Map.of(1, 100), Map.of(1, ready(lost, good)));
+
+    assertThat(call).succeedsWithin(Duration.ofSeconds(5)).isInstanceOf(PredictPipeline.Predicted.class);
+    assertThat(goodAsked).hasValue(1);
+    assertThat(lostAsked).hasValue(1);
     assertEveryPermitReleased();
   }
 
