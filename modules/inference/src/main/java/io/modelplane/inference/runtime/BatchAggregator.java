@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A model whose engine splits its threads ({@link LoadedModel#parallelForwards()} above 1) is served by
  * up to that many threads at once while requests arrive during its passes, each pass on its share of the
- * engine threads; a pass gets them all when no pass ran beside another lately.
+ * engine threads; alone, a pass gets them all.
  */
 public final class BatchAggregator implements AutoCloseable {
 
@@ -78,12 +78,6 @@ public final class BatchAggregator implements AutoCloseable {
   private final ConcurrentLinkedQueue<Long> forwardsStarted = new ConcurrentLinkedQueue<>();
   // forward passes running now
   private final AtomicInteger running = new AtomicInteger();
-  // when a pass last started beside others, and how many ran then: a pass that starts alone soon after takes
-  // the same share, as under steady load the next request starts a pass beside it before it ends
-  private volatile long sharedAt;
-  private volatile int sharedBy;
-  // duration of the last pass that ended
-  private volatile long lastForwardNanos;
   // batch threads serving the queue: one from the request that finds it unserved, more under load
   private final AtomicInteger servers = new AtomicInteger();
   // batch threads hold it shared while they serve: close() takes it exclusively to wait for running passes
@@ -444,7 +438,7 @@ public final class BatchAggregator implements AutoCloseable {
     long started = System.nanoTime();
     Long startedAt = started;
     forwardsStarted.add(startedAt);
-    int beside = share(running.incrementAndGet(), started);
+    int beside = running.incrementAndGet();
     List<Span> forwardSpans = traceQueueWait(batch, started);
     try {
       if (batch.size() == 1) {
@@ -458,9 +452,7 @@ public final class BatchAggregator implements AutoCloseable {
     } finally {
       running.decrementAndGet();
       forwardsStarted.remove(startedAt);
-      long took = System.nanoTime() - started;
-      forwardNanos.addAndGet(took);
-      lastForwardNanos = took;
+      forwardNanos.addAndGet(System.nanoTime() - started);
       for (Span span : forwardSpans) {
         if (failure != null) {
           span.setStatus(StatusCode.ERROR, failure.getClass().getSimpleName());
@@ -492,22 +484,6 @@ public final class BatchAggregator implements AutoCloseable {
     if (failure instanceof VirtualMachineError fatal) {
       throw fatal;
     }
-  }
-
-  /**
-   * How many passes share the engine with the one starting now: those running, or, for a pass that starts
-   * alone within two pass durations of passes running side by side, as many as ran then. Under steady load a
-   * pass alone is a gap between requests; taking every thread then would leave the next pass beside it more
-   * threads than cores, and libtorch's threads wait for each other at every parallel section.
-   */
-  private int share(int running, long now) {
-    if (running > 1) {
-      sharedBy = running;
-      sharedAt = now;
-      return running;
-    }
-    int recent = sharedBy;
-    return recent > 1 && now - sharedAt < 2 * lastForwardNanos ? recent : running;
   }
 
   private void answer(Job job, Inference outputs, Throwable failure) {

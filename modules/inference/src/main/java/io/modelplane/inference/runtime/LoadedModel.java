@@ -28,8 +28,8 @@ public interface LoadedModel extends AutoCloseable {
   List<Tensor> forward(List<Tensor> inputs);
 
   /**
-   * One forward pass while {@code running} passes of this model run (or are expected to run) at once, this one
-   * included: an engine with intra-op threads gives each a share of them. By default {@link #forward(List)}.
+   * One forward pass while {@code running} passes of this model run at once, this one included: an engine
+   * with intra-op threads gives each a share of them. By default {@link #forward(List)}.
    */
   default List<Tensor> forward(List<Tensor> inputs, int running) {
     return forward(inputs);

@@ -19,7 +19,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
@@ -640,33 +639,6 @@ class BatchAggregatorTest {
       release.countDown();
       batcher.close();
     }
-  }
-
-  @Test
-  void aPassAloneRightAfterPassesSideBySideTakesTheirShareNotTheWholeEngine() {
-    CountDownLatch bothEntered = new CountDownLatch(2);
-    AtomicBoolean sideBySide = new AtomicBoolean(true);
-    FakeModel model = new FakeModel(SPEC, inputs -> {
-      if (sideBySide.get()) {
-        bothEntered.countDown();
-        await(bothEntered);
-        sleep(500);
-      }
-      return echo().apply(inputs);
-    }).parallel(2);
-    try (BatchAggregator batcher = new BatchAggregator(model, new BatchSettings(1, 0, 10))) {
-      List<CompletableFuture<Inference>> pair = List.of(batcher.submit(List.of(rows(1, 0))),
-          batcher.submit(List.of(rows(1, 1))));
-      pair.forEach(f -> assertThat(f).succeedsWithin(WAIT));
-      sideBySide.set(false);
-      // the gap between requests under load: the next pass alone would otherwise take every thread
-      assertThat(batcher.submit(List.of(rows(1, 2)))).succeedsWithin(WAIT);
-      // that pass was short: two of its durations have long passed, so the next one alone gets the whole engine
-      sleep(50);
-      assertThat(batcher.submit(List.of(rows(1, 3)))).succeedsWithin(WAIT);
-    }
-    assertThat(model.runningSeen.subList(0, 2)).containsExactlyInAnyOrder(1, 2);
-    assertThat(model.runningSeen.subList(2, 4)).containsExactly(2, 1);
   }
 
   @Test
