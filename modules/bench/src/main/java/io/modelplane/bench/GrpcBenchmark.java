@@ -42,13 +42,15 @@ public final class GrpcBenchmark {
 
   private static final String USAGE = "usage: GrpcBenchmark [--model digits|resnet18] [--seconds 10] [--concurrency 8"
       + " (resnet18: 16)] [--rounds 2] [--engine-threads N (resnet18: 0)] [--raw-seconds 8]"
-      + " [--resnet18-artifact PATH] [--server-java-opts OPTS] [--jar PATH]";
+      + " [--resnet18-artifact PATH] [--server-java-opts OPTS] [--jar PATH] [--jit-quiet-seconds 120]";
 
   public static void main(String[] args) throws Exception {
     Map<String, String> o = new LinkedHashMap<>(Map.of("--seconds", "10", "--concurrency", "", "--rounds", "2",
         "--jar", "modules/app/target/modelplane.jar", "--model", "digits", "--engine-threads", "",
         "--raw-seconds", "8", "--resnet18-artifact", "modules/bench/target/models/resnet18.pt",
         "--server-java-opts", ""));
+    // how long the warm-up may wait for the server's JIT compilers to go quiet
+    o.put("--jit-quiet-seconds", "120");
     for (int i = 0; i < args.length; i += 2) {
       if (!o.containsKey(args[i]) || i + 1 >= args.length) {
         System.err.println(USAGE);
@@ -125,30 +127,50 @@ public final class GrpcBenchmark {
         for (Object load : loads) {
           run(load, concurrency, warmup);
         }
+        // at ResNet-18's few requests a second the server's paths reach the JIT's thresholds only minutes in: until
+        // its compilers are quiet, a phase would measure compilation beside the forwards
+        long warmUntil = System.nanoTime() + Duration.ofSeconds(Long.parseLong(o.get("--jit-quiet-seconds"))).toNanos();
+        while (System.nanoTime() < warmUntil) {
+          long jitBefore = server.jitCpuNanos();
+          long started = System.nanoTime();
+          for (int k = 0; k < protocols; k++) {
+            run(loads[k], concurrency, warmup);
+          }
+          double jit = jitShare(jitBefore, server.jitCpuNanos(), System.nanoTime() - started);
+          out.progress(String.format(Locale.ROOT, "warm-up: the server's JIT compilers used %.1f %% of a core", 100 * jit));
+          if (jit < JIT_QUIET) {
+            break;
+          }
+        }
         List<TlsBenchmark.Phase> phases = new ArrayList<>();
         List<Double> cpuPerCall = new ArrayList<>();
         List<String> worker = new ArrayList<>();
+        List<Double> jitShares = new ArrayList<>();
         ModelPlaneClient operator = new ModelPlaneClient(BenchMain.httpClient(), base, operatorKey);
         for (int round = 1; round <= rounds; round++) {
           for (int k = 0; k < loads.length; k++) {
             int at = round % 2 == 1 ? k : loads.length - 1 - k;
             long cpuBefore = server.cpuNanos();
+            long jitBefore = server.jitCpuNanos();
             NodeCounters before = NodeCounters.read(operator);
             long started = System.nanoTime();
             TlsBenchmark.Phase p = run(loads[at], concurrency, seconds).labelled(names[at] + " #" + round);
-            double wallSeconds = (System.nanoTime() - started) / 1e9;
+            long wall = System.nanoTime() - started;
             // the server's CPU per answered call: what the protocol costs, less swayed by other processes
             double cpu = (server.cpuNanos() - cpuBefore) / 1e3 / Math.max(1, p.ok());
             String forwards = loads[at] instanceof RawLoad ? "-" : forwards(before, NodeCounters.read(operator),
-                wallSeconds);
+                wall / 1e9);
+            double jit = jitShare(jitBefore, server.jitCpuNanos(), wall);
             TlsBenchmark.report(out, p);
-            out.progress(String.format("  server CPU %.0f µs a call; worker: %s", cpu, forwards));
+            out.progress(String.format(Locale.ROOT, "  server CPU %.0f µs a call, its JIT %.1f %% of a core; worker: %s",
+                cpu, 100 * jit, forwards));
             phases.add(p);
             cpuPerCall.add(cpu);
             worker.add(forwards);
+            jitShares.add(jit);
           }
         }
-        System.out.println(table(phases, cpuPerCall, worker, names, protocols, raw, model.maxBatchSize(), engineThreads,
+        System.out.println(table(phases, cpuPerCall, worker, jitShares, names, protocols, raw, model.maxBatchSize(), engineThreads,
             concurrency, seconds, loadBefore, InferenceBenchmark.loadAverage(), String.join(" ", args)));
         for (Object load : loads) {
           if (load instanceof RawLoad r) {
@@ -319,6 +341,15 @@ public final class GrpcBenchmark {
     }
   }
 
+  /** Below this share of one core the server's JIT counts as quiet. */
+  private static final double JIT_QUIET = 0.02;
+
+  /** The share of one core the JIT compilers used between two readings {@code nanos} apart; 0 where /proc cannot tell. */
+  private static double jitShare(long before, long after, long nanos) {
+    // a compiler thread that ended takes its CPU time along: such a difference counts as none
+    return before < 0 || after < 0 ? 0 : Math.max(0, after - before) / (double) Math.max(1, nanos);
+  }
+
   private static double perSecondOf(List<TlsBenchmark.Phase> phases, String label) {
     return phases.stream().filter(p -> p.label().equals(label)).findFirst().orElseThrow().perSecond();
   }
@@ -337,7 +368,7 @@ public final class GrpcBenchmark {
 
   /** {@code names}: the first {@code protocols} are the server's phases, the rest raw DJL ones (with {@code raw}). */
   private static String table(List<TlsBenchmark.Phase> phases, List<Double> cpuPerCall, List<String> worker,
-      String[] names, int protocols, RawBenchmark.Sweep raw, int rawBatch,
+      List<Double> jitShares, String[] names, int protocols, RawBenchmark.Sweep raw, int rawBatch,
       Integer engineThreads, int concurrency, Duration seconds, String loadBefore, String loadAfter, String args) {
     StringBuilder md = new StringBuilder();
     md.append("Command: `modules/bench/run.sh grpc").append(args.isBlank() ? "" : " " + args).append("`; ")
@@ -355,8 +386,8 @@ public final class GrpcBenchmark {
       }
       md.append('\n');
     }
-    md.append("| phase | req/s | p50 ms | p99 ms | server CPU µs/call | worker's forward passes | errors |\n"
-        + "|---|---:|---:|---:|---:|---|---:|\n");
+    md.append("| phase | req/s | p50 ms | p99 ms | server CPU µs/call | server JIT, % of a core | worker's forward passes"
+        + " | errors |\n|---|---:|---:|---:|---:|---:|---|---:|\n");
     double[] perSecond = new double[names.length];
     List<List<Double>> cpu = new ArrayList<>();
     for (int k = 0; k < names.length; k++) {
@@ -365,9 +396,9 @@ public final class GrpcBenchmark {
     for (int i = 0; i < phases.size(); i++) {
       TlsBenchmark.Phase p = phases.get(i);
       boolean rawPhase = worker.get(i).equals("-");
-      md.append(String.format("| %s | %.1f | %.3f | %.3f | %s | %s | %d |%n", p.label(), p.perSecond(),
-          p.latencies().p50(), p.latencies().p99(), rawPhase ? "-" : String.format("%.0f", cpuPerCall.get(i)),
-          worker.get(i), p.errors()));
+      md.append(String.format(Locale.ROOT, "| %s | %.1f | %.3f | %.3f | %s | %.1f | %s | %d |%n", p.label(),
+          p.perSecond(), p.latencies().p50(), p.latencies().p99(),
+          rawPhase ? "-" : String.format("%.0f", cpuPerCall.get(i)), 100 * jitShares.get(i), worker.get(i), p.errors()));
       for (int k = 0; k < names.length; k++) {
         if (p.label().startsWith(names[k] + " #")) {
           perSecond[k] += p.perSecond();

@@ -206,13 +206,42 @@ final class ServerProcess implements AutoCloseable {
   /** CPU time of process {@code pid} ("self" for this JVM) so far, or -1 where /proc cannot tell. */
   static long processCpuNanos(String pid) {
     try {
-      String stat = Files.readString(Path.of("/proc", pid, "stat"));
-      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      // after "pid (comm) ": field 3 (state) is index 0, utime (14) index 11, stime (15) index 12
-      return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * NANOS_PER_TICK;
+      return statCpuNanos(Files.readString(Path.of("/proc", pid, "stat")));
     } catch (IOException | RuntimeException e) {
       return -1;
     }
+  }
+
+  /** CPU time the server's JIT compiler threads have used so far, or -1. */
+  long jitCpuNanos() {
+    return jitCpuNanos(String.valueOf(pid));
+  }
+
+  /** CPU time the JIT compiler threads (HotSpot's "C1/C2 CompilerThre…") of process {@code pid} have used, or -1. */
+  static long jitCpuNanos(String pid) {
+    try (var tasks = Files.list(Path.of("/proc", pid, "task"))) {
+      long sum = 0;
+      for (Path task : tasks.toList()) {
+        try {
+          String stat = Files.readString(task.resolve("stat"));
+          String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+          if (comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler")) {
+            sum += statCpuNanos(stat);
+          }
+        } catch (IOException gone) {
+          // a compiler thread that ended meanwhile (HotSpot adds and removes them with the queue)
+        }
+      }
+      return sum;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  private static long statCpuNanos(String stat) {
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    // after "pid (comm) ": field 3 (state) is index 0, utime (14) index 11, stime (15) index 12
+    return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * NANOS_PER_TICK;
   }
 
   /** CPU time every process of the machine has used so far (all but idle and iowait), or -1. */
