@@ -53,6 +53,19 @@ require_number() {
   [[ $2 =~ ^[0-9]+$ ]] || fail "$1 must be a number, not '$2'"
 }
 
+require_disjoint_ports() {
+  local names=(CLUSTER_HTTP_PORT CLUSTER_REMOTING_PORT CLUSTER_MANAGEMENT_PORT CLUSTER_GRPC_PORT)
+  local bases=("$HTTP_PORT" "$REMOTING_PORT" "$MANAGEMENT_PORT" "$GRPC_PORT")
+  local count=${#ALL_NODES[@]} i j
+  for i in "${!bases[@]}"; do
+    ((bases[i] >= 1 && bases[i] + count - 1 <= 65535)) || fail "${names[i]}=${bases[i]}: ports ${bases[i]}..$((bases[i] + count - 1)) are not all valid"
+    for ((j = i + 1; j < ${#bases[@]}; j++)); do
+      ((bases[i] + count <= bases[j] || bases[j] + count <= bases[i])) \
+        || fail "${names[i]}=${bases[i]} and ${names[j]}=${bases[j]} overlap: each names the first of $count ports"
+    done
+  done
+}
+
 http_port() { echo $((HTTP_PORT + $1 - 1)); }
 remoting_port() { echo $((REMOTING_PORT + $1 - 1)); }
 management_port() { echo $((MANAGEMENT_PORT + $1 - 1)); }
@@ -374,19 +387,6 @@ require_number CLUSTER_HTTP_PORT "$HTTP_PORT"
 require_number CLUSTER_REMOTING_PORT "$REMOTING_PORT"
 require_number CLUSTER_MANAGEMENT_PORT "$MANAGEMENT_PORT"
 require_number CLUSTER_GRPC_PORT "$GRPC_PORT"
-require_disjoint_ports() {
-  local names=(CLUSTER_HTTP_PORT CLUSTER_REMOTING_PORT CLUSTER_MANAGEMENT_PORT CLUSTER_GRPC_PORT)
-  local bases=("$HTTP_PORT" "$REMOTING_PORT" "$MANAGEMENT_PORT" "$GRPC_PORT")
-  local count=${#ALL_NODES[@]} i j
-  for i in "${!bases[@]}"; do
-    ((bases[i] >= 1 && bases[i] + count - 1 <= 65535)) || fail "${names[i]}=${bases[i]}: ports ${bases[i]}..$((bases[i] + count - 1)) are not all valid"
-    for ((j = i + 1; j < ${#bases[@]}; j++)); do
-      ((bases[i] + count <= bases[j] || bases[j] + count <= bases[i])) \
-        || fail "${names[i]}=${bases[i]} and ${names[j]}=${bases[j]} overlap: each names the first of $count ports"
-    done
-  done
-}
-
 require_disjoint_ports
 require_number CLUSTER_START_TIMEOUT "$START_TIMEOUT"
 require_number CLUSTER_STOP_TIMEOUT "$STOP_TIMEOUT"
