@@ -28,6 +28,16 @@ describe.each(["cpu", "gpu"])("image %s", (name) => {
     }
   });
 
+  it("keeps libtorch's freed memory in the process, as the scripts that start nodes do", () => {
+    const tunables = text.match(/^\s+GLIBC_TUNABLES=(\S+?)( \\)?$/m)?.[1];
+    expect(tunables).toMatch(/glibc\.malloc\.arena_max=1\b/);
+    expect(tunables).toMatch(/glibc\.malloc\.mmap_threshold=\d+/);
+    expect(tunables).toMatch(/glibc\.malloc\.trim_threshold=\d+/);
+    for (const script of ["ops/scripts/cluster.sh", "modules/bench/run.sh"]) {
+      expect(readFileSync(join(REPO_DIR, script), "utf8")).toContain(`GLIBC_TUNABLES=\${GLIBC_TUNABLES:-${tunables}}`);
+    }
+  });
+
   it("runs the jar Maven built, exposing the node's ports", () => {
     expect(text).toMatch(/^COPY modelplane\.jar \/opt\/modelplane\/modelplane\.jar$/m);
     expect(text).toMatch(/^ENTRYPOINT \["java", "-jar", "\/opt\/modelplane\/modelplane\.jar"\]$/m);

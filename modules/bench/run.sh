@@ -13,7 +13,10 @@
 #   modules/bench/run.sh artifact-load [repetitions]                 ResNet-18 load time, plaintext vs encrypted
 #   BENCH_SKIP_BUILD=1   reuse the last build
 #   BENCH_JAVA_OPTS      extra JVM options of the benchmark JVM (raw phase and load generator)
+#   GLIBC_TUNABLES       of the benchmark JVM and the servers it starts alike; by default the images' setting,
+#                        under which libtorch's freed memory stays in the process (docs/operations.md)
 set -euo pipefail
+export GLIBC_TUNABLES=${GLIBC_TUNABLES:-glibc.malloc.arena_max=1:glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=2147483648}
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 command="modules/bench/run.sh${*:+ $*}"

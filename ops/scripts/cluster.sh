@@ -19,6 +19,9 @@
 #   CLUSTER_GRPC_PORT=9081            the gRPC predict API on 9081, 9082, 9083
 #   (each names the first of three ports; up refuses ranges that overlap)
 #   CLUSTER_JAVA_OPTS=-Xmx1g          options of each node's JVM
+#   GLIBC_TUNABLES=glibc.malloc.arena_max=1:glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=2147483648
+#                                     glibc's malloc keeps libtorch's freed memory in the process
+#                                     (docs/operations.md, "Memory allocator"), as the images do
 #   CLUSTER_START_TIMEOUT=180         seconds a node may take to become ready
 #   CLUSTER_STOP_TIMEOUT=90           seconds a node may take to leave after SIGTERM; then SIGKILL
 # MODELPLANE_OPERATOR_KEY, if set, is the operator key of every node; otherwise one is generated once
@@ -34,6 +37,7 @@ REMOTING_PORT=${CLUSTER_REMOTING_PORT:-25520}
 MANAGEMENT_PORT=${CLUSTER_MANAGEMENT_PORT:-8558}
 GRPC_PORT=${CLUSTER_GRPC_PORT:-9081}
 JAVA_OPTS=${CLUSTER_JAVA_OPTS:--Xmx1g}
+export GLIBC_TUNABLES=${GLIBC_TUNABLES:-glibc.malloc.arena_max=1:glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=2147483648}
 START_TIMEOUT=${CLUSTER_START_TIMEOUT:-180}
 STOP_TIMEOUT=${CLUSTER_STOP_TIMEOUT:-90}
 ALL_NODES=(1 2 3)
