@@ -261,7 +261,7 @@ public final class InferenceBenchmark {
   }
 
   /** The server's busiest thread groups over a phase, in cores: where its CPU went. */
-  private static String threadBreakdown(Map<String, Long> before, Map<String, Long> after, long elapsedNanos) {
+  static String threadBreakdown(Map<String, Long> before, Map<String, Long> after, long elapsedNanos) {
     List<Map.Entry<String, Long>> used = new ArrayList<>();
     after.forEach((name, nanos) -> {
       long delta = nanos - before.getOrDefault(name, 0L);
@@ -271,7 +271,7 @@ public final class InferenceBenchmark {
     });
     used.sort(Map.Entry.<String, Long>comparingByValue().reversed());
     StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < Math.min(6, used.size()); i++) {
+    for (int i = 0; i < Math.min(8, used.size()); i++) {
       if (i > 0) {
         sb.append(", ");
       }

@@ -48,7 +48,6 @@ final class Latencies {
     return sorted.length == 0 ? Double.NaN : sorted[sorted.length - 1] / 1e6;
   }
 
-  /** Grows {@code array} to hold at least one more element. */
   /** The middle of {@code values} (left as they are), or the mean of the two middle ones. */
   static double median(double[] values) {
     double[] sorted = values.clone();
@@ -57,6 +56,7 @@ final class Latencies {
     return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   }
 
+  /** Grows {@code array} to hold at least one more element. */
   static long[] ensure(long[] array, int size) {
     return size < array.length ? array : Arrays.copyOf(array, Math.max(16, array.length * 2));
   }

@@ -238,6 +238,61 @@ final class ServerProcess implements AutoCloseable {
     }
   }
 
+  /** Page faults process {@code pid} ("self" for this JVM) has taken so far (minor and major), or -1. */
+  static long pageFaults(String pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", pid, "stat"));
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      // minflt (10) is index 7, majflt (12) index 9
+      return Long.parseLong(fields[7]) + Long.parseLong(fields[9]);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** The calling thread's {@link #schedNanos(String, String)}, or null. */
+  static long[] threadSchedNanos() {
+    try {
+      String[] sched = Files.readString(Path.of("/proc/thread-self/schedstat")).trim().split(" ");
+      return new long[] {Long.parseLong(sched[0]), Long.parseLong(sched[1])};
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** {@link #schedNanos(String, String)} of the server's batch threads (the forward passes). */
+  long[] batchThreadSchedNanos() {
+    return schedNanos(String.valueOf(pid), "modelplane-batc");
+  }
+
+  /**
+   * Of the threads of process {@code pid} whose kernel name starts with {@code prefix}: nanoseconds on a core and
+   * nanoseconds runnable but waiting for one (the scheduler's {@code schedstat}), summed; null where /proc cannot
+   * tell. The wait is what other threads of the machine took from them.
+   */
+  static long[] schedNanos(String pid, String prefix) {
+    try (var tasks = Files.list(Path.of("/proc", pid, "task"))) {
+      long run = 0;
+      long wait = 0;
+      for (Path task : tasks.toList()) {
+        try {
+          String stat = Files.readString(task.resolve("stat"));
+          if (!stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).startsWith(prefix)) {
+            continue;
+          }
+          String[] sched = Files.readString(task.resolve("schedstat")).trim().split(" ");
+          run += Long.parseLong(sched[0]);
+          wait += Long.parseLong(sched[1]);
+        } catch (IOException gone) {
+          // the thread ended meanwhile
+        }
+      }
+      return new long[] {run, wait};
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
   private static long statCpuNanos(String stat) {
     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     // after "pid (comm) ": field 3 (state) is index 0, utime (14) index 11, stime (15) index 12

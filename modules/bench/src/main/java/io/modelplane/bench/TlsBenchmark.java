@@ -213,12 +213,11 @@ public final class TlsBenchmark {
 
     /** {@code concurrency} keep-alive connections for {@code duration}. */
     Phase run(int concurrency, Duration duration) throws InterruptedException {
-      long end = System.nanoTime() + duration.toNanos();
+      SteadyWindow window = new SteadyWindow(duration);
       AtomicLong errors = new AtomicLong();
       List<long[]> samples = new ArrayList<>();
       int[] counts = new int[concurrency];
       List<Thread> threads = new ArrayList<>();
-      long start = System.nanoTime();
       for (int t = 0; t < concurrency; t++) {
         int index = t;
         long[][] mine = {new long[1024]};
@@ -228,13 +227,15 @@ public final class TlsBenchmark {
           try (Socket socket = open()) {
             OutputStream out = socket.getOutputStream();
             InputStream in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
-            for (int i = index; System.nanoTime() < end; i++) {
+            for (int i = index; window.running(); i++) {
               long sent = System.nanoTime();
               out.write(requests.get(i % requests.size()));
               out.flush();
               if (readResponse(in) == 200) {
+                long answered = System.nanoTime();
+                window.answered(answered);
                 mine[0] = Latencies.ensure(mine[0], n);
-                mine[0][n++] = System.nanoTime() - sent;
+                mine[0][n++] = answered - sent;
               } else {
                 errors.incrementAndGet();
               }
@@ -253,8 +254,7 @@ public final class TlsBenchmark {
       for (Thread thread : threads) {
         thread.join();
       }
-      double seconds = (System.nanoTime() - start) / 1e9;
-      return merge(samples, counts, errors.get(), seconds);
+      return merge(samples, counts, errors.get(), window);
     }
 
     /** {@code count} requests, each on a connection of its own (connect, handshake, one predict, close). */
@@ -280,7 +280,8 @@ public final class TlsBenchmark {
       return new Phase("", n, errors, (System.nanoTime() - start) / 1e9, Latencies.of(nanos, n));
     }
 
-    static Phase merge(List<long[]> samples, int[] counts, long errors, double seconds) {
+    /** The clients' latencies (every answer's) and the answers {@code window} held, over its length. */
+    static Phase merge(List<long[]> samples, int[] counts, long errors, SteadyWindow window) {
       int total = 0;
       for (int c : counts) {
         total += c;
@@ -293,7 +294,7 @@ public final class TlsBenchmark {
           at += counts[t];
         }
       }
-      return new Phase("", at, errors, seconds, Latencies.of(all, at));
+      return new Phase("", window.count(), errors, window.seconds(), Latencies.of(all, at));
     }
 
     /** Reads one response (Content-Length or chunked body) and returns its status. */

@@ -122,11 +122,11 @@ public final class TracingBenchmark {
             // the server's CPU time per answer: what tracing adds to each call, less sensitive than req/s to
             // the machine's other work
             cpuPerRequest[round][s] = cpuBefore < 0 ? Double.NaN
-                : (servers.get(s).cpuNanos() - cpuBefore) / 1e3 / Math.max(1, p.ok());
+                : (servers.get(s).cpuNanos() - cpuBefore) / 1e3 / Math.max(1, p.latencies().count());
             TlsBenchmark.report(out, p);
             out.progress(String.format("  server CPU %.0f µs per request", cpuPerRequest[round][s]));
             phases[round][s] = p;
-            served[s] += p.ok();
+            served[s] += p.latencies().count();
           }
         }
         awaitExported(sampledAll, sampledOne, requestsBefore[0] + served[all], out);
